@@ -1,0 +1,1 @@
+"""The ``provenance`` command line: parse, call the library, print. Nothing else."""

@@ -1,0 +1,94 @@
+"""Entry point and the one place that turns errors into messages and exit codes."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from cli.keys import keys
+from cli.make import stamp, twin
+from cli.verify import verify
+from provenance import __version__
+from provenance.errors import ExitCode, ProvenanceError
+
+EXIT_CODES = """\b
+Exit codes (several files: the highest):
+  0  provenance established and intact
+  1  provenance broken (invalid manifest, or watermark and manifest disagree)
+  2  usage error (bad options, missing keys, model unavailable)
+  3  no provenance found
+  4  input unreadable or unsupported
+  5  internal error (a bug: please report it with --debug output)"""
+
+
+@click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="provenance")
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="PROVENANCE_HOME",
+    help="State folder (keys, trust anchors, registry, models). Env: PROVENANCE_HOME.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
+    """Make, sign and check AI-generated images.
+
+    \b
+    provenance keys init            make a development signing identity
+    provenance twin PHOTO -o OUT    generate a signed, watermarked twin
+    provenance stamp IMG -o OUT     stamp an AI image made elsewhere
+    provenance verify IMAGE...      check credentials, watermark, ownership, AI signals
+    """
+    from provenance.config import Home  # noqa: PLC0415
+
+    ctx.obj = {"home": Home(home.expanduser().resolve()) if home else Home.default(), "debug": debug}
+
+
+cli.add_command(keys)
+cli.add_command(twin)
+cli.add_command(stamp)
+cli.add_command(verify)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; every failure ends as one line on stderr and a documented code."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        result = cli.main(args=args, prog_name="provenance", standalone_mode=False)
+    except ProvenanceError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"provenance: error: {exc.diagnostics()}", err=True)
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("provenance: aborted", err=True)
+        return int(ExitCode.USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        return int(ExitCode.USAGE)
+    except KeyboardInterrupt:
+        click.echo("provenance: interrupted", err=True)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the single last-resort catch point
+        if debug:
+            traceback.print_exc()
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        click.echo(
+            f"provenance: internal error: {type(exc).__name__}: {reason} (run with --debug for details)",
+            err=True,
+        )
+        return 5
+    return int(result) if isinstance(result, int) else 0
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

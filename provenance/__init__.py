@@ -1,0 +1,28 @@
+"""provenance: make, sign and check AI-generated images.
+
+The public API is small: :func:`verify_path` for checking, :func:`stamp_file`
+and :func:`make_twin` for making signed images, :class:`Home` for where state
+lives, and :class:`ProvenanceError` as the one error root. Importing this
+package never imports torch or diffusers.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from provenance.config import Home  # noqa: E402
+from provenance.errors import ExitCode, ProvenanceError  # noqa: E402
+from provenance.report import VerifyReport  # noqa: E402
+from provenance.twin import make_twin, stamp_file  # noqa: E402
+from provenance.verify import verify_path  # noqa: E402
+
+__all__ = [
+    "ExitCode",
+    "Home",
+    "ProvenanceError",
+    "VerifyReport",
+    "__version__",
+    "make_twin",
+    "stamp_file",
+    "verify_path",
+]

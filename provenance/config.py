@@ -1,0 +1,54 @@
+"""Where state lives: keys, trust anchors, the registry and cached models.
+
+The home folder is ``$PROVENANCE_HOME`` if set, else the platform's user data
+folder. Everything that persists goes through a :class:`Home`, so tests and the
+demo can point the whole toolkit at a temporary folder with one variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+ENV_HOME = "PROVENANCE_HOME"
+
+
+@dataclass(frozen=True)
+class Home:
+    """The state folder and the fixed layout inside it."""
+
+    root: Path
+
+    @classmethod
+    def default(cls) -> Home:
+        env = os.environ.get(ENV_HOME)
+        root = Path(env) if env else Path(platformdirs.user_data_dir("provenance", appauthor=False))
+        return cls(root.expanduser().resolve())
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.root / "keys"
+
+    @property
+    def trust_dir(self) -> Path:
+        return self.root / "trust"
+
+    @property
+    def trust_anchors(self) -> Path:
+        return self.trust_dir / "anchors.pem"
+
+    @property
+    def registry_path(self) -> Path:
+        return self.root / "registry.sqlite3"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    def ensure(self) -> Home:
+        """Create the folder (owner-only: it holds private keys) if missing."""
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self

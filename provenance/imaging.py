@@ -1,0 +1,206 @@
+"""Safe image input and atomic output.
+
+Every image the toolkit reads passes through :func:`load_image`: it refuses
+special files, oversized files and decompression bombs, sniffs the real format
+from magic bytes (extensions lie), and decodes fully so truncation is caught here
+with a clear message instead of deep inside a library. Every file it writes goes
+through :func:`write_atomic`, so a crash never leaves a half-written output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import stat
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from provenance.errors import InputError, OutputExistsError, UsageError
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_PIXELS = 100_000_000
+
+# (offset, magic, mime). Order matters only where prefixes overlap.
+_MAGIC: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\xff\xd8\xff", "image/jpeg"),
+    (0, b"\x89PNG\r\n\x1a\n", "image/png"),
+    (0, b"II*\x00", "image/tiff"),
+    (0, b"MM\x00*", "image/tiff"),
+    (0, b"GIF87a", "image/gif"),
+    (0, b"GIF89a", "image/gif"),
+    (0, b"BM", "image/bmp"),
+)
+_FTYP_BRANDS = {
+    b"avif": "image/avif",
+    b"avis": "image/avif",
+    b"heic": "image/heic",
+    b"heix": "image/heic",
+    b"mif1": "image/heif",
+    b"msf1": "image/heif",
+}
+_EXT_FOR_FORMAT = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+FORMAT_FOR_SUFFIX = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
+MIME_FOR_FORMAT = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+def sniff_mime(head: bytes) -> str | None:
+    """The image MIME type from the first bytes, or None if not a known image."""
+    for offset, magic, mime in _MAGIC:
+        if head[offset : offset + len(magic)] == magic:
+            return mime
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp":
+        return _FTYP_BRANDS.get(head[8:12])
+    return None
+
+
+@dataclass
+class LoadedImage:
+    """An input image: its bytes, real format and (lazily) decoded pixels."""
+
+    path: Path
+    data: bytes
+    mime: str
+    _pixels: Image.Image | None = field(default=None, repr=False)
+    _decode_error: InputError | None = field(default=None, repr=False)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def decodable(self) -> bool:
+        try:
+            self.pixels()
+        except InputError:
+            return False
+        return True
+
+    def pixels(self) -> Image.Image:
+        """RGB pixels in display orientation; raises InputError if undecodable."""
+        if self._pixels is None and self._decode_error is None:
+            try:
+                self._pixels = decode_pixels(self.data, self.path)
+            except InputError as exc:
+                self._decode_error = exc
+        if self._decode_error is not None:
+            raise self._decode_error
+        assert self._pixels is not None
+        return self._pixels
+
+
+def read_input(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """Read a regular file's bytes, refusing what is not a plain, bounded file."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{path}: is a folder, not an image file")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{path}: not a regular file")
+    if st.st_size == 0:
+        raise InputError(f"{path}: empty file")
+    if st.st_size > max_bytes:
+        raise InputError(f"{path}: file is {st.st_size} bytes, over the {max_bytes}-byte limit")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def load_image(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> LoadedImage:
+    """Read and identify an image file; pixels are decoded on first use."""
+    data = read_input(path, max_bytes=max_bytes)
+    mime = sniff_mime(data[:32])
+    if mime is None:
+        raise InputError(f"{path}: not a supported image (unrecognised file format)")
+    return LoadedImage(path=path, data=data, mime=mime)
+
+
+def decode_pixels(data: bytes, path: Path, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Decode fully to RGB, turning every decoder failure into one clear InputError."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                width, height = img.size
+                if width * height > max_pixels:
+                    raise InputError(
+                        f"{path}: {width}x{height} pixels is over the {max_pixels}-pixel limit"
+                    )
+                img.load()
+                oriented = ImageOps.exif_transpose(img)
+                return oriented.convert("RGB")
+    except InputError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputError(f"{path}: image dimensions are implausibly large (decompression bomb)") from None
+    except UnidentifiedImageError:
+        raise InputError(f"{path}: image data cannot be decoded") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: truncated or corrupt image ({reason})") from None
+
+
+def output_format(path: Path) -> str:
+    """Pillow format name for an output path, from its extension."""
+    fmt = FORMAT_FOR_SUFFIX.get(path.suffix.lower())
+    if fmt is None:
+        raise UsageError(
+            f"{path}: unsupported output extension '{path.suffix}'",
+            hint="Use .jpg, .png or .webp.",
+        )
+    return fmt
+
+
+def encode_image(img: Image.Image, fmt: str, *, quality: int = 95) -> bytes:
+    """Encode pixels with no metadata at all (the manifest is added afterwards)."""
+    buf = io.BytesIO()
+    if fmt == "JPEG":
+        img.save(buf, "JPEG", quality=quality, subsampling=0)
+    elif fmt == "WEBP":
+        img.save(buf, "WEBP", quality=quality, method=4)
+    else:
+        img.save(buf, fmt)
+    return buf.getvalue()
+
+
+def check_output(path: Path, *, force: bool, inputs: tuple[Path, ...] = ()) -> None:
+    """Refuse to clobber an existing file or any input, before doing any work."""
+    resolved = path.resolve()
+    for src in inputs:
+        if src.exists() and src.resolve() == resolved:
+            raise OutputExistsError(f"{path}: output would overwrite its own input")
+    if path.exists() and not force:
+        raise OutputExistsError(f"{path}: already exists", hint="Pass --force to replace it.")
+    if not path.parent.exists():
+        raise UsageError(f"{path.parent}: output folder does not exist")
+
+
+def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Write via a temporary file in the same folder and rename, so readers never
+    see a partial file and a crash leaves the old file (if any) intact."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def suffix_for_format(fmt: str) -> str:
+    return _EXT_FOR_FORMAT[fmt]

@@ -1,0 +1,146 @@
+"""Result types: what verification found, as plain dataclasses that serialise to JSON.
+
+The four verdicts (credentials, watermark, ownership, AI) stay in separate
+fields on purpose: an untrusted signer is not a broken manifest, a missing
+manifest is not a fake, and a match in the registry is not a signature.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+CredentialState = Literal["trusted", "valid", "invalid", "absent"]
+TrustState = Literal["trusted", "untrusted", "unknown"]
+AIVerdict = Literal["ai-generated", "ai-edited", "captured", "no-evidence"]
+
+
+@dataclass
+class StatusCode:
+    """A C2PA validation status, with the library's explanation."""
+
+    code: str
+    explanation: str
+    kind: Literal["success", "informational", "failure"]
+
+
+@dataclass
+class Ingredient:
+    title: str | None
+    relationship: str | None
+    format: str | None
+    has_manifest: bool
+    ingredients: list[Ingredient] = field(default_factory=list)
+
+
+@dataclass
+class Action:
+    action: str
+    software_agent: str | None = None
+    digital_source_type: str | None = None
+
+
+@dataclass
+class SoftBinding:
+    alg: str
+    value: str
+
+
+@dataclass
+class CredentialReport:
+    """The C2PA manifest found in (or recovered for) a file."""
+
+    state: CredentialState
+    trust: TrustState = "unknown"
+    signer: str | None = None
+    issuer: str | None = None
+    signed_at: str | None = None
+    claim_generator: str | None = None
+    model: str | None = None
+    author: str | None = None
+    digital_source_type: str | None = None
+    record_id: str | None = None
+    actions: list[Action] = field(default_factory=list)
+    ingredients: list[Ingredient] = field(default_factory=list)
+    soft_bindings: list[SoftBinding] = field(default_factory=list)
+    status_codes: list[StatusCode] = field(default_factory=list)
+    error: str | None = None
+    recovered: bool = False
+    recovered_via: str | None = None
+    recovered_manifest: CredentialReport | None = None
+
+    @property
+    def present(self) -> bool:
+        return self.state != "absent"
+
+    def failures(self) -> list[StatusCode]:
+        return [s for s in self.status_codes if s.kind == "failure"]
+
+
+@dataclass
+class WatermarkReport:
+    found: bool
+    scheme: str | None = None
+    record_id: str | None = None
+    confidence: float = 0.0
+    agrees_with_manifest: bool | None = None
+    note: str | None = None
+
+
+@dataclass
+class OwnershipMatch:
+    record_id: str
+    owner: str
+    relation: Literal["same-as", "twin-of", "derived-from"]
+    algorithm: str
+    distance: int | None
+    matched_by: str
+    kind: str
+    title: str | None = None
+    model: str | None = None
+    registered_at: str | None = None
+
+
+@dataclass
+class OwnershipReport:
+    matches: list[OwnershipMatch] = field(default_factory=list)
+    registry: str | None = None
+
+
+@dataclass
+class Signal:
+    """One piece of evidence about AI involvement, in plain words."""
+
+    kind: str
+    source: str
+    evidence: str
+    generator: str | None = None
+    model: str | None = None
+    strength: Literal["ai-generated", "ai-edited", "captured"] = "ai-generated"
+
+
+@dataclass
+class AIReport:
+    verdict: AIVerdict
+    signals: list[Signal] = field(default_factory=list)
+
+
+@dataclass
+class VerifyReport:
+    file: str
+    format: str | None
+    credentials: CredentialReport
+    watermark: WatermarkReport
+    ownership: OwnershipReport
+    ai: AIReport
+    summary: str
+    exit_code: int
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)

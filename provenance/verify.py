@@ -1,0 +1,277 @@
+"""Verification: credentials + watermark + registry + AI signals -> one report.
+
+Reads only. The registry is opened read-only and never created; nothing here
+imports torch or diffusers. Each verdict is computed on its own and the exit
+code follows the documented scheme (README, ``provenance verify --help``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from provenance import detect, fingerprint, watermark
+from provenance.config import Home
+from provenance.credentials import load_anchors, read_credentials, read_recovered
+from provenance.credentials.claims import SCHEME_FOR_ALG, record_id_from_soft_binding
+from provenance.errors import ExitCode, InputError
+from provenance.fingerprint import PHASH, PHASH_MATCH_DISTANCE, Fingerprint
+from provenance.imaging import LoadedImage, load_image
+from provenance.registry import Record, Registry
+from provenance.report import (
+    AIReport,
+    CredentialReport,
+    OwnershipMatch,
+    OwnershipReport,
+    VerifyReport,
+    WatermarkReport,
+)
+
+# A watermark whose record's picture is further than this from the image was
+# most likely copied onto another picture (docs/threat-model.md).
+WATERMARK_MISMATCH_DISTANCE = 26
+
+
+@dataclass
+class _Found:
+    """Registry records reached directly, with how and how far."""
+
+    record: Record
+    matched_by: str
+    distance: int | None
+
+
+def verify_path(path: Path, *, home: Home | None = None) -> VerifyReport:
+    """Verify one file. Unreadable input becomes a report with ``error`` and exit 4."""
+    home = home or Home.default()
+    try:
+        image = load_image(path)
+        return verify_image(image, home=home)
+    except InputError as exc:
+        return _error_report(path, exc.diagnostics())
+
+
+def verify_image(image: LoadedImage, *, home: Home) -> VerifyReport:
+    anchors = load_anchors(home)
+    credentials = read_credentials(image.mime, image.data, anchors=anchors)
+    if not image.decodable and not credentials.present:
+        image.pixels()  # raises the decoder's InputError
+    mark, print_ = _pixel_checks(image)
+    registry = Registry.open_readonly(home.registry_path)
+    try:
+        found = _lookup(registry, image, mark, credentials, print_) if registry else []
+        ownership = _ownership(registry, found, print_)
+        if not credentials.present and registry is not None:
+            credentials = _recover(image, found, credentials, anchors)
+    finally:
+        if registry is not None:
+            registry.close()
+    wm_record = next((f.record for f in found if f.matched_by == "watermark"), None)
+    _check_agreement(mark, credentials, wm_record, print_)
+    ai = _assess(credentials, mark, wm_record, found)
+    code = _exit_code(credentials, mark, ownership)
+    return VerifyReport(
+        file=str(image.path),
+        format=image.mime,
+        credentials=credentials,
+        watermark=mark,
+        ownership=ownership,
+        ai=ai,
+        summary=_summary(credentials, mark, ownership, ai, code),
+        exit_code=int(code),
+    )
+
+
+def _error_report(path: Path, message: str) -> VerifyReport:
+    return VerifyReport(
+        file=str(path),
+        format=None,
+        credentials=CredentialReport(state="absent"),
+        watermark=WatermarkReport(found=False),
+        ownership=OwnershipReport(),
+        ai=AIReport(verdict="no-evidence"),
+        summary=f"Could not be checked: {message}",
+        exit_code=int(ExitCode.UNREADABLE),
+        error=message,
+    )
+
+
+def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, Fingerprint | None]:
+    if not image.decodable:
+        return WatermarkReport(found=False, note="pixels could not be decoded"), None
+    pixels = image.pixels()
+    reading = watermark.detect(pixels)
+    mark = WatermarkReport(
+        found=reading.found,
+        scheme=reading.scheme if reading.found else None,
+        record_id=reading.record_id,
+        confidence=reading.confidence,
+    )
+    if min(pixels.size) < watermark.scheme.MIN_SIDE:
+        mark.note = f"image under {watermark.scheme.MIN_SIDE} px: too small to carry a watermark"
+    return mark, fingerprint.phash(pixels)
+
+
+def _lookup(
+    registry: Registry,
+    image: LoadedImage,
+    mark: WatermarkReport,
+    credentials: CredentialReport,
+    print_: Fingerprint | None,
+) -> list[_Found]:
+    found: dict[str, _Found] = {}
+
+    def add(record: Record | None, how: str) -> None:
+        if record is not None and record.record_id not in found:
+            found[record.record_id] = _Found(record, how, _distance(print_, record))
+
+    if mark.record_id:
+        add(registry.get(mark.record_id), "watermark")
+    if credentials.record_id and credentials.state != "invalid":
+        add(registry.get(credentials.record_id), "manifest")
+    add(registry.find_by_sha256(image.sha256), "sha256")
+    if print_ is not None:
+        for record, _ in registry.search(print_, PHASH_MATCH_DISTANCE):
+            add(record, "fingerprint")
+    return list(found.values())
+
+
+def _distance(print_: Fingerprint | None, record: Record) -> int | None:
+    theirs = record.fingerprint(PHASH)
+    return print_.distance(theirs) if print_ is not None and theirs is not None else None
+
+
+def _ownership(registry: Registry | None, found: list[_Found], print_: Fingerprint | None) -> OwnershipReport:
+    if registry is None:
+        return OwnershipReport()
+    linked: dict[str, OwnershipMatch] = {}
+    for item in found:
+        rec = item.record
+        if rec.source_record_id and (source := registry.get(rec.source_record_id)) is not None:
+            relation = "twin-of" if rec.kind == "twin" else "derived-from"
+            linked[source.record_id] = _match(source, relation, f"registry link from {rec.record_id}", print_)
+    direct = [
+        _match(item.record, "same-as", item.matched_by, print_)
+        for item in found
+        if item.record.record_id not in linked
+    ]
+    return OwnershipReport(matches=direct + list(linked.values()), registry=str(registry.path))
+
+
+def _match(record: Record, relation: str, how: str, print_: Fingerprint | None) -> OwnershipMatch:
+    return OwnershipMatch(
+        record_id=record.record_id,
+        owner=record.owner,
+        relation=relation,  # type: ignore[arg-type]
+        algorithm=PHASH,
+        distance=_distance(print_, record),
+        matched_by=how,
+        kind=record.kind,
+        title=record.title,
+        model=record.model,
+        registered_at=record.created_at,
+    )
+
+
+def _recover(
+    image: LoadedImage, found: list[_Found], credentials: CredentialReport, anchors: str | None
+) -> CredentialReport:
+    """Credentials stripped: fetch the signed manifest the registry kept."""
+    for item in sorted(found, key=lambda f: f.matched_by != "watermark"):
+        if item.record.manifest and item.matched_by in ("watermark", "fingerprint", "sha256"):
+            via = "watermark" if item.matched_by == "watermark" else "fingerprint"
+            recovered = read_recovered(image.mime, image.data, item.record.manifest, anchors=anchors, via=via)
+            credentials.recovered = True
+            credentials.recovered_via = via
+            credentials.recovered_manifest = recovered
+            return credentials
+    return credentials
+
+
+def _check_agreement(
+    mark: WatermarkReport,
+    credentials: CredentialReport,
+    wm_record: Record | None,
+    print_: Fingerprint | None,
+) -> None:
+    declared = [
+        record_id_from_soft_binding(b.value)
+        for b in credentials.soft_bindings
+        if b.alg in SCHEME_FOR_ALG
+    ]
+    if declared and credentials.present:
+        if mark.found:
+            mark.agrees_with_manifest = mark.record_id in declared
+            if not mark.agrees_with_manifest:
+                mark.note = f"the manifest declares watermark record {declared[0]}, the pixels carry {mark.record_id}"
+        else:
+            mark.note = "the manifest declares a watermark that could not be read from the pixels"
+    if mark.found and wm_record is not None and print_ is not None:
+        distance = _distance(print_, wm_record)
+        if distance is not None and distance > WATERMARK_MISMATCH_DISTANCE:
+            mark.agrees_with_manifest = False
+            mark.note = (
+                f"the watermark names record {wm_record.record_id}, but this picture does not look"
+                f" like it (pHash distance {distance}): the mark was probably copied onto another image"
+            )
+
+
+def _assess(
+    credentials: CredentialReport, mark: WatermarkReport, wm_record: Record | None, found: list[_Found]
+) -> AIReport:
+    signals = []
+    if credentials.present:
+        signals += detect.credential_signals(credentials, "C2PA manifest")
+    if credentials.recovered_manifest is not None and credentials.recovered_manifest.state != "invalid":
+        signals += detect.credential_signals(credentials.recovered_manifest, "recovered C2PA manifest")
+    if mark.agrees_with_manifest is not False:
+        signals += detect.watermark_signals(mark, wm_record)
+    by_print = [f.record for f in found if f.matched_by == "fingerprint"]
+    signals += detect.registry_signals(by_print)
+    return detect.verdict(signals)
+
+
+def _exit_code(credentials: CredentialReport, mark: WatermarkReport, ownership: OwnershipReport) -> ExitCode:
+    if credentials.state == "invalid" or mark.agrees_with_manifest is False:
+        return ExitCode.BROKEN
+    recovered = credentials.recovered_manifest
+    if recovered is not None and recovered.state == "invalid":
+        return ExitCode.BROKEN
+    if credentials.present or recovered is not None or ownership.matches:
+        return ExitCode.OK
+    return ExitCode.ABSENT
+
+
+def _summary(
+    credentials: CredentialReport,
+    mark: WatermarkReport,
+    ownership: OwnershipReport,
+    ai: AIReport,
+    code: ExitCode,
+) -> str:
+    if code == ExitCode.BROKEN:
+        if credentials.state == "invalid":
+            why = credentials.error or "validation failed"
+            return f"Provenance broken: the Content Credentials do not match this file ({why})."
+        return f"Provenance broken: {mark.note or 'the recovered credentials are invalid'}."
+    if code == ExitCode.ABSENT:
+        return (
+            "No provenance found: no Content Credentials, no known watermark and no registry match."
+            " That alone says nothing about whether the image is genuine."
+        )
+    parts: list[str] = []
+    kind = {"ai-generated": "AI-generated image", "ai-edited": "AI-edited image", "captured": "Captured photo"}
+    parts.append(kind.get(ai.verdict, "Image"))
+    shown = credentials if credentials.present else credentials.recovered_manifest
+    if shown is not None:
+        trust = "a trusted signer" if shown.state == "trusted" else "a signer this home does not trust"
+        how = "signed" if credentials.present else f"credentials stripped, recovered via {credentials.recovered_via}; signed"
+        parts.append(f"{how} by {shown.signer or 'an unnamed signer'} ({trust})")
+    if mark.found:
+        parts.append(f"carries the {mark.scheme} watermark (record {mark.record_id})")
+    for match in ownership.matches:
+        if match.relation == "twin-of":
+            parts.append(f"an AI twin of '{match.title or match.record_id}' owned by {match.owner}")
+        elif match.relation == "same-as" and match.kind == "original":
+            parts.append(f"matches the registered original '{match.title or match.record_id}' owned by {match.owner}")
+    return "; ".join(parts) + "."
