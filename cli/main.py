@@ -43,7 +43,7 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
     provenance stamp IMG -o OUT     stamp an AI image made elsewhere
     provenance verify IMAGE...      check credentials, watermark, ownership, AI signals
     """
-    from provenance.config import Home  # noqa: PLC0415
+    from provenance.config import Home
 
     ctx.obj = {"home": Home(home.expanduser().resolve()) if home else Home.default(), "debug": debug}
 

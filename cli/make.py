@@ -16,7 +16,9 @@ _OUT = click.Path(path_type=Path, dir_okay=False, writable=True)
 
 
 def _identity_options(func: click.decorators.FC) -> click.decorators.FC:
-    func = click.option("--key", type=_PATH, help="Private key PEM (with --cert) instead of the home's.")(func)
+    func = click.option("--key", type=_PATH, help="Private key PEM (with --cert) instead of the home's.")(
+        func
+    )
     return click.option("--cert", type=_PATH, help="Certificate chain PEM, leaf first (with --key).")(func)
 
 
@@ -40,9 +42,13 @@ def _report(result: StampResult, home: Home) -> None:
     help="Diffusers model id, local model folder, or 'tiny' (offline demo model, random weights).",
 )
 @click.option("--prompt", default=None, help="Prompt (default: a faithful-reproduction prompt).")
-@click.option("--strength", type=float, default=0.35, show_default=True, help="How far from the source (0-1].")
+@click.option(
+    "--strength", type=float, default=0.35, show_default=True, help="How far from the source (0-1]."
+)
 @click.option("--steps", type=int, default=20, show_default=True, help="Denoising steps.")
-@click.option("--guidance", type=float, default=7.5, show_default=True, help="Classifier-free guidance scale.")
+@click.option(
+    "--guidance", type=float, default=7.5, show_default=True, help="Classifier-free guidance scale."
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same twin).")
 @click.option("--user", default=None, help="Author recorded in the manifest (default: login name).")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
@@ -69,8 +75,8 @@ def twin(
     C2PA manifest (model, user, SOURCE as ingredient), and a registry row. It is
     never written unstamped.
     """
-    from provenance.generate import DEFAULT_PROMPT, TINY_NAME, TwinSettings  # noqa: PLC0415
-    from provenance.twin import make_twin  # noqa: PLC0415
+    from provenance.generate import DEFAULT_PROMPT, TINY_NAME, TwinSettings
+    from provenance.twin import make_twin
 
     home = obj["home"]
     assert isinstance(home, Home)
@@ -90,7 +96,13 @@ def twin(
             err=True,
         )
     result = make_twin(
-        source, output, settings=settings, user=user or getpass.getuser(), identity=identity, home=home, force=force
+        source,
+        output,
+        settings=settings,
+        user=user or getpass.getuser(),
+        identity=identity,
+        home=home,
+        force=force,
     )
     _report(result, home)
     return 0
@@ -117,7 +129,7 @@ def stamp(
     key: Path | None,
 ) -> int:
     """Stamp an AI image made elsewhere: watermark, signed manifest, registry row."""
-    from provenance.twin import stamp_file  # noqa: PLC0415
+    from provenance.twin import stamp_file
 
     home = obj["home"]
     assert isinstance(home, Home)

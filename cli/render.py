@@ -63,7 +63,8 @@ def render(report: VerifyReport) -> str:
     out += [pad + line for line in _credential_lines(cred)]
     if cred.recovered_manifest is not None:
         rec = cred.recovered_manifest
-        out.append(f"{pad}recovered via {cred.recovered_via}: {click.style(rec.state, fg=_STATE_COLOUR.get(rec.state))}")
+        rec_state = click.style(rec.state, fg=_STATE_COLOUR.get(rec.state))
+        out.append(f"{pad}recovered via {cred.recovered_via}: {rec_state}")
         out += [pad + "  " + line for line in _credential_lines(rec)]
     mark = report.watermark
     if mark.found:

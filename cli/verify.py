@@ -14,7 +14,9 @@ from provenance.verify import verify_path
 
 @click.command()
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (an object for one image, a list for several).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON (an object for one image, a list for several)."
+)
 @click.pass_obj
 def verify(obj: dict[str, object], images: tuple[Path, ...], as_json: bool) -> int:
     """Check IMAGES: credentials, watermark, ownership and AI signals.

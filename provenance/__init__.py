@@ -10,11 +10,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from provenance.config import Home  # noqa: E402
-from provenance.errors import ExitCode, ProvenanceError  # noqa: E402
-from provenance.report import VerifyReport  # noqa: E402
-from provenance.twin import make_twin, stamp_file  # noqa: E402
-from provenance.verify import verify_path  # noqa: E402
+from provenance.config import Home
+from provenance.errors import ExitCode, ProvenanceError
+from provenance.report import VerifyReport
+from provenance.twin import make_twin, stamp_file
+from provenance.verify import verify_path
 
 __all__ = [
     "ExitCode",

@@ -130,20 +130,20 @@ def decode_pixels(data: bytes, path: Path, *, max_pixels: int = MAX_PIXELS) -> I
     """Decode fully to RGB, turning every decoder failure into one clear InputError."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # own limit below
             with Image.open(io.BytesIO(data)) as img:
                 width, height = img.size
                 if width * height > max_pixels:
-                    raise InputError(
-                        f"{path}: {width}x{height} pixels is over the {max_pixels}-pixel limit"
-                    )
+                    raise InputError(f"{path}: {width}x{height} pixels is over the {max_pixels}-pixel limit")
                 img.load()
                 oriented = ImageOps.exif_transpose(img)
                 return oriented.convert("RGB")
     except InputError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InputError(f"{path}: image dimensions are implausibly large (decompression bomb)") from None
+    except Image.DecompressionBombError:
+        raise InputError(
+            f"{path}: image dimensions are over the {max_pixels}-pixel limit (possible decompression bomb)"
+        ) from None
     except UnidentifiedImageError:
         raise InputError(f"{path}: image data cannot be decoded") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:

@@ -129,4 +129,3 @@ def _register_source(registry: Registry, request: StampRequest) -> str:
         )
     )
     return record_id
-

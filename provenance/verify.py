@@ -195,15 +195,15 @@ def _check_agreement(
     print_: Fingerprint | None,
 ) -> None:
     declared = [
-        record_id_from_soft_binding(b.value)
-        for b in credentials.soft_bindings
-        if b.alg in SCHEME_FOR_ALG
+        record_id_from_soft_binding(b.value) for b in credentials.soft_bindings if b.alg in SCHEME_FOR_ALG
     ]
     if declared and credentials.present:
         if mark.found:
             mark.agrees_with_manifest = mark.record_id in declared
             if not mark.agrees_with_manifest:
-                mark.note = f"the manifest declares watermark record {declared[0]}, the pixels carry {mark.record_id}"
+                mark.note = (
+                    f"the manifest declares watermark record {declared[0]}, the pixels carry {mark.record_id}"
+                )
         else:
             mark.note = "the manifest declares a watermark that could not be read from the pixels"
     if mark.found and wm_record is not None and print_ is not None:
@@ -260,12 +260,20 @@ def _summary(
             " That alone says nothing about whether the image is genuine."
         )
     parts: list[str] = []
-    kind = {"ai-generated": "AI-generated image", "ai-edited": "AI-edited image", "captured": "Captured photo"}
+    kind = {
+        "ai-generated": "AI-generated image",
+        "ai-edited": "AI-edited image",
+        "captured": "Captured photo",
+    }
     parts.append(kind.get(ai.verdict, "Image"))
     shown = credentials if credentials.present else credentials.recovered_manifest
     if shown is not None:
         trust = "a trusted signer" if shown.state == "trusted" else "a signer this home does not trust"
-        how = "signed" if credentials.present else f"credentials stripped, recovered via {credentials.recovered_via}; signed"
+        how = (
+            "signed"
+            if credentials.present
+            else f"credentials stripped, recovered via {credentials.recovered_via}; signed"
+        )
         parts.append(f"{how} by {shown.signer or 'an unnamed signer'} ({trust})")
     if mark.found:
         parts.append(f"carries the {mark.scheme} watermark (record {mark.record_id})")
@@ -273,5 +281,7 @@ def _summary(
         if match.relation == "twin-of":
             parts.append(f"an AI twin of '{match.title or match.record_id}' owned by {match.owner}")
         elif match.relation == "same-as" and match.kind == "original":
-            parts.append(f"matches the registered original '{match.title or match.record_id}' owned by {match.owner}")
+            parts.append(
+                f"matches the registered original '{match.title or match.record_id}' owned by {match.owner}"
+            )
     return "; ".join(parts) + "."

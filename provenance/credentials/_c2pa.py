@@ -35,9 +35,7 @@ def read_store(
     Raises ``c2pa.C2paError`` for a manifest that exists but cannot be parsed;
     the caller decides what that means.
     """
-    reader = c2pa.Reader.try_create(
-        mime, io.BytesIO(data), manifest_data, context=context(anchors=anchors)
-    )
+    reader = c2pa.Reader.try_create(mime, io.BytesIO(data), manifest_data, context=context(anchors=anchors))
     if reader is None:
         return None
     with reader:

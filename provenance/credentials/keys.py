@@ -82,9 +82,7 @@ def make_development_identity(org: str) -> tuple[bytes, bytes, bytes, bytes]:
         .not_valid_before(now - dt.timedelta(hours=1))
         .not_valid_after(now + dt.timedelta(days=3650))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(**{**_NO_USAGE, "key_cert_sign": True, "crl_sign": True}), critical=True
-        )
+        .add_extension(x509.KeyUsage(**{**_NO_USAGE, "key_cert_sign": True, "crl_sign": True}), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False)
         .sign(root_key, hashes.SHA256())
     )
@@ -168,13 +166,15 @@ def load_identity(cert_path: Path, key_path: Path) -> Identity:
     public = key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    leaf_public = certs[0].public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    leaf_public = (
+        certs[0]
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     if public != leaf_public:
         raise KeyMaterialError(f"{key_path}: private key does not match the certificate {cert_path}")
     # c2pa wants PKCS#8; re-serialise so PKCS#1 / SEC1 files work too.
-    pkcs8 = key.private_bytes(  # type: ignore[union-attr]
+    pkcs8 = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     return Identity(chain_pem, pkcs8, _alg_for(key), certs[0].subject.rfc4514_string())

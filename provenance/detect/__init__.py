@@ -74,5 +74,5 @@ def verdict(signals: list[Signal]) -> AIReport:
     strengths = {s.strength for s in signals}
     for level in ("ai-generated", "ai-edited", "captured"):
         if level in strengths:
-            return AIReport(verdict=level, signals=signals)  # type: ignore[arg-type]
+            return AIReport(verdict=level, signals=signals)
     return AIReport(verdict="no-evidence", signals=signals)

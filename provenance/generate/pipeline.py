@@ -43,7 +43,7 @@ class TwinSettings:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
-        from provenance.errors import UsageError  # noqa: PLC0415
+        from provenance.errors import UsageError
 
         if not 0.0 < self.strength <= 1.0:
             raise UsageError(f"--strength must be in (0, 1], got {self.strength}")
@@ -65,11 +65,11 @@ def _quiet() -> None:
 def _imports() -> tuple[Any, Any]:
     _quiet()
     try:
-        import torch  # noqa: PLC0415
-        from diffusers import AutoPipelineForImage2Image  # noqa: PLC0415
+        import torch
+        from diffusers import AutoPipelineForImage2Image
     except ImportError:
         raise MissingExtraError("Twin generation", "generate") from None
-    from diffusers.utils import logging as diffusers_logging  # noqa: PLC0415
+    from diffusers.utils import logging as diffusers_logging
 
     diffusers_logging.disable_progress_bar()
     return torch, AutoPipelineForImage2Image
@@ -135,9 +135,11 @@ def load_pipeline(model: str, home: Home, *, device: str | None = None) -> Any:
 
 
 def _from_pretrained(auto: Any, target: str, **kwargs: Any) -> Any:
-    # diffusers renamed torch_dtype to dtype; accept both spellings quietly.
+    # Loading warns about deprecated arguments the libraries pass each other
+    # (torch_dtype, local_dir_use_symlinks): noise for a user, not theirs to fix.
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*torch_dtype.*", category=FutureWarning)
+        for category in (FutureWarning, DeprecationWarning, UserWarning):
+            warnings.simplefilter("ignore", category)
         return auto.from_pretrained(target, **kwargs)
 
 
@@ -146,8 +148,7 @@ def _not_available(model: str, exc: Exception, *, offline: bool) -> ModelError:
         return ModelError(f"model '{model}' could not be loaded ({str(exc).splitlines()[0]})")
     if offline:
         return ModelError(
-            f"model '{model}' is not in the local cache and the Hugging Face Hub cannot be reached"
-            " (offline)",
+            f"model '{model}' is not in the local cache and the Hugging Face Hub cannot be reached (offline)",
             hint=(
                 "Download it where there is network (huggingface-cli download "
                 f"{model}), copy the cache or a save_pretrained folder here and pass that, "

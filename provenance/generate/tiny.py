@@ -36,7 +36,7 @@ def _bytes_to_unicode() -> dict[int, str]:
 
 
 def _tokenizer() -> Any:
-    from transformers import CLIPTokenizer  # noqa: PLC0415
+    from transformers import CLIPTokenizer
 
     vocab: dict[str, int] = {}
     for char in _bytes_to_unicode().values():
@@ -49,14 +49,14 @@ def _tokenizer() -> Any:
 
 def build_tiny_pipeline(folder: Path) -> Path:
     """Build the tiny pipeline and ``save_pretrained`` it into ``folder``."""
-    import torch  # noqa: PLC0415
-    from diffusers import (  # noqa: PLC0415
+    import torch
+    from diffusers import (
         AutoencoderKL,
         EulerAncestralDiscreteScheduler,
         StableDiffusionImg2ImgPipeline,
         UNet2DConditionModel,
     )
-    from transformers import CLIPTextConfig, CLIPTextModel  # noqa: PLC0415
+    from transformers import CLIPTextConfig, CLIPTextModel
 
     torch.manual_seed(_SEED)
     unet = UNet2DConditionModel(

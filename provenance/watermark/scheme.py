@@ -110,8 +110,8 @@ def _vote_fractions(img: Image.Image) -> NDArray[np.float64]:
         watermarks=[], wmLen=PAYLOAD_BITS, scales=list(_SCALES), block=4
     )
     bgr = _bgr(img)
-    import cv2  # noqa: PLC0415  (OpenCV is heavy; only decoding needs it)
-    import pywt  # noqa: PLC0415
+    import cv2
+    import pywt
 
     rows, cols = bgr.shape[:2]
     yuv = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV)

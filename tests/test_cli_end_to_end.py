@@ -1,0 +1,243 @@
+"""The issue's acceptance list, through the real command line."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from tests.conftest import ROOT, SAMPLES, Twin, run_cli
+
+
+def _json(result_stdout: str) -> dict:  # type: ignore[type-arg]
+    return json.loads(result_stdout)
+
+
+def test_fresh_twin_verifies_trusted_with_model_user_source_watermark_and_owner(twin: Twin) -> None:
+    result = run_cli("verify", "--json", twin.path, home=twin.home)
+    assert result.code == 0, result.stderr
+    report = _json(result.stdout)
+    cred = report["credentials"]
+    assert cred["state"] == "trusted"
+    assert cred["trust"] == "trusted"
+    assert cred["model"] == "tiny"
+    assert cred["author"] == "alice"
+    assert [i["title"] for i in cred["ingredients"]] == ["chelsea.png"]
+    assert cred["ingredients"][0]["relationship"] == "parentOf"
+    assert report["watermark"]["found"] is True
+    assert report["watermark"]["record_id"] == twin.record_id
+    assert report["watermark"]["agrees_with_manifest"] is True
+    relations = {(m["record_id"], m["relation"]) for m in report["ownership"]["matches"]}
+    assert (twin.source_record_id, "twin-of") in relations
+    assert (twin.record_id, "same-as") in relations
+    assert report["ai"]["verdict"] == "ai-generated"
+    assert all(s["evidence"] for s in report["ai"]["signals"])
+    assert set(report) >= {"file", "credentials", "watermark", "ownership", "ai", "summary"}
+
+
+def test_text_report_names_verdicts_in_words(twin: Twin) -> None:
+    result = run_cli("verify", twin.path, home=twin.home)
+    assert result.code == 0
+    assert "AI-generated image" in result.stdout
+    assert "trusted" in result.stdout
+    assert f"record {twin.record_id}" in result.stdout
+    assert "twin-of" in result.stdout
+
+
+def test_untrusted_signer_is_valid_not_invalid(twin: Twin, tmp_path: Path) -> None:
+    other_home = tmp_path / "elsewhere"
+    result = run_cli("verify", "--json", twin.path, home=other_home)
+    report = _json(result.stdout)
+    assert report["credentials"]["state"] == "valid"
+    assert report["credentials"]["trust"] == "untrusted"
+    assert result.code == 0
+    assert not other_home.exists(), "verify must not create a home or registry"
+
+
+def _flip_pixel_byte(data: bytes) -> bytes:
+    """Flip one byte inside the first IDAT chunk's compressed pixel data."""
+    start = data.index(b"IDAT") + 4 + 100
+    return data[:start] + bytes([data[start] ^ 0x01]) + data[start + 1 :]
+
+
+def test_one_flipped_pixel_byte_is_invalid_exit_1(twin: Twin, tmp_path: Path) -> None:
+    tampered = tmp_path / "tampered.png"
+    tampered.write_bytes(_flip_pixel_byte(twin.path.read_bytes()))
+    result = run_cli("verify", "--json", tampered, home=twin.home)
+    assert result.code == 1, result.stderr
+    report = _json(result.stdout)
+    assert report["credentials"]["state"] == "invalid"
+    assert any("mismatch" in s["code"] for s in report["credentials"]["status_codes"])
+    assert "Traceback" not in result.stderr
+
+
+def test_stripped_copy_is_absent_but_watermark_recovers_record_exit_0(twin: Twin, tmp_path: Path) -> None:
+    stripped = tmp_path / "stripped.png"
+    Image.open(twin.path).convert("RGB").save(stripped, "PNG")
+    result = run_cli("verify", "--json", stripped, home=twin.home)
+    assert result.code == 0, result.stderr
+    report = _json(result.stdout)
+    cred = report["credentials"]
+    assert cred["state"] == "absent"
+    assert report["watermark"]["found"] is True
+    assert report["watermark"]["record_id"] == twin.record_id
+    assert cred["recovered"] is True
+    assert cred["recovered_via"] == "watermark"
+    assert cred["recovered_manifest"]["state"] == "trusted"
+    assert cred["recovered_manifest"]["record_id"] == twin.record_id
+    assert report["ai"]["verdict"] == "ai-generated"
+    assert any(m["record_id"] == twin.record_id for m in report["ownership"]["matches"])
+
+
+def test_camera_photo_without_provenance_is_absent_no_evidence_exit_3(empty_home: Path) -> None:
+    result = run_cli("verify", "--json", SAMPLES / "rocket.jpg", home=empty_home)
+    assert result.code == 3
+    report = _json(result.stdout)
+    assert report["credentials"]["state"] == "absent"
+    assert report["ai"]["verdict"] == "no-evidence"
+    assert report["watermark"]["found"] is False
+    assert "fake" not in report["summary"].lower()
+
+
+def test_bad_inputs_one_line_error_exit_4(tmp_path: Path, empty_home: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("this is not an image\n")
+    truncated = tmp_path / "truncated.jpg"
+    buf = io.BytesIO()
+    Image.open(SAMPLES / "rocket.jpg").save(buf, "JPEG", quality=90)
+    truncated.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    missing = tmp_path / "missing.jpg"
+    for path, words in ((text, "not a supported image"), (truncated, "truncated"), (missing, "no such file")):
+        result = run_cli("verify", path, home=empty_home)
+        assert result.code == 4, (path, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert words in lines[0]
+        assert "Traceback" not in result.stderr
+
+
+def test_several_files_exit_with_the_highest_code(twin: Twin, tmp_path: Path) -> None:
+    missing = tmp_path / "missing.png"
+    result = run_cli("verify", "--json", twin.path, SAMPLES / "rocket.jpg", missing, home=twin.home)
+    assert result.code == 4
+    reports = json.loads(result.stdout)
+    assert [r["exit_code"] for r in reports] == [0, 3, 4]
+
+
+def test_verify_does_not_import_torch_or_diffusers(twin: Twin) -> None:
+    code = (
+        "import sys\n"
+        "from cli.main import main\n"
+        f"rc = main(['verify', '--json', {str(twin.path)!r}])\n"
+        "heavy = [m for m in ('torch', 'diffusers', 'transformers') if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+        "sys.exit(rc)\n"
+    )
+    env = {**os.environ, "PROVENANCE_HOME": str(twin.home)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().endswith("HEAVY="), proc.stdout[-200:]
+
+
+def test_unknown_model_offline_fails_clearly_and_fast(keyed_home: Path, tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = run_cli(
+        "twin",
+        SAMPLES / "chelsea.png",
+        "-o",
+        tmp_path / "t.png",
+        "--model",
+        "some/unknown-model",
+        home=keyed_home,
+    )
+    elapsed = time.monotonic() - started
+    assert result.code == 2
+    assert elapsed < 10
+    assert "some/unknown-model" in result.stderr
+    assert "offline" in result.stderr
+    assert "--model tiny" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "t.png").exists()
+
+
+def test_twin_refuses_to_overwrite_and_never_writes_unstamped(twin: Twin) -> None:
+    before = twin.path.read_bytes()
+    result = run_cli("twin", twin.source, "-o", twin.path, home=twin.home)
+    assert result.code == 2
+    assert "already exists" in result.stderr
+    assert twin.path.read_bytes() == before
+
+
+def test_twin_without_identity_says_how_to_make_one(empty_home: Path, tmp_path: Path) -> None:
+    result = run_cli("twin", SAMPLES / "chelsea.png", "-o", tmp_path / "t.png", home=empty_home)
+    assert result.code == 2
+    assert "keys init" in result.stderr
+    assert not (tmp_path / "t.png").exists()
+
+
+def test_stamp_an_image_made_elsewhere(keyed_home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "stamped.jpg"
+    result = run_cli(
+        "stamp",
+        SAMPLES / "coffee.png",
+        "-o",
+        out,
+        "--user",
+        "bob",
+        "--model",
+        "dall-e-3",
+        "--source",
+        SAMPLES / "chelsea.png",
+        home=keyed_home,
+    )
+    assert result.code == 0, result.stderr
+    report = _json(run_cli("verify", "--json", out, home=keyed_home).stdout)
+    assert report["credentials"]["state"] == "trusted"
+    assert report["credentials"]["model"] == "dall-e-3"
+    assert report["credentials"]["author"] == "bob"
+    assert report["watermark"]["found"] is True
+    relations = {m["relation"] for m in report["ownership"]["matches"]}
+    assert "derived-from" in relations
+    assert report["ai"]["verdict"] == "ai-generated"
+
+
+def test_help_documents_exit_codes(empty_home: Path) -> None:
+    result = run_cli("--help", home=empty_home)
+    assert result.code == 0
+    for line in (
+        "0  provenance established",
+        "1  provenance broken",
+        "3  no provenance found",
+        "4  input unreadable",
+    ):
+        assert line in result.stdout
+
+
+def test_demo_script_runs_offline(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "DEMO_OUT": str(tmp_path / "demo"),
+    }
+    proc = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "demo.sh")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "AI-generated image" in proc.stdout
+    assert "signer trusted" in proc.stdout
+    assert "provenance-wm-0 watermark" in proc.stdout
+    assert "an AI twin of 'astronaut.png'" in proc.stdout

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import io
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from provenance.errors import InputError, OutputExistsError, UsageError
+from provenance.imaging import check_output, load_image, output_format, sniff_mime, write_atomic
+from tests.conftest import SAMPLES
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def test_sniff_uses_magic_bytes_not_extensions(tmp_path: Path) -> None:
+    disguised = tmp_path / "photo.png"
+    disguised.write_bytes((SAMPLES / "rocket.jpg").read_bytes())
+    assert load_image(disguised).mime == "image/jpeg"
+    assert sniff_mime(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "image/webp"
+    assert sniff_mime(b"\x00\x00\x00\x1cftypavif") == "image/avif"
+    assert sniff_mime(b"hello world") is None
+
+
+def test_decompression_bomb_is_refused_without_decoding(tmp_path: Path) -> None:
+    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
+    data = b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IEND", b"")
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(data)
+    image = load_image(bomb)
+    with pytest.raises(InputError, match="pixel"):
+        image.pixels()
+
+
+def test_truncated_and_empty_and_special_files(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", (300, 300), "red").save(buf, "PNG")
+    truncated = tmp_path / "cut.png"
+    truncated.write_bytes(buf.getvalue()[:-40])
+    with pytest.raises(InputError, match="truncated or corrupt"):
+        load_image(truncated).pixels()
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match="empty file"):
+        load_image(empty)
+    with pytest.raises(InputError, match="is a folder"):
+        load_image(tmp_path)
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        load_image(fifo)
+
+
+def test_size_limit(tmp_path: Path) -> None:
+    big = tmp_path / "big.jpg"
+    big.write_bytes(b"\xff\xd8\xff" + b"\x00" * 2000)
+    with pytest.raises(InputError, match="over the 1000-byte limit"):
+        load_image(big, max_bytes=1000)
+
+
+def test_write_atomic_replaces_whole_and_leaves_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "out.bin"
+    write_atomic(target, b"first")
+    write_atomic(target, b"second")
+    assert target.read_bytes() == b"second"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]
+
+
+def test_check_output_refuses_existing_and_own_input(tmp_path: Path) -> None:
+    existing = tmp_path / "x.png"
+    existing.write_bytes(b"keep me")
+    with pytest.raises(OutputExistsError, match="already exists"):
+        check_output(existing, force=False)
+    with pytest.raises(OutputExistsError, match="its own input"):
+        check_output(existing, force=True, inputs=(existing,))
+    check_output(existing, force=True)
+    assert existing.read_bytes() == b"keep me"
+    with pytest.raises(UsageError, match="does not exist"):
+        check_output(tmp_path / "nope" / "x.png", force=False)
+
+
+def test_output_format_from_extension() -> None:
+    assert output_format(Path("a.JPG")) == "JPEG"
+    assert output_format(Path("a.webp")) == "WEBP"
+    with pytest.raises(UsageError, match="unsupported output extension"):
+        output_format(Path("a.gif"))
