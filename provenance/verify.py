@@ -60,14 +60,18 @@ def verify_image(image: LoadedImage, *, home: Home) -> VerifyReport:
     registry = Registry.open_readonly(home.registry_path)
     try:
         found = _lookup(registry, image, mark, credentials, print_) if registry else []
+        wm_record = next((f.record for f in found if f.matched_by == "watermark"), None)
+        _check_agreement(mark, credentials, wm_record, print_)
+        if mark.agrees_with_manifest is False:
+            # A mark that contradicts the manifest or the picture proves nothing.
+            found = [f for f in found if f.matched_by != "watermark"]
+            wm_record = None
         ownership = _ownership(registry, found, print_)
         if not credentials.present and registry is not None:
             credentials = _recover(image, found, credentials, anchors)
     finally:
         if registry is not None:
             registry.close()
-    wm_record = next((f.record for f in found if f.matched_by == "watermark"), None)
-    _check_agreement(mark, credentials, wm_record, print_)
     ai = _assess(credentials, mark, wm_record, found)
     code = _exit_code(credentials, mark, ownership)
     return VerifyReport(

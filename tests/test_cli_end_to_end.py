@@ -241,3 +241,22 @@ def test_demo_script_runs_offline(tmp_path: Path) -> None:
     assert "signer trusted" in proc.stdout
     assert "provenance-wm-0 watermark" in proc.stdout
     assert "an AI twin of 'astronaut.png'" in proc.stdout
+
+
+def test_watermark_copied_onto_another_picture_is_broken_not_credited(twin: Twin, tmp_path: Path) -> None:
+    from provenance import fingerprint, watermark
+
+    twin_print = fingerprint.phash(Image.open(twin.path).convert("RGB"))
+    candidates = [Image.open(p).convert("RGB") for p in sorted(SAMPLES.iterdir()) if p.suffix != ".md"]
+    victim = max(candidates, key=lambda img: twin_print.distance(fingerprint.phash(img)))
+    assert twin_print.distance(fingerprint.phash(victim)) > 26
+    forged = tmp_path / "forged.png"
+    watermark.embed(victim, twin.record_id).save(forged)
+    result = run_cli("verify", "--json", forged, home=twin.home)
+    assert result.code == 1, result.stdout
+    report = _json(result.stdout)
+    assert report["watermark"]["record_id"] == twin.record_id
+    assert report["watermark"]["agrees_with_manifest"] is False
+    assert "copied onto another image" in report["watermark"]["note"]
+    assert report["ai"]["verdict"] == "no-evidence"
+    assert report["summary"].startswith("Provenance broken")
