@@ -260,3 +260,20 @@ def test_watermark_copied_onto_another_picture_is_broken_not_credited(twin: Twin
     assert "copied onto another image" in report["watermark"]["note"]
     assert report["ai"]["verdict"] == "no-evidence"
     assert report["summary"].startswith("Provenance broken")
+
+
+def test_stamp_with_an_identity_from_elsewhere(empty_home: Path, tmp_path: Path) -> None:
+    from tests.conftest import require_fixtures
+
+    certs = require_fixtures("c2pa", "c2pa-rs", "certs")
+    out = tmp_path / "ref-signed.png"
+    result = run_cli(
+        "stamp", SAMPLES / "coffee.png", "-o", out, "--user", "dana",
+        "--cert", certs / "es256.pub", "--key", certs / "es256.pem",
+        home=empty_home,
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    report = _json(run_cli("verify", "--json", out, home=empty_home).stdout)
+    assert report["credentials"]["state"] == "valid"
+    assert report["credentials"]["trust"] == "untrusted"
+    assert report["credentials"]["author"] == "dana"
