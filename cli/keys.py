@@ -14,9 +14,7 @@ def keys() -> None:
 
 
 @keys.command("init")
-@click.option(
-    "--org", default="Provenance Demo", show_default=True, help="Organisation named in the certificates."
-)
+@click.option("--org", default="Provenance Demo", show_default=True, help="Organisation named in the certificates.")
 @click.option("--force", is_flag=True, help="Replace an existing identity in this home.")
 @click.pass_obj
 def init(obj: dict[str, object], org: str, force: bool) -> int:

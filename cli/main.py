@@ -10,6 +10,7 @@ import click
 
 from cli.keys import keys
 from cli.make import stamp, twin
+from cli.trust import trust
 from cli.verify import verify
 from provenance import __version__
 from provenance.errors import ExitCode, ProvenanceError
@@ -42,6 +43,7 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
     provenance twin PHOTO -o OUT    generate a signed, watermarked twin
     provenance stamp IMG -o OUT     stamp an AI image made elsewhere
     provenance verify IMAGE...      check credentials, watermark, ownership, AI signals
+    provenance trust update         fetch the official C2PA trust lists for offline use
     """
     from provenance.config import Home
 
@@ -52,6 +54,7 @@ cli.add_command(keys)
 cli.add_command(twin)
 cli.add_command(stamp)
 cli.add_command(verify)
+cli.add_command(trust)
 
 
 def main(argv: list[str] | None = None) -> int:

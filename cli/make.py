@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import Any
 
 import click
 
+from cli.options import identity_from, sign_options_from, signing_options
 from provenance.config import Home
-from provenance.credentials import resolve_identity
-from provenance.stamp import StampResult
+from provenance.stamp import StampResult, sidecar_path
 
 _PATH = click.Path(path_type=Path, dir_okay=False)
 _OUT = click.Path(path_type=Path, dir_okay=False, writable=True)
-
-
-def _identity_options(func: click.decorators.FC) -> click.decorators.FC:
-    func = click.option("--key", type=_PATH, help="Private key PEM (with --cert) instead of the home's.")(
-        func
-    )
-    return click.option("--cert", type=_PATH, help="Certificate chain PEM, leaf first (with --key).")(func)
 
 
 def _report(result: StampResult, home: Home) -> None:
@@ -28,7 +22,8 @@ def _report(result: StampResult, home: Home) -> None:
     if result.source_record_id:
         click.echo(f"  source      record {result.source_record_id}")
     click.echo(f"  watermark   provenance-wm-0, read back with confidence {result.watermark_confidence:.2f}")
-    click.echo(f"  manifest    {len(result.manifest)} bytes, signed")
+    where = f" in {sidecar_path(result.output)}" if result.sidecar else ""
+    click.echo(f"  manifest    {len(result.manifest)} bytes, signed{where}")
     click.echo(f"  fingerprint {result.fingerprint.algorithm} {result.fingerprint.value}")
 
 
@@ -42,20 +37,17 @@ def _report(result: StampResult, home: Home) -> None:
     help="Diffusers model id, local model folder, or 'tiny' (offline demo model, random weights).",
 )
 @click.option("--prompt", default=None, help="Prompt (default: a faithful-reproduction prompt).")
-@click.option(
-    "--strength", type=float, default=0.35, show_default=True, help="How far from the source (0-1]."
-)
+@click.option("--strength", type=float, default=0.35, show_default=True, help="How far from the source (0-1].")
 @click.option("--steps", type=int, default=20, show_default=True, help="Denoising steps.")
-@click.option(
-    "--guidance", type=float, default=7.5, show_default=True, help="Classifier-free guidance scale."
-)
+@click.option("--guidance", type=float, default=7.5, show_default=True, help="Classifier-free guidance scale.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same twin).")
 @click.option("--user", default=None, help="Author recorded in the manifest (default: login name).")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
-@_identity_options
+@signing_options
 @click.pass_obj
 def twin(
     obj: dict[str, object],
+    /,
     source: Path,
     output: Path,
     model: str,
@@ -66,8 +58,7 @@ def twin(
     seed: int,
     user: str | None,
     force: bool,
-    cert: Path | None,
-    key: Path | None,
+    **signing: Any,
 ) -> int:
     """Generate a twin of SOURCE with a diffusers image-to-image model, stamped.
 
@@ -80,7 +71,7 @@ def twin(
 
     home = obj["home"]
     assert isinstance(home, Home)
-    identity = resolve_identity(home, cert, key)
+    identity = identity_from(home, signing)
     settings = TwinSettings(
         model=model,
         prompt=prompt or DEFAULT_PROMPT,
@@ -103,6 +94,7 @@ def twin(
         identity=identity,
         home=home,
         force=force,
+        options=sign_options_from(signing),
     )
     _report(result, home)
     return 0
@@ -115,27 +107,35 @@ def twin(
 @click.option("--model", default="unknown model", show_default=True, help="Model that made IMAGE.")
 @click.option("--source", type=_PATH, default=None, help="The image IMAGE was made from (ingredient).")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
-@_identity_options
+@signing_options
 @click.pass_obj
 def stamp(
     obj: dict[str, object],
+    /,
     image: Path,
     output: Path,
     user: str,
     model: str,
     source: Path | None,
     force: bool,
-    cert: Path | None,
-    key: Path | None,
+    **signing: Any,
 ) -> int:
     """Stamp an AI image made elsewhere: watermark, signed manifest, registry row."""
     from provenance.twin import stamp_file
 
     home = obj["home"]
     assert isinstance(home, Home)
-    identity = resolve_identity(home, cert, key)
+    identity = identity_from(home, signing)
     result = stamp_file(
-        image, output, user=user, model=model, identity=identity, home=home, source=source, force=force
+        image,
+        output,
+        user=user,
+        model=model,
+        identity=identity,
+        home=home,
+        source=source,
+        force=force,
+        options=sign_options_from(signing),
     )
     _report(result, home)
     return 0

@@ -22,17 +22,48 @@ def _label(name: str) -> str:
 def _ingredients(items: list[Ingredient], depth: int = 0) -> list[str]:
     lines: list[str] = []
     for item in items:
-        signed = ", has its own manifest" if item.has_manifest else ""
-        lines.append(f"{'  ' * depth}- {item.title} ({item.relationship}, {item.format}{signed})")
+        state = f", {_state(item.state)}" if item.state else ", no manifest"
+        digest = f", hash {item.hash}" if item.hash else ""
+        lines.append(f"{'  ' * depth}- {item.title} ({item.relationship}, {item.format}{state}{digest})")
+        lines += [f"{'  ' * depth}    ! {p.code}: {p.explanation}" for p in item.problems]
         lines += _ingredients(item.ingredients, depth + 1)
+    return lines
+
+
+def _state(state: str | None) -> str:
+    return click.style(str(state), fg=_STATE_COLOUR.get(str(state)), bold=True)
+
+
+def _status_lines(cred: CredentialReport) -> list[str]:
+    routine = [c for c in cred.status_codes if c.code == "assertion.hashedURI.match"]
+    lines = [f"{c.kind:<13} {c.code}: {c.explanation}" for c in cred.status_codes if c not in routine]
+    if routine:
+        lines.append(f"success       assertion.hashedURI.match x{len(routine)}: every assertion hash matched")
     return lines
 
 
 def _credential_lines(cred: CredentialReport) -> list[str]:
     lines = []
-    if cred.signer or cred.issuer:
-        when = f" at {cred.signed_at}" if cred.signed_at else ""
-        lines.append(f"signed by {cred.signer} (issuer {cred.issuer}){when}; signer {cred.trust}")
+    if cred.remote_url:
+        lines.append(f"manifest stored remotely at {cred.remote_url} (not fetched; --allow-remote fetches it)")
+    if cred.manifest_source and cred.manifest_source not in ("embedded", "remote"):
+        lines.append(f"manifest read from: {cred.manifest_source}")
+    cert = cred.certificate
+    if cert is not None:
+        lines.append(f"signer: {cert.subject}; trust {cred.trust}")
+        chain = " -> ".join(cred.issuer_chain) or str(cert.issuer)
+        lines.append(f"issued by: {chain}")
+        if cert.not_before or cert.not_after:
+            lines.append(f"certificate valid {cert.not_before} to {cert.not_after}")
+    elif cred.signer or cred.issuer:
+        lines.append(f"signed by {cred.signer} (issuer {cred.issuer}); signer {cred.trust}")
+    stamp = cred.timestamp
+    if stamp is not None:
+        who = stamp.authority.subject if stamp.authority else "an unnamed authority"
+        vouched = "trusted" if stamp.trusted or stamp.listed else "not on a trusted list"
+        lines.append(f"time-stamped {stamp.time} by {who} ({vouched})")
+    elif cred.signed_at:
+        lines.append(f"signed at {cred.signed_at} (no time-stamp authority: the signer's own clock)")
     facts = [
         f"claim generator {cred.claim_generator}" if cred.claim_generator else "",
         f"model {cred.model}" if cred.model else "",
@@ -40,11 +71,28 @@ def _credential_lines(cred: CredentialReport) -> list[str]:
     ]
     if any(facts):
         lines.append("; ".join(f for f in facts if f))
-    if cred.digital_source_type:
-        lines.append(f"digital source type {cred.digital_source_type.rsplit('/', 1)[-1]}")
+    for action in cred.actions:
+        extra = [
+            f"by {action.software_agent}" if action.software_agent else "",
+            action.digital_source_type.rsplit("/", 1)[-1] if action.digital_source_type else "",
+        ]
+        lines.append(f"action {action.action} " + ", ".join(e for e in extra if e))
+    for binding in cred.soft_bindings:
+        lines.append(f"soft binding {binding.alg}: {binding.value}")
+    if cred.cawg is not None:
+        for ident in cred.cawg.identities:
+            lines.append(f"CAWG identity ({ident.sig_type}): {ident.signer}, issuer {ident.issuer}")
+        if cred.cawg.training_mining:
+            uses = ", ".join(f"{k.removeprefix('cawg.')}={v}" for k, v in cred.cawg.training_mining.items())
+            lines.append(f"CAWG training and mining: {uses}")
     if cred.ingredients:
         lines.append("ingredients:")
         lines += ["  " + line for line in _ingredients(cred.ingredients)]
+    if cred.status_codes:
+        lines.append("status codes:")
+        lines += ["  " + line for line in _status_lines(cred)]
+    for path in cred.extracted:
+        lines.append(f"extracted {path}")
     if cred.error:
         lines.append(f"problem: {cred.error}")
     return lines
@@ -57,14 +105,12 @@ def render(report: VerifyReport) -> str:
         return "\n".join(out)
     out.append(f"{_label('Summary')}{report.summary}")
     cred = report.credentials
-    state = click.style(cred.state, fg=_STATE_COLOUR.get(cred.state), bold=True)
-    out.append(f"{_label('Credentials')}{state}")
+    out.append(f"{_label('Credentials')}{_state(cred.state)}")
     pad = " " * 14
     out += [pad + line for line in _credential_lines(cred)]
     if cred.recovered_manifest is not None:
         rec = cred.recovered_manifest
-        rec_state = click.style(rec.state, fg=_STATE_COLOUR.get(rec.state))
-        out.append(f"{pad}recovered via {cred.recovered_via}: {rec_state}")
+        out.append(f"{pad}recovered via {cred.recovered_via}: {_state(rec.state)}")
         out += [pad + "  " + line for line in _credential_lines(rec)]
     mark = report.watermark
     if mark.found:

@@ -4,21 +4,41 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
+from cli.options import policy_from, trust_options
 from cli.render import render
 from provenance.config import Home
-from provenance.verify import verify_path
+from provenance.errors import UsageError
+from provenance.verify import VerifyOptions, verify_path
 
 
 @click.command()
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (an object for one image, a list for several).")
 @click.option(
-    "--json", "as_json", is_flag=True, help="Print JSON (an object for one image, a list for several)."
+    "--manifest",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A sidecar .c2pa manifest for IMAGE (default: IMAGE's name + .c2pa if present).",
 )
+@click.option(
+    "--extract",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write the manifest store JSON and its thumbnails into this folder.",
+)
+@trust_options
 @click.pass_obj
-def verify(obj: dict[str, object], images: tuple[Path, ...], as_json: bool) -> int:
+def verify(
+    obj: dict[str, object],
+    /,
+    images: tuple[Path, ...],
+    as_json: bool,
+    manifest: Path | None,
+    extract: Path | None,
+    **trust: Any,
+) -> int:
     """Check IMAGES: credentials, watermark, ownership and AI signals.
 
     The verdicts stay separate: a missing manifest is "absent", not "fake";
@@ -26,7 +46,16 @@ def verify(obj: dict[str, object], images: tuple[Path, ...], as_json: bool) -> i
     """
     home = obj["home"]
     assert isinstance(home, Home)
-    reports = [verify_path(path, home=home) for path in images]
+    if manifest is not None and len(images) > 1:
+        raise UsageError("--manifest applies to one image; give one IMAGE")
+    policy = policy_from(home, trust)
+    reports = []
+    for index, path in enumerate(images):
+        target = None
+        if extract is not None:
+            target = extract if len(images) == 1 else extract / f"{index:03d}-{path.stem}"
+        options = VerifyOptions(policy=policy, manifest=manifest, extract_to=target)
+        reports.append(verify_path(path, home=home, options=options))
     for report in reports:
         if report.error:
             click.echo(f"provenance: error: {report.error}", err=True)

@@ -41,6 +41,14 @@ class Home:
         return self.trust_dir / "anchors.pem"
 
     @property
+    def official_trust_dir(self) -> Path:
+        return self.trust_dir / "official"
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "config.toml"
+
+    @property
     def registry_path(self) -> Path:
         return self.root / "registry.sqlite3"
 

@@ -16,6 +16,7 @@ import stat
 import tempfile
 import warnings
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -46,6 +47,19 @@ _FTYP_BRANDS = {
 _EXT_FOR_FORMAT = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 FORMAT_FOR_SUFFIX = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 MIME_FOR_FORMAT = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+_HEIF_MIMES = frozenset({"image/heic", "image/heif"})
+
+
+@cache
+def _register_heif() -> None:
+    """Teach Pillow HEIF/HEIC (pillow-heif), only when such a file shows up."""
+    try:
+        import pillow_heif  # noqa: PLC0415
+    except ImportError:
+        return
+    pillow_heif.register_heif_opener()
 
 
 def sniff_mime(head: bytes) -> str | None:
@@ -86,6 +100,8 @@ class LoadedImage:
         """RGB pixels in display orientation; raises InputError if undecodable."""
         if self._pixels is None and self._decode_error is None:
             try:
+                if self.mime in _HEIF_MIMES:
+                    _register_heif()
                 self._pixels = decode_pixels(self.data, self.path)
             except InputError as exc:
                 self._decode_error = exc
@@ -137,6 +153,8 @@ def decode_pixels(data: bytes, path: Path, *, max_pixels: int = MAX_PIXELS) -> I
                     raise InputError(f"{path}: {width}x{height} pixels is over the {max_pixels}-pixel limit")
                 img.load()
                 oriented = ImageOps.exif_transpose(img)
+                if oriented.mode == "P" and "transparency" in oriented.info:
+                    oriented = oriented.convert("RGBA")  # what Pillow asks for; avoids its warning
                 return oriented.convert("RGB")
     except InputError:
         raise

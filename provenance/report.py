@@ -24,15 +24,59 @@ class StatusCode:
     code: str
     explanation: str
     kind: Literal["success", "informational", "failure"]
+    scope: str = "active manifest"
 
 
 @dataclass
 class Ingredient:
+    """One ingredient, with its own manifest's validation state (None: it has none)."""
+
     title: str | None
     relationship: str | None
     format: str | None
     has_manifest: bool
+    state: CredentialState | None = None
+    hash: str | None = None
+    manifest_label: str | None = None
+    problems: list[StatusCode] = field(default_factory=list)
     ingredients: list[Ingredient] = field(default_factory=list)
+
+
+@dataclass
+class Certificate:
+    """The signing (or time-stamping) certificate, as c2pa read it from the manifest."""
+
+    subject: str | None
+    issuer: str | None
+    serial: str | None = None
+    not_before: str | None = None
+    not_after: str | None = None
+
+
+@dataclass
+class Timestamp:
+    """An RFC 3161 time-stamp: a third party vouching for when the claim was signed."""
+
+    time: str | None
+    authority: Certificate | None
+    trusted: bool
+    listed: bool = False
+
+
+@dataclass
+class CawgIdentity:
+    sig_type: str | None
+    signer: str | None
+    issuer: str | None
+    referenced_assertions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Cawg:
+    """CAWG assertions: who vouches for the content, and what AI uses are allowed."""
+
+    identities: list[CawgIdentity] = field(default_factory=list)
+    training_mining: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -57,6 +101,12 @@ class CredentialReport:
     signer: str | None = None
     issuer: str | None = None
     signed_at: str | None = None
+    certificate: Certificate | None = None
+    issuer_chain: list[str] = field(default_factory=list)
+    timestamp: Timestamp | None = None
+    manifest_label: str | None = None
+    manifest_source: str | None = None  # embedded, sidecar, registry
+    remote_url: str | None = None
     claim_generator: str | None = None
     model: str | None = None
     author: str | None = None
@@ -65,7 +115,9 @@ class CredentialReport:
     actions: list[Action] = field(default_factory=list)
     ingredients: list[Ingredient] = field(default_factory=list)
     soft_bindings: list[SoftBinding] = field(default_factory=list)
+    cawg: Cawg | None = None
     status_codes: list[StatusCode] = field(default_factory=list)
+    extracted: list[str] = field(default_factory=list)
     error: str | None = None
     recovered: bool = False
     recovered_via: str | None = None

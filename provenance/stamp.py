@@ -19,6 +19,7 @@ from PIL import Image
 from provenance import fingerprint, watermark
 from provenance.config import Home
 from provenance.credentials import _c2pa
+from provenance.credentials._c2pa import SignOptions
 from provenance.credentials.claims import SourceIngredient, StampClaims, manifest_definition
 from provenance.credentials.keys import Identity
 from provenance.errors import WatermarkError
@@ -53,6 +54,7 @@ class StampResult:
     manifest: bytes
     fingerprint: fingerprint.Fingerprint
     watermark_confidence: float
+    sidecar: bool = False
 
 
 def stamp_pixels(
@@ -63,8 +65,11 @@ def stamp_pixels(
     *,
     identity: Identity,
     home: Home,
+    options: SignOptions | None = None,
 ) -> StampResult:
-    """Watermark, sign, register and atomically write ``pixels`` to ``output``."""
+    """Watermark, sign, register and atomically write ``pixels`` to ``output``
+    (and the manifest to ``output.c2pa`` when ``options.sidecar``)."""
+    options = options or SignOptions()
     mime = MIME_FOR_FORMAT[fmt]
     with Registry.open(home.registry_path) as registry:
         record_id = registry.new_record_id()
@@ -90,7 +95,9 @@ def stamp_pixels(
             src = request.source
             claims.source = SourceIngredient(src.path.name, src.mime, src.data)
             ingredient = ({"title": src.path.name, "relationship": "parentOf"}, src.mime, src.data)
-        signed, manifest = _c2pa.sign(manifest_definition(claims), identity, mime, encoded, ingredient)
+        signed, manifest = _c2pa.sign(
+            manifest_definition(claims), identity, mime, encoded, ingredient=ingredient, options=options
+        )
         with registry.transaction():
             source_id = _register_source(registry, request) if request.source else None
             registry.add(
@@ -107,7 +114,14 @@ def stamp_pixels(
                 )
             )
             write_atomic(output, signed)
-    return StampResult(output, record_id, source_id, signed, manifest, mark_print, reading.confidence)
+            if options.sidecar:
+                write_atomic(sidecar_path(output), manifest)
+    return StampResult(output, record_id, source_id, signed, manifest, mark_print, reading.confidence, options.sidecar)
+
+
+def sidecar_path(output: Path) -> Path:
+    """Where a sidecar manifest for ``output`` goes: same name, ``.c2pa``."""
+    return output.with_suffix(".c2pa")
 
 
 def _register_source(registry: Registry, request: StampRequest) -> str:

@@ -12,11 +12,12 @@ from pathlib import Path
 
 from provenance import detect, fingerprint, watermark
 from provenance.config import Home
-from provenance.credentials import load_anchors, read_credentials, read_recovered
+from provenance.credentials import read_credentials, read_recovered
 from provenance.credentials.claims import SCHEME_FOR_ALG, record_id_from_soft_binding
+from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.errors import ExitCode, InputError
 from provenance.fingerprint import PHASH, PHASH_MATCH_DISTANCE, Fingerprint
-from provenance.imaging import LoadedImage, load_image
+from provenance.imaging import LoadedImage, load_image, read_input
 from provenance.registry import Record, Registry
 from provenance.report import (
     AIReport,
@@ -41,19 +42,44 @@ class _Found:
     distance: int | None
 
 
-def verify_path(path: Path, *, home: Home | None = None) -> VerifyReport:
+@dataclass
+class VerifyOptions:
+    """How to verify: trust policy, an explicit sidecar manifest, where to extract."""
+
+    policy: TrustPolicy | None = None
+    manifest: Path | None = None
+    extract_to: Path | None = None
+
+
+def verify_path(path: Path, *, home: Home | None = None, options: VerifyOptions | None = None) -> VerifyReport:
     """Verify one file. Unreadable input becomes a report with ``error`` and exit 4."""
     home = home or Home.default()
+    options = options or VerifyOptions()
     try:
         image = load_image(path)
-        return verify_image(image, home=home)
+        return verify_image(image, home=home, options=options)
     except InputError as exc:
         return _error_report(path, exc.diagnostics())
 
 
-def verify_image(image: LoadedImage, *, home: Home) -> VerifyReport:
-    anchors = load_anchors(home)
-    credentials = read_credentials(image.mime, image.data, anchors=anchors)
+def _credentials(image: LoadedImage, options: VerifyOptions, policy: TrustPolicy) -> CredentialReport:
+    """Embedded manifest first; else the sidecar (given, or ``NAME.c2pa`` beside the file)."""
+    extract = options.extract_to
+    if options.manifest is not None:
+        sidecar = read_input(options.manifest)
+        return read_credentials(image.mime, image.data, policy=policy, sidecar=sidecar, extract_to=extract)
+    report = read_credentials(image.mime, image.data, policy=policy, extract_to=extract)
+    beside = image.path.with_suffix(".c2pa")
+    if report.state == "absent" and report.remote_url is None and beside.is_file():
+        sidecar = read_input(beside)
+        return read_credentials(image.mime, image.data, policy=policy, sidecar=sidecar, extract_to=extract)
+    return report
+
+
+def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | None = None) -> VerifyReport:
+    options = options or VerifyOptions()
+    policy = options.policy or build_policy(home)
+    credentials = _credentials(image, options, policy)
     if not image.decodable and not credentials.present:
         image.pixels()  # raises the decoder's InputError
     mark, print_ = _pixel_checks(image)
@@ -68,7 +94,7 @@ def verify_image(image: LoadedImage, *, home: Home) -> VerifyReport:
             wm_record = None
         ownership = _ownership(registry, found, print_)
         if not credentials.present and registry is not None:
-            credentials = _recover(image, found, credentials, anchors)
+            credentials = _recover(image, found, credentials, policy)
     finally:
         if registry is not None:
             registry.close()
@@ -155,9 +181,7 @@ def _ownership(registry: Registry | None, found: list[_Found], print_: Fingerpri
             relation = "twin-of" if rec.kind == "twin" else "derived-from"
             linked[source.record_id] = _match(source, relation, f"registry link from {rec.record_id}", print_)
     direct = [
-        _match(item.record, "same-as", item.matched_by, print_)
-        for item in found
-        if item.record.record_id not in linked
+        _match(item.record, "same-as", item.matched_by, print_) for item in found if item.record.record_id not in linked
     ]
     return OwnershipReport(matches=direct + list(linked.values()), registry=str(registry.path))
 
@@ -178,13 +202,13 @@ def _match(record: Record, relation: str, how: str, print_: Fingerprint | None) 
 
 
 def _recover(
-    image: LoadedImage, found: list[_Found], credentials: CredentialReport, anchors: str | None
+    image: LoadedImage, found: list[_Found], credentials: CredentialReport, policy: TrustPolicy
 ) -> CredentialReport:
     """Credentials stripped: fetch the signed manifest the registry kept."""
     for item in sorted(found, key=lambda f: f.matched_by != "watermark"):
         if item.record.manifest and item.matched_by in ("watermark", "fingerprint", "sha256"):
             via = "watermark" if item.matched_by == "watermark" else "fingerprint"
-            recovered = read_recovered(image.mime, image.data, item.record.manifest, anchors=anchors, via=via)
+            recovered = read_recovered(image.mime, image.data, item.record.manifest, policy=policy, via=via)
             credentials.recovered = True
             credentials.recovered_via = via
             credentials.recovered_manifest = recovered
@@ -198,16 +222,12 @@ def _check_agreement(
     wm_record: Record | None,
     print_: Fingerprint | None,
 ) -> None:
-    declared = [
-        record_id_from_soft_binding(b.value) for b in credentials.soft_bindings if b.alg in SCHEME_FOR_ALG
-    ]
+    declared = [record_id_from_soft_binding(b.value) for b in credentials.soft_bindings if b.alg in SCHEME_FOR_ALG]
     if declared and credentials.present:
         if mark.found:
             mark.agrees_with_manifest = mark.record_id in declared
             if not mark.agrees_with_manifest:
-                mark.note = (
-                    f"the manifest declares watermark record {declared[0]}, the pixels carry {mark.record_id}"
-                )
+                mark.note = f"the manifest declares watermark record {declared[0]}, the pixels carry {mark.record_id}"
         else:
             mark.note = "the manifest declares a watermark that could not be read from the pixels"
     if mark.found and wm_record is not None and print_ is not None:
@@ -258,6 +278,11 @@ def _summary(
             why = credentials.error or "validation failed"
             return f"Provenance broken: the Content Credentials do not match this file ({why})."
         return f"Provenance broken: {mark.note or 'the recovered credentials are invalid'}."
+    if code == ExitCode.ABSENT and credentials.remote_url:
+        return (
+            f"The Content Credentials are stored remotely ({credentials.remote_url}) and were not"
+            " fetched: remote fetching is off unless --allow-remote is given."
+        )
     if code == ExitCode.ABSENT:
         return (
             "No provenance found: no Content Credentials, no known watermark and no registry match."
@@ -269,7 +294,7 @@ def _summary(
         "ai-edited": "AI-edited image",
         "captured": "Captured photo",
     }
-    parts.append(kind.get(ai.verdict, "Image"))
+    parts.append(kind.get(ai.verdict, "Image with provenance"))
     shown = credentials if credentials.present else credentials.recovered_manifest
     if shown is not None:
         trust = "a trusted signer" if shown.state == "trusted" else "a signer this home does not trust"
@@ -285,7 +310,5 @@ def _summary(
         if match.relation == "twin-of":
             parts.append(f"an AI twin of '{match.title or match.record_id}' owned by {match.owner}")
         elif match.relation == "same-as" and match.kind == "original":
-            parts.append(
-                f"matches the registered original '{match.title or match.record_id}' owned by {match.owner}"
-            )
+            parts.append(f"matches the registered original '{match.title or match.record_id}' owned by {match.owner}")
     return "; ".join(parts) + "."

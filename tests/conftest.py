@@ -23,9 +23,7 @@ class CliResult:
     stderr: str
 
 
-def run_cli(
-    *args: str | Path, home: Path, env: dict[str, str] | None = None, timeout: float = 300
-) -> CliResult:
+def run_cli(*args: str | Path, home: Path, env: dict[str, str] | None = None, timeout: float = 300) -> CliResult:
     """Run the real console entry point in a subprocess, as a user would."""
     full_env = {**os.environ, "PROVENANCE_HOME": str(home), "HF_HUB_OFFLINE": "1", **(env or {})}
     proc = subprocess.run(

@@ -140,9 +140,7 @@ def test_verify_does_not_import_torch_or_diffusers(twin: Twin) -> None:
         "sys.exit(rc)\n"
     )
     env = {**os.environ, "PROVENANCE_HOME": str(twin.home)}
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=False
-    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().endswith("HEAVY="), proc.stdout[-200:]
 

@@ -4,19 +4,30 @@ import stat
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from PIL import Image
 
 from provenance.config import Home
-from provenance.credentials import _c2pa, init_identity, load_identity, read_credentials
+from provenance.credentials import _c2pa, callback_identity, init_identity, load_identity, read_credentials
 from provenance.credentials.claims import StampClaims, manifest_definition
-from provenance.credentials.keys import SIGNER_CERT, SIGNER_KEY, make_development_identity
-from provenance.errors import KeyMaterialError, OutputExistsError
+from provenance.credentials.keys import (
+    SIGNER_CERT,
+    SIGNER_KEY,
+    Identity,
+    PassphraseRequired,
+    make_development_identity,
+)
+from provenance.credentials.trust import TrustPolicy, build_policy
+from provenance.errors import CredentialError, KeyMaterialError, OutputExistsError
 from provenance.fingerprint import PHASH, Fingerprint
 from provenance.imaging import encode_image
 from tests.conftest import SAMPLES, require_fixtures
 
+NO_TRUST = TrustPolicy()
 
-def _signed_jpeg(identity_cert: Path, identity_key: Path) -> bytes:
+
+def _signed_jpeg(identity: Identity, options: _c2pa.SignOptions | None = None) -> bytes:
     claims = StampClaims(
         title="t.jpg",
         author="carol",
@@ -25,10 +36,13 @@ def _signed_jpeg(identity_cert: Path, identity_key: Path) -> bytes:
         fingerprints=[Fingerprint(PHASH, "0" * 16)],
     )
     asset = encode_image(Image.open(SAMPLES / "chelsea.png").convert("RGB"), "JPEG")
-    signed, _ = _c2pa.sign(
-        manifest_definition(claims), load_identity(identity_cert, identity_key), "image/jpeg", asset, None
-    )
+    signed, _ = _c2pa.sign(manifest_definition(claims), identity, "image/jpeg", asset, options=options)
     return signed
+
+
+def _reference_policy() -> TrustPolicy:
+    anchors = require_fixtures("c2pa", "c2pa-rs", "trust", "certs__trust__test_cert_root_bundle.pem")
+    return build_policy(Home(Path("/nonexistent-home")), anchors=(anchors,))
 
 
 def test_keys_init_writes_owner_only_keys_and_trusts_root(tmp_path: Path) -> None:
@@ -47,31 +61,75 @@ def test_keys_init_writes_owner_only_keys_and_trusts_root(tmp_path: Path) -> Non
     assert home.trust_anchors.read_text().count("BEGIN CERTIFICATE") == 2
 
 
-def test_signed_here_is_trusted_here_and_untrusted_elsewhere(keyed_home: Path, tmp_path: Path) -> None:
+def test_signed_here_is_trusted_here_and_untrusted_elsewhere(keyed_home: Path) -> None:
     home = Home(keyed_home)
-    signed = _signed_jpeg(home.keys_dir / SIGNER_CERT, home.keys_dir / SIGNER_KEY)
-    anchors = home.trust_anchors.read_text()
-    here = read_credentials("image/jpeg", signed, anchors=anchors)
+    signed = _signed_jpeg(load_identity(home.keys_dir / SIGNER_CERT, home.keys_dir / SIGNER_KEY))
+    here = read_credentials("image/jpeg", signed, policy=build_policy(home))
     assert (here.state, here.trust) == ("trusted", "trusted")
     assert here.author == "carol"
     assert here.model == "model-x"
     assert here.record_id == "0000000abc"
     assert here.signer == "Test Newsroom Signer"
-    elsewhere = read_credentials("image/jpeg", signed, anchors=None)
+    assert here.issuer_chain == ["CN=Test Newsroom Root CA, O=Test Newsroom (trust anchor)"]
+    elsewhere = read_credentials("image/jpeg", signed, policy=NO_TRUST)
     assert (elsewhere.state, elsewhere.trust) == ("valid", "untrusted")
 
 
-def test_reference_test_certificates_sign_and_chain_to_reference_anchors() -> None:
+@pytest.mark.parametrize("alg", ["es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519"])
+def test_every_reference_algorithm_signs_and_chains_to_reference_anchors(alg: str) -> None:
     certs = require_fixtures("c2pa", "c2pa-rs", "certs")
-    anchors = require_fixtures("c2pa", "c2pa-rs", "trust", "certs__trust__test_cert_root_bundle.pem")
-    signed = _signed_jpeg(certs / "es256.pub", certs / "es256.pem")
-    trusted = read_credentials("image/jpeg", signed, anchors=anchors.read_text())
-    assert trusted.state == "trusted"
-    assert read_credentials("image/jpeg", signed, anchors=None).state == "valid"
+    identity = load_identity(certs / f"{alg}.pub", certs / f"{alg}.pem", alg=alg if alg.startswith("ps") else None)
+    assert identity.alg == alg
+    signed = _signed_jpeg(identity)
+    assert read_credentials("image/jpeg", signed, policy=_reference_policy()).state == "trusted"
+    untrusted = read_credentials("image/jpeg", signed, policy=NO_TRUST)
+    assert (untrusted.state, untrusted.trust) == ("valid", "untrusted")
+
+
+def test_encrypted_key_needs_and_uses_its_passphrase(tmp_path: Path) -> None:
+    _, _, cert, key = make_development_identity("Locked")
+    private = serialization.load_pem_private_key(key, password=None)
+    encrypted = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"correct horse"),
+    )
+    (tmp_path / "c.pem").write_bytes(cert)
+    (tmp_path / "k.pem").write_bytes(encrypted)
+    with pytest.raises(PassphraseRequired, match="encrypted"):
+        load_identity(tmp_path / "c.pem", tmp_path / "k.pem")
+    with pytest.raises(KeyMaterialError, match="wrong passphrase"):
+        load_identity(tmp_path / "c.pem", tmp_path / "k.pem", passphrase=b"wrong")
+    identity = load_identity(tmp_path / "c.pem", tmp_path / "k.pem", passphrase=b"correct horse")
+    assert read_credentials("image/jpeg", _signed_jpeg(identity), policy=NO_TRUST).state == "valid"
+
+
+def test_callback_signer_produces_a_manifest_that_verifies(tmp_path: Path) -> None:
+    home = Home(tmp_path / "home")
+    init_identity(home, org="KMS Newsroom")
+    key = serialization.load_pem_private_key((home.keys_dir / SIGNER_KEY).read_bytes(), password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    calls: list[int] = []
+
+    def kms_sign(data: bytes) -> bytes:
+        calls.append(len(data))
+        return key.sign(data, ec.ECDSA(hashes.SHA256()))
+
+    identity = callback_identity(home.keys_dir / SIGNER_CERT, "es256", kms_sign)
+    report = read_credentials("image/jpeg", _signed_jpeg(identity), policy=build_policy(home))
+    assert report.state == "trusted"
+    assert calls, "the callback was never asked to sign"
+
+
+def test_unreachable_time_stamp_authority_is_a_clear_error(keyed_home: Path) -> None:
+    home = Home(keyed_home)
+    identity = load_identity(home.keys_dir / SIGNER_CERT, home.keys_dir / SIGNER_KEY)
+    with pytest.raises(CredentialError, match="could not sign"):
+        _signed_jpeg(identity, _c2pa.SignOptions(tsa_url="http://127.0.0.1:9/tsa"))
 
 
 def test_mismatched_or_missing_key_material_is_a_clear_error(tmp_path: Path) -> None:
-    _, _, cert, _ = make_development_identity("A")
+    _, _, cert, own_key = make_development_identity("A")
     _, _, _, other_key = make_development_identity("B")
     (tmp_path / "c.pem").write_bytes(cert)
     (tmp_path / "k.pem").write_bytes(other_key)
@@ -82,14 +140,36 @@ def test_mismatched_or_missing_key_material_is_a_clear_error(tmp_path: Path) -> 
     (tmp_path / "junk.pem").write_text("junk")
     with pytest.raises(KeyMaterialError, match="not a PEM"):
         load_identity(tmp_path / "junk.pem", tmp_path / "k.pem")
+    (tmp_path / "own.pem").write_bytes(own_key)
+    with pytest.raises(KeyMaterialError, match="does not fit this key"):
+        load_identity(tmp_path / "c.pem", tmp_path / "own.pem", alg="ps256")
+
+
+def test_thumbnails_can_be_left_out(keyed_home: Path) -> None:
+    home = Home(keyed_home)
+    identity = load_identity(home.keys_dir / SIGNER_CERT, home.keys_dir / SIGNER_KEY)
+    with_thumb = _signed_jpeg(identity)
+    without = _signed_jpeg(identity, _c2pa.SignOptions(thumbnails=False))
+    assert len(without) < len(with_thumb)
+    assert read_credentials("image/jpeg", without, policy=build_policy(home)).state == "trusted"
+
+
+def test_cawg_assertions_are_reported() -> None:
+    path = require_fixtures("c2pa", "c2pa-rs", "C_with_CAWG_data.jpg")
+    report = read_credentials("image/jpeg", path.read_bytes(), policy=NO_TRUST)
+    assert report.cawg is not None
+    assert report.cawg.training_mining == {"cawg.ai_inference": "notAllowed", "cawg.ai_generative_training": "notAllowed"}
+    assert report.cawg.identities[0].sig_type == "cawg.x509.cose"
+    assert report.cawg.identities[0].signer == "C2PA Signer"
 
 
 def test_files_without_manifest_are_absent_and_reference_files_read() -> None:
-    assert (
-        read_credentials("image/png", (SAMPLES / "chelsea.png").read_bytes(), anchors=None).state == "absent"
-    )
+    assert read_credentials("image/png", (SAMPLES / "chelsea.png").read_bytes(), policy=NO_TRUST).state == "absent"
     ca = require_fixtures("c2pa", "c2pa-rs", "CA.jpg")
-    report = read_credentials("image/jpeg", ca.read_bytes(), anchors=None)
+    report = read_credentials("image/jpeg", ca.read_bytes(), policy=NO_TRUST)
     assert report.state == "valid"
     assert report.trust == "untrusted"
+    assert report.certificate is not None
+    assert report.certificate.subject is not None
+    assert "C2PA Signer" in report.certificate.subject
     assert report.ingredients

@@ -58,9 +58,7 @@ def test_payload_crc_rejects_uniform_and_random_words() -> None:
     assert scheme.decode_payload([0] * 64) is None
     assert scheme.decode_payload([1] * 64) is None
     rng = random.Random(1234)
-    accepted = sum(
-        scheme.decode_payload([rng.getrandbits(1) for _ in range(64)]) is not None for _ in range(20_000)
-    )
+    accepted = sum(scheme.decode_payload([rng.getrandbits(1) for _ in range(64)]) is not None for _ in range(20_000))
     assert accepted == 0  # expected rate 2**-24 per word
 
 

@@ -1,46 +1,170 @@
-"""The one place that talks to c2pa-python: contexts, reading and signing.
+"""The one place that talks to c2pa-python: contexts, reading, extracting, signing.
 
-Keeping the native library behind a few functions means its settings (no
-remote fetching, our trust anchors) are always applied, and its exceptions
-always become ours.
+Keeping the native library behind a few functions means its settings (remote
+fetching off unless asked, our trust policy) are always applied, and its
+exceptions always become ours.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import c2pa
 
 from provenance.credentials.keys import Identity
-from provenance.errors import CredentialError, KeyMaterialError
+from provenance.credentials.trust import TrustPolicy
+from provenance.errors import CredentialError, InputError, KeyMaterialError
+from provenance.imaging import write_atomic
+
+_EXT = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/svg+xml": "svg"}
+_ALGS = {
+    "es256": c2pa.C2paSigningAlg.ES256,
+    "es384": c2pa.C2paSigningAlg.ES384,
+    "es512": c2pa.C2paSigningAlg.ES512,
+    "ps256": c2pa.C2paSigningAlg.PS256,
+    "ps384": c2pa.C2paSigningAlg.PS384,
+    "ps512": c2pa.C2paSigningAlg.PS512,
+    "ed25519": c2pa.C2paSigningAlg.ED25519,
+}
 
 
-def context(*, anchors: str | None = None, thumbnails: bool = True) -> c2pa.Context:
+class RemoteManifest(Exception):
+    """The file points at a manifest stored elsewhere, and fetching is off."""
+
+    def __init__(self, url: str | None, reason: str) -> None:
+        super().__init__(reason)
+        self.url = url
+        self.reason = reason
+
+
+@dataclass
+class StoreRead:
+    """What c2pa returned for one file: three views of the same manifest store."""
+
+    store: dict[str, Any]
+    state: str | None
+    crjson: dict[str, Any]
+    detailed: dict[str, Any]
+    embedded: bool
+    remote_url: str | None
+    extracted: list[Path]
+
+
+@dataclass(frozen=True)
+class SignOptions:
+    thumbnails: bool = True
+    tsa_url: str | None = None
+    sidecar: bool = False
+
+
+def context(policy: TrustPolicy | None = None, *, thumbnails: bool = True) -> c2pa.Context:
     settings: dict[str, Any] = {
-        "verify": {"remote_manifest_fetch": False},
+        "verify": {"remote_manifest_fetch": bool(policy and policy.allow_remote)},
         "builder": {"thumbnail": {"enabled": thumbnails}},
     }
-    if anchors:
-        settings["trust"] = {"trust_anchors": anchors}
+    if policy is not None and (trust := policy.c2pa_settings()):
+        settings["trust"] = trust
     return c2pa.Context.from_dict(settings)
 
 
 def read_store(
-    mime: str, data: bytes, *, anchors: str | None, manifest_data: bytes | None = None
-) -> tuple[dict[str, Any], str | None] | None:
-    """(manifest store JSON, validation state) or None when there is no manifest.
+    mime: str,
+    data: bytes,
+    *,
+    policy: TrustPolicy,
+    manifest_data: bytes | None = None,
+    extract_to: Path | None = None,
+) -> StoreRead | None:
+    """The manifest store of ``data`` (or ``manifest_data`` bound to it), or None.
 
-    Raises ``c2pa.C2paError`` for a manifest that exists but cannot be parsed;
-    the caller decides what that means.
+    Raises :class:`RemoteManifest` for a remote manifest that was not fetched,
+    :class:`InputError` when c2pa cannot parse the asset itself, and
+    ``c2pa.C2paError`` for a manifest that exists but cannot be read.
     """
-    reader = c2pa.Reader.try_create(mime, io.BytesIO(data), manifest_data, context=context(anchors=anchors))
+    try:
+        reader = c2pa.Reader.try_create(mime, io.BytesIO(data), manifest_data, context=context(policy))
+    except c2pa.C2paError as exc:
+        text = reason(exc)
+        if text.startswith("Remote") or "remote manifest" in text.lower():
+            match = re.search(r"url (\S+)", text)
+            raise RemoteManifest(match.group(1) if match else None, text) from None
+        if "asset could not be parsed" in text:
+            raise InputError(f"the file's structure is unreadable ({text})") from None
+        raise
     if reader is None:
         return None
     with reader:
         store: dict[str, Any] = json.loads(reader.json())
-        return store, reader.get_validation_state()
+        result = StoreRead(
+            store=store,
+            state=reader.get_validation_state(),
+            crjson=_json_or_empty(reader.crjson),
+            detailed=_json_or_empty(reader.detailed_json),
+            embedded=reader.is_embedded(),
+            remote_url=reader.get_remote_url(),
+            extracted=[],
+        )
+        if extract_to is not None:
+            result.extracted = _extract(reader, store, extract_to)
+        return result
+
+
+def _json_or_empty(method: Any) -> dict[str, Any]:
+    try:
+        value = json.loads(method())
+    except (c2pa.C2paError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _safe(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("_")[:80] or "manifest"
+
+
+def _extract(reader: c2pa.Reader, store: dict[str, Any], folder: Path) -> list[Path]:
+    """Write the store as JSON and every thumbnail as an image file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / "manifest_store.json"]
+    write_atomic(written[0], json.dumps(store, indent=2).encode())
+    for index, (label, manifest) in enumerate((store.get("manifests") or {}).items()):
+        thumbs = [("claim", manifest.get("thumbnail"))]
+        thumbs += [(f"ingredient-{i}", ing.get("thumbnail")) for i, ing in enumerate(manifest.get("ingredients") or [])]
+        for kind, thumb in thumbs:
+            if not isinstance(thumb, dict) or not thumb.get("identifier"):
+                continue
+            ext = _EXT.get(str(thumb.get("format")), "bin")
+            target = folder / f"{index:02d}-{_safe(label)}-{kind}.{ext}"
+            buffer = io.BytesIO()
+            try:
+                reader.resource_to_stream(thumb["identifier"], buffer)
+            except c2pa.C2paError:
+                continue
+            write_atomic(target, buffer.getvalue())
+            written.append(target)
+    return written
+
+
+def signer_for(identity: Identity, tsa_url: str | None) -> c2pa.Signer:
+    try:
+        if identity.callback is not None:
+            return c2pa.Signer.from_callback(
+                identity.callback, _ALGS[identity.alg], identity.cert_chain_pem.decode(), tsa_url
+            )
+        assert identity.key_pem is not None
+        info = c2pa.C2paSignerInfo(
+            identity.alg.encode(),
+            identity.cert_chain_pem,
+            identity.key_pem,
+            tsa_url.encode() if tsa_url else None,
+        )
+        return c2pa.Signer.from_info(info)
+    except c2pa.C2paError as exc:
+        raise KeyMaterialError(f"signing identity rejected by c2pa ({reason(exc)})") from None
 
 
 def sign(
@@ -48,27 +172,31 @@ def sign(
     identity: Identity,
     mime: str,
     asset: bytes,
-    ingredient: tuple[dict[str, Any], str, bytes] | None,
+    *,
+    ingredient: tuple[dict[str, Any], str, bytes] | None = None,
+    options: SignOptions | None = None,
 ) -> tuple[bytes, bytes]:
-    """Sign ``asset`` with ``manifest``; returns (signed asset, manifest bytes)."""
+    """Sign ``asset`` with ``manifest``; returns (asset to write, manifest bytes).
+
+    With ``options.sidecar`` the asset comes back without an embedded manifest
+    and the manifest bytes are meant for a ``.c2pa`` file beside it.
+    """
+    options = options or SignOptions()
+    signer = signer_for(identity, options.tsa_url)
     try:
-        signer = c2pa.Signer.from_info(
-            c2pa.C2paSignerInfo(identity.alg.encode(), identity.cert_chain_pem, identity.key_pem, None)
-        )
-    except c2pa.C2paError as exc:
-        raise KeyMaterialError(f"signing identity rejected by c2pa ({_reason(exc)})") from None
-    try:
-        with signer, c2pa.Builder(manifest, context=context()) as builder:
+        with signer, c2pa.Builder(manifest, context=context(thumbnails=options.thumbnails)) as builder:
+            if options.sidecar:
+                builder.set_no_embed()
             if ingredient is not None:
                 ingredient_json, ingredient_mime, ingredient_data = ingredient
                 builder.add_ingredient(ingredient_json, ingredient_mime, io.BytesIO(ingredient_data))
             out = io.BytesIO()
             manifest_bytes = builder.sign(signer, mime, io.BytesIO(asset), out)
-            return out.getvalue(), bytes(manifest_bytes)
+            return (asset if options.sidecar else out.getvalue()), bytes(manifest_bytes)
     except c2pa.C2paError as exc:
-        raise CredentialError(f"could not sign the C2PA manifest ({_reason(exc)})") from None
+        raise CredentialError(f"could not sign the C2PA manifest ({reason(exc)})") from None
 
 
-def _reason(exc: Exception) -> str:
+def reason(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__

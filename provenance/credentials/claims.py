@@ -67,9 +67,7 @@ def manifest_definition(claims: StampClaims) -> dict[str, Any]:
         {
             "action": "c2pa.watermarked",
             "softwareAgent": agent,
-            "parameters": {
-                "description": f"Invisible watermark {SCHEME} carrying registry record {claims.record_id}"
-            },
+            "parameters": {"description": f"Invisible watermark {SCHEME} carrying registry record {claims.record_id}"},
         },
     ]
     stamp: dict[str, Any] = {

@@ -10,6 +10,9 @@ folder and never printed.
 from __future__ import annotations
 
 import datetime as dt
+import shlex
+import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,14 +44,25 @@ _NO_USAGE = {
 }
 
 
+SignCallback = Callable[[bytes], bytes]
+RSA_ALGS = ("ps256", "ps384", "ps512")
+ALGS = ("es256", "es384", "es512", *RSA_ALGS, "ed25519")
+
+
 @dataclass(frozen=True)
 class Identity:
-    """What c2pa needs to sign: the chain (leaf first), the key and its algorithm."""
+    """What c2pa needs to sign: the chain (leaf first), and either the private key
+    or a callback that signs (a KMS, an HSM, an external command)."""
 
     cert_chain_pem: bytes
-    key_pem: bytes
+    key_pem: bytes | None
     alg: str
     subject: str
+    callback: SignCallback | None = None
+
+
+class PassphraseRequired(KeyMaterialError):
+    """The private key is encrypted and no passphrase was given."""
 
 
 def _name(common_name: str, org: str) -> x509.Name:
@@ -99,9 +113,7 @@ def make_development_identity(org: str) -> tuple[bytes, bytes, bytes, bytes]:
         .add_extension(x509.KeyUsage(**{**_NO_USAGE, "digital_signature": True}), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
         .sign(root_key, hashes.SHA256())
     )
     pem = serialization.Encoding.PEM
@@ -112,9 +124,7 @@ def init_identity(home: Home, *, org: str, force: bool = False) -> Identity:
     """Create the home's development identity and trust its root there."""
     keys = home.keys_dir
     if (keys / SIGNER_KEY).exists() and not force:
-        raise OutputExistsError(
-            f"{keys}: a signing identity already exists", hint="Pass --force to replace it."
-        )
+        raise OutputExistsError(f"{keys}: a signing identity already exists", hint="Pass --force to replace it.")
     home.ensure()
     keys.mkdir(mode=0o700, exist_ok=True)
     keys.chmod(0o700)
@@ -127,17 +137,21 @@ def init_identity(home: Home, *, org: str, force: bool = False) -> Identity:
     return load_identity(keys / SIGNER_CERT, keys / SIGNER_KEY)
 
 
-def _alg_for(key: object) -> str:
+def _alg_for(key: object, requested: str | None) -> str:
     if isinstance(key, ed25519.Ed25519PrivateKey):
-        return "ed25519"
-    if isinstance(key, rsa.RSAPrivateKey):
-        return "ps256"
-    if isinstance(key, ec.EllipticCurvePrivateKey):
+        alg = "ed25519"
+    elif isinstance(key, rsa.RSAPrivateKey):
+        alg = requested if requested in RSA_ALGS else "ps256"
+    elif isinstance(key, ec.EllipticCurvePrivateKey):
         algs = {"secp256r1": "es256", "secp384r1": "es384", "secp521r1": "es512"}
-        if key.curve.name in algs:
-            return algs[key.curve.name]
-        raise KeyMaterialError(f"unsupported elliptic curve {key.curve.name} for C2PA signing")
-    raise KeyMaterialError(f"unsupported private key type {type(key).__name__} for C2PA signing")
+        if key.curve.name not in algs:
+            raise KeyMaterialError(f"unsupported elliptic curve {key.curve.name} for C2PA signing")
+        alg = algs[key.curve.name]
+    else:
+        raise KeyMaterialError(f"unsupported private key type {type(key).__name__} for C2PA signing")
+    if requested and requested != alg:
+        raise KeyMaterialError(f"--alg {requested} does not fit this key (it signs with {alg})")
+    return alg
 
 
 def _read(path: Path, what: str) -> bytes:
@@ -149,35 +163,80 @@ def _read(path: Path, what: str) -> bytes:
         raise KeyMaterialError(f"{path}: cannot read {what} ({exc.strerror})") from None
 
 
-def load_identity(cert_path: Path, key_path: Path) -> Identity:
-    """Load and cross-check a certificate chain and its private key."""
+def _chain(cert_path: Path) -> tuple[bytes, list[x509.Certificate]]:
     chain_pem = _read(cert_path, "certificate")
-    key_pem = _read(key_path, "private key")
     try:
-        certs = x509.load_pem_x509_certificates(chain_pem)
+        return chain_pem, x509.load_pem_x509_certificates(chain_pem)
     except ValueError:
         raise KeyMaterialError(f"{cert_path}: not a PEM certificate chain") from None
-    try:
-        key = serialization.load_pem_private_key(key_pem, password=None)
-    except TypeError:
-        raise KeyMaterialError(f"{key_path}: private key is encrypted (not supported yet)") from None
-    except ValueError:
-        raise KeyMaterialError(f"{key_path}: not a PEM private key") from None
-    public = key.public_key().public_bytes(
+
+
+def _spki(public: object) -> bytes:
+    return public.public_bytes(  # type: ignore[attr-defined, no-any-return]
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    leaf_public = (
-        certs[0]
-        .public_key()
-        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
-    if public != leaf_public:
+
+
+def load_identity(
+    cert_path: Path, key_path: Path, *, passphrase: bytes | None = None, alg: str | None = None
+) -> Identity:
+    """Load and cross-check a certificate chain and its (possibly encrypted) key.
+
+    The decrypted key is kept in memory only, re-serialised as PKCS#8 for c2pa.
+    """
+    chain_pem, certs = _chain(cert_path)
+    key_pem = _read(key_path, "private key")
+    try:
+        key = serialization.load_pem_private_key(key_pem, password=passphrase)
+    except TypeError:
+        if passphrase is None:
+            raise PassphraseRequired(
+                f"{key_path}: private key is encrypted",
+                hint="Set PROVENANCE_KEY_PASSPHRASE or run interactively to be asked.",
+            ) from None
+        raise KeyMaterialError(f"{key_path}: private key is not encrypted; drop the passphrase") from None
+    except ValueError:
+        if passphrase is not None:
+            raise KeyMaterialError(f"{key_path}: wrong passphrase, or not a PEM private key") from None
+        raise KeyMaterialError(f"{key_path}: not a PEM private key") from None
+    if _spki(key.public_key()) != _spki(certs[0].public_key()):
         raise KeyMaterialError(f"{key_path}: private key does not match the certificate {cert_path}")
-    # c2pa wants PKCS#8; re-serialise so PKCS#1 / SEC1 files work too.
     pkcs8 = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    return Identity(chain_pem, pkcs8, _alg_for(key), certs[0].subject.rfc4514_string())
+    return Identity(chain_pem, pkcs8, _alg_for(key, alg), certs[0].subject.rfc4514_string())
+
+
+def callback_identity(cert_path: Path, alg: str, callback: SignCallback) -> Identity:
+    """An identity whose signatures come from ``callback`` (KMS, HSM, ...).
+
+    The callback gets the bytes to sign and returns the signature: DER or raw
+    r||s for ECDSA, PKCS#1 PSS for RSA, raw for Ed25519.
+    """
+    if alg not in ALGS:
+        raise KeyMaterialError(f"unknown signing algorithm {alg!r}; use one of {', '.join(ALGS)}")
+    chain_pem, certs = _chain(cert_path)
+    return Identity(chain_pem, None, alg, certs[0].subject.rfc4514_string(), callback)
+
+
+def command_signer(command: str, *, timeout: float = 60.0) -> SignCallback:
+    """A callback that pipes the bytes to sign into ``command`` and reads the
+    signature from its standard output (for HSM and KMS command-line tools)."""
+    argv = shlex.split(command)
+    if not argv:
+        raise KeyMaterialError("--sign-command is empty")
+
+    def sign(data: bytes) -> bytes:
+        try:
+            proc = subprocess.run(argv, input=data, capture_output=True, timeout=timeout, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise KeyMaterialError(f"signing command failed to run ({exc})") from None
+        if proc.returncode != 0 or not proc.stdout:
+            detail = proc.stderr.decode(errors="replace").strip().splitlines()
+            raise KeyMaterialError(f"signing command exited {proc.returncode}" + (f": {detail[-1]}" if detail else ""))
+        return proc.stdout
+
+    return sign
 
 
 def home_identity(home: Home) -> Identity:
@@ -191,10 +250,22 @@ def home_identity(home: Home) -> Identity:
     return load_identity(cert, key)
 
 
-def resolve_identity(home: Home, cert: Path | None, key: Path | None) -> Identity:
-    """--cert/--key if given (both), else the home's identity."""
+def resolve_identity(
+    home: Home,
+    cert: Path | None,
+    key: Path | None,
+    *,
+    passphrase: bytes | None = None,
+    alg: str | None = None,
+    sign_command: str | None = None,
+) -> Identity:
+    """--cert with --key or --sign-command if given, else the home's identity."""
+    if sign_command is not None:
+        if cert is None or key is not None:
+            raise KeyMaterialError("--sign-command needs --cert (the chain) and no --key")
+        return callback_identity(cert, alg or "es256", command_signer(sign_command))
     if (cert is None) != (key is None):
         raise KeyMaterialError("--cert and --key must be given together")
     if cert is not None and key is not None:
-        return load_identity(cert, key)
+        return load_identity(cert, key, passphrase=passphrase, alg=alg)
     return home_identity(home)

@@ -2,24 +2,33 @@
 
 Integrity and trust are reported apart: c2pa's validation state says whether
 the manifest is intact, and the ``signingCredential.*`` codes say whether the
-signer chains to one of this home's anchors.
+signer chains to an anchor of the active :class:`TrustPolicy`. Every
+ingredient carries its own state, to any depth.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import c2pa
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from provenance.credentials import _c2pa
 from provenance.credentials.claims import STAMP_ASSERTION
+from provenance.credentials.trust import AnchorSource, TrustPolicy, certificates
 from provenance.report import (
     Action,
+    Cawg,
+    CawgIdentity,
+    Certificate,
     CredentialReport,
     CredentialState,
     Ingredient,
     SoftBinding,
     StatusCode,
+    Timestamp,
     TrustState,
 )
 
@@ -29,85 +38,110 @@ HARD_BINDING_CODES = frozenset(
     {"assertion.dataHash.mismatch", "assertion.boxesHash.mismatch", "assertion.bmffHash.mismatch"}
 )
 UNTRUSTED_CODES = frozenset({"signingCredential.untrusted"})
+_SUCCESS_WORDS = frozenset({"validated", "match", "trusted", "insideValidity", "notRevoked", "good", "skipped"})
 _STATE: dict[str, CredentialState] = {"Trusted": "trusted", "Valid": "valid", "Invalid": "invalid"}
+_DN_ORDER = ("CN", "OU", "O", "L", "ST", "C")
+_OID_SHORT = {
+    NameOID.COMMON_NAME: "CN",
+    NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
+    NameOID.ORGANIZATION_NAME: "O",
+    NameOID.LOCALITY_NAME: "L",
+    NameOID.STATE_OR_PROVINCE_NAME: "ST",
+    NameOID.COUNTRY_NAME: "C",
+}
 
 
-def read_credentials(mime: str, data: bytes, *, anchors: str | None) -> CredentialReport:
-    """The manifest embedded in ``data``; state ``absent`` when there is none."""
+def read_credentials(
+    mime: str,
+    data: bytes,
+    *,
+    policy: TrustPolicy,
+    sidecar: bytes | None = None,
+    extract_to: Path | None = None,
+) -> CredentialReport:
+    """The manifest embedded in ``data`` (or in ``sidecar``); ``absent`` when none."""
     try:
-        found = _c2pa.read_store(mime, data, anchors=anchors)
+        found = _c2pa.read_store(mime, data, policy=policy, manifest_data=sidecar, extract_to=extract_to)
+    except _c2pa.RemoteManifest as remote:
+        return CredentialReport(
+            state="absent",
+            manifest_source="remote",
+            remote_url=remote.url,
+            error=f"the manifest is stored remotely and was not fetched ({remote.reason})",
+        )
     except c2pa.C2paError.NotSupported:
         return CredentialReport(state="absent")
     except c2pa.C2paError as exc:
-        return CredentialReport(state="invalid", error=f"manifest present but unreadable: {_reason(exc)}")
+        return CredentialReport(state="invalid", error=f"manifest present but unreadable: {_c2pa.reason(exc)}")
     if found is None:
         return CredentialReport(state="absent")
-    store, state = found
-    return _report(store, state)
+    report = _report(found, policy)
+    report.manifest_source = "sidecar" if sidecar is not None else ("embedded" if found.embedded else "remote")
+    return report
 
 
-def read_recovered(
-    mime: str, data: bytes, manifest: bytes, *, anchors: str | None, via: str
-) -> CredentialReport:
+def read_recovered(mime: str, data: bytes, manifest: bytes, *, policy: TrustPolicy, via: str) -> CredentialReport:
     """Validate a manifest from the registry against a copy that lost its own.
 
     The hard binding cannot match (the bytes changed); everything else, the
     signature and the signer's trust above all, must still hold.
     """
     try:
-        found = _c2pa.read_store(mime, data, anchors=anchors, manifest_data=manifest)
-    except c2pa.C2paError as exc:
-        report = CredentialReport(state="invalid", error=f"recovered manifest unreadable: {_reason(exc)}")
+        found = _c2pa.read_store(mime, data, policy=policy, manifest_data=manifest)
+    except (c2pa.C2paError, _c2pa.RemoteManifest) as exc:
+        report = CredentialReport(state="invalid", error=f"recovered manifest unreadable: {exc}")
     else:
         report = CredentialReport(state="invalid", error="recovered manifest is empty")
         if found is not None:
-            store, _ = found
-            report = _report(store, None, ignore=HARD_BINDING_CODES)
-    report.recovered, report.recovered_via = True, via
+            report = _report(found, policy, ignore=HARD_BINDING_CODES)
+    report.recovered, report.recovered_via, report.manifest_source = True, via, "registry"
     return report
 
 
-def _reason(exc: Exception) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
-
-
-def _report(
-    store: dict[str, Any], state: str | None, *, ignore: frozenset[str] = frozenset()
-) -> CredentialReport:
+def _report(found: _c2pa.StoreRead, policy: TrustPolicy, *, ignore: frozenset[str] = frozenset()) -> CredentialReport:
+    store = found.store
     manifests: dict[str, Any] = store.get("manifests") or {}
-    active = manifests.get(store.get("active_manifest") or "") or {}
+    label = store.get("active_manifest") or ""
+    active = manifests.get(label) or {}
     codes = _status_codes(store.get("validation_results") or {})
     trust = _trust(codes)
     failures = [c for c in codes if c.kind == "failure" and c.code not in ignore | UNTRUSTED_CODES]
-    if state in _STATE and not ignore:
-        credential_state = _STATE[state]
+    if found.state in _STATE and not ignore:
+        state = _STATE[found.state]
     elif failures or not active:
-        credential_state = "invalid"
+        state = "invalid"
     else:
-        credential_state = "trusted" if trust == "trusted" else "valid"
+        state = "trusted" if trust == "trusted" else "valid"
     assertions = {a.get("label", ""): a.get("data") or {} for a in active.get("assertions") or []}
     actions = _actions(assertions)
     created = next((a for a in actions if a.action in ("c2pa.created", "c2pa.opened")), None)
     stamp = assertions.get(STAMP_ASSERTION) or {}
     signature = active.get("signature_info") or {}
     generator = (active.get("claim_generator_info") or [{}])[0]
+    cr_sig = _cr_manifest(found.crjson, label).get("signature") or {}
+    certificate = _certificate(cr_sig.get("certificateInfo"))
+    context = _Context(manifests, found.detailed, store.get("validation_results") or {})
     return CredentialReport(
-        state=credential_state,
+        state=state,
         trust=trust,
         signer=signature.get("common_name"),
         issuer=signature.get("issuer"),
         signed_at=signature.get("time"),
-        claim_generator=_join(generator.get("name"), generator.get("version"))
-        or active.get("claim_generator"),
+        certificate=certificate,
+        issuer_chain=_issuer_chain(certificate, policy),
+        timestamp=_timestamp(cr_sig.get("timeStampInfo"), codes, policy),
+        manifest_label=label or None,
+        claim_generator=_join(generator.get("name"), generator.get("version")) or active.get("claim_generator"),
         model=(created.software_agent if created else None) or stamp.get("model"),
         author=_author(assertions),
         digital_source_type=created.digital_source_type if created else None,
         record_id=stamp.get("record_id"),
         actions=actions,
-        ingredients=[_ingredient(i, manifests, set()) for i in active.get("ingredients") or []],
+        ingredients=[context.ingredient(i, label, frozenset({label})) for i in active.get("ingredients") or []],
         soft_bindings=_soft_bindings(active.get("assertions") or []),
+        cawg=_cawg(assertions),
         status_codes=codes,
+        extracted=[str(p) for p in found.extracted],
         error=None if not failures else "; ".join(f"{c.code}: {c.explanation}" for c in failures),
     )
 
@@ -117,24 +151,99 @@ def _join(*parts: object) -> str | None:
     return text or None
 
 
+def _kind(code: str) -> Literal["success", "failure"]:
+    """Legacy ``validation_status`` lists mix outcomes; the code's last word tells."""
+    return "success" if code.rsplit(".", 1)[-1] in _SUCCESS_WORDS else "failure"
+
+
+def _section_codes(section: dict[str, Any], scope: str) -> list[StatusCode]:
+    kinds: tuple[Literal["success", "informational", "failure"], ...] = ("success", "informational", "failure")
+    return [
+        StatusCode(str(item.get("code")), str(item.get("explanation", "")), kind, scope)
+        for kind in kinds
+        for item in section.get(kind) or []
+        if isinstance(item, dict)
+    ]
+
+
 def _status_codes(results: dict[str, Any]) -> list[StatusCode]:
-    out: list[StatusCode] = []
-    sections = [results.get("activeManifest") or {}]
-    sections += [d.get("validationDeltas") or {} for d in results.get("ingredientDeltas") or []]
-    for section in sections:
-        for kind in ("success", "informational", "failure"):
-            for item in section.get(kind) or []:
-                out.append(StatusCode(str(item.get("code")), str(item.get("explanation", "")), kind))
+    out = _section_codes(results.get("activeManifest") or {}, "active manifest")
+    for delta in results.get("ingredientDeltas") or []:
+        uri = str(delta.get("ingredientAssertionURI", ""))
+        out += _section_codes(delta.get("validationDeltas") or {}, f"ingredient {uri.rsplit('/c2pa/', 1)[-1]}")
     return out
 
 
-def _trust(codes: list[StatusCode]) -> TrustState:
-    names = {c.code for c in codes}
+def _trust(codes: list[StatusCode], scope: str | None = "active manifest") -> TrustState:
+    """Trust in one signer: by default the active manifest's (ingredients have their own)."""
+    names = {c.code for c in codes if scope is None or c.scope == scope}
     if "signingCredential.trusted" in names:
         return "trusted"
     if names & UNTRUSTED_CODES:
         return "untrusted"
     return "unknown"
+
+
+def _cr_manifest(crjson: dict[str, Any], label: str) -> dict[str, Any]:
+    for manifest in crjson.get("manifests") or []:
+        if isinstance(manifest, dict) and manifest.get("label") == label:
+            return manifest
+    return {}
+
+
+def _dn(value: object) -> str | None:
+    if not isinstance(value, dict):
+        return None
+    parts = [f"{k}={value[k]}" for k in _DN_ORDER if value.get(k)]
+    parts += [f"{k}={v}" for k, v in value.items() if k not in _DN_ORDER]
+    return ", ".join(parts) or None
+
+
+def _cert_dn(name: x509.Name) -> str:
+    values = {_OID_SHORT.get(a.oid, a.oid.dotted_string): str(a.value) for a in name}
+    return _dn(values) or ""
+
+
+def _certificate(info: object) -> Certificate | None:
+    if not isinstance(info, dict):
+        return None
+    validity = info.get("validity") or {}
+    return Certificate(
+        subject=_dn(info.get("subject")),
+        issuer=_dn(info.get("issuer")),
+        serial=info.get("serialNumber"),
+        not_before=validity.get("notBefore"),
+        not_after=validity.get("notAfter"),
+    )
+
+
+def _known(sources: list[AnchorSource]) -> dict[str, x509.Certificate]:
+    return {_cert_dn(cert.subject): cert for source in sources for cert in certificates(source.pem)}
+
+
+def _issuer_chain(certificate: Certificate | None, policy: TrustPolicy) -> list[str]:
+    """Issuer DNs from the signer upwards, as far as the active anchors know them."""
+    if certificate is None or not certificate.issuer:
+        return []
+    known = _known(policy.anchors)
+    chain = [certificate.issuer]
+    while len(chain) < 8 and (cert := known.get(chain[-1])) is not None:
+        parent = _cert_dn(cert.issuer)
+        if parent == chain[-1]:
+            break  # a self-signed root
+        chain.append(parent)
+    if chain[-1] in known:
+        chain[-1] += " (trust anchor)"
+    return chain
+
+
+def _timestamp(info: object, codes: list[StatusCode], policy: TrustPolicy) -> Timestamp | None:
+    if not isinstance(info, dict):
+        return None
+    authority = _certificate(info.get("certificateInfo"))
+    listed = bool(authority and authority.issuer and authority.issuer in _known(policy.tsa_anchors))
+    trusted = any(c.code == "timeStamp.trusted" for c in codes)
+    return Timestamp(time=info.get("timestamp"), authority=authority, trusted=trusted, listed=listed)
 
 
 def _agent(value: object) -> str | None:
@@ -149,11 +258,12 @@ def _actions(assertions: dict[str, Any]) -> list[Action]:
         if label.split("__")[0] not in ("c2pa.actions", "c2pa.actions.v2"):
             continue
         for item in data.get("actions") or []:
+            source = item.get("digitalSourceType")
             out.append(
                 Action(
                     action=str(item.get("action")),
                     software_agent=_agent(item.get("softwareAgent")),
-                    digital_source_type=item.get("digitalSourceType"),
+                    digital_source_type=source.strip() if isinstance(source, str) else None,
                 )
             )
     return out
@@ -179,16 +289,94 @@ def _soft_bindings(assertions: list[dict[str, Any]]) -> list[SoftBinding]:
     return out
 
 
-def _ingredient(item: dict[str, Any], manifests: dict[str, Any], seen: set[str]) -> Ingredient:
-    label = item.get("active_manifest")
-    children: list[Ingredient] = []
-    if label and label in manifests and label not in seen:
-        nested = manifests[label].get("ingredients") or []
-        children = [_ingredient(i, manifests, seen | {label}) for i in nested]
-    return Ingredient(
-        title=item.get("title"),
-        relationship=item.get("relationship"),
-        format=item.get("format"),
-        has_manifest=bool(label),
-        ingredients=children,
-    )
+def _cawg(assertions: dict[str, Any]) -> Cawg | None:
+    report = Cawg()
+    for label, data in assertions.items():
+        base = label.split("__")[0]
+        if base == "cawg.training-mining":
+            for key, entry in (data.get("entries") or {}).items():
+                if isinstance(entry, dict):
+                    report.training_mining[str(key)] = str(entry.get("use"))
+        elif base == "cawg.identity":
+            payload = data.get("signer_payload") or {}
+            info = data.get("signature_info") or {}
+            report.identities.append(
+                CawgIdentity(
+                    sig_type=payload.get("sig_type"),
+                    signer=info.get("common_name") or _named_actor(data),
+                    issuer=info.get("issuer"),
+                    referenced_assertions=[
+                        str(r.get("url")) for r in payload.get("referenced_assertions") or [] if isinstance(r, dict)
+                    ],
+                )
+            )
+    return report if report.identities or report.training_mining else None
+
+
+def _named_actor(data: dict[str, Any]) -> str | None:
+    for key in ("named_actor", "verifiedIdentities"):
+        value = data.get(key)
+        if isinstance(value, dict) and value.get("name"):
+            return str(value["name"])
+    return None
+
+
+class _Context:
+    """What ingredient reports need: every manifest, the detailed view, the policy."""
+
+    def __init__(self, manifests: dict[str, Any], detailed: dict[str, Any], results: dict[str, Any]) -> None:
+        self.manifests = manifests
+        self.detailed = detailed.get("manifests") or {}
+        self.deltas = {
+            str(d.get("ingredientAssertionURI")): d.get("validationDeltas") or {}
+            for d in results.get("ingredientDeltas") or []
+            if isinstance(d, dict)
+        }
+
+    def _hashes(self, parent: str) -> list[tuple[str | None, str | None]]:
+        store = (self.detailed.get(parent) or {}).get("assertion_store") or {}
+        out = []
+        for key, value in store.items():
+            if key.startswith("c2pa.ingredient") and isinstance(value, dict):
+                ref = value.get("activeManifest") or value.get("c2pa_manifest") or value.get("data") or {}
+                out.append((value.get("dc:title") or value.get("title"), ref.get("hash") or value.get("hash")))
+        return out
+
+    def ingredient(self, item: dict[str, Any], parent: str, seen: frozenset[str]) -> Ingredient:
+        label = item.get("active_manifest")
+        children: list[Ingredient] = []
+        if label and label in self.manifests and label not in seen:
+            nested = self.manifests[label].get("ingredients") or []
+            children = [self.ingredient(i, label, seen | {label}) for i in nested]
+        delta = self.deltas.get(f"self#jumbf=/c2pa/{parent}/c2pa.assertions/{item.get('label')}", {})
+        state, problems = _ingredient_state(item, delta) if label else (None, [])
+        title = item.get("title")
+        digest = next((h for t, h in self._hashes(parent) if t == title), None)
+        return Ingredient(
+            title=title,
+            relationship=item.get("relationship"),
+            format=item.get("format"),
+            has_manifest=bool(label),
+            state=state,
+            hash=digest,
+            manifest_label=label,
+            problems=problems,
+            ingredients=children,
+        )
+
+
+def _ingredient_state(item: dict[str, Any], delta: dict[str, Any]) -> tuple[CredentialState, list[StatusCode]]:
+    """An ingredient's own state: its recorded validation plus what re-validating it found."""
+    title = f"ingredient {item.get('title')}"
+    results = item.get("validation_results")
+    codes = _status_codes(results) if isinstance(results, dict) else []
+    codes += [
+        StatusCode(str(c.get("code")), str(c.get("explanation", "")), _kind(str(c.get("code"))), title)
+        for c in item.get("validation_status") or []
+        if isinstance(c, dict)
+    ]
+    codes += _section_codes(delta, title)
+    problems = [c for c in codes if c.kind == "failure"]
+    if any(c.code not in UNTRUSTED_CODES for c in problems):
+        return "invalid", problems
+    return ("trusted" if _trust(codes, scope=None) == "trusted" else "valid"), problems

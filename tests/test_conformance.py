@@ -1,0 +1,121 @@
+"""Our verdict against the C2PA reference reader's, on every reference test file.
+
+../shared/fixtures/c2pa/MANIFEST.tsv records what c2pa-rs (through c2pa-python
+0.38.1) reported for each file with no trust list and with the reference test
+anchors. Each file must get the same state from ``verify`` in both settings.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+
+
+import pytest
+
+from provenance.config import Home
+from provenance.credentials.trust import build_policy
+from provenance.verify import VerifyOptions, verify_path
+from tests.conftest import FIXTURES
+
+C2PA = FIXTURES / "c2pa"
+TRUST = C2PA / "c2pa-rs" / "trust"
+
+
+def _rows() -> list[tuple[str, str, str]]:
+    manifest = C2PA / "MANIFEST.tsv"
+    if not manifest.exists():
+        return []
+    rows = []
+    with manifest.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            observed = next((v for k, v in row.items() if k and k.startswith("observed")), "") or ""
+            if " | " not in observed:
+                continue  # certificates, trust files and the bare sidecar have no verdict
+            default, anchored = observed.split(" | ", 1)
+            if default.rstrip().endswith("-"):
+                continue  # the bare sidecar file: no verdict of its own
+            rows.append((row["filename"], default, anchored))
+    return rows
+
+
+def _expected(observed: str) -> tuple[str, int]:
+    """(our state, our exit code) for one observed reference outcome."""
+    if "ManifestNotFound" in observed:
+        return "absent", 3
+    if "Remote" in observed:
+        return "absent", 3  # a remote manifest, not fetched: reported with its URL
+    if "asset could not be parsed" in observed:
+        return "absent", 4  # the file itself is unreadable
+    if "ERROR" in observed:
+        return "invalid", 1  # a manifest is there but cannot be read (no_alg, prerelease)
+    match = re.search(r"\b(Trusted|Valid|Invalid)\b", observed)
+    assert match, observed
+    state = match.group(1).lower()
+    return state, 1 if state == "invalid" else 0
+
+
+ROWS = _rows()
+
+
+@pytest.fixture(scope="module")
+def policies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    home = Home(tmp_path_factory.mktemp("conformance-home"))
+    return {
+        "default": build_policy(home),
+        "anchored": build_policy(
+            home,
+            anchors=(TRUST / "certs__trust__test_cert_root_bundle.pem",),
+            trust_config=TRUST / "certs__trust__store.cfg",
+            allowed_list=TRUST / "certs__trust__allowed_list.pem",
+        ),
+        "home": home,
+    }
+
+
+@pytest.mark.skipif(not ROWS, reason="../shared/fixtures/c2pa is not present (a standalone clone)")
+@pytest.mark.parametrize(("filename", "default", "anchored"), ROWS, ids=[r[0] for r in ROWS])
+def test_state_matches_the_reference_reader(
+    filename: str, default: str, anchored: str, policies: dict[str, object]
+) -> None:
+    home = policies["home"]
+    assert isinstance(home, Home)
+    for setting, observed in (("default", default), ("anchored", anchored)):
+        options = VerifyOptions(policy=policies[setting])  # type: ignore[arg-type]
+        report = verify_path(C2PA / filename, home=home, options=options)
+        state, code = _expected(observed)
+        assert (report.credentials.state, report.exit_code) == (state, code), (setting, observed, report.error)
+        if code == 4:
+            assert report.error
+            assert "\n" not in report.error
+        if "Remote" in observed:
+            assert report.credentials.remote_url
+            assert "remotely" in report.summary
+        if state in ("trusted", "valid"):
+            assert report.credentials.trust == ("trusted" if state == "trusted" else report.credentials.trust)
+
+
+def test_fixture_table_was_read() -> None:
+    if not (C2PA / "MANIFEST.tsv").exists():
+        pytest.skip("../shared/fixtures/c2pa is not present")
+    names = {r[0] for r in ROWS}
+    assert {"c2pa-rs/tiff_poc.tiff", "c2pa-rs/no_alg.jpg", "c2pa-rs/CACAE-uri-CA.jpg"} <= names
+    assert len(ROWS) >= 40
+
+
+def test_sidecar_manifest_of_a_cloud_file_verifies(policies: dict[str, object]) -> None:
+    cloud = C2PA / "c2pa-rs" / "cloud.jpg"
+    if not cloud.exists():
+        pytest.skip("../shared/fixtures/c2pa is not present")
+    home = policies["home"]
+    assert isinstance(home, Home)
+    options = VerifyOptions(policy=policies["anchored"], manifest=C2PA / "c2pa-rs" / "cloud_manifest.c2pa")  # type: ignore[arg-type]
+    report = verify_path(cloud, home=home, options=options)
+    # Its own signer chains to the reference roots; an ingredient's does not, so the
+    # reference reader calls the whole "Valid", and so do we.
+    assert (report.credentials.state, report.credentials.trust) == ("valid", "trusted")
+    assert any(c.code == "signingCredential.untrusted" and c.scope != "active manifest" for c in report.credentials.status_codes)
+    assert report.credentials.manifest_source == "sidecar"
+    assert report.credentials.signer == "C2PA Signer"
+
+
