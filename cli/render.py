@@ -34,15 +34,25 @@ def _state(state: str | None) -> str:
     return click.style(str(state), fg=_STATE_COLOUR.get(str(state)), bold=True)
 
 
-def _status_lines(cred: CredentialReport) -> list[str]:
-    routine = [c for c in cred.status_codes if c.code == "assertion.hashedURI.match"]
-    lines = [f"{c.kind:<13} {c.code}: {c.explanation}" for c in cred.status_codes if c not in routine]
-    if routine:
-        lines.append(f"success       assertion.hashedURI.match x{len(routine)}: every assertion hash matched")
+def _status_lines(cred: CredentialReport, verbose: bool) -> list[str]:
+    """Problems and notes in full; passed checks as one line of names unless verbose."""
+    lines = []
+    for code in cred.status_codes:
+        if code.kind != "success" or verbose:
+            where = "" if code.scope == "active manifest" else f" [{code.scope}]"
+            lines.append(f"{code.kind:<13} {code.code}: {code.explanation}{where}")
+    if not verbose:
+        passed: dict[str, int] = {}
+        for code in cred.status_codes:
+            if code.kind == "success":
+                passed[code.code] = passed.get(code.code, 0) + 1
+        if passed:
+            names = ", ".join(name if n == 1 else f"{name} x{n}" for name, n in passed.items())
+            lines.append(f"passed        {names}")
     return lines
 
 
-def _credential_lines(cred: CredentialReport) -> list[str]:
+def _credential_lines(cred: CredentialReport, verbose: bool = False) -> list[str]:
     lines = []
     if cred.remote_url:
         lines.append(f"manifest stored remotely at {cred.remote_url} (not fetched; --allow-remote fetches it)")
@@ -90,7 +100,7 @@ def _credential_lines(cred: CredentialReport) -> list[str]:
         lines += ["  " + line for line in _ingredients(cred.ingredients)]
     if cred.status_codes:
         lines.append("status codes:")
-        lines += ["  " + line for line in _status_lines(cred)]
+        lines += ["  " + line for line in _status_lines(cred, verbose)]
     for path in cred.extracted:
         lines.append(f"extracted {path}")
     if cred.error:
@@ -98,7 +108,7 @@ def _credential_lines(cred: CredentialReport) -> list[str]:
     return lines
 
 
-def render(report: VerifyReport) -> str:
+def render(report: VerifyReport, *, verbose: bool = False) -> str:
     out = [click.style(report.file, bold=True)]
     if report.error:
         out.append(f"{_label('Error')}{report.error}")
@@ -107,11 +117,11 @@ def render(report: VerifyReport) -> str:
     cred = report.credentials
     out.append(f"{_label('Credentials')}{_state(cred.state)}")
     pad = " " * 14
-    out += [pad + line for line in _credential_lines(cred)]
+    out += [pad + line for line in _credential_lines(cred, verbose)]
     if cred.recovered_manifest is not None:
         rec = cred.recovered_manifest
         out.append(f"{pad}recovered via {cred.recovered_via}: {_state(rec.state)}")
-        out += [pad + "  " + line for line in _credential_lines(rec)]
+        out += [pad + "  " + line for line in _credential_lines(rec, verbose)]
     mark = report.watermark
     if mark.found:
         text = f"found: {mark.scheme}, record {mark.record_id} (confidence {mark.confidence:.2f})"

@@ -28,6 +28,7 @@ from provenance.verify import VerifyOptions, verify_path
     type=click.Path(path_type=Path, file_okay=False),
     help="Write the manifest store JSON and its thumbnails into this folder.",
 )
+@click.option("-v", "--verbose", is_flag=True, help="List every passed check with its explanation too.")
 @trust_options
 @click.pass_obj
 def verify(
@@ -37,6 +38,7 @@ def verify(
     as_json: bool,
     manifest: Path | None,
     extract: Path | None,
+    verbose: bool,
     **trust: Any,
 ) -> int:
     """Check IMAGES: credentials, watermark, ownership and AI signals.
@@ -63,7 +65,7 @@ def verify(
         payload = [r.to_dict() for r in reports]
         click.echo(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2))
     else:
-        shown = [render(r) for r in reports if not r.error or len(reports) > 1]
+        shown = [render(r, verbose=verbose) for r in reports if not r.error or len(reports) > 1]
         if shown:
             click.echo("\n\n".join(shown))
     return max(r.exit_code for r in reports)

@@ -56,7 +56,7 @@ _HEIF_MIMES = frozenset({"image/heic", "image/heif"})
 def _register_heif() -> None:
     """Teach Pillow HEIF/HEIC (pillow-heif), only when such a file shows up."""
     try:
-        import pillow_heif  # noqa: PLC0415
+        import pillow_heif
     except ImportError:
         return
     pillow_heif.register_heif_opener()

@@ -236,7 +236,7 @@ def test_demo_script_runs_offline(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "AI-generated image" in proc.stdout
-    assert "signer trusted" in proc.stdout
+    assert "trust trusted" in proc.stdout
     assert "provenance-wm-0 watermark" in proc.stdout
     assert "an AI twin of 'astronaut.png'" in proc.stdout
 

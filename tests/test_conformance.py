@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import re
 
-
 import pytest
 
 from provenance.config import Home
@@ -114,8 +113,9 @@ def test_sidecar_manifest_of_a_cloud_file_verifies(policies: dict[str, object]) 
     # Its own signer chains to the reference roots; an ingredient's does not, so the
     # reference reader calls the whole "Valid", and so do we.
     assert (report.credentials.state, report.credentials.trust) == ("valid", "trusted")
-    assert any(c.code == "signingCredential.untrusted" and c.scope != "active manifest" for c in report.credentials.status_codes)
+    assert any(
+        c.code == "signingCredential.untrusted" and c.scope != "active manifest"
+        for c in report.credentials.status_codes
+    )
     assert report.credentials.manifest_source == "sidecar"
     assert report.credentials.signer == "C2PA Signer"
-
-

@@ -158,7 +158,10 @@ def test_cawg_assertions_are_reported() -> None:
     path = require_fixtures("c2pa", "c2pa-rs", "C_with_CAWG_data.jpg")
     report = read_credentials("image/jpeg", path.read_bytes(), policy=NO_TRUST)
     assert report.cawg is not None
-    assert report.cawg.training_mining == {"cawg.ai_inference": "notAllowed", "cawg.ai_generative_training": "notAllowed"}
+    assert report.cawg.training_mining == {
+        "cawg.ai_inference": "notAllowed",
+        "cawg.ai_generative_training": "notAllowed",
+    }
     assert report.cawg.identities[0].sig_type == "cawg.x509.cose"
     assert report.cawg.identities[0].signer == "C2PA Signer"
 

@@ -170,7 +170,7 @@ def _status_codes(results: dict[str, Any]) -> list[StatusCode]:
     out = _section_codes(results.get("activeManifest") or {}, "active manifest")
     for delta in results.get("ingredientDeltas") or []:
         uri = str(delta.get("ingredientAssertionURI", ""))
-        out += _section_codes(delta.get("validationDeltas") or {}, f"ingredient {uri.rsplit('/c2pa/', 1)[-1]}")
+        out += _section_codes(delta.get("validationDeltas") or {}, f"ingredient {uri.rsplit('/', 1)[-1]}")
     return out
 
 

@@ -1,0 +1,180 @@
+"""Issue 3 through the command line: reference certificates, trees, extraction, signing options."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from PIL import Image
+
+from provenance.credentials import read_credentials
+from provenance.credentials.keys import make_development_identity
+from provenance.credentials.trust import TrustPolicy
+from tests.conftest import FIXTURES, SAMPLES, run_cli
+
+C2PA = FIXTURES / "c2pa"
+REF = C2PA / "c2pa-rs"
+
+
+def _need_fixtures() -> None:
+    if not (REF / "certs").exists():
+        pytest.skip("../shared/fixtures/c2pa is not present (a standalone clone)")
+
+
+def _bundle() -> Path:
+    return REF / "trust" / "certs__trust__test_cert_root_bundle.pem"
+
+
+def test_twin_signed_with_reference_certificates(tmp_path: Path) -> None:
+    _need_fixtures()
+    home = tmp_path / "home"
+    out = tmp_path / "ref-twin.jpg"
+    made = run_cli(
+        "twin", SAMPLES / "chelsea.png", "-o", out, "--steps", "2", "--strength", "0.5",
+        "--cert", REF / "certs" / "es256.pub", "--key", REF / "certs" / "es256.pem",
+        home=home,
+    )  # fmt: skip
+    assert made.code == 0, made.stderr
+    trusted = json.loads(run_cli("verify", "--json", out, "--trust-anchors", _bundle(), home=home).stdout)
+    assert (trusted["credentials"]["state"], trusted["credentials"]["trust"]) == ("trusted", "trusted")
+    plain = json.loads(run_cli("verify", "--json", out, home=home).stdout)
+    assert (plain["credentials"]["state"], plain["credentials"]["trust"]) == ("valid", "untrusted")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "c2pa-rs/CACAE-uri-CA.jpg",
+            ["- CAE-uri-CA.jpg (componentOf, image/jpeg, trusted", "  - E-uri-CA.jpg (componentOf, image/jpeg, invalid",
+             "    - A.jpg (parentOf, image/jpeg, no manifest)", "assertion.hashedURI.mismatch"],
+        ),
+        (
+            "c2pa-rs/CIE-sig-CA.jpg",
+            ["- E-sig-CA.jpg (componentOf, image/jpeg, invalid", "  - A.jpg (parentOf, image/jpeg, no manifest)",
+             "! claimSignature.mismatch", "Credentials trusted"],
+        ),
+        (
+            "c2pa-python/CIE-sig-CA.jpg",
+            ["- E-sig-CA.jpg (componentOf, image/jpeg, invalid", "claimSignature.mismatch",
+             "  - A.jpg (parentOf, image/jpeg, no manifest)"],
+        ),
+    ],
+)  # fmt: skip
+def test_ingredient_tree_printed_to_full_depth_with_states(name: str, expected: list[str], tmp_path: Path) -> None:
+    _need_fixtures()
+    result = run_cli("verify", C2PA / name, "--trust-anchors", _bundle(), home=tmp_path / "home")
+    for line in expected:
+        assert line in result.stdout, (line, result.stdout)
+
+
+def test_extract_writes_thumbnails_that_open_and_the_manifest_json(tmp_path: Path) -> None:
+    _need_fixtures()
+    target = tmp_path / "extracted"
+    result = run_cli("verify", REF / "CACA.jpg", "--extract", target, home=tmp_path / "home")
+    assert result.code == 0, result.stderr
+    images = sorted(p for p in target.iterdir() if p.suffix in {".jpg", ".png"})
+    assert len(images) >= 2
+    for path in images:
+        with Image.open(path) as img:
+            img.load()
+            assert img.width > 0
+    store = json.loads((target / "manifest_store.json").read_text())
+    assert store["active_manifest"] in store["manifests"]
+
+
+def test_remote_manifest_is_reported_clearly(tmp_path: Path) -> None:
+    _need_fixtures()
+    result = run_cli("verify", "--json", REF / "cloud.jpg", home=tmp_path / "home")
+    assert result.code == 3
+    report = json.loads(result.stdout)
+    assert report["credentials"]["remote_url"].startswith("https://")
+    assert "--allow-remote" in report["summary"]
+
+
+def test_hostile_reference_files_end_in_clear_errors(tmp_path: Path) -> None:
+    _need_fixtures()
+    poc = run_cli("verify", REF / "tiff_poc.tiff", home=tmp_path / "home", timeout=60)
+    assert poc.code == 4
+    assert len(poc.stderr.strip().splitlines()) == 1
+    no_alg = run_cli("verify", REF / "no_alg.jpg", home=tmp_path / "home", timeout=60)
+    assert no_alg.code == 1
+    assert "unknown algorithm" in no_alg.stdout
+    assert "Traceback" not in poc.stderr + no_alg.stderr
+
+
+def test_encrypted_key_with_passphrase_from_environment(keyed_home: Path, tmp_path: Path) -> None:
+    _, _, cert, key = make_development_identity("Locked Desk")
+    locked = serialization.load_pem_private_key(key, password=None).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"s3cret")
+    )
+    (tmp_path / "cert.pem").write_bytes(cert)
+    (tmp_path / "key.pem").write_bytes(locked)
+    args = ["stamp", SAMPLES / "coffee.png", "-o", tmp_path / "o.png", "--user", "e",
+            "--cert", tmp_path / "cert.pem", "--key", tmp_path / "key.pem"]  # fmt: skip
+    refused = run_cli(*args, home=keyed_home)
+    assert refused.code == 2
+    assert "PROVENANCE_KEY_PASSPHRASE" in refused.stderr
+    assert not (tmp_path / "o.png").exists()
+    ok = run_cli(*args, home=keyed_home, env={"PROVENANCE_KEY_PASSPHRASE": "s3cret"})
+    assert ok.code == 0, ok.stderr
+    report = json.loads(run_cli("verify", "--json", tmp_path / "o.png", home=keyed_home).stdout)
+    assert report["credentials"]["state"] == "valid"
+    assert "Locked Desk" in report["credentials"]["signer"]
+    assert "s3cret" not in ok.stdout + ok.stderr
+
+
+def test_external_sign_command_like_an_hsm(keyed_home: Path, tmp_path: Path) -> None:
+    key = keyed_home / "keys" / "signer.key"
+    signer = tmp_path / "hsm.py"
+    signer.write_text(
+        "import sys\n"
+        "from cryptography.hazmat.primitives import hashes, serialization\n"
+        "from cryptography.hazmat.primitives.asymmetric import ec\n"
+        f"key = serialization.load_pem_private_key(open({str(key)!r}, 'rb').read(), None)\n"
+        "sys.stdout.buffer.write(key.sign(sys.stdin.buffer.read(), ec.ECDSA(hashes.SHA256())))\n"
+    )
+    out = tmp_path / "hsm.jpg"
+    result = run_cli(
+        "stamp", SAMPLES / "coffee.png", "-o", out, "--user", "h",
+        "--cert", keyed_home / "keys" / "signer.pem", "--sign-command", f"{sys.executable} {signer}",
+        home=keyed_home,
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    report = json.loads(run_cli("verify", "--json", out, home=keyed_home).stdout)
+    assert report["credentials"]["state"] == "trusted"
+
+
+def test_sidecar_manifest_is_written_beside_and_found_again(keyed_home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "side.png"
+    result = run_cli(
+        "stamp", SAMPLES / "coffee.png", "-o", out, "--user", "s", "--sidecar", "--no-thumbnail", home=keyed_home
+    )
+    assert result.code == 0, result.stderr
+    sidecar = tmp_path / "side.c2pa"
+    assert sidecar.exists()
+    embedded = read_credentials("image/png", out.read_bytes(), policy=TrustPolicy())
+    assert embedded.state == "absent", "a sidecar stamp must leave the image itself without a manifest"
+    found = json.loads(run_cli("verify", "--json", out, home=keyed_home).stdout)
+    assert found["credentials"]["state"] == "trusted"
+    assert found["credentials"]["manifest_source"] == "sidecar"
+    moved = tmp_path / "elsewhere.c2pa"
+    sidecar.rename(moved)
+    explicit = json.loads(run_cli("verify", "--json", out, "--manifest", moved, home=keyed_home).stdout)
+    assert explicit["credentials"]["state"] == "trusted"
+
+
+def test_trust_update_and_show_through_the_cli(tmp_path: Path) -> None:
+    trust = FIXTURES.parent / "trust"
+    if not trust.exists():
+        pytest.skip("../shared/trust is not present")
+    home = tmp_path / "home"
+    updated = run_cli("trust", "update", "--url", trust.as_uri(), home=home)
+    assert updated.code == 0, updated.stderr
+    assert "30 certificates" in updated.stdout
+    shown = run_cli("trust", "show", home=home)
+    assert "C2PA-TRUST-LIST.pem" in shown.stdout
+    assert "C2PA-TSA-TRUST-LIST.pem" in shown.stdout
