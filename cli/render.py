@@ -141,9 +141,14 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
             out.append((_label("Ownership") if i == 0 else pad) + line)
     else:
         out.append(f"{_label('Ownership')}no registered match")
-    out.append(f"{_label('AI')}{report.ai.verdict}")
+    checked = "" if report.ai.pixels_checked else " (pixels not needed)"
+    out.append(f"{_label('AI')}{report.ai.verdict}{checked if report.ai.signals else ''}")
     for signal in report.ai.signals:
         out.append(f"{pad}- {signal.evidence} [{signal.source}]")
+        if signal.prompt:
+            out.append(f"{pad}  prompt: {signal.prompt}")
+    for conflict in report.ai.conflicts:
+        out.append(f"{pad}! conflict: {conflict}")
     words = _CODE_WORDS.get(report.exit_code, "")
     out.append(f"{_label('Exit')}{report.exit_code} ({words})")
     return "\n".join(out)

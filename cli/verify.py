@@ -29,6 +29,18 @@ from provenance.verify import VerifyOptions, verify_path
     help="Write the manifest store JSON and its thumbnails into this folder.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="List every passed check with its explanation too.")
+@click.option(
+    "--metadata-only",
+    "pixels",
+    flag_value="never",
+    help="Fast triage: read manifests and metadata only, never decode pixels (no watermarks, no fingerprints).",
+)
+@click.option(
+    "--deep",
+    "pixels",
+    flag_value="always",
+    help="Run every pixel check (Stable Diffusion watermarks, stealth info) even when metadata already answers.",
+)
 @trust_options
 @click.pass_obj
 def verify(
@@ -39,6 +51,7 @@ def verify(
     manifest: Path | None,
     extract: Path | None,
     verbose: bool,
+    pixels: str | None,
     **trust: Any,
 ) -> int:
     """Check IMAGES: credentials, watermark, ownership and AI signals.
@@ -56,7 +69,7 @@ def verify(
         target = None
         if extract is not None:
             target = extract if len(images) == 1 else extract / f"{index:03d}-{path.stem}"
-        options = VerifyOptions(policy=policy, manifest=manifest, extract_to=target)
+        options = VerifyOptions(policy=policy, manifest=manifest, extract_to=target, pixels=pixels or "auto")
         reports.append(verify_path(path, home=home, options=options))
     for report in reports:
         if report.error:

@@ -38,6 +38,8 @@ class Ingredient:
     state: CredentialState | None = None
     hash: str | None = None
     manifest_label: str | None = None
+    digital_source_type: str | None = None
+    software_agent: str | None = None
     problems: list[StatusCode] = field(default_factory=list)
     ingredients: list[Ingredient] = field(default_factory=list)
 
@@ -170,13 +172,18 @@ class Signal:
     evidence: str
     generator: str | None = None
     model: str | None = None
-    strength: Literal["ai-generated", "ai-edited", "captured"] = "ai-generated"
+    prompt: str | None = None
+    strength: Literal["ai-generated", "ai-edited", "captured", "info"] = "ai-generated"
 
 
 @dataclass
 class AIReport:
+    """The verdict, the signals behind it (strongest first) and any contradictions."""
+
     verdict: AIVerdict
     signals: list[Signal] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    pixels_checked: bool = False
 
 
 @dataclass

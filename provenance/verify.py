@@ -49,6 +49,7 @@ class VerifyOptions:
     policy: TrustPolicy | None = None
     manifest: Path | None = None
     extract_to: Path | None = None
+    pixels: str = "auto"  # auto: as needed; never: metadata only (fast); always: every pixel check
 
 
 def verify_path(path: Path, *, home: Home | None = None, options: VerifyOptions | None = None) -> VerifyReport:
@@ -80,9 +81,11 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
     options = options or VerifyOptions()
     policy = options.policy or build_policy(home)
     credentials = _credentials(image, options, policy)
-    if not image.decodable and not credentials.present:
+    meta = detect.read_metadata(image.data, image.mime)
+    use_pixels = options.pixels != "never"
+    if use_pixels and not image.decodable and not credentials.present:
         image.pixels()  # raises the decoder's InputError
-    mark, print_ = _pixel_checks(image)
+    mark, print_ = _pixel_checks(image) if use_pixels else (WatermarkReport(False, note="pixels not checked"), None)
     registry = Registry.open_readonly(home.registry_path)
     try:
         found = _lookup(registry, image, mark, credentials, print_) if registry else []
@@ -98,7 +101,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
     finally:
         if registry is not None:
             registry.close()
-    ai = _assess(credentials, mark, wm_record, found)
+    ai = _assess(credentials, mark, wm_record, found, meta, image, options)
     code = _exit_code(credentials, mark, ownership)
     return VerifyReport(
         file=str(image.path),
@@ -240,8 +243,14 @@ def _check_agreement(
             )
 
 
-def _assess(
-    credentials: CredentialReport, mark: WatermarkReport, wm_record: Record | None, found: list[_Found]
+def _assess(  # noqa: PLR0917 - one call site, every argument a different part's result
+    credentials: CredentialReport,
+    mark: WatermarkReport,
+    wm_record: Record | None,
+    found: list[_Found],
+    meta: detect.Metadata,
+    image: LoadedImage,
+    options: VerifyOptions,
 ) -> AIReport:
     signals = []
     if credentials.present:
@@ -252,7 +261,8 @@ def _assess(
         signals += detect.watermark_signals(mark, wm_record)
     by_print = [f.record for f in found if f.matched_by == "fingerprint"]
     signals += detect.registry_signals(by_print)
-    return detect.verdict(signals)
+    pixels = image.pixels() if options.pixels != "never" and image.decodable else None
+    return detect.assess(signals, meta=meta, data=image.data, pixels=pixels, deep=options.pixels == "always")
 
 
 def _exit_code(credentials: CredentialReport, mark: WatermarkReport, ownership: OwnershipReport) -> ExitCode:
@@ -264,6 +274,16 @@ def _exit_code(credentials: CredentialReport, mark: WatermarkReport, ownership: 
     if credentials.present or recovered is not None or ownership.matches:
         return ExitCode.OK
     return ExitCode.ABSENT
+
+
+def _ai_sentence(ai: AIReport) -> str:
+    if ai.verdict not in ("ai-generated", "ai-edited") or not ai.signals:
+        return ""
+    top = ai.signals[0]
+    named = ", ".join(x for x in (top.generator, top.model) if x and x != "provenance")
+    what = "AI-generated" if ai.verdict == "ai-generated" else "edited with AI"
+    conflict = " Some evidence contradicts this (see conflicts)." if ai.conflicts else ""
+    return f" The file itself says it is {what}{f' ({named})' if named else ''}.{conflict}"
 
 
 def _summary(
@@ -281,19 +301,17 @@ def _summary(
     if code == ExitCode.ABSENT and credentials.remote_url:
         return (
             f"The Content Credentials are stored remotely ({credentials.remote_url}) and were not"
-            " fetched: remote fetching is off unless --allow-remote is given."
+            " fetched: remote fetching is off unless --allow-remote is given." + _ai_sentence(ai)
         )
     if code == ExitCode.ABSENT:
+        if ai.verdict in ("ai-generated", "ai-edited"):
+            return "No Content Credentials, watermark of ours or registry match." + _ai_sentence(ai)
         return (
             "No provenance found: no Content Credentials, no known watermark and no registry match."
             " That alone says nothing about whether the image is genuine."
         )
     parts: list[str] = []
-    kind = {
-        "ai-generated": "AI-generated image",
-        "ai-edited": "AI-edited image",
-        "captured": "Captured photo",
-    }
+    kind = {"ai-generated": "AI-generated image", "ai-edited": "AI-edited image", "captured": "Captured photo"}
     parts.append(kind.get(ai.verdict, "Image with provenance"))
     shown = credentials if credentials.present else credentials.recovered_manifest
     if shown is not None:
@@ -311,4 +329,5 @@ def _summary(
             parts.append(f"an AI twin of '{match.title or match.record_id}' owned by {match.owner}")
         elif match.relation == "same-as" and match.kind == "original":
             parts.append(f"matches the registered original '{match.title or match.record_id}' owned by {match.owner}")
-    return "; ".join(parts) + "."
+    conflict = " Some evidence contradicts the verdict (see conflicts)." if ai.conflicts else ""
+    return "; ".join(parts) + "." + conflict

@@ -352,6 +352,9 @@ class _Context:
         state, problems = _ingredient_state(item, delta) if label else (None, [])
         title = item.get("title")
         digest = next((h for t, h in self._hashes(parent) if t == title), None)
+        own = self.manifests.get(label) if label else None
+        assertions = {a.get("label", ""): a.get("data") or {} for a in (own or {}).get("assertions") or []}
+        created = next((a for a in _actions(assertions) if a.action in ("c2pa.created", "c2pa.opened")), None)
         return Ingredient(
             title=title,
             relationship=item.get("relationship"),
@@ -360,6 +363,8 @@ class _Context:
             state=state,
             hash=digest,
             manifest_label=label,
+            digital_source_type=created.digital_source_type if created else None,
+            software_agent=created.software_agent if created else None,
             problems=problems,
             ingredients=children,
         )

@@ -1,28 +1,55 @@
-"""AI signals and the verdict. Pure: takes what the readers found, decides.
+"""AI signals and the verdict.
 
-The verdict is the strongest claim the evidence supports, and nothing
-stronger: no evidence gives ``no-evidence``, never "fake" or "real".
-``captured`` needs a valid signed manifest that says so.
+Signals come from what the other parts found (the C2PA manifest, our
+watermark, the registry) and from the file itself (generator metadata, IPTC
+source types, Stable Diffusion watermarks, A1111 stealth info). The verdict is
+the strongest claim the evidence supports and nothing stronger: no evidence
+gives ``no-evidence``, never "fake" or "real"; ``captured`` needs a valid
+signed manifest that says so. Contradictions are reported, not hidden.
 """
 
 from __future__ import annotations
 
+from PIL import Image
+
+from provenance.detect import generators, sd_watermark, stealth
+from provenance.detect.metadata import Metadata, read_metadata
 from provenance.detect.sources import describe
 from provenance.registry import Record
-from provenance.report import AIReport, CredentialReport, Signal, WatermarkReport
+from provenance.report import AIReport, CredentialReport, Ingredient, Signal, WatermarkReport
+
+__all__ = ["Metadata", "assess", "metadata_signals", "pixel_signals", "read_metadata", "verdict"]
+
+_STRENGTH_ORDER = {"ai-generated": 0, "ai-edited": 1, "captured": 2, "info": 3}
+_SOURCE_ORDER = {
+    "c2pa.digitalSourceType": 0,
+    "c2pa.ingredient": 1,
+    "watermark": 2,
+    "sd.watermark": 3,
+    "a1111.parameters": 4,
+    "comfyui.workflow": 4,
+    "invokeai.metadata": 4,
+    "novelai.metadata": 4,
+    "fooocus.parameters": 4,
+    "a1111.stealth": 4,
+    "xmp.digitalSourceType": 5,
+    "metadata.generator": 6,
+    "registry": 7,
+}
 
 
 def credential_signals(credentials: CredentialReport, where: str) -> list[Signal]:
-    """Signals from the actions of a manifest (embedded or recovered)."""
+    """Signals from a manifest (embedded or recovered): its actions and its ingredients."""
     signals: list[Signal] = []
-    caveat = "" if credentials.state in ("trusted", "valid") else " (but the manifest is invalid)"
+    intact = credentials.state in ("trusted", "valid")
+    caveat = "" if intact else " (but the manifest is invalid)"
     for action in credentials.actions:
         if not action.digital_source_type:
             continue
         term, words, strength = describe(action.digital_source_type)
-        if strength is None or (strength == "captured" and caveat):
+        if strength is None or (strength == "captured" and not intact):
             continue
-        agent = f" with {action.software_agent}" if action.software_agent else ""
+        agent = f", using {action.software_agent}" if action.software_agent else ""
         signals.append(
             Signal(
                 kind="c2pa.digitalSourceType",
@@ -33,7 +60,40 @@ def credential_signals(credentials: CredentialReport, where: str) -> list[Signal
                 strength=strength,
             )
         )
+    signals += _ingredient_signals(credentials.ingredients, where, caveat)
+    if credentials.cawg is not None and credentials.cawg.training_mining:
+        uses = ", ".join(f"{k.removeprefix('cawg.')} {v}" for k, v in credentials.cawg.training_mining.items())
+        signals.append(
+            Signal(
+                kind="cawg.training-mining",
+                source=f"{where}, cawg.training-mining",
+                evidence=f"The owner states how AI may use this image: {uses}.",
+                strength="info",
+            )
+        )
     return signals
+
+
+def _ingredient_signals(ingredients: list[Ingredient], where: str, caveat: str) -> list[Signal]:
+    out: list[Signal] = []
+    for item in ingredients:
+        if item.digital_source_type:
+            term, words, strength = describe(item.digital_source_type)
+            if strength in ("ai-generated", "ai-edited"):
+                out.append(
+                    Signal(
+                        kind="c2pa.ingredient",
+                        source=f"{where}, ingredient '{item.title}'",
+                        evidence=(
+                            f"One of the pictures this image was made from, '{item.title}', was {words} ({term});"
+                            f" the image contains AI-made material{caveat}."
+                        ),
+                        generator=item.software_agent,
+                        strength="ai-edited",
+                    )
+                )
+        out += _ingredient_signals(item.ingredients, where, caveat)
+    return out
 
 
 def watermark_signals(mark: WatermarkReport, record: Record | None) -> list[Signal]:
@@ -70,9 +130,80 @@ def registry_signals(records: list[Record]) -> list[Signal]:
     ]
 
 
-def verdict(signals: list[Signal]) -> AIReport:
-    strengths = {s.strength for s in signals}
-    for level in ("ai-generated", "ai-edited", "captured"):
-        if level in strengths:
-            return AIReport(verdict=level, signals=signals)
-    return AIReport(verdict="no-evidence", signals=signals)
+def metadata_signals(meta: Metadata) -> list[Signal]:
+    """Generator metadata, read without decoding pixels."""
+    return generators.metadata_signals(meta)
+
+
+def pixel_signals(pixels: Image.Image, data: bytes, meta: Metadata) -> list[Signal]:
+    """Signals that need decoded pixels: Stable Diffusion watermarks, A1111 stealth info."""
+    signals = [
+        Signal(
+            kind="sd.watermark",
+            source=f"pixels (invisible-watermark dwtDct, {mark.channel_order})",
+            evidence=(
+                f"The pixels carry the invisible watermark that {mark.name} software adds to everything it"
+                f" generates ({round(mark.agreement * mark.bits)} of {mark.bits} bits match)."
+            ),
+            generator=mark.name,
+        )
+        for mark in sd_watermark.detect(pixels)
+    ]
+    if meta.has_alpha and (text := stealth.read_stealth(data)):
+        parsed = generators.parse_a1111(text)
+        model = parsed["model"]
+        signals.append(
+            Signal(
+                kind="a1111.stealth",
+                source="alpha channel (A1111 stealth PNG info)",
+                evidence=(
+                    "Stable Diffusion generation settings are hidden in the transparency channel"
+                    f" (AUTOMATIC1111 stealth info){f', model {model}' if model else ''}."
+                ),
+                generator=parsed["generator"],
+                model=model,
+                prompt=parsed["prompt"],
+            )
+        )
+    return signals
+
+
+def _conflicts(signals: list[Signal]) -> list[str]:
+    captured = [s for s in signals if s.strength == "captured"]
+    ai = [s for s in signals if s.strength in ("ai-generated", "ai-edited")]
+    return [
+        f"{c.source} says the image was captured, but {a.source} says otherwise: {a.evidence}"
+        for c in captured
+        for a in ai
+    ]
+
+
+def verdict(signals: list[Signal], *, pixels_checked: bool = False) -> AIReport:
+    """The strongest supported verdict, signals strongest first, contradictions listed."""
+    ordered = sorted(signals, key=lambda s: (_STRENGTH_ORDER[s.strength], _SOURCE_ORDER.get(s.kind, 8)))
+    strengths = {s.strength for s in ordered}
+    level = next((lv for lv in ("ai-generated", "ai-edited", "captured") if lv in strengths), "no-evidence")
+    return AIReport(
+        verdict=level,  # type: ignore[arg-type]
+        signals=ordered,
+        conflicts=_conflicts(ordered),
+        pixels_checked=pixels_checked,
+    )
+
+
+def assess(
+    signals: list[Signal],
+    *,
+    meta: Metadata,
+    data: bytes,
+    pixels: Image.Image | None,
+    deep: bool = False,
+) -> AIReport:
+    """Add the file's own metadata signals, and pixel signals when metadata is silent
+    (or ``deep``), then decide."""
+    signals = signals + metadata_signals(meta)
+    silent = not any(s.strength in ("ai-generated", "ai-edited") for s in signals)
+    checked = pixels is not None and (silent or deep)
+    if checked and pixels is not None:
+        signals += pixel_signals(pixels, data, meta)
+    return verdict(signals, pixels_checked=checked)
