@@ -147,7 +147,7 @@ class WatermarkReport:
 class OwnershipMatch:
     record_id: str
     owner: str
-    relation: Literal["same-as", "twin-of", "derived-from"]
+    relation: Literal["same-as", "twin-of", "derived-from", "similar-to"]
     algorithm: str
     distance: int | None
     matched_by: str

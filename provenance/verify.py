@@ -165,8 +165,20 @@ def _lookup(
     add(registry.find_by_sha256(image.sha256), "sha256")
     if print_ is not None:
         for record, _ in registry.search(print_, PHASH_MATCH_DISTANCE):
-            add(record, "fingerprint")
+            add(record, _fingerprint_kind(record, mark))
     return list(found.values())
+
+
+def _fingerprint_kind(record: Record, mark: WatermarkReport) -> str:
+    """A look-alike of an image we stamped, that lacks our watermark although it could
+    carry one, is most likely that image's source (or a heavy edit), not the image itself:
+    a near-copy twin looks just like the photo it was made from. Such a match is only
+    "similar", never grounds to hand over the record's credentials or its AI nature."""
+    carries_mark = record.kind in ("twin", "stamped")
+    could_read = mark.note is None  # decoded pixels, big enough to carry a mark
+    if carries_mark and could_read and not mark.found:
+        return "fingerprint-unmarked"
+    return "fingerprint"
 
 
 def _distance(print_: Fingerprint | None, record: Record) -> int | None:
@@ -179,14 +191,22 @@ def _ownership(registry: Registry | None, found: list[_Found], print_: Fingerpri
         return OwnershipReport()
     linked: dict[str, OwnershipMatch] = {}
     for item in found:
+        if item.matched_by == "fingerprint-unmarked":
+            continue  # not this record, so not its source either
         rec = item.record
         if rec.source_record_id and (source := registry.get(rec.source_record_id)) is not None:
             relation = "twin-of" if rec.kind == "twin" else "derived-from"
             linked[source.record_id] = _match(source, relation, f"registry link from {rec.record_id}", print_)
     direct = [
-        _match(item.record, "same-as", item.matched_by, print_) for item in found if item.record.record_id not in linked
+        _match(item.record, _relation(item), item.matched_by, print_)
+        for item in found
+        if item.record.record_id not in linked
     ]
     return OwnershipReport(matches=direct + list(linked.values()), registry=str(registry.path))
+
+
+def _relation(item: _Found) -> str:
+    return "similar-to" if item.matched_by == "fingerprint-unmarked" else "same-as"
 
 
 def _match(record: Record, relation: str, how: str, print_: Fingerprint | None) -> OwnershipMatch:
@@ -271,7 +291,7 @@ def _exit_code(credentials: CredentialReport, mark: WatermarkReport, ownership: 
     recovered = credentials.recovered_manifest
     if recovered is not None and recovered.state == "invalid":
         return ExitCode.BROKEN
-    if credentials.present or recovered is not None or ownership.matches:
+    if credentials.present or recovered is not None or any(m.relation != "similar-to" for m in ownership.matches):
         return ExitCode.OK
     return ExitCode.ABSENT
 
@@ -304,11 +324,20 @@ def _summary(
             " fetched: remote fetching is off unless --allow-remote is given." + _ai_sentence(ai)
         )
     if code == ExitCode.ABSENT:
+        similar = [m for m in ownership.matches if m.relation == "similar-to"]
+        looks = ""
+        if similar:
+            m = similar[0]
+            looks = (
+                f" It looks like registered record {m.record_id} ('{m.title}', owner {m.owner}) but lacks that"
+                " image's watermark: possibly its source, or a heavily edited copy."
+            )
         if ai.verdict in ("ai-generated", "ai-edited"):
-            return "No Content Credentials, watermark of ours or registry match." + _ai_sentence(ai)
+            return "No Content Credentials, watermark of ours or registry match." + looks + _ai_sentence(ai)
         return (
-            "No provenance found: no Content Credentials, no known watermark and no registry match."
-            " That alone says nothing about whether the image is genuine."
+            "No provenance found: no Content Credentials, no known watermark and no exact registry match."
+            + looks
+            + " That alone says nothing about whether the image is genuine."
         )
     parts: list[str] = []
     kind = {"ai-generated": "AI-generated image", "ai-edited": "AI-edited image", "captured": "Captured photo"}

@@ -275,3 +275,18 @@ def test_stamp_with_an_identity_from_elsewhere(empty_home: Path, tmp_path: Path)
     assert report["credentials"]["state"] == "valid"
     assert report["credentials"]["trust"] == "untrusted"
     assert report["credentials"]["author"] == "dana"
+
+
+def test_source_photo_of_a_stamped_look_alike_is_not_called_ai(keyed_home: Path, tmp_path: Path) -> None:
+    # A stamped copy looks exactly like its source photo; the photo lacks the copy's
+    # watermark, so it must not inherit the copy's record, credentials or AI verdict.
+    stamped = tmp_path / "stamped.png"
+    made = run_cli("stamp", SAMPLES / "rocket.jpg", "-o", stamped, "--user", "s", home=keyed_home)
+    assert made.code == 0, made.stderr
+    result = run_cli("verify", "--json", SAMPLES / "rocket.jpg", home=keyed_home)
+    report = _json(result.stdout)
+    assert result.code == 3
+    assert report["ai"]["verdict"] == "no-evidence"
+    assert report["credentials"]["recovered"] is False
+    assert [m["relation"] for m in report["ownership"]["matches"]] == ["similar-to"]
+    assert "lacks that image's watermark" in report["summary"]
