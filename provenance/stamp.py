@@ -78,8 +78,11 @@ def stamp_pixels(
         reading = watermark.detect(final_pixels)
         if reading.record_id != record_id:
             raise WatermarkError(
-                "the watermark did not survive encoding this image; nothing was written",
-                hint="Try PNG output or a larger image.",
+                "the watermark does not read back from this image; nothing was written",
+                hint=(
+                    "provenance-wm-0 cannot live in large pure-white or pure-black areas (scans, documents);"
+                    " try PNG output, or see docs/watermark-research.md."
+                ),
             )
         mark_print = fingerprint.phash(final_pixels)
         claims = StampClaims(

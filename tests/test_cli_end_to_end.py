@@ -290,3 +290,18 @@ def test_source_photo_of_a_stamped_look_alike_is_not_called_ai(keyed_home: Path,
     assert report["credentials"]["recovered"] is False
     assert [m["relation"] for m in report["ownership"]["matches"]] == ["similar-to"]
     assert "lacks that image's watermark" in report["summary"]
+
+
+def test_image_that_cannot_carry_the_mark_is_refused_and_nothing_written(keyed_home: Path, tmp_path: Path) -> None:
+    white = tmp_path / "page.png"
+    Image.new("RGB", (600, 400), "white").save(white)
+    out = tmp_path / "stamped.png"
+    result = run_cli("stamp", white, "-o", out, "--user", "u", home=keyed_home)
+    assert result.code == 4
+    assert "does not read back" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+    from provenance.registry import Registry
+
+    with Registry.open(keyed_home / "registry.sqlite3") as registry:
+        assert registry.count() == 0
