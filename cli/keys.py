@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cli.options import EXIT_CODES
 from provenance.config import Home
 from provenance.credentials import init_identity
 
@@ -13,7 +14,7 @@ def keys() -> None:
     """Manage signing identities."""
 
 
-@keys.command("init")
+@keys.command("init", epilog=EXIT_CODES)
 @click.option("--org", default="Provenance Demo", show_default=True, help="Organisation named in the certificates.")
 @click.option("--force", is_flag=True, help="Replace an existing identity in this home.")
 @click.pass_obj

@@ -10,19 +10,11 @@ import click
 
 from cli.keys import keys
 from cli.make import stamp, twin
+from cli.options import EXIT_CODES
 from cli.trust import trust
 from cli.verify import verify
 from provenance import __version__
 from provenance.errors import ExitCode, ProvenanceError
-
-EXIT_CODES = """\b
-Exit codes (several files: the highest):
-  0  provenance established and intact
-  1  provenance broken (invalid manifest, or watermark and manifest disagree)
-  2  usage error (bad options, missing keys, model unavailable)
-  3  no provenance found
-  4  input unreadable or unsupported
-  5  internal error (a bug: please report it with --debug output)"""
 
 
 @click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from cli.options import identity_from, sign_options_from, signing_options
+from cli.options import EXIT_CODES, identity_from, sign_options_from, signing_options
 from provenance.config import Home
 from provenance.stamp import StampResult, sidecar_path
 
@@ -27,7 +27,7 @@ def _report(result: StampResult, home: Home) -> None:
     click.echo(f"  fingerprint {result.fingerprint.algorithm} {result.fingerprint.value}")
 
 
-@click.command()
+@click.command(epilog=EXIT_CODES)
 @click.argument("source", type=_PATH)
 @click.option("-o", "--output", type=_OUT, required=True, help="Output image (.jpg, .png or .webp).")
 @click.option(
@@ -100,7 +100,7 @@ def twin(
     return 0
 
 
-@click.command()
+@click.command(epilog=EXIT_CODES)
 @click.argument("image", type=_PATH)
 @click.option("-o", "--output", type=_OUT, required=True, help="Output image (.jpg, .png or .webp).")
 @click.option("--user", required=True, help="Author recorded in the manifest.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cli.options import EXIT_CODES
 from provenance.config import Home
 from provenance.credentials.trust import OFFICIAL_BASE, build_policy, update_official
 
@@ -13,7 +14,7 @@ def trust() -> None:
     """Manage trust lists (official C2PA lists, your own anchors)."""
 
 
-@trust.command("update")
+@trust.command("update", epilog=EXIT_CODES)
 @click.option(
     "--url",
     default=OFFICIAL_BASE,
@@ -30,7 +31,7 @@ def update(obj: dict[str, object], url: str) -> int:
     return 0
 
 
-@trust.command("show")
+@trust.command("show", epilog=EXIT_CODES)
 @click.pass_obj
 def show(obj: dict[str, object]) -> int:
     """List every active trust source and how many certificates each holds."""
