@@ -207,16 +207,13 @@ def test_stamp_an_image_made_elsewhere(keyed_home: Path, tmp_path: Path) -> None
     assert report["ai"]["verdict"] == "ai-generated"
 
 
-def test_help_documents_exit_codes(empty_home: Path) -> None:
-    result = run_cli("--help", home=empty_home)
-    assert result.code == 0
-    for line in (
-        "0  provenance established",
-        "1  provenance broken",
-        "3  no provenance found",
-        "4  input unreadable",
-    ):
-        assert line in result.stdout
+def test_help_documents_exit_codes_for_every_command(empty_home: Path) -> None:
+    codes = ("0  provenance established", "1  provenance broken", "3  no provenance found", "4  input unreadable")
+    for command in ([], ["verify"], ["twin"], ["stamp"], ["keys", "init"], ["trust", "update"]):
+        result = run_cli(*command, "--help", home=empty_home)
+        assert result.code == 0
+        for line in codes:
+            assert line in result.stdout, command
 
 
 def test_demo_script_runs_offline(tmp_path: Path) -> None:
