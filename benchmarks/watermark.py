@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -29,7 +30,7 @@ import numpy as np  # noqa: E402
 from PIL import Image, ImageEnhance, ImageFilter  # noqa: E402
 
 from benchmarks.stamp_verify import machine  # noqa: E402
-from provenance.watermark import scheme  # noqa: E402
+from provenance.watermark import wm0, wm1  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 Attack = Callable[[Image.Image], Image.Image]
@@ -117,19 +118,23 @@ def _imwatermark_full():  # type: ignore[no-untyped-def]
     return imwatermark
 
 
-def _ours() -> Method:
+def _ours(module: Any) -> Method:
+    """One of our schemes (wm0, wm1): payload bits <-> record id."""
+    bits = module.ID_BITS
+    width = bits // 4
+
     def embed(img: Image.Image, payload: list[int]) -> Image.Image:
         value = int("".join(map(str, payload)), 2)
-        return scheme.embed(img, scheme.format_record_id(value))
+        return module.embed(img, f"{value:0{width}x}")  # type: ignore[no-any-return]
 
     def decode(img: Image.Image) -> list[int] | None:
-        reading = scheme.detect(img)
+        reading = module.detect(img)
         if not reading.found or reading.record_id is None:
             return None
-        value = scheme.parse_record_id(reading.record_id)
-        return [(value >> (scheme.ID_BITS - 1 - i)) & 1 for i in range(scheme.ID_BITS)]
+        value = int(reading.record_id, 16)
+        return [(value >> (bits - 1 - i)) & 1 for i in range(bits)]
 
-    return Method(scheme.SCHEME, scheme.ID_BITS, embed, decode)
+    return Method(module.SCHEME, bits, embed, decode)
 
 
 def ssim(a: Image.Image, b: Image.Image) -> float:
@@ -224,11 +229,16 @@ def run(methods: list[Method], paths: list[Path], payloads: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--payloads", type=int, default=2)
-    parser.add_argument("--methods", default=f"{scheme.SCHEME},dwtDct,dwtDctSvd,rivaGan")
+    parser.add_argument("--methods", default=f"{wm1.SCHEME},{wm0.SCHEME},dwtDct,dwtDctSvd,rivaGan")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    known = {scheme.SCHEME: _ours, "dwtDct": lambda: _imw("dwtDct", 64), "dwtDctSvd": lambda: _imw("dwtDctSvd", 64),
-             "rivaGan": lambda: _imw("rivaGan", 32)}  # fmt: skip
+    known = {
+        wm1.SCHEME: lambda: _ours(wm1),
+        wm0.SCHEME: lambda: _ours(wm0),
+        "dwtDct": lambda: _imw("dwtDct", 64),
+        "dwtDctSvd": lambda: _imw("dwtDctSvd", 64),
+        "rivaGan": lambda: _imw("rivaGan", 32),
+    }
     methods = [known[name]() for name in args.methods.split(",")]
     paths = images()
     text = run(methods, paths, args.payloads)

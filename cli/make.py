@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from cli.options import EXIT_CODES, identity_from, sign_options_from, signing_options
+from provenance import watermark
 from provenance.config import Home
 from provenance.stamp import StampResult, sidecar_path
 
@@ -21,7 +22,7 @@ def _report(result: StampResult, home: Home) -> None:
     click.echo(f"  record      {result.record_id}  (registry {home.registry_path})")
     if result.source_record_id:
         click.echo(f"  source      record {result.source_record_id}")
-    click.echo(f"  watermark   provenance-wm-0, read back with confidence {result.watermark_confidence:.2f}")
+    click.echo(f"  watermark   {watermark.SCHEME}, read back with confidence {result.watermark_confidence:.2f}")
     where = f" in {sidecar_path(result.output)}" if result.sidecar else ""
     click.echo(f"  manifest    {len(result.manifest)} bytes, signed{where}")
     click.echo(f"  fingerprint {result.fingerprint.algorithm} {result.fingerprint.value}")

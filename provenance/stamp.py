@@ -73,16 +73,11 @@ def stamp_pixels(
     mime = MIME_FOR_FORMAT[fmt]
     with Registry.open(home.registry_path) as registry:
         record_id = registry.new_record_id()
-        encoded = encode_image(watermark.embed(pixels, record_id), fmt)
-        final_pixels = decode_pixels(encoded, output)
-        reading = watermark.detect(final_pixels)
+        encoded, final_pixels, reading = _marked(pixels, record_id, fmt, output)
         if reading.record_id != record_id:
             raise WatermarkError(
                 "the watermark does not read back from this image; nothing was written",
-                hint=(
-                    "provenance-wm-0 cannot live in large pure-white or pure-black areas (scans, documents);"
-                    " try PNG output, or see docs/watermark-research.md."
-                ),
+                hint=("large pure-white or pure-black areas (scans, documents) cannot carry it; try PNG output"),
             )
         mark_print = fingerprint.phash(final_pixels)
         claims = StampClaims(
@@ -120,6 +115,21 @@ def stamp_pixels(
             if options.sidecar:
                 write_atomic(sidecar_path(output), manifest)
     return StampResult(output, record_id, source_id, signed, manifest, mark_print, reading.confidence, options.sidecar)
+
+
+def _marked(
+    pixels: Image.Image, record_id: str, fmt: str, output: Path
+) -> tuple[bytes, Image.Image, watermark.WatermarkReading]:
+    """Embed at the lowest strength whose mark still reads back after encoding."""
+    reading = watermark.WatermarkReading(False, watermark.SCHEME, None, 0.0)
+    encoded, final_pixels = b"", pixels
+    for strength in watermark.STRENGTHS:
+        encoded = encode_image(watermark.embed(pixels, record_id, strength=strength), fmt)
+        final_pixels = decode_pixels(encoded, output)
+        reading = watermark.detect(final_pixels)
+        if reading.record_id == record_id:
+            break
+    return encoded, final_pixels, reading
 
 
 def sidecar_path(output: Path) -> Path:

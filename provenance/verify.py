@@ -140,8 +140,8 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, Fingerprint | No
         record_id=reading.record_id,
         confidence=reading.confidence,
     )
-    if min(pixels.size) < watermark.scheme.MIN_SIDE:
-        mark.note = f"image under {watermark.scheme.MIN_SIDE} px: too small to carry a watermark"
+    if min(pixels.size) < watermark.MIN_SIDE:
+        mark.note = f"image under {watermark.MIN_SIDE} px: too small to carry a watermark"
     return mark, fingerprint.phash(pixels)
 
 

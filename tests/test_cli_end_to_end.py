@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from tests.conftest import ROOT, SAMPLES, Twin, run_cli
@@ -234,7 +235,7 @@ def test_demo_script_runs_offline(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "AI-generated image" in proc.stdout
     assert "trust trusted" in proc.stdout
-    assert "provenance-wm-0 watermark" in proc.stdout
+    assert "provenance-wm-1 watermark" in proc.stdout
     assert "an AI twin of 'astronaut.png'" in proc.stdout
 
 
@@ -289,16 +290,21 @@ def test_source_photo_of_a_stamped_look_alike_is_not_called_ai(keyed_home: Path,
     assert "lacks that image's watermark" in report["summary"]
 
 
-def test_image_that_cannot_carry_the_mark_is_refused_and_nothing_written(keyed_home: Path, tmp_path: Path) -> None:
-    white = tmp_path / "page.png"
-    Image.new("RGB", (600, 400), "white").save(white)
-    out = tmp_path / "stamped.png"
-    result = run_cli("stamp", white, "-o", out, "--user", "u", home=keyed_home)
-    assert result.code == 4
-    assert "does not read back" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert not out.exists()
+def test_a_mark_that_does_not_read_back_is_refused_and_nothing_written(
+    keyed_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provenance import watermark
+    from provenance.config import Home
+    from provenance.credentials.keys import home_identity
+    from provenance.errors import WatermarkError
     from provenance.registry import Registry
+    from provenance.twin import stamp_file
 
-    with Registry.open(keyed_home / "registry.sqlite3") as registry:
+    monkeypatch.setattr(watermark, "detect", lambda img: watermark.WatermarkReading(False, "x", None, 0.0))
+    out = tmp_path / "stamped.png"
+    home = Home(keyed_home)
+    with pytest.raises(WatermarkError, match="does not read back"):
+        stamp_file(SAMPLES / "coffee.png", out, user="u", model="m", identity=home_identity(home), home=home)
+    assert not out.exists()
+    with Registry.open(home.registry_path) as registry:
         assert registry.count() == 0

@@ -18,8 +18,8 @@ from provenance.watermark import SCHEME, parse_record_id
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED_ALGORITHMIC_MEDIA = IPTC + "trainedAlgorithmicMedia"
 STAMP_ASSERTION = "org.provenance.stamp"
-SOFT_BINDING_ALG = "org.provenance.wm-0"
-SCHEME_FOR_ALG = {SOFT_BINDING_ALG: SCHEME}
+SOFT_BINDING_ALG = "org.provenance.wm-1"
+SCHEME_FOR_ALG = {SOFT_BINDING_ALG: SCHEME, "org.provenance.wm-0": "provenance-wm-0"}
 
 
 @dataclass(frozen=True)
@@ -45,15 +45,17 @@ class StampClaims:
 
 
 def soft_binding_value(record_id: str) -> str:
-    return base64.b64encode(parse_record_id(record_id).to_bytes(5, "big")).decode()
+    return base64.b64encode(parse_record_id(record_id).to_bytes(8, "big")).decode()
 
 
 def record_id_from_soft_binding(value: str) -> str | None:
+    """The record id a soft-binding value names: 8 bytes (wm-1) or 5 bytes (wm-0)."""
     try:
         raw = base64.b64decode(value, validate=True)
     except ValueError:
         return None
-    return f"{int.from_bytes(raw, 'big'):010x}" if len(raw) == 5 else None
+    width = {8: 16, 5: 10}.get(len(raw))
+    return f"{int.from_bytes(raw, 'big'):0{width}x}" if width else None
 
 
 def manifest_definition(claims: StampClaims) -> dict[str, Any]:

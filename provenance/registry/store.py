@@ -19,8 +19,7 @@ from pathlib import Path
 
 from provenance.errors import RegistryError
 from provenance.fingerprint import Fingerprint
-from provenance.watermark import format_record_id
-from provenance.watermark.scheme import ID_BITS
+from provenance.watermark import ID_BITS, format_record_id
 
 SCHEMA_VERSION = 1
 _SCHEMA = """

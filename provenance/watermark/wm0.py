@@ -1,4 +1,4 @@
-"""``provenance-wm-0``: a 40-bit record id in invisible-watermark's dwtDctSvd.
+"""``provenance-wm-0`` (the first scheme, still read): a 40-bit record id in dwtDctSvd.
 
 Payload (64 bits): the record id (40 bits) followed by a 24-bit CRC over the
 scheme name and the id, the whole XORed with a fixed whitening mask. Why:
@@ -11,8 +11,8 @@ scheme name and the id, the whole XORed with a fixed whitening mask. Why:
 * Each bit is spread over every 4x4 block of the DWT LL band and decoded by
   majority vote; the vote margin is reported as a confidence figure.
 
-The robust, error-correcting successor is ``provenance-wm-1`` (later work); this
-name stays decodable so earlier twins keep their record.
+Superseded by ``provenance-wm-1`` (wm1.py) for embedding; kept so that images
+stamped with it keep their record.
 """
 
 from __future__ import annotations
