@@ -44,7 +44,6 @@ _FTYP_BRANDS = {
     b"mif1": "image/heif",
     b"msf1": "image/heif",
 }
-_EXT_FOR_FORMAT = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 FORMAT_FOR_SUFFIX = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 MIME_FOR_FORMAT = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
@@ -219,6 +218,3 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
 
-
-def suffix_for_format(fmt: str) -> str:
-    return _EXT_FOR_FORMAT[fmt]

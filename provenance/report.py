@@ -129,9 +129,6 @@ class CredentialReport:
     def present(self) -> bool:
         return self.state != "absent"
 
-    def failures(self) -> list[StatusCode]:
-        return [s for s in self.status_codes if s.kind == "failure"]
-
 
 @dataclass
 class WatermarkReport:
