@@ -8,11 +8,10 @@ before keep their record, reported under their older scheme's name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from PIL import Image
 
 from provenance.watermark import wm0, wm1
+from provenance.watermark._reading import WatermarkReading, format_id, parse_id
 
 SCHEME = wm1.SCHEME
 SCHEMES = (wm1.SCHEME, wm0.SCHEME)
@@ -20,25 +19,12 @@ ID_BITS = wm1.ID_BITS
 MIN_SIDE = wm1.MIN_SIDE
 
 
-@dataclass(frozen=True)
-class WatermarkReading:
-    """What one decode found. ``record_id`` is set only when ``found``."""
-
-    found: bool
-    scheme: str
-    record_id: str | None
-    confidence: float
-
-
 def format_record_id(value: int) -> str:
-    return f"{value:016x}"
+    return format_id(value, ID_BITS)
 
 
 def parse_record_id(text: str) -> int:
-    value = int(text, 16)
-    if not 0 <= value < 1 << ID_BITS:
-        raise ValueError(f"record id {text!r} is out of range")
-    return value
+    return parse_id(text, ID_BITS)
 
 
 STRENGTHS = (1.0, 1.6, 2.5, 4.0)  # tried in turn by the stamp until the mark reads back

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +26,7 @@ from PIL import Image
 
 from provenance.errors import WatermarkError
 from provenance.watermark import _imwatermark
+from provenance.watermark._reading import WatermarkReading, format_id, parse_id
 
 SCHEME = "provenance-wm-0"
 ID_BITS = 40
@@ -40,25 +40,12 @@ _MASK = int.from_bytes(hashlib.sha256(SCHEME.encode()).digest()[:8], "big")
 MIN_CONFIDENCE = 0.15
 
 
-@dataclass(frozen=True)
-class WatermarkReading:
-    """What one decode found. ``record_id`` is set only when ``found``."""
-
-    found: bool
-    scheme: str
-    record_id: str | None
-    confidence: float
-
-
 def format_record_id(value: int) -> str:
-    return f"{value:010x}"
+    return format_id(value, ID_BITS)
 
 
 def parse_record_id(text: str) -> int:
-    value = int(text, 16)
-    if not 0 <= value < 1 << ID_BITS:
-        raise ValueError(f"record id {text!r} is out of range")
-    return value
+    return parse_id(text, ID_BITS)
 
 
 def _crc(record: int) -> int:

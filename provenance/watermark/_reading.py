@@ -1,0 +1,27 @@
+"""What a decode returns, and record ids as text: shared by every scheme."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class WatermarkReading:
+    """What one decode found. ``record_id`` is set only when ``found``."""
+
+    found: bool
+    scheme: str
+    record_id: str | None
+    confidence: float
+
+
+def format_id(value: int, bits: int) -> str:
+    """A record id as fixed-width lowercase hex (10 digits for 40 bits, 16 for 64)."""
+    return f"{value:0{bits // 4}x}"
+
+
+def parse_id(text: str, bits: int) -> int:
+    value = int(text, 16)
+    if not 0 <= value < 1 << bits:
+        raise ValueError(f"record id {text!r} is out of range")
+    return value
