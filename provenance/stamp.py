@@ -20,7 +20,7 @@ from provenance import fingerprint, watermark
 from provenance.config import Home
 from provenance.credentials import _c2pa
 from provenance.credentials._c2pa import SignOptions
-from provenance.credentials.claims import SourceIngredient, StampClaims, manifest_definition
+from provenance.credentials.claims import StampClaims, manifest_definition
 from provenance.credentials.keys import Identity
 from provenance.errors import WatermarkError
 from provenance.imaging import (
@@ -74,11 +74,6 @@ def stamp_pixels(
     with Registry.open(home.registry_path) as registry:
         record_id = registry.new_record_id()
         encoded, final_pixels, reading = _marked(pixels, record_id, fmt, output)
-        if reading.record_id != record_id:
-            raise WatermarkError(
-                "the watermark does not read back from this image; nothing was written",
-                hint=("large pure-white or pure-black areas (scans, documents) cannot carry it; try PNG output"),
-            )
         mark_print = fingerprint.phash(final_pixels)
         claims = StampClaims(
             title=request.title,
@@ -89,9 +84,7 @@ def stamp_pixels(
             generation=request.generation,
         )
         ingredient = None
-        if request.source is not None:
-            src = request.source
-            claims.source = SourceIngredient(src.path.name, src.mime, src.data)
+        if (src := request.source) is not None:
             ingredient = ({"title": src.path.name, "relationship": "parentOf"}, src.mime, src.data)
         signed, manifest = _c2pa.sign(
             manifest_definition(claims), identity, mime, encoded, ingredient=ingredient, options=options
@@ -121,15 +114,16 @@ def _marked(
     pixels: Image.Image, record_id: str, fmt: str, output: Path
 ) -> tuple[bytes, Image.Image, watermark.WatermarkReading]:
     """Embed at the lowest strength whose mark still reads back after encoding."""
-    reading = watermark.WatermarkReading(False, watermark.SCHEME, None, 0.0)
-    encoded, final_pixels = b"", pixels
     for strength in watermark.STRENGTHS:
         encoded = encode_image(watermark.embed(pixels, record_id, strength=strength), fmt)
         final_pixels = decode_pixels(encoded, output)
         reading = watermark.detect(final_pixels)
         if reading.record_id == record_id:
-            break
-    return encoded, final_pixels, reading
+            return encoded, final_pixels, reading
+    raise WatermarkError(
+        "the watermark does not read back from this image; nothing was written",
+        hint="Try PNG output, which keeps the mark intact.",
+    )
 
 
 def sidecar_path(output: Path) -> Path:

@@ -88,7 +88,8 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
     mark, print_ = _pixel_checks(image) if use_pixels else (WatermarkReport(False, note="pixels not checked"), None)
     registry = Registry.open_readonly(home.registry_path)
     try:
-        found = _lookup(registry, image, mark, credentials, print_) if registry else []
+        carry = print_ is not None and min(image.pixels().size) >= watermark.MIN_SIDE
+        found = _lookup(registry, image, mark, credentials, print_, could_carry=carry) if registry else []
         wm_record = next((f.record for f in found if f.matched_by == "watermark"), None)
         _check_agreement(mark, credentials, wm_record, print_)
         if mark.agrees_with_manifest is False:
@@ -151,6 +152,8 @@ def _lookup(
     mark: WatermarkReport,
     credentials: CredentialReport,
     print_: Fingerprint | None,
+    *,
+    could_carry: bool,
 ) -> list[_Found]:
     found: dict[str, _Found] = {}
 
@@ -165,18 +168,17 @@ def _lookup(
     add(registry.find_by_sha256(image.sha256), "sha256")
     if print_ is not None:
         for record, _ in registry.search(print_, PHASH_MATCH_DISTANCE):
-            add(record, _fingerprint_kind(record, mark))
+            add(record, _fingerprint_kind(record, mark, could_carry))
     return list(found.values())
 
 
-def _fingerprint_kind(record: Record, mark: WatermarkReport) -> str:
+def _fingerprint_kind(record: Record, mark: WatermarkReport, could_carry: bool) -> str:
     """A look-alike of an image we stamped, that lacks our watermark although it could
     carry one, is most likely that image's source (or a heavy edit), not the image itself:
     a near-copy twin looks just like the photo it was made from. Such a match is only
     "similar", never grounds to hand over the record's credentials or its AI nature."""
     carries_mark = record.kind in ("twin", "stamped")
-    could_read = mark.note is None  # decoded pixels, big enough to carry a mark
-    if carries_mark and could_read and not mark.found:
+    if carries_mark and could_carry and not mark.found:
         return "fingerprint-unmarked"
     return "fingerprint"
 

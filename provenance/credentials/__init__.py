@@ -1,7 +1,7 @@
 """C2PA Content Credentials: identities, trust anchors, signing and reading."""
 
 from provenance.credentials._c2pa import SignOptions
-from provenance.credentials.claims import SourceIngredient, StampClaims
+from provenance.credentials.claims import StampClaims
 from provenance.credentials.keys import (
     Identity,
     callback_identity,
@@ -15,7 +15,6 @@ from provenance.credentials.trust import TrustPolicy, add_anchor, build_policy, 
 __all__ = [
     "Identity",
     "SignOptions",
-    "SourceIngredient",
     "StampClaims",
     "TrustPolicy",
     "add_anchor",

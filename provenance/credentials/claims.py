@@ -22,16 +22,6 @@ SOFT_BINDING_ALG = "org.provenance.wm-1"
 SCHEME_FOR_ALG = {SOFT_BINDING_ALG: SCHEME, "org.provenance.wm-0": "provenance-wm-0"}
 
 
-@dataclass(frozen=True)
-class SourceIngredient:
-    """The image a stamped one was made from."""
-
-    title: str
-    mime: str
-    data: bytes
-    relationship: str = "parentOf"
-
-
 @dataclass
 class StampClaims:
     title: str
@@ -40,7 +30,6 @@ class StampClaims:
     record_id: str
     fingerprints: list[Fingerprint]
     digital_source_type: str = TRAINED_ALGORITHMIC_MEDIA
-    source: SourceIngredient | None = None
     generation: dict[str, Any] = field(default_factory=dict)
 
 
