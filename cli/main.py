@@ -11,6 +11,7 @@ import click
 from cli.keys import keys
 from cli.make import stamp, twin
 from cli.options import EXIT_CODES
+from cli.registry import register, registry
 from cli.trust import trust
 from cli.verify import verify
 from provenance import __version__
@@ -25,9 +26,16 @@ from provenance.errors import ExitCode, ProvenanceError
     envvar="PROVENANCE_HOME",
     help="State folder (keys, trust anchors, registry, models). Env: PROVENANCE_HOME.",
 )
+@click.option(
+    "--registry",
+    "registry_url",
+    metavar="PATH|URL",
+    envvar="PROVENANCE_REGISTRY",
+    help="Registry: a SQLite file or postgresql://user@host/db (default: in the home). Env: PROVENANCE_REGISTRY.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.pass_context
-def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
+def cli(ctx: click.Context, home: Path | None, registry_url: str | None, debug: bool) -> None:
     """Make, sign and check AI-generated images.
 
     \b
@@ -35,11 +43,13 @@ def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
     provenance twin PHOTO -o OUT    generate a signed, watermarked twin
     provenance stamp IMG -o OUT     stamp an AI image made elsewhere
     provenance verify IMAGE...      check credentials, watermark, ownership, AI signals
+    provenance register DIR --owner NAME   register originals for ownership matching
     provenance trust update         fetch the official C2PA trust lists for offline use
     """
     from provenance.config import Home
 
-    ctx.obj = {"home": Home(home.expanduser().resolve()) if home else Home.default(), "debug": debug}
+    base = Home(home.expanduser().resolve()) if home else Home.default()
+    ctx.obj = {"home": Home(base.root, registry_url or base.registry_url), "debug": debug}
 
 
 cli.add_command(keys)
@@ -47,6 +57,8 @@ cli.add_command(twin)
 cli.add_command(stamp)
 cli.add_command(verify)
 cli.add_command(trust)
+cli.add_command(register)
+cli.add_command(registry)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,7 +25,8 @@ def _report(result: StampResult, home: Home) -> None:
     click.echo(f"  watermark   {watermark.SCHEME}, read back with confidence {result.watermark_confidence:.2f}")
     where = f" in {sidecar_path(result.output)}" if result.sidecar else ""
     click.echo(f"  manifest    {len(result.manifest)} bytes, signed{where}")
-    click.echo(f"  fingerprint {result.fingerprint.algorithm} {result.fingerprint.value}")
+    for print_ in result.fingerprints:
+        click.echo(f"  fingerprint {print_.algorithm} {print_.value}")
 
 
 @click.command(epilog=EXIT_CODES)

@@ -130,17 +130,17 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
     out.append(f"{_label('Watermark')}{text}")
     if mark.note:
         out.append(f"{pad}{mark.note}")
-    if report.ownership.matches:
-        for i, match in enumerate(report.ownership.matches):
-            dist = "" if match.distance is None else f", {match.algorithm} distance {match.distance}"
-            title = f" '{match.title}'" if match.title else ""
-            line = (
-                f"{match.relation} record {match.record_id}{title} ({match.kind}, owner {match.owner},"
-                f" matched by {match.matched_by}{dist})"
-            )
-            out.append((_label("Ownership") if i == 0 else pad) + line)
-    else:
-        out.append(f"{_label('Ownership')}no registered match")
+    own = report.ownership
+    out.append(f"{_label('Ownership')}{own.verdict}: {own.summary}")
+    for match in own.matches:
+        dist = ", ".join(f"{alg.split('/')[0]} {d}" for alg, d in match.distances.items())
+        title = f" '{match.title}'" if match.title else ""
+        via = f" via {match.via_record}" if match.via_record else ""
+        line = (
+            f"- {match.relation} record {match.record_id}{title} ({match.kind}, owner {match.owner};"
+            f" {match.strength}, by {match.matched_by}{via}{'; distance ' + dist if dist else ''})"
+        )
+        out.append(pad + line)
     checked = "" if report.ai.pixels_checked else " (pixels not needed)"
     out.append(f"{_label('AI')}{report.ai.verdict}{checked if report.ai.signals else ''}")
     for signal in report.ai.signals:

@@ -14,6 +14,7 @@ from pathlib import Path
 import platformdirs
 
 ENV_HOME = "PROVENANCE_HOME"
+ENV_REGISTRY = "PROVENANCE_REGISTRY"
 
 
 @dataclass(frozen=True)
@@ -21,12 +22,21 @@ class Home:
     """The state folder and the fixed layout inside it."""
 
     root: Path
+    registry_url: str | None = None  # a postgresql:// URL or a SQLite path; default: inside root
 
     @classmethod
     def default(cls) -> Home:
         env = os.environ.get(ENV_HOME)
         root = Path(env) if env else Path(platformdirs.user_data_dir("provenance", appauthor=False))
-        return cls(root.expanduser().resolve())
+        return cls(root.expanduser().resolve(), os.environ.get(ENV_REGISTRY) or None)
+
+    @property
+    def registry(self) -> str | Path:
+        """Where the registry is: ``--registry``/``$PROVENANCE_REGISTRY``, else the home's file."""
+        if self.registry_url:
+            url = self.registry_url
+            return url if url.startswith(("postgresql://", "postgres://")) else Path(url).expanduser()
+        return self.registry_path
 
     @property
     def keys_dir(self) -> Path:

@@ -142,20 +142,35 @@ class WatermarkReport:
 
 @dataclass
 class OwnershipMatch:
+    """A registered record this image is, or comes from.
+
+    ``relation``: same-as (this picture), twin-of (an AI twin made here from it),
+    derivative-of (stamped from it), ancestor (further up the chain), similar-to
+    (looks like a stamped record but lacks its watermark). ``strength``: exact (file
+    hash or watermark), match (fingerprints within the match threshold), inconclusive
+    (near the threshold, or low-quality hashes: never proof)."""
+
     record_id: str
     owner: str
-    relation: Literal["same-as", "twin-of", "derived-from", "similar-to"]
-    algorithm: str
-    distance: int | None
+    relation: Literal["same-as", "twin-of", "derivative-of", "ancestor", "similar-to"]
+    strength: Literal["exact", "match", "inconclusive"]
     matched_by: str
     kind: str
+    distances: dict[str, int] = field(default_factory=dict)
     title: str | None = None
     model: str | None = None
+    source_url: str | None = None
     registered_at: str | None = None
+    via_record: str | None = None
 
 
 @dataclass
 class OwnershipReport:
+    """``verdict``: registered (this is a registered image), derived (made from one),
+    inconclusive (only near matches), no-match, or no-registry."""
+
+    verdict: Literal["registered", "derived", "inconclusive", "no-match", "no-registry"] = "no-registry"
+    summary: str = "No registry to check against."
     matches: list[OwnershipMatch] = field(default_factory=list)
     registry: str | None = None
 

@@ -30,7 +30,7 @@ from provenance.imaging import (
     encode_image,
     write_atomic,
 )
-from provenance.registry import Record, Registry
+from provenance.registry import Record, Registry, open_home_registry
 
 
 @dataclass
@@ -52,7 +52,7 @@ class StampResult:
     source_record_id: str | None
     data: bytes
     manifest: bytes
-    fingerprint: fingerprint.Fingerprint
+    fingerprints: list[fingerprint.Fingerprint]
     watermark_confidence: float
     sidecar: bool = False
 
@@ -71,16 +71,16 @@ def stamp_pixels(
     (and the manifest to ``output.c2pa`` when ``options.sidecar``)."""
     options = options or SignOptions()
     mime = MIME_FOR_FORMAT[fmt]
-    with Registry.open(home.registry_path) as registry:
+    with _open_registry(home) as registry:
         record_id = registry.new_record_id()
         encoded, final_pixels, reading = _marked(pixels, record_id, fmt, output)
-        mark_print = fingerprint.phash(final_pixels)
+        prints = fingerprint.compute(final_pixels)
         claims = StampClaims(
             title=request.title,
             author=request.author,
             model=request.model,
             record_id=record_id,
-            fingerprints=[mark_print],
+            fingerprints=prints,
             generation=request.generation,
         )
         ingredient = None
@@ -97,7 +97,7 @@ def stamp_pixels(
                     kind=request.kind,
                     owner=request.author,
                     sha256=hashlib.sha256(signed).hexdigest(),
-                    fingerprints=[mark_print],
+                    fingerprints=prints,
                     title=request.title,
                     model=request.model,
                     source_record_id=source_id,
@@ -107,7 +107,8 @@ def stamp_pixels(
             write_atomic(output, signed)
             if options.sidecar:
                 write_atomic(sidecar_path(output), manifest)
-    return StampResult(output, record_id, source_id, signed, manifest, mark_print, reading.confidence, options.sidecar)
+        registry.save_indexes()
+    return StampResult(output, record_id, source_id, signed, manifest, prints, reading.confidence, options.sidecar)
 
 
 def _marked(
@@ -145,8 +146,14 @@ def _register_source(registry: Registry, request: StampRequest) -> str:
             kind="original",
             owner=request.author,
             sha256=source.sha256,
-            fingerprints=[fingerprint.phash(source.pixels())],
+            fingerprints=fingerprint.compute(source.pixels()),
             title=source.path.name,
         )
     )
     return record_id
+
+
+def _open_registry(home: Home) -> Registry:
+    registry = open_home_registry(home)
+    assert registry is not None
+    return registry

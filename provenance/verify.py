@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from provenance import detect, fingerprint, watermark
 from provenance.config import Home
@@ -16,9 +17,11 @@ from provenance.credentials import read_credentials, read_recovered
 from provenance.credentials.claims import SCHEME_FOR_ALG, record_id_from_soft_binding
 from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.errors import ExitCode, InputError
-from provenance.fingerprint import PHASH, PHASH_MATCH_DISTANCE, Fingerprint
+from provenance.fingerprint import PHASH, THRESHOLDS, Fingerprint
 from provenance.imaging import LoadedImage, load_image, read_input
-from provenance.registry import Record, Registry
+from provenance.registry import Record, Registry, open_home_registry
+from provenance.registry.matching import classify
+from provenance.registry.matching import distances as print_distances
 from provenance.report import (
     AIReport,
     CredentialReport,
@@ -38,8 +41,8 @@ class _Found:
     """Registry records reached directly, with how and how far."""
 
     record: Record
-    matched_by: str
-    distance: int | None
+    matched_by: str  # watermark, manifest, sha256, fingerprint, fingerprint-unmarked, fingerprint-inconclusive
+    distances: dict[str, int]
 
 
 @dataclass
@@ -86,7 +89,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
     if use_pixels and not image.decodable and not credentials.present:
         image.pixels()  # raises the decoder's InputError
     mark, print_ = _pixel_checks(image) if use_pixels else (WatermarkReport(False, note="pixels not checked"), None)
-    registry = Registry.open_readonly(home.registry_path)
+    registry = open_home_registry(home, readonly=True)
     try:
         carry = print_ is not None and min(image.pixels().size) >= watermark.MIN_SIDE
         found = _lookup(registry, image, mark, credentials, print_, could_carry=carry) if registry else []
@@ -96,7 +99,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
             # A mark that contradicts the manifest or the picture proves nothing.
             found = [f for f in found if f.matched_by != "watermark"]
             wm_record = None
-        ownership = _ownership(registry, found, print_)
+        ownership = _ownership(registry, found)
         if not credentials.present and registry is not None:
             credentials = _recover(image, found, credentials, policy)
     finally:
@@ -130,7 +133,7 @@ def _error_report(path: Path, message: str) -> VerifyReport:
     )
 
 
-def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, Fingerprint | None]:
+def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint] | None]:
     if not image.decodable:
         return WatermarkReport(found=False, note="pixels could not be decoded"), None
     pixels = image.pixels()
@@ -143,7 +146,7 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, Fingerprint | No
     )
     if min(pixels.size) < watermark.MIN_SIDE:
         mark.note = f"image under {watermark.MIN_SIDE} px: too small to carry a watermark"
-    return mark, fingerprint.phash(pixels)
+    return mark, fingerprint.compute(pixels)
 
 
 def _lookup(
@@ -151,7 +154,7 @@ def _lookup(
     image: LoadedImage,
     mark: WatermarkReport,
     credentials: CredentialReport,
-    print_: Fingerprint | None,
+    prints: list[Fingerprint] | None,
     *,
     could_carry: bool,
 ) -> list[_Found]:
@@ -159,16 +162,26 @@ def _lookup(
 
     def add(record: Record | None, how: str) -> None:
         if record is not None and record.record_id not in found:
-            found[record.record_id] = _Found(record, how, _distance(print_, record))
+            found[record.record_id] = _Found(record, how, print_distances(prints or [], record.fingerprints))
 
     if mark.record_id:
         add(registry.get(mark.record_id), "watermark")
     if credentials.record_id and credentials.state != "invalid":
         add(registry.get(credentials.record_id), "manifest")
     add(registry.find_by_sha256(image.sha256), "sha256")
-    if print_ is not None:
-        for record, _ in registry.search(print_, PHASH_MATCH_DISTANCE):
-            add(record, _fingerprint_kind(record, mark, could_carry))
+    if prints:
+        near: dict[str, Record] = {}
+        for print_ in prints:
+            limit = THRESHOLDS.get(print_.algorithm)
+            if limit is not None:
+                near.update((rec.record_id, rec) for rec, _ in registry.search(print_, limit.inconclusive))
+        ranked = sorted(near.values(), key=lambda rec: sorted(print_distances(prints, rec.fingerprints).values()))
+        for record in ranked:
+            decision = classify(prints, record.fingerprints)
+            if decision == "match":
+                add(record, _fingerprint_kind(record, mark, could_carry))
+            elif decision == "inconclusive":
+                add(record, "fingerprint-inconclusive")
     return list(found.values())
 
 
@@ -183,47 +196,110 @@ def _fingerprint_kind(record: Record, mark: WatermarkReport, could_carry: bool) 
     return "fingerprint"
 
 
-def _distance(print_: Fingerprint | None, record: Record) -> int | None:
-    theirs = record.fingerprint(PHASH)
-    return print_.distance(theirs) if print_ is not None and theirs is not None else None
+def _phash_distance(prints: list[Fingerprint] | None, record: Record) -> int | None:
+    return print_distances(prints or [], record.fingerprints).get(PHASH)
 
 
-def _ownership(registry: Registry | None, found: list[_Found], print_: Fingerprint | None) -> OwnershipReport:
+_STRENGTH = {"watermark": "exact", "sha256": "exact", "manifest": "exact", "fingerprint": "match"}
+
+
+def _ownership(registry: Registry | None, found: list[_Found]) -> OwnershipReport:
     if registry is None:
         return OwnershipReport()
-    linked: dict[str, OwnershipMatch] = {}
+    matches: dict[str, OwnershipMatch] = {}
+    for item in found:  # direct matches first: they are the strongest claims
+        relation = "similar-to" if item.matched_by == "fingerprint-unmarked" else "same-as"
+        strength = _STRENGTH.get(item.matched_by, "inconclusive")
+        matches[item.record.record_id] = _match(item.record, relation, strength, item.matched_by, item.distances)
     for item in found:
-        if item.matched_by == "fingerprint-unmarked":
-            continue  # not this record, so not its source either
-        rec = item.record
-        if rec.source_record_id and (source := registry.get(rec.source_record_id)) is not None:
-            relation = "twin-of" if rec.kind == "twin" else "derived-from"
-            linked[source.record_id] = _match(source, relation, f"registry link from {rec.record_id}", print_)
-    direct = [
-        _match(item.record, _relation(item), item.matched_by, print_)
-        for item in found
-        if item.record.record_id not in linked
-    ]
-    return OwnershipReport(matches=direct + list(linked.values()), registry=str(registry.path))
+        if _STRENGTH.get(item.matched_by) is None:
+            continue  # neither this record nor its sources are established
+        for depth, (parent, child) in enumerate(_sources(registry, item.record)):
+            if parent.record_id in matches and matches[parent.record_id].strength != "inconclusive":
+                continue
+            relation = "ancestor" if depth else ("twin-of" if child.kind == "twin" else "derivative-of")
+            matches[parent.record_id] = _match(
+                parent, relation, _STRENGTH[item.matched_by], "registry link", {}, via=child.record_id
+            )
+    ordered = sorted(matches.values(), key=_match_order)
+    verdict, summary = _ownership_verdict(ordered)
+    return OwnershipReport(verdict=verdict, summary=summary, matches=ordered, registry=registry.location)
 
 
-def _relation(item: _Found) -> str:
-    return "similar-to" if item.matched_by == "fingerprint-unmarked" else "same-as"
+def _sources(registry: Registry, record: Record, limit: int = 1000) -> list[tuple[Record, Record]]:
+    """(source, made-from-it) pairs up the chain, nearest first; stops on a loop."""
+    chain: list[tuple[Record, Record]] = []
+    seen = {record.record_id}
+    child = record
+    while child.source_record_id and len(chain) < limit:
+        parent = registry.get(child.source_record_id)
+        if parent is None or parent.record_id in seen:
+            break
+        chain.append((parent, child))
+        seen.add(parent.record_id)
+        child = parent
+    return chain
 
 
-def _match(record: Record, relation: str, how: str, print_: Fingerprint | None) -> OwnershipMatch:
+_RELATION_ORDER = ("same-as", "twin-of", "derivative-of", "ancestor", "similar-to")
+_STRENGTH_ORDER = ("exact", "match", "inconclusive")
+
+
+def _match_order(match: OwnershipMatch) -> tuple[int, int, int]:
+    nearest = min(match.distances.values(), default=0)
+    return _STRENGTH_ORDER.index(match.strength), _RELATION_ORDER.index(match.relation), nearest
+
+
+def _match(
+    record: Record,
+    relation: str,
+    strength: str,
+    how: str,
+    distances: dict[str, int],
+    *,
+    via: str | None = None,
+) -> OwnershipMatch:
     return OwnershipMatch(
         record_id=record.record_id,
         owner=record.owner,
         relation=relation,  # type: ignore[arg-type]
-        algorithm=PHASH,
-        distance=_distance(print_, record),
+        strength=strength,  # type: ignore[arg-type]
         matched_by=how,
         kind=record.kind,
+        distances=distances,
         title=record.title,
         model=record.model,
+        source_url=record.source_url,
         registered_at=record.created_at,
+        via_record=via,
     )
+
+
+def _ownership_verdict(matches: list[OwnershipMatch]) -> tuple[Any, str]:
+    solid = [m for m in matches if m.strength != "inconclusive" and m.relation != "similar-to"]
+    originals = [m for m in solid if m.kind == "original"]
+    if any(m.relation == "same-as" for m in originals):
+        m = next(m for m in originals if m.relation == "same-as")
+        return "registered", f"Matches the registered original {_name(m)}, owned by {m.owner}."
+    if originals:
+        m = originals[0]
+        how = {"twin-of": "an AI twin of", "derivative-of": "derived from", "ancestor": "descended from"}[m.relation]
+        return "derived", f"This image is {how} the registered original {_name(m)}, owned by {m.owner}."
+    if solid:
+        m = solid[0]
+        return "registered", f"This image is registered ({m.kind} {_name(m)}, owner {m.owner})."
+    if matches:
+        m = matches[0]
+        near = ", ".join(f"{alg.split('/')[0]} {d}" for alg, d in m.distances.items())
+        return "inconclusive", (
+            f"Inconclusive: it resembles registered record {_name(m)} (owner {m.owner}; distance {near}),"
+            " but not closely enough to say it is that picture."
+        )
+    return "no-match", "No registered image matches."
+
+
+def _name(match: OwnershipMatch) -> str:
+    return f"'{match.title}' ({match.record_id})" if match.title else match.record_id
 
 
 def _recover(
@@ -231,7 +307,7 @@ def _recover(
 ) -> CredentialReport:
     """Credentials stripped: fetch the signed manifest the registry kept."""
     for item in sorted(found, key=lambda f: f.matched_by != "watermark"):
-        if item.record.manifest and item.matched_by in ("watermark", "fingerprint", "sha256"):
+        if item.record.manifest and item.matched_by in ("watermark", "fingerprint", "sha256"):  # never on a guess
             via = "watermark" if item.matched_by == "watermark" else "fingerprint"
             recovered = read_recovered(image.mime, image.data, item.record.manifest, policy=policy, via=via)
             credentials.recovered = True
@@ -245,7 +321,7 @@ def _check_agreement(
     mark: WatermarkReport,
     credentials: CredentialReport,
     wm_record: Record | None,
-    print_: Fingerprint | None,
+    prints: list[Fingerprint] | None,
 ) -> None:
     declared = [record_id_from_soft_binding(b.value) for b in credentials.soft_bindings if b.alg in SCHEME_FOR_ALG]
     if declared and credentials.present:
@@ -255,8 +331,8 @@ def _check_agreement(
                 mark.note = f"the manifest declares watermark record {declared[0]}, the pixels carry {mark.record_id}"
         else:
             mark.note = "the manifest declares a watermark that could not be read from the pixels"
-    if mark.found and wm_record is not None and print_ is not None:
-        distance = _distance(print_, wm_record)
+    if mark.found and wm_record is not None and prints is not None:
+        distance = _phash_distance(prints, wm_record)
         if distance is not None and distance > WATERMARK_MISMATCH_DISTANCE:
             mark.agrees_with_manifest = False
             mark.note = (
@@ -293,7 +369,7 @@ def _exit_code(credentials: CredentialReport, mark: WatermarkReport, ownership: 
     recovered = credentials.recovered_manifest
     if recovered is not None and recovered.state == "invalid":
         return ExitCode.BROKEN
-    if credentials.present or recovered is not None or any(m.relation != "similar-to" for m in ownership.matches):
+    if credentials.present or recovered is not None or ownership.verdict in ("registered", "derived"):
         return ExitCode.OK
     return ExitCode.ABSENT
 
@@ -326,13 +402,15 @@ def _summary(
             " fetched: remote fetching is off unless --allow-remote is given." + _ai_sentence(ai)
         )
     if code == ExitCode.ABSENT:
-        similar = [m for m in ownership.matches if m.relation == "similar-to"]
+        similar = [m for m in ownership.matches if m.relation == "similar-to" or m.strength == "inconclusive"]
         looks = ""
         if similar:
             m = similar[0]
             looks = (
                 f" It looks like registered record {m.record_id} ('{m.title}', owner {m.owner}) but lacks that"
                 " image's watermark: possibly its source, or a heavily edited copy."
+                if m.relation == "similar-to"
+                else " " + ownership.summary
             )
         if ai.verdict in ("ai-generated", "ai-edited"):
             return "No Content Credentials, watermark of ours or registry match." + looks + _ai_sentence(ai)
@@ -355,10 +433,7 @@ def _summary(
         parts.append(f"{how} by {shown.signer or 'an unnamed signer'} ({trust})")
     if mark.found:
         parts.append(f"carries the {mark.scheme} watermark (record {mark.record_id})")
-    for match in ownership.matches:
-        if match.relation == "twin-of":
-            parts.append(f"an AI twin of '{match.title or match.record_id}' owned by {match.owner}")
-        elif match.relation == "same-as" and match.kind == "original":
-            parts.append(f"matches the registered original '{match.title or match.record_id}' owned by {match.owner}")
+    if ownership.verdict in ("registered", "derived"):
+        parts.append(ownership.summary.rstrip(".")[0].lower() + ownership.summary.rstrip(".")[1:])
     conflict = " Some evidence contradicts the verdict (see conflicts)." if ai.conflicts else ""
     return "; ".join(parts) + "." + conflict

@@ -204,7 +204,7 @@ def test_stamp_an_image_made_elsewhere(keyed_home: Path, tmp_path: Path) -> None
     assert report["credentials"]["author"] == "bob"
     assert report["watermark"]["found"] is True
     relations = {m["relation"] for m in report["ownership"]["matches"]}
-    assert "derived-from" in relations
+    assert "derivative-of" in relations
     assert report["ai"]["verdict"] == "ai-generated"
 
 
@@ -236,7 +236,7 @@ def test_demo_script_runs_offline(tmp_path: Path) -> None:
     assert "AI-generated image" in proc.stdout
     assert "trust trusted" in proc.stdout
     assert "provenance-wm-1 watermark" in proc.stdout
-    assert "an AI twin of 'astronaut.png'" in proc.stdout
+    assert "an AI twin of the registered original 'astronaut.png'" in proc.stdout
 
 
 def test_watermark_copied_onto_another_picture_is_broken_not_credited(twin: Twin, tmp_path: Path) -> None:

@@ -1,16 +1,16 @@
-"""SQLite storage for records and fingerprints.
+"""Records and fingerprints in SQLite or PostgreSQL, with a persisted search index.
 
 One row per image the toolkit stamped, generated or was asked to register, with
-its fingerprints in a side table keyed by algorithm (so new hash algorithms need
+its fingerprints in a side table keyed by algorithm (so a new hash algorithm needs
 no migration) and the signed manifest bytes, so a stripped copy can get its
-credentials back. WAL mode and one transaction per write keep it consistent if
-a process is killed. Verification opens it read-only and never creates it.
+credentials back. Every write is one transaction, so a killed process leaves the
+registry as it was before or after a record, never between. Verification opens it
+read-only and never creates it.
 """
 
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,31 +18,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from provenance.errors import RegistryError
-from provenance.fingerprint import Fingerprint
+from provenance.fingerprint import BITS, Fingerprint
+from provenance.registry import _backend
+from provenance.registry._backend import Backend, PostgresBackend, SQLiteBackend, is_postgres
+from provenance.registry.index import HashIndex
 from provenance.watermark import ID_BITS, format_record_id
 
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS records (
-    record_id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('original', 'twin', 'stamped')),
-    owner TEXT NOT NULL,
-    title TEXT,
-    model TEXT,
-    sha256 TEXT NOT NULL,
-    source_record_id TEXT REFERENCES records(record_id),
-    manifest BLOB,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS records_sha256 ON records (sha256);
-CREATE TABLE IF NOT EXISTS fingerprints (
-    record_id TEXT NOT NULL REFERENCES records(record_id) ON DELETE CASCADE,
-    algorithm TEXT NOT NULL,
-    value TEXT NOT NULL,
-    PRIMARY KEY (record_id, algorithm)
-);
-"""
+SCHEMA_VERSION = 2
+_RECORD_COLUMNS = "record_id, kind, owner, title, source_url, model, sha256, source_record_id, manifest, created_at"
 
 
 @dataclass
@@ -58,53 +41,82 @@ class Record:
     model: str | None = None
     source_record_id: str | None = None
     manifest: bytes | None = None
+    source_url: str | None = None
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def fingerprint(self, algorithm: str) -> Fingerprint | None:
         return next((f for f in self.fingerprints if f.algorithm == algorithm), None)
 
 
-class Registry:
-    """A registry database. Use :meth:`open` (read-write) or :meth:`open_readonly`."""
+@dataclass(frozen=True)
+class Stats:
+    location: str
+    backend: str
+    schema_version: int
+    records: dict[str, int]
+    fingerprints: dict[str, int]
+    owners: int
+    with_manifest: int
+    low_quality: int
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
-        self._conn = conn
-        self.path = path
+
+class Registry:
+    """A registry database. Use :meth:`open` (read-write) or :meth:`open_readonly`.
+
+    ``location`` is a file path (SQLite) or a ``postgresql://`` URL. ``index_dir``
+    is where the search index is kept: beside a SQLite file by default; the caller
+    names one for PostgreSQL (the home folder's cache)."""
+
+    def __init__(self, backend: Backend, *, readonly: bool, index_dir: Path | None) -> None:
+        self._db = backend
+        self.readonly = readonly
+        self.location = backend.location
+        self._index_dir = index_dir
+        self._indexes: dict[str, HashIndex] = {}
+
+    @property
+    def path(self) -> str:
+        return self.location
 
     @classmethod
-    def open(cls, path: Path) -> Registry:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    def open(cls, location: str | Path, *, index_dir: Path | None = None) -> Registry:
+        backend = _connect(location, readonly=False)
+        registry = cls(backend, readonly=False, index_dir=index_dir or _default_index_dir(location, backend))
         try:
-            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            registry = cls(conn, path)
             registry._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise RegistryError(f"{path}: registry unusable ({exc})") from None
+        except RegistryError:
+            backend.close()
+            raise
+        except Exception as exc:  # noqa: BLE001 - sqlite3 and psycopg raise their own roots
+            backend.close()
+            raise RegistryError(f"{backend.location}: registry unusable ({exc})") from None
         return registry
 
     @classmethod
-    def open_readonly(cls, path: Path) -> Registry | None:
+    def open_readonly(cls, location: str | Path, *, index_dir: Path | None = None) -> Registry | None:
         """The registry if it exists, else None; never creates or writes."""
-        if not path.exists():
+        if not is_postgres(location) and not Path(location).exists():
             return None
+        backend = _connect(location, readonly=True)
+        registry = cls(backend, readonly=True, index_dir=index_dir or _default_index_dir(location, backend))
         try:
-            conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)
-            registry = cls(conn, path)
             version = registry._schema_version()
-        except sqlite3.DatabaseError as exc:
-            raise RegistryError(f"{path}: registry unreadable ({exc})") from None
+        except Exception as exc:  # noqa: BLE001
+            backend.close()
+            raise RegistryError(f"{backend.location}: registry unreadable ({exc})") from None
+        if version == 0 and is_postgres(location):
+            backend.close()
+            return None  # an empty database: nothing registered yet
         if version != SCHEMA_VERSION:
+            backend.close()
             raise RegistryError(
-                f"{path}: registry schema version {version}, this tool reads {SCHEMA_VERSION}",
-                hint="Open it once with a command that writes (e.g. stamp) to migrate it.",
+                f"{backend.location}: registry schema version {version}, this tool reads {SCHEMA_VERSION}",
+                hint="Open it once with a command that writes (e.g. provenance registry stats) to migrate it.",
             )
         return registry
 
     def close(self) -> None:
-        self._conn.close()
+        self._db.close()
 
     def __enter__(self) -> Registry:
         return self
@@ -112,39 +124,59 @@ class Registry:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # schema -------------------------------------------------------------------------
+
     def _schema_version(self) -> int:
         try:
-            row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        except sqlite3.OperationalError:
+            rows = self._db.execute("SELECT value FROM meta WHERE key='schema_version'")
+        except Exception:  # noqa: BLE001 - no meta table yet
             return 0
-        return int(row[0]) if row else 0
+        return int(rows[0][0]) if rows else 0
 
     def _migrate(self) -> None:
         version = self._schema_version()
         if version > SCHEMA_VERSION:
             raise RegistryError(
-                f"{self.path}: registry schema version {version} is newer than this tool ({SCHEMA_VERSION})",
+                f"{self.location}: registry schema version {version} is newer than this tool ({SCHEMA_VERSION})",
                 hint="Upgrade provenance.",
             )
-        if version < SCHEMA_VERSION:
-            with self.transaction():
-                for statement in filter(str.strip, _SCHEMA.split(";")):
-                    self._conn.execute(statement)
-                self._conn.execute(
-                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
+        if version == SCHEMA_VERSION:
+            return
+        with self._db.transaction():
+            if version == 1:
+                self._migrate_v1()
+            schema = _backend.POSTGRES_SCHEMA if self._db.dialect == "postgresql" else _backend.SQLITE_SCHEMA
+            self._db.script(schema)
+            self._set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def _migrate_v1(self) -> None:
+        """v1 (SQLite only): hex fingerprints without sequence numbers, no source_url."""
+        old = self._db.execute("SELECT record_id, algorithm, value FROM fingerprints")
+        self._db.execute("DROP TABLE fingerprints")
+        self._db.execute("ALTER TABLE records ADD COLUMN source_url TEXT")
+        self._db.script(_backend.SQLITE_SCHEMA)
+        self._db.executemany(
+            "INSERT INTO fingerprints (record_id, algorithm, value) VALUES (?, ?, ?)",
+            [(rid, alg, bytes.fromhex(val)) for rid, alg, val in old],
+        )
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def _meta(self, key: str, default: str) -> str:
+        rows = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else default
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
+        """One atomic unit of writes, rolled back on any exception."""
+        with self._db.transaction():
             yield
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+
+    # records ------------------------------------------------------------------------
 
     def new_record_id(self) -> str:
         """A random id that fits the watermark payload and is not yet taken."""
@@ -155,14 +187,14 @@ class Registry:
 
     def add(self, record: Record) -> None:
         """Insert a record and its fingerprints (call inside :meth:`transaction`)."""
-        self._conn.execute(
-            "INSERT INTO records (record_id, kind, owner, title, model, sha256, source_record_id,"
-            " manifest, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self._db.execute(
+            f"INSERT INTO records ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.record_id,
                 record.kind,
                 record.owner,
                 record.title,
+                record.source_url,
                 record.model,
                 record.sha256,
                 record.source_record_id,
@@ -170,18 +202,27 @@ class Registry:
                 record.created_at,
             ),
         )
-        self._conn.executemany(
-            "INSERT INTO fingerprints (record_id, algorithm, value) VALUES (?, ?, ?)",
-            [(record.record_id, f.algorithm, f.value) for f in record.fingerprints],
+        self._db.executemany(
+            "INSERT INTO fingerprints (record_id, algorithm, value, quality) VALUES (?, ?, ?, ?)",
+            [(record.record_id, f.algorithm, f.to_bytes(), f.quality) for f in record.fingerprints],
         )
 
+    def remove(self, record_id: str) -> bool:
+        """Delete a record (its fingerprints go with it; records derived from it keep
+        their rows but lose the link). Bumps the index epoch so indexes rebuild."""
+        with self.transaction():
+            if not self._db.execute("SELECT 1 FROM records WHERE record_id = ?", (record_id,)):
+                return False
+            self._db.execute("UPDATE records SET source_record_id = NULL WHERE source_record_id = ?", (record_id,))
+            self._db.execute("DELETE FROM fingerprints WHERE record_id = ?", (record_id,))
+            self._db.execute("DELETE FROM records WHERE record_id = ?", (record_id,))
+            self._set_meta("epoch", str(self._epoch() + 1))
+        self._indexes.clear()
+        return True
+
     def get(self, record_id: str) -> Record | None:
-        row = self._conn.execute(
-            "SELECT record_id, kind, owner, title, model, sha256, source_record_id, manifest,"
-            " created_at FROM records WHERE record_id = ?",
-            (record_id,),
-        ).fetchone()
-        return self._record(row) if row else None
+        rows = self._db.execute(f"SELECT {_RECORD_COLUMNS} FROM records WHERE record_id = ?", (record_id,))
+        return self._record(rows[0]) if rows else None
 
     def find_by_sha256(self, sha256: str, *, kind: str | None = None) -> Record | None:
         query = "SELECT record_id FROM records WHERE sha256 = ?"
@@ -189,45 +230,151 @@ class Registry:
         if kind is not None:
             query += " AND kind = ?"
             params = (sha256, kind)
-        row = self._conn.execute(query + " ORDER BY created_at LIMIT 1", params).fetchone()
-        return self.get(row[0]) if row else None
+        rows = self._db.execute(query + " ORDER BY created_at, record_id LIMIT 1", params)
+        return self.get(str(rows[0][0])) if rows else None
 
-    def search(self, fingerprint: Fingerprint, max_distance: int) -> list[tuple[Record, int]]:
-        """Records whose fingerprint of the same algorithm is within ``max_distance``,
-        nearest first. A linear scan: fine for tens of thousands of rows."""
-        hits: list[tuple[str, int]] = []
-        for record_id, value in self._conn.execute(
-            "SELECT record_id, value FROM fingerprints WHERE algorithm = ?",
-            (fingerprint.algorithm,),
-        ):
-            distance = fingerprint.distance(Fingerprint(fingerprint.algorithm, value))
-            if distance <= max_distance:
-                hits.append((record_id, distance))
-        hits.sort(key=lambda hit: (hit[1], hit[0]))
-        return [(rec, d) for rid, d in hits if (rec := self.get(rid)) is not None]
+    def derived_from(self, record_id: str) -> list[Record]:
+        rows = self._db.execute("SELECT record_id FROM records WHERE source_record_id = ?", (record_id,))
+        return [rec for (rid,) in rows if (rec := self.get(str(rid))) is not None]
+
+    def iter_records(self) -> Iterator[Record]:
+        """Every record, sources before what was made from them (for export)."""
+        ids = [str(r[0]) for r in self._db.execute("SELECT record_id FROM records ORDER BY created_at, record_id")]
+        done: set[str] = set()
+        for rid in ids:
+            yield from self._with_sources(rid, done)
+
+    def _with_sources(self, record_id: str, done: set[str]) -> Iterator[Record]:
+        chain: list[Record] = []
+        current = self.get(record_id)
+        while current is not None and current.record_id not in done and current not in chain:
+            chain.append(current)
+            current = self.get(current.source_record_id) if current.source_record_id else None
+        for rec in reversed(chain):
+            done.add(rec.record_id)
+            yield rec
 
     def count(self) -> int:
-        return int(self._conn.execute("SELECT COUNT(*) FROM records").fetchone()[0])
+        return int(self._db.execute("SELECT COUNT(*) FROM records")[0][0])
+
+    def stats(self) -> Stats:
+        kinds = {str(k): int(n) for k, n in self._db.execute("SELECT kind, COUNT(*) FROM records GROUP BY kind")}
+        prints = {
+            str(a): int(n)
+            for a, n in self._db.execute("SELECT algorithm, COUNT(*) FROM fingerprints GROUP BY algorithm")
+        }
+        owners = int(self._db.execute("SELECT COUNT(DISTINCT owner) FROM records")[0][0])
+        manifests = int(self._db.execute("SELECT COUNT(*) FROM records WHERE manifest IS NOT NULL")[0][0])
+        low = int(
+            self._db.execute("SELECT COUNT(*) FROM fingerprints WHERE quality IS NOT NULL AND quality < 50")[0][0]
+        )
+        return Stats(self.location, self._db.dialect, self._schema_version(), kinds, prints, owners, manifests, low)
 
     def _record(self, row: tuple[object, ...]) -> Record:
         record_id = str(row[0])
         fingerprints = [
-            Fingerprint(str(alg), str(val))
-            for alg, val in self._conn.execute(
-                "SELECT algorithm, value FROM fingerprints WHERE record_id = ? ORDER BY algorithm",
+            Fingerprint(str(alg), bytes(val).hex(), None if q is None else int(q))
+            for alg, val, q in self._db.execute(
+                "SELECT algorithm, value, quality FROM fingerprints WHERE record_id = ? ORDER BY algorithm",
                 (record_id,),
             )
         ]
-        manifest = row[7]
+        manifest = row[8]
+
+        def text(value: object) -> str | None:
+            return None if value is None else str(value)
+
         return Record(
             record_id=record_id,
             kind=str(row[1]),
             owner=str(row[2]),
-            title=None if row[3] is None else str(row[3]),
-            model=None if row[4] is None else str(row[4]),
-            sha256=str(row[5]),
-            source_record_id=None if row[6] is None else str(row[6]),
+            title=text(row[3]),
+            source_url=text(row[4]),
+            model=text(row[5]),
+            sha256=str(row[6]),
+            source_record_id=text(row[7]),
             manifest=bytes(manifest) if isinstance(manifest, (bytes, memoryview)) else None,
-            created_at=str(row[8]),
+            created_at=str(row[9]),
             fingerprints=fingerprints,
         )
+
+    # search -------------------------------------------------------------------------
+
+    def search(self, fingerprint: Fingerprint, max_distance: int) -> list[tuple[Record, int]]:
+        """Records whose fingerprint of the same algorithm is within ``max_distance``,
+        nearest first: exact, through the persisted index (:mod:`.index`)."""
+        index = self.index(fingerprint.algorithm)
+        hits = index.range_search(fingerprint.to_bytes(), max_distance)
+        if not hits:
+            return []
+        by_seq = self._record_ids_for(fingerprint.algorithm, [seq for seq, _ in hits])
+        out = []
+        for seq, distance in hits:
+            rid = by_seq.get(seq)
+            if rid is not None and (rec := self.get(rid)) is not None:
+                out.append((rec, distance))
+        return out
+
+    def _record_ids_for(self, algorithm: str, seqs: list[int]) -> dict[int, str]:
+        marks = ", ".join("?" for _ in seqs)
+        rows = self._db.execute(
+            f"SELECT seq, record_id FROM fingerprints WHERE algorithm = ? AND seq IN ({marks})",
+            (algorithm, *seqs),
+        )
+        return {int(seq): str(rid) for seq, rid in rows}
+
+    def _epoch(self) -> int:
+        return int(self._meta("epoch", "0"))
+
+    def index(self, algorithm: str) -> HashIndex:
+        """The search index of one algorithm, brought up to date with the database."""
+        epoch = self._epoch()
+        index = self._indexes.get(algorithm)
+        if index is None or index.state.epoch != epoch:
+            index = self._load_index(algorithm, epoch)
+        newer = self._db.iterate(
+            "SELECT seq, value FROM fingerprints WHERE algorithm = ? AND seq > ? ORDER BY seq",
+            (algorithm, index.max_seq),
+        )
+        index.add((int(seq), bytes(value)) for seq, value in newer)
+        self._indexes[algorithm] = index
+        return index
+
+    def _load_index(self, algorithm: str, epoch: int) -> HashIndex:
+        if self._index_dir is not None:
+            saved = HashIndex.load(self._index_folder(algorithm), algorithm)
+            if saved is not None and saved.state.epoch == epoch:
+                return saved
+        rows = self._db.iterate("SELECT seq, value FROM fingerprints WHERE algorithm = ? ORDER BY seq", (algorithm,))
+        bits = BITS.get(algorithm, 64)
+        return HashIndex.build(bits, ((int(s), bytes(v)) for s, v in rows), epoch=epoch)
+
+    def _index_folder(self, algorithm: str) -> Path:
+        assert self._index_dir is not None
+        safe = "".join(c if c.isalnum() else "-" for c in algorithm)
+        return self._index_dir / safe
+
+    def save_indexes(self, *, force: bool = False) -> None:
+        """Persist each algorithm's index when it is stale enough to matter (writers only)."""
+        if self.readonly or self._index_dir is None:
+            return
+        for algorithm in BITS:
+            index = self.index(algorithm)
+            folder = self._index_folder(algorithm)
+            fresh_enough = index.from_disk and index.pending < max(10_000, len(index) // 20)
+            if force or not fresh_enough:
+                if len(index) or folder.exists():
+                    index.save(folder, algorithm)
+                self._indexes.pop(algorithm, None)
+
+
+def _connect(location: str | Path, *, readonly: bool) -> Backend:
+    if is_postgres(location):
+        return PostgresBackend(str(location), readonly=readonly)
+    return SQLiteBackend(Path(location), readonly=readonly)
+
+
+def _default_index_dir(location: str | Path, backend: Backend) -> Path | None:
+    if isinstance(backend, SQLiteBackend):
+        return backend.path.with_name(backend.path.name + ".index")
+    return None

@@ -1,0 +1,43 @@
+"""How close is close enough: combining PDQ and pHash distances into one decision.
+
+A match needs one trustworthy algorithm (PDQ only with enough quality) within its
+match threshold: the algorithms fail on different edits, so either suffices. Anything
+nearer than an inconclusive bound but short of that is reported as inconclusive, never
+as proof of ownership (thresholds and their calibration: provenance/fingerprint,
+benchmarks/results/registry_accuracy.md).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from provenance.fingerprint import THRESHOLDS, Fingerprint, find
+
+Decision = Literal["match", "inconclusive", "none"]
+
+
+def distances(ours: list[Fingerprint], theirs: list[Fingerprint]) -> dict[str, int]:
+    """Hamming distance per algorithm both sides have."""
+    out: dict[str, int] = {}
+    for mine in ours:
+        other = find(theirs, mine.algorithm)
+        if other is not None:
+            out[mine.algorithm] = mine.distance(other)
+    return out
+
+
+def classify(ours: list[Fingerprint], theirs: list[Fingerprint]) -> Decision:
+    found = distances(ours, theirs)
+    if not found:
+        return "none"
+    trusted = {alg for alg in found if not _low_quality(alg, ours, theirs)}
+    limits = {alg: t for alg in found if (t := THRESHOLDS.get(alg)) is not None}
+    if any(found[alg] <= t.match for alg, t in limits.items() if alg in trusted):
+        return "match"
+    if any(found[alg] <= t.inconclusive for alg, t in limits.items()):
+        return "inconclusive"
+    return "none"
+
+
+def _low_quality(algorithm: str, ours: list[Fingerprint], theirs: list[Fingerprint]) -> bool:
+    return any((f := find(side, algorithm)) is not None and f.low_quality for side in (ours, theirs))
