@@ -3,11 +3,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from provenance.errors import RegistryError
-from provenance.fingerprint import PHASH, Fingerprint
-from provenance.registry import Record, Registry
+from provenance.fingerprint import PDQ, PHASH, Fingerprint
+from provenance.registry import SCHEMA_VERSION, Record, Registry
+from provenance.registry.index import MIH_MIN, HashIndex
+from provenance.registry.matching import classify
 
 
 def _record(registry: Registry, phash: str, **kw: object) -> Record:
@@ -22,8 +25,8 @@ def _record(registry: Registry, phash: str, **kw: object) -> Record:
     )
 
 
-def test_add_get_search_and_links(tmp_path: Path) -> None:
-    with Registry.open(tmp_path / "r.db") as reg:
+def test_add_get_search_and_links(registry_location: str) -> None:
+    with Registry.open(registry_location, index_dir=None) as reg:
         original = _record(reg, "ffffffff00000000")
         with reg.transaction():
             reg.add(original)
@@ -41,8 +44,8 @@ def test_add_get_search_and_links(tmp_path: Path) -> None:
         assert reg.count() == 2
 
 
-def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
-    with Registry.open(tmp_path / "r.db") as reg:
+def test_failed_transaction_leaves_nothing(registry_location: str) -> None:
+    with Registry.open(registry_location) as reg:
         rec = _record(reg, "1234567812345678")
         with pytest.raises(RuntimeError), reg.transaction():
             reg.add(rec)
@@ -78,3 +81,113 @@ def test_corrupt_registry_is_a_clear_error(tmp_path: Path) -> None:
 def test_fingerprints_of_other_algorithms_are_not_compared() -> None:
     with pytest.raises(ValueError, match="cannot compare"):
         Fingerprint(PHASH, "00").distance(Fingerprint("pdq-256", "00"))
+
+
+def _random_prints(rng: np.random.Generator, n: int) -> list[bytes]:
+    return [rng.integers(0, 256, 32, dtype=np.uint8).tobytes() for _ in range(n)]
+
+
+def _flip(code: bytes, bits: list[int]) -> bytes:
+    arr = bytearray(code)
+    for b in bits:
+        arr[b // 8] ^= 1 << (7 - b % 8)
+    return bytes(arr)
+
+
+@pytest.mark.parametrize("size", [300, 600_001])
+def test_index_range_search_is_exact_against_brute_force(size: int) -> None:
+    """Both methods (faiss flat, and multi-index hashing above MIH_MIN) find exactly
+    what a brute-force comparison finds, at the PDQ match distance and beyond."""
+    rng = np.random.default_rng(7)
+    codes = rng.integers(0, 256, (size, 32), dtype=np.uint8)
+    # plant near neighbours of a query at known distances, including 31 and 32
+    query = codes[0].tobytes()
+    planted = {1: 0, 2: 5, 3: 17, 4: 31, 5: 32, 6: 47}
+    for row, distance in planted.items():
+        codes[row] = np.frombuffer(_flip(query, rng.choice(256, distance, replace=False).tolist()), dtype=np.uint8)
+    index = HashIndex.build(256, ((i, codes[i].tobytes()) for i in range(size)), epoch=0)
+    assert (index._mih is not None) == (size >= MIH_MIN)
+    q = np.frombuffer(query, dtype=np.uint8)
+    for radius in (31, 47):
+        brute = np.bitwise_count(np.bitwise_xor(codes, q)).sum(axis=1)
+        expected = sorted((int(d), int(i)) for i in np.flatnonzero(brute <= radius) for d in [brute[i]])
+        got = sorted((d, s) for s, d in index.range_search(query, radius))
+        assert got == expected
+    assert (4, 31) in [(s, d) for s, d in index.range_search(query, 31)]
+    assert 5 not in [s for s, _ in index.range_search(query, 31)]
+
+
+def test_index_persists_catches_up_and_rebuilds_after_removal(registry_location: str, tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    index_dir = tmp_path / "index"
+    with Registry.open(registry_location, index_dir=index_dir) as reg:
+        ids = []
+        for code in _random_prints(rng, 50):
+            rec = Record(reg.new_record_id(), "original", "alice", code.hex(), [Fingerprint(PDQ, code.hex(), 90)])
+            with reg.transaction():
+                reg.add(rec)
+            ids.append((rec.record_id, code))
+        reg.save_indexes(force=True)
+    assert (index_dir / "pdq-256-pdqhash-0-2" / "state.json").is_file()
+    # a reader loads the saved index and sees a record added after the save
+    with Registry.open(registry_location, index_dir=index_dir) as reg:
+        late = _random_prints(rng, 1)[0]
+        with reg.transaction():
+            reg.add(Record("00000000000000aa", "original", "bob", "late", [Fingerprint(PDQ, late.hex(), 90)]))
+    reader = Registry.open_readonly(registry_location, index_dir=index_dir)
+    assert reader is not None
+    with reader:
+        assert reader.index(PDQ).from_disk
+        hits = reader.search(Fingerprint(PDQ, _flip(late, [3, 9]).hex()), 31)
+        assert [(r.record_id, d) for r, d in hits] == [("00000000000000aa", 2)]
+        first_id, first_code = ids[0]
+        assert reader.search(Fingerprint(PDQ, first_code.hex()), 0)[0][0].record_id == first_id
+    with Registry.open(registry_location, index_dir=index_dir) as reg:
+        assert reg.remove(first_id)
+        assert not reg.remove(first_id)
+        assert reg.search(Fingerprint(PDQ, first_code.hex()), 31) == []
+        assert reg.count() == 50
+
+
+def test_v1_registry_is_migrated_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(V1_SCHEMA)
+        conn.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+        conn.execute(
+            "INSERT INTO records (record_id, kind, owner, sha256, created_at)"
+            " VALUES ('00000000000000ab', 'original', 'carol', 'abc', '2026-01-01T00:00:00+00:00')"
+        )
+        conn.execute("INSERT INTO fingerprints VALUES ('00000000000000ab', ?, 'ffffffff00000000')", (PHASH,))
+    with pytest.raises(RegistryError, match="schema version 1"):
+        Registry.open_readonly(path)
+    with Registry.open(path) as reg:
+        rec = reg.get("00000000000000ab")
+        assert rec is not None
+        assert rec.owner == "carol"
+        assert rec.fingerprint(PHASH) == Fingerprint(PHASH, "ffffffff00000000")
+        assert [r.record_id for r, _ in reg.search(Fingerprint(PHASH, "ffffffff00000001"), 2)] == [rec.record_id]
+        assert reg.stats().schema_version == SCHEMA_VERSION
+
+
+def test_classify_match_inconclusive_none() -> None:
+    base = "0" * 64
+    near = Fingerprint(PDQ, _flip(bytes(32), list(range(20))).hex(), 90)
+    band = Fingerprint(PDQ, _flip(bytes(32), list(range(45))).hex(), 90)
+    far = Fingerprint(PDQ, _flip(bytes(32), list(range(120))).hex(), 90)
+    ours = [Fingerprint(PDQ, base, 90)]
+    assert classify(ours, [near]) == "match"
+    assert classify(ours, [band]) == "inconclusive"
+    assert classify(ours, [far]) == "none"
+    flat = [Fingerprint(PDQ, base, 10)]  # too flat for PDQ to mean anything: never a match
+    assert classify(flat, [near]) == "inconclusive"
+
+
+V1_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE records (record_id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner TEXT NOT NULL, title TEXT,
+    model TEXT, sha256 TEXT NOT NULL, source_record_id TEXT REFERENCES records(record_id), manifest BLOB,
+    created_at TEXT NOT NULL);
+CREATE TABLE fingerprints (record_id TEXT NOT NULL REFERENCES records(record_id) ON DELETE CASCADE,
+    algorithm TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (record_id, algorithm));
+"""

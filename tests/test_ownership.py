@@ -1,0 +1,201 @@
+"""Ownership: registering originals, tracing copies and twins, durable credentials."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from provenance import fingerprint
+from provenance.config import Home
+from provenance.fingerprint import PDQ, PHASH, Fingerprint
+from provenance.registry import Record, Registry
+from provenance.verify import verify_path
+from tests.conftest import ROOT, SAMPLES, Twin, run_cli
+
+
+def _json(text: str) -> Any:
+    return json.loads(text)
+
+
+def _only(report: Any) -> Any:
+    return report[0] if isinstance(report, list) else report
+
+
+def test_registered_photo_is_traced_through_jpeg_and_resize_and_its_twin(keyed_home: Path, tmp_path: Path) -> None:
+    photo = SAMPLES / "coffee.png"
+    result = run_cli(
+        "register", photo, "--owner", "Daily Planet", "--source-url", "https://example.org/c", home=keyed_home
+    )
+    assert result.code == 0, result.stderr
+    record_id = result.stdout.split()[0]
+    again = run_cli("register", photo, "--owner", "Someone Else", home=keyed_home)
+    assert again.code == 0
+    assert "already registered (owner Daily Planet)" in again.stdout
+
+    copy = tmp_path / "copy.jpg"
+    img = Image.open(photo).convert("RGB")
+    img.resize((img.width // 2, img.height // 2), Image.Resampling.BICUBIC).save(copy, "JPEG", quality=75)
+    verified = run_cli("verify", "--json", copy, home=keyed_home)
+    assert verified.code == 0, verified.stderr
+    own = _only(_json(verified.stdout))["ownership"]
+    assert own["verdict"] == "registered"
+    assert own["matches"][0]["record_id"] == record_id
+    assert own["matches"][0]["owner"] == "Daily Planet"
+    assert own["matches"][0]["relation"] == "same-as"
+    assert own["matches"][0]["source_url"] == "https://example.org/c"
+    assert set(own["matches"][0]["distances"]) == {PDQ, PHASH}
+    assert "Daily Planet" in own["summary"]
+
+    twin_out = tmp_path / "twin.png"
+    made = run_cli(
+        "twin",
+        photo,
+        "-o",
+        twin_out,
+        "--model",
+        "tiny",
+        "--steps",
+        "4",
+        "--strength",
+        "0.5",
+        "--user",
+        "eve",
+        home=keyed_home,
+    )
+    assert made.code == 0, made.stderr
+    report = _only(_json(run_cli("verify", "--json", twin_out, home=keyed_home).stdout))
+    twin_of = [m for m in report["ownership"]["matches"] if m["relation"] == "twin-of"]
+    assert [(m["record_id"], m["owner"]) for m in twin_of] == [(record_id, "Daily Planet")]
+    assert report["ownership"]["verdict"] == "derived"
+
+
+def test_watermark_gone_but_fingerprint_intact_recovers_via_fingerprint(twin: Twin, tmp_path: Path) -> None:
+    small = tmp_path / "small.png"  # under 256 px: no watermark can survive, the fingerprint does
+    img = Image.open(twin.path).convert("RGB")
+    img.resize((200, round(200 * img.height / img.width)), Image.Resampling.LANCZOS).save(small)
+    result = run_cli("verify", "--json", small, home=twin.home)
+    assert result.code == 0, result.stderr
+    report = _only(_json(result.stdout))
+    assert report["watermark"]["found"] is False
+    cred = report["credentials"]
+    assert cred["state"] == "absent"
+    assert cred["recovered"] is True
+    assert cred["recovered_via"] == "fingerprint"
+    assert cred["recovered_manifest"]["state"] == "trusted"
+    assert cred["recovered_manifest"]["record_id"] == twin.record_id
+
+
+def test_near_threshold_match_is_inconclusive_never_proof(tmp_path: Path) -> None:
+    photo = SAMPLES / "rocket.jpg"
+    prints = fingerprint.compute(Image.open(photo).convert("RGB"))
+    pdq_value = int(fingerprint.find(prints, PDQ).value, 16) ^ ((1 << 45) - 1)  # type: ignore[union-attr]
+    phash_value = int(fingerprint.find(prints, PHASH).value, 16) ^ ((1 << 30) - 1)  # type: ignore[union-attr]
+    home = Home(tmp_path / "home")
+    with Registry.open(home.registry_path) as reg, reg.transaction():
+        reg.add(
+            Record(
+                "00000000000000c1",
+                "original",
+                "Agency",
+                "not-this-file",
+                [Fingerprint(PDQ, f"{pdq_value:064x}", 90), Fingerprint(PHASH, f"{phash_value:016x}")],
+                title="look-alike",
+            )
+        )
+    report = verify_path(photo, home=home)
+    assert report.ownership.verdict == "inconclusive"
+    assert [(m.record_id, m.strength) for m in report.ownership.matches] == [("00000000000000c1", "inconclusive")]
+    assert report.ownership.matches[0].distances == {PDQ: 45, PHASH: 30}
+    assert report.exit_code == 3
+    assert "Inconclusive" in report.summary
+    assert report.credentials.recovered is False
+
+
+def test_export_import_remove_round_trip(registry_location: str, tmp_path: Path) -> None:
+    env = {"PROVENANCE_REGISTRY": registry_location}
+    home = tmp_path / "home"
+    assert run_cli("register", SAMPLES, "--owner", "Archive", home=home, env=env).code == 0
+    stats = _json(run_cli("registry", "stats", "--json", home=home, env=env).stdout)
+    assert stats["records"] == {"original": 4}
+    assert stats["fingerprints"] == {PDQ: 4, PHASH: 4}
+    export = tmp_path / "export.jsonl"
+    assert run_cli("registry", "export", export, home=home, env=env).code == 0
+    lines = [json.loads(line) for line in export.read_text().splitlines()]
+    assert {line["owner"] for line in lines} == {"Archive"}
+    first = lines[0]["record_id"]
+    assert run_cli("registry", "remove", first, home=home, env=env).code == 0
+    missing = run_cli("registry", "remove", first, home=home, env=env)
+    assert missing.code == 2
+    assert "no such record" in missing.stderr
+    imported = run_cli("registry", "import", export, home=home, env=env)
+    assert "Imported 1 records (3 already present)" in imported.stdout
+    again = run_cli("registry", "import", export, home=home, env=env)
+    assert "Imported 0 records (4 already present)" in again.stdout
+    copy = tmp_path / "copy.jpg"
+    Image.open(SAMPLES / "astronaut.png").convert("RGB").save(copy, "JPEG", quality=80)
+    report = _only(_json(run_cli("verify", "--json", copy, home=home, env=env).stdout))
+    assert report["ownership"]["matches"][0]["owner"] == "Archive"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"record_id": 1}\n')
+    broken = run_cli("registry", "import", bad, home=home, env=env)
+    assert broken.code == 4
+    assert "Traceback" not in broken.stderr
+
+
+def _distinct_images(folder: Path, count: int) -> None:
+    folder.mkdir()
+    rng = np.random.default_rng(11)
+    for i in range(count):
+        blocks = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+        Image.fromarray(blocks).resize((96, 96), Image.Resampling.BICUBIC).save(folder / f"img{i:03}.png")
+
+
+def test_sigkill_during_bulk_register_then_rerun_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    _distinct_images(archive, 60)
+    home = tmp_path / "home"
+    db = home / "registry.sqlite3"
+    env = {**os.environ, "PROVENANCE_HOME": str(home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "register", str(archive), "--owner", "Wire"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if db.exists() and _count(db) >= 15:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    midway = _count(db)
+    assert 0 < midway < 60, "the kill should land midway"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        # every record has all its fingerprints: no half-written record
+        assert conn.execute("SELECT COUNT(*) FROM fingerprints").fetchone()[0] == 2 * midway
+    rerun = run_cli("register", archive, "--owner", "Wire", home=home)
+    assert rerun.code == 0, rerun.stderr
+    assert f"{60 - midway} registered, {midway} already registered" in rerun.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT sha256) FROM records").fetchone() == (60, 60)
+
+
+def _count(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=5) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM records").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
