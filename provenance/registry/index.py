@@ -94,6 +94,10 @@ class HashIndex:
             buf += code
         seqs = np.array(seq_list, dtype=np.int64)
         codes = np.frombuffer(bytes(buf), dtype=np.uint8).reshape(len(seq_list), bits // 8)
+        return cls.from_arrays(bits, seqs, codes, epoch=epoch)
+
+    @classmethod
+    def from_arrays(cls, bits: int, seqs: Ids, codes: Codes, *, epoch: int) -> HashIndex:
         state = _State(count=len(seqs), max_seq=int(seqs.max()) if len(seqs) else 0, epoch=epoch)
         mih = _build_mih(codes) if len(seqs) >= MIH_MIN else None
         return cls(bits, seqs, codes, state, mih)
