@@ -1,9 +1,10 @@
 """provenance: make, sign and check AI-generated images.
 
 The public API is small: :func:`verify_path` for checking, :func:`stamp_file`
-and :func:`make_twin` for making signed images, :class:`Home` for where state
-lives, and :class:`ProvenanceError` as the one error root. Importing this
-package never imports torch or diffusers.
+and :func:`make_twin` for making signed images, :func:`register_paths` for
+registering originals, :class:`Home` for where state lives, and
+:class:`ProvenanceError` as the one error root. Importing this package never
+imports torch or diffusers.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ __version__ = "0.1.0"
 
 from provenance.config import Home
 from provenance.errors import ExitCode, ProvenanceError
+from provenance.register import register_paths
 from provenance.report import VerifyReport
 from provenance.twin import make_twin, stamp_file
 from provenance.verify import verify_path
@@ -23,6 +25,7 @@ __all__ = [
     "VerifyReport",
     "__version__",
     "make_twin",
+    "register_paths",
     "stamp_file",
     "verify_path",
 ]
