@@ -20,7 +20,7 @@ from provenance.errors import ExitCode, InputError
 from provenance.fingerprint import PHASH, THRESHOLDS, Fingerprint
 from provenance.imaging import LoadedImage, load_image, read_input
 from provenance.registry import Record, Registry, open_home_registry
-from provenance.registry.matching import classify
+from provenance.registry.matching import agree, classify
 from provenance.registry.matching import distances as print_distances
 from provenance.report import (
     AIReport,
@@ -101,7 +101,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
             wm_record = None
         ownership = _ownership(registry, found)
         if not credentials.present and registry is not None:
-            credentials = _recover(image, found, credentials, policy)
+            credentials = _recover(image, found, credentials, policy, print_)
     finally:
         if registry is not None:
             registry.close()
@@ -302,11 +302,21 @@ def _name(match: OwnershipMatch) -> str:
     return f"'{match.title}' ({match.record_id})" if match.title else match.record_id
 
 
+def _fingerprints_agree(item: _Found, prints: list[Fingerprint] | None) -> bool:
+    return prints is not None and agree(prints, item.record.fingerprints)
+
+
 def _recover(
-    image: LoadedImage, found: list[_Found], credentials: CredentialReport, policy: TrustPolicy
+    image: LoadedImage,
+    found: list[_Found],
+    credentials: CredentialReport,
+    policy: TrustPolicy,
+    prints: list[Fingerprint] | None,
 ) -> CredentialReport:
     """Credentials stripped: fetch the signed manifest the registry kept."""
     for item in sorted(found, key=lambda f: f.matched_by != "watermark"):
+        if item.matched_by == "fingerprint" and not _fingerprints_agree(item, prints):
+            continue  # one hash alone is too easy to collide with to hand over credentials
         if item.record.manifest and item.matched_by in ("watermark", "fingerprint", "sha256"):  # never on a guess
             via = "watermark" if item.matched_by == "watermark" else "fingerprint"
             recovered = read_recovered(image.mime, image.data, item.record.manifest, policy=policy, via=via)

@@ -10,7 +10,7 @@ from provenance.errors import RegistryError
 from provenance.fingerprint import PDQ, PHASH, Fingerprint
 from provenance.registry import SCHEMA_VERSION, Record, Registry
 from provenance.registry.index import MIH_MIN, HashIndex
-from provenance.registry.matching import classify
+from provenance.registry.matching import agree, classify
 
 
 def _record(registry: Registry, phash: str, **kw: object) -> Record:
@@ -181,6 +181,11 @@ def test_classify_match_inconclusive_none() -> None:
     assert classify(ours, [far]) == "none"
     flat = [Fingerprint(PDQ, base, 10)]  # too flat for PDQ to mean anything: never a match
     assert classify(flat, [near]) == "inconclusive"
+    # handing over credentials on looks alone needs both hashes to agree
+    ph = Fingerprint(PHASH, "0" * 16)
+    assert agree([*ours, ph], [near, Fingerprint(PHASH, "0" * 15 + "7")])
+    assert not agree([*ours, ph], [near, Fingerprint(PHASH, "ffff" + "0" * 12)])
+    assert not agree(ours, [near])  # one algorithm: a collision is too cheap
 
 
 V1_SCHEMA = """

@@ -41,3 +41,13 @@ def classify(ours: list[Fingerprint], theirs: list[Fingerprint]) -> Decision:
 
 def _low_quality(algorithm: str, ours: list[Fingerprint], theirs: list[Fingerprint]) -> bool:
     return any((f := find(side, algorithm)) is not None and f.low_quality for side in (ours, theirs))
+
+
+def agree(ours: list[Fingerprint], theirs: list[Fingerprint]) -> bool:
+    """Every algorithm both sides have is within its match threshold (and there are at
+    least two): the bar for handing over a record's credentials on looks alone, since
+    crafting a collision with two unrelated hashes at once is far harder than with one
+    (docs/threat-model.md)."""
+    found = distances(ours, theirs)
+    limits = {alg: t for alg in found if (t := THRESHOLDS.get(alg)) is not None}
+    return len(limits) >= 2 and all(found[alg] <= t.match for alg, t in limits.items())
