@@ -33,7 +33,7 @@ class RegisterResult:
 
 
 def expand(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given, folders walked (sorted, hidden entries and symlinked folders skipped)."""
+    """Files as given, folders walked recursively (sorted; hidden entries skipped)."""
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
