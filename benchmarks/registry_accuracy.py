@@ -15,7 +15,6 @@ distributions the thresholds in provenance/fingerprint were chosen from.
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import tempfile
 from collections.abc import Callable
@@ -28,6 +27,7 @@ import numpy as np  # noqa: E402
 from PIL import Image, ImageEnhance, ImageFilter  # noqa: E402
 
 from benchmarks.stamp_verify import machine  # noqa: E402
+from benchmarks.watermark import _crop, _encode, _scale  # noqa: E402
 from provenance import fingerprint  # noqa: E402
 from provenance.fingerprint import PDQ, PHASH, THRESHOLDS  # noqa: E402
 from provenance.registry.matching import classify  # noqa: E402
@@ -35,23 +35,11 @@ from provenance.registry.matching import classify  # noqa: E402
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 
 
-def _jpeg(img: Image.Image, quality: int) -> Image.Image:
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=quality)
-    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
-
-
-def _crop(img: Image.Image, frac: float) -> Image.Image:
-    w, h = img.size
-    cw, ch = int(w * frac), int(h * frac)
-    return img.crop(((w - cw) // 2, (h - ch) // 2, (w - cw) // 2 + cw, (h - ch) // 2 + ch))
-
-
 ATTACKS: dict[str, Callable[[Image.Image], Image.Image]] = {
     "strip": lambda im: im.copy(),
-    "jpeg50": lambda im: _jpeg(im, 50),
-    "resize50": lambda im: im.resize((im.width // 2, im.height // 2), Image.Resampling.BICUBIC),
-    "jpeg75+resize50": lambda im: _jpeg(im.resize((im.width // 2, im.height // 2), Image.Resampling.BICUBIC), 75),
+    "jpeg50": lambda im: _encode(im, "JPEG", quality=50),
+    "resize50": lambda im: _scale(im, 0.5),
+    "jpeg75+resize50": lambda im: _encode(_scale(im, 0.5), "JPEG", quality=75),
     "crop90": lambda im: _crop(im, 0.9),
     "bright+20": lambda im: ImageEnhance.Brightness(im).enhance(1.2),
     "blur1": lambda im: im.filter(ImageFilter.GaussianBlur(1)),

@@ -76,9 +76,7 @@ def registry() -> None:
 @click.pass_obj
 def stats(obj: dict[str, object], as_json: bool) -> int:
     """Counts of records, owners and fingerprints (and migrates an old registry)."""
-    reg = open_home_registry(_home(obj))
-    assert reg is not None
-    with reg:
+    with open_home_registry(_home(obj)) as reg:
         facts = reg.stats()
         reg.save_indexes()
     if as_json:
@@ -119,10 +117,8 @@ def import_cmd(obj: dict[str, object], source: Path) -> int:
 @click.pass_obj
 def remove(obj: dict[str, object], record_ids: tuple[str, ...]) -> int:
     """Delete records (what was made from them stays, unlinked)."""
-    reg = open_home_registry(_home(obj))
-    assert reg is not None
     missing = []
-    with reg:
+    with open_home_registry(_home(obj)) as reg:
         for rid in record_ids:
             if reg.remove(rid.lower()):
                 click.echo(f"Removed {rid}")

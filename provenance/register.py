@@ -17,7 +17,7 @@ from provenance import fingerprint
 from provenance.config import Home
 from provenance.errors import InputError, RegistryError
 from provenance.imaging import load_image, write_atomic
-from provenance.registry import Record, Registry, open_home_registry
+from provenance.registry import Record, Registry, open_home_registry, read_home_registry
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif", ".gif", ".bmp"}
 
@@ -56,10 +56,8 @@ def register_paths(
     """Register every image under ``paths`` as an original owned by ``owner``."""
     if not owner.strip():
         raise RegistryError("an owner is needed to register images", hint="Pass --owner NAME.")
-    registry = open_home_registry(home)
-    assert registry is not None
     results = []
-    with registry:
+    with open_home_registry(home) as registry:
         for path in expand(paths):
             result = _register_one(registry, path, owner=owner, title=title, source_url=source_url)
             results.append(result)
@@ -118,7 +116,7 @@ def _record_from_json(data: dict[str, Any]) -> Record:
 
 def export_registry(home: Home, output: Path) -> int:
     """Write every record (sources first) as JSON lines, atomically; returns the count."""
-    registry = open_home_registry(home, readonly=True)
+    registry = read_home_registry(home)
     if registry is None:
         raise RegistryError(f"{home.registry}: no registry here yet", hint="Register or stamp an image first.")
     with registry:
@@ -141,10 +139,8 @@ def import_registry(home: Home, source: Path) -> tuple[int, int]:
             records.append(_record_from_json(json.loads(line)))
         except (json.JSONDecodeError, RegistryError, AttributeError) as exc:
             raise InputError(f"{source}:{number}: not a registry export line ({exc})") from None
-    registry = open_home_registry(home)
-    assert registry is not None
     added = 0
-    with registry:
+    with open_home_registry(home) as registry:
         with registry.transaction():
             for record in records:
                 if registry.get(record.record_id) is not None:

@@ -140,6 +140,9 @@ class WatermarkReport:
     note: str | None = None
 
 
+OwnershipVerdict = Literal["registered", "derived", "inconclusive", "no-match", "no-registry"]
+
+
 @dataclass
 class OwnershipMatch:
     """A registered record this image is, or comes from.
@@ -169,7 +172,7 @@ class OwnershipReport:
     """``verdict``: registered (this is a registered image), derived (made from one),
     inconclusive (only near matches), no-match, or no-registry."""
 
-    verdict: Literal["registered", "derived", "inconclusive", "no-match", "no-registry"] = "no-registry"
+    verdict: OwnershipVerdict = "no-registry"
     summary: str = "No registry to check against."
     matches: list[OwnershipMatch] = field(default_factory=list)
     registry: str | None = None

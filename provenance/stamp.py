@@ -71,7 +71,7 @@ def stamp_pixels(
     (and the manifest to ``output.c2pa`` when ``options.sidecar``)."""
     options = options or SignOptions()
     mime = MIME_FOR_FORMAT[fmt]
-    with _open_registry(home) as registry:
+    with open_home_registry(home) as registry:
         record_id = registry.new_record_id()
         encoded, final_pixels, reading = _marked(pixels, record_id, fmt, output)
         prints = fingerprint.compute(final_pixels)
@@ -151,9 +151,3 @@ def _register_source(registry: Registry, request: StampRequest) -> str:
         )
     )
     return record_id
-
-
-def _open_registry(home: Home) -> Registry:
-    registry = open_home_registry(home)
-    assert registry is not None
-    return registry

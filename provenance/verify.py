@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from provenance import detect, fingerprint, watermark
 from provenance.config import Home
@@ -19,7 +18,7 @@ from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.errors import ExitCode, InputError
 from provenance.fingerprint import PHASH, THRESHOLDS, Fingerprint
 from provenance.imaging import LoadedImage, load_image, read_input
-from provenance.registry import Record, Registry, open_home_registry
+from provenance.registry import Record, Registry, read_home_registry
 from provenance.registry.matching import agree, classify
 from provenance.registry.matching import distances as print_distances
 from provenance.report import (
@@ -27,6 +26,7 @@ from provenance.report import (
     CredentialReport,
     OwnershipMatch,
     OwnershipReport,
+    OwnershipVerdict,
     VerifyReport,
     WatermarkReport,
 )
@@ -89,7 +89,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
     if use_pixels and not image.decodable and not credentials.present:
         image.pixels()  # raises the decoder's InputError
     mark, print_ = _pixel_checks(image) if use_pixels else (WatermarkReport(False, note="pixels not checked"), None)
-    registry = open_home_registry(home, readonly=True)
+    registry = read_home_registry(home)
     try:
         carry = print_ is not None and min(image.pixels().size) >= watermark.MIN_SIDE
         found = _lookup(registry, image, mark, credentials, print_, could_carry=carry) if registry else []
@@ -175,8 +175,8 @@ def _lookup(
             limit = THRESHOLDS.get(print_.algorithm)
             if limit is not None:
                 near.update((rec.record_id, rec) for rec, _ in registry.search(print_, limit.inconclusive))
-        ranked = sorted(near.values(), key=lambda rec: sorted(print_distances(prints, rec.fingerprints).values()))
-        for record in ranked:
+        nearest = {rid: sorted(print_distances(prints, rec.fingerprints).values()) for rid, rec in near.items()}
+        for record in sorted(near.values(), key=lambda rec: nearest[rec.record_id]):
             decision = classify(prints, record.fingerprints)
             if decision == "match":
                 add(record, _fingerprint_kind(record, mark, could_carry))
@@ -275,7 +275,7 @@ def _match(
     )
 
 
-def _ownership_verdict(matches: list[OwnershipMatch]) -> tuple[Any, str]:
+def _ownership_verdict(matches: list[OwnershipMatch]) -> tuple[OwnershipVerdict, str]:
     solid = [m for m in matches if m.strength != "inconclusive" and m.relation != "similar-to"]
     originals = [m for m in solid if m.kind == "original"]
     if any(m.relation == "same-as" for m in originals):

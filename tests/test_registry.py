@@ -196,3 +196,16 @@ CREATE TABLE records (record_id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner TEXT
 CREATE TABLE fingerprints (record_id TEXT NOT NULL REFERENCES records(record_id) ON DELETE CASCADE,
     algorithm TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (record_id, algorithm));
 """
+
+
+def test_index_saved_with_rows_added_on_top_keeps_them(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    first, later = _random_prints(rng, 10), _random_prints(rng, 3)
+    index = HashIndex.build(256, enumerate(first, 1), epoch=4)
+    index.add(zip(range(11, 14), later, strict=True))
+    index.save(tmp_path / "idx", PDQ)
+    loaded = HashIndex.load(tmp_path / "idx", PDQ)
+    assert loaded is not None
+    assert (len(loaded), loaded.max_seq, loaded.pending, loaded.state.epoch) == (13, 13, 0, 4)
+    assert loaded.range_search(later[2], 0) == [(13, 0)]
+    assert HashIndex.load(tmp_path / "idx", PHASH) is None  # another algorithm's index is never used

@@ -16,7 +16,6 @@ from PIL import Image
 
 PHASH = "phash-64/imagehash-4"
 PDQ = "pdq-256/pdqhash-0.2"
-ALGORITHMS = (PDQ, PHASH)
 BITS = {PDQ: 256, PHASH: 64}
 # PDQ's own quality score (0-100): under this the picture is too flat for the hash to
 # mean much (Meta's recommendation), so its matches are flagged, never trusted.
@@ -38,7 +37,6 @@ class Thresholds:
 # PDQ does not survive crops (90% crop: median 88), pHash half the time: a crop is
 # often inconclusive by fingerprint alone, which is what the watermark is for.
 THRESHOLDS = {PDQ: Thresholds(match=31, inconclusive=60), PHASH: Thresholds(match=12, inconclusive=17)}
-PHASH_MATCH_DISTANCE = THRESHOLDS[PHASH].match
 
 
 @dataclass(frozen=True)

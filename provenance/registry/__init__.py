@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from provenance.config import Home
-from provenance.registry._backend import is_postgres
+from provenance.registry._backend import is_postgres, redact
 from provenance.registry.store import SCHEMA_VERSION, Record, Registry, Stats
 
-__all__ = ["SCHEMA_VERSION", "Record", "Registry", "Stats", "open_home_registry"]
+__all__ = ["SCHEMA_VERSION", "Record", "Registry", "Stats", "open_home_registry", "read_home_registry"]
 
 
-def open_home_registry(home: Home, *, readonly: bool = False) -> Registry | None:
-    """The home's registry (its SQLite file, or the PostgreSQL URL it is pointed at).
+def open_home_registry(home: Home) -> Registry:
+    """The home's registry for writing (its SQLite file, or the PostgreSQL URL it is
+    pointed at), created and migrated as needed."""
+    return Registry.open(home.registry, index_dir=_index_dir(home))
 
-    Read-only: None when nothing was ever registered. PostgreSQL keeps its search
-    index in the home's cache folder, named by a hash of the (password-free) URL."""
-    location = home.registry
-    index_dir = None
-    if is_postgres(location):
-        import hashlib
 
-        from provenance.registry._backend import _redact
+def read_home_registry(home: Home) -> Registry | None:
+    """The home's registry, read-only; None when nothing was ever registered."""
+    return Registry.open_readonly(home.registry, index_dir=_index_dir(home))
 
-        key = hashlib.sha256(_redact(str(location)).encode()).hexdigest()[:16]
-        index_dir = home.root / "cache" / f"index-{key}"
-    if readonly:
-        return Registry.open_readonly(location, index_dir=index_dir)
-    return Registry.open(location, index_dir=index_dir)
+
+def _index_dir(home: Home) -> Path | None:
+    """PostgreSQL keeps its search index in the home's cache, named by a hash of the
+    password-free URL; a SQLite registry keeps it beside its file (None: the default)."""
+    if not is_postgres(home.registry):
+        return None
+    key = hashlib.sha256(redact(str(home.registry)).encode()).hexdigest()[:16]
+    return home.root / "cache" / f"index-{key}"

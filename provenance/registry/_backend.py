@@ -6,7 +6,6 @@ to psycopg's ``%s``. Each backend knows its schema text and how to run a transac
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -75,10 +74,6 @@ class Backend:
     def close(self) -> None:
         raise NotImplementedError
 
-    def index_key(self) -> str:
-        """A name for this database's search index that reveals no credentials."""
-        return hashlib.sha256(self.location.encode()).hexdigest()[:16]
-
 
 class SQLiteBackend(Backend):
     dialect = "sqlite"
@@ -134,7 +129,7 @@ class PostgresBackend(Backend):
             raise RegistryError(
                 "PostgreSQL registries need psycopg", hint="pip install 'provenance[postgresql]'"
             ) from None
-        self.location = _redact(url)
+        self.location = redact(url)
         try:
             self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
             if readonly:
@@ -163,12 +158,6 @@ class PostgresBackend(Backend):
             while batch := cur.fetchmany(50_000):
                 yield from (tuple(r) for r in batch)
 
-    def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        """Bulk insert with COPY (benchmarks and import)."""
-        with self._conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-
     @contextmanager
     def transaction(self) -> Iterator[None]:
         with self._conn.transaction():
@@ -182,7 +171,8 @@ def is_postgres(location: str | Path) -> bool:
     return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
 
 
-def _redact(url: str) -> str:
+def redact(url: str) -> str:
+    """The URL without its password, for messages and index names."""
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
 
 

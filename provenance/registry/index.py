@@ -125,10 +125,12 @@ class HashIndex:
         q = np.frombuffer(query, dtype=np.uint8)
         hits = self._search_main(q, radius)
         if self._extra_seqs:
-            extra = np.frombuffer(b"".join(self._extra_codes), dtype=np.uint8).reshape(-1, self.bits // 8)
-            dist = _distances(extra, q)
+            dist = _distances(self._extra_array(), q)
             hits += [(self._extra_seqs[i], int(dist[i])) for i in np.flatnonzero(dist <= radius)]
         return sorted(hits, key=lambda hit: (hit[1], hit[0]))
+
+    def _extra_array(self) -> Codes:
+        return np.frombuffer(b"".join(self._extra_codes), dtype=np.uint8).reshape(-1, self.bits // 8)
 
     def _search_main(self, q: Codes, radius: int) -> list[tuple[int, int]]:
         if len(self.seqs) == 0:
@@ -175,14 +177,9 @@ class HashIndex:
     def save(self, folder: Path, name: str) -> None:
         """Write atomically: a new folder renamed over the old one."""
         if self._extra_seqs:
-            merged_seqs = np.concatenate([self.seqs, np.array(self._extra_seqs, dtype=np.int64)])
-            extra = np.frombuffer(b"".join(self._extra_codes), dtype=np.uint8).reshape(-1, self.bits // 8)
-            merged = HashIndex.build(
-                self.bits,
-                zip(merged_seqs.tolist(), [bytes(c) for c in np.concatenate([self.codes, extra])], strict=True),
-                epoch=self.state.epoch,
-            )
-            merged.save(folder, name)
+            seqs = np.concatenate([self.seqs, np.array(self._extra_seqs, dtype=np.int64)])
+            codes = np.concatenate([self.codes, self._extra_array()])
+            HashIndex.from_arrays(self.bits, seqs, codes, epoch=self.state.epoch).save(folder, name)
             return
         folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))

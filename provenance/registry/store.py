@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from provenance.errors import RegistryError
-from provenance.fingerprint import BITS, Fingerprint
+from provenance.fingerprint import BITS, Fingerprint, find
 from provenance.registry import _backend
 from provenance.registry._backend import Backend, PostgresBackend, SQLiteBackend, is_postgres
 from provenance.registry.index import HashIndex
@@ -45,7 +45,7 @@ class Record:
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def fingerprint(self, algorithm: str) -> Fingerprint | None:
-        return next((f for f in self.fingerprints if f.algorithm == algorithm), None)
+        return find(self.fingerprints, algorithm)
 
 
 @dataclass(frozen=True)
@@ -73,10 +73,6 @@ class Registry:
         self.location = backend.location
         self._index_dir = index_dir
         self._indexes: dict[str, HashIndex] = {}
-
-    @property
-    def path(self) -> str:
-        return self.location
 
     @classmethod
     def open(cls, location: str | Path, *, index_dir: Path | None = None) -> Registry:
@@ -233,10 +229,6 @@ class Registry:
         rows = self._db.execute(query + " ORDER BY created_at, record_id LIMIT 1", params)
         return self.get(str(rows[0][0])) if rows else None
 
-    def derived_from(self, record_id: str) -> list[Record]:
-        rows = self._db.execute("SELECT record_id FROM records WHERE source_record_id = ?", (record_id,))
-        return [rec for (rid,) in rows if (rec := self.get(str(rid))) is not None]
-
     def iter_records(self) -> Iterator[Record]:
         """Every record, sources before what was made from them (for export)."""
         ids = [str(r[0]) for r in self._db.execute("SELECT record_id FROM records ORDER BY created_at, record_id")]
@@ -247,12 +239,11 @@ class Registry:
     def _with_sources(self, record_id: str, done: set[str]) -> Iterator[Record]:
         chain: list[Record] = []
         current = self.get(record_id)
-        while current is not None and current.record_id not in done and current not in chain:
+        while current is not None and current.record_id not in done:
+            done.add(current.record_id)  # also ends a (corrupt) loop of sources
             chain.append(current)
             current = self.get(current.source_record_id) if current.source_record_id else None
-        for rec in reversed(chain):
-            done.add(rec.record_id)
-            yield rec
+        yield from reversed(chain)
 
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM records")[0][0])
