@@ -94,10 +94,11 @@ def stats(obj: dict[str, object], as_json: bool) -> int:
 
 @registry.command("export", epilog=EXIT_CODES)
 @click.argument("output", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @click.pass_obj
-def export_cmd(obj: dict[str, object], output: Path) -> int:
+def export_cmd(obj: dict[str, object], output: Path, force: bool) -> int:
     """Write every record, fingerprint and stored manifest to OUTPUT (JSON lines)."""
-    count = export_registry(_home(obj), output)
+    count = export_registry(_home(obj), output, force=force)
     click.echo(f"Exported {count} records to {output}")
     return 0
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from provenance import fingerprint
 from provenance.config import Home
 from provenance.errors import InputError, RegistryError
-from provenance.imaging import load_image, write_atomic
+from provenance.imaging import check_output, load_image, write_atomic
 from provenance.registry import Record, Registry, open_home_registry, read_home_registry
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif", ".gif", ".bmp"}
@@ -114,8 +114,10 @@ def _record_from_json(data: dict[str, Any]) -> Record:
         raise RegistryError(f"not a registry export record ({exc})") from None
 
 
-def export_registry(home: Home, output: Path) -> int:
-    """Write every record (sources first) as JSON lines, atomically; returns the count."""
+def export_registry(home: Home, output: Path, *, force: bool = False) -> int:
+    """Write every record (sources first) as JSON lines, atomically; returns the count.
+    An existing ``output`` is replaced only with ``force``."""
+    check_output(output, force=force)
     registry = read_home_registry(home)
     if registry is None:
         raise RegistryError(f"{home.registry}: no registry here yet", hint="Register or stamp an image first.")

@@ -130,6 +130,11 @@ def test_export_import_remove_round_trip(registry_location: str, tmp_path: Path)
     assert stats["fingerprints"] == {PDQ: 4, PHASH: 4}
     export = tmp_path / "export.jsonl"
     assert run_cli("registry", "export", export, home=home, env=env).code == 0
+    kept = export.read_bytes()
+    refused = run_cli("registry", "export", export, home=home, env=env)
+    assert refused.code != 0
+    assert "already exists" in refused.stderr
+    assert export.read_bytes() == kept
     lines = [json.loads(line) for line in export.read_text().splitlines()]
     assert {line["owner"] for line in lines} == {"Archive"}
     first = lines[0]["record_id"]
