@@ -10,6 +10,7 @@ import click
 
 from cli.keys import keys
 from cli.make import stamp, twin
+from cli.models import models
 from cli.options import EXIT_CODES
 from cli.registry import register, registry
 from cli.trust import trust
@@ -41,6 +42,7 @@ def cli(ctx: click.Context, home: Path | None, registry_url: str | None, debug: 
     \b
     provenance keys init            make a development signing identity
     provenance twin PHOTO -o OUT    generate a signed, watermarked twin
+    provenance twin PHOTO --generations 5 -o DIR   a drift chain with its report
     provenance stamp IMG -o OUT     stamp an AI image made elsewhere
     provenance verify IMAGE...      check credentials, watermark, ownership, AI signals
     provenance register DIR --owner NAME   register originals for ownership matching
@@ -59,6 +61,7 @@ cli.add_command(verify)
 cli.add_command(trust)
 cli.add_command(register)
 cli.add_command(registry)
+cli.add_command(models)
 
 
 def main(argv: list[str] | None = None) -> int:

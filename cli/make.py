@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
+import json
 from pathlib import Path
 from typing import Any
 
 import click
 
 from cli.options import EXIT_CODES, identity_from, sign_options_from, signing_options
-from provenance import watermark
+from cli.progress import progress_bar
+from provenance import fingerprint, watermark
 from provenance.config import Home
+from provenance.errors import UsageError
 from provenance.stamp import StampResult, sidecar_path
 
 _PATH = click.Path(path_type=Path, dir_okay=False)
@@ -29,77 +33,254 @@ def _report(result: StampResult, home: Home) -> None:
         click.echo(f"  fingerprint {print_.algorithm} {print_.value}")
 
 
+_SOURCE = click.Path(path_type=Path, exists=False)
+_FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "webp": "WEBP"}
+
+
+def _generation_options(func: Any) -> Any:
+    options = [
+        click.option(
+            "--model",
+            default="tiny",
+            show_default=True,
+            help="Diffusers model id, local model folder, or 'tiny' (offline demo model, random weights).",
+        ),
+        click.option("--revision", default=None, help="Hub branch, tag or commit of --model."),
+        click.option("--prompt", default=None, help="Prompt (default: a faithful-reproduction prompt)."),
+        click.option("--strength", type=float, default=None, help="How far from the source, (0-1]. [default: 0.35]"),
+        click.option("--steps", type=int, default=None, help="Denoising steps. [default: 20; 4 for turbo models]"),
+        click.option("--guidance", type=float, default=None, help="Guidance scale. [default: 7.5; 0 for turbo models]"),
+        click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same twin)."),
+        click.option(
+            "--device",
+            type=click.Choice(["auto", "cuda", "mps", "cpu"]),
+            default="auto",
+            show_default=True,
+            help="Where to run the model (auto: cuda, then mps, then cpu).",
+        ),
+        click.option(
+            "--dtype",
+            type=click.Choice(["auto", "fp32", "fp16", "bf16"]),
+            default="auto",
+            show_default=True,
+            help="Weights precision (auto: fp16 on a GPU, fp32 on CPU).",
+        ),
+        click.option("--cpu-offload", is_flag=True, help="Keep sub-models on the CPU until needed (less GPU memory)."),
+        click.option("--attention-slicing", is_flag=True, help="Compute attention in slices (less memory)."),
+        click.option("--vae-tiling", is_flag=True, help="Decode the image tile by tile (large images)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _load_options(values: dict[str, Any]) -> Any:
+    from provenance.generate import LoadOptions
+
+    return LoadOptions(
+        device=values["device"],
+        dtype=values["dtype"],
+        revision=values["revision"],
+        cpu_offload=values["cpu_offload"],
+        attention_slicing=values["attention_slicing"],
+        vae_tiling=values["vae_tiling"],
+    )
+
+
 @click.command(epilog=EXIT_CODES)
-@click.argument("source", type=_PATH)
-@click.option("-o", "--output", type=_OUT, required=True, help="Output image (.jpg, .png or .webp).")
+@click.argument("source", type=_SOURCE, required=False)
 @click.option(
-    "--model",
-    default="tiny",
-    show_default=True,
-    help="Diffusers model id, local model folder, or 'tiny' (offline demo model, random weights).",
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output image (.jpg, .png, .webp); a folder with --generations or when SOURCE is a folder.",
 )
-@click.option("--prompt", default=None, help="Prompt (default: a faithful-reproduction prompt).")
-@click.option("--strength", type=float, default=0.35, show_default=True, help="How far from the source (0-1].")
-@click.option("--steps", type=int, default=20, show_default=True, help="Denoising steps.")
-@click.option("--guidance", type=float, default=7.5, show_default=True, help="Classifier-free guidance scale.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same twin).")
+@click.option(
+    "--generations",
+    type=click.IntRange(1, 1000),
+    default=1,
+    show_default=True,
+    help="Drift chain: feed each twin into the next, N times; writes a drift report.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(_FORMATS)),
+    default="png",
+    show_default=True,
+    help="Image format of outputs written into a folder.",
+)
+@click.option(
+    "--replay",
+    "replay_image",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Regenerate this verified twin from its manifest (SOURCE optional) and check it matches bit for bit.",
+)
+@_generation_options
 @click.option("--user", default=None, help="Author recorded in the manifest (default: login name).")
-@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--force", is_flag=True, help="Replace outputs that exist.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @signing_options
 @click.pass_obj
 def twin(
     obj: dict[str, object],
     /,
-    source: Path,
-    output: Path,
-    model: str,
-    prompt: str | None,
-    strength: float,
-    steps: int,
-    guidance: float,
-    seed: int,
+    source: Path | None,
+    output: Path | None,
+    generations: int,
+    fmt: str,
+    replay_image: Path | None,
     user: str | None,
     force: bool,
-    **signing: Any,
+    as_json: bool,
+    **values: Any,
 ) -> int:
     """Generate a twin of SOURCE with a diffusers image-to-image model, stamped.
 
     The twin gets an invisible watermark carrying its registry record, a signed
-    C2PA manifest (model, user, SOURCE as ingredient), and a registry row. It is
-    never written unstamped.
-    """
-    from provenance.generate import DEFAULT_PROMPT, TINY_NAME, TwinSettings
-    from provenance.twin import make_twin
+    C2PA manifest (model, generation settings, user, SOURCE as ingredient), and a
+    registry row. It is never written unstamped.
 
+    \b
+    provenance twin PHOTO -o TWIN.png                 one twin
+    provenance twin PHOTO --generations 5 -o OUTDIR   a drift chain and its report
+    provenance twin FOLDER -o OUTDIR                  a twin of every image in FOLDER
+    provenance twin --replay TWIN.png [PHOTO]         regenerate and compare
+    """
     home = obj["home"]
     assert isinstance(home, Home)
+    if replay_image is not None:
+        return _replay(home, replay_image, source, values, as_json)
+    if source is None or output is None:
+        raise UsageError("twin needs SOURCE and -o OUTPUT (or --replay IMAGE)")
+    from provenance.generate import TINY_NAME, TwinSettings
+    from provenance.twin import TwinMaker
+
+    signing = values  # the signing options read their own keys
     identity = identity_from(home, signing)
-    settings = TwinSettings(
-        model=model,
-        prompt=prompt or DEFAULT_PROMPT,
-        strength=strength,
-        steps=steps,
-        guidance=guidance,
-        seed=seed,
+    settings = TwinSettings.for_model(
+        values["model"],
+        prompt=values["prompt"],
+        strength=values["strength"],
+        steps=values["steps"],
+        guidance=values["guidance"],
+        seed=values["seed"],
     )
-    if model == TINY_NAME:
+    if values["model"] == TINY_NAME and not as_json:
         click.echo(
             "Note: the 'tiny' model has random weights; its output is noise, not a picture."
             " It exercises the real pipeline offline.",
             err=True,
         )
-    result = make_twin(
-        source,
-        output,
-        settings=settings,
+    maker = TwinMaker(
+        settings,
         user=user or getpass.getuser(),
         identity=identity,
         home=home,
-        force=force,
+        load=_load_options(values),
         options=sign_options_from(signing),
     )
-    _report(result, home)
+    if source.is_dir():
+        return _batch(maker, source, output, _FORMATS[fmt], generations, force, as_json)
+    if generations > 1:
+        return _chain(maker, source, output, _FORMATS[fmt], generations, force, as_json)
+    result = maker.make(_load(source, output, maker, force), output, force=force)
+    if as_json:
+        click.echo(json.dumps(_stamp_json(result), indent=2))
+    else:
+        _report(result, home)
     return 0
+
+
+def _load(source: Path, output: Path, maker: Any, force: bool) -> Any:
+    from provenance.imaging import load_image
+
+    maker.check(output, force=force, inputs=(source,))  # before the slow parts
+    return load_image(source)
+
+
+def _stamp_json(result: StampResult) -> dict[str, Any]:
+    return {
+        "output": str(result.output),
+        "record_id": result.record_id,
+        "source_record_id": result.source_record_id,
+        "watermark": {"scheme": watermark.SCHEME, "confidence": round(result.watermark_confidence, 3)},
+        "manifest_bytes": len(result.manifest),
+        "fingerprints": {f.algorithm: f.value for f in result.fingerprints},
+    }
+
+
+def _chain(maker: Any, source: Path, outdir: Path, fmt: str, generations: int, force: bool, as_json: bool) -> int:
+    from provenance.twin.chain import make_chain
+
+    def progress(number: int, result: StampResult) -> None:
+        if not as_json:
+            click.echo(f"[{number}/{generations}] {result.output}  record {result.record_id}", err=True)
+
+    chain = make_chain(maker, source, outdir, generations, fmt=fmt, force=force, progress=progress)
+    if as_json:
+        payload = {
+            "outdir": str(chain.outdir),
+            "generations": [_stamp_json(r) for r in chain.generations],
+            "reports": {k: str(v) for k, v in chain.reports.items()},
+            "drift": dataclasses.asdict(chain.drift),
+        }
+        click.echo(json.dumps(payload, indent=2))
+        return 0
+    click.echo(f"Wrote {generations} stamped generations to {chain.outdir}")
+    click.echo(f"  {'gen':>4}  {'PDQ':>4}  {'pHash':>5}  {'hue':>7}  {'sat':>6}  record")
+    for step in chain.drift.steps[1:]:
+        click.echo(
+            f"  {step.generation:>4}  {step.to_source.get(fingerprint.PDQ, '-'):>4}  "
+            f"{step.to_source.get(fingerprint.PHASH, '-'):>5}  {step.hue_shift_deg:>+6.1f}°  "
+            f"{100 * step.saturation_shift:>+5.1f}  {step.record_id}"
+        )
+    click.echo("  (distances in bits to the source; hue and saturation shift from the source)")
+    for name, path in chain.reports.items():
+        click.echo(f"  {name.replace('_', ' '):<13} {path}")
+    return 0
+
+
+def _batch(maker: Any, folder: Path, outdir: Path, fmt: str, generations: int, force: bool, as_json: bool) -> int:
+    from provenance.twin.batch import batch_sources, make_batch
+
+    sources = batch_sources(folder)
+    if not sources:
+        raise UsageError(f"{folder}: no images in this folder")
+    outdir.mkdir(exist_ok=True) if outdir.parent.is_dir() else None
+    worst = 0
+    items = make_batch(maker, sources, outdir, fmt=fmt, generations=generations, force=force)
+    with progress_bar(items, len(sources), "twins", enabled=not as_json) as bar:
+        for number, item in enumerate(bar, 1):
+            worst = max(worst, item.exit_code)
+            if as_json:
+                click.echo(json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in vars(item).items()}))
+            elif item.error:
+                bar.echo(f"[{number}/{len(sources)}] error {item.source}: {item.error}", err=True)
+            else:
+                bar.echo(f"[{number}/{len(sources)}] {item.source} -> {item.output}  record {item.record_id}")
+    return worst
+
+
+def _replay(home: Home, image: Path, source: Path | None, values: dict[str, Any], as_json: bool) -> int:
+    from provenance.twin.replay import replay
+
+    explicit = values["device"] != "auto" or values["dtype"] != "auto"
+    model = values["model"] if values["model"] != "tiny" else None
+    result = replay(image, home=home, source=source, model=model, load=_load_options(values) if explicit else None)
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(result) | {"exit_code": result.exit_code}, indent=2))
+        return result.exit_code
+    verdict = "identical, bit for bit" if result.identical else "DIFFERENT"
+    click.echo(f"Replayed {result.image} from {result.source}: {verdict}")
+    click.echo(f"  model     {result.model} (revision {result.revision}; recorded {result.recorded_revision})")
+    click.echo(f"  seed      {result.seed}; manifest {result.credentials}")
+    click.echo(f"  pixels    recorded {result.recorded_pixels_sha256[:16]}..., now {result.pixels_sha256[:16]}...")
+    if not result.identical and result.recorded_revision != result.revision:
+        click.echo("  the model's weights differ from the recorded revision", err=True)
+    return result.exit_code
 
 
 @click.command(epilog=EXIT_CODES)

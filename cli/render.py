@@ -81,6 +81,13 @@ def _credential_lines(cred: CredentialReport, verbose: bool = False) -> list[str
     ]
     if any(facts):
         lines.append("; ".join(f for f in facts if f))
+    if gen := cred.generation:
+        lines.append(
+            f"generated with {gen.get('model')} (revision {str(gen.get('revision', '?'))[:23]}), "
+            f"{gen.get('pipeline')} + {gen.get('scheduler')}, seed {gen.get('seed')}, strength {gen.get('strength')}, "
+            f"steps {gen.get('steps')}, guidance {gen.get('guidance')}, {gen.get('device')}/{gen.get('dtype')}"
+        )
+        lines.append(f"prompt: {gen.get('prompt')}")
     for action in cred.actions:
         extra = [
             f"by {action.software_agent}" if action.software_agent else "",

@@ -15,6 +15,7 @@ import os
 import stat
 import tempfile
 import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -71,6 +72,25 @@ def sniff_mime(head: bytes) -> str | None:
     if head[4:8] == b"ftyp":
         return _FTYP_BRANDS.get(head[8:12])
     return None
+
+
+IMAGE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif", ".gif", ".bmp"}
+)
+
+
+def expand(paths: Iterable[Path], *, recursive: bool = True) -> Iterator[Path]:
+    """Files as given; folders walked (sorted, hidden entries skipped) for image suffixes.
+    Content is checked when read: a ``.jpg`` that is not an image becomes an error then."""
+    for path in paths:
+        if path.is_dir():
+            children = path.rglob("*") if recursive else path.iterdir()
+            for child in sorted(children):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden and child.suffix.lower() in IMAGE_SUFFIXES:
+                    yield child
+        else:
+            yield path
 
 
 @dataclass

@@ -8,7 +8,7 @@ either fully registered or not at all, and running it again skips what is done
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -16,10 +16,8 @@ from typing import Any, Literal
 from provenance import fingerprint
 from provenance.config import Home
 from provenance.errors import InputError, RegistryError
-from provenance.imaging import check_output, load_image, write_atomic
+from provenance.imaging import check_output, expand, load_image, write_atomic
 from provenance.registry import Record, Registry, open_home_registry, read_home_registry
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif", ".gif", ".bmp"}
 
 
 @dataclass
@@ -30,18 +28,6 @@ class RegisterResult:
     owner: str | None = None
     low_quality: bool = False
     error: str | None = None
-
-
-def expand(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given, folders walked recursively (sorted; hidden entries skipped)."""
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden and child.suffix.lower() in IMAGE_SUFFIXES:
-                    yield child
-        else:
-            yield path
 
 
 def register_paths(

@@ -114,6 +114,7 @@ class CredentialReport:
     author: str | None = None
     digital_source_type: str | None = None
     record_id: str | None = None
+    generation: dict[str, Any] = field(default_factory=dict)  # our stamp's generation record, if any
     actions: list[Action] = field(default_factory=list)
     ingredients: list[Ingredient] = field(default_factory=list)
     soft_bindings: list[SoftBinding] = field(default_factory=list)

@@ -102,6 +102,7 @@ def stamp_pixels(
                     model=request.model,
                     source_record_id=source_id,
                     manifest=manifest,
+                    generation=request.generation or None,
                 )
             )
             write_atomic(output, signed)

@@ -370,7 +370,11 @@ def _assess(  # noqa: PLR0917 - one call site, every argument a different part's
     by_print = [f.record for f in found if f.matched_by == "fingerprint"]
     signals += detect.registry_signals(by_print)
     pixels = image.pixels() if options.pixels != "never" and image.decodable else None
-    return detect.assess(signals, meta=meta, data=image.data, pixels=pixels, deep=options.pixels == "always")
+    # Images we stamped may also carry their generator's own watermark (diffusers'
+    # SDXL watermarker): look for it so both marks are reported.
+    ours = credentials.record_id is not None or wm_record is not None
+    deep = options.pixels == "always" or ours
+    return detect.assess(signals, meta=meta, data=image.data, pixels=pixels, deep=deep)
 
 
 def _exit_code(credentials: CredentialReport, mark: WatermarkReport, ownership: OwnershipReport) -> ExitCode:

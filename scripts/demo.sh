@@ -23,6 +23,13 @@ provenance twin samples/astronaut.png -o "$out/astronaut-twin.png" --model tiny 
 step "provenance verify $out/astronaut-twin.png"
 provenance verify "$out/astronaut-twin.png"
 
+step "provenance twin samples/chelsea.png --generations 3 -o $out/chain   (a drift chain with its report)"
+provenance twin samples/chelsea.png --generations 3 -o "$out/chain" --model tiny --user demo-user \
+    --steps 4 --strength 0.5
+
+step "provenance twin --replay $out/chain/gen-02.png   (regenerate from the manifest, compare bit for bit)"
+provenance twin --replay "$out/chain/gen-02.png"
+
 step "provenance verify samples/rocket.jpg   (a photo with no provenance: exit 3, not 'fake')"
 code=0
 provenance verify samples/rocket.jpg || code=$?

@@ -8,8 +8,8 @@ from PIL import Image
 
 from provenance.config import Home
 from provenance.errors import ModelError, UsageError
-from provenance.generate import TwinSettings, load_pipeline, run_img2img
-from provenance.generate.pipeline import _fit, resolve_model
+from provenance.generate import LoadOptions, TwinSettings, load_pipeline, run_img2img
+from provenance.generate.pipeline import fit, resolve_model
 from tests.conftest import SAMPLES
 
 
@@ -17,7 +17,8 @@ def test_tiny_model_is_saved_once_and_loaded_through_from_pretrained(tmp_path: P
     home = Home(tmp_path)
     pipe = load_pipeline("tiny", home)
     assert (home.models_dir / "tiny-sd-img2img" / "model_index.json").exists()
-    assert type(pipe).__name__ == "StableDiffusionImg2ImgPipeline"
+    assert type(pipe.pipe).__name__ == "StableDiffusionImg2ImgPipeline"
+    assert (pipe.device, pipe.dtype) == ("cpu", "fp32")
     source = Image.open(SAMPLES / "chelsea.png").convert("RGB")
     settings = TwinSettings(steps=2, strength=0.5, seed=11)
     first = run_img2img(pipe, source, settings)
@@ -57,5 +58,22 @@ def test_settings_are_validated_before_loading() -> None:
 
 
 def test_fit_keeps_multiples_of_eight_and_caps_size() -> None:
-    assert _fit(Image.new("RGB", (451, 300)), 1024).size == (448, 296)
-    assert _fit(Image.new("RGB", (4000, 2000)), 1024).size == (1024, 512)
+    assert fit(Image.new("RGB", (451, 300)), 1024).size == (448, 296)
+    assert fit(Image.new("RGB", (4000, 2000)), 1024).size == (1024, 512)
+
+
+def test_turbo_models_get_few_step_no_guidance_defaults() -> None:
+    turbo = TwinSettings.for_model("stabilityai/sdxl-turbo", seed=5, steps=None)
+    assert (turbo.steps, turbo.guidance, turbo.seed) == (4, 0.0, 5)
+    classic = TwinSettings.for_model("runwayml/stable-diffusion-v1-5", strength=0.6)
+    assert (classic.steps, classic.guidance, classic.strength) == (20, 7.5, 0.6)
+    turbo.validate()
+
+
+def test_an_unavailable_device_is_a_usage_error(tmp_path: Path) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(UsageError, match="--device cuda is not available"):
+        load_pipeline("tiny", Home(tmp_path), options=LoadOptions(device="cuda"))

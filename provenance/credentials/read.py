@@ -136,6 +136,7 @@ def _report(found: _c2pa.StoreRead, policy: TrustPolicy, *, ignore: frozenset[st
         author=_author(assertions),
         digital_source_type=created.digital_source_type if created else None,
         record_id=stamp.get("record_id"),
+        generation=_dict(stamp.get("generation")),
         actions=actions,
         ingredients=[context.ingredient(i, label, frozenset({label})) for i in active.get("ingredients") or []],
         soft_bindings=_soft_bindings(active.get("assertions") or []),
@@ -144,6 +145,10 @@ def _report(found: _c2pa.StoreRead, policy: TrustPolicy, *, ignore: frozenset[st
         extracted=[str(p) for p in found.extracted],
         error=None if not failures else "; ".join(f"{c.code}: {c.explanation}" for c in failures),
     )
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _join(*parts: object) -> str | None:
@@ -384,4 +389,8 @@ def _ingredient_state(item: dict[str, Any], delta: dict[str, Any]) -> tuple[Cred
     problems = [c for c in codes if c.kind == "failure"]
     if any(c.code not in UNTRUSTED_CODES for c in problems):
         return "invalid", problems
-    return ("trusted" if _trust(codes, scope=None) == "trusted" else "valid"), problems
+    if _trust(codes, scope=None) == "trusted":
+        # "untrusted" recorded when the ingredient was added (under the signer's trust
+        # settings) is superseded by the trust established now, under this policy.
+        return "trusted", [c for c in problems if c.code not in UNTRUSTED_CODES]
+    return "valid", problems

@@ -2,11 +2,24 @@
 
 from provenance.generate.pipeline import (
     DEFAULT_PROMPT,
+    LoadedModel,
+    LoadOptions,
     TwinSettings,
     describe,
     load_pipeline,
+    pixels_digest,
     run_img2img,
 )
 from provenance.generate.tiny import TINY_NAME
 
-__all__ = ["DEFAULT_PROMPT", "TINY_NAME", "TwinSettings", "describe", "load_pipeline", "run_img2img"]
+__all__ = [
+    "DEFAULT_PROMPT",
+    "TINY_NAME",
+    "LoadOptions",
+    "LoadedModel",
+    "TwinSettings",
+    "describe",
+    "load_pipeline",
+    "pixels_digest",
+    "run_img2img",
+]

@@ -9,10 +9,12 @@ network first and say plainly what is missing and what to do.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import warnings
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -20,7 +22,8 @@ from urllib.parse import urlparse
 from PIL import Image
 
 from provenance.config import Home
-from provenance.errors import MissingExtraError, ModelError
+from provenance.errors import MissingExtraError, ModelError, UsageError
+from provenance.generate.components import check_model_folder
 from provenance.generate.tiny import TINY_FOLDER, TINY_NAME, build_tiny_pipeline
 
 DEFAULT_PROMPT = (
@@ -42,9 +45,22 @@ class TwinSettings:
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def validate(self) -> None:
-        from provenance.errors import UsageError
+    @classmethod
+    def for_model(cls, model: str, **overrides: Any) -> TwinSettings:
+        """Faithful-twin defaults for ``model``'s family; ``None`` overrides are ignored.
 
+        Distilled "turbo" models are trained for a few steps without guidance;
+        the classic defaults (20 steps, guidance 7.5) burn them out.
+        """
+        base = cls(model=model)
+        if "turbo" in model.lower():
+            base.steps, base.guidance = 4, 0.0
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(base, key, value)
+        return base
+
+    def validate(self) -> None:
         if not 0.0 < self.strength <= 1.0:
             raise UsageError(f"--strength must be in (0, 1], got {self.strength}")
         if self.steps < 1:
@@ -56,14 +72,37 @@ class TwinSettings:
             )
 
 
-def _quiet() -> None:
+@dataclass(frozen=True)
+class LoadOptions:
+    """Where and how to run the model. Defaults pick the best device found."""
+
+    device: str = "auto"  # auto, cuda, mps, cpu
+    dtype: str = "auto"  # auto (fp16 on a GPU, fp32 on CPU), fp32, fp16, bf16
+    revision: str | None = None  # a Hub branch, tag or commit
+    cpu_offload: bool = False  # keep sub-models on the CPU until used (needs accelerate)
+    attention_slicing: bool = False  # compute attention in slices: less memory, a bit slower
+    vae_tiling: bool = False  # decode large images tile by tile
+
+
+@dataclass
+class LoadedModel:
+    """A ready pipeline and what identifies it, for the manifest."""
+
+    pipe: Any
+    model: str
+    revision: str
+    device: str
+    dtype: str
+
+
+def quiet_libraries() -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("DIFFUSERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def _imports() -> tuple[Any, Any]:
-    _quiet()
+    quiet_libraries()
     try:
         import torch
         from diffusers import AutoPipelineForImage2Image
@@ -98,11 +137,7 @@ def resolve_model(model: str, home: Home) -> tuple[str, bool]:
         return str(folder), True
     path = Path(model).expanduser()
     if path.exists():
-        if not (path / "model_index.json").exists():
-            raise ModelError(
-                f"{path}: not a diffusers model folder (no model_index.json)",
-                hint="Pass a folder saved with save_pretrained, or a Hugging Face model id.",
-            )
+        check_model_folder(path)
         return str(path), True
     if model.count("/") != 1 or model.startswith(("/", ".")):
         raise ModelError(
@@ -112,26 +147,93 @@ def resolve_model(model: str, home: Home) -> tuple[str, bool]:
     return model, _offline()
 
 
-def load_pipeline(model: str, home: Home, *, device: str | None = None) -> Any:
+def pick_device(torch: Any, wanted: str) -> str:
+    """cuda, then Apple's mps, then cpu; an explicit choice must exist."""
+    available = {
+        "cuda": bool(torch.cuda.is_available()),
+        "mps": bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()),
+        "cpu": True,
+    }
+    if wanted == "auto":
+        return next(name for name, ok in available.items() if ok)
+    if wanted not in available:
+        raise UsageError(f"--device must be auto, cuda, mps or cpu, got '{wanted}'")
+    if not available[wanted]:
+        raise UsageError(f"--device {wanted} is not available on this machine")
+    return wanted
+
+
+def pick_dtype(torch: Any, wanted: str, device: str) -> tuple[Any, str]:
+    names = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+    if wanted == "auto":
+        wanted = "fp32" if device == "cpu" else "fp16"
+    if wanted not in names:
+        raise UsageError(f"--dtype must be auto, fp32, fp16 or bf16, got '{wanted}'")
+    return names[wanted], wanted
+
+
+def load_pipeline(model: str, home: Home, *, options: LoadOptions | None = None) -> LoadedModel:
+    """Load ``model`` (Hub id, local folder or ``tiny``) as an image-to-image pipeline."""
+    options = options or LoadOptions()
     torch, auto = _imports()
+    device = pick_device(torch, options.device)
+    dtype, dtype_name = pick_dtype(torch, options.dtype, device)
     target, local_only = resolve_model(model, home)
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    dtype = torch.float16 if device == "cuda" else torch.float32
     kwargs: dict[str, Any] = {"torch_dtype": dtype}
+    if options.revision:
+        kwargs["revision"] = options.revision
     try:
         pipe = _from_pretrained(auto, target, local_files_only=True, **kwargs)
-    except (OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - third-party loaders raise anything; we name the model
         if local_only or target != model:
             raise _not_available(model, exc, offline=_offline()) from None
         if not _hub_reachable():
             raise _not_available(model, exc, offline=True) from None
         try:
             pipe = _from_pretrained(auto, target, **kwargs)
-        except (OSError, ValueError) as exc2:
+        except Exception as exc2:  # noqa: BLE001
             raise _not_available(model, exc2, offline=False) from None
-    pipe = pipe.to(device)
+    _place(pipe, device, options)
     pipe.set_progress_bar_config(disable=True)
-    return pipe
+    revision = _revision(model, target, options.revision, local=Path(target).exists())
+    return LoadedModel(pipe=pipe, model=model, revision=revision, device=device, dtype=dtype_name)
+
+
+def _place(pipe: Any, device: str, options: LoadOptions) -> None:
+    if options.cpu_offload and device != "cpu":
+        try:
+            pipe.enable_model_cpu_offload(device=device)
+        except (ImportError, RuntimeError) as exc:
+            raise ModelError(f"--cpu-offload is not available here ({str(exc).splitlines()[0]})") from None
+    else:
+        pipe.to(device)
+    if options.attention_slicing:
+        pipe.enable_attention_slicing()
+    if options.vae_tiling:
+        pipe.vae.enable_tiling()
+
+
+def _revision(model: str, target: str, asked: str | None, *, local: bool) -> str:
+    """The exact weights used: the Hub commit, or a digest of a local folder's files."""
+    if local:
+        return "sha256:" + folder_digest(Path(target))
+    from huggingface_hub import try_to_load_from_cache
+
+    cached = try_to_load_from_cache(model, "model_index.json", revision=asked)
+    if isinstance(cached, str):
+        return Path(cached).parent.name  # .../snapshots/<commit>/model_index.json
+    return asked or "main"
+
+
+@cache
+def folder_digest(folder: Path) -> str:
+    """SHA-256 over every file's relative path and content (once per process)."""
+    total = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        total.update(str(path.relative_to(folder)).encode() + b"\0")
+        with path.open("rb") as handle:
+            total.update(hashlib.file_digest(handle, "sha256").digest())
+    return total.hexdigest()
 
 
 def _from_pretrained(auto: Any, target: str, **kwargs: Any) -> Any:
@@ -162,7 +264,7 @@ def _not_available(model: str, exc: Exception, *, offline: bool) -> ModelError:
     )
 
 
-def _fit(img: Image.Image, max_side: int) -> Image.Image:
+def fit(img: Image.Image, max_side: int) -> Image.Image:
     """Scale so the long side is at most ``max_side`` and both sides divide by 8."""
     scale = min(1.0, max_side / max(img.size))
     width = max(8, int(img.width * scale) // 8 * 8)
@@ -172,30 +274,50 @@ def _fit(img: Image.Image, max_side: int) -> Image.Image:
     return img.resize((width, height), Image.Resampling.LANCZOS)
 
 
-def run_img2img(pipe: Any, source: Image.Image, settings: TwinSettings) -> Image.Image:
+def run_img2img(loaded: LoadedModel, source: Image.Image, settings: TwinSettings) -> Image.Image:
+    """One image-to-image pass. Noise comes from a seeded CPU generator, so a
+    seed gives the same twin on any machine with the same weights and device."""
     torch, _ = _imports()
     generator = torch.Generator(device="cpu").manual_seed(settings.seed)
-    result = pipe(
-        prompt=settings.prompt,
-        image=_fit(source, MAX_SIDE),
-        strength=settings.strength,
-        num_inference_steps=settings.steps,
-        guidance_scale=settings.guidance,
-        generator=generator,
-    )
+    with torch.inference_mode():
+        result = loaded.pipe(
+            prompt=settings.prompt,
+            image=fit(source, MAX_SIDE),
+            strength=settings.strength,
+            num_inference_steps=settings.steps,
+            guidance_scale=settings.guidance,
+            generator=generator,
+        )
     image: Image.Image = result.images[0]
     return image.convert("RGB")
 
 
-def describe(pipe: Any, settings: TwinSettings) -> dict[str, Any]:
-    """The generation parameters to record in the manifest and registry."""
+def pixels_digest(image: Image.Image) -> str:
+    """SHA-256 of decoded RGB pixels and size: what "bit for bit" compares."""
+    rgb = image.convert("RGB")
+    return hashlib.sha256(f"{rgb.width}x{rgb.height}:".encode() + rgb.tobytes()).hexdigest()
+
+
+def describe(loaded: LoadedModel, settings: TwinSettings, *, source_sha256: str, output: Image.Image) -> dict[str, Any]:
+    """Everything needed to replay the twin, recorded in the manifest and registry."""
+    import diffusers
+    import torch
+
     return {
         "model": settings.model,
-        "pipeline": type(pipe).__name__,
-        "scheduler": type(pipe.scheduler).__name__,
+        "revision": loaded.revision,
+        "pipeline": type(loaded.pipe).__name__,
+        "scheduler": type(loaded.pipe.scheduler).__name__,
         "prompt": settings.prompt,
         "strength": settings.strength,
         "steps": settings.steps,
         "guidance": settings.guidance,
         "seed": settings.seed,
+        "device": loaded.device,
+        "dtype": loaded.dtype,
+        "width": output.width,  # scalars: c2pa turns small integer arrays into byte strings
+        "height": output.height,
+        "source_sha256": source_sha256,
+        "output_pixels_sha256": pixels_digest(output),
+        "software": {"diffusers": diffusers.__version__, "torch": torch.__version__},
     }

@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS records (
     sha256 TEXT NOT NULL,
     source_record_id TEXT REFERENCES records(record_id) ON DELETE SET NULL,
     manifest {blob},
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    generation TEXT
 );
 CREATE INDEX IF NOT EXISTS records_sha256 ON records (sha256);
 CREATE INDEX IF NOT EXISTS records_source ON records (source_record_id);

@@ -10,12 +10,14 @@ read-only and never creates it.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from provenance.errors import RegistryError
 from provenance.fingerprint import BITS, Fingerprint, find
@@ -24,8 +26,10 @@ from provenance.registry._backend import Backend, PostgresBackend, SQLiteBackend
 from provenance.registry.index import HashIndex
 from provenance.watermark import ID_BITS, format_record_id
 
-SCHEMA_VERSION = 2
-_RECORD_COLUMNS = "record_id, kind, owner, title, source_url, model, sha256, source_record_id, manifest, created_at"
+SCHEMA_VERSION = 3
+_RECORD_COLUMNS = (
+    "record_id, kind, owner, title, source_url, model, sha256, source_record_id, manifest, created_at, generation"
+)
 
 
 @dataclass
@@ -43,6 +47,7 @@ class Record:
     manifest: bytes | None = None
     source_url: str | None = None
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    generation: dict[str, Any] | None = None  # how a twin was generated (model, seed, ...), for replay
 
     def fingerprint(self, algorithm: str) -> Fingerprint | None:
         return find(self.fingerprints, algorithm)
@@ -141,6 +146,8 @@ class Registry:
         with self._db.transaction():
             if version == 1:
                 self._migrate_v1()
+            if version in (1, 2):
+                self._db.execute("ALTER TABLE records ADD COLUMN generation TEXT")
             schema = _backend.POSTGRES_SCHEMA if self._db.dialect == "postgresql" else _backend.SQLITE_SCHEMA
             self._db.script(schema)
             self._set_meta("schema_version", str(SCHEMA_VERSION))
@@ -184,7 +191,7 @@ class Registry:
     def add(self, record: Record) -> None:
         """Insert a record and its fingerprints (call inside :meth:`transaction`)."""
         self._db.execute(
-            f"INSERT INTO records ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO records ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.record_id,
                 record.kind,
@@ -196,6 +203,7 @@ class Registry:
                 record.source_record_id,
                 record.manifest,
                 record.created_at,
+                None if record.generation is None else json.dumps(record.generation, sort_keys=True),
             ),
         )
         self._db.executemany(
@@ -286,6 +294,7 @@ class Registry:
             source_record_id=text(row[7]),
             manifest=bytes(manifest) if isinstance(manifest, (bytes, memoryview)) else None,
             created_at=str(row[9]),
+            generation=None if row[10] is None else json.loads(str(row[10])),
             fingerprints=fingerprints,
         )
 
