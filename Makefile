@@ -21,7 +21,7 @@ $(VENV)/.demo: pyproject.toml $(VENV)/.torch
 	@touch $@
 
 $(VENV)/.test: pyproject.toml $(VENV)/.demo
-	$(PIP) install -e ".[generate,dev]"
+	$(PIP) install -e ".[generate,ray,dev]"
 	@touch $@
 
 demo: $(VENV)/.demo

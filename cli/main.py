@@ -13,6 +13,7 @@ from cli.make import stamp, twin
 from cli.models import models
 from cli.options import EXIT_CODES
 from cli.registry import register, registry
+from cli.scan import scan
 from cli.trust import trust
 from cli.verify import verify
 from provenance import __version__
@@ -45,6 +46,7 @@ def cli(ctx: click.Context, home: Path | None, registry_url: str | None, debug: 
     provenance twin PHOTO --generations 5 -o DIR   a drift chain with its report
     provenance stamp IMG -o OUT     stamp an AI image made elsewhere
     provenance verify IMAGE...      check credentials, watermark, ownership, AI signals
+    provenance scan DIR --report R.html   verify a folder or archive in parallel, resumable
     provenance register DIR --owner NAME   register originals for ownership matching
     provenance trust update         fetch the official C2PA trust lists for offline use
     """
@@ -62,6 +64,7 @@ cli.add_command(trust)
 cli.add_command(register)
 cli.add_command(registry)
 cli.add_command(models)
+cli.add_command(scan)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,123 @@
+"""``provenance scan``: verify folders and archives, with a report and a checkpoint."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.options import EXIT_CODES, policy_from, trust_options
+from cli.progress import progress_bar
+from provenance.config import Home
+from provenance.scan import FAIL_ON, Scanner, ScanOptions, ScanSummary
+
+_SCAN_EPILOG = (
+    EXIT_CODES
+    + """
+
+\b
+With --fail-on (repeatable) the exit code is 1 when any image meets a condition, else 0:
+  ai      an AI verdict (ai-generated or ai-edited)
+  broken  broken provenance (exit 1), an unreadable file (4) or an internal error (5)
+  absent  no provenance found (exit 3)"""
+)
+
+
+@click.command(epilog=_SCAN_EPILOG)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-r", "--recursive", is_flag=True, help="Walk folders recursively.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Parallel workers [default: CPU count].")
+@click.option(
+    "--report",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write a report: .json, .jsonl, .csv or .html (one self-contained page).",
+)
+@click.option(
+    "--checkpoint",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="JSONL of finished images [default: REPORT.checkpoint.jsonl]; removed once the report is written.",
+)
+@click.option("--resume", is_flag=True, help="Continue an interrupted scan: skip what the checkpoint holds.")
+@click.option("--force", is_flag=True, help="Replace an existing report, discard an old checkpoint.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--ray-address", metavar="ADDR", help="Join this Ray cluster (default: start a local Ray).")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), multiple=True, help="Exit 1 if any image meets this.")
+@click.option("--metadata-only", "pixels", flag_value="never", help="Never decode pixels (fast triage).")
+@click.option("--deep", "pixels", flag_value="always", help="Run every pixel check.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@trust_options
+@click.pass_obj
+def scan(
+    obj: dict[str, object],
+    /,
+    paths: tuple[Path, ...],
+    recursive: bool,
+    jobs: int | None,
+    report: Path | None,
+    checkpoint: Path | None,
+    resume: bool,
+    force: bool,
+    engine: str,
+    ray_address: str | None,
+    fail_on: tuple[str, ...],
+    pixels: str | None,
+    as_json: bool,
+    **trust: Any,
+) -> int:
+    """Verify every image under PATHS, in parallel, into one report.
+
+    Each finished image is appended to a checkpoint at once: after a crash or a
+    kill, the same command with --resume does only what is left, and every image
+    is in the report exactly once. Unreadable files are results with an error.
+    """
+    home = obj["home"]
+    assert isinstance(home, Home)
+    options = ScanOptions(
+        recursive=recursive,
+        engine="ray" if engine == "ray" else "local",
+        ray_address=ray_address,
+        report=report,
+        checkpoint=checkpoint,
+        resume=resume,
+        force=force,
+        pixels=pixels or "auto",
+        policy=policy_from(home, trust),
+        fail_on=fail_on,
+    )
+    if jobs is not None:
+        options.jobs = jobs
+    scanner = Scanner(paths, home, options)
+    if scanner.resumed and not as_json:
+        click.echo(f"Resuming: {scanner.resumed} of {len(scanner.files)} images already done.", err=True)
+    with progress_bar(scanner.run(), len(scanner.todo), "scanning", enabled=not as_json) as bar:
+        for _ in bar:
+            pass
+    summary = scanner.finish()
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(summary), indent=2))
+    else:
+        _print_summary(summary)
+    return summary.exit_code
+
+
+def _print_summary(summary: ScanSummary) -> None:
+    rate = summary.scanned / summary.seconds if summary.seconds else 0.0
+    click.echo(
+        f"Scanned {summary.scanned} images in {summary.seconds:.1f} s ({rate:.1f}/s)"
+        + (f", {summary.resumed} from the checkpoint" if summary.resumed else "")
+        + f"; {summary.files} in all."
+    )
+    for name, label in (
+        ("credentials", "credentials"),
+        ("watermark", "watermark"),
+        ("ownership", "ownership"),
+        ("ai", "AI"),
+        ("exit", "exit codes"),
+    ):
+        values = summary.counts.get(name) or {}
+        click.echo(f"  {label:<12} " + "  ".join(f"{value} {count}" for value, count in values.items()))
+    if summary.report:
+        click.echo(f"  report       {summary.report}")

@@ -1,0 +1,166 @@
+"""A scan: plan the files, skip what a checkpoint already holds, run an engine,
+checkpoint every row as it lands, then write the report in input order.
+
+Each image is keyed by its resolved path: the same file named twice is scanned
+once, and a resumed run skips exactly the rows the checkpoint holds.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from provenance.config import Home
+from provenance.credentials.trust import TrustPolicy
+from provenance.errors import UsageError
+from provenance.imaging import check_output, expand
+from provenance.scan import reports
+from provenance.scan.checkpoint import Checkpoint
+from provenance.scan.engines import run_local, run_ray
+from provenance.scan.item import ItemOptions
+
+Engine = Literal["local", "ray"]
+FAIL_ON = ("ai", "broken", "absent")
+
+
+@dataclass
+class ScanOptions:
+    recursive: bool = False
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    engine: Engine = "local"
+    ray_address: str | None = None
+    report: Path | None = None
+    checkpoint: Path | None = None  # default: REPORT.checkpoint.jsonl
+    resume: bool = False
+    force: bool = False
+    pixels: str = "auto"
+    policy: TrustPolicy | None = None
+    fail_on: tuple[str, ...] = ()
+
+
+@dataclass
+class ScanSummary:
+    files: int
+    resumed: int
+    scanned: int
+    seconds: float
+    counts: dict[str, dict[str, int]]
+    exit_code: int
+    report: str | None
+
+
+class Scanner:
+    """``Scanner(paths, home, options)``; iterate :meth:`run`, then :meth:`finish`."""
+
+    def __init__(self, paths: Iterable[Path], home: Home, options: ScanOptions) -> None:
+        bad = [f for f in options.fail_on if f not in FAIL_ON]
+        if bad:
+            raise UsageError(f"--fail-on takes {', '.join(FAIL_ON)}, not {', '.join(bad)}")
+        self.home = home
+        self.options = options
+        self.files = _plan(paths, options.recursive)
+        if options.report is not None:
+            reports.format_for(options.report)  # an unknown suffix fails now, not after the scan
+            check_output(options.report, force=options.force)
+        self.checkpoint = _checkpoint(options)
+        self.rows = self.checkpoint.load() if self.checkpoint and options.resume else {}
+        wanted = set(self.files)
+        self.rows = {path: row for path, row in self.rows.items() if path in wanted}
+        self.resumed = len(self.rows)
+        self.todo = [p for p in self.files if p not in self.rows]
+        self._start = time.monotonic()
+
+    def run(self) -> Iterator[dict[str, Any]]:
+        """Rows as they finish (completion order), each checkpointed first."""
+        options = self.options
+        item = ItemOptions(
+            home_root=str(self.home.root),
+            registry_url=self.home.registry_url,
+            policy=options.policy,
+            pixels=options.pixels,
+            thumbnails=options.report is not None and reports.format_for(options.report) == "html",
+        )
+        if options.engine == "ray":
+            rows = run_ray(self.todo, item, options.jobs, options.ray_address)
+        else:
+            rows = run_local(self.todo, item, options.jobs)
+        try:
+            for row in rows:
+                if row["path"] in self.rows:
+                    continue  # never twice, even if an engine repeated a task
+                if self.checkpoint is not None:
+                    self.checkpoint.append(row)
+                self.rows[row["path"]] = row
+                yield row
+        finally:
+            if self.checkpoint is not None:
+                self.checkpoint.close()
+
+    def finish(self) -> ScanSummary:
+        """Write the report (input order) and drop the checkpoint it supersedes."""
+        ordered = [self.rows[p] for p in self.files if p in self.rows]
+        counts = reports.counts(ordered)
+        summary = ScanSummary(
+            files=len(self.files),
+            resumed=self.resumed,
+            scanned=len(ordered) - self.resumed,
+            seconds=round(time.monotonic() - self._start, 2),
+            counts=counts,
+            exit_code=exit_code(ordered, self.options.fail_on),
+            report=str(self.options.report) if self.options.report else None,
+        )
+        if self.options.report is not None:
+            reports.write(self.options.report, ordered, summary)
+            if self.checkpoint is not None and len(ordered) == len(self.files):
+                self.checkpoint.remove()
+        return summary
+
+
+def _plan(paths: Iterable[Path], recursive: bool) -> list[str]:
+    files: dict[str, None] = {}
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"{path}: no such file or folder")
+        for found in expand([path], recursive=recursive):
+            files.setdefault(str(found.resolve()), None)
+    return list(files)
+
+
+def _checkpoint(options: ScanOptions) -> Checkpoint | None:
+    path = options.checkpoint
+    if path is None and options.report is not None:
+        path = options.report.with_name(options.report.name + ".checkpoint.jsonl")
+    if path is None:
+        if options.resume:
+            raise UsageError("--resume needs --report or --checkpoint (where the earlier run recorded its progress)")
+        return None
+    if path.exists() and not options.resume:
+        if not options.force:
+            raise UsageError(
+                f"{path}: a checkpoint of an earlier scan is here",
+                hint="Pass --resume to continue it, or --force to start over.",
+            )
+        path.unlink()
+    if options.resume and not path.exists():
+        raise UsageError(f"{path}: no checkpoint to resume from")
+    return Checkpoint(path)
+
+
+def exit_code(rows: list[dict[str, Any]], fail_on: tuple[str, ...]) -> int:
+    """The highest per-image code; with ``fail_on``, 1 if any image meets a condition, else 0."""
+    codes = [int(r["report"].get("exit_code", 5)) for r in rows]
+    if not fail_on:
+        return max(codes, default=0)
+    for row, code in zip(rows, codes, strict=True):
+        ai = (row["report"].get("ai") or {}).get("verdict")
+        if (
+            ("ai" in fail_on and ai in ("ai-generated", "ai-edited"))
+            or ("broken" in fail_on and code in (1, 4, 5))
+            or ("absent" in fail_on and code == 3)
+        ):
+            return 1
+    return 0

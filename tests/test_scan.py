@@ -1,0 +1,197 @@
+"""Batch verification: engines agree, kills resume exactly once, reports are usable."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from provenance.config import Home
+from provenance.scan import Scanner, ScanOptions
+from tests.conftest import ROOT, SAMPLES, run_cli
+from tests.corpus import build_corpus
+
+TOTAL = 1000
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    base = tmp_path_factory.mktemp("scan")
+    folder = base / "archive"
+    kinds = build_corpus(folder, base / "home", TOTAL)
+    assert sum(kinds.values()) == TOTAL
+    assert kinds["broken"] == 5
+    assert kinds["signed"] >= 5
+    assert kinds["attacked"] > 800
+    return folder, base / "home"
+
+
+def _reports(path: Path) -> dict[str, dict[str, object]]:
+    lines = path.read_text().splitlines()
+    reports = [json.loads(line) for line in lines]
+    by_file = {str(r["file"]): r for r in reports}
+    assert len(by_file) == len(reports), "an image appears twice"
+    return by_file
+
+
+def test_local_and_ray_engines_give_the_same_results(corpus: tuple[Path, Path], tmp_path: Path) -> None:
+    folder, home = corpus
+    local = run_cli("scan", folder, "--jobs", "2", "--report", tmp_path / "local.jsonl", home=home, timeout=900)
+    assert local.code == 4, local.stderr  # the broken files are the highest code
+    ray = run_cli(
+        "scan", folder, "--engine", "ray", "--jobs", "2", "--report", tmp_path / "ray.jsonl", home=home, timeout=900
+    )
+    assert ray.code == 4, ray.stderr
+    by_local, by_ray = _reports(tmp_path / "local.jsonl"), _reports(tmp_path / "ray.jsonl")
+    assert len(by_local) == TOTAL
+    assert by_local.keys() == by_ray.keys()
+    for name, report in by_local.items():
+        assert by_ray[name] == report, name
+    verdicts = {(r["credentials"] or {}).get("state") for r in by_local.values() if not r["error"]}  # type: ignore[union-attr]
+    assert {"trusted", "absent"} <= verdicts
+    errors = {Path(str(r["file"])).name.split("-")[0] for r in by_local.values() if r["error"]}
+    broken = [r for name, r in by_local.items() if Path(name).name.startswith("broken-")]
+    assert all(r["error"] and r["exit_code"] == 4 for r in broken)
+    assert errors <= {"broken", "fixture"}  # some reference fixtures are damaged on purpose
+    assert "Traceback" not in local.stderr + ray.stderr
+
+
+def test_sigkill_then_resume_gives_each_image_exactly_once(corpus: tuple[Path, Path], tmp_path: Path) -> None:
+    folder, home = corpus
+    report = tmp_path / "run.jsonl"
+    checkpoint = tmp_path / "run.jsonl.checkpoint.jsonl"
+    env = {**os.environ, "PROVENANCE_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    args = [sys.executable, "-m", "cli.main", "scan", str(folder), "--jobs", "2", "--report", str(report)]
+    quiet = subprocess.DEVNULL
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=quiet, stderr=quiet, start_new_session=True)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and proc.poll() is None:
+        if checkpoint.exists() and checkpoint.read_bytes().count(b"\n") >= TOTAL // 2:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the scan finished before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not report.exists()
+    done_before = checkpoint.read_bytes().count(b"\n")
+    assert TOTAL // 2 <= done_before < TOTAL
+    resumed = run_cli("scan", folder, "--jobs", "2", "--report", report, "--resume", "--json", home=home, timeout=900)
+    assert resumed.code == 4, resumed.stderr
+    summary = json.loads(resumed.stdout)
+    assert summary["resumed"] >= TOTAL // 2
+    assert summary["resumed"] + summary["scanned"] == TOTAL
+    by_file = _reports(report)
+    assert len(by_file) == TOTAL
+    assert set(by_file) == {str(p.resolve()) for p in folder.iterdir()}
+    assert not checkpoint.exists(), "the checkpoint outlived the finished report"
+
+
+def test_torn_checkpoint_line_is_dropped_and_redone(tmp_path: Path, keyed_home: Path) -> None:
+    folder = tmp_path / "few"
+    folder.mkdir()
+    for sample in ("chelsea.png", "rocket.jpg", "coffee.png"):
+        shutil.copy(SAMPLES / sample, folder / sample)
+    report = tmp_path / "r.json"
+    home = Home(keyed_home)
+    first = Scanner([folder], home, ScanOptions(report=report, jobs=1))
+    rows = first.run()
+    next(rows)
+    rows.close()  # stopped after one image, as a crash would
+    checkpoint = tmp_path / "r.json.checkpoint.jsonl"
+    whole = checkpoint.read_bytes()
+    checkpoint.write_bytes(whole + b'{"path": "/half/written')  # a torn line from a kill mid-write
+    with pytest.raises(Exception, match="checkpoint of an earlier scan"):
+        Scanner([folder], home, ScanOptions(report=report, jobs=1))
+    again = Scanner([folder], home, ScanOptions(report=report, jobs=1, resume=True))
+    assert (again.resumed, len(again.todo)) == (1, 2)
+    assert checkpoint.read_bytes() == whole
+    for _ in again.run():
+        pass
+    summary = again.finish()
+    data = json.loads(report.read_text())
+    assert [Path(r["file"]).name for r in data["results"]] == ["chelsea.png", "coffee.png", "rocket.jpg"]
+    assert summary.exit_code == 3
+
+
+def test_reports_exit_codes_and_fail_on(tmp_path: Path, keyed_home: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "rocket.jpg", folder / "photo.jpg")
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 20)
+    stamped = folder / "stamped.png"
+    assert run_cli("stamp", SAMPLES / "chelsea.png", "-o", stamped, "--user", "u", home=keyed_home).code == 0
+    plain = run_cli("scan", folder, "--report", tmp_path / "r.csv", home=keyed_home)
+    assert plain.code == 4
+    with (tmp_path / "r.csv").open(newline="") as handle:
+        rows = {Path(r["file"]).name: r for r in csv.DictReader(handle)}
+    assert rows["stamped.png"]["credentials"] == "trusted"
+    assert rows["stamped.png"]["ai"] == "ai-generated"
+    assert rows["photo.jpg"]["credentials"] == "absent"
+    assert rows["broken.png"]["credentials"] == "unreadable"
+    assert "AI" in plain.stdout
+    assert "report" in plain.stdout
+    assert run_cli("scan", folder, "--fail-on", "ai", home=keyed_home).code == 1
+    assert run_cli("scan", folder / "photo.jpg", "--fail-on", "ai", "--fail-on", "broken", home=keyed_home).code == 0
+    assert run_cli("scan", folder / "photo.jpg", "--fail-on", "absent", home=keyed_home).code == 1
+    again = run_cli("scan", folder, "--report", tmp_path / "r.csv", home=keyed_home)
+    assert again.code == 2
+    assert "already exists" in again.stderr
+    wrong = run_cli("scan", folder, "--report", tmp_path / "r.pdf", home=keyed_home)
+    assert wrong.code == 2
+    assert ".json, .jsonl, .csv or .html" in wrong.stderr
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def test_html_report_opens_in_chromium_and_filters_by_verdict(tmp_path: Path, keyed_home: Path) -> None:
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for sample in ("rocket.jpg", "coffee.png"):
+        shutil.copy(SAMPLES / sample, folder / sample)
+    (folder / "a<b>&c.png").write_bytes(b"not an image")
+    for name in ("one", "two"):
+        out = folder / f"stamped-{name}.png"
+        assert run_cli("stamp", SAMPLES / "chelsea.png", "-o", out, "--user", "u", home=keyed_home).code == 0
+    report = tmp_path / "report.html"
+    assert run_cli("scan", folder, "--report", report, home=keyed_home).code == 4
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        page = browser.new_page()
+        page.goto(report.as_uri())
+        rows = page.locator("#results tbody tr")
+        assert rows.count() == 5
+        assert page.locator("#results tbody tr:visible").count() == 5
+        assert page.locator("img.thumb").count() == 4  # every readable image has a thumbnail
+        page.select_option("#filter-ai", "ai-generated")
+        visible = page.locator("#results tbody tr:visible")
+        assert visible.count() == 2
+        assert all("stamped-" in visible.nth(i).inner_text() for i in range(2))
+        assert page.locator("#shown").inner_text() == "2"
+        page.select_option("#filter-ai", "")
+        page.select_option("#filter-credentials", "unreadable")
+        assert page.locator("#results tbody tr:visible").count() == 1
+        assert "a<b>&c.png" in page.locator("#results tbody tr:visible").inner_text()  # escaped, shown as text
+        page.select_option("#filter-credentials", "")
+        page.click("th[data-key=file]")
+        first = page.locator("#results tbody tr").first.get_attribute("data-file") or ""
+        assert Path(first).name == "a<b>&c.png"
+        with page.expect_popup() as popup:
+            page.locator("#results tbody tr", has_text="stamped-one").locator("a.json").click()
+        opened = json.loads(popup.value.locator("body").inner_text())
+        assert opened["credentials"]["state"] == "trusted"
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
