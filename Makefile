@@ -21,7 +21,7 @@ $(VENV)/.demo: pyproject.toml $(VENV)/.torch
 	@touch $@
 
 $(VENV)/.test: pyproject.toml $(VENV)/.demo
-	$(PIP) install -e ".[generate,ray,dev]"
+	$(PIP) install -e ".[generate,ray,service,dev]"
 	@touch $@
 
 demo: $(VENV)/.demo

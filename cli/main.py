@@ -14,6 +14,7 @@ from cli.models import models
 from cli.options import EXIT_CODES
 from cli.registry import register, registry
 from cli.scan import scan
+from cli.serve import serve, tokens
 from cli.trust import trust
 from cli.verify import verify
 from provenance import __version__
@@ -48,6 +49,7 @@ def cli(ctx: click.Context, home: Path | None, registry_url: str | None, debug: 
     provenance verify IMAGE...      check credentials, watermark, ownership, AI signals
     provenance scan DIR --report R.html   verify a folder or archive in parallel, resumable
     provenance register DIR --owner NAME   register originals for ownership matching
+    provenance serve                start the HTTP service and web page
     provenance trust update         fetch the official C2PA trust lists for offline use
     """
     from provenance.config import Home
@@ -65,6 +67,8 @@ cli.add_command(register)
 cli.add_command(registry)
 cli.add_command(models)
 cli.add_command(scan)
+cli.add_command(serve)
+cli.add_command(tokens)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 import click
@@ -27,6 +28,15 @@ def _home(obj: dict[str, object]) -> Home:
 @click.option("--title", help="Title to record (default: the file name).")
 @click.option("--source-url", metavar="URL", help="Where the original is published.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="ray: fingerprint on a Ray cluster (bulk archives); the registry is written here.",
+)
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Ray workers [default: CPU count].")
+@click.option("--ray-address", metavar="ADDR", help="Join this Ray cluster (default: start a local Ray).")
 @click.pass_obj
 def register(
     obj: dict[str, object],
@@ -35,6 +45,9 @@ def register(
     title: str | None,
     source_url: str | None,
     as_json: bool,
+    engine: str,
+    jobs: int | None,
+    ray_address: str | None,
 ) -> int:
     """Register originals (files, or folders walked recursively) as owned by OWNER.
 
@@ -56,7 +69,17 @@ def register(
             done = "registered" if result.status == "registered" else f"already registered (owner {result.owner})"
             click.echo(f"{result.record_id}  {result.path}: {done}{extra}")
 
-    register_paths(paths, owner=owner, title=title, source_url=source_url, home=_home(obj), on_result=show)
+    register_paths(
+        paths,
+        owner=owner,
+        title=title,
+        source_url=source_url,
+        home=_home(obj),
+        on_result=show,
+        engine="ray" if engine == "ray" else "local",
+        jobs=jobs or os.cpu_count() or 1,
+        ray_address=ray_address,
+    )
     if not as_json:
         click.echo(
             f"{counts['registered']} registered, {counts['already-registered']} already registered,"

@@ -38,19 +38,54 @@ def register_paths(
     title: str | None = None,
     source_url: str | None = None,
     on_result: Callable[[RegisterResult], None] | None = None,
+    engine: Literal["local", "ray"] = "local",
+    jobs: int = 1,
+    ray_address: str | None = None,
 ) -> list[RegisterResult]:
-    """Register every image under ``paths`` as an original owned by ``owner``."""
+    """Register every image under ``paths`` as an original owned by ``owner``.
+
+    ``engine="ray"`` fingerprints on a Ray cluster (the scan's pipeline) and
+    commits here, one transaction per file, so the registry has one writer."""
     if not owner.strip():
         raise RegistryError("an owner is needed to register images", hint="Pass --owner NAME.")
     results = []
     with open_home_registry(home) as registry:
-        for path in expand(paths):
-            result = _register_one(registry, path, owner=owner, title=title, source_url=source_url)
+        if engine == "ray":
+            from provenance.scan.engines import ray_map
+
+            files = [str(p) for p in expand(paths)]
+            rows = ray_map(files, lambda: fingerprint_file, jobs, ray_address)
+            items = (_commit(registry, row, owner=owner, title=title, source_url=source_url) for row in rows)
+        else:
+            items = (
+                _register_one(registry, path, owner=owner, title=title, source_url=source_url) for path in expand(paths)
+            )
+        for result in items:
             results.append(result)
             if on_result is not None:
                 on_result(result)
         registry.save_indexes()
     return results
+
+
+def fingerprint_file(path: str) -> dict[str, Any]:
+    """What registering needs from a file, computed anywhere (a Ray worker): JSON-able."""
+    try:
+        image = load_image(Path(path))
+        prints = fingerprint.compute(image.pixels())
+    except InputError as exc:
+        return {"path": path, "error": exc.diagnostics()}
+    return {"path": path, "sha256": image.sha256, "fingerprints": [asdict(f) for f in prints]}
+
+
+def _commit(
+    registry: Registry, row: dict[str, Any], *, owner: str, title: str | None, source_url: str | None
+) -> RegisterResult:
+    path = Path(row["path"])
+    if row.get("error"):
+        return RegisterResult(str(path), "error", error=str(row["error"]))
+    prints = [fingerprint.Fingerprint(**f) for f in row["fingerprints"]]
+    return _add(registry, path, str(row["sha256"]), prints, owner=owner, title=title, source_url=source_url)
 
 
 def _register_one(
@@ -64,17 +99,30 @@ def _register_one(
         prints = fingerprint.compute(image.pixels())
     except InputError as exc:
         return RegisterResult(str(path), "error", error=exc.diagnostics())
+    return _add(registry, path, image.sha256, prints, owner=owner, title=title, source_url=source_url)
+
+
+def _add(
+    registry: Registry,
+    path: Path,
+    sha256: str,
+    prints: list[fingerprint.Fingerprint],
+    *,
+    owner: str,
+    title: str | None,
+    source_url: str | None,
+) -> RegisterResult:
     record = Record(
         record_id=registry.new_record_id(),
         kind="original",
         owner=owner,
-        sha256=image.sha256,
+        sha256=sha256,
         fingerprints=prints,
         title=title or path.name,
         source_url=source_url,
     )
     with registry.transaction():
-        if (raced := registry.find_by_sha256(image.sha256, kind="original")) is not None:
+        if (raced := registry.find_by_sha256(sha256, kind="original")) is not None:
             return RegisterResult(str(path), "already-registered", raced.record_id, raced.owner)
         registry.add(record)
     low = any(f.low_quality for f in prints)

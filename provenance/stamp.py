@@ -103,6 +103,7 @@ def stamp_pixels(
                     source_record_id=source_id,
                     manifest=manifest,
                     generation=request.generation or None,
+                    manifest_label=_c2pa.manifest_label(manifest),
                 )
             )
             write_atomic(output, signed)

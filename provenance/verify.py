@@ -53,6 +53,7 @@ class VerifyOptions:
     manifest: Path | None = None
     extract_to: Path | None = None
     pixels: str = "auto"  # auto: as needed; never: metadata only (fast); always: every pixel check
+    look_beside: bool = True  # use NAME.c2pa beside the file (off for uploads: there is no "beside")
 
 
 def verify_path(path: Path, *, home: Home | None = None, options: VerifyOptions | None = None) -> VerifyReport:
@@ -66,6 +67,14 @@ def verify_path(path: Path, *, home: Home | None = None, options: VerifyOptions 
         return _error_report(path, exc.diagnostics())
 
 
+def verify_loaded(image: LoadedImage, *, home: Home, options: VerifyOptions | None = None) -> VerifyReport:
+    """Verify an image already in memory (an upload). Undecodable input becomes a report with ``error``."""
+    try:
+        return verify_image(image, home=home, options=options)
+    except InputError as exc:
+        return _error_report(image.path, exc.diagnostics())
+
+
 def _credentials(image: LoadedImage, options: VerifyOptions, policy: TrustPolicy) -> CredentialReport:
     """Embedded manifest first; else the sidecar (given, or ``NAME.c2pa`` beside the file)."""
     extract = options.extract_to
@@ -74,7 +83,7 @@ def _credentials(image: LoadedImage, options: VerifyOptions, policy: TrustPolicy
         return read_credentials(image.mime, image.data, policy=policy, sidecar=sidecar, extract_to=extract)
     report = read_credentials(image.mime, image.data, policy=policy, extract_to=extract)
     beside = image.path.with_suffix(".c2pa")
-    if report.state == "absent" and report.remote_url is None and beside.is_file():
+    if report.state == "absent" and report.remote_url is None and options.look_beside and beside.is_file():
         sidecar = read_input(beside)
         return read_credentials(image.mime, image.data, policy=policy, sidecar=sidecar, extract_to=extract)
     return report

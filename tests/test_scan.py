@@ -195,3 +195,30 @@ def test_html_report_opens_in_chromium_and_filters_by_verdict(tmp_path: Path, ke
         assert opened["credentials"]["state"] == "trusted"
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()
+
+
+def test_register_with_the_ray_engine_matches_local_registration(tmp_path: Path, keyed_home: Path) -> None:
+    folder = tmp_path / "originals"
+    folder.mkdir()
+    for sample in ("chelsea.png", "rocket.jpg", "coffee.png"):
+        shutil.copy(SAMPLES / sample, folder / sample)
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff" + b"\x00" * 50)
+    other = tmp_path / "other-home"
+    local = run_cli("register", folder, "--owner", "desk", "--json", home=other)
+    ray = run_cli("register", folder, "--owner", "desk", "--json", "--engine", "ray", "--jobs", "2", home=keyed_home)
+    assert local.code == ray.code == 4, ray.stderr
+    by_engine = []
+    for home in (other, keyed_home):
+        from provenance.registry import read_home_registry
+
+        registry = read_home_registry(Home(home))
+        assert registry is not None
+        with registry:
+            records = list(registry.iter_records())
+        by_engine.append({r.sha256: [(f.algorithm, f.value) for f in r.fingerprints] for r in records})
+    assert by_engine[0] == by_engine[1]
+    assert len(by_engine[0]) == 3
+    statuses = sorted(json.loads(line)["status"] for line in ray.stdout.splitlines())
+    assert statuses == ["error", "registered", "registered", "registered"]
+    again = run_cli("register", folder, "--owner", "desk", "--json", "--engine", "ray", "--jobs", "2", home=keyed_home)
+    assert sorted(json.loads(line)["status"] for line in again.stdout.splitlines()).count("already-registered") == 3

@@ -7,6 +7,7 @@ exceptions always become ours.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
@@ -195,6 +196,46 @@ def sign(
             return (asset if options.sidecar else out.getvalue()), bytes(manifest_bytes)
     except c2pa.C2paError as exc:
         raise CredentialError(f"could not sign the C2PA manifest ({reason(exc)})") from None
+
+
+def thumbnail_uris(mime: str, data: bytes) -> dict[str, str]:
+    """Every thumbnail in the file's manifest store as a data URI, keyed
+    ``LABEL|claim`` for a manifest's own and ``LABEL|TITLE`` for its ingredients'."""
+    try:
+        reader = c2pa.Reader.try_create(mime, io.BytesIO(data))
+    except c2pa.C2paError:
+        return {}
+    if reader is None:
+        return {}
+    out: dict[str, str] = {}
+    with reader:
+        store = json.loads(reader.json())
+        for label, manifest in (store.get("manifests") or {}).items():
+            thumbs = [(f"{label}|claim", manifest.get("thumbnail"))]
+            ingredients = manifest.get("ingredients") or []
+            thumbs += [(f"{label}|{ing.get('title')}", ing.get("thumbnail")) for ing in ingredients]
+            for key, thumb in thumbs:
+                if not isinstance(thumb, dict) or not thumb.get("identifier"):
+                    continue
+                buffer = io.BytesIO()
+                try:
+                    reader.resource_to_stream(thumb["identifier"], buffer)
+                except c2pa.C2paError:
+                    continue
+                encoded = base64.b64encode(buffer.getvalue()).decode()
+                out[key] = f"data:{thumb.get('format') or 'image/jpeg'};base64,{encoded}"
+    return out
+
+
+def manifest_label(manifest: bytes) -> str | None:
+    """The active manifest's label (``urn:c2pa:...``) of a standalone manifest store."""
+    try:
+        reader = c2pa.Reader("application/c2pa", io.BytesIO(manifest))
+    except c2pa.C2paError:
+        return None
+    with reader:
+        label = json.loads(reader.json()).get("active_manifest")
+    return str(label) if label else None
 
 
 def reason(exc: Exception) -> str:

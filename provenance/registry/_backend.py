@@ -30,10 +30,12 @@ CREATE TABLE IF NOT EXISTS records (
     source_record_id TEXT REFERENCES records(record_id) ON DELETE SET NULL,
     manifest {blob},
     created_at TEXT NOT NULL,
-    generation TEXT
+    generation TEXT,
+    manifest_label TEXT
 );
 CREATE INDEX IF NOT EXISTS records_sha256 ON records (sha256);
 CREATE INDEX IF NOT EXISTS records_source ON records (source_record_id);
+CREATE INDEX IF NOT EXISTS records_manifest_label ON records (manifest_label);
 CREATE UNIQUE INDEX IF NOT EXISTS records_original_once ON records (sha256) WHERE kind = 'original';
 CREATE TABLE IF NOT EXISTS fingerprints (
     seq {serial},
@@ -44,6 +46,14 @@ CREATE TABLE IF NOT EXISTS fingerprints (
     UNIQUE (record_id, algorithm)
 );
 CREATE INDEX IF NOT EXISTS fingerprints_algorithm_seq ON fingerprints (algorithm, seq);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    scope TEXT NOT NULL CHECK (scope IN ('stamp', 'register', 'admin')),
+    secret_sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked INTEGER NOT NULL DEFAULT 0
+);
 """
 
 SQLITE_SCHEMA = _COMMON.format(blob="BLOB", serial="INTEGER PRIMARY KEY AUTOINCREMENT")

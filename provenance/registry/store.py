@@ -28,7 +28,8 @@ from provenance.watermark import ID_BITS, format_record_id
 
 SCHEMA_VERSION = 3
 _RECORD_COLUMNS = (
-    "record_id, kind, owner, title, source_url, model, sha256, source_record_id, manifest, created_at, generation"
+    "record_id, kind, owner, title, source_url, model, sha256, source_record_id, manifest, created_at, generation,"
+    " manifest_label"
 )
 
 
@@ -48,6 +49,7 @@ class Record:
     source_url: str | None = None
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     generation: dict[str, Any] | None = None  # how a twin was generated (model, seed, ...), for replay
+    manifest_label: str | None = None  # the stored manifest's id (urn:c2pa:...), for soft-binding lookups
 
     def fingerprint(self, algorithm: str) -> Fingerprint | None:
         return find(self.fingerprints, algorithm)
@@ -148,6 +150,7 @@ class Registry:
                 self._migrate_v1()
             if version in (1, 2):
                 self._db.execute("ALTER TABLE records ADD COLUMN generation TEXT")
+                self._db.execute("ALTER TABLE records ADD COLUMN manifest_label TEXT")
             schema = _backend.POSTGRES_SCHEMA if self._db.dialect == "postgresql" else _backend.SQLITE_SCHEMA
             self._db.script(schema)
             self._set_meta("schema_version", str(SCHEMA_VERSION))
@@ -191,7 +194,7 @@ class Registry:
     def add(self, record: Record) -> None:
         """Insert a record and its fingerprints (call inside :meth:`transaction`)."""
         self._db.execute(
-            f"INSERT INTO records ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO records ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.record_id,
                 record.kind,
@@ -204,6 +207,7 @@ class Registry:
                 record.manifest,
                 record.created_at,
                 None if record.generation is None else json.dumps(record.generation, sort_keys=True),
+                record.manifest_label,
             ),
         )
         self._db.executemany(
@@ -228,6 +232,11 @@ class Registry:
         rows = self._db.execute(f"SELECT {_RECORD_COLUMNS} FROM records WHERE record_id = ?", (record_id,))
         return self._record(rows[0]) if rows else None
 
+    def find_by_manifest(self, manifest_id: str) -> Record | None:
+        """The record whose stored manifest has this label (or, for older rows, this record id)."""
+        rows = self._db.execute("SELECT record_id FROM records WHERE manifest_label = ? LIMIT 1", (manifest_id,))
+        return self.get(str(rows[0][0])) if rows else self.get(manifest_id)
+
     def find_by_sha256(self, sha256: str, *, kind: str | None = None) -> Record | None:
         query = "SELECT record_id FROM records WHERE sha256 = ?"
         params: tuple[str, ...] = (sha256,)
@@ -236,6 +245,32 @@ class Registry:
             params = (sha256, kind)
         rows = self._db.execute(query + " ORDER BY created_at, record_id LIMIT 1", params)
         return self.get(str(rows[0][0])) if rows else None
+
+    # service tokens (only hashes are stored) ------------------------------------------
+
+    def add_token(self, token_id: str, name: str, scope: str, secret_sha256: str) -> None:
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO tokens (token_id, name, scope, secret_sha256, created_at) VALUES (?, ?, ?, ?, ?)",
+                (token_id, name, scope, secret_sha256, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+
+    def token(self, token_id: str) -> tuple[str, str, bool] | None:
+        """(scope, secret_sha256, revoked) of a token, or None."""
+        rows = self._db.execute("SELECT scope, secret_sha256, revoked FROM tokens WHERE token_id = ?", (token_id,))
+        return (str(rows[0][0]), str(rows[0][1]), bool(rows[0][2])) if rows else None
+
+    def tokens(self) -> list[dict[str, object]]:
+        rows = self._db.execute("SELECT token_id, name, scope, created_at, revoked FROM tokens ORDER BY created_at")
+        return [
+            {"token_id": r[0], "name": r[1], "scope": r[2], "created_at": r[3], "revoked": bool(r[4])} for r in rows
+        ]
+
+    def revoke_token(self, token_id: str) -> bool:
+        with self.transaction():
+            found = bool(self._db.execute("SELECT 1 FROM tokens WHERE token_id = ?", (token_id,)))
+            self._db.execute("UPDATE tokens SET revoked = 1 WHERE token_id = ?", (token_id,))
+        return found
 
     def iter_records(self) -> Iterator[Record]:
         """Every record, sources before what was made from them (for export)."""
@@ -295,6 +330,7 @@ class Registry:
             manifest=bytes(manifest) if isinstance(manifest, (bytes, memoryview)) else None,
             created_at=str(row[9]),
             generation=None if row[10] is None else json.loads(str(row[10])),
+            manifest_label=text(row[11]),
             fingerprints=fingerprints,
         )
 

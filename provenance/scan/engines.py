@@ -15,8 +15,9 @@ import logging
 import multiprocessing
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from functools import partial
 from typing import Any
 
 from provenance.errors import MissingExtraError, UsageError
@@ -64,21 +65,32 @@ def run_local(paths: list[str], options: ItemOptions, jobs: int) -> Iterator[dic
             raise
 
 
-def _ray_verifier(options: ItemOptions) -> type:
-    """A Ray Data batch UDF class: one Verifier per actor, rows back as JSON text.
-    The options ride in the class itself (small), not as object-store arguments."""
+Worker = Callable[[str], dict[str, Any]]
 
-    class RayVerifier:
+
+def _ray_udf(make_worker: Callable[[], Worker]) -> type:
+    """A Ray Data batch UDF class: one worker per actor (built once), rows back as JSON
+    text. The factory rides in the class itself (small), not as object-store arguments."""
+
+    class PathWorker:
         def __init__(self) -> None:
-            self.verifier = Verifier(options)
+            self.work = make_worker()
 
         def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
-            return {"row": [json.dumps(self.verifier(str(path))) for path in batch["path"]]}
+            return {"row": [json.dumps(self.work(str(path))) for path in batch["path"]]}
 
-    return RayVerifier
+    return PathWorker
 
 
 def run_ray(paths: list[str], options: ItemOptions, jobs: int, address: str | None) -> Iterator[dict[str, Any]]:
+    """Verify ``paths`` on Ray."""
+    return ray_map(paths, partial(Verifier, options), jobs, address)
+
+
+def ray_map(
+    paths: list[str], make_worker: Callable[[], Worker], jobs: int, address: str | None
+) -> Iterator[dict[str, Any]]:
+    """Run ``make_worker()`` (once per Ray actor) over ``paths`` with Ray Data; rows as they finish."""
     try:
         import ray
         import ray.data
@@ -98,7 +110,7 @@ def run_ray(paths: list[str], options: ItemOptions, jobs: int, address: str | No
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "fewer inputs than actors" on tiny scans
             verified = dataset.map_batches(
-                _ray_verifier(options),
+                _ray_udf(make_worker),
                 batch_size=_RAY_BATCH,
                 batch_format="numpy",
                 compute=ray.data.ActorPoolStrategy(size=jobs),

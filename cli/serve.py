@@ -1,0 +1,142 @@
+"""``provenance serve`` and ``provenance tokens``: the HTTP service and its tokens."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import click
+
+from cli.options import EXIT_CODES
+from provenance.config import Home
+from provenance.errors import MissingExtraError, UsageError
+
+ENV_SETTINGS = "PROVENANCE_SERVICE_SETTINGS"
+
+
+def app_from_environment() -> object:
+    """The app for uvicorn workers (each a new process): settings travel in the environment."""
+    from provenance.service import ServiceSettings, create_app
+
+    raw = json.loads(os.environ.get(ENV_SETTINGS, "{}"))
+    raw["cors_origins"] = tuple(raw.get("cors_origins", ()))
+    return create_app(Home.default(), ServiceSettings(**raw))
+
+
+@click.command(epilog=EXIT_CODES)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--max-upload-mb", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--max-pixels", type=click.IntRange(min=1), default=50_000_000, show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True, help="Seconds per request.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Images at once [default: CPU count].")
+@click.option("--queue", type=click.IntRange(min=0), default=256, show_default=True, help="Requests that may wait.")
+@click.option("--require-token", is_flag=True, help="Verify needs a token too (stamp and register always do).")
+@click.option("--allow-fetch", is_flag=True, help="Let /v1/verify fetch an image URL (public hosts only).")
+@click.option("--cors-origin", multiple=True, help="Allow browser calls from this origin (repeatable). Off by default.")
+@click.pass_obj
+def serve(
+    obj: dict[str, object],
+    host: str,
+    port: int,
+    workers: int,
+    max_upload_mb: int,
+    max_pixels: int,
+    timeout: float,
+    concurrency: int | None,
+    queue: int,
+    require_token: bool,
+    allow_fetch: bool,
+    cors_origin: tuple[str, ...],
+) -> int:
+    """Serve the API (/v1, the C2PA Soft Binding Resolution API, docs at /docs) and the web page at /."""
+    try:
+        import uvicorn
+    except ImportError:
+        raise MissingExtraError("The HTTP service", "service") from None
+    home = obj["home"]
+    assert isinstance(home, Home)
+    settings = {
+        "max_upload_bytes": max_upload_mb * 1024 * 1024,
+        "max_pixels": max_pixels,
+        "timeout_s": timeout,
+        "max_queue": queue,
+        "require_token": require_token,
+        "allow_fetch": allow_fetch,
+        "cors_origins": list(cors_origin),
+    }
+    if concurrency:
+        settings["max_concurrent"] = concurrency
+    os.environ[ENV_SETTINGS] = json.dumps(settings)
+    os.environ["PROVENANCE_HOME"] = str(home.root)
+    if home.registry_url:
+        os.environ["PROVENANCE_REGISTRY"] = home.registry_url
+    if host not in ("127.0.0.1", "localhost", "::1") and not require_token:
+        click.echo(f"Note: verify is open to anyone who can reach {host}:{port} (--require-token closes it).", err=True)
+    click.echo(f"provenance service on http://{host}:{port}/ (API docs at /docs)", err=True)
+    uvicorn.run(
+        "cli.serve:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+@click.group(epilog=EXIT_CODES)
+def tokens() -> None:
+    """API tokens for the service (stored hashed in the registry)."""
+
+
+@tokens.command("create")
+@click.option("--scope", type=click.Choice(["stamp", "register", "admin"]), required=True)
+@click.option("--name", default="", help="A label to recognise it by.")
+@click.pass_obj
+def create(obj: dict[str, object], scope: str, name: str) -> int:
+    """Create a token; it is printed once and only its hash is kept."""
+    from provenance.service.tokens import create_token
+
+    home = obj["home"]
+    assert isinstance(home, Home)
+    click.echo(create_token(home, scope, name))
+    click.echo(f"(scope {scope}; shown once: store it now)", err=True)
+    return 0
+
+
+@tokens.command("list")
+@click.pass_obj
+def list_(obj: dict[str, object]) -> int:
+    """Token ids, names, scopes (never the tokens themselves)."""
+    from provenance.registry import read_home_registry
+
+    home = obj["home"]
+    assert isinstance(home, Home)
+    registry = read_home_registry(home)
+    rows = []
+    if registry is not None:
+        with registry:
+            rows = registry.tokens()
+    for row in rows:
+        state = "revoked" if row["revoked"] else "active"
+        click.echo(f"{row['token_id']}  {row['scope']:<8} {state:<7} {row['created_at']}  {row['name']}")
+    return 0
+
+
+@tokens.command("revoke")
+@click.argument("token_id")
+@click.pass_obj
+def revoke(obj: dict[str, object], token_id: str) -> int:
+    """Revoke a token by its id (the part after pvt_)."""
+    from provenance.registry import open_home_registry
+
+    home = obj["home"]
+    assert isinstance(home, Home)
+    with open_home_registry(home) as registry:
+        if not registry.revoke_token(token_id):
+            raise UsageError(f"no token {token_id}")
+    click.echo(f"revoked {token_id}")
+    return 0

@@ -1,0 +1,101 @@
+"""What the routes share: the service state, upload handling, JSON answers."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fastapi import Request
+from fastapi.responses import Response
+from starlette.datastructures import UploadFile
+
+from provenance.config import Home
+from provenance.credentials.trust import TrustPolicy, build_policy
+from provenance.errors import ProvenanceError
+from provenance.imaging import LoadedImage, sniff_mime
+from provenance.registry import Registry, read_home_registry
+from provenance.service.errors import ServiceError, from_provenance
+from provenance.service.gate import Gate
+from provenance.service.settings import ServiceSettings
+from provenance.service.tokens import check_token
+
+T = TypeVar("T")
+
+
+class Service:
+    """What the routes share: home, settings, trust policy, the work gate."""
+
+    def __init__(self, home: Home, settings: ServiceSettings) -> None:
+        self.home = home
+        self.settings = settings
+        self.policy: TrustPolicy = build_policy(home)
+        self.gate = Gate(settings.max_concurrent, settings.max_queue, settings.timeout_s)
+
+    def registry(self) -> Registry | None:
+        return read_home_registry(self.home)
+
+    def authorise(self, request: Request, scope: str) -> None:
+        """401 without a valid token, 403 with a token of another scope."""
+        header = request.headers.get("authorization", "")
+        presented = header[7:].strip() if header.lower().startswith("bearer ") else None
+        registry = self.registry()
+        if registry is None:
+            outcome = "missing" if presented is None else "invalid"
+        else:
+            with registry:
+                outcome = check_token(registry, presented, scope)
+        if outcome in ("missing", "invalid"):
+            word = "needs a token" if outcome == "missing" else "has an unknown or revoked token"
+            raise ServiceError(401, "unauthorised", f"this request {word} (Authorization: Bearer pvt_...)")
+        if outcome == "forbidden":
+            raise ServiceError(403, "forbidden", f"this token's scope does not allow {scope}")
+
+    async def run(self, func: Callable[[], T]) -> T:
+        try:
+            return await self.gate.run(func)
+        except ProvenanceError as exc:
+            raise from_provenance(exc) from None
+
+
+def upload_image(name: str, data: bytes) -> LoadedImage:
+    """An uploaded file as an image, 415 when it is not one we read."""
+    mime = sniff_mime(data[:32])
+    if mime is None:
+        raise ServiceError(415, "unsupported", f"{name}: not a supported image (unrecognised file format)")
+    return LoadedImage(path=Path(name), data=data, mime=mime)
+
+
+def safe_name(name: str | None, fallback: str = "upload") -> str:
+    """A plain file name from a client's (no folders, no control characters)."""
+    base = Path(name or "").name.replace("\x00", "")
+    cleaned = "".join(c for c in base if c.isprintable()).strip()
+    return cleaned[:200] or fallback
+
+
+Files = dict[str, list[tuple[str, bytes]]]
+
+
+async def form_parts(request: Request, limit: int) -> tuple[Files, dict[str, str]]:
+    """Uploaded files by form field, and the plain form fields."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise ServiceError(415, "unsupported", "send images as multipart/form-data (field 'file')")
+    files: Files = {}
+    fields: dict[str, str] = {}
+    async with request.form(max_files=limit, max_fields=32) as form:  # closes the spooled uploads
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                files.setdefault(key, []).append((safe_name(value.filename), await value.read()))
+            else:
+                fields[key] = str(value)
+    return files, fields
+
+
+def json_response(payload: Any) -> Response:
+    return Response(json.dumps(payload, indent=2), media_type="application/json")
+
+
+def temp_folder() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="provenance-service-")

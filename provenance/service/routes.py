@@ -1,0 +1,235 @@
+"""``/v1``: verify (one or a batch, upload or URL), stamp, register, records."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import ipaddress
+import socket
+import warnings
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from PIL import Image
+
+from provenance.credentials._c2pa import thumbnail_uris
+from provenance.credentials.keys import resolve_identity
+from provenance.imaging import FORMAT_FOR_SUFFIX, MIME_FOR_FORMAT, LoadedImage
+from provenance.register import register_paths
+from provenance.service.common import Service, form_parts, json_response, safe_name, temp_folder, upload_image
+from provenance.service.errors import ServiceError
+from provenance.twin import stamp_file
+from provenance.verify import VerifyOptions, verify_loaded
+
+router = APIRouter(prefix="/v1", tags=["v1"])
+_PIXEL_MODES = {"auto": "auto", "metadata-only": "never", "deep": "always"}
+
+
+def _service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+def _check_pixels(image: LoadedImage, service: Service) -> None:
+    """Refuse decompression bombs from their header, before anything decodes them (422)."""
+    limit = service.settings.max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(image.data)) as img:
+                width, height = img.size
+    except Image.DecompressionBombError:
+        width, height = limit, 2
+    except Exception:  # noqa: BLE001 - unreadable files are verify's to report
+        return
+    if width * height > limit:
+        raise ServiceError(422, "too-many-pixels", f"{image.path.name}: over the {limit}-pixel limit")
+
+
+def _verify(service: Service, image: LoadedImage, pixels: str, thumbnails: bool) -> dict[str, Any]:
+    _check_pixels(image, service)
+    options = VerifyOptions(policy=service.policy, pixels=_PIXEL_MODES[pixels], look_beside=False)
+    payload = verify_loaded(image, home=service.home, options=options).to_dict()
+    if payload.get("error"):
+        raise ServiceError(422, "unreadable", str(payload["error"]))
+    if thumbnails:
+        payload["thumbnails"] = thumbnail_uris(image.mime, image.data)
+    return payload
+
+
+def _public_host(host: str) -> bool:
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return False
+    return all(ipaddress.ip_address(info[4][0]).is_global for info in infos)
+
+
+async def _fetch(service: Service, url: str) -> tuple[str, bytes]:
+    """Fetch an image URL for /v1/verify (only with --allow-fetch; public http(s) hosts only)."""
+    import httpx
+
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ServiceError(400, "bad-url", "url must be an http or https URL")
+    if not _public_host(parsed.hostname):
+        raise ServiceError(400, "bad-url", f"{parsed.hostname} is not a public host; the service will not fetch it")
+    limit = service.settings.max_upload_bytes
+    async with httpx.AsyncClient(timeout=service.settings.fetch_timeout_s, follow_redirects=False) as client:
+        try:
+            async with client.stream("GET", url) as answer:
+                if answer.status_code != 200:
+                    raise ServiceError(502, "fetch-failed", f"{url} answered {answer.status_code}")
+                data = b""
+                async for chunk in answer.aiter_bytes():
+                    data += chunk
+                    if len(data) > limit:
+                        raise ServiceError(413, "too-large", f"{url} is over the {limit // 1048576} MiB limit")
+        except httpx.HTTPError as exc:
+            raise ServiceError(502, "fetch-failed", f"could not fetch {url} ({type(exc).__name__})") from None
+    return safe_name(parsed.path.rsplit("/", 1)[-1], "fetched"), data
+
+
+@router.post("/verify", summary="Verify one image (multipart 'file', or JSON {'url': ...} with --allow-fetch)")
+async def verify(request: Request, pixels: str = "auto", thumbnails: bool = False) -> Response:
+    service = _service(request)
+    if service.settings.require_token:
+        service.authorise(request, "verify")
+    if pixels not in _PIXEL_MODES:
+        raise ServiceError(400, "bad-request", f"pixels must be one of {', '.join(_PIXEL_MODES)}")
+    if request.headers.get("content-type", "").startswith("application/json"):
+        if not service.settings.allow_fetch:
+            raise ServiceError(403, "fetch-disabled", "fetching URLs is off (start the service with --allow-fetch)")
+        body = await request.json()
+        url = body.get("url") if isinstance(body, dict) else None
+        if not isinstance(url, str):
+            raise ServiceError(422, "invalid", 'JSON body must be {"url": "https://..."}')
+        name, data = await _fetch(service, url)
+    else:
+        files, _ = await form_parts(request, 2)
+        if not files.get("file"):
+            raise ServiceError(422, "invalid", "no file: send the image in the multipart field 'file'")
+        name, data = files["file"][0]
+    image = upload_image(name, data)
+    return json_response(await service.run(lambda: _verify(service, image, pixels, thumbnails)))
+
+
+@router.post("/verify/batch", summary="Verify several images (multipart field 'files', repeated)")
+async def verify_batch(request: Request, pixels: str = "auto") -> Response:
+    service = _service(request)
+    if service.settings.require_token:
+        service.authorise(request, "verify")
+    parts, _ = await form_parts(request, service.settings.max_batch)
+    files = parts.get("files", []) + parts.get("file", [])
+    if not files:
+        raise ServiceError(422, "invalid", "no files: send images in the repeated multipart field 'files'")
+    results: list[dict[str, Any]] = []
+    for name, data in files:
+        try:
+            image = upload_image(name, data)
+            results.append(await service.run(partial(_verify, service, image, pixels, False)))
+        except ServiceError as exc:
+            results.append({"file": name, "error": exc.message, "status": exc.status})
+    return json_response({"results": results})
+
+
+@router.post("/stamp", summary="Stamp an AI image: watermark, signed manifest, registry row (token: stamp)")
+async def stamp(request: Request) -> Response:
+    service = _service(request)
+    service.authorise(request, "stamp")
+    parts, fields = await form_parts(request, 2)
+    files, sources = parts.get("file", []), parts.get("source", [])
+    if not files:
+        raise ServiceError(422, "invalid", "no file: send the image in the multipart field 'file'")
+    user = fields.get("user", "").strip()
+    if not user:
+        raise ServiceError(422, "invalid", "user: the author to record is required")
+    name, data = files[0]
+    image = upload_image(name, data)
+    fmt = fields.get("format", "").lower().lstrip(".") or {"image/jpeg": "jpg", "image/webp": "webp"}.get(
+        image.mime, "png"
+    )
+    if f".{fmt}" not in FORMAT_FOR_SUFFIX:
+        raise ServiceError(422, "invalid", "format must be png, jpg or webp")
+
+    def work() -> tuple[bytes, str, str | None, str]:
+        with temp_folder() as tmp:
+            folder = Path(tmp)
+            src = folder / f"in-{name}"
+            src.write_bytes(data)
+            source_path = None
+            if sources:
+                source_path = folder / f"source-{sources[0][0]}"
+                source_path.write_bytes(sources[0][1])
+            out = folder / f"{Path(name).stem}-stamped.{fmt}"
+            identity = resolve_identity(service.home, None, None)
+            result = stamp_file(
+                src,
+                out,
+                user=user,
+                model=fields.get("model") or "unknown model",
+                identity=identity,
+                home=service.home,
+                source=source_path,
+            )
+            return out.read_bytes(), result.record_id, result.source_record_id, out.name
+
+    _check_pixels(image, service)
+    stamped, record_id, source_id, filename = await service.run(work)
+    headers = {"X-Provenance-Record-Id": record_id, "Content-Disposition": f'attachment; filename="{filename}"'}
+    if source_id:
+        headers["X-Provenance-Source-Record-Id"] = source_id
+    return Response(stamped, media_type=MIME_FOR_FORMAT[FORMAT_FOR_SUFFIX[f".{fmt}"]], headers=headers)
+
+
+@router.post("/register", summary="Register originals (multipart 'files', form 'owner'; token: register)")
+async def register(request: Request) -> Response:
+    service = _service(request)
+    service.authorise(request, "register")
+    parts, fields = await form_parts(request, service.settings.max_batch)
+    files = parts.get("files", []) + parts.get("file", [])
+    owner = fields.get("owner", "").strip()
+    if not files or not owner:
+        raise ServiceError(422, "invalid", "send images in the multipart field 'files' and an 'owner'")
+
+    def work() -> list[dict[str, Any]]:
+        with temp_folder() as tmp:
+            paths = []
+            for index, (name, data) in enumerate(files):
+                path = Path(tmp) / f"{index:03d}" / name
+                path.parent.mkdir()
+                path.write_bytes(data)
+                paths.append(path)
+            results = register_paths(
+                paths, owner=owner, home=service.home, title=fields.get("title"), source_url=fields.get("source_url")
+            )
+        out = []
+        for result, (name, _) in zip(results, files, strict=True):
+            item = dataclasses.asdict(result)
+            item["path"] = name
+            out.append(item)
+        return out
+
+    return json_response({"results": await service.run(work)})
+
+
+@router.get("/records/{record_id}", summary="One registry record (without its manifest bytes)")
+async def record(request: Request, record_id: str) -> Response:
+    service = _service(request)
+    registry = service.registry()
+    found = None
+    if registry is not None:
+        with registry:
+            found = registry.get(record_id)
+    if found is None:
+        raise ServiceError(404, "not-found", f"no record {record_id}")
+    data = dataclasses.asdict(found)
+    data.pop("manifest")
+    data["fingerprints"] = [dataclasses.asdict(f) for f in found.fingerprints]
+    data["manifest_id"] = (found.manifest_label or found.record_id) if found.manifest else None
+    data["links"] = {"manifest": f"/manifests/{data['manifest_id']}"} if found.manifest else {}
+    return json_response(data)

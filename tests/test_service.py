@@ -1,0 +1,220 @@
+"""The HTTP service: same answers as the CLI, soft-binding recovery, tokens, limits, the page."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+pytest.importorskip("fastapi", reason="the service extra is not installed")
+from fastapi.testclient import TestClient
+
+from provenance import watermark
+from provenance.config import Home
+from provenance.credentials.claims import soft_binding_value
+from provenance.service import ServiceSettings, create_app
+from provenance.service.tokens import create_token
+from tests.conftest import ROOT, SAMPLES, Twin, run_cli
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def _client(home: Path, **settings: object) -> TestClient:
+    return TestClient(create_app(Home(home), ServiceSettings(**settings)))  # type: ignore[arg-type]
+
+
+def _upload(path: Path) -> dict[str, tuple[str, bytes]]:
+    return {"file": (path.name, path.read_bytes())}
+
+
+def _stripped(twin: Twin, folder: Path) -> Path:
+    """The twin's pixels without its manifest, as a platform would re-save it."""
+    out = folder / "stripped.png"
+    Image.open(twin.path).convert("RGB").save(out)
+    return out
+
+
+def test_api_verify_equals_cli_verify_json(twin: Twin) -> None:
+    cli = run_cli("verify", "--json", twin.path, home=twin.home)
+    assert cli.code == 0, cli.stderr
+    answer = _client(twin.home).post("/v1/verify", files=_upload(twin.path))
+    assert answer.status_code == 200, answer.text
+    api, expected = answer.json(), json.loads(cli.stdout)
+    assert Path(api.pop("file")).name == Path(expected.pop("file")).name
+    assert api == expected
+    assert api["credentials"]["state"] == "trusted"
+
+
+def test_stripped_twin_is_recovered_through_the_soft_binding_api(twin: Twin, tmp_path: Path) -> None:
+    import c2pa
+
+    client = _client(twin.home)
+    algorithms = client.get("/services/supportedAlgorithms").json()
+    assert {"alg": "org.provenance.wm-1"} in algorithms["watermarks"]
+    stripped = _stripped(twin, tmp_path)
+    reading = watermark.detect(Image.open(stripped).convert("RGB"))
+    assert reading.record_id == twin.record_id
+    by_binding = client.get(
+        "/matches/byBinding", params={"alg": "org.provenance.wm-1", "value": soft_binding_value(reading.record_id)}
+    )
+    assert by_binding.status_code == 200, by_binding.text
+    matches = by_binding.json()["matches"]
+    assert len(matches) == 1
+    manifest_id = matches[0]["manifestId"]
+    assert manifest_id.startswith("urn:c2pa:")
+    assert matches[0]["similarityScore"] == 100
+    query = {"alg": "org.provenance.wm-1", "value": soft_binding_value(reading.record_id)}
+    large = client.post("/matches/byBinding", json=query)
+    assert large.json()["matches"][0]["manifestId"] == manifest_id
+    by_content = client.post("/matches/byContent", content=stripped.read_bytes(), headers={"content-type": "image/png"})
+    assert by_content.status_code == 200, by_content.text
+    assert manifest_id in [m["manifestId"] for m in by_content.json()["matches"]]
+    fetched = client.get(f"/manifests/{manifest_id}")
+    assert fetched.status_code == 200
+    assert fetched.headers["content-type"] == "application/c2pa"
+    with c2pa.Reader("application/c2pa", io.BytesIO(fetched.content)) as reader:
+        store = json.loads(reader.json())
+    assert store["active_manifest"] == manifest_id
+    assert client.get("/manifests/urn:c2pa:unknown").status_code == 404
+    bad = client.get("/matches/byBinding", params={"alg": "com.example.unknown", "value": "AAAA"})
+    assert bad.status_code == 400
+    assert "not supported" in bad.json()["error"]["message"]
+    record = client.get(f"/v1/records/{twin.record_id}").json()
+    assert record["manifest_id"] == manifest_id
+    assert record["generation"]["model"] == "tiny"
+
+
+def test_tokens_scopes_and_limits(keyed_home: Path, tmp_path: Path) -> None:
+    home = Home(keyed_home)
+    stamp_token = create_token(home, "stamp", "cms")
+    register_token = create_token(home, "register", "archive")
+    client = _client(keyed_home, max_upload_bytes=400_000, max_pixels=5_000_000)
+    image = {"file": ("chelsea.png", (SAMPLES / "chelsea.png").read_bytes())}
+    form = {"user": "desk", "model": "some model"}
+    assert client.post("/v1/stamp", files=image, data=form).status_code == 401
+    wrong = client.post("/v1/stamp", files=image, data=form, headers={"Authorization": f"Bearer {register_token}"})
+    assert wrong.status_code == 403
+    forged = client.post("/v1/stamp", files=image, data=form, headers={"Authorization": "Bearer pvt_abc_def"})
+    assert forged.status_code == 401
+    stamped = client.post("/v1/stamp", files=image, data=form, headers={"Authorization": f"Bearer {stamp_token}"})
+    assert stamped.status_code == 200, stamped.text
+    assert stamped.headers["content-type"] == "image/png"
+    (tmp_path / "stamped.png").write_bytes(stamped.content)
+    check = client.post("/v1/verify", files=_upload(tmp_path / "stamped.png")).json()
+    assert check["credentials"]["state"] == "trusted"
+    assert check["credentials"]["record_id"] == stamped.headers["x-provenance-record-id"]
+    originals = {"files": ("rocket.jpg", (SAMPLES / "rocket.jpg").read_bytes())}
+    assert client.post("/v1/register", files=originals, data={"owner": "desk"}).status_code == 401
+    registered = client.post(
+        "/v1/register", files=originals, data={"owner": "desk"}, headers={"Authorization": f"Bearer {register_token}"}
+    )
+    assert registered.status_code == 200, registered.text
+    assert registered.json()["results"][0]["status"] == "registered"
+    big = client.post("/v1/verify", files={"file": ("big.png", b"\x89PNG\r\n\x1a\n" + os.urandom(500_000))})
+    assert big.status_code == 413
+    assert "limit" in big.json()["error"]["message"]
+    text = client.post("/v1/verify", files={"file": ("notes.txt", b"hello, not an image")})
+    assert text.status_code == 415
+    assert "\n" not in text.json()["error"]["message"]
+    assert "not a supported image" in text.json()["error"]["message"]
+    buffer = io.BytesIO()
+    Image.new("L", (3000, 3000)).save(buffer, "PNG")
+    bomb = client.post("/v1/verify", files={"file": ("wide.png", buffer.getvalue())})
+    assert bomb.status_code == 422
+    assert "pixel limit" in bomb.json()["error"]["message"]
+    raw = client.post("/v1/verify", content=b"plain", headers={"content-type": "text/plain"})
+    assert raw.status_code == 415
+    fetch = client.post("/v1/verify", json={"url": "https://example.com/a.jpg"})
+    assert fetch.status_code == 403
+    assert client.get("/healthz").json()["status"] == "ok"
+    batch = client.post(
+        "/v1/verify/batch",
+        files=[("files", ("a.png", (tmp_path / "stamped.png").read_bytes())), ("files", ("b.txt", b"nope"))],
+    ).json()["results"]
+    assert batch[0]["credentials"]["state"] == "trusted"
+    assert batch[1]["status"] == 415
+
+
+def test_verify_can_require_a_token(keyed_home: Path) -> None:
+    token = create_token(Home(keyed_home), "register", "any scope verifies")
+    client = _client(keyed_home, require_token=True)
+    assert client.post("/v1/verify", files=_upload(SAMPLES / "rocket.jpg")).status_code == 401
+    ok = client.post("/v1/verify", files=_upload(SAMPLES / "rocket.jpg"), headers={"Authorization": f"Bearer {token}"})
+    assert ok.status_code == 200
+    assert ok.json()["exit_code"] == 3
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_page_shows_a_fresh_twin_in_chromium(twin: Twin, tmp_path: Path) -> None:
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    port = _free_port()
+    env = {**os.environ, "PROVENANCE_HOME": str(twin.home), "HF_HUB_OFFLINE": "1"}
+    log = tmp_path / "server.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                assert server.poll() is None, log.read_text()
+                time.sleep(0.2)
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=str(CHROMIUM),
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.set_input_files("#file", str(twin.path))
+            page.wait_for_selector("#result:not([hidden])", timeout=60_000)
+            assert page.locator("#v-ai .word").inner_text() == "AI-generated"
+            assert page.locator("#v-credentials .word").inner_text() == "Signed by a trusted signer"
+            assert "trust: trusted" in page.locator("#v-credentials .detail").inner_text()
+            assert page.locator("#v-watermark .word").inner_text() == "provenance-wm-1"
+            facts = page.locator("#facts").inner_text()
+            assert "tiny" in facts
+            assert "alice" in facts
+            ingredient = page.locator("#ingredients .ing", has_text="chelsea.png")
+            assert ingredient.count() == 1
+            thumb = ingredient.locator("img").get_attribute("src") or ""
+            assert thumb.startswith("data:image/")
+            assert base64.b64decode(thumb.split(",", 1)[1])[:2] in (b"\xff\xd8", b"\x89P")
+            assert page.locator("#signals li").count() >= 2
+            ARTIFACTS.mkdir(exist_ok=True)
+            shot = tmp_path / "web-page-twin.png"
+            page.screenshot(path=str(shot), full_page=True)
+            shutil.copy(shot, ARTIFACTS / shot.name)
+            page.set_input_files("#file", str(SAMPLES / "rocket.jpg"))
+            page.wait_for_function("document.querySelector('#file-name').textContent === 'rocket.jpg'")
+            assert page.locator("#v-credentials .word").inner_text() == "No Content Credentials"
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
