@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from cli.check import check
 from cli.keys import keys
 from cli.make import stamp, twin
 from cli.models import models
@@ -50,6 +51,7 @@ def cli(ctx: click.Context, home: Path | None, registry_url: str | None, debug: 
     provenance scan DIR --report R.html   verify a folder or archive in parallel, resumable
     provenance register DIR --owner NAME   register originals for ownership matching
     provenance serve                start the HTTP service and web page
+    provenance check --policy P IMG check images against a publishing policy
     provenance trust update         fetch the official C2PA trust lists for offline use
     """
     from provenance.config import Home
@@ -69,6 +71,7 @@ cli.add_command(models)
 cli.add_command(scan)
 cli.add_command(serve)
 cli.add_command(tokens)
+cli.add_command(check)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from cli.options import EXIT_CODES, identity_from, sign_options_from, signing_op
 from cli.progress import progress_bar
 from provenance import fingerprint, watermark
 from provenance.config import Home
+from provenance.credentials.claims import EDITS
 from provenance.errors import UsageError
 from provenance.stamp import StampResult, sidecar_path
 
@@ -286,8 +287,21 @@ def _replay(home: Home, image: Path, source: Path | None, values: dict[str, Any]
 @click.command(epilog=EXIT_CODES)
 @click.argument("image", type=_PATH)
 @click.option("-o", "--output", type=_OUT, required=True, help="Output image (.jpg, .png or .webp).")
-@click.option("--user", required=True, help="Author recorded in the manifest.")
-@click.option("--model", default="unknown model", show_default=True, help="Model that made IMAGE.")
+@click.option("--user", required=True, help="Author recorded in the manifest (the photographer, for a photo).")
+@click.option(
+    "--source-type",
+    type=click.Choice(["ai", "captured", "edited", "composite"]),
+    default="ai",
+    show_default=True,
+    help="What IMAGE is: an AI image, or a newsroom's own photo (IPTC digitalCapture, minorHumanEdits, "
+    "compositeCapture); photos are registered as originals of the organisation.",
+)
+@click.option("--model", default=None, help="Model that made IMAGE (AI images) [default: unknown model].")
+@click.option("--edit", "edits", multiple=True, type=click.Choice(EDITS), help="An edit made (repeatable).")
+@click.option("--caption", default=None, help="Caption recorded in the manifest.")
+@click.option("--credit", default=None, help="Credit line recorded in the manifest.")
+@click.option("--owner", default=None, help="Registry owner [default: the signer's organisation for photos].")
+@click.option("--no-ai-training", is_flag=True, help="Record that AI training, inference and mining are not allowed.")
 @click.option("--source", type=_PATH, default=None, help="The image IMAGE was made from (ingredient).")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @signing_options
@@ -298,13 +312,24 @@ def stamp(
     image: Path,
     output: Path,
     user: str,
-    model: str,
+    source_type: str,
+    model: str | None,
+    edits: tuple[str, ...],
+    caption: str | None,
+    credit: str | None,
+    owner: str | None,
+    no_ai_training: bool,
     source: Path | None,
     force: bool,
     **signing: Any,
 ) -> int:
-    """Stamp an AI image made elsewhere: watermark, signed manifest, registry row."""
-    from provenance.twin import stamp_file
+    """Stamp IMAGE: watermark, signed manifest, registry row.
+
+    For an AI image made elsewhere (the default), or, with --source-type, a
+    newsroom's own photo signed at publish time by its organisation. A manifest
+    IMAGE already carries (a camera's, an editor's) is kept as its parent ingredient.
+    """
+    from provenance.stamp import stamp_file
 
     home = obj["home"]
     assert isinstance(home, Home)
@@ -313,12 +338,18 @@ def stamp(
         image,
         output,
         user=user,
-        model=model,
+        model=model or ("unknown model" if source_type == "ai" else None),
         identity=identity,
         home=home,
         source=source,
         force=force,
         options=sign_options_from(signing),
+        source_type=source_type,
+        edits=edits,
+        caption=caption,
+        credit=credit,
+        owner=owner,
+        ai_training=False if no_ai_training else None,
     )
     _report(result, home)
     return 0

@@ -81,6 +81,10 @@ def _credential_lines(cred: CredentialReport, verbose: bool = False) -> list[str
     ]
     if any(facts):
         lines.append("; ".join(f for f in facts if f))
+    if cred.caption:
+        lines.append(f"caption: {cred.caption}")
+    if cred.credit:
+        lines.append(f"credit: {cred.credit}")
     if gen := cred.generation:
         lines.append(
             f"generated with {gen.get('model')} (revision {str(gen.get('revision', '?'))[:23]}), "
@@ -93,7 +97,7 @@ def _credential_lines(cred: CredentialReport, verbose: bool = False) -> list[str
             f"by {action.software_agent}" if action.software_agent else "",
             action.digital_source_type.rsplit("/", 1)[-1] if action.digital_source_type else "",
         ]
-        lines.append(f"action {action.action} " + ", ".join(e for e in extra if e))
+        lines.append(f"action {action.action} {', '.join(e for e in extra if e)}".rstrip())
     for binding in cred.soft_bindings:
         lines.append(f"soft binding {binding.alg}: {binding.value}")
     if cred.cawg is not None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import click
 
 from cli.options import EXIT_CODES
 from provenance.config import Home
 from provenance.errors import MissingExtraError, UsageError
+from provenance.policy import load_policy
 
 ENV_SETTINGS = "PROVENANCE_SERVICE_SETTINGS"
 
@@ -35,6 +37,12 @@ def app_from_environment() -> object:
 @click.option("--require-token", is_flag=True, help="Verify needs a token too (stamp and register always do).")
 @click.option("--allow-fetch", is_flag=True, help="Let /v1/verify fetch an image URL (public hosts only).")
 @click.option("--cors-origin", multiple=True, help="Allow browser calls from this origin (repeatable). Off by default.")
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Publishing policy for POST /v1/check.",
+)
 @click.pass_obj
 def serve(
     obj: dict[str, object],
@@ -49,6 +57,7 @@ def serve(
     require_token: bool,
     allow_fetch: bool,
     cors_origin: tuple[str, ...],
+    policy_path: Path | None,
 ) -> int:
     """Serve the API (/v1, the C2PA Soft Binding Resolution API, docs at /docs) and the web page at /."""
     try:
@@ -65,7 +74,10 @@ def serve(
         "require_token": require_token,
         "allow_fetch": allow_fetch,
         "cors_origins": list(cors_origin),
+        "policy": str(policy_path.resolve()) if policy_path else None,
     }
+    if policy_path:
+        load_policy(policy_path)  # a bad policy fails here, in one line, not in every worker
     if concurrency:
         settings["max_concurrent"] = concurrency
     os.environ[ENV_SETTINGS] = json.dumps(settings)

@@ -115,6 +115,8 @@ class CredentialReport:
     digital_source_type: str | None = None
     record_id: str | None = None
     generation: dict[str, Any] = field(default_factory=dict)  # our stamp's generation record, if any
+    caption: str | None = None  # schema.org CreativeWork description
+    credit: str | None = None  # schema.org CreativeWork creditText
     actions: list[Action] = field(default_factory=list)
     ingredients: list[Ingredient] = field(default_factory=list)
     soft_bindings: list[SoftBinding] = field(default_factory=list)

@@ -20,14 +20,17 @@ from provenance import fingerprint, watermark
 from provenance.config import Home
 from provenance.credentials import _c2pa
 from provenance.credentials._c2pa import SignOptions
-from provenance.credentials.claims import StampClaims, manifest_definition
-from provenance.credentials.keys import Identity
-from provenance.errors import WatermarkError
+from provenance.credentials.claims import EDITS, PARENT_LABEL, SOURCE_TYPES, StampClaims, manifest_definition
+from provenance.credentials.keys import Identity, organisation_of
+from provenance.errors import UsageError, WatermarkError
 from provenance.imaging import (
     MIME_FOR_FORMAT,
     LoadedImage,
+    check_output,
     decode_pixels,
     encode_image,
+    load_image,
+    output_format,
     write_atomic,
 )
 from provenance.registry import Record, Registry, open_home_registry
@@ -38,11 +41,19 @@ class StampRequest:
     """Who made the image, with what, and from what."""
 
     author: str
-    model: str
+    model: str | None
     title: str
-    kind: str = "stamped"  # "twin" when generated here
+    kind: str = "stamped"  # "twin" when generated here; "original" for a newsroom's own photo
     source: LoadedImage | None = None
     generation: dict[str, Any] = field(default_factory=dict)
+    parent: LoadedImage | None = None  # the input itself, when it carries a manifest to keep
+    source_type: str = "ai"  # captured, edited, composite, ai (claims.SOURCE_TYPES)
+    edits: tuple[str, ...] = ()
+    caption: str | None = None
+    credit: str | None = None
+    organisation: str | None = None
+    owner: str | None = None  # who the registry row belongs to (default: the author)
+    ai_training: bool | None = None
 
 
 @dataclass
@@ -81,13 +92,17 @@ def stamp_pixels(
             model=request.model,
             record_id=record_id,
             fingerprints=prints,
+            digital_source_type=SOURCE_TYPES[request.source_type],
             generation=request.generation,
+            opened=request.parent is not None,
+            edits=request.edits,
+            caption=request.caption,
+            credit=request.credit,
+            organisation=request.organisation,
+            ai_training=request.ai_training,
         )
-        ingredient = None
-        if (src := request.source) is not None:
-            ingredient = ({"title": src.path.name, "relationship": "parentOf"}, src.mime, src.data)
         signed, manifest = _c2pa.sign(
-            manifest_definition(claims), identity, mime, encoded, ingredient=ingredient, options=options
+            manifest_definition(claims), identity, mime, encoded, ingredients=_ingredients(request), options=options
         )
         with registry.transaction():
             source_id = _register_source(registry, request) if request.source else None
@@ -95,7 +110,7 @@ def stamp_pixels(
                 Record(
                     record_id=record_id,
                     kind=request.kind,
-                    owner=request.author,
+                    owner=request.owner or request.author,
                     sha256=hashlib.sha256(signed).hexdigest(),
                     fingerprints=prints,
                     title=request.title,
@@ -127,6 +142,73 @@ def _marked(
         "the watermark does not read back from this image; nothing was written",
         hint="Try PNG output, which keeps the mark intact.",
     )
+
+
+def stamp_file(
+    image: Path,
+    output: Path,
+    *,
+    user: str,
+    identity: Identity,
+    home: Home,
+    model: str | None = None,
+    source: Path | None = None,
+    force: bool = False,
+    options: SignOptions | None = None,
+    source_type: str = "ai",
+    edits: tuple[str, ...] = (),
+    caption: str | None = None,
+    credit: str | None = None,
+    owner: str | None = None,
+    ai_training: bool | None = None,
+) -> StampResult:
+    """Stamp an image made elsewhere: an AI image (``source_type="ai"``), or a newsroom's
+    own photo (captured, edited, composite), registered as an original of ``owner``
+    (default: the signer's organisation). A manifest the input already carries is kept
+    as its parent ingredient; ``source`` is recorded as the picture it came from."""
+    if source_type not in SOURCE_TYPES:
+        raise UsageError(f"--source-type must be one of {', '.join(SOURCE_TYPES)}, not {source_type!r}")
+    if bad := [e for e in edits if e not in EDITS]:
+        raise UsageError(f"unknown edit {', '.join(bad)}; known: {', '.join(EDITS)}")
+    fmt = output_format(output)
+    check_outputs(output, force, options, (image,) + ((source,) if source else ()))
+    loaded = load_image(image)
+    organisation = organisation_of(identity)
+    ours = source_type != "ai"
+    request = StampRequest(
+        author=user,
+        model=model if not ours or model else None,
+        title=output.name,
+        kind="original" if ours else "stamped",
+        source=load_image(source) if source else None,
+        parent=loaded if _c2pa.has_manifest(loaded.mime, loaded.data) else None,
+        source_type=source_type,
+        edits=edits,
+        caption=caption,
+        credit=credit,
+        organisation=organisation,
+        owner=owner or (organisation if ours and organisation else user),
+        ai_training=ai_training,
+    )
+    return stamp_pixels(loaded.pixels(), output, fmt, request, identity=identity, home=home, options=options)
+
+
+def check_outputs(output: Path, force: bool, options: SignOptions | None, inputs: tuple[Path, ...]) -> None:
+    check_output(output, force=force, inputs=inputs)
+    if options is not None and options.sidecar:
+        check_output(sidecar_path(output), force=force, inputs=inputs)
+
+
+def _ingredients(request: StampRequest) -> list[tuple[dict[str, Any], str, bytes]]:
+    """The input's own manifest is kept as the parent; a named source is then a component."""
+    out = []
+    if (parent := request.parent) is not None:
+        ingredient = {"title": parent.path.name, "relationship": "parentOf", "label": PARENT_LABEL}
+        out.append((ingredient, parent.mime, parent.data))
+    if (src := request.source) is not None:
+        relationship = "componentOf" if parent is not None else "parentOf"
+        out.append(({"title": src.path.name, "relationship": relationship}, src.mime, src.data))
+    return out
 
 
 def sidecar_path(output: Path) -> Path:

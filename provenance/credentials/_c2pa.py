@@ -174,7 +174,7 @@ def sign(
     mime: str,
     asset: bytes,
     *,
-    ingredient: tuple[dict[str, Any], str, bytes] | None = None,
+    ingredients: list[tuple[dict[str, Any], str, bytes]] | None = None,
     options: SignOptions | None = None,
 ) -> tuple[bytes, bytes]:
     """Sign ``asset`` with ``manifest``; returns (asset to write, manifest bytes).
@@ -188,8 +188,7 @@ def sign(
         with signer, c2pa.Builder(manifest, context=context(thumbnails=options.thumbnails)) as builder:
             if options.sidecar:
                 builder.set_no_embed()
-            if ingredient is not None:
-                ingredient_json, ingredient_mime, ingredient_data = ingredient
+            for ingredient_json, ingredient_mime, ingredient_data in ingredients or []:
                 builder.add_ingredient(ingredient_json, ingredient_mime, io.BytesIO(ingredient_data))
             out = io.BytesIO()
             manifest_bytes = builder.sign(signer, mime, io.BytesIO(asset), out)
@@ -225,6 +224,18 @@ def thumbnail_uris(mime: str, data: bytes) -> dict[str, str]:
                 encoded = base64.b64encode(buffer.getvalue()).decode()
                 out[key] = f"data:{thumb.get('format') or 'image/jpeg'};base64,{encoded}"
     return out
+
+
+def has_manifest(mime: str, data: bytes) -> bool:
+    """Whether the file carries a C2PA manifest (embedded), valid or not."""
+    try:
+        reader = c2pa.Reader.try_create(mime, io.BytesIO(data))
+    except c2pa.C2paError:
+        return False  # unreadable as C2PA: nothing we could keep; the stamp writes a fresh manifest
+    if reader is None:
+        return False
+    reader.close()
+    return True
 
 
 def manifest_label(manifest: bytes) -> str | None:

@@ -17,6 +17,17 @@ from provenance.watermark import SCHEME, parse_record_id
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED_ALGORITHMIC_MEDIA = IPTC + "trainedAlgorithmicMedia"
+# --source-type -> IPTC digital source type
+SOURCE_TYPES = {
+    "captured": IPTC + "digitalCapture",
+    "edited": IPTC + "minorHumanEdits",
+    "composite": IPTC + "compositeCapture",
+    "ai": TRAINED_ALGORITHMIC_MEDIA,
+}
+# Edits a newsroom may declare (C2PA 2.x action names, without the "c2pa." prefix).
+EDITS = ("cropped", "color_adjustments", "resized", "orientation", "edited", "filtered", "redacted", "drawing")
+PARENT_LABEL = "parent"  # links the parentOf ingredient to the c2pa.opened action
+TRAINING_MINING_USES = ("cawg.ai_inference", "cawg.ai_generative_training", "cawg.ai_training", "cawg.data_mining")
 STAMP_ASSERTION = "org.provenance.stamp"
 SOFT_BINDING_ALG = "org.provenance.wm-1"
 SCHEME_FOR_ALG = {SOFT_BINDING_ALG: SCHEME, "org.provenance.wm-0": "provenance-wm-0"}
@@ -26,11 +37,17 @@ SCHEME_FOR_ALG = {SOFT_BINDING_ALG: SCHEME, "org.provenance.wm-0": "provenance-w
 class StampClaims:
     title: str
     author: str
-    model: str
+    model: str | None
     record_id: str
     fingerprints: list[Fingerprint]
     digital_source_type: str = TRAINED_ALGORITHMIC_MEDIA
     generation: dict[str, Any] = field(default_factory=dict)
+    opened: bool = False  # the input carried a manifest: "opened" it (parentOf ingredient), not "created"
+    edits: tuple[str, ...] = ()
+    caption: str | None = None
+    credit: str | None = None
+    organisation: str | None = None
+    ai_training: bool | None = None  # False: cawg.training-mining says notAllowed for every AI use
 
 
 def soft_binding_value(record_id: str) -> str:
@@ -47,14 +64,34 @@ def record_id_from_soft_binding(value: str) -> str | None:
     return f"{int.from_bytes(raw, 'big'):0{width}x}" if width else None
 
 
+def _creative_work(claims: StampClaims) -> dict[str, Any]:
+    work: dict[str, Any] = {
+        "@context": "http://schema.org/",
+        "@type": "CreativeWork",
+        "author": [{"@type": "Person", "name": claims.author}],
+    }
+    if claims.caption:
+        work["description"] = claims.caption
+    if claims.credit:
+        work["creditText"] = claims.credit
+    if claims.organisation:
+        work["copyrightHolder"] = {"@type": "Organization", "name": claims.organisation}
+    return work
+
+
 def manifest_definition(claims: StampClaims) -> dict[str, Any]:
     agent = {"name": "provenance", "version": __version__}
+    first: dict[str, Any] = {
+        "action": "c2pa.opened" if claims.opened else "c2pa.created",
+        "digitalSourceType": claims.digital_source_type,
+    }
+    if claims.model:
+        first["softwareAgent"] = {"name": claims.model}
+    if claims.opened:
+        first["parameters"] = {"ingredientIds": [PARENT_LABEL]}
     actions: list[dict[str, Any]] = [
-        {
-            "action": "c2pa.created",
-            "digitalSourceType": claims.digital_source_type,
-            "softwareAgent": {"name": claims.model},
-        },
+        first,
+        *({"action": f"c2pa.{edit}"} for edit in claims.edits),
         {
             "action": "c2pa.watermarked",
             "softwareAgent": agent,
@@ -64,12 +101,17 @@ def manifest_definition(claims: StampClaims) -> dict[str, Any]:
     stamp: dict[str, Any] = {
         "record_id": claims.record_id,
         "watermark_scheme": SCHEME,
-        "model": claims.model,
         "user": claims.author,
         "fingerprints": {f.algorithm: f.value for f in claims.fingerprints},
     }
+    if claims.model:
+        stamp["model"] = claims.model
     if claims.generation:
         stamp["generation"] = claims.generation
+    assertions: list[dict[str, Any]] = []
+    if claims.ai_training is False:
+        entries = {use: {"use": "notAllowed"} for use in TRAINING_MINING_USES}
+        assertions.append({"label": "cawg.training-mining", "data": {"entries": entries}})
     return {
         "claim_generator_info": [agent],
         "title": claims.title,
@@ -82,14 +124,8 @@ def manifest_definition(claims: StampClaims) -> dict[str, Any]:
                     "blocks": [{"scope": {}, "value": soft_binding_value(claims.record_id)}],
                 },
             },
-            {
-                "label": "stds.schema-org.CreativeWork",
-                "data": {
-                    "@context": "http://schema.org/",
-                    "@type": "CreativeWork",
-                    "author": [{"@type": "Person", "name": claims.author}],
-                },
-            },
+            {"label": "stds.schema-org.CreativeWork", "data": _creative_work(claims)},
             {"label": STAMP_ASSERTION, "data": stamp},
+            *assertions,
         ],
     }

@@ -61,6 +61,16 @@ class Identity:
     callback: SignCallback | None = None
 
 
+def organisation_of(identity: Identity) -> str | None:
+    """The signing certificate's organisation (subject O=), the newsroom a stamp speaks for."""
+    try:
+        leaf = x509.load_pem_x509_certificates(identity.cert_chain_pem)[0]
+    except (ValueError, IndexError):
+        return None
+    names = leaf.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
+    return str(names[0].value) if names else None
+
+
 class PassphraseRequired(KeyMaterialError):
     """The private key is encrypted and no passphrase was given."""
 

@@ -137,6 +137,8 @@ def _report(found: _c2pa.StoreRead, policy: TrustPolicy, *, ignore: frozenset[st
         digital_source_type=created.digital_source_type if created else None,
         record_id=stamp.get("record_id"),
         generation=_dict(stamp.get("generation")),
+        caption=_creative_work(assertions, "description"),
+        credit=_creative_work(assertions, "creditText"),
         actions=actions,
         ingredients=[context.ingredient(i, label, frozenset({label})) for i in active.get("ingredients") or []],
         soft_bindings=_soft_bindings(active.get("assertions") or []),
@@ -272,6 +274,13 @@ def _actions(assertions: dict[str, Any]) -> list[Action]:
                 )
             )
     return out
+
+
+def _creative_work(assertions: dict[str, Any], key: str) -> str | None:
+    for label, data in assertions.items():
+        if label.startswith("stds.schema-org.CreativeWork") and isinstance(data.get(key), str):
+            return str(data[key])
+    return None
 
 
 def _author(assertions: dict[str, Any]) -> str | None:

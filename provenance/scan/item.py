@@ -19,6 +19,7 @@ from PIL import Image
 from provenance.config import Home
 from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.errors import ProvenanceError
+from provenance.runtime import single_threaded
 from provenance.verify import VerifyOptions, verify_path
 
 THUMB_SIDE = 96
@@ -58,23 +59,6 @@ class Verifier:
         if self.options.thumbnails and not report.get("error"):
             row["thumbnail"] = thumbnail(path)
         return row
-
-
-def single_threaded() -> None:
-    """One thread per worker for BLAS, OpenMP and OpenCV.
-
-    Per-image work is small; their pools only spin. Measured on 1-megapixel
-    verifies: 4.5 s of CPU for 2.4 s of wall time with the default pools,
-    2.2 s for 2.1 s with one thread, so even a single process is faster, and
-    parallel workers no longer fight over cores (benchmarks/results/scan.md).
-    """
-    import cv2
-    import faiss  # noqa: F401 - loaded now so that its OpenMP pool is limited too
-    import scipy.ndimage  # noqa: F401
-    from threadpoolctl import threadpool_limits
-
-    cv2.setNumThreads(1)
-    threadpool_limits(limits=1)
 
 
 def error_report(path: str, message: str, code: int) -> dict[str, Any]:

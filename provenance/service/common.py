@@ -16,7 +16,9 @@ from provenance.config import Home
 from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.errors import ProvenanceError
 from provenance.imaging import LoadedImage, sniff_mime
+from provenance.policy import Policy, load_policy
 from provenance.registry import Registry, read_home_registry
+from provenance.runtime import single_threaded
 from provenance.service.errors import ServiceError, from_provenance
 from provenance.service.gate import Gate
 from provenance.service.settings import ServiceSettings
@@ -32,6 +34,8 @@ class Service:
         self.home = home
         self.settings = settings
         self.policy: TrustPolicy = build_policy(home)
+        self.publishing: Policy | None = load_policy(Path(settings.policy)) if settings.policy else None
+        single_threaded()  # many requests at once: one BLAS thread each (provenance/runtime.py)
         self.gate = Gate(settings.max_concurrent, settings.max_queue, settings.timeout_s)
 
     def registry(self) -> Registry | None:

@@ -19,6 +19,7 @@ from PIL import Image
 from provenance.credentials._c2pa import thumbnail_uris
 from provenance.credentials.keys import resolve_identity
 from provenance.imaging import FORMAT_FOR_SUFFIX, MIME_FOR_FORMAT, LoadedImage
+from provenance.policy import check_report
 from provenance.register import register_paths
 from provenance.service.common import Service, form_parts, json_response, safe_name, temp_folder, upload_image
 from provenance.service.errors import ServiceError
@@ -137,7 +138,11 @@ async def verify_batch(request: Request, pixels: str = "auto") -> Response:
     return json_response({"results": results})
 
 
-@router.post("/stamp", summary="Stamp an AI image: watermark, signed manifest, registry row (token: stamp)")
+@router.post(
+    "/stamp",
+    summary="Stamp an image (token: stamp). Fields: file, user; optional model, format, source, source_type "
+    "(ai, captured, edited, composite), edits (comma-separated), caption, credit, owner, no_ai_training",
+)
 async def stamp(request: Request) -> Response:
     service = _service(request)
     service.authorise(request, "stamp")
@@ -167,14 +172,21 @@ async def stamp(request: Request) -> Response:
                 source_path.write_bytes(sources[0][1])
             out = folder / f"{Path(name).stem}-stamped.{fmt}"
             identity = resolve_identity(service.home, None, None)
+            source_type = fields.get("source_type") or "ai"
             result = stamp_file(
                 src,
                 out,
                 user=user,
-                model=fields.get("model") or "unknown model",
+                model=fields.get("model") or ("unknown model" if source_type == "ai" else None),
                 identity=identity,
                 home=service.home,
                 source=source_path,
+                source_type=source_type,
+                edits=tuple(e.strip() for e in fields.get("edits", "").split(",") if e.strip()),
+                caption=fields.get("caption"),
+                credit=fields.get("credit"),
+                owner=fields.get("owner"),
+                ai_training=False if fields.get("no_ai_training", "").lower() in ("1", "true", "yes") else None,
             )
             return out.read_bytes(), result.record_id, result.source_record_id, out.name
 
@@ -215,6 +227,30 @@ async def register(request: Request) -> Response:
         return out
 
     return json_response({"results": await service.run(work)})
+
+
+@router.post("/check", summary="Check an image against the publishing policy (serve --policy FILE)")
+async def check(request: Request) -> Response:
+    service = _service(request)
+    if service.settings.require_token:
+        service.authorise(request, "verify")
+    policy = service.publishing
+    if policy is None:
+        raise ServiceError(409, "no-policy", "no publishing policy is configured (start with --policy FILE)")
+    parts, fields = await form_parts(request, 2)
+    if not parts.get("file"):
+        raise ServiceError(422, "invalid", "no file: send the image in the multipart field 'file'")
+    name, data = parts["file"][0]
+    image = upload_image(name, data)
+    caption = fields.get("caption")
+
+    def work() -> dict[str, Any]:
+        _check_pixels(image, service)
+        options = VerifyOptions(policy=service.policy, look_beside=False)
+        report = verify_loaded(image, home=service.home, options=options).to_dict()
+        return check_report(policy, report, caption).to_dict()
+
+    return json_response(await service.run(work))
 
 
 @router.get("/records/{record_id}", summary="One registry record (without its manifest bytes)")

@@ -20,3 +20,4 @@ class ServiceSettings:
     allow_fetch: bool = False  # /v1/verify may fetch a URL given in JSON
     fetch_timeout_s: float = 10.0
     cors_origins: tuple[str, ...] = ()
+    policy: str | None = None  # a publishing policy file for /v1/check

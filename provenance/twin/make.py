@@ -14,8 +14,10 @@ from provenance.config import Home
 from provenance.credentials._c2pa import SignOptions
 from provenance.credentials.keys import Identity
 from provenance.generate import LoadedModel, LoadOptions, TwinSettings, describe, load_pipeline, run_img2img
-from provenance.imaging import LoadedImage, check_output, load_image, output_format
-from provenance.stamp import StampRequest, StampResult, sidecar_path, stamp_pixels
+from provenance.imaging import LoadedImage, load_image, output_format
+from provenance.stamp import StampRequest, StampResult, check_outputs, stamp_file, stamp_pixels
+
+__all__ = ["TwinMaker", "make_twin", "stamp_file"]
 
 
 class TwinMaker:
@@ -85,35 +87,3 @@ def make_twin(
     maker = TwinMaker(settings, user=user, identity=identity, home=home, load=load, options=options)
     maker.check(output, force=force, inputs=(source,))
     return maker.make(load_image(source), output, force=force)
-
-
-def stamp_file(
-    image: Path,
-    output: Path,
-    *,
-    user: str,
-    model: str,
-    identity: Identity,
-    home: Home,
-    source: Path | None = None,
-    force: bool = False,
-    options: SignOptions | None = None,
-) -> StampResult:
-    """Stamp an AI image made elsewhere (optionally naming the image it came from)."""
-    fmt = output_format(output)
-    check_outputs(output, force, options, (image,) + ((source,) if source else ()))
-    loaded = load_image(image)
-    request = StampRequest(
-        author=user,
-        model=model,
-        title=output.name,
-        kind="stamped",
-        source=load_image(source) if source else None,
-    )
-    return stamp_pixels(loaded.pixels(), output, fmt, request, identity=identity, home=home, options=options)
-
-
-def check_outputs(output: Path, force: bool, options: SignOptions | None, inputs: tuple[Path, ...]) -> None:
-    check_output(output, force=force, inputs=inputs)
-    if options is not None and options.sidecar:
-        check_output(sidecar_path(output), force=force, inputs=inputs)

@@ -1,0 +1,66 @@
+"""``provenance check``: apply a publishing policy before a CMS publishes an image."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.options import policy_from, trust_options
+from provenance.config import Home
+from provenance.imaging import expand
+from provenance.policy import check_report, load_policy
+from provenance.verify import VerifyOptions, verify_path
+
+_EPILOG = """\b
+Exit codes:
+  0  every image passes the policy
+  1  some image is refused, or held for rights review
+  2  usage error (bad policy file, bad options)
+  4  some input could not be read"""
+
+_MARK = {"pass": ("PASS", "green"), "review": ("REVIEW", "yellow"), "fail": ("FAIL", "red")}
+
+
+@click.command(epilog=_EPILOG)
+@click.option("--policy", "policy_path", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--caption", default=None, help="The caption the CMS will publish (else the manifest's).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (an object for one image, a list for several).")
+@trust_options
+@click.pass_obj
+def check(
+    obj: dict[str, object],
+    /,
+    policy_path: Path,
+    paths: tuple[Path, ...],
+    caption: str | None,
+    as_json: bool,
+    **trust: Any,
+) -> int:
+    """Check images against a publishing policy: pass, review or fail, with the rule and the evidence."""
+    home = obj["home"]
+    assert isinstance(home, Home)
+    policy = load_policy(policy_path)
+    options = VerifyOptions(policy=policy_from(home, trust))
+    results = [
+        check_report(policy, verify_path(path, home=home, options=options).to_dict(), caption) for path in expand(paths)
+    ]
+    if as_json:
+        payload = [r.to_dict() for r in results]
+        click.echo(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2))
+    else:
+        if not policy.rules:
+            click.echo(f"provenance: the policy {policy_path} has no rules: refusing everything", err=True)
+        for result in results:
+            word, colour = _MARK[result.status]
+            click.echo(f"{click.style(word, fg=colour, bold=True):<6} {result.file}")
+            for rule in result.rules:
+                if rule.outcome != "pass":
+                    click.echo(f"       {rule.rule}: {rule.reason}")
+                    for line in rule.evidence[:3]:
+                        if line:
+                            click.echo(f"         - {line}")
+    return max((r.exit_code for r in results), default=0)

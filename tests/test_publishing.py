@@ -1,0 +1,210 @@
+"""Newsroom publishing: stamping our own photos, and the policy gate before publishing."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.conftest import ROOT, SAMPLES, require_fixtures, run_cli
+
+POLICY = ROOT / "docs" / "examples" / "publishing-policy.toml"
+PHOTO = "exif-samples__exif-org__nikon-e950.jpg"
+
+
+@pytest.fixture
+def newsroom(tmp_path: Path) -> Path:
+    home = tmp_path / "home"
+    assert run_cli("keys", "init", "--org", "Daily Planet", home=home).code == 0
+    return home
+
+
+def _verify(path: Path, home: Path) -> dict[str, object]:
+    result = run_cli("verify", "--json", path, home=home)
+    data: dict[str, object] = json.loads(result.stdout)
+    return data
+
+
+def _check(home: Path, *paths: Path, policy: Path = POLICY, caption: str | None = None) -> tuple[int, object]:
+    args: list[str | Path] = ["check", "--policy", policy, *paths, "--json"]
+    if caption is not None:
+        args += ["--caption", caption]
+    result = run_cli(*args, home=home)
+    return result.code, json.loads(result.stdout) if result.stdout.strip() else result.stderr
+
+
+def _stamp_captured(source: Path, out: Path, home: Path) -> None:
+    result = run_cli(
+        "stamp", source, "-o", out, "--source-type", "captured", "--user", "Jane Doe",
+        "--caption", "Flooding on Main Street", "--credit", "Jane Doe / Daily Planet",
+        "--edit", "cropped", "--no-ai-training", home=home,
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+
+
+def test_a_camera_photo_stamped_as_captured_by_the_organisation(newsroom: Path, tmp_path: Path) -> None:
+    photo = require_fixtures("photos", PHOTO)
+    out = tmp_path / "published.jpg"
+    _stamp_captured(photo, out, newsroom)
+    report = _verify(out, newsroom)
+    cred = report["credentials"]
+    assert isinstance(cred, dict)
+    assert cred["state"] == "trusted"
+    assert cred["digital_source_type"] == "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
+    assert cred["author"] == "Jane Doe"
+    assert "O=Daily Planet" in (cred["signer"] or "") or cred["issuer"] == "Daily Planet"
+    assert cred["caption"] == "Flooding on Main Street"
+    assert cred["credit"] == "Jane Doe / Daily Planet"
+    assert [a["action"] for a in cred["actions"]] == ["c2pa.created", "c2pa.cropped", "c2pa.watermarked"]
+    assert cred["cawg"]["training_mining"]["cawg.ai_generative_training"] == "notAllowed"
+    assert report["ai"]["verdict"] == "captured"  # type: ignore[index]
+    ownership = report["ownership"]
+    assert isinstance(ownership, dict)
+    assert ownership["verdict"] == "registered"
+    assert ownership["matches"][0]["kind"] == "original"
+    assert ownership["matches"][0]["owner"] == "Daily Planet"
+
+
+def test_a_photo_with_a_manifest_keeps_it_as_the_parent_ingredient(newsroom: Path, tmp_path: Path) -> None:
+    first = tmp_path / "camera-signed.jpg"
+    _stamp_captured(SAMPLES / "rocket.jpg", first, newsroom)  # stands in for a camera that signs
+    edited = tmp_path / "edited.jpg"
+    result = run_cli(
+        "stamp", first, "-o", edited, "--source-type", "edited", "--user", "Desk", "--edit", "color_adjustments",
+        home=newsroom,
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    cred = _verify(edited, newsroom)["credentials"]
+    assert isinstance(cred, dict)
+    assert cred["state"] == "trusted"
+    assert cred["actions"][0]["action"] == "c2pa.opened"
+    parent = cred["ingredients"][0]
+    assert (parent["title"], parent["relationship"], parent["state"]) == ("camera-signed.jpg", "parentOf", "trusted")
+    assert parent["digital_source_type"].endswith("digitalCapture")
+
+
+def test_a_reference_manifest_from_elsewhere_is_kept_too(newsroom: Path, tmp_path: Path) -> None:
+    signed = require_fixtures("c2pa", "c2pa-rs", "CA.jpg")
+    out = tmp_path / "ours.jpg"
+    assert run_cli("stamp", signed, "-o", out, "--source-type", "edited", "--user", "Desk", home=newsroom).code == 0
+    cred = _verify(out, newsroom)["credentials"]
+    assert isinstance(cred, dict)
+    assert cred["ingredients"][0]["title"] == "CA.jpg"
+    assert cred["ingredients"][0]["has_manifest"] is True
+    assert cred["ingredients"][0]["ingredients"], "the original manifest's own ingredients are kept"
+
+
+@pytest.fixture
+def published(newsroom: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "published.jpg"
+    _stamp_captured(SAMPLES / "coffee.png", out, newsroom)
+    return out
+
+
+def test_policy_passes_our_photo_and_refuses_undisclosed_ai(newsroom: Path, published: Path, tmp_path: Path) -> None:
+    code, result = _check(newsroom, published)
+    assert code == 0
+    assert isinstance(result, dict)
+    assert result["status"] == "pass"
+
+    twin = tmp_path / "twin.png"
+    made = run_cli(
+        "twin", SAMPLES / "chelsea.png", "-o", twin, "--steps", "2", "--strength", "0.5", "--user", "Daily Planet",
+        home=newsroom,
+    )  # fmt: skip
+    assert made.code == 0, made.stderr
+    code, result = _check(newsroom, twin)
+    assert code == 1
+    assert isinstance(result, dict)
+    assert result["status"] == "fail"
+    failed = {r["rule"]: r for r in result["rules"] if r["outcome"] == "fail"}
+    assert set(failed) == {"ai-disclosure"}
+    assert "does not disclose" in failed["ai-disclosure"]["reason"]
+    code, result = _check(newsroom, twin, caption="An AI-generated illustration of a cat")
+    assert code == 0
+
+
+def test_policy_refuses_a_tampered_file(newsroom: Path, published: Path, tmp_path: Path) -> None:
+    tampered = tmp_path / "tampered.jpg"
+    data = bytearray(published.read_bytes())
+    data[-5000] ^= 0xFF  # a change in the pixels the manifest's hash covers
+    tampered.write_bytes(bytes(data))
+    code, result = _check(newsroom, tampered)
+    assert code == 1
+    assert isinstance(result, dict)
+    failed = {r["rule"]: r for r in result["rules"] if r["outcome"] == "fail"}
+    assert "refuse-invalid" in failed
+    assert "do not validate" in failed["refuse-invalid"]["reason"]
+
+
+def test_policy_flags_another_owners_original_for_rights_review(newsroom: Path, tmp_path: Path) -> None:
+    theirs = tmp_path / "agency-original.png"
+    shutil.copy(SAMPLES / "astronaut.png", theirs)
+    assert run_cli("register", theirs, "--owner", "Other Agency", home=newsroom).code == 0
+    copy = tmp_path / "copy.jpg"
+    Image.open(theirs).convert("RGB").save(copy, "JPEG", quality=85)
+    code, result = _check(newsroom, copy)  # the bare copy: no credentials either
+    assert isinstance(result, dict)
+    outcomes = {r["rule"]: r["outcome"] for r in result["rules"]}
+    assert outcomes["rights-review"] == "review"
+    assert outcomes["require-provenance"] == "fail"
+    resubmitted = tmp_path / "resubmitted.jpg"
+    _stamp_captured(copy, resubmitted, newsroom)  # a photographer files someone else's picture as theirs
+    code, result = _check(newsroom, resubmitted)
+    assert code == 1
+    assert isinstance(result, dict)
+    assert result["status"] == "review"
+    review = next(r for r in result["rules"] if r["outcome"] == "review")
+    assert review["rule"] == "rights-review"
+    assert "Other Agency" in review["reason"]
+
+
+def test_an_empty_policy_refuses_everything_and_a_bad_one_is_an_error(
+    newsroom: Path, published: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.toml"
+    empty.write_text('name = "nothing yet"\n')
+    code, result = _check(newsroom, published, policy=empty)
+    assert code == 1
+    assert isinstance(result, dict)
+    assert result["status"] == "fail"
+    assert "has no rules" in result["summary"]
+    text = run_cli("check", "--policy", empty, published, home=newsroom)
+    assert "refusing everything" in text.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rule]]\nkind = "trust-me"\n')
+    wrong = run_cli("check", "--policy", bad, published, home=newsroom)
+    assert wrong.code == 2
+    assert "known kinds" in wrong.stderr
+
+
+def test_check_and_the_service_give_the_same_answers(newsroom: Path, tmp_path: Path) -> None:
+    pytest.importorskip("fastapi", reason="the service extra is not installed")
+    from fastapi.testclient import TestClient
+
+    from provenance.config import Home
+    from provenance.service import ServiceSettings, create_app
+
+    published = tmp_path / "published.jpg"
+    _stamp_captured(SAMPLES / "coffee.png", published, newsroom)
+    plain = tmp_path / "plain.jpg"
+    buffer = io.BytesIO()
+    Image.open(SAMPLES / "rocket.jpg").save(buffer, "JPEG")
+    plain.write_bytes(buffer.getvalue())
+    client = TestClient(create_app(Home(newsroom), ServiceSettings(policy=str(POLICY))))
+    for path in (published, plain):
+        code, cli = _check(newsroom, path)
+        answer = client.post("/v1/check", files={"file": (path.name, path.read_bytes())})
+        assert answer.status_code == 200, answer.text
+        api = answer.json()
+        assert isinstance(cli, dict)
+        assert Path(api.pop("file")).name == Path(cli.pop("file")).name
+        assert api == cli
+        assert api["exit_code"] == code
+    no_policy = TestClient(create_app(Home(newsroom), ServiceSettings()))
+    refused = no_policy.post("/v1/check", files={"file": (plain.name, plain.read_bytes())})
+    assert refused.status_code == 409
