@@ -28,14 +28,14 @@ demo: $(VENV)/.demo
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/demo.sh
 
 lint: $(VENV)/.test
-	$(BIN)/ruff check provenance cli tests benchmarks
-	$(BIN)/ruff format --check provenance cli tests benchmarks
+	$(BIN)/ruff check provenance cli tests benchmarks fuzz
+	$(BIN)/ruff format --check provenance cli tests benchmarks fuzz
 
 typecheck: $(VENV)/.test
 	$(BIN)/mypy
 
 test: $(VENV)/.test
-	$(BIN)/ruff check provenance cli tests benchmarks
+	$(BIN)/ruff check provenance cli tests benchmarks fuzz
 	$(BIN)/mypy
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
 

@@ -13,7 +13,7 @@ from cli.options import EXIT_CODES
 from provenance.config import Home
 from provenance.errors import ExitCode, RegistryError
 from provenance.register import RegisterResult, export_registry, import_registry, register_paths
-from provenance.registry import open_home_registry
+from provenance.registry import open_home_registry, read_home_registry
 
 
 def _home(obj: dict[str, object]) -> Home:
@@ -152,3 +152,20 @@ def remove(obj: dict[str, object], record_ids: tuple[str, ...]) -> int:
     if missing:
         raise RegistryError(f"no such record: {', '.join(missing)}", hint="See provenance registry export.")
     return 0
+
+
+@registry.command(epilog=EXIT_CODES)
+@click.pass_obj
+def check(obj: dict[str, object]) -> int:
+    """Check the registry's integrity (database and our invariants); exit 1 if anything is wrong."""
+    home = _home(obj)
+    if read_home_registry(home) is None:
+        raise RegistryError(f"{home.registry}: no registry here yet", hint="Register or stamp an image first.")
+    with open_home_registry(home) as reg:
+        problems = reg.check()
+        facts = reg.stats()
+    for problem in problems:
+        click.echo(f"problem: {problem}")
+    records = sum(facts.records.values())
+    click.echo(f"{facts.location}: {records} records, " + ("sound" if not problems else f"{len(problems)} problems"))
+    return 1 if problems else 0

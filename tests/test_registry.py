@@ -170,6 +170,28 @@ def test_v1_registry_is_migrated_in_place(tmp_path: Path) -> None:
         assert reg.stats().schema_version == SCHEMA_VERSION
 
 
+def test_v2_registry_gains_generation_labels_and_tokens(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(V2_SCHEMA)
+        conn.execute("INSERT INTO meta VALUES ('schema_version', '2')")
+        conn.execute(
+            "INSERT INTO records (record_id, kind, owner, sha256, created_at)"
+            " VALUES ('00000000000000cd', 'twin', 'dan', 'def', '2026-02-01T00:00:00+00:00')"
+        )
+    with Registry.open(path) as reg:
+        old = reg.get("00000000000000cd")
+        assert old is not None
+        assert (old.generation, old.manifest_label) == (None, None)
+        reg.add_token("t1", "cms", "stamp", "0" * 64)
+        assert reg.token("t1") == ("stamp", "0" * 64, False)
+        with reg.transaction():
+            reg.add(Record("00000000000000ce", "twin", "dan", "abc", generation={"seed": 7}, manifest_label="urn:x"))
+        assert reg.find_by_manifest("urn:x") == reg.get("00000000000000ce")
+        assert reg.find_by_manifest("00000000000000cd") == old  # older rows: found by record id
+        assert reg.stats().schema_version == SCHEMA_VERSION == 3
+
+
 def test_classify_match_inconclusive_none() -> None:
     base = "0" * 64
     near = Fingerprint(PDQ, _flip(bytes(32), list(range(20))).hex(), 90)
@@ -209,3 +231,14 @@ def test_index_saved_with_rows_added_on_top_keeps_them(tmp_path: Path) -> None:
     assert (len(loaded), loaded.max_seq, loaded.pending, loaded.state.epoch) == (13, 13, 0, 4)
     assert loaded.range_search(later[2], 0) == [(13, 0)]
     assert HashIndex.load(tmp_path / "idx", PHASH) is None  # another algorithm's index is never used
+
+
+V2_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE records (record_id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner TEXT NOT NULL, title TEXT,
+    source_url TEXT, model TEXT, sha256 TEXT NOT NULL, source_record_id TEXT REFERENCES records(record_id),
+    manifest BLOB, created_at TEXT NOT NULL);
+CREATE TABLE fingerprints (seq INTEGER PRIMARY KEY AUTOINCREMENT, record_id TEXT NOT NULL REFERENCES
+    records(record_id) ON DELETE CASCADE, algorithm TEXT NOT NULL, value BLOB NOT NULL, quality INTEGER,
+    UNIQUE (record_id, algorithm));
+"""

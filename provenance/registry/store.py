@@ -146,11 +146,11 @@ class Registry:
         if version == SCHEMA_VERSION:
             return
         with self._db.transaction():
-            if version == 1:
-                self._migrate_v1()
-            if version in (1, 2):
+            if version in (1, 2):  # v3: generation record and manifest label per record, tokens
                 self._db.execute("ALTER TABLE records ADD COLUMN generation TEXT")
                 self._db.execute("ALTER TABLE records ADD COLUMN manifest_label TEXT")
+            if version == 1:
+                self._migrate_v1()
             schema = _backend.POSTGRES_SCHEMA if self._db.dialect == "postgresql" else _backend.SQLITE_SCHEMA
             self._db.script(schema)
             self._set_meta("schema_version", str(SCHEMA_VERSION))
@@ -303,6 +303,56 @@ class Registry:
             self._db.execute("SELECT COUNT(*) FROM fingerprints WHERE quality IS NOT NULL AND quality < 50")[0][0]
         )
         return Stats(self.location, self._db.dialect, self._schema_version(), kinds, prints, owners, manifests, low)
+
+    def check(self) -> list[str]:
+        """Integrity problems, in words; an empty list means the registry is sound.
+
+        The database engine's own check (SQLite ``integrity_check`` and
+        ``foreign_key_check``), then our invariants: the schema version, fingerprints
+        of known algorithms with the right length and an existing record, sources
+        that exist, one original per SHA-256, manifests with a label."""
+        problems: list[str] = []
+        if self._db.dialect == "sqlite":
+            verdict = [str(r[0]) for r in self._db.execute("PRAGMA integrity_check")]
+            if verdict != ["ok"]:
+                problems += [f"SQLite integrity: {line}" for line in verdict[:20]]
+            if keys := self._db.execute("PRAGMA foreign_key_check"):
+                problems.append(f"{len(keys)} rows break a foreign key (first: {keys[0]})")
+        if (version := self._schema_version()) != SCHEMA_VERSION:
+            problems.append(f"schema version {version}, expected {SCHEMA_VERSION}")
+        for algorithm, length, count in self._db.execute(
+            "SELECT algorithm, LENGTH(value), COUNT(*) FROM fingerprints GROUP BY algorithm, LENGTH(value)"
+        ):
+            bits = BITS.get(str(algorithm))
+            if bits is None:
+                problems.append(f"{count} fingerprints of unknown algorithm {algorithm}")
+            elif int(length) * 8 != bits:
+                problems.append(f"{count} {algorithm} fingerprints are {length} bytes, not {bits // 8}")
+        orphans = self._db.execute(
+            "SELECT COUNT(*) FROM fingerprints f"
+            " WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.record_id = f.record_id)"
+        )[0][0]
+        if orphans:
+            problems.append(f"{orphans} fingerprints belong to no record")
+        dangling = self._db.execute(
+            "SELECT COUNT(*) FROM records r WHERE source_record_id IS NOT NULL AND NOT EXISTS"
+            " (SELECT 1 FROM records s WHERE s.record_id = r.source_record_id)"
+        )[0][0]
+        if dangling:
+            problems.append(f"{dangling} records name a source that does not exist")
+        doubled = self._db.execute(
+            "SELECT COUNT(*) FROM (SELECT sha256 FROM records WHERE kind = 'original' GROUP BY sha256"
+            " HAVING COUNT(*) > 1) d"
+        )[0][0]
+        if doubled:
+            problems.append(f"{doubled} files are registered as originals more than once")
+        bare = self._db.execute(
+            "SELECT COUNT(*) FROM records r"
+            " WHERE NOT EXISTS (SELECT 1 FROM fingerprints f WHERE f.record_id = r.record_id)"
+        )[0][0]
+        if bare:
+            problems.append(f"{bare} records have no fingerprint (half-written?)")
+        return problems
 
     def _record(self, row: tuple[object, ...]) -> Record:
         record_id = str(row[0])
