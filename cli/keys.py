@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
-from cli.options import EXIT_CODES
+from cli.options import ENV_PASSPHRASE, EXIT_CODES
 from provenance.config import Home
 from provenance.credentials import init_identity
+from provenance.credentials.keys import PassphraseRequired, rotate_identity
+from provenance.errors import UsageError
 
 
 @click.group()
@@ -14,21 +19,58 @@ def keys() -> None:
     """Manage signing identities."""
 
 
+def _new_passphrase() -> bytes:
+    """From $PROVENANCE_KEY_PASSPHRASE, else asked twice on a terminal."""
+    if env := os.environ.get(ENV_PASSPHRASE):
+        return env.encode()
+    if not sys.stdin.isatty():
+        raise UsageError(f"--encrypt needs a passphrase: set {ENV_PASSPHRASE} or run on a terminal")
+    entered = click.prompt("Passphrase for the new private keys", hide_input=True, confirmation_prompt=True)
+    return str(entered).encode()
+
+
 @keys.command("init", epilog=EXIT_CODES)
 @click.option("--org", default="Provenance Demo", show_default=True, help="Organisation named in the certificates.")
+@click.option("--encrypt", is_flag=True, help=f"Encrypt the private keys (passphrase: ${ENV_PASSPHRASE} or asked).")
 @click.option("--force", is_flag=True, help="Replace an existing identity in this home.")
 @click.pass_obj
-def init(obj: dict[str, object], org: str, force: bool) -> int:
+def init(obj: dict[str, object], org: str, encrypt: bool, force: bool) -> int:
     """Make a development signing identity: a root CA and a signing certificate.
 
-    The private keys are written owner-only (0600) in the home's keys/ folder and
-    the root is added to this home's trust anchors, so images signed here verify
-    as trusted here and as valid-but-untrusted anywhere else.
+    The private keys are written owner-only (0600) in the home's keys/ folder (0700),
+    encrypted with --encrypt, and the root is added to this home's trust anchors, so
+    images signed here verify as trusted here and as valid-but-untrusted anywhere else.
     """
     home = obj["home"]
     assert isinstance(home, Home)
-    identity = init_identity(home, org=org, force=force)
+    identity = init_identity(home, org=org, force=force, passphrase=_new_passphrase() if encrypt else None)
     click.echo(f"Signing identity: {identity.subject} ({identity.alg})")
-    click.echo(f"Keys and certificates: {home.keys_dir}")
+    click.echo(f"Keys and certificates: {home.keys_dir}" + (" (keys encrypted)" if encrypt else ""))
     click.echo(f"Root added to trust anchors: {home.trust_anchors}")
+    return 0
+
+
+@keys.command("rotate", epilog=EXIT_CODES)
+@click.option("--new-root", is_flag=True, help="Replace the root CA too (the old root stays a trust anchor).")
+@click.pass_obj
+def rotate(obj: dict[str, object], new_root: bool) -> int:
+    """Make a new signing key and certificate; retire the old ones.
+
+    The old certificate and key move to keys/retired/<time>/; the root that issued
+    them stays a trust anchor, so images stamped before still verify as trusted.
+    Encrypted keys stay encrypted with the same passphrase.
+    """
+    home = obj["home"]
+    assert isinstance(home, Home)
+    env = os.environ.get(ENV_PASSPHRASE)
+    passphrase = env.encode() if env else None
+    try:
+        identity, retired = rotate_identity(home, passphrase=passphrase, new_root=new_root)
+    except PassphraseRequired:
+        if not sys.stdin.isatty():
+            raise
+        entered = click.prompt("Passphrase for the private keys", hide_input=True)
+        identity, retired = rotate_identity(home, passphrase=str(entered).encode(), new_root=new_root)
+    click.echo(f"New signing identity: {identity.subject} ({identity.alg})")
+    click.echo(f"Retired certificate and key: {retired}")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -159,3 +160,34 @@ def test_hostile_files_get_a_report_or_one_clear_line(name: str, data: bytes, tm
     assert "internal error" not in result.stderr
     if result.code == 4:
         assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1
+
+
+def test_rotated_keys_keep_earlier_stamps_trusted_and_encrypted_keys_need_the_passphrase(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    secret = {"PROVENANCE_KEY_PASSPHRASE": "correct horse battery staple"}
+    assert run_cli("keys", "init", "--org", "Rotating", "--encrypt", home=home, env=secret).code == 0
+    assert b"ENCRYPTED" in (home / "keys" / "signer.key").read_bytes()
+    before = tmp_path / "before.png"
+    no_pass = run_cli("stamp", SAMPLES / "chelsea.png", "-o", before, "--user", "u", home=home)
+    assert no_pass.code == 2
+    assert "encrypted" in no_pass.stderr
+    wrong = run_cli("stamp", SAMPLES / "chelsea.png", "-o", before, "--user", "u", home=home,
+                    env={"PROVENANCE_KEY_PASSPHRASE": "wrong"})  # fmt: skip
+    assert wrong.code == 2
+    assert "wrong passphrase" in wrong.stderr
+    assert run_cli("stamp", SAMPLES / "chelsea.png", "-o", before, "--user", "u", home=home, env=secret).code == 0
+    old_cert = (home / "keys" / "signer.pem").read_bytes()
+    for extra in ([], ["--new-root"]):
+        rotated = run_cli("keys", "rotate", *extra, home=home, env=secret)
+        assert rotated.code == 0, rotated.stderr
+    retired = sorted((home / "keys" / "retired").iterdir())
+    assert len(retired) == 2
+    assert (retired[0] / "signer.pem").read_bytes() == old_cert
+    assert (retired[0] / "signer.key").stat().st_mode & 0o077 == 0
+    assert b"ENCRYPTED" in (home / "keys" / "signer.key").read_bytes()
+    after = tmp_path / "after.png"
+    assert run_cli("stamp", SAMPLES / "rocket.jpg", "-o", after, "--user", "u", home=home, env=secret).code == 0
+    reports = [json.loads(run_cli("verify", "--json", p, home=home).stdout) for p in (before, after)]
+    assert [r["credentials"]["state"] for r in reports] == ["trusted", "trusted"]
+    serials = {r["credentials"]["certificate"]["serial"] for r in reports}
+    assert len(serials) == 2

@@ -84,16 +84,38 @@ def _name(common_name: str, org: str) -> x509.Name:
     )
 
 
-def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
+def _key_pem(key: ec.EllipticCurvePrivateKey, passphrase: bytes | None = None) -> bytes:
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
     )
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
 
 
-def make_development_identity(org: str) -> tuple[bytes, bytes, bytes, bytes]:
-    """(root_cert, root_key, signer_cert, signer_key) PEMs, ES256, for ``org``."""
+def _signer(
+    org: str, root: x509.Certificate, root_key: ec.EllipticCurvePrivateKey
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """A new signing certificate and key, issued by ``root``."""
+    now = dt.datetime.now(dt.UTC)
+    leaf_key = ec.generate_private_key(ec.SECP256R1())
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(_name(f"{org} Signer", org))
+        .issuer_name(root.subject)
+        .public_key(leaf_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=730))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(**{**_NO_USAGE, "digital_signature": True}), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
+        .sign(root_key, hashes.SHA256())
+    )
+    return leaf, leaf_key
+
+
+def _root(org: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     now = dt.datetime.now(dt.UTC)
     root_key = ec.generate_private_key(ec.SECP256R1())
     root_name = _name(f"{org} Root CA", org)
@@ -110,27 +132,24 @@ def make_development_identity(org: str) -> tuple[bytes, bytes, bytes, bytes]:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False)
         .sign(root_key, hashes.SHA256())
     )
-    leaf_key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(_name(f"{org} Signer", org))
-        .issuer_name(root_name)
-        .public_key(leaf_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=730))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(**{**_NO_USAGE, "digital_signature": True}), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
-        .sign(root_key, hashes.SHA256())
-    )
+    return root, root_key
+
+
+def make_development_identity(org: str, passphrase: bytes | None = None) -> tuple[bytes, bytes, bytes, bytes]:
+    """(root_cert, root_key, signer_cert, signer_key) PEMs, ES256, for ``org``;
+    the keys encrypted with ``passphrase`` if given."""
+    root, root_key = _root(org)
+    leaf, leaf_key = _signer(org, root, root_key)
     pem = serialization.Encoding.PEM
-    return root.public_bytes(pem), _key_pem(root_key), leaf.public_bytes(pem), _key_pem(leaf_key)
+    return (
+        root.public_bytes(pem),
+        _key_pem(root_key, passphrase),
+        leaf.public_bytes(pem),
+        _key_pem(leaf_key, passphrase),
+    )
 
 
-def init_identity(home: Home, *, org: str, force: bool = False) -> Identity:
+def init_identity(home: Home, *, org: str, force: bool = False, passphrase: bytes | None = None) -> Identity:
     """Create the home's development identity and trust its root there."""
     keys = home.keys_dir
     if (keys / SIGNER_KEY).exists() and not force:
@@ -138,13 +157,76 @@ def init_identity(home: Home, *, org: str, force: bool = False) -> Identity:
     home.ensure()
     keys.mkdir(mode=0o700, exist_ok=True)
     keys.chmod(0o700)
-    root_pem, root_key, leaf_pem, leaf_key = make_development_identity(org)
+    root_pem, root_key, leaf_pem, leaf_key = make_development_identity(org, passphrase)
     write_atomic(keys / ROOT_KEY, root_key, mode=0o600)
     write_atomic(keys / SIGNER_KEY, leaf_key, mode=0o600)
     write_atomic(keys / ROOT_CERT, root_pem)
     write_atomic(keys / SIGNER_CERT, leaf_pem)
     add_anchor(home, root_pem)
-    return load_identity(keys / SIGNER_CERT, keys / SIGNER_KEY)
+    return load_identity(keys / SIGNER_CERT, keys / SIGNER_KEY, passphrase=passphrase)
+
+
+def rotate_identity(home: Home, *, passphrase: bytes | None = None, new_root: bool = False) -> tuple[Identity, Path]:
+    """A new signing key and certificate; the old ones move to ``keys/retired/<time>/``.
+
+    By default the new certificate is issued by the same root, which stays a trust
+    anchor, so everything stamped before still verifies as trusted. With
+    ``new_root`` the root is replaced too, and the old root stays in the trust
+    anchors for the same reason. Returns the new identity and the retired folder.
+    """
+    keys = home.keys_dir
+    if not (keys / SIGNER_KEY).exists():
+        raise KeyMaterialError(f"no signing identity in {home.root} to rotate", hint="Run 'provenance keys init'.")
+    encrypted = b"ENCRYPTED" in _read(keys / SIGNER_KEY, "private key")
+    if encrypted and passphrase is None:
+        raise PassphraseRequired(
+            f"{keys / SIGNER_KEY}: private key is encrypted",
+            hint="Set PROVENANCE_KEY_PASSPHRASE or run interactively to be asked.",
+        )
+    passphrase = passphrase if encrypted else None  # new keys are protected as the old ones were
+    _load_key(keys / SIGNER_KEY, passphrase)  # a wrong passphrase stops here, before anything moves
+    old_root = x509.load_pem_x509_certificate(_read(keys / ROOT_CERT, "root certificate"))
+    org_names = old_root.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
+    org = str(org_names[0].value) if org_names else "Provenance"
+    if new_root:
+        root, root_key = _root(org)
+    else:
+        root = old_root
+        loaded = _load_key(keys / ROOT_KEY, passphrase)
+        if not isinstance(loaded, ec.EllipticCurvePrivateKey):
+            raise KeyMaterialError(f"{keys / ROOT_KEY}: not the EC root key made by keys init")
+        root_key = loaded
+    leaf, leaf_key = _signer(org, root, root_key)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    retired = keys / "retired" / stamp
+    retired.mkdir(parents=True, mode=0o700)
+    (keys / "retired").chmod(0o700)
+    names = (SIGNER_CERT, SIGNER_KEY) + ((ROOT_CERT, ROOT_KEY) if new_root else ())
+    for name in names:
+        (keys / name).replace(retired / name)
+    pem = serialization.Encoding.PEM
+    write_atomic(keys / SIGNER_KEY, _key_pem(leaf_key, passphrase), mode=0o600)
+    write_atomic(keys / SIGNER_CERT, leaf.public_bytes(pem))
+    if new_root:
+        write_atomic(keys / ROOT_KEY, _key_pem(root_key, passphrase), mode=0o600)
+        write_atomic(keys / ROOT_CERT, root.public_bytes(pem))
+        add_anchor(home, root.public_bytes(pem))
+    return load_identity(keys / SIGNER_CERT, keys / SIGNER_KEY, passphrase=passphrase), retired
+
+
+def _load_key(path: Path, passphrase: bytes | None) -> object:
+    data = _read(path, "private key")
+    try:
+        return serialization.load_pem_private_key(data, password=passphrase)
+    except TypeError:
+        if passphrase is None:
+            raise PassphraseRequired(
+                f"{path}: private key is encrypted",
+                hint="Set PROVENANCE_KEY_PASSPHRASE or run interactively to be asked.",
+            ) from None
+        raise KeyMaterialError(f"{path}: private key is not encrypted; drop the passphrase") from None
+    except ValueError:
+        raise KeyMaterialError(f"{path}: wrong passphrase, or not a PEM private key") from None
 
 
 def _alg_for(key: object, requested: str | None) -> str:
@@ -249,7 +331,7 @@ def command_signer(command: str, *, timeout: float = 60.0) -> SignCallback:
     return sign
 
 
-def home_identity(home: Home) -> Identity:
+def home_identity(home: Home, passphrase: bytes | None = None) -> Identity:
     """The identity made by ``keys init`` in this home, or a clear error."""
     cert, key = home.keys_dir / SIGNER_CERT, home.keys_dir / SIGNER_KEY
     if not key.exists():
@@ -257,7 +339,7 @@ def home_identity(home: Home) -> Identity:
             f"no signing identity in {home.root}",
             hint="Run 'provenance keys init' or pass --cert and --key.",
         )
-    return load_identity(cert, key)
+    return load_identity(cert, key, passphrase=passphrase)
 
 
 def resolve_identity(
@@ -278,4 +360,4 @@ def resolve_identity(
         raise KeyMaterialError("--cert and --key must be given together")
     if cert is not None and key is not None:
         return load_identity(cert, key, passphrase=passphrase, alg=alg)
-    return home_identity(home)
+    return home_identity(home, passphrase)
