@@ -30,6 +30,7 @@ from provenance.report import (
     VerifyReport,
     WatermarkReport,
 )
+from provenance.runtime import time_limit
 
 # A watermark whose record's picture is further than this from the image was
 # most likely copied onto another picture (docs/threat-model.md).
@@ -53,6 +54,7 @@ class VerifyOptions:
     manifest: Path | None = None
     extract_to: Path | None = None
     pixels: str = "auto"  # auto: as needed; never: metadata only (fast); always: every pixel check
+    time_limit: float = 120.0  # seconds per file (main thread only; see provenance.runtime.time_limit)
     look_beside: bool = True  # use NAME.c2pa beside the file (off for uploads: there is no "beside")
 
 
@@ -61,8 +63,9 @@ def verify_path(path: Path, *, home: Home | None = None, options: VerifyOptions 
     home = home or Home.default()
     options = options or VerifyOptions()
     try:
-        image = load_image(path)
-        return verify_image(image, home=home, options=options)
+        with time_limit(options.time_limit, str(path)):
+            image = load_image(path)
+            return verify_image(image, home=home, options=options)
     except InputError as exc:
         return _error_report(path, exc.diagnostics())
 

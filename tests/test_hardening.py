@@ -191,3 +191,14 @@ def test_rotated_keys_keep_earlier_stamps_trusted_and_encrypted_keys_need_the_pa
     assert [r["credentials"]["state"] for r in reports] == ["trusted", "trusted"]
     serials = {r["credentials"]["certificate"]["serial"] for r in reports}
     assert len(serials) == 2
+
+
+def test_a_file_that_takes_too_long_is_refused_not_waited_for(tmp_path: Path) -> None:
+    from provenance.config import Home
+    from provenance.verify import VerifyOptions, verify_path
+
+    report = verify_path(SAMPLES / "astronaut.png", home=Home(tmp_path), options=VerifyOptions(time_limit=0.001))
+    assert report.exit_code == 4
+    assert report.error is not None
+    assert "took longer than" in report.error
+    assert verify_path(SAMPLES / "astronaut.png", home=Home(tmp_path)).exit_code == 3  # the same file, unhurried
