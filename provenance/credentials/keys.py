@@ -19,6 +19,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from provenance.config import Home
@@ -214,19 +215,23 @@ def rotate_identity(home: Home, *, passphrase: bytes | None = None, new_root: bo
     return load_identity(keys / SIGNER_CERT, keys / SIGNER_KEY, passphrase=passphrase), retired
 
 
-def _load_key(path: Path, passphrase: bytes | None) -> object:
+def _load_key(path: Path, passphrase: bytes | None) -> PrivateKeyTypes:
+    """A PEM private key, decrypted in memory; a passphrase given for a key that is
+    not encrypted is ignored (one environment variable may serve several homes)."""
     data = _read(path, "private key")
     try:
         return serialization.load_pem_private_key(data, password=passphrase)
     except TypeError:
-        if passphrase is None:
-            raise PassphraseRequired(
-                f"{path}: private key is encrypted",
-                hint="Set PROVENANCE_KEY_PASSPHRASE or run interactively to be asked.",
-            ) from None
-        raise KeyMaterialError(f"{path}: private key is not encrypted; drop the passphrase") from None
+        if passphrase is not None:
+            return _load_key(path, None)
+        raise PassphraseRequired(
+            f"{path}: private key is encrypted",
+            hint="Set PROVENANCE_KEY_PASSPHRASE or run interactively to be asked.",
+        ) from None
     except ValueError:
-        raise KeyMaterialError(f"{path}: wrong passphrase, or not a PEM private key") from None
+        if passphrase is not None:
+            raise KeyMaterialError(f"{path}: wrong passphrase, or not a PEM private key") from None
+        raise KeyMaterialError(f"{path}: not a PEM private key") from None
 
 
 def _alg_for(key: object, requested: str | None) -> str:
@@ -277,20 +282,7 @@ def load_identity(
     The decrypted key is kept in memory only, re-serialised as PKCS#8 for c2pa.
     """
     chain_pem, certs = _chain(cert_path)
-    key_pem = _read(key_path, "private key")
-    try:
-        key = serialization.load_pem_private_key(key_pem, password=passphrase)
-    except TypeError:
-        if passphrase is None:
-            raise PassphraseRequired(
-                f"{key_path}: private key is encrypted",
-                hint="Set PROVENANCE_KEY_PASSPHRASE or run interactively to be asked.",
-            ) from None
-        raise KeyMaterialError(f"{key_path}: private key is not encrypted; drop the passphrase") from None
-    except ValueError:
-        if passphrase is not None:
-            raise KeyMaterialError(f"{key_path}: wrong passphrase, or not a PEM private key") from None
-        raise KeyMaterialError(f"{key_path}: not a PEM private key") from None
+    key = _load_key(key_path, passphrase)
     if _spki(key.public_key()) != _spki(certs[0].public_key()):
         raise KeyMaterialError(f"{key_path}: private key does not match the certificate {cert_path}")
     pkcs8 = key.private_bytes(
