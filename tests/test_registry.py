@@ -242,3 +242,19 @@ CREATE TABLE fingerprints (seq INTEGER PRIMARY KEY AUTOINCREMENT, record_id TEXT
     records(record_id) ON DELETE CASCADE, algorithm TEXT NOT NULL, value BLOB NOT NULL, quality INTEGER,
     UNIQUE (record_id, algorithm));
 """
+
+
+def test_bulk_add_equals_one_by_one(registry_location: str, tmp_path: Path) -> None:
+    prints = [[Fingerprint(PDQ, f"{i:064x}"), Fingerprint(PHASH, f"{i:016x}")] for i in range(1, 301)]
+    records = [Record(f"{i:016x}", "original", "bulk", f"sha{i}", prints[i - 1]) for i in range(1, 301)]
+    records.append(Record("f" * 16, "twin", "bulk", "twin", [Fingerprint(PHASH, "f" * 16)],
+                          source_record_id=records[0].record_id, generation={"seed": 1}))  # fmt: skip
+    with Registry.open(registry_location, index_dir=tmp_path / "index") as reg:
+        with reg.transaction():
+            reg.add_many(records)
+        assert reg.count() == 301
+        assert reg.get(records[5].record_id) == records[5]
+        assert reg.get("f" * 16) == records[-1]
+        hits = reg.search(Fingerprint(PHASH, f"{7:016x}"), 0)
+        assert [r.record_id for r, _ in hits] == [records[6].record_id]
+        assert reg.check() == []

@@ -75,6 +75,11 @@ class Backend:
     def iterate(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
         raise NotImplementedError
 
+    def bulk_insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Many rows at once (inside a transaction): INSERTs here, COPY on PostgreSQL."""
+        marks = ", ".join("?" for _ in columns)
+        self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
     def transaction(self) -> AbstractContextManager[None]:
         raise NotImplementedError
 
@@ -162,6 +167,15 @@ class PostgresBackend(Backend):
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self._conn.cursor() as cur:
             cur.executemany(self._sql(sql), [tuple(r) for r in rows])
+
+    def bulk_insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """COPY: an order of magnitude faster than INSERTs for bulk registration."""
+        try:
+            with self._conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(tuple(row))
+        except self._errors as exc:
+            raise RegistryError(f"{self.location}: {_first_line(exc)}") from None
 
     def iterate(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
         with self._conn.cursor() as cur:

@@ -27,10 +27,12 @@ from provenance.registry.index import HashIndex
 from provenance.watermark import ID_BITS, format_record_id
 
 SCHEMA_VERSION = 3
-_RECORD_COLUMNS = (
-    "record_id, kind, owner, title, source_url, model, sha256, source_record_id, manifest, created_at, generation,"
-    " manifest_label"
-)
+_PRINT_COLUMNS = ("record_id", "algorithm", "value", "quality")
+_COLUMNS = (
+    "record_id", "kind", "owner", "title", "source_url", "model", "sha256", "source_record_id", "manifest",
+    "created_at", "generation", "manifest_label",
+)  # fmt: skip
+_RECORD_COLUMNS = ", ".join(_COLUMNS)
 
 
 @dataclass
@@ -53,6 +55,27 @@ class Record:
 
     def fingerprint(self, algorithm: str) -> Fingerprint | None:
         return find(self.fingerprints, algorithm)
+
+
+def _row(record: Record) -> tuple[object, ...]:
+    return (
+        record.record_id,
+        record.kind,
+        record.owner,
+        record.title,
+        record.source_url,
+        record.model,
+        record.sha256,
+        record.source_record_id,
+        record.manifest,
+        record.created_at,
+        None if record.generation is None else json.dumps(record.generation, sort_keys=True),
+        record.manifest_label,
+    )
+
+
+def _print_rows(records: list[Record]) -> list[tuple[object, ...]]:
+    return [(r.record_id, f.algorithm, f.to_bytes(), f.quality) for r in records for f in r.fingerprints]
 
 
 @dataclass(frozen=True)
@@ -193,27 +216,17 @@ class Registry:
 
     def add(self, record: Record) -> None:
         """Insert a record and its fingerprints (call inside :meth:`transaction`)."""
-        self._db.execute(
-            f"INSERT INTO records ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                record.record_id,
-                record.kind,
-                record.owner,
-                record.title,
-                record.source_url,
-                record.model,
-                record.sha256,
-                record.source_record_id,
-                record.manifest,
-                record.created_at,
-                None if record.generation is None else json.dumps(record.generation, sort_keys=True),
-                record.manifest_label,
-            ),
-        )
+        marks = ", ".join("?" for _ in _COLUMNS)
+        self._db.execute(f"INSERT INTO records ({_RECORD_COLUMNS}) VALUES ({marks})", _row(record))
         self._db.executemany(
-            "INSERT INTO fingerprints (record_id, algorithm, value, quality) VALUES (?, ?, ?, ?)",
-            [(record.record_id, f.algorithm, f.to_bytes(), f.quality) for f in record.fingerprints],
+            f"INSERT INTO fingerprints ({', '.join(_PRINT_COLUMNS)}) VALUES (?, ?, ?, ?)", _print_rows([record])
         )
+
+    def add_many(self, records: list[Record]) -> None:
+        """Insert many records at once (call inside :meth:`transaction`): COPY on PostgreSQL.
+        For bulk loads of new records; sources must come before what was made from them."""
+        self._db.bulk_insert("records", _COLUMNS, [_row(r) for r in records])
+        self._db.bulk_insert("fingerprints", _PRINT_COLUMNS, _print_rows(records))
 
     def remove(self, record_id: str) -> bool:
         """Delete a record (its fingerprints go with it; records derived from it keep
