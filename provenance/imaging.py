@@ -26,6 +26,7 @@ from provenance.errors import InputError, OutputExistsError, UsageError
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_PIXELS = 100_000_000
+MAX_MANIFEST_BYTES = 32 * 1024 * 1024  # a sidecar .c2pa manifest store; real ones are kilobytes
 
 # (offset, magic, mime). Order matters only where prefixes overlap.
 _MAGIC: tuple[tuple[int, bytes, str], ...] = (

@@ -17,7 +17,7 @@ from provenance.credentials.claims import SCHEME_FOR_ALG, record_id_from_soft_bi
 from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.errors import ExitCode, InputError
 from provenance.fingerprint import PHASH, THRESHOLDS, Fingerprint
-from provenance.imaging import LoadedImage, load_image, read_input
+from provenance.imaging import MAX_MANIFEST_BYTES, LoadedImage, load_image, read_input
 from provenance.registry import Record, Registry, read_home_registry
 from provenance.registry.matching import agree, classify
 from provenance.registry.matching import distances as print_distances
@@ -82,12 +82,12 @@ def _credentials(image: LoadedImage, options: VerifyOptions, policy: TrustPolicy
     """Embedded manifest first; else the sidecar (given, or ``NAME.c2pa`` beside the file)."""
     extract = options.extract_to
     if options.manifest is not None:
-        sidecar = read_input(options.manifest)
+        sidecar = read_input(options.manifest, max_bytes=MAX_MANIFEST_BYTES)
         return read_credentials(image.mime, image.data, policy=policy, sidecar=sidecar, extract_to=extract)
     report = read_credentials(image.mime, image.data, policy=policy, extract_to=extract)
     beside = image.path.with_suffix(".c2pa")
     if report.state == "absent" and report.remote_url is None and options.look_beside and beside.is_file():
-        sidecar = read_input(beside)
+        sidecar = read_input(beside, max_bytes=MAX_MANIFEST_BYTES)
         return read_credentials(image.mime, image.data, policy=policy, sidecar=sidecar, extract_to=extract)
     return report
 

@@ -328,3 +328,12 @@ def test_sigkill_during_bulk_registration_into_postgresql_leaves_a_sound_registr
         assert rerun.code == 0, rerun.stderr
         assert records() == before + per_batch
     assert killed_midway >= 2
+
+
+def test_an_oversized_sidecar_manifest_is_refused_unread(tmp_path: Path) -> None:
+    sidecar = tmp_path / "huge.c2pa"
+    with sidecar.open("wb") as handle:
+        handle.truncate(40 * 1024 * 1024)  # sparse: 40 MB that cost nothing to make
+    result = run_cli("verify", SAMPLES / "rocket.jpg", "--manifest", sidecar, home=tmp_path / "home")
+    assert result.code == 4
+    assert "over the 33554432-byte limit" in result.stderr
