@@ -250,7 +250,8 @@ def _batch(maker: Any, folder: Path, outdir: Path, fmt: str, generations: int, f
     sources = batch_sources(folder)
     if not sources:
         raise UsageError(f"{folder}: no images in this folder")
-    outdir.mkdir(exist_ok=True) if outdir.parent.is_dir() else None
+    if outdir.parent.is_dir():
+        outdir.mkdir(exist_ok=True)  # make_batch refuses a missing parent with a clear error
     worst = 0
     items = make_batch(maker, sources, outdir, fmt=fmt, generations=generations, force=force)
     with progress_bar(items, len(sources), "twins", enabled=not as_json) as bar:
