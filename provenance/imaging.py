@@ -13,6 +13,7 @@ import hashlib
 import io
 import os
 import stat
+import struct
 import tempfile
 import warnings
 from collections.abc import Iterable, Iterator
@@ -184,7 +185,9 @@ def decode_pixels(data: bytes, path: Path, *, max_pixels: int = MAX_PIXELS) -> I
         ) from None
     except UnidentifiedImageError:
         raise InputError(f"{path}: image data cannot be decoded") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError, RuntimeError, struct.error, IndexError, KeyError) as exc:
+        # Format plugins fail in their own ways: AVIF/HEIF decoders raise RuntimeError
+        # on a malformed container (found by the fuzzer), others struct or index errors.
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{path}: truncated or corrupt image ({reason})") from None
 
