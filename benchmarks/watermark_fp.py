@@ -1,0 +1,168 @@
+"""False detections on unmarked images: our watermark schemes and the SD/SDXL detectors.
+
+Usage: python benchmarks/watermark_fp.py [--count 10000] [--jobs 2] [--out benchmarks/results/watermark_fp.md]
+
+Unmarked images: samples/, the photos and AI images in ../shared/fixtures and the C2PA
+reference photos, and variants of each until --count is reached: JPEG re-compression,
+resizes, random crops, 256-512 px tiles, small rotations, brightness changes. None carries
+our mark; any detection of ours is a false positive. The SD/SDXL detectors are counted too,
+except on the AI fixtures, which may carry a real Stable Diffusion mark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import sys
+import time
+from collections.abc import Iterator
+from multiprocessing import get_context
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PIL import Image, ImageEnhance  # noqa: E402
+
+from benchmarks.stamp_verify import machine  # noqa: E402
+from provenance.detect import sd_watermark  # noqa: E402
+from provenance.watermark import MIN_SIDE, wm0, wm1  # noqa: E402
+
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+MAX_SIDE = 1024  # large fixtures are scaled down first: the variants, not the megapixels, are the point
+
+
+def bases() -> list[tuple[Path, bool]]:
+    """(image, may carry a real SD mark)."""
+    found = [(p, False) for p in sorted((ROOT / "samples").iterdir()) if p.suffix in SUFFIXES]
+    for sub, ai in (("photos", False), ("c2pa", False), ("ai", True), ("watermarked", True)):
+        folder = FIXTURES / sub
+        if folder.exists():
+            found += [(p, ai) for p in sorted(folder.rglob("*")) if p.suffix.lower() in SUFFIXES]
+    return found
+
+
+def _load(path: Path) -> Image.Image | None:
+    try:
+        with Image.open(path) as img:
+            img.draft("RGB", (2048, 2048))
+            rgb = img.convert("RGB")
+    except Exception:  # noqa: BLE001 - damaged reference files are not this benchmark's subject
+        return None
+    if max(rgb.size) > MAX_SIDE:
+        rgb.thumbnail((MAX_SIDE, MAX_SIDE))
+    return rgb if min(rgb.size) >= MIN_SIDE else None
+
+
+def _jpeg(img: Image.Image, quality: int) -> Image.Image:
+    buffer = io.BytesIO()
+    img.save(buffer, "JPEG", quality=quality)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
+def variants(img: Image.Image, rng: random.Random) -> Iterator[tuple[str, Image.Image]]:
+    yield "original", img
+    while True:
+        kind = rng.randrange(6)
+        if kind == 0:
+            q = rng.choice((40, 60, 75, 90))
+            yield f"jpeg{q}", _jpeg(img, q)
+        elif kind == 1:
+            f = rng.uniform(0.5, 1.5)
+            size = (max(MIN_SIDE, int(img.width * f)), max(MIN_SIDE, int(img.height * f)))
+            yield f"resize{f:.2f}", img.resize(size)
+        elif kind == 2:
+            w, h = rng.randint(MIN_SIDE, img.width), rng.randint(MIN_SIDE, img.height)
+            x, y = rng.randint(0, img.width - w), rng.randint(0, img.height - h)
+            yield "crop", img.crop((x, y, x + w, y + h))
+        elif kind == 3:
+            side = rng.choice((256, 320, 384, 512))
+            if img.width >= side and img.height >= side:
+                x, y = rng.randint(0, img.width - side), rng.randint(0, img.height - side)
+                yield f"tile{side}", img.crop((x, y, x + side, y + side))
+        elif kind == 4:
+            yield "rotate", img.rotate(rng.uniform(-3, 3), resample=Image.Resampling.BICUBIC)
+        else:
+            yield "bright", ImageEnhance.Brightness(img).enhance(rng.uniform(0.7, 1.3))
+
+
+def jobs(count: int) -> Iterator[tuple[str, bytes, tuple[int, int], bool]]:
+    rng = random.Random(20261121)
+    loaded = [(p, ai, img) for p, ai in bases() if (img := _load(p)) is not None]
+    per = -(-count // len(loaded))
+    made = 0
+    for path, ai, img in loaded:
+        for (name, variant), _ in zip(variants(img, rng), range(per), strict=False):
+            if made >= count:
+                return
+            made += 1
+            yield f"{path.name}:{name}", variant.tobytes(), variant.size, ai
+
+
+def check(job: tuple[str, bytes, tuple[int, int], bool]) -> tuple[str, bool, list[str], list[str], float]:
+    name, data, size, ai = job
+    img = Image.frombytes("RGB", size, data)
+    start = time.perf_counter()
+    ours = [s for s, m in (("provenance-wm-1", wm1), ("provenance-wm-0", wm0)) if m.detect(img).found]
+    seconds = time.perf_counter() - start
+    sd = [m.name for m in sd_watermark.detect(img)]
+    return name, ai, ours, sd, seconds / (size[0] * size[1] / 1e6)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--max-seconds", type=float, default=3600, help="stop early; the report says how far it got")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    ours_hits, sd_hits, sd_on_ai, per_mp = [], [], 0, []
+    total = ai_total = 0
+    with get_context("forkserver").Pool(args.jobs) as pool:
+        for name, ai, ours, sd, ms in pool.imap_unordered(check, jobs(args.count), chunksize=8):
+            total += 1
+            ai_total += ai
+            per_mp.append(ms)
+            ours_hits += [f"{name} ({', '.join(ours)})"] if ours else []
+            if sd and not ai:
+                sd_hits.append(f"{name} ({', '.join(sd)})")
+            sd_on_ai += bool(sd and ai)
+            if time.perf_counter() - start > args.max_seconds:
+                pool.terminate()
+                break
+    per_mp.sort()
+    lines = [
+        f"# Watermark false positives on {total:,} unmarked images"
+        + ("" if total >= args.count else f" (stopped by --max-seconds before {args.count:,})"),
+        "",
+        f"Machine: {machine()}; {time.perf_counter() - start:.0f} s with {args.jobs} processes.",
+        f"Images: {len(bases())} files (samples, fixture photos, C2PA reference photos, AI fixtures) and variants"
+        " (JPEG 40-90, resize 0.5-1.5x, random crops, 256-512 px tiles, rotations up to 3 degrees, brightness).",
+        "",
+        "| detector | images | false detections |",
+        "|---|---|---|",
+        f"| provenance-wm-1 / wm-0 (ours) | {total:,} | {len(ours_hits)} |",
+        f"| Stable Diffusion / SDXL marks, non-AI images | {total - ai_total:,} | {len(sd_hits)} |",
+        "",
+        f"On AI fixtures and their variants ({ai_total:,}) the SD detectors fired {sd_on_ai} times: real marks,"
+        " not counted as false.",
+        f"Our decode time on unmarked images: median {1000 * per_mp[len(per_mp) // 2]:.0f} ms/MP, p95"
+        f" {1000 * per_mp[int(0.95 * len(per_mp))]:.0f} ms/MP (both schemes, every scale candidate tried).",
+        "Design figure: a random word passes BCH(t=8) and the CRC-16 with p about 3e-12 per candidate,"
+        " below 2e-10 per image over all candidates (docs/design.md).",
+    ]
+    if ours_hits or sd_hits:
+        lines += ["", "False detections:", *[f"- {h}" for h in ours_hits + sd_hits][:50]]
+    lines += ["", "Command: `python benchmarks/watermark_fp.py " + " ".join(sys.argv[1:]) + "`"]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
