@@ -337,3 +337,25 @@ def test_an_oversized_sidecar_manifest_is_refused_unread(tmp_path: Path) -> None
     result = run_cli("verify", SAMPLES / "rocket.jpg", "--manifest", sidecar, home=tmp_path / "home")
     assert result.code == 4
     assert "over the 33554432-byte limit" in result.stderr
+
+
+def test_backup_and_restore_round_trip_keeps_every_field(tmp_path: Path) -> None:
+    from provenance.config import Home
+    from provenance.registry import read_home_registry
+
+    home, restored = tmp_path / "home", tmp_path / "restored"
+    assert run_cli("keys", "init", home=home).code == 0
+    assert run_cli("stamp", SAMPLES / "chelsea.png", "-o", tmp_path / "s.png", "--user", "u", home=home).code == 0
+    assert run_cli("register", SAMPLES / "rocket.jpg", "--owner", "archive", home=home).code == 0
+    backup = tmp_path / "backup.jsonl"
+    assert run_cli("registry", "export", backup, home=home).code == 0
+    assert run_cli("registry", "import", backup, home=restored).code == 0
+    assert run_cli("registry", "check", home=restored).code == 0
+    snapshots = []
+    for where in (home, restored):
+        registry = read_home_registry(Home(where))
+        assert registry is not None
+        with registry:
+            snapshots.append(sorted(registry.iter_records(), key=lambda r: r.record_id))
+    assert snapshots[0] == snapshots[1]
+    assert any(r.manifest_label and r.manifest for r in snapshots[1])
