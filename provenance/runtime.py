@@ -27,6 +27,11 @@ def single_threaded() -> None:
     threadpool_limits(limits=1)
 
 
+class _Expired(BaseException):
+    """Raised by the alarm. A BaseException so that no ``except Exception`` (or our own
+    ``except InputError``) on the way can swallow it; turned into InputError at the edge."""
+
+
 @contextmanager
 def time_limit(seconds: float, what: str) -> Iterator[None]:
     """Raise :class:`InputError` if the block runs longer than ``seconds`` (a hostile
@@ -37,13 +42,28 @@ def time_limit(seconds: float, what: str) -> Iterator[None]:
         yield
         return
 
+    fired = False
+
     def expired(signum: int, frame: object) -> None:
-        raise InputError(f"{what}: took longer than {seconds:g} s; refused")
+        nonlocal fired
+        if not fired:
+            fired = True
+            raise _Expired
 
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except BaseException:
+        # Once the alarm fired, whatever came out of the block is void: the interruption
+        # may have been caught and turned into something else (a C library's read error,
+        # a "no manifest") on its way out, so the result cannot be trusted.
+        if not fired:
+            raise
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if fired:
+        raise InputError(f"{what}: took longer than {seconds:g} s; refused")

@@ -274,15 +274,19 @@ def test_rotated_keys_keep_earlier_stamps_trusted_and_encrypted_keys_need_the_pa
     assert len(serials) == 2
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning", "ignore::ResourceWarning")
 def test_a_file_that_takes_too_long_is_refused_not_waited_for(tmp_path: Path) -> None:
+    """An interrupted read may leave a file for the garbage collector to close: only warnings."""
     from provenance.config import Home
     from provenance.verify import VerifyOptions, verify_path
 
-    report = verify_path(SAMPLES / "astronaut.png", home=Home(tmp_path), options=VerifyOptions(time_limit=0.001))
-    assert report.exit_code == 4
-    assert report.error is not None
-    assert "took longer than" in report.error
-    assert verify_path(SAMPLES / "astronaut.png", home=Home(tmp_path)).exit_code == 3  # the same file, unhurried
+    assert verify_path(SAMPLES / "astronaut.png", home=Home(tmp_path)).exit_code == 3  # warm: imports done
+
+    for limit in (0.001, 0.005, 0.02):  # the alarm lands in different places: decoding, C2PA, watermark
+        report = verify_path(SAMPLES / "astronaut.png", home=Home(tmp_path), options=VerifyOptions(time_limit=limit))
+        assert report.exit_code == 4, (limit, report.summary)
+        assert report.error is not None
+        assert "took longer than" in report.error
 
 
 @pytest.mark.postgresql
