@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from benchmarks.stamp_verify import machine  # noqa: E402
+from benchmarks.stamp_verify import machine, publish  # noqa: E402
 from provenance.config import Home  # noqa: E402
 from provenance.credentials import init_identity  # noqa: E402
 from provenance.generate import LoadOptions, TwinSettings, load_pipeline, run_img2img  # noqa: E402
@@ -96,10 +96,7 @@ def main() -> None:
         "",
         "Command: `python benchmarks/generate.py " + " ".join(sys.argv[1:]) + "`",
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        args.out.write_text(text)
+    publish(lines, args.out)
 
 
 if __name__ == "__main__":

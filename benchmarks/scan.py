@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from benchmarks.stamp_verify import machine  # noqa: E402
+from benchmarks.stamp_verify import machine, publish  # noqa: E402
 from provenance.config import Home  # noqa: E402
 from provenance.credentials import init_identity  # noqa: E402
 from provenance.scan import Scanner, ScanOptions  # noqa: E402
@@ -112,10 +112,7 @@ def main() -> None:
         lines.append(f"Ray, 2 workers vs 1: {timings[('ray', 1)] / timings[('ray', 2)]:.2f}x "
                      "(includes starting a local Ray each run, about 5 s).")  # fmt: skip
     lines += ["", "Command: `python benchmarks/scan.py " + " ".join(sys.argv[1:]) + "`"]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        args.out.write_text(text)
+    publish(lines, args.out)
 
 
 if __name__ == "__main__":

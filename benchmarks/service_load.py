@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from benchmarks.stamp_verify import machine  # noqa: E402
+from benchmarks.stamp_verify import machine, publish  # noqa: E402
 from provenance.config import Home  # noqa: E402
 from provenance.credentials import init_identity  # noqa: E402
 from provenance.twin import stamp_file  # noqa: E402
@@ -175,10 +175,7 @@ def main() -> None:
         "",
         "Command: `python benchmarks/service_load.py " + " ".join(sys.argv[1:]) + "`",
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        args.out.write_text(text)
+    publish(lines, args.out)
 
 
 if __name__ == "__main__":

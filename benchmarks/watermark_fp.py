@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image, ImageEnhance  # noqa: E402
 
-from benchmarks.stamp_verify import machine  # noqa: E402
+from benchmarks.stamp_verify import machine, publish  # noqa: E402
 from provenance.detect import sd_watermark  # noqa: E402
 from provenance.watermark import MIN_SIDE, wm0, wm1  # noqa: E402
 
@@ -158,10 +158,7 @@ def main() -> None:
     if ours_hits or sd_hits:
         lines += ["", "False detections:", *[f"- {h}" for h in ours_hits + sd_hits][:50]]
     lines += ["", "Command: `python benchmarks/watermark_fp.py " + " ".join(sys.argv[1:]) + "`"]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        args.out.write_text(text)
+    publish(lines, args.out)
 
 
 if __name__ == "__main__":
