@@ -43,6 +43,17 @@ def _records(database: Path) -> int:
         return int(conn.execute("SELECT COUNT(*) FROM records").fetchone()[0])
 
 
+def _register_then_kill(folder: Path, env: dict[str, str], delay: float) -> None:
+    """Start a bulk registration of ``folder`` and SIGKILL it (and its children) after ``delay`` s."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "register", str(folder), "--owner", "archive"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    time.sleep(delay)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
 def test_sigkill_during_twenty_bulk_registrations_leaves_a_sound_registry(tmp_path: Path) -> None:
     home = tmp_path / "home"
     database = home / "registry.sqlite3"
@@ -53,13 +64,7 @@ def test_sigkill_during_twenty_bulk_registrations_leaves_a_sound_registry(tmp_pa
         folder = tmp_path / f"batch-{batch:02d}"
         _originals(folder, per_batch, batch)
         before = _records(database)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "register", str(folder), "--owner", "archive"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
-        time.sleep(rng.uniform(0.3, 1.0))
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        _register_then_kill(folder, env, rng.uniform(0.3, 1.0))
         killed_midway += before < _records(database) < before + per_batch
         if database.exists():
             check = run_cli("registry", "check", home=home)
@@ -318,13 +323,7 @@ def test_sigkill_during_bulk_registration_into_postgresql_leaves_a_sound_registr
         folder = tmp_path / f"batch-{batch}"
         _originals(folder, per_batch, batch + 100)
         before = records()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "register", str(folder), "--owner", "archive"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
-        time.sleep(rng.uniform(0.6, 1.6))
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        _register_then_kill(folder, env, rng.uniform(0.6, 1.6))
         killed_midway += before < records() < before + per_batch
         check = run_cli("registry", "check", home=home, env={"PROVENANCE_REGISTRY": url})
         assert check.code == 0, check.stdout + check.stderr
