@@ -25,10 +25,14 @@ def _psnr(a: Image.Image, b: Image.Image) -> float:
     return float(10 * np.log10(255**2 / np.mean((x - y) ** 2)))
 
 
-def _jpeg(img: Image.Image, quality: int) -> Image.Image:
+def _reencode(img: Image.Image, fmt: str, quality: int) -> Image.Image:
     buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=quality)
+    img.save(buf, fmt, quality=quality)
     return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+
+
+def _jpeg(img: Image.Image, quality: int) -> Image.Image:
+    return _reencode(img, "JPEG", quality)
 
 
 def _crop(img: Image.Image, frac: float) -> Image.Image:
@@ -44,6 +48,10 @@ ATTACKS = {
     "rotate2": lambda im: im.rotate(2, resample=Image.Resampling.BICUBIC),
     "brightness": lambda im: ImageEnhance.Brightness(im).enhance(1.2),
     "blur": lambda im: im.filter(ImageFilter.GaussianBlur(1)),
+    "webp80": lambda im: _reencode(im, "WEBP", 80),
+    # small pictures give the lattice finder too few tiles; the scale sweep finds 1.25
+    "crop80-back": lambda im: _crop(im, 0.8).resize(im.size, Image.Resampling.BICUBIC),
+    "screenshot": lambda im: _crop(_jpeg(im.resize((int(im.width * 0.8), int(im.height * 0.8))), 75), 0.95),
 }
 
 
@@ -98,6 +106,37 @@ def test_bch_corrects_up_to_eight_bit_errors_and_rejects_garbage() -> None:
         for _ in range(5_000)
     )
     assert accepted == 0  # about 3e-12 per random word
+
+
+def test_chase_decoding_recovers_errors_among_the_weakest_bits_and_rejects_noise() -> None:
+    """Eleven wrong bits are past BCH (8); when three of them are the least reliable, the
+    flips of the weakest bits bring the word back. Random soft values still never decode."""
+    bits = wm1.encode_payload(0x0DDBA11CAFEF00D5)
+    rng = np.random.default_rng(11)
+    soft = (bits.astype(np.float32) * 2 - 1) * rng.uniform(1.0, 2.0, bits.size).astype(np.float32)
+    wrong = rng.choice(bits.size, 11, replace=False)
+    soft[wrong] *= -1
+    assert wm1.decode_payload((soft > 0).astype(np.uint8)) is None
+    soft[wrong[:3]] *= 0.01  # three of the wrong bits are the least reliable
+    assert wm1.decode_soft(soft) == (0x0DDBA11CAFEF00D5, 11)
+    noise = rng.normal(size=(3_000, bits.size)).astype(np.float32)
+    assert sum(wm1.decode_soft(row) is not None for row in noise) == 0
+
+
+def test_older_scheme_votes_match_invisible_watermark() -> None:
+    """wm0's batched decoder casts the same votes as invisible-watermark's block loop."""
+    import cv2
+    import pywt
+
+    from provenance.watermark import _imwatermark
+
+    img = _jpeg(wm0.embed(Image.open(SAMPLES / "coffee.png").convert("RGB"), "0123456789"), 75)
+    library = _imwatermark.dwt_dct_svd().EmbedDwtDctSvd(watermarks=[], wmLen=wm0.PAYLOAD_BITS, scales=[0, 36, 0])
+    bgr = np.ascontiguousarray(np.asarray(img)[:, :, ::-1])
+    rows, cols = bgr.shape[:2]
+    band, _ = pywt.dwt2(cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV)[: rows // 4 * 4, : cols // 4 * 4, 1], "haar")
+    scores = library.decode_frame(band, 36, [[] for _ in range(wm0.PAYLOAD_BITS)])
+    assert np.array_equal(wm0._vote_fractions(img), np.array([np.mean(s) for s in scores]))
 
 
 def test_first_scheme_payload_crc() -> None:
