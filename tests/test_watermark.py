@@ -93,6 +93,16 @@ def test_older_scheme_is_still_read_and_named() -> None:
     assert (reading.found, reading.scheme, reading.record_id) == (True, "provenance-wm-0", "0123456789")
 
 
+def test_marks_of_the_first_wm1_embedder_are_still_read() -> None:
+    """tests/data/wm1-first-embedder.jpg was marked by wm-1's embedder as of 2026-11-20
+    (relative texture mask, JPEG-only self-check); the embedder changed since, the
+    patterns and payload did not, so the mark still reads, also after a rescale."""
+    img = Image.open(ROOT / "tests" / "data" / "wm1-first-embedder.jpg").convert("RGB")
+    for copy in (img, ATTACKS["resize75"](img), ATTACKS["crop80-back"](img)):
+        reading = watermark.detect(copy)
+        assert (reading.found, reading.scheme, reading.record_id) == (True, "provenance-wm-1", "5e55101c0ffee003")
+
+
 def test_bch_corrects_up_to_eight_bit_errors_and_rejects_garbage() -> None:
     bits = wm1.encode_payload(0xFEEDFACE12345678)
     assert bits.size == wm1.payload_bits() == 144
