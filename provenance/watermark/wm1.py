@@ -51,6 +51,7 @@ _BCH_T = 8
 _CHASE_BITS = 5  # least reliable bits flipped in turn when BCH alone fails (32 trials)
 _ALPHA = 2.2
 _SYNC_SHARE = 0.35
+# texture mask (texture / _MASK_REF) ** _MASK_GAMMA, clipped: absolute, so busy pictures carry more (research doc)
 _MASK_REF = 7.0
 _MASK_GAMMA = 0.7
 _MASK_LO = 0.35
@@ -64,7 +65,7 @@ _SWEEP_PEAKS = 5
 _SWEEP_ANGLES = np.concatenate([np.arange(-4, 0, 0.5), np.arange(0.5, 4.01, 0.5)])
 _SWEEP_ANGLE_PEAKS = 2
 _NEAR = 0.0025  # a third of a sweep step each side
-_REFINE_Z = 5.5  # sync z-score that makes a geometry worth refining; unmarked pictures stay below
+_REFINE_Z = 5.5  # sync z-score that makes a geometry worth refining; most unmarked pictures stay below
 _DECODE_Z = 5.0  # refined geometries below this are not decoded (BCH would fail anyway)
 _FINE_STEP = 0.0015
 _FINE_STEPS = 4
