@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -43,12 +44,19 @@ def _records(database: Path) -> int:
         return int(conn.execute("SELECT COUNT(*) FROM records").fetchone()[0])
 
 
-def _register_then_kill(folder: Path, env: dict[str, str], delay: float) -> None:
-    """Start a bulk registration of ``folder`` and SIGKILL it (and its children) after ``delay`` s."""
+def _register_then_kill(
+    folder: Path, env: dict[str, str], delay: float, *, started: Callable[[], bool] | None = None
+) -> None:
+    """Start a bulk registration of ``folder`` and SIGKILL it (and its children) after ``delay`` s,
+    counted from when ``started()`` first holds if given (so that start-up time, which varies
+    with the machine's load, does not decide where the kill lands)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "register", str(folder), "--owner", "archive"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while started is not None and not started() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     time.sleep(delay)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -323,7 +331,7 @@ def test_sigkill_during_bulk_registration_into_postgresql_leaves_a_sound_registr
         folder = tmp_path / f"batch-{batch}"
         _originals(folder, per_batch, batch + 100)
         before = records()
-        _register_then_kill(folder, env, rng.uniform(0.6, 1.6))
+        _register_then_kill(folder, env, rng.uniform(0.0, 0.3), started=lambda floor=before: records() > floor)
         killed_midway += before < records() < before + per_batch
         check = run_cli("registry", "check", home=home, env={"PROVENANCE_REGISTRY": url})
         assert check.code == 0, check.stdout + check.stderr
