@@ -195,17 +195,17 @@ def images(kind: str = "natural") -> list[tuple[str, Image.Image]]:
     ``natural``: photographs (the must-show set); ``documents``: reported apart."""
     c2pa = FIXTURES / "c2pa" / "c2pa-rs"
     if kind == "documents":
-        paths = [c2pa / n for n in DOCUMENTS if (c2pa / n).exists()]
-        found = []
+        found, paths = [], [c2pa / n for n in DOCUMENTS]
     else:
-        paths = sorted((FIXTURES / "photos").glob("*.jpg")) + [c2pa / n for n in C2PA_PHOTOS if (c2pa / n).exists()]
         found = _skimage_photos()
-        bundled = {name.split(":")[1] for name, _ in found}
-        paths = [p for p in sorted((ROOT / "samples").iterdir()) if p.suffix in {".png", ".jpg"}
-                 and p.stem not in bundled] + paths  # fmt: skip
+        bundled = {name.split(":")[1] for name, _ in found}  # samples/ holds copies of some of them
+        samples = sorted((ROOT / "samples").iterdir())
+        paths = [p for p in samples if p.suffix in {".png", ".jpg"} and p.stem not in bundled]
+        paths += sorted((FIXTURES / "photos").glob("*.jpg")) + [c2pa / n for n in C2PA_PHOTOS]
     for path in paths:
-        with Image.open(path) as img:
-            found.append((path.name, img.convert("RGB")))
+        if path.exists():
+            with Image.open(path) as img:
+                found.append((path.name, img.convert("RGB")))
     usable = []
     for name, picture in found:
         img = _scale(picture, 1600 / max(picture.size)) if max(picture.size) > 1600 else picture
@@ -231,16 +231,23 @@ class Results:
     unmarked_ms: list[float] = field(default_factory=list)
     false_found: int = 0
 
+    def add(self, other: Results) -> None:
+        for attack_name, tally in other.tallies.items():
+            self.tallies[attack_name].bit_acc += tally.bit_acc
+            self.tallies[attack_name].exact += tally.exact
+        self.quality += other.quality
+        self.embed_ms += other.embed_ms
+        self.decode_ms += other.decode_ms
+        self.unmarked_ms += other.unmarked_ms
+        self.false_found += other.false_found
+
+
+BITS = {wm1.SCHEME: wm1.ID_BITS, wm0.SCHEME: wm0.ID_BITS, "dwtDct": 64, "dwtDctSvd": 64, "rivaGan": 32}
+
 
 def _methods(names: list[str]) -> list[Method]:
-    known = {
-        wm1.SCHEME: lambda: _ours(wm1),
-        wm0.SCHEME: lambda: _ours(wm0),
-        "dwtDct": lambda: _imw("dwtDct", 64),
-        "dwtDctSvd": lambda: _imw("dwtDctSvd", 64),
-        "rivaGan": lambda: _imw("rivaGan", 32),
-    }
-    return [known[name]() for name in names]
+    ours = {wm1.SCHEME: wm1, wm0.SCHEME: wm0}
+    return [_ours(ours[name]) if name in ours else _imw(name, BITS[name]) for name in names]
 
 
 def _per_mp(start: float, img: Image.Image) -> float:
@@ -284,26 +291,18 @@ def run(names: list[str], pictures: list[tuple[str, Image.Image]], payloads: int
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         for done in pool.map(measure, work):
             for name, res in done.items():
-                into = merged[name]
-                for attack_name, tally in res.tallies.items():
-                    into.tallies[attack_name].bit_acc += tally.bit_acc
-                    into.tallies[attack_name].exact += tally.exact
-                into.quality += res.quality
-                into.embed_ms += res.embed_ms
-                into.decode_ms += res.decode_ms
-                into.unmarked_ms += res.unmarked_ms
-                into.false_found += res.false_found
+                merged[name].add(res)
     return merged
 
 
-def table(results: dict[str, Results], bits: dict[str, int]) -> list[str]:
+def table(results: dict[str, Results]) -> list[str]:
     header = ("| method | bits | PSNR | SSIM | embed ms/MP | decode ms/MP | unmarked decode ms/MP | "
               + " | ".join(ATTACKS) + " |")  # fmt: skip
     lines = [header, "|---" * (7 + len(ATTACKS)) + "|"]
     for name, res in results.items():
         cells = [
             name,
-            str(bits[name]),
+            str(BITS[name]),
             f"{statistics.mean(p for p, _ in res.quality):.1f}",
             f"{statistics.mean(s for _, s in res.quality):.3f}",
             f"{statistics.median(res.embed_ms):.0f}",
@@ -325,7 +324,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     names = args.methods.split(",")
-    bits = {m.name: m.bits for m in _methods(names)}
+    unknown = [n for n in names if n not in BITS]
+    if unknown:
+        raise SystemExit(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(BITS)}")
     natural, documents = images("natural"), images("documents")
     started = time.perf_counter()
     results = run(names, natural, args.payloads, args.jobs)
@@ -335,14 +336,14 @@ def main() -> None:
              "Exact-payload rate (bit accuracy in brackets; an undecodable result counts as 0.5). Times are "
              "medians per megapixel on one core; 'unmarked decode' is the decode of the unmarked picture, "
              "which runs the whole geometric search:", ""]  # fmt: skip
-    lines += table(results, bits)
+    lines += table(results)
     ours = [n for n in names if n.startswith("provenance")]
     lines += ["", "False detections of our schemes on the unmarked pictures: "
               + ", ".join(f"{n} {results[n].false_found} of {len(natural)}" for n in ours)]  # fmt: skip
     if documents:
         docs = run(names, documents, args.payloads, args.jobs)
         lines += ["", f"Documents, not in the natural set ({', '.join(n for n, _ in documents)}): a text page on white",
-                  "", *table(docs, bits)]  # fmt: skip
+                  "", *table(docs)]  # fmt: skip
     lines += ["", f"Run time: {time.perf_counter() - started:.0f} s. "
               f"Command: `python benchmarks/watermark.py {' '.join(sys.argv[1:])}`"]  # fmt: skip
     publish(["# Watermark robustness", "", *lines], args.out)

@@ -44,18 +44,16 @@ def _records(database: Path) -> int:
         return int(conn.execute("SELECT COUNT(*) FROM records").fetchone()[0])
 
 
-def _register_then_kill(
-    folder: Path, env: dict[str, str], delay: float, *, started: Callable[[], bool] | None = None
-) -> None:
-    """Start a bulk registration of ``folder`` and SIGKILL it (and its children) after ``delay`` s,
-    counted from when ``started()`` first holds if given (so that start-up time, which varies
-    with the machine's load, does not decide where the kill lands)."""
+def _register_then_kill(folder: Path, env: dict[str, str], delay: float, *, started: Callable[[], bool]) -> None:
+    """Start a bulk registration of ``folder`` and SIGKILL it (and its children) ``delay`` s
+    after ``started()`` first holds (so that start-up time, which varies with the machine's
+    load, does not decide where the kill lands)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "register", str(folder), "--owner", "archive"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while started is not None and not started() and proc.poll() is None and time.monotonic() < deadline:
+    while not started() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     time.sleep(delay)
     os.killpg(proc.pid, signal.SIGKILL)

@@ -279,6 +279,7 @@ def _read(r: Array) -> tuple[float, Array]:
 
 
 def _try(r: Array) -> tuple[int, int] | None:
+    """(record id, bit errors) read from residual ``r`` at its own geometry, or None."""
     _, soft = _read(r)
     return decode_soft(soft)
 
@@ -386,7 +387,7 @@ def detect(img: Image.Image) -> Reading:
             if fine_z < _DECODE_Z or (fine_scale, fine_angle) in tried:
                 continue
             tried.add((fine_scale, fine_angle))
-            _, decoded = _attempt(window, fine_scale, fine_angle)
+            decoded = _try(_residual(_warp(window, fine_scale, fine_angle)))
             if decoded is not None:
                 return _found(decoded, fine_scale, fine_angle)
     return Reading(False, None, 0.0)
@@ -400,11 +401,6 @@ def _score(r: Array, scale: float, angle: float, *, grow: bool = True) -> float:
 def _score_near(r: Array, scale: float, angle: float) -> float:
     """The best sync match within half a sweep step of ``scale``: a cheap first look."""
     return max(_score(r, scale * (1 + d), angle) for d in (-_NEAR, 0.0, _NEAR))
-
-
-def _attempt(y: Array, scale: float, angle: float) -> tuple[float, tuple[int, int] | None]:
-    z, soft = _read(_residual(_warp(y, scale, angle)))
-    return z, decode_soft(soft)
 
 
 def _central(y: Array, size: int) -> Array:
