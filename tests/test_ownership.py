@@ -166,8 +166,11 @@ def _distinct_images(folder: Path, count: int) -> None:
 
 
 def test_sigkill_during_bulk_register_then_rerun_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    # enough small files that the registration is still running well after the 15th commit
+    # (with 60, a fast machine registered the other 45 between two polls)
+    total = 600
     archive = tmp_path / "archive"
-    _distinct_images(archive, 60)
+    _distinct_images(archive, total)
     home = tmp_path / "home"
     db = home / "registry.sqlite3"
     env = {**os.environ, "PROVENANCE_HOME": str(home)}
@@ -182,20 +185,20 @@ def test_sigkill_during_bulk_register_then_rerun_loses_and_doubles_nothing(tmp_p
     while time.monotonic() < deadline and proc.poll() is None:
         if db.exists() and _count(db) >= 15:
             break
-        time.sleep(0.05)
+        time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     midway = _count(db)
-    assert 0 < midway < 60, "the kill should land midway"
+    assert 0 < midway < total, "the kill should land midway"
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         # every record has all its fingerprints: no half-written record
         assert conn.execute("SELECT COUNT(*) FROM fingerprints").fetchone()[0] == 2 * midway
     rerun = run_cli("register", archive, "--owner", "Wire", home=home)
     assert rerun.code == 0, rerun.stderr
-    assert f"{60 - midway} registered, {midway} already registered" in rerun.stderr
+    assert f"{total - midway} registered, {midway} already registered" in rerun.stderr
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT sha256) FROM records").fetchone() == (60, 60)
+        assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT sha256) FROM records").fetchone() == (total, total)
 
 
 def _count(db: Path) -> int:
