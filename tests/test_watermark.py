@@ -71,9 +71,55 @@ def test_current_scheme_survives_compression_crops_resizing_and_rotation(path: P
 
 @pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
 def test_unmarked_samples_are_not_detected(path: Path) -> None:
-    reading = watermark.detect(Image.open(path).convert("RGB"))
+    img = Image.open(path).convert("RGB")
+    reading = watermark.detect(img)
     assert not reading.found
     assert reading.record_id is None
+    # the cheap rejection: no geometry of the sweep clears the gate, only the picture's own is decoded
+    assert wm1.detect(img).decoded == 1
+
+
+def _sweep_window(picture: Image.Image) -> wm1.Array:
+    return wm1._central(wm1._residual(wm1._luma(np.asarray(picture.convert("RGB")))), wm1._SWEEP_WINDOW)
+
+
+def test_sync_scores_read_from_the_spectrum_match_warping_and_folding() -> None:
+    """The sweep's shortcut: the sync match read from one padded spectrum agrees with warping
+    the residual back, folding it and correlating, at the mark's geometry; away from it both
+    stay under the gate."""
+    marked = wm1.embed(Image.open(SAMPLES / "rocket.jpg").convert("RGB"), RECORD)
+    for attack, truth in ((ATTACKS["resize75"], (0.75, 0.0)), (ATTACKS["rotate2"], (1.0, -2.0))):
+        window = _sweep_window(attack(marked))
+        spectrum = wm1._spectrum(window)
+        for (scale, angle), is_mark in ((truth, True), ((truth[0] * 1.1, truth[1] + 1), False)):
+            [(read, _, _)] = wm1._scored(spectrum, [(scale, angle)])
+            warped, _, _ = wm1._sync(wm1._fold(wm1._warp(window, scale, angle)))
+            if is_mark:
+                assert read == pytest.approx(warped, rel=0.15)
+                assert read > 2 * wm1._GATE
+            else:
+                assert max(read, warped) < wm1._GATE
+
+
+@pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
+def test_sweep_gate_passes_rescaled_and_rotated_marks_and_stops_unmarked_pictures(path: Path) -> None:
+    """Only geometries whose sweep score clears the gate are refined and decoded: that is
+    what makes "no mark" cheap, and it must not cost a rescaled or rotated mark."""
+    img = Image.open(path).convert("RGB")
+    marked = wm1.embed(img, RECORD)
+    for picture, is_mark in ((img, False), (ATTACKS["screenshot"](marked), True), (ATTACKS["rotate2"](marked), True)):
+        best = max(z for z, _, _ in wm1._sweep(wm1._spectrum(_sweep_window(picture))))
+        assert (best >= wm1._GATE) == is_mark
+
+
+def test_rotated_and_rescaled_copies_are_found_through_the_tile_lattice() -> None:
+    """The sweep covers a rescale or a rotation, not both; the lattice finder proposes the pair."""
+    marked = wm1.embed(Image.open(SAMPLES / "coffee.png").convert("RGB"), RECORD)
+    turned = marked.rotate(2, resample=Image.Resampling.BICUBIC)
+    both = turned.resize((int(turned.width * 0.8), int(turned.height * 0.8)), Image.Resampling.BICUBIC)
+    reading = wm1.detect(both)
+    assert (reading.record_id, reading.scale, reading.angle) == (RECORD, pytest.approx(0.8, abs=0.005), -2.0)
+    assert 1 < reading.decoded <= wm1.MAX_DECODED
 
 
 def test_unmarked_fixture_photos_and_their_crops_are_not_detected() -> None:
