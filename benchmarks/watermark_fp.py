@@ -29,6 +29,7 @@ from PIL import Image, ImageEnhance  # noqa: E402
 
 from benchmarks.stamp_verify import machine, publish  # noqa: E402
 from provenance.detect import sd_watermark  # noqa: E402
+from provenance.runtime import single_threaded  # noqa: E402
 from provenance.watermark import MIN_SIDE, wm0, wm1  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared" / "fixtures"
@@ -144,7 +145,7 @@ def main() -> None:
     start = time.perf_counter()
     ours_hits, sd_hits, sd_on_ai, results = [], [], 0, []
     total = ai_total = 0
-    with get_context("forkserver").Pool(args.jobs) as pool:
+    with get_context("forkserver").Pool(args.jobs, initializer=single_threaded) as pool:  # one core each
         for c in pool.imap_unordered(check, jobs(args.count), chunksize=8):
             total += 1
             ai_total += c.ai
