@@ -96,10 +96,7 @@ class Method:
 
 def _imw(method: str, bits: int) -> Method:
     if method == "rivaGan":
-        try:
-            _imwatermark_full().WatermarkEncoder.loadModel()  # its ONNX models ship in the package
-        except ImportError:
-            raise SystemExit("rivaGan needs onnxruntime: pip install -e '.[bench]'") from None
+        _load_rivagan()
 
     def embed(img: Image.Image, payload: list[int]) -> Image.Image:
         encoder = _imwatermark_full().WatermarkEncoder()
@@ -116,6 +113,25 @@ def _imw(method: str, bits: int) -> Method:
         return [int(b) for b in decoder.decode(bgr, method)]
 
     return Method(method, bits, embed, decode)
+
+
+def _load_rivagan() -> None:
+    """rivaGan's ONNX models (they ship in the package), run on one thread like everything
+    else here: by default onnxruntime takes every core and slows the other worker."""
+    try:
+        import onnxruntime
+    except ImportError:
+        raise SystemExit("rivaGan needs onnxruntime: pip install -e '.[bench]'") from None
+    from imwatermark.rivaGan import RivaWatermark
+
+    if RivaWatermark.encoder and RivaWatermark.decoder:
+        return
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    folder = Path(sys.modules[RivaWatermark.__module__].__file__ or "").parent
+    for part in ("encoder", "decoder"):
+        session = onnxruntime.InferenceSession(str(folder / f"rivagan_{part}.onnx"), options)
+        setattr(RivaWatermark, part, session)
 
 
 def _imwatermark_full():  # type: ignore[no-untyped-def]

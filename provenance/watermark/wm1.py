@@ -399,10 +399,10 @@ def _sync_scores(spectrum: tuple[Array, Array], lookups: tuple[Array, Array, Arr
     """The sync match (z-score) of each geometry in ``lookups``, read from a padded spectrum.
 
     The same figure as warping, folding and correlating (:func:`_warp`, :func:`_fold`,
-    :func:`_sync`; tested), at a tenth of the
-    cost: one interpolated read of the spectrum and one small inverse FFT per geometry. Only
-    frequencies below _BAND / 2 cycles per tile are read (the sync pattern has 98% of its
-    power there); the correlation is still computed at every offset of the tile."""
+    :func:`_sync`; tested) at a tenth of the cost: one interpolated read of the spectrum and
+    one small inverse FFT per geometry. Only frequencies below _BAND / 2 cycles per tile are
+    read (the sync pattern has 98% of its power there); the correlation is still computed at
+    every offset of the tile."""
     import cv2
     from scipy import fft
 
