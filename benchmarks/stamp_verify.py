@@ -41,6 +41,25 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
+def reference_ms() -> str:
+    """A fixed workload timed on one thread (1024x1024 float32 FFT, median of 30), printed
+    beside timings: this machine's speed varies between runs (shared hosts), and the figure
+    says how fast it was during this one."""
+    import numpy as np
+    from scipy import fft
+
+    from provenance.runtime import single_threaded
+
+    single_threaded()
+    data = np.random.default_rng(0).normal(size=(1024, 1024)).astype(np.float32)
+    times = []
+    for _ in range(30):
+        start = time.perf_counter()
+        fft.rfft2(data)
+        times.append((time.perf_counter() - start) * 1000)
+    return f"reference FFT (1024x1024 float32, one thread) {sorted(times)[len(times) // 2]:.1f} ms"
+
+
 def publish(lines: list[str], out: Path | None) -> None:
     """Print a results table and, with --out, write it (the new benchmarks share this)."""
     text = "\n".join(lines) + "\n"

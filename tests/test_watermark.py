@@ -75,8 +75,9 @@ def test_unmarked_samples_are_not_detected(path: Path) -> None:
     reading = watermark.detect(img)
     assert not reading.found
     assert reading.record_id is None
-    # the cheap rejection: no geometry of the sweep clears the gate, only the picture's own is decoded
-    assert wm1.detect(img).decoded == 1
+    # the cheap rejection: no geometry of the sweep clears the gate, so besides the picture's
+    # own geometry at most the best one's refinements are decoded (its second chance)
+    assert wm1.detect(img).decoded <= 1 + wm1._FINE_TRIES
 
 
 def _sweep_window(picture: Image.Image) -> wm1.Array:
@@ -110,6 +111,35 @@ def test_sweep_gate_passes_rescaled_and_rotated_marks_and_stops_unmarked_picture
     for picture, is_mark in ((img, False), (ATTACKS["screenshot"](marked), True), (ATTACKS["rotate2"](marked), True)):
         best = max(z for z, _, _ in wm1._sweep(wm1._spectrum(_sweep_window(picture))))
         assert (best >= wm1._GATE) == is_mark
+
+
+@pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
+def test_screened_sweep_finds_the_same_best_score_as_scoring_every_geometry(path: Path) -> None:
+    """The sweep scores every geometry with the cheap screen and only the screen's best in
+    full: on rescaled, cropped and rotated marks it must reach the best full score there is."""
+    marked = wm1.embed(Image.open(path).convert("RGB"), RECORD)
+    for name in ("resize75", "crop80-back", "rotate2", "screenshot"):
+        spectrum = wm1._spectrum(_sweep_window(ATTACKS[name](marked)))
+        every = wm1._sync_scores(spectrum, wm1._lookups(wm1._sweep_geometries()))
+        best = max(z for z, _, _ in wm1._sweep(spectrum))
+        assert best == pytest.approx(float(every.max()), rel=1e-6), name
+        assert best >= wm1._GATE, name
+
+
+def test_the_best_geometry_gets_a_second_chance_below_the_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A weak rescaled mark (a small busy picture) can score under the gate: the best geometry
+    alone is still decoded when it clears the second-chance level, and nothing is decoded
+    below that."""
+    marked = wm1.embed(Image.open(SAMPLES / "rocket.jpg").convert("RGB"), RECORD)
+    shot = ATTACKS["screenshot"](marked)
+    best = max(z for z, _, _ in wm1._sweep(wm1._spectrum(_sweep_window(shot))))
+    monkeypatch.setattr(wm1, "_GATE", best + 1)
+    monkeypatch.setattr(wm1, "_SECOND_CHANCE", best - 1)
+    reading = wm1.detect(shot)
+    assert (reading.record_id, reading.scale) == (RECORD, pytest.approx(0.8, abs=0.005))
+    monkeypatch.setattr(wm1, "_SECOND_CHANCE", best + 0.5)
+    assert wm1.detect(shot) == wm1.Reading(False, None, 0.0, decoded=1)
+    assert wm1._shortlist([]) == []
 
 
 def test_rotated_and_rescaled_copies_are_found_through_the_tile_lattice() -> None:
