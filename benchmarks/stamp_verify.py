@@ -41,8 +41,8 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
-def reference_ms() -> str:
-    """A fixed workload timed on one thread (1024x1024 float32 FFT, median of 30), printed
+def reference_ms() -> float:
+    """Milliseconds of a fixed workload on one thread (1024x1024 float32 FFT, median of 30), printed
     beside timings: this machine's speed varies between runs (shared hosts), and the figure
     says how fast it was during this one."""
     import numpy as np
@@ -57,7 +57,7 @@ def reference_ms() -> str:
         start = time.perf_counter()
         fft.rfft2(data)
         times.append((time.perf_counter() - start) * 1000)
-    return f"reference FFT (1024x1024 float32, one thread) {sorted(times)[len(times) // 2]:.1f} ms"
+    return sorted(times)[len(times) // 2]
 
 
 def publish(lines: list[str], out: Path | None) -> None:
