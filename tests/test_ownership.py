@@ -20,7 +20,7 @@ from provenance.config import Home
 from provenance.fingerprint import PDQ, PHASH, Fingerprint
 from provenance.registry import Record, Registry
 from provenance.verify import verify_path
-from tests.conftest import ROOT, SAMPLES, Twin, run_cli
+from tests.conftest import ROOT, SAMPLES, run_cli
 
 
 def _json(text: str) -> Any:
@@ -79,11 +79,17 @@ def test_registered_photo_is_traced_through_jpeg_and_resize_and_its_twin(keyed_h
     assert report["ownership"]["verdict"] == "derived"
 
 
-def test_watermark_gone_but_fingerprint_intact_recovers_via_fingerprint(twin: Twin, tmp_path: Path) -> None:
+def test_watermark_gone_but_fingerprint_intact_recovers_via_fingerprint(keyed_home: Path, tmp_path: Path) -> None:
+    # A stamped photo rather than the tiny model's twin: the twin is noise, whose PDQ under
+    # downscaling sits near the match bound and moves with the host's float arithmetic.
+    stamped = tmp_path / "stamped.png"
+    made = run_cli("stamp", SAMPLES / "chelsea.png", "-o", stamped, "--user", "alice", home=keyed_home)
+    assert made.code == 0, made.stderr
+    record_id = made.stdout.splitlines()[1].split()[1]
     small = tmp_path / "small.png"  # under 256 px: no watermark can survive, the fingerprint does
-    img = Image.open(twin.path).convert("RGB")
+    img = Image.open(stamped).convert("RGB")
     img.resize((200, round(200 * img.height / img.width)), Image.Resampling.LANCZOS).save(small)
-    result = run_cli("verify", "--json", small, home=twin.home)
+    result = run_cli("verify", "--json", small, home=keyed_home)
     assert result.code == 0, result.stderr
     report = _only(_json(result.stdout))
     assert report["watermark"]["found"] is False
@@ -92,7 +98,7 @@ def test_watermark_gone_but_fingerprint_intact_recovers_via_fingerprint(twin: Tw
     assert cred["recovered"] is True
     assert cred["recovered_via"] == "fingerprint"
     assert cred["recovered_manifest"]["state"] == "trusted"
-    assert cred["recovered_manifest"]["record_id"] == twin.record_id
+    assert cred["recovered_manifest"]["record_id"] == record_id
 
 
 def test_near_threshold_match_is_inconclusive_never_proof(tmp_path: Path) -> None:

@@ -175,10 +175,13 @@ def pick_dtype(torch: Any, wanted: str, device: str) -> tuple[Any, str]:
 def load_pipeline(model: str, home: Home, *, options: LoadOptions | None = None) -> LoadedModel:
     """Load ``model`` (Hub id, local folder or ``tiny``) as an image-to-image pipeline."""
     options = options or LoadOptions()
+    target, local_only = resolve_model(model, home)
+    if target == model and not _in_hub_cache(model, options.revision) and (local_only or not _hub_reachable()):
+        # Decided before torch and diffusers are imported: seconds saved on every miss.
+        raise _not_available(model, FileNotFoundError("model_index.json"), offline=True)
     torch, auto = _imports()
     device = pick_device(torch, options.device)
     dtype, dtype_name = pick_dtype(torch, options.dtype, device)
-    target, local_only = resolve_model(model, home)
     kwargs: dict[str, Any] = {"torch_dtype": dtype}
     if options.revision:
         kwargs["revision"] = options.revision
@@ -211,6 +214,13 @@ def _place(pipe: Any, device: str, options: LoadOptions) -> None:
         pipe.enable_attention_slicing()
     if options.vae_tiling:
         pipe.vae.enable_tiling()
+
+
+def _in_hub_cache(model: str, revision: str | None) -> bool:
+    """Whether the Hugging Face cache holds this id's pipeline index (no network)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    return isinstance(try_to_load_from_cache(model, "model_index.json", revision=revision), str)
 
 
 def _revision(model: str, target: str, asked: str | None, *, local: bool) -> str:
