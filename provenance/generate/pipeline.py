@@ -176,7 +176,8 @@ def load_pipeline(model: str, home: Home, *, options: LoadOptions | None = None)
     """Load ``model`` (Hub id, local folder or ``tiny``) as an image-to-image pipeline."""
     options = options or LoadOptions()
     target, local_only = resolve_model(model, home)
-    if target == model and not _in_hub_cache(model, options.revision) and (local_only or not _hub_reachable()):
+    hub_id = not Path(target).exists()
+    if hub_id and not _in_hub_cache(model, options.revision) and (local_only or not _hub_reachable()):
         # Decided before torch and diffusers are imported: seconds saved on every miss.
         raise _not_available(model, FileNotFoundError("model_index.json"), offline=True)
     torch, auto = _imports()
@@ -220,7 +221,10 @@ def _in_hub_cache(model: str, revision: str | None) -> bool:
     """Whether the Hugging Face cache holds this id's pipeline index (no network)."""
     from huggingface_hub import try_to_load_from_cache
 
-    return isinstance(try_to_load_from_cache(model, "model_index.json", revision=revision), str)
+    try:
+        return isinstance(try_to_load_from_cache(model, "model_index.json", revision=revision), str)
+    except ValueError:  # not a valid id or revision (HFValidationError): the loader will say so
+        return False
 
 
 def _revision(model: str, target: str, asked: str | None, *, local: bool) -> str:
