@@ -142,6 +142,18 @@ def test_the_best_geometry_gets_a_second_chance_below_the_gate(monkeypatch: pyte
     assert wm1._shortlist([]) == []
 
 
+def test_a_second_chance_decodes_one_geometry_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unmarked pictures reach the second-chance level too: it costs one warp and decode (the
+    best refinement), not the gate's two."""
+    img = Image.open(SAMPLES / "rocket.jpg").convert("RGB")
+    monkeypatch.setattr(wm1, "_GATE", 100.0)
+    monkeypatch.setattr(wm1, "_SECOND_CHANCE", 0.0)
+    monkeypatch.setattr(wm1, "_DECODE_Z", 0.0)
+    assert wm1.detect(img) == wm1.Reading(False, None, 0.0, decoded=2)  # its own geometry, then one
+    monkeypatch.setattr(wm1, "_GATE", 0.0)
+    assert wm1.detect(img).decoded > 1 + wm1._SHORTLIST  # over the gate: up to two refinements each
+
+
 def test_rotated_and_rescaled_copies_are_found_through_the_tile_lattice() -> None:
     """The sweep covers a rescale or a rotation, not both; the lattice finder proposes the pair."""
     marked = wm1.embed(Image.open(SAMPLES / "coffee.png").convert("RGB"), RECORD)
