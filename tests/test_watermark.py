@@ -69,6 +69,22 @@ def test_current_scheme_survives_compression_crops_resizing_and_rotation(path: P
         assert watermark.detect(attacked).record_id == RECORD, name
 
 
+def test_the_mark_is_added_with_saturation_as_in_float_arithmetic() -> None:
+    """The embedder adds the rounded pattern in saturating uint8: the same pixels as adding in
+    float and clipping, black and white included (ties of the rounding aside)."""
+    rng = np.random.default_rng(7)
+    rgb = rng.integers(0, 256, (64, 96, 3), dtype=np.uint8)
+    rgb[:8], rgb[8:16] = 0, 255
+    pattern = (rng.standard_normal((64, 96)) * 6).astype(np.float32)
+    got = np.asarray(wm1._apply(rgb, pattern, 1.7), dtype=np.int16)
+    want = np.clip(np.round(rgb.astype(np.float32) + (1.7 * pattern)[..., None]), 0, 255)
+    assert np.count_nonzero(got != want) <= 3
+    assert np.abs(got - want).max() <= 1
+    assert (got[:8].min(), got[8:16].max()) == (0, 255)  # saturated, not wrapped around
+    assert got[:8].max() > 0
+    assert got[8:16].min() < 255
+
+
 @pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
 def test_unmarked_samples_are_not_detected(path: Path) -> None:
     img = Image.open(path).convert("RGB")
