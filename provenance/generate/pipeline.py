@@ -176,8 +176,8 @@ def load_pipeline(model: str, home: Home, *, options: LoadOptions | None = None)
     """Load ``model`` (Hub id, local folder or ``tiny``) as an image-to-image pipeline."""
     options = options or LoadOptions()
     target, local_only = resolve_model(model, home)
-    hub_id = not Path(target).exists()
-    if hub_id and not _in_hub_cache(model, options.revision) and (local_only or not _hub_reachable()):
+    local = Path(target).exists()
+    if not local and _cached_index(model, options.revision) is None and (local_only or not _hub_reachable()):
         # Decided before torch and diffusers are imported: seconds saved on every miss.
         raise _not_available(model, FileNotFoundError("model_index.json"), offline=True)
     torch, auto = _imports()
@@ -199,7 +199,7 @@ def load_pipeline(model: str, home: Home, *, options: LoadOptions | None = None)
             raise _not_available(model, exc2, offline=False) from None
     _place(pipe, device, options)
     pipe.set_progress_bar_config(disable=True)
-    revision = _revision(model, target, options.revision, local=Path(target).exists())
+    revision = _revision(model, target, options.revision, local=local)
     return LoadedModel(pipe=pipe, model=model, revision=revision, device=device, dtype=dtype_name)
 
 
@@ -217,24 +217,23 @@ def _place(pipe: Any, device: str, options: LoadOptions) -> None:
         pipe.vae.enable_tiling()
 
 
-def _in_hub_cache(model: str, revision: str | None) -> bool:
-    """Whether the Hugging Face cache holds this id's pipeline index (no network)."""
+def _cached_index(model: str, revision: str | None) -> str | None:
+    """Path of this Hub id's pipeline index in the Hugging Face cache, if it is there (no network)."""
     from huggingface_hub import try_to_load_from_cache
 
     try:
-        return isinstance(try_to_load_from_cache(model, "model_index.json", revision=revision), str)
+        cached = try_to_load_from_cache(model, "model_index.json", revision=revision)
     except ValueError:  # not a valid id or revision (HFValidationError): the loader will say so
-        return False
+        return None
+    return cached if isinstance(cached, str) else None
 
 
 def _revision(model: str, target: str, asked: str | None, *, local: bool) -> str:
     """The exact weights used: the Hub commit, or a digest of a local folder's files."""
     if local:
         return "sha256:" + folder_digest(Path(target))
-    from huggingface_hub import try_to_load_from_cache
-
-    cached = try_to_load_from_cache(model, "model_index.json", revision=asked)
-    if isinstance(cached, str):
+    cached = _cached_index(model, asked)
+    if cached is not None:
         return Path(cached).parent.name  # .../snapshots/<commit>/model_index.json
     return asked or "main"
 

@@ -28,8 +28,8 @@ Design (measured in docs/watermark-research.md and benchmarks/results/watermark.
   z-score clears a gate (6.25; unmarked pictures stay near 5, rescaled marks reach 7 and
   more) are refined in the same spectrum and decoded from the warped picture; when none
   does, the best one alone from 5.25 (a weak mark in a small, busy picture), decoded at its
-  best refinement only. An unmarked
-  picture thus costs one read at its own geometry, one spectrum and one sweep.
+  best refinement only. An unmarked picture thus costs one read at its own geometry, one
+  spectrum and one sweep.
 * False decodes: BCH and the CRC must both accept. A random word passes with p = 3.3e-12;
   a decode tries at most 17 geometries (its own, then 8 shortlisted x 2 refined) x 32 Chase
   words: 1.8e-9 per image.
