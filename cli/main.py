@@ -19,7 +19,8 @@ from cli.serve import serve, tokens
 from cli.trust import trust
 from cli.verify import verify
 from provenance import __version__
-from provenance.errors import ExitCode, ProvenanceError
+from provenance.errors import ProvenanceError
+from provenance.verdicts import ExitCode
 
 
 @click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             f"provenance: internal error: {type(exc).__name__}: {reason} (run with --debug for details)",
             err=True,
         )
-        return 5
+        return int(ExitCode.INTERNAL)
     return int(result) if isinstance(result, int) else 0
 
 

@@ -10,20 +10,14 @@ from typing import Any, TypeVar
 
 import click
 
+from provenance import verdicts
 from provenance.config import Home
 from provenance.credentials import SignOptions
 from provenance.credentials.keys import ALGS, Identity, PassphraseRequired, resolve_identity
 from provenance.credentials.trust import TrustPolicy, build_policy
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXIT_CODES = """\b
-Exit codes (several files: the highest):
-  0  provenance established and intact
-  1  provenance broken (invalid manifest, or watermark and manifest disagree)
-  2  usage error (bad options, missing keys, model unavailable)
-  3  no provenance found
-  4  input unreadable or unsupported
-  5  internal error (a bug: please report it with --debug output)"""
+EXIT_CODES = verdicts.exit_codes_help()
 
 ENV_PASSPHRASE = "PROVENANCE_KEY_PASSPHRASE"
 _FILE = click.Path(path_type=Path, dir_okay=False)

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import click
 
+from provenance import verdicts
 from provenance.report import CredentialReport, Ingredient, VerifyReport
-
-_STATE_COLOUR = {"trusted": "green", "valid": "yellow", "invalid": "red", "absent": None}
-_CODE_WORDS = {
-    0: "provenance established and intact",
-    1: "provenance broken",
-    3: "no provenance found",
-    4: "input unreadable or unsupported",
-}
 
 
 def _label(name: str) -> str:
@@ -31,7 +24,7 @@ def _ingredients(items: list[Ingredient], depth: int = 0) -> list[str]:
 
 
 def _state(state: str | None) -> str:
-    return click.style(str(state), fg=_STATE_COLOUR.get(str(state)), bold=True)
+    return click.style(str(state), fg=verdicts.word("credentials", str(state)).terminal_colour, bold=True)
 
 
 def _status_lines(cred: CredentialReport, verbose: bool) -> list[str]:
@@ -160,6 +153,6 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
             out.append(f"{pad}  prompt: {signal.prompt}")
     for conflict in report.ai.conflicts:
         out.append(f"{pad}! conflict: {conflict}")
-    words = _CODE_WORDS.get(report.exit_code, "")
+    words = verdicts.exit_word(report.exit_code).label
     out.append(f"{_label('Exit')}{report.exit_code} ({words})")
     return "\n".join(out)

@@ -12,10 +12,11 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from provenance.config import Home
-from provenance.errors import ExitCode, ProvenanceError
+from provenance.errors import ProvenanceError
 from provenance.register import register_paths
 from provenance.report import VerifyReport
 from provenance.twin import make_twin, stamp_file
+from provenance.verdicts import ExitCode
 from provenance.verify import verify_path
 
 __all__ = [

@@ -7,17 +7,7 @@ place that catches, prints and exits.
 
 from __future__ import annotations
 
-from enum import IntEnum
-
-
-class ExitCode(IntEnum):
-    """Documented process exit codes (README, ``--help``)."""
-
-    OK = 0  # provenance established and intact
-    BROKEN = 1  # invalid manifest, or watermark and manifest disagree
-    USAGE = 2  # bad command line or configuration
-    ABSENT = 3  # no provenance found
-    UNREADABLE = 4  # input unreadable or unsupported
+from provenance.verdicts import ExitCode  # lives with the verdict words
 
 
 class ProvenanceError(Exception):

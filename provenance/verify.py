@@ -15,7 +15,7 @@ from provenance.config import Home
 from provenance.credentials import read_credentials, read_recovered
 from provenance.credentials.claims import SCHEME_FOR_ALG, record_id_from_soft_binding
 from provenance.credentials.trust import TrustPolicy, build_policy
-from provenance.errors import ExitCode, InputError
+from provenance.errors import InputError
 from provenance.fingerprint import PHASH, THRESHOLDS, Fingerprint
 from provenance.imaging import MAX_MANIFEST_BYTES, LoadedImage, load_image, read_input
 from provenance.registry import Record, Registry, read_home_registry
@@ -31,6 +31,7 @@ from provenance.report import (
     WatermarkReport,
 )
 from provenance.runtime import time_limit
+from provenance.verdicts import ExitCode
 
 # A watermark whose record's picture is further than this from the image was
 # most likely copied onto another picture (docs/threat-model.md).

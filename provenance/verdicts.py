@@ -1,0 +1,250 @@
+"""The one home of the verdict vocabulary: states, plain words, tones, colours, exit codes.
+
+Every surface that shows a verdict (the CLI's text, scan reports in JSON, CSV and
+HTML, the HTTP service, the web page, the policy check) reads its words from here,
+so a state means the same thing everywhere and the wording cannot drift. The web
+page receives this table as JSON (``vocabulary()``) instead of keeping its own.
+
+Four verdicts stay separate on purpose (docs/design.md): credentials (is there a
+C2PA manifest, is it intact, is its signer trusted), watermark (is a mark in the
+pixels, ours or a known AI one), ownership (which registered picture this is or
+comes from) and AI (what the evidence says about AI involvement). None of them
+alone says an image is fake: "no provenance found" means nothing was found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import IntEnum
+from typing import Any, Literal
+
+Tone = Literal["ok", "warn", "bad", "info", "ai", "none"]
+
+# Terminal colour (click's names; None: the terminal's own) and the hex colour of
+# reports and the web page, per tone. Chosen to stay legible on white.
+TONE_COLOURS: dict[Tone, tuple[str | None, str]] = {
+    "ok": ("green", "#15803d"),
+    "warn": ("yellow", "#b45309"),
+    "bad": ("red", "#b91c1c"),
+    "info": ("cyan", "#0369a1"),
+    "ai": ("magenta", "#7c3aed"),
+    "none": (None, "#6b7280"),
+}
+
+
+class ExitCode(IntEnum):
+    """Documented process exit codes (README, ``--help``). Several files: the highest."""
+
+    OK = 0
+    BROKEN = 1
+    USAGE = 2
+    ABSENT = 3
+    UNREADABLE = 4
+    INTERNAL = 5
+
+
+@dataclass(frozen=True)
+class Word:
+    """One state of one verdict: its machine name, a short label and what it means."""
+
+    state: str
+    label: str  # a few words, for a chip or a table cell
+    meaning: str  # one sentence: what a person may conclude, and what not
+    tone: Tone
+
+    @property
+    def terminal_colour(self) -> str | None:
+        return TONE_COLOURS[self.tone][0]
+
+    @property
+    def colour(self) -> str:
+        return TONE_COLOURS[self.tone][1]
+
+
+def _table(*words: Word) -> dict[str, Word]:
+    return {w.state: w for w in words}
+
+
+EXIT = {
+    ExitCode.OK: Word(
+        "0",
+        "provenance established",
+        "Content Credentials that validate (embedded, or recovered from the registry), or a registry match.",
+        "ok",
+    ),
+    ExitCode.BROKEN: Word(
+        "1",
+        "provenance broken",
+        "The credentials were changed after signing, or a watermark was copied onto another picture.",
+        "bad",
+    ),
+    ExitCode.USAGE: Word("2", "usage error", "Bad options, missing keys, or a model that is unavailable.", "bad"),
+    ExitCode.ABSENT: Word(
+        "3",
+        "no provenance established",
+        "Nothing verifiable was found. That alone says nothing about whether the image is genuine.",
+        "none",
+    ),
+    ExitCode.UNREADABLE: Word(
+        "4", "input unreadable", "The file is missing, unreadable, truncated or unsupported.", "bad"
+    ),
+    ExitCode.INTERNAL: Word("5", "internal error", "A bug: please report it with the --debug output.", "bad"),
+}
+
+CREDENTIALS = _table(
+    Word(
+        "trusted",
+        "Signed by a trusted signer",
+        "A C2PA manifest validates and its signer is on this home's trust list.",
+        "ok",
+    ),
+    Word(
+        "valid",
+        "Signed, signer not trusted here",
+        "A C2PA manifest validates, but its signer is not on this home's trust list: who signed is unproven.",
+        "warn",
+    ),
+    Word(
+        "invalid",
+        "Broken: changed after signing",
+        "The manifest does not match this file: the file or the manifest was changed after signing.",
+        "bad",
+    ),
+    Word(
+        "truncated",
+        "Broken: file incomplete",
+        "The file ends early (an interrupted download or copy?): the signed data is not all there.",
+        "bad",
+    ),
+    Word(
+        "ingredient-invalid",
+        "Signed; an ingredient's credentials fail",
+        "This file's own manifest validates; the credentials of an ingredient it names do not (that"
+        " ingredient was changed or badly signed before it was used).",
+        "warn",
+    ),
+    Word(
+        "unsupported",
+        "Credentials present, cannot be checked",
+        "A manifest is present but uses a version or algorithm this tool cannot validate: neither intact nor broken.",
+        "warn",
+    ),
+    Word(
+        "remote",
+        "Remote credentials, not fetched",
+        "The file points to a manifest stored elsewhere; it was not fetched (use --allow-remote).",
+        "info",
+    ),
+    Word(
+        "recovered",
+        "Credentials recovered from the registry",
+        "The file carries no manifest, but the registry holds the signed manifest of the picture it is:"
+        " the signature is valid; the picture is bound to it by watermark or fingerprint; its hashes"
+        " belong to the original file.",
+        "ok",
+    ),
+    Word("absent", "No Content Credentials", "No C2PA manifest in or beside the file.", "none"),
+    Word("unreadable", "Unreadable", "The file could not be read.", "bad"),
+)
+
+WATERMARK = _table(
+    Word("ours", "Our watermark", "The pixels carry this toolkit's watermark, naming a registry record.", "ok"),
+    Word("known-ai", "AI watermark", "The pixels carry a known AI generator's watermark.", "ai"),
+    Word(
+        "declared",
+        "Declared, not checked here",
+        "The manifest declares a watermark of a kind this tool cannot read (e.g. TrustMark).",
+        "info",
+    ),
+    Word(
+        "mismatch",
+        "Watermark contradicts the picture",
+        "A watermark was found that names another picture or another manifest: probably copied.",
+        "bad",
+    ),
+    Word("none", "None found", "No watermark this tool knows was found. Most pictures carry none.", "none"),
+    Word("not-checked", "Not checked", "The pixels were not checked (metadata only, or too small).", "none"),
+)
+
+OWNERSHIP = _table(
+    Word("registered", "Registered", "This is a registered picture (the file, or a copy or crop of it).", "ok"),
+    Word(
+        "derived", "Derived from a registered original", "Made from a registered picture (a twin or an edit).", "info"
+    ),
+    Word(
+        "similar",
+        "Looks like a registered picture",
+        "It resembles a registered picture but lacks what that picture carries: possibly its source, or a"
+        " heavy edit. Not proof of either.",
+        "warn",
+    ),
+    Word(
+        "inconclusive",
+        "Inconclusive",
+        "Near a registered picture, not close enough to say it is that picture.",
+        "warn",
+    ),
+    Word("no-match", "No registered match", "No registered picture matches.", "none"),
+    Word("no-registry", "No registry", "There is no registry to check against.", "none"),
+)
+
+AI = _table(
+    Word("ai-generated", "AI-generated", "The evidence says a generative model made this picture.", "ai"),
+    Word("ai-edited", "AI-edited", "The evidence says the picture was edited with a generative model.", "ai"),
+    Word(
+        "captured",
+        "Captured (trusted signer)",
+        "A trusted signer states that this picture was captured by a camera.",
+        "info",
+    ),
+    Word(
+        "computational",
+        "Made by an algorithm, not AI",
+        "The file says it was made or enhanced by an algorithm without a trained model (e.g. IPTC algorithmicMedia).",
+        "info",
+    ),
+    Word(
+        "no-evidence",
+        "No AI signal found",
+        "No evidence of AI involvement was found. That does not prove the picture is not AI-made.",
+        "none",
+    ),
+)
+
+AXES: dict[str, dict[str, Word]] = {
+    "credentials": CREDENTIALS,
+    "watermark": WATERMARK,
+    "ownership": OWNERSHIP,
+    "ai": AI,
+}
+
+
+def word(axis: str, state: str) -> Word:
+    """The word for one state; an unknown state gets a neutral word naming itself."""
+    return AXES[axis].get(state) or Word(state, state, "", "none")
+
+
+def exit_word(code: int) -> Word:
+    try:
+        return EXIT[ExitCode(code)]
+    except ValueError:
+        return Word(str(code), f"exit {code}", "", "none")
+
+
+def exit_codes_help() -> str:
+    """The exit-code block of ``--help`` texts (click's ``\\b`` keeps it unwrapped)."""
+    lines = ["\b", "Exit codes (several files: the highest):"]
+    lines += [f"  {int(code)}  {w.label}: {w.meaning}" for code, w in EXIT.items()]
+    return "\n".join(lines)
+
+
+def vocabulary() -> dict[str, Any]:
+    """The whole vocabulary as JSON-ready data, for the web page and reports."""
+    return {
+        "axes": {axis: {s: _json(w) for s, w in table.items()} for axis, table in AXES.items()},
+        "exit": {str(int(c)): _json(w) for c, w in EXIT.items()},
+    }
+
+
+def _json(w: Word) -> dict[str, Any]:
+    return {**asdict(w), "colour": w.colour}
