@@ -2,28 +2,57 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
 from pathlib import Path
 
 import click
 
-from cli.check import check
-from cli.keys import keys
-from cli.make import stamp, twin
-from cli.models import models
-from cli.options import EXIT_CODES
-from cli.registry import register, registry
-from cli.scan import scan
-from cli.serve import serve, tokens
-from cli.trust import trust
-from cli.verify import verify
 from provenance import __version__
 from provenance.errors import ProvenanceError
-from provenance.verdicts import ExitCode
+from provenance.verdicts import ExitCode, exit_codes_help
+
+# name: (module beside this one, attribute, one-line help). Commands are imported
+# only when run, so `provenance --help` and light commands skip the heavy imports;
+# tests/test_cli_end_to_end.py checks each line against the command's own help.
+COMMANDS = {
+    "check": ("check", "check", "Check images against a publishing policy: pass, review or fail."),
+    "keys": ("keys", "keys", "Manage signing identities."),
+    "models": ("models", "models", "Generation models available offline."),
+    "register": ("registry", "register", "Register originals (files, or folders) for ownership matching."),
+    "registry": ("registry", "registry", "Inspect and maintain the ownership registry."),
+    "scan": ("scan", "scan", "Verify every image under PATHS, in parallel, into one report."),
+    "serve": ("serve", "serve", "Serve the HTTP API and the web page."),
+    "stamp": ("make", "stamp", "Stamp IMAGE: watermark, signed manifest, registry row."),
+    "tokens": ("serve", "tokens", "API tokens for the service (stored hashed in the registry)."),
+    "trust": ("trust", "trust", "Manage trust lists (official C2PA lists, your own anchors)."),
+    "twin": ("make", "twin", "Generate a signed, watermarked twin of SOURCE (image-to-image)."),
+    "verify": ("verify", "verify", "Check IMAGES: credentials, watermark, ownership and AI signals."),
+}
 
 
-@click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(f"{__package__}.{entry[0]}")
+        command = getattr(module, entry[1])
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name][2]) for name in self.list_commands(ctx)])
+
+
+@click.group(cls=_LazyGroup, epilog=exit_codes_help(), context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="provenance")
 @click.option(
     "--home",
@@ -59,20 +88,6 @@ def cli(ctx: click.Context, home: Path | None, registry_url: str | None, debug: 
 
     base = Home(home.expanduser().resolve()) if home else Home.default()
     ctx.obj = {"home": Home(base.root, registry_url or base.registry_url), "debug": debug}
-
-
-cli.add_command(keys)
-cli.add_command(twin)
-cli.add_command(stamp)
-cli.add_command(verify)
-cli.add_command(trust)
-cli.add_command(register)
-cli.add_command(registry)
-cli.add_command(models)
-cli.add_command(scan)
-cli.add_command(serve)
-cli.add_command(tokens)
-cli.add_command(check)
 
 
 def main(argv: list[str] | None = None) -> int:

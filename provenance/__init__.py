@@ -11,13 +11,38 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from provenance.config import Home
-from provenance.errors import ProvenanceError
-from provenance.register import register_paths
-from provenance.report import VerifyReport
-from provenance.twin import make_twin, stamp_file
-from provenance.verdicts import ExitCode
-from provenance.verify import verify_path
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from provenance.config import Home
+    from provenance.errors import ProvenanceError
+    from provenance.register import register_paths
+    from provenance.report import VerifyReport
+    from provenance.twin import make_twin, stamp_file
+    from provenance.verdicts import ExitCode
+    from provenance.verify import verify_path
+
+# Each public name is imported from its module on first use, so that importing
+# the package (and `provenance --help`) costs nothing until a part is needed.
+_HOMES = {
+    "ExitCode": "provenance.verdicts",
+    "Home": "provenance.config",
+    "ProvenanceError": "provenance.errors",
+    "VerifyReport": "provenance.report",
+    "make_twin": "provenance.twin",
+    "register_paths": "provenance.register",
+    "stamp_file": "provenance.twin",
+    "verify_path": "provenance.verify",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOMES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'provenance' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "ExitCode",

@@ -220,7 +220,9 @@ def test_stamp_an_image_made_elsewhere(keyed_home: Path, tmp_path: Path) -> None
 
 
 def test_help_documents_exit_codes_for_every_command(empty_home: Path) -> None:
-    codes = ("0  provenance established", "1  provenance broken", "3  no provenance found", "4  input unreadable")
+    from provenance.verdicts import EXIT
+
+    codes = [f"{int(code)}  {word.label}" for code, word in EXIT.items()]
     for command in ([], ["verify"], ["twin"], ["stamp"], ["keys", "init"], ["trust", "update"]):
         result = run_cli(*command, "--help", home=empty_home)
         assert result.code == 0
@@ -319,3 +321,26 @@ def test_a_mark_that_does_not_read_back_is_refused_and_nothing_written(
     assert not out.exists()
     with Registry.open(home.registry_path) as registry:
         assert registry.count() == 0
+
+
+def test_every_listed_command_loads_and_help_imports_no_part() -> None:
+    """Commands load on first use: each listed name resolves to the command of that name,
+    and the top-level --help imports none of the library's parts (it answers at once)."""
+    import click
+
+    from cli.main import COMMANDS, cli
+
+    ctx = click.Context(cli)
+    for name in COMMANDS:
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        assert command.name == name
+    code = (
+        "import sys; from cli.main import main; rc = main(['--help']);"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'c2pa') or m.startswith("
+        "('provenance.credentials', 'provenance.verify', 'provenance.registry')));"
+        "print(rc, heavy)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.stdout.strip().splitlines()[-1] == "0 []", proc.stdout + proc.stderr
+    assert all(name in proc.stdout for name in COMMANDS)
