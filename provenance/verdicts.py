@@ -262,6 +262,15 @@ def exit_codes_help() -> str:
     return "\n".join(lines)
 
 
+def states_help(*axes: str) -> str:
+    """The verdict states of ``axes`` with their labels, for ``--help`` (unwrapped by ``\\b``)."""
+    lines = ["\b", "Verdicts (--json names the state; the text report its words):"]
+    for axis in axes:
+        lines.append(f"  {axis}:")
+        lines += [f"    {state:<19} {w.label}" for state, w in AXES[axis].items()]
+    return "\n".join(lines)
+
+
 def vocabulary() -> dict[str, Any]:
     """The whole vocabulary as JSON-ready data, for the web page and reports."""
     return {

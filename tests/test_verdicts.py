@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import get_args
 
 import pytest
@@ -12,7 +13,7 @@ from provenance import verdicts
 from provenance.credentials import codes
 from provenance.imaging import truncation
 from provenance.report import AIVerdict, CredentialState, OwnershipVerdict, StatusCode, WatermarkState
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, run_cli
 
 
 @pytest.mark.parametrize(
@@ -112,3 +113,12 @@ def test_exit_words_name_the_new_states() -> None:
     assert "incomplete" in verdicts.exit_word(1).meaning
     assert "cannot be checked" in verdicts.exit_word(3).meaning
     assert "ingredient" in verdicts.exit_word(0).meaning
+
+
+def test_verify_help_lists_every_state_in_its_words(tmp_path: Path) -> None:
+    result = run_cli("verify", "--help", home=tmp_path / "home")
+    assert result.code == 0
+    for axis, table in verdicts.AXES.items():
+        assert f"{axis}:" in result.stdout
+        for state, word in table.items():
+            assert f"{state:<19} {word.label}" in result.stdout, (axis, state)
