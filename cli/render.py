@@ -24,7 +24,14 @@ def _ingredients(items: list[Ingredient], depth: int = 0) -> list[str]:
 
 
 def _state(state: str | None) -> str:
+    """An ingredient's own state, by name (ingredients are not verdicts of this file)."""
     return click.style(str(state), fg=verdicts.word("credentials", str(state)).terminal_colour, bold=True)
+
+
+def _verdict(axis: str, state: str | None) -> str:
+    """A verdict in its plain words and colour, from the one vocabulary."""
+    word = verdicts.word(axis, str(state))
+    return click.style(word.label, fg=word.terminal_colour, bold=True)
 
 
 def _status_lines(cred: CredentialReport, verbose: bool) -> list[str]:
@@ -45,15 +52,29 @@ def _status_lines(cred: CredentialReport, verbose: bool) -> list[str]:
     return lines
 
 
-def _credential_lines(cred: CredentialReport, verbose: bool = False) -> list[str]:
+def _source_lines(cred: CredentialReport) -> list[str]:
+    """Where the manifest came from, and whether the file is all there."""
     lines = []
-    if cred.remote_url:
+    if cred.remote_url and cred.remote_fetch == "failed":
+        lines.append(f"manifest stored remotely at {cred.remote_url}: fetching it failed")
+    elif cred.remote_url and cred.remote_fetch == "off":
         lines.append(f"manifest stored remotely at {cred.remote_url} (not fetched; --allow-remote fetches it)")
+    elif cred.remote_url:
+        lines.append(f"manifest fetched from {cred.remote_url}")
+    if cred.truncation:
+        lines.append(f"file incomplete: {cred.truncation}")
     if cred.manifest_source and cred.manifest_source not in ("embedded", "remote"):
         lines.append(f"manifest read from: {cred.manifest_source}")
+    return lines
+
+
+def _credential_lines(cred: CredentialReport, verbose: bool = False) -> list[str]:
+    lines = _source_lines(cred)
     cert = cred.certificate
     if cert is not None:
         lines.append(f"signer: {cert.subject}; trust {cred.trust}")
+        if cred.trust_hint:
+            lines.append(f"  ({cred.trust_hint})")
         chain = " -> ".join(cred.issuer_chain) or str(cert.issuer)
         lines.append(f"issued by: {chain}")
         if cert.not_before or cert.not_after:
@@ -95,7 +116,9 @@ def _credential_lines(cred: CredentialReport, verbose: bool = False) -> list[str
         lines.append(f"soft binding {binding.alg}: {binding.value}")
     if cred.cawg is not None:
         for ident in cred.cawg.identities:
-            lines.append(f"CAWG identity ({ident.sig_type}): {ident.signer}, issuer {ident.issuer}")
+            lines.append(
+                f"CAWG identity ({ident.sig_type}): {ident.signer}, issuer {ident.issuer}; identity trust {ident.trust}"
+            )
         if cred.cawg.training_mining:
             uses = ", ".join(f"{k.removeprefix('cawg.')}={v}" for k, v in cred.cawg.training_mining.items())
             lines.append(f"CAWG training and mining: {uses}")
@@ -119,23 +142,23 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
         return "\n".join(out)
     out.append(f"{_label('Summary')}{report.summary}")
     cred = report.credentials
-    out.append(f"{_label('Credentials')}{_state(cred.state)}")
+    out.append(f"{_label('Credentials')}{_verdict('credentials', cred.state)}")
     pad = " " * 14
     out += [pad + line for line in _credential_lines(cred, verbose)]
     if cred.recovered_manifest is not None:
         rec = cred.recovered_manifest
-        out.append(f"{pad}recovered via {cred.recovered_via}: {_state(rec.state)}")
+        found = f"the registry's manifest, found via {cred.recovered_via}"
+        out.append(f"{pad}{found}: {_verdict('credentials', rec.state)}")
         out += [pad + "  " + line for line in _credential_lines(rec, verbose)]
     mark = report.watermark
+    text = _verdict("watermark", mark.state)
     if mark.found:
-        text = f"found: {mark.scheme}, record {mark.record_id} (confidence {mark.confidence:.2f})"
-    else:
-        text = "none found"
+        text += f": {mark.scheme}, record {mark.record_id} (confidence {mark.confidence:.2f})"
     out.append(f"{_label('Watermark')}{text}")
     if mark.note:
         out.append(f"{pad}{mark.note}")
     own = report.ownership
-    out.append(f"{_label('Ownership')}{own.verdict}: {own.summary}")
+    out.append(f"{_label('Ownership')}{_verdict('ownership', own.verdict)}: {own.summary}")
     for match in own.matches:
         dist = ", ".join(f"{alg.split('/')[0]} {d}" for alg, d in match.distances.items())
         title = f" '{match.title}'" if match.title else ""
@@ -146,7 +169,7 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
         )
         out.append(pad + line)
     checked = "" if report.ai.pixels_checked else " (pixels not needed)"
-    out.append(f"{_label('AI')}{report.ai.verdict}{checked if report.ai.signals else ''}")
+    out.append(f"{_label('AI')}{_verdict('ai', report.ai.verdict)}{checked if report.ai.signals else ''}")
     for signal in report.ai.signals:
         out.append(f"{pad}- {signal.evidence} [{signal.source}]")
         if signal.prompt:

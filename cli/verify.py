@@ -10,12 +10,13 @@ import click
 
 from cli.options import EXIT_CODES, policy_from, trust_options
 from cli.render import render
+from provenance import verdicts
 from provenance.config import Home
 from provenance.errors import UsageError
 from provenance.verify import VerifyOptions, verify_path
 
 
-@click.command(epilog=EXIT_CODES)
+@click.command(epilog=verdicts.states_help(*verdicts.AXES) + "\n\n" + EXIT_CODES)
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (an object for one image, a list for several).")
 @click.option(
@@ -57,7 +58,8 @@ def verify(
     """Check IMAGES: credentials, watermark, ownership and AI signals.
 
     The verdicts stay separate: a missing manifest is "absent", not "fake";
-    an unknown signer is "valid" (intact, untrusted), not "invalid".
+    an unknown signer is "valid" (intact, untrusted), not "invalid"; a
+    manifest this tool cannot check is "unsupported", not "invalid".
     """
     home = obj["home"]
     assert isinstance(home, Home)

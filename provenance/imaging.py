@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import stat
 import struct
 import tempfile
@@ -190,6 +191,69 @@ def decode_pixels(data: bytes, path: Path, *, max_pixels: int = MAX_PIXELS) -> I
         # on a malformed container (found by the fuzzer), others struct or index errors.
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{path}: truncated or corrupt image ({reason})") from None
+
+
+_JPEG_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")  # a marker, not stuffing, a restart or fill
+_JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
+
+
+def truncation(data: bytes, mime: str) -> str | None:
+    """How the file ends early, if its own structure says so (JPEG, PNG, WebP); else None.
+
+    Only a structure that runs past the end of the data counts: a file whose
+    parts all fit is never called truncated, whatever else is wrong with it.
+    """
+    if mime == "image/jpeg":
+        return _jpeg_truncation(data)
+    if mime == "image/png":
+        return _png_truncation(data)
+    if mime == "image/webp" and len(data) >= 12:
+        declared = int.from_bytes(data[4:8], "little") + 8
+        if declared > len(data):
+            return f"the WebP file is {len(data)} bytes but its header declares {declared}"
+    return None
+
+
+def _jpeg_truncation(data: bytes) -> str | None:
+    pos, end = 2, len(data)
+    while pos < end:
+        if data[pos] != 0xFF:
+            return None  # not where a marker should be: corrupt, not provably cut short
+        while pos + 1 < end and data[pos + 1] == 0xFF:
+            pos += 1  # fill bytes
+        if pos + 1 >= end:
+            break
+        marker = data[pos + 1]
+        if marker == 0xD9:
+            return None  # end of image
+        if marker in _JPEG_STANDALONE:
+            pos += 2
+            continue
+        if pos + 4 > end:
+            return "the JPEG ends inside a segment header"
+        stop = pos + 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if stop > end:
+            return f"the JPEG ends inside a segment (marker FF{marker:02X}) that declares {stop - end} more bytes"
+        pos = stop
+        if marker == 0xDA:  # start of scan: compressed data runs to the next marker
+            found = _JPEG_MARKER.search(data, pos)
+            if found is None:
+                return "the JPEG ends inside its compressed picture data, without an end-of-image marker"
+            pos = found.start()
+    return "the JPEG ends without an end-of-image marker"
+
+
+def _png_truncation(data: bytes) -> str | None:
+    pos, end = 8, len(data)
+    while pos + 8 <= end:
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        if pos + 12 + length > end:
+            return f"the PNG ends inside its {kind.decode('latin-1')!r} chunk"
+        if kind == b"IEND":
+            return None
+        pos += 12 + length
+    return "the PNG ends without its IEND chunk"
 
 
 def output_format(path: Path) -> str:

@@ -12,9 +12,24 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-CredentialState = Literal["trusted", "valid", "invalid", "absent"]
+# The words for each state live in provenance/verdicts.py (CREDENTIALS).
+CredentialState = Literal[
+    "trusted",  # intact, signer on this home's trust list
+    "valid",  # intact, signer not trusted here
+    "ingredient-invalid",  # intact; an ingredient's own credentials fail
+    "invalid",  # does not match this file: changed after signing
+    "truncated",  # does not match because the file ends early
+    "unsupported",  # present, but a version or algorithm this tool cannot check
+    "remote",  # stored elsewhere, not read (fetching off, or the fetch failed)
+    "recovered",  # none in the file; the registry's signed manifest, bound by watermark or fingerprint
+    "absent",
+    "unreadable",  # the file itself could not be read: nothing was checked
+]
+# States whose manifest was read from the file (or its sidecar, or fetched).
+PRESENT_STATES = frozenset({"trusted", "valid", "ingredient-invalid", "invalid", "truncated", "unsupported"})
 TrustState = Literal["trusted", "untrusted", "unknown"]
-AIVerdict = Literal["ai-generated", "ai-edited", "captured", "no-evidence"]
+AIVerdict = Literal["ai-generated", "ai-edited", "captured", "no-evidence", "not-assessed"]
+WatermarkState = Literal["ours", "known-ai", "declared", "mismatch", "none", "not-checked"]
 
 
 @dataclass
@@ -25,6 +40,7 @@ class StatusCode:
     explanation: str
     kind: Literal["success", "informational", "failure"]
     scope: str = "active manifest"
+    url: str | None = None  # the JUMBF URI of what was checked (which assertion, which signature)
 
 
 @dataclass
@@ -67,10 +83,14 @@ class Timestamp:
 
 @dataclass
 class CawgIdentity:
+    """A CAWG identity assertion: a second signature, naming who vouches for the
+    content, with its own trust (separate from the claim signer's)."""
+
     sig_type: str | None
     signer: str | None
     issuer: str | None
     referenced_assertions: list[str] = field(default_factory=list)
+    trust: TrustState = "unknown"
 
 
 @dataclass
@@ -100,6 +120,7 @@ class CredentialReport:
 
     state: CredentialState
     trust: TrustState = "unknown"
+    trust_hint: str | None = None  # how this home could come to trust the signer, when it plausibly could
     signer: str | None = None
     issuer: str | None = None
     signed_at: str | None = None
@@ -109,6 +130,8 @@ class CredentialReport:
     manifest_label: str | None = None
     manifest_source: str | None = None  # embedded, sidecar, registry
     remote_url: str | None = None
+    remote_fetch: Literal["off", "failed"] | None = None  # why a remote manifest was not read
+    truncation: str | None = None  # how the file ends early, when it does
     claim_generator: str | None = None
     model: str | None = None
     author: str | None = None
@@ -130,20 +153,43 @@ class CredentialReport:
 
     @property
     def present(self) -> bool:
-        return self.state != "absent"
+        """A manifest was read for this file (embedded, sidecar or fetched), whatever its state."""
+        return self.state in PRESENT_STATES
+
+    @property
+    def intact(self) -> bool:
+        """The active manifest validates against this file (its ingredients aside)."""
+        return self.state in ("trusted", "valid", "ingredient-invalid")
+
+    @property
+    def broken(self) -> bool:
+        """The manifest does not match this file: nothing it says can be credited to it."""
+        return self.state in ("invalid", "truncated")
 
 
 @dataclass
 class WatermarkReport:
+    """``state`` is the watermark verdict (words in provenance/verdicts.py, WATERMARK):
+    ours, known-ai, declared (the manifest names a mark this tool cannot read),
+    mismatch (a mark that contradicts the manifest or the picture), none, not-checked."""
+
     found: bool
     scheme: str | None = None
     record_id: str | None = None
     confidence: float = 0.0
     agrees_with_manifest: bool | None = None
     note: str | None = None
+    state: WatermarkState | None = None
+    declared: list[str] = field(default_factory=list)  # soft-binding algorithms the manifest names, unread here
+
+    def __post_init__(self) -> None:
+        if self.state is None and self.found:
+            self.state = "ours" if (self.scheme or "").startswith("provenance-") else "known-ai"
+        elif self.state is None:
+            self.state = "none"
 
 
-OwnershipVerdict = Literal["registered", "derived", "inconclusive", "no-match", "no-registry"]
+OwnershipVerdict = Literal["registered", "derived", "inconclusive", "no-match", "no-registry", "not-checked"]
 
 
 @dataclass
@@ -173,7 +219,8 @@ class OwnershipMatch:
 @dataclass
 class OwnershipReport:
     """``verdict``: registered (this is a registered image), derived (made from one),
-    inconclusive (only near matches), no-match, or no-registry."""
+    inconclusive (only near matches), no-match, no-registry, or not-checked (the
+    file could not be read)."""
 
     verdict: OwnershipVerdict = "no-registry"
     summary: str = "No registry to check against."

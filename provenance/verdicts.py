@@ -69,24 +69,31 @@ EXIT = {
     ExitCode.OK: Word(
         "0",
         "provenance established",
-        "Content Credentials that validate (embedded, or recovered from the registry), or a registry match.",
+        "Content Credentials that validate (embedded, or recovered from the registry), or a registry match."
+        " An ingredient whose own credentials fail is a warning, not a failure of this file.",
         "ok",
     ),
     ExitCode.BROKEN: Word(
         "1",
         "provenance broken",
-        "The credentials were changed after signing, or a watermark was copied onto another picture.",
+        "The credentials do not match this file (it or they changed after signing, or the file is incomplete),"
+        " or a watermark was copied onto another picture.",
         "bad",
     ),
     ExitCode.USAGE: Word("2", "usage error", "Bad options, missing keys, or a model that is unavailable.", "bad"),
     ExitCode.ABSENT: Word(
         "3",
         "no provenance established",
-        "Nothing verifiable was found. That alone says nothing about whether the image is genuine.",
+        "Nothing verifiable was found (no credentials, or credentials not fetched or that cannot be checked)."
+        " That alone says nothing about whether the image is genuine.",
         "none",
     ),
     ExitCode.UNREADABLE: Word(
-        "4", "input unreadable", "The file is missing, unreadable, truncated or unsupported.", "bad"
+        "4",
+        "input unreadable",
+        "The file is missing, unreadable or unsupported, or its picture cannot be decoded (e.g. truncated) and it"
+        " carries no credentials: nothing was checked.",
+        "bad",
     ),
     ExitCode.INTERNAL: Word("5", "internal error", "A bug: please report it with the --debug output.", "bad"),
 }
@@ -113,7 +120,8 @@ CREDENTIALS = _table(
     Word(
         "truncated",
         "Broken: file incomplete",
-        "The file ends early (an interrupted download or copy?): the signed data is not all there.",
+        "The file ends early (an interrupted download or copy?): the signed data is not all there, so the"
+        " credentials cannot match it. Get the complete file and verify again.",
         "bad",
     ),
     Word(
@@ -132,7 +140,8 @@ CREDENTIALS = _table(
     Word(
         "remote",
         "Remote credentials, not fetched",
-        "The file points to a manifest stored elsewhere; it was not fetched (use --allow-remote).",
+        "The file points to a manifest stored elsewhere that was not read: fetching is off unless asked for"
+        " (--allow-remote), or the fetch failed. Until it is read, nothing is known about it.",
         "info",
     ),
     Word(
@@ -144,7 +153,7 @@ CREDENTIALS = _table(
         "ok",
     ),
     Word("absent", "No Content Credentials", "No C2PA manifest in or beside the file.", "none"),
-    Word("unreadable", "Unreadable", "The file could not be read.", "bad"),
+    Word("unreadable", "Unreadable", "The file could not be read, so nothing about it was checked.", "bad"),
 )
 
 WATERMARK = _table(
@@ -186,6 +195,7 @@ OWNERSHIP = _table(
     ),
     Word("no-match", "No registered match", "No registered picture matches.", "none"),
     Word("no-registry", "No registry", "There is no registry to check against.", "none"),
+    Word("not-checked", "Not checked", "The registry was not consulted: the file could not be read.", "none"),
 )
 
 AI = _table(
@@ -209,6 +219,7 @@ AI = _table(
         "No evidence of AI involvement was found. That does not prove the picture is not AI-made.",
         "none",
     ),
+    Word("not-assessed", "Not assessed", "The file could not be read, so no AI evidence was looked for.", "none"),
 )
 
 AXES: dict[str, dict[str, Word]] = {
@@ -217,6 +228,19 @@ AXES: dict[str, dict[str, Word]] = {
     "ownership": OWNERSHIP,
     "ai": AI,
 }
+
+
+# How a sentence names a signer's standing (a C2PA claim signer's, or a CAWG
+# identity's: each is a separate signature with its own trust).
+SIGNER_TRUST = {
+    "trusted": "a trusted signer",
+    "untrusted": "a signer this home does not trust",
+    "unknown": "a signer whose trust was not established",
+}
+
+
+def signer_trust(trust: str) -> str:
+    return SIGNER_TRUST.get(trust, SIGNER_TRUST["unknown"])
 
 
 def word(axis: str, state: str) -> Word:
@@ -235,6 +259,15 @@ def exit_codes_help() -> str:
     """The exit-code block of ``--help`` texts (click's ``\\b`` keeps it unwrapped)."""
     lines = ["\b", "Exit codes (several files: the highest):"]
     lines += [f"  {int(code)}  {w.label}: {w.meaning}" for code, w in EXIT.items()]
+    return "\n".join(lines)
+
+
+def states_help(*axes: str) -> str:
+    """The verdict states of ``axes`` with their labels, for ``--help`` (unwrapped by ``\\b``)."""
+    lines = ["\b", "Verdicts (--json names the state; the text report its words):"]
+    for axis in axes:
+        lines.append(f"  {axis}:")
+        lines += [f"    {state:<19} {w.label}" for state, w in AXES[axis].items()]
     return "\n".join(lines)
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from provenance import detect, fingerprint, watermark
+from provenance import detect, fingerprint, verdicts, watermark
 from provenance.config import Home
-from provenance.credentials import read_credentials, read_recovered
+from provenance.credentials import codes, read_credentials, read_recovered
 from provenance.credentials.claims import SCHEME_FOR_ALG, record_id_from_soft_binding
+from provenance.credentials.codes import TRUST_CODES
 from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.errors import InputError
 from provenance.fingerprint import PHASH, THRESHOLDS, Fingerprint
@@ -24,6 +25,7 @@ from provenance.registry.matching import distances as print_distances
 from provenance.report import (
     AIReport,
     CredentialReport,
+    Ingredient,
     OwnershipMatch,
     OwnershipReport,
     OwnershipVerdict,
@@ -101,7 +103,8 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
     use_pixels = options.pixels != "never"
     if use_pixels and not image.decodable and not credentials.present:
         image.pixels()  # raises the decoder's InputError
-    mark, print_ = _pixel_checks(image) if use_pixels else (WatermarkReport(False, note="pixels not checked"), None)
+    skipped = WatermarkReport(False, note="pixels not checked", state="not-checked")
+    mark, print_ = _pixel_checks(image) if use_pixels else (skipped, None)
     registry = read_home_registry(home)
     try:
         carry = print_ is not None and min(image.pixels().size) >= watermark.MIN_SIDE
@@ -118,6 +121,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
     finally:
         if registry is not None:
             registry.close()
+    _settle(credentials, mark)
     ai = _assess(credentials, mark, wm_record, found, meta, image, options)
     code = _exit_code(credentials, mark, ownership)
     return VerifyReport(
@@ -133,13 +137,14 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
 
 
 def _error_report(path: Path, message: str) -> VerifyReport:
+    """A file that could not be read: no verdict is claimed that was never computed."""
     return VerifyReport(
         file=str(path),
         format=None,
-        credentials=CredentialReport(state="absent"),
-        watermark=WatermarkReport(found=False),
-        ownership=OwnershipReport(),
-        ai=AIReport(verdict="no-evidence"),
+        credentials=CredentialReport(state="unreadable", error=message),
+        watermark=WatermarkReport(found=False, state="not-checked", note="the file could not be read"),
+        ownership=OwnershipReport(verdict="not-checked", summary="Not checked: the file could not be read."),
+        ai=AIReport(verdict="not-assessed"),
         summary=f"Could not be checked: {message}",
         exit_code=int(ExitCode.UNREADABLE),
         error=message,
@@ -148,7 +153,7 @@ def _error_report(path: Path, message: str) -> VerifyReport:
 
 def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint] | None]:
     if not image.decodable:
-        return WatermarkReport(found=False, note="pixels could not be decoded"), None
+        return WatermarkReport(found=False, note="pixels could not be decoded", state="not-checked"), None
     pixels = image.pixels()
     reading = watermark.detect(pixels)
     mark = WatermarkReport(
@@ -159,6 +164,7 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
     )
     if min(pixels.size) < watermark.MIN_SIDE:
         mark.note = f"image under {watermark.MIN_SIDE} px: too small to carry a watermark"
+        mark.state = mark.state if mark.found else "not-checked"
     return mark, fingerprint.compute(pixels)
 
 
@@ -179,7 +185,7 @@ def _lookup(
 
     if mark.record_id:
         add(registry.get(mark.record_id), "watermark")
-    if credentials.record_id and credentials.state != "invalid":
+    if credentials.record_id and not credentials.broken:
         add(registry.get(credentials.record_id), "manifest")
     add(registry.find_by_sha256(image.sha256), "sha256")
     if prints:
@@ -390,15 +396,46 @@ def _assess(  # noqa: PLR0917 - one call site, every argument a different part's
     return detect.assess(signals, meta=meta, data=image.data, pixels=pixels, deep=deep)
 
 
-def _exit_code(credentials: CredentialReport, mark: WatermarkReport, ownership: OwnershipReport) -> ExitCode:
-    if credentials.state == "invalid" or mark.agrees_with_manifest is False:
-        return ExitCode.BROKEN
+# Soft-binding algorithms other tools declare, by name prefix (C2PA soft-binding list).
+_DECLARED_NAMES = {"com.adobe.trustmark": "TrustMark", "com.digimarc": "Digimarc"}
+
+
+def _declared_name(alg: str) -> str:
+    return next((name for prefix, name in _DECLARED_NAMES.items() if alg.startswith(prefix)), alg)
+
+
+def _settle(credentials: CredentialReport, mark: WatermarkReport) -> None:
+    """The last word on two verdicts, once every check is in: credentials recovered from
+    the registry get their own state, and a watermark the manifest declares but this tool
+    cannot read is "declared", not "none"."""
     recovered = credentials.recovered_manifest
-    if recovered is not None and recovered.state == "invalid":
+    if recovered is not None and not credentials.present:
+        credentials.state = "recovered" if recovered.intact else "invalid"
+        if not recovered.intact:
+            why = recovered.error or recovered.state
+            credentials.error = f"the manifest the registry holds for this picture does not validate ({why})"
+    if credentials.present:
+        mark.declared = sorted({b.alg for b in credentials.soft_bindings if b.alg not in SCHEME_FOR_ALG})
+    if mark.agrees_with_manifest is False:
+        mark.state = "mismatch"
+    elif mark.declared and not mark.found:
+        mark.state = "declared"
+        names = ", ".join(f"{_declared_name(alg)} ({alg})" for alg in mark.declared)
+        mark.note = f"the manifest declares a watermark this tool cannot read: {names}; not checked here"
+
+
+def _exit_code(credentials: CredentialReport, mark: WatermarkReport, ownership: OwnershipReport) -> ExitCode:
+    if credentials.broken or mark.agrees_with_manifest is False:
         return ExitCode.BROKEN
-    if credentials.present or recovered is not None or ownership.verdict in ("registered", "derived"):
+    if credentials.state == "unreadable":
+        return ExitCode.UNREADABLE
+    if credentials.intact or credentials.state == "recovered" or ownership.verdict in ("registered", "derived"):
         return ExitCode.OK
-    return ExitCode.ABSENT
+    return ExitCode.ABSENT  # absent, remote (not read) or unsupported (cannot be checked)
+
+
+def _head(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _ai_sentence(ai: AIReport) -> str:
@@ -406,9 +443,127 @@ def _ai_sentence(ai: AIReport) -> str:
         return ""
     top = ai.signals[0]
     named = ", ".join(x for x in (top.generator, top.model) if x and x != "provenance")
-    what = "AI-generated" if ai.verdict == "ai-generated" else "edited with AI"
+    what = verdicts.word("ai", ai.verdict).label
     conflict = " Some evidence contradicts this (see conflicts)." if ai.conflicts else ""
     return f" The file itself says it is {what}{f' ({named})' if named else ''}.{conflict}"
+
+
+def _signed_by(cred: CredentialReport) -> str:
+    """Who signed, and their standing here (with how that could change, when it could)."""
+    hint = f"; {cred.trust_hint}" if cred.trust_hint else ""
+    return f"signed by {cred.signer or 'an unnamed signer'} ({verdicts.signer_trust(cred.trust)}{hint})"
+
+
+def _identities(cred: CredentialReport) -> list[str]:
+    """CAWG identities: separate signatures with their own trust, never the claim signer's."""
+    if cred.cawg is None:
+        return []
+    return [
+        f"identity asserted by {i.signer or 'an unnamed identity'} (CAWG; {verdicts.signer_trust(i.trust)})"
+        for i in cred.cawg.identities
+    ]
+
+
+def _failing_ingredient(items: list[Ingredient]) -> Ingredient | None:
+    for item in items:
+        if item.state == "invalid":
+            return item
+        if (deeper := _failing_ingredient(item.ingredients)) is not None:
+            return deeper
+    return None
+
+
+def _credential_parts(cred: CredentialReport) -> list[str]:
+    """What the credentials establish, for a file whose provenance holds (exit 0)."""
+    if cred.intact:
+        parts = [_signed_by(cred), *_identities(cred)]
+        if cred.state == "ingredient-invalid":
+            item = _failing_ingredient(cred.ingredients)
+            failed = [c.code for c in cred.status_codes if c.kind == "failure" and c.code not in TRUST_CODES]
+            which = f"{item.title}: " if item is not None and item.title else ""
+            parts.append(
+                f"warning: an ingredient's credentials fail ({which}{', '.join(dict.fromkeys(failed))}), so what"
+                " the manifest says about that ingredient is unproven; this file's own credentials are intact"
+            )
+        return parts
+    recovered = cred.recovered_manifest
+    if cred.state == "recovered" and recovered is not None:
+        bound = "its watermark" if cred.recovered_via == "watermark" else "its fingerprint (perceptual hash)"
+        return [
+            f"credentials stripped, recovered from the registry: {_signed_by(recovered)}, signature valid",
+            *_identities(recovered),
+            f"bound to this picture by {bound}; the manifest's hashes belong to the original file, so they"
+            " cannot match this copy (expected)",
+        ]
+    if cred.state == "unsupported":
+        return [f"carries {codes.unsupported_reason(cred.status_codes)}, which cannot be checked"]
+    if cred.state == "remote":
+        return [f"its Content Credentials are stored remotely ({cred.remote_url}) and were not read"]
+    return []
+
+
+def _remote_sentence(cred: CredentialReport) -> str:
+    label = verdicts.word("credentials", "remote").label
+    where = f"the Content Credentials are stored at {cred.remote_url or 'an address the file names'}"
+    said = _head(cred.error or "it was not fetched")
+    offline = " (the network may be unreachable from here)" if "sending request" in said else ""
+    return f"{label}: {where}. {said}{offline}."
+
+
+def _broken_sentence(credentials: CredentialReport, mark: WatermarkReport) -> str:
+    head = _head(verdicts.exit_word(ExitCode.BROKEN).label)
+    if credentials.state == "truncated":
+        return (
+            f"{head}: the file is incomplete ({credentials.truncation}: an interrupted download or copy?). Its"
+            f" Content Credentials, {_signed_by(credentials)}, cover the complete file, so they cannot match"
+            " what is here; get the complete file and verify again."
+        )
+    if credentials.state == "invalid":
+        why = credentials.error or "validation failed"
+        if credentials.recovered:
+            return f"{head}: {why}."
+        return f"{head}: the Content Credentials do not match this file ({why})."
+    return f"{head}: {mark.note or 'the watermark contradicts the picture'}."
+
+
+def _absent_sentence(credentials: CredentialReport, ownership: OwnershipReport, ai: AIReport) -> str:
+    similar = [m for m in ownership.matches if m.relation == "similar-to" or m.strength == "inconclusive"]
+    looks = ""
+    if similar:
+        m = similar[0]
+        looks = (
+            f" It looks like registered record {m.record_id} ('{m.title}', owner {m.owner}) but lacks that"
+            " image's watermark: possibly its source, or a heavily edited copy."
+            if m.relation == "similar-to"
+            else " " + ownership.summary
+        )
+    head = _head(verdicts.exit_word(ExitCode.ABSENT).label)
+    if credentials.state == "remote":
+        return _remote_sentence(credentials) + looks + _ai_sentence(ai)
+    if credentials.state == "unsupported":
+        label = verdicts.word("credentials", "unsupported").label
+        return (
+            f"{label}: the file carries {codes.unsupported_reason(credentials.status_codes)}, which this tool"
+            f" cannot validate. Neither intact nor broken as far as can be told: {head[:1].lower() + head[1:]}."
+            + looks
+            + _ai_sentence(ai)
+        )
+    none = verdicts.word("credentials", "absent").label
+    if ai.verdict in ("ai-generated", "ai-edited"):
+        return f"{none}, watermark of ours or registry match." + looks + _ai_sentence(ai)
+    return (
+        f"{head}: no Content Credentials, no known watermark and no exact registry match."
+        + looks
+        + " That alone says nothing about whether the image is genuine."
+    )
+
+
+def _kind(ai: AIReport) -> str:
+    """What the picture is, in the AI verdict's own words."""
+    if ai.verdict in ("no-evidence", "not-assessed"):
+        return _head(verdicts.exit_word(ExitCode.OK).label)
+    label = verdicts.word("ai", ai.verdict).label
+    return f"{label} image" if ai.verdict in ("ai-generated", "ai-edited") else label
 
 
 def _summary(
@@ -419,48 +574,18 @@ def _summary(
     code: ExitCode,
 ) -> str:
     if code == ExitCode.BROKEN:
-        if credentials.state == "invalid":
-            why = credentials.error or "validation failed"
-            return f"Provenance broken: the Content Credentials do not match this file ({why})."
-        return f"Provenance broken: {mark.note or 'the recovered credentials are invalid'}."
-    if code == ExitCode.ABSENT and credentials.remote_url:
-        return (
-            f"The Content Credentials are stored remotely ({credentials.remote_url}) and were not"
-            " fetched: remote fetching is off unless --allow-remote is given." + _ai_sentence(ai)
-        )
+        return _broken_sentence(credentials, mark)
     if code == ExitCode.ABSENT:
-        similar = [m for m in ownership.matches if m.relation == "similar-to" or m.strength == "inconclusive"]
-        looks = ""
-        if similar:
-            m = similar[0]
-            looks = (
-                f" It looks like registered record {m.record_id} ('{m.title}', owner {m.owner}) but lacks that"
-                " image's watermark: possibly its source, or a heavily edited copy."
-                if m.relation == "similar-to"
-                else " " + ownership.summary
-            )
-        if ai.verdict in ("ai-generated", "ai-edited"):
-            return "No Content Credentials, watermark of ours or registry match." + looks + _ai_sentence(ai)
-        return (
-            "No provenance found: no Content Credentials, no known watermark and no exact registry match."
-            + looks
-            + " That alone says nothing about whether the image is genuine."
-        )
-    parts: list[str] = []
-    kind = {"ai-generated": "AI-generated image", "ai-edited": "AI-edited image", "captured": "Captured photo"}
-    parts.append(kind.get(ai.verdict, "Image with provenance"))
-    shown = credentials if credentials.present else credentials.recovered_manifest
-    if shown is not None:
-        trust = "a trusted signer" if shown.state == "trusted" else "a signer this home does not trust"
-        how = (
-            "signed"
-            if credentials.present
-            else f"credentials stripped, recovered via {credentials.recovered_via}; signed"
-        )
-        parts.append(f"{how} by {shown.signer or 'an unnamed signer'} ({trust})")
+        return _absent_sentence(credentials, ownership, ai)
+    parts = [_kind(ai)]
+    parts += _credential_parts(credentials)
     if mark.found:
         parts.append(f"carries the {mark.scheme} watermark (record {mark.record_id})")
+    elif mark.state == "declared":
+        names = ", ".join(_declared_name(alg) for alg in mark.declared)
+        parts.append(f"declares a {names} watermark, not checked here")
     if ownership.verdict in ("registered", "derived"):
-        parts.append(ownership.summary.rstrip(".")[0].lower() + ownership.summary.rstrip(".")[1:])
+        said = ownership.summary.rstrip(".")
+        parts.append(said[:1].lower() + said[1:])
     conflict = " Some evidence contradicts the verdict (see conflicts)." if ai.conflicts else ""
     return "; ".join(parts) + "." + conflict

@@ -22,6 +22,8 @@ from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.errors import CredentialError, KeyMaterialError, OutputExistsError
 from provenance.fingerprint import PHASH, Fingerprint
 from provenance.imaging import encode_image
+from provenance.report import VerifyReport
+from provenance.verify import VerifyOptions, verify_path
 from tests.conftest import SAMPLES, require_fixtures
 
 NO_TRUST = TrustPolicy()
@@ -176,3 +178,92 @@ def test_files_without_manifest_are_absent_and_reference_files_read() -> None:
     assert report.certificate.subject is not None
     assert "C2PA Signer" in report.certificate.subject
     assert report.ingredients
+
+
+# Issue 19: each failure says what it means for this file, by status code.
+
+
+def _verify(name: str, policy: TrustPolicy, tmp_path: Path) -> VerifyReport:
+    path = require_fixtures("c2pa", *name.split("/"))
+    return verify_path(path, home=Home(tmp_path / "home"), options=VerifyOptions(policy=policy, pixels="never"))
+
+
+def test_trusted_claim_signer_and_untrusted_cawg_identity_are_reported_apart(tmp_path: Path) -> None:
+    report = _verify("c2pa-rs/C_with_CAWG_data.jpg", _reference_policy(), tmp_path)
+    cred = report.credentials
+    assert (cred.state, cred.trust) == ("trusted", "trusted")
+    assert cred.cawg is not None
+    assert [i.trust for i in cred.cawg.identities] == ["untrusted"]
+    assert "signed by C2PA Signer (a trusted signer)" in report.summary
+    assert "identity asserted by C2PA Signer (CAWG; a signer this home does not trust)" in report.summary
+    assert cred.error is None  # an identity's trust is no problem of the manifest
+    assert report.exit_code == 0
+    plain = _verify("c2pa-rs/C_with_CAWG_data.jpg", NO_TRUST, tmp_path)
+    assert (plain.credentials.state, plain.credentials.trust) == ("valid", "untrusted")
+
+
+def test_only_an_ingredient_failing_is_not_a_changed_file(tmp_path: Path) -> None:
+    # c2pa says Invalid: the active claim validates, the ingredient's signature does not.
+    report = _verify("c2pa-python/CIE-sig-CA.jpg", _reference_policy(), tmp_path)
+    assert report.credentials.state == "ingredient-invalid"
+    assert report.exit_code == 0
+    assert "E-sig-CA.jpg: claimSignature.mismatch" in report.summary
+    assert "this file's own credentials are intact" in report.summary
+    assert "broken" not in report.summary.lower()
+    signal = report.ai.signals[0].evidence
+    assert "does not match" not in signal
+
+
+def test_a_changed_assertion_of_the_active_manifest_stays_broken(tmp_path: Path) -> None:
+    report = _verify("c2pa-rs/adobe-20220124-E-clm-CAICAI.jpg", _reference_policy(), tmp_path)
+    assert report.credentials.state == "invalid"
+    assert report.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "words"),
+    [
+        ("c2pa-rs/prerelease.jpg", "com.adobe.prerelease", "pre-1.0 (prerelease)"),
+        ("c2pa-rs/no_alg.jpg", "algorithm.unsupported", "algorithm is missing or unknown"),
+    ],
+)
+def test_a_manifest_that_cannot_be_checked_is_neither_intact_nor_broken(
+    name: str, code: str, words: str, tmp_path: Path
+) -> None:
+    report = _verify(name, NO_TRUST, tmp_path)
+    assert report.credentials.state == "unsupported"
+    assert [c.code for c in report.credentials.status_codes] == [code]
+    assert report.exit_code == 3
+    assert report.summary.startswith("Credentials present, cannot be checked")
+    assert words in report.summary
+    assert "Neither intact nor broken" in report.summary
+    assert "Provenance broken" not in report.summary
+
+
+def test_a_stamped_jpeg_cut_short_is_truncated_not_just_a_hash_mismatch(keyed_home: Path, tmp_path: Path) -> None:
+    identity = load_identity(keyed_home / "keys" / SIGNER_CERT, keyed_home / "keys" / SIGNER_KEY)
+    signed = _signed_jpeg(identity)
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(signed[: len(signed) * 3 // 4])
+    report = verify_path(cut, home=Home(keyed_home))
+    cred = report.credentials
+    assert cred.state == "truncated"
+    assert cred.truncation is not None
+    assert "compressed picture data" in cred.truncation
+    assert report.exit_code == 1  # no longer the signed file; the words say why
+    assert "the file is incomplete" in report.summary
+    assert "interrupted download" in report.summary
+    whole = tmp_path / "whole.jpg"
+    whole.write_bytes(signed)
+    assert verify_path(whole, home=Home(keyed_home)).credentials.state == "trusted"
+
+
+def test_a_file_cut_inside_its_manifest_says_incomplete(keyed_home: Path, tmp_path: Path) -> None:
+    identity = load_identity(keyed_home / "keys" / SIGNER_CERT, keyed_home / "keys" / SIGNER_KEY)
+    signed = _signed_jpeg(identity)
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(signed[: signed.find(b"\xff\xeb") + 2000])  # inside the JUMBF (APP11) segment
+    report = verify_path(cut, home=Home(keyed_home))
+    assert report.exit_code == 4
+    assert report.error is not None
+    assert "incomplete" in report.error

@@ -20,7 +20,7 @@ import c2pa
 from provenance.credentials.keys import Identity
 from provenance.credentials.trust import TrustPolicy
 from provenance.errors import CredentialError, InputError, KeyMaterialError
-from provenance.imaging import write_atomic
+from provenance.imaging import truncation, write_atomic
 
 _EXT = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/svg+xml": "svg"}
 _ALGS = {
@@ -35,12 +35,18 @@ _ALGS = {
 
 
 class RemoteManifest(Exception):
-    """The file points at a manifest stored elsewhere, and fetching is off."""
+    """The file points at a manifest stored elsewhere that was not read: fetching
+    is off (``attempted`` False), or the fetch failed (``reason`` says how)."""
 
-    def __init__(self, url: str | None, reason: str) -> None:
+    def __init__(self, url: str | None, reason: str, *, attempted: bool) -> None:
         super().__init__(reason)
         self.url = url
         self.reason = reason
+        self.attempted = attempted
+
+
+# c2pa names the URL as "url https://..." or "url (https://...)".
+_REMOTE_URL = re.compile(r"url \(?([^\s()]+)\)?")
 
 
 @dataclass
@@ -92,9 +98,10 @@ def read_store(
     except c2pa.C2paError as exc:
         text = reason(exc)
         if text.startswith("Remote") or "remote manifest" in text.lower():
-            match = re.search(r"url (\S+)", text)
-            raise RemoteManifest(match.group(1) if match else None, text) from None
+            raise _remote(text, attempted=policy.allow_remote) from None
         if "asset could not be parsed" in text:
+            if cut := truncation(data, mime):
+                raise InputError(f"the file is incomplete: {cut} (an interrupted download or copy?)") from None
             raise InputError(f"the file's structure is unreadable ({text})") from None
         raise
     if reader is None:
@@ -113,6 +120,13 @@ def read_store(
         if extract_to is not None:
             result.extracted = _extract(reader, store, extract_to)
         return result
+
+
+def _remote(text: str, *, attempted: bool) -> RemoteManifest:
+    """The URL, and the innermost cause of the failure, from c2pa's message (which names both)."""
+    match = _REMOTE_URL.search(text)
+    cause = _REMOTE_URL.sub("", text).rsplit(": ", 1)[-1].strip()
+    return RemoteManifest(match.group(1) if match else None, re.sub(r"\s+(for|from)$", "", cause), attempted=attempted)
 
 
 def _json_or_empty(method: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ ingredient carries its own state, to any depth.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,9 +16,11 @@ import c2pa
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from provenance.credentials import _c2pa
+from provenance.credentials import _c2pa, codes
 from provenance.credentials.claims import STAMP_ASSERTION
+from provenance.credentials.codes import HARD_BINDING_CODES
 from provenance.credentials.trust import AnchorSource, TrustPolicy, certificates
+from provenance.imaging import truncation
 from provenance.report import (
     Action,
     Cawg,
@@ -32,14 +35,11 @@ from provenance.report import (
     TrustState,
 )
 
-# Codes that only say the manifest no longer sits on its original bytes: expected
-# for a manifest recovered for a stripped or re-encoded copy.
-HARD_BINDING_CODES = frozenset(
-    {"assertion.dataHash.mismatch", "assertion.boxesHash.mismatch", "assertion.bmffHash.mismatch"}
-)
 UNTRUSTED_CODES = frozenset({"signingCredential.untrusted"})
 _SUCCESS_WORDS = frozenset({"validated", "match", "trusted", "insideValidity", "notRevoked", "good", "skipped"})
-_STATE: dict[str, CredentialState] = {"Trusted": "trusted", "Valid": "valid", "Invalid": "invalid"}
+_RECOVERED_BINDING = (
+    "expected for recovered credentials: the manifest's hashes belong to the original file, not to this copy"
+)
 _DN_ORDER = ("CN", "OU", "O", "L", "ST", "C")
 _OID_SHORT = {
     NameOID.COMMON_NAME: "CN",
@@ -63,21 +63,43 @@ def read_credentials(
     try:
         found = _c2pa.read_store(mime, data, policy=policy, manifest_data=sidecar, extract_to=extract_to)
     except _c2pa.RemoteManifest as remote:
-        return CredentialReport(
-            state="absent",
-            manifest_source="remote",
-            remote_url=remote.url,
-            error=f"the manifest is stored remotely and was not fetched ({remote.reason})",
-        )
+        return _remote(remote)
     except c2pa.C2paError.NotSupported:
         return CredentialReport(state="absent")
     except c2pa.C2paError as exc:
-        return CredentialReport(state="invalid", error=f"manifest present but unreadable: {_c2pa.reason(exc)}")
+        return _unreadable_manifest(_c2pa.reason(exc), truncation(data, mime))
     if found is None:
         return CredentialReport(state="absent")
-    report = _report(found, policy)
+    report = _report(found, policy, truncated=lambda: truncation(data, mime))
     report.manifest_source = "sidecar" if sidecar is not None else ("embedded" if found.embedded else "remote")
     return report
+
+
+def _remote(remote: _c2pa.RemoteManifest) -> CredentialReport:
+    if remote.attempted:
+        why = f"fetching them failed: {remote.reason}"
+    else:
+        why = "fetching is off unless --allow-remote is given"
+    return CredentialReport(
+        state="remote",
+        manifest_source="remote",
+        remote_url=remote.url,
+        remote_fetch="failed" if remote.attempted else "off",
+        error=why,
+    )
+
+
+def _unreadable_manifest(reason: str, cut: str | None) -> CredentialReport:
+    """A manifest c2pa found but could not read: unsupported, cut short, or broken."""
+    code = codes.error_code(reason)
+    status = StatusCode(code, reason.split(": ", 1)[-1], "failure")
+    if code in codes.UNSUPPORTED_WHY:
+        state: CredentialState = "unsupported"
+    else:
+        state = "truncated" if cut else "invalid"
+    return CredentialReport(
+        state=state, status_codes=[status], truncation=cut, error=f"manifest present but unreadable: {reason}"
+    )
 
 
 def read_recovered(mime: str, data: bytes, manifest: bytes, *, policy: TrustPolicy, via: str) -> CredentialReport:
@@ -93,25 +115,41 @@ def read_recovered(mime: str, data: bytes, manifest: bytes, *, policy: TrustPoli
     else:
         report = CredentialReport(state="invalid", error="recovered manifest is empty")
         if found is not None:
-            report = _report(found, policy, ignore=HARD_BINDING_CODES)
+            report = _report(found, policy, recovered=True)
     report.recovered, report.recovered_via, report.manifest_source = True, via, "registry"
     return report
 
 
-def _report(found: _c2pa.StoreRead, policy: TrustPolicy, *, ignore: frozenset[str] = frozenset()) -> CredentialReport:
+def _expected_binding(status: list[StatusCode]) -> list[StatusCode]:
+    """A recovered manifest's hard-binding mismatch is no failure of this copy: say so."""
+    return [
+        StatusCode(c.code, f"{_RECOVERED_BINDING} ({c.explanation})", "informational", c.scope, c.url)
+        if c.kind == "failure" and c.code in HARD_BINDING_CODES and c.scope == "active manifest"
+        else c
+        for c in status
+    ]
+
+
+def _report(
+    found: _c2pa.StoreRead,
+    policy: TrustPolicy,
+    *,
+    recovered: bool = False,
+    truncated: Callable[[], str | None] = lambda: None,
+) -> CredentialReport:
     store = found.store
     manifests: dict[str, Any] = store.get("manifests") or {}
     label = store.get("active_manifest") or ""
     active = manifests.get(label) or {}
-    codes = _status_codes(store.get("validation_results") or {})
-    trust = _trust(codes)
-    failures = [c for c in codes if c.kind == "failure" and c.code not in ignore | UNTRUSTED_CODES]
-    if found.state in _STATE and not ignore:
-        state = _STATE[found.state]
-    elif failures or not active:
-        state = "invalid"
-    else:
-        state = "trusted" if trust == "trusted" else "valid"
+    status = _status_codes(store.get("validation_results") or {})
+    if recovered:
+        status = _expected_binding(status)
+    trust = _trust(status)
+    binding_failed = any(c.kind == "failure" and c.code in HARD_BINDING_CODES for c in status)
+    cut = truncated() if binding_failed else None
+    reference = None if recovered else found.state
+    state = codes.classify(status, trust=trust, reference=reference, truncated=cut is not None) if active else "invalid"
+    failures = [c for c in status if c.kind == "failure" and codes.effect(c) not in ("trust", "identity-trust")]
     assertions = {a.get("label", ""): a.get("data") or {} for a in active.get("assertions") or []}
     actions = _actions(assertions)
     created = next((a for a in actions if a.action in ("c2pa.created", "c2pa.opened")), None)
@@ -124,12 +162,13 @@ def _report(found: _c2pa.StoreRead, policy: TrustPolicy, *, ignore: frozenset[st
     return CredentialReport(
         state=state,
         trust=trust,
+        trust_hint=_trust_hint(policy, certificate) if trust == "untrusted" else None,
         signer=signature.get("common_name"),
         issuer=signature.get("issuer"),
         signed_at=signature.get("time"),
         certificate=certificate,
         issuer_chain=_issuer_chain(certificate, policy),
-        timestamp=_timestamp(cr_sig.get("timeStampInfo"), codes, policy),
+        timestamp=_timestamp(cr_sig.get("timeStampInfo"), status, policy),
         manifest_label=label or None,
         claim_generator=_join(generator.get("name"), generator.get("version")) or active.get("claim_generator"),
         model=(created.software_agent if created else None) or stamp.get("model"),
@@ -142,11 +181,34 @@ def _report(found: _c2pa.StoreRead, policy: TrustPolicy, *, ignore: frozenset[st
         actions=actions,
         ingredients=[context.ingredient(i, label, frozenset({label})) for i in active.get("ingredients") or []],
         soft_bindings=_soft_bindings(active.get("assertions") or []),
-        cawg=_cawg(assertions),
-        status_codes=codes,
+        cawg=_cawg(assertions, status),
+        status_codes=status,
+        truncation=cut,
         extracted=[str(p) for p in found.extracted],
-        error=None if not failures else "; ".join(f"{c.code}: {c.explanation}" for c in failures),
+        error="; ".join(_problem(c) for c in failures) or None,
     )
+
+
+def _problem(code: StatusCode) -> str:
+    where = "" if code.scope == "active manifest" else f" [{code.scope}]"
+    return f"{code.code}: {code.explanation}{where}"
+
+
+def _trust_hint(policy: TrustPolicy, certificate: Certificate | None) -> str | None:
+    """What would change an untrusted signer's standing, said only where it plausibly would:
+    the official C2PA list is not installed (whether it names this signer is unknown), or
+    it is installed but switched off and names the signer's issuer. A signer the active
+    official list does not name gets no hint: fetching the list again would not help."""
+    if policy.official == "missing":
+        return (
+            "the official C2PA trust list is not installed here, so whether it names this signer is unknown;"
+            " `provenance trust update` fetches it"
+        )
+    issuer = certificate.issuer if certificate else None
+    official = [AnchorSource("official", policy.official_pem or "")]
+    if policy.official == "disabled" and issuer and issuer in _known(official):
+        return "its issuer is on the official C2PA trust list, which this home has switched off (use_official)"
+    return None
 
 
 def _dict(value: object) -> dict[str, Any]:
@@ -166,11 +228,16 @@ def _kind(code: str) -> Literal["success", "failure"]:
 def _section_codes(section: dict[str, Any], scope: str) -> list[StatusCode]:
     kinds: tuple[Literal["success", "informational", "failure"], ...] = ("success", "informational", "failure")
     return [
-        StatusCode(str(item.get("code")), str(item.get("explanation", "")), kind, scope)
+        StatusCode(str(item.get("code")), str(item.get("explanation", "")), kind, scope, _url(item))
         for kind in kinds
         for item in section.get(kind) or []
         if isinstance(item, dict)
     ]
+
+
+def _url(item: dict[str, Any]) -> str | None:
+    url = item.get("url")
+    return str(url) if url else None
 
 
 def _status_codes(results: dict[str, Any]) -> list[StatusCode]:
@@ -303,7 +370,18 @@ def _soft_bindings(assertions: list[dict[str, Any]]) -> list[SoftBinding]:
     return out
 
 
-def _cawg(assertions: dict[str, Any]) -> Cawg | None:
+def _identity_trust(label: str, status: list[StatusCode]) -> TrustState:
+    """One CAWG identity's trust, from the codes c2pa filed under its assertion."""
+    mine = [c for c in status if c.code.startswith("cawg.") and (c.url or "").endswith(f"/{label}")]
+    names = {c.code for c in mine}
+    if "cawg.x509.credential.trusted" in names:
+        return "trusted"
+    if any(c.kind == "failure" and codes.FAILURE_EFFECT.get(c.code) == "identity-trust" for c in mine):
+        return "untrusted"
+    return "unknown"
+
+
+def _cawg(assertions: dict[str, Any], status: list[StatusCode]) -> Cawg | None:
     report = Cawg()
     for label, data in assertions.items():
         base = label.split("__")[0]
@@ -322,6 +400,7 @@ def _cawg(assertions: dict[str, Any]) -> Cawg | None:
                     referenced_assertions=[
                         str(r.get("url")) for r in payload.get("referenced_assertions") or [] if isinstance(r, dict)
                     ],
+                    trust=_identity_trust(label, status),
                 )
             )
     return report if report.identities or report.training_mining else None

@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from cryptography import x509
 
@@ -58,6 +59,10 @@ class TrustPolicy:
     allowed_list: str | None = None
     trust_config: str | None = None
     allow_remote: bool = False
+    # The official C2PA list in this home: active, installed but switched off
+    # (``use_official = false``), or missing (never fetched). None: not known.
+    official: Literal["active", "disabled", "missing"] | None = None
+    official_pem: str | None = None  # the installed list, even when switched off
 
     @property
     def anchors_pem(self) -> str | None:
@@ -157,11 +162,17 @@ def build_policy(
     own = load_anchors(home)
     if own:
         policy.anchors.append(AnchorSource(str(home.trust_anchors), own))
+    official = home.official_trust_dir / OFFICIAL_LIST
+    if official.exists():
+        policy.official_pem = official.read_text(encoding="utf-8", errors="replace")
     if use_official and config.get("use_official", True):
+        policy.official = "active" if policy.official_pem else "missing"
         for name, target in ((OFFICIAL_LIST, policy.anchors), (OFFICIAL_TSA_LIST, policy.tsa_anchors)):
             path = home.official_trust_dir / name
             if path.exists():
                 target.append(AnchorSource(str(path), path.read_text(encoding="utf-8", errors="replace")))
+    else:
+        policy.official = "disabled" if policy.official_pem else "missing"
     env_anchors = [Path(p) for p in os.environ.get(ENV_ANCHORS, "").split(os.pathsep) if p]
     for path in [*_config_paths(config.get("anchors"), "anchors", home), *env_anchors, *anchors]:
         policy.anchors.append(AnchorSource(str(path), _pem_bundle(path, "trust anchors")))

@@ -41,8 +41,9 @@ _SOURCE_ORDER = {
 def credential_signals(credentials: CredentialReport, where: str) -> list[Signal]:
     """Signals from a manifest (embedded or recovered): its actions and its ingredients."""
     signals: list[Signal] = []
-    intact = credentials.state in ("trusted", "valid")
-    caveat = "" if intact else " (but the manifest is invalid)"
+    intact = credentials.intact
+    broken = {"truncated": " (but the file is incomplete)"}.get(credentials.state, " (but the manifest is invalid)")
+    caveat = "" if intact else broken
     for action in credentials.actions:
         if not action.digital_source_type:
             continue

@@ -90,7 +90,7 @@ def _require_provenance(rule: Rule, policy: Policy, report: dict[str, Any], capt
 
 def _refuse_invalid(rule: Rule, policy: Policy, report: dict[str, Any], caption: str | None) -> RuleResult:
     cred = report.get("credentials") or {}
-    if cred.get("state") == "invalid":
+    if cred.get("state") in ("invalid", "truncated"):
         return RuleResult(rule.name, "fail", "its Content Credentials do not validate (tampered or corrupt)",
                           [str(cred.get("error") or "")])  # fmt: skip
     if (report.get("watermark") or {}).get("agrees_with_manifest") is False:

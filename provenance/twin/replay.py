@@ -51,8 +51,9 @@ def generation_record(credentials: CredentialReport, image: Path) -> dict[str, A
     """The recorded generation, from a manifest that validates."""
     if not credentials.present:
         raise UsageError(f"{image}: no C2PA manifest found (or recovered), so nothing to replay")
-    if credentials.state == "invalid":
-        raise CredentialError(f"{image}: the manifest does not validate ({credentials.error}); refusing to replay it")
+    if not credentials.intact:
+        why = credentials.error or credentials.state
+        raise CredentialError(f"{image}: the manifest does not validate ({why}); refusing to replay it")
     generation = credentials.generation
     missing = [key for key in _REQUIRED if key not in generation]
     if missing:

@@ -1,0 +1,98 @@
+"""What each C2PA validation status code says about *this file*: one table, read by code.
+
+c2pa's overall state folds everything into Trusted / Valid / Invalid. A careful
+reader separates what failed: the signer's trust (not a failure of the file),
+a CAWG identity's trust (a separate signature), an ingredient's own manifest
+(history before this file, not this file), a version or algorithm this tool
+cannot check (neither intact nor broken), the hard binding (the bytes differ:
+changed, or cut short) and everything else (the manifest itself is broken).
+The state follows from the codes alone, never from their explanation text.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from provenance.report import CredentialState, StatusCode, TrustState
+
+Effect = Literal["trust", "identity-trust", "ingredient", "unsupported", "binding", "integrity"]
+
+# Failure codes whose meaning is not "the manifest does not match this file".
+# Every failure code not listed (and not about an ingredient) is "integrity".
+FAILURE_EFFECT: dict[str, Effect] = {
+    "signingCredential.untrusted": "trust",
+    "cawg.x509.credential.untrusted": "identity-trust",
+    "cawg.ica.untrusted_issuer": "identity-trust",
+    "algorithm.unsupported": "unsupported",
+    "com.adobe.prerelease": "unsupported",  # c2pa-rs's code for a pre-1.0 (prerelease) manifest
+    "assertion.dataHash.mismatch": "binding",
+    "assertion.boxesHash.mismatch": "binding",
+    "assertion.bmffHash.mismatch": "binding",
+    "assertion.collectionHash.mismatch": "binding",
+}
+HARD_BINDING_CODES = frozenset(code for code, effect in FAILURE_EFFECT.items() if effect == "binding")
+TRUST_CODES = frozenset(code for code, effect in FAILURE_EFFECT.items() if effect in ("trust", "identity-trust"))
+
+# c2pa-python raises these instead of returning a status; the text is the Rust
+# error's display, which c2pa-rs itself maps to these codes (validation_status.rs).
+ERROR_CODES = {
+    "prerelease content detected": "com.adobe.prerelease",
+    "unknown algorithm": "algorithm.unsupported",
+    "unsupported algorithm": "algorithm.unsupported",
+}
+
+# What a summary says about an "unsupported" code, in plain words.
+UNSUPPORTED_WHY = {
+    "com.adobe.prerelease": "a pre-1.0 (prerelease) C2PA manifest, from before the format was fixed",
+    "algorithm.unsupported": "a C2PA manifest whose hash or signature algorithm is missing or unknown",
+}
+
+
+def error_code(message: str) -> str:
+    """The status code for an error c2pa raised while reading (``general.error`` when unknown).
+    ``message`` is c2pa-python's text, ``Kind: display``."""
+    return ERROR_CODES.get(message.split(": ", 1)[-1].strip().lower(), "general.error")
+
+
+def effect(code: StatusCode) -> Effect:
+    """What one failure means for the file it was read from."""
+    named = FAILURE_EFFECT.get(code.code)
+    if named in ("trust", "identity-trust"):
+        return named
+    if code.scope != "active manifest" or code.code.startswith("ingredient."):
+        return "ingredient"
+    return named or "integrity"
+
+
+def classify(
+    codes: list[StatusCode],
+    *,
+    trust: TrustState,
+    reference: str | None,
+    truncated: bool = False,
+) -> CredentialState:
+    """The state of a manifest from its status codes.
+
+    ``reference`` is c2pa's own overall state: when it says Invalid and no code
+    explains why, the manifest stays invalid (never more favourable than the
+    reference without a reason).
+    """
+    effects = {effect(c) for c in codes if c.kind == "failure"}
+    if "integrity" in effects:
+        return "invalid"
+    if "binding" in effects:
+        return "truncated" if truncated else "invalid"
+    if "unsupported" in effects:
+        return "unsupported"
+    if reference == "Invalid" and not effects - {"trust", "identity-trust"}:
+        return "invalid"  # c2pa saw a failure we were not shown
+    if "ingredient" in effects:
+        return "ingredient-invalid"
+    return "trusted" if trust == "trusted" else "valid"
+
+
+def unsupported_reason(codes: list[StatusCode]) -> str:
+    for code in codes:
+        if code.kind == "failure" and code.code in UNSUPPORTED_WHY:
+            return f"{UNSUPPORTED_WHY[code.code]} ({code.code})"
+    return "a C2PA manifest of a version or algorithm this tool cannot validate"
