@@ -8,18 +8,19 @@ from pathlib import Path
 
 import click
 
-from cli.check import check
-from cli.keys import keys
-from cli.make import stamp, twin
-from cli.models import models
-from cli.options import EXIT_CODES
-from cli.registry import register, registry
-from cli.scan import scan
-from cli.serve import serve, tokens
-from cli.trust import trust
-from cli.verify import verify
 from provenance import __version__
 from provenance.errors import ExitCode, ProvenanceError
+
+from .check import check
+from .keys import keys
+from .make import stamp, twin
+from .models import models
+from .options import EXIT_CODES
+from .registry import register, registry
+from .scan import scan
+from .serve import serve, tokens
+from .trust import trust
+from .verify import verify
 
 
 @click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})

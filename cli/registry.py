@@ -9,11 +9,12 @@ from pathlib import Path
 
 import click
 
-from cli.options import EXIT_CODES
 from provenance.config import Home
 from provenance.errors import ExitCode, RegistryError
 from provenance.register import RegisterResult, export_registry, import_registry, register_paths
 from provenance.registry import open_home_registry, read_home_registry
+
+from .options import EXIT_CODES
 
 
 def _home(obj: dict[str, object]) -> Home:

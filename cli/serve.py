@@ -8,10 +8,11 @@ from pathlib import Path
 
 import click
 
-from cli.options import EXIT_CODES
 from provenance.config import Home
 from provenance.errors import MissingExtraError, UsageError
 from provenance.policy import load_policy
+
+from .options import EXIT_CODES
 
 ENV_SETTINGS = "PROVENANCE_SERVICE_SETTINGS"
 
@@ -88,7 +89,7 @@ def serve(
         click.echo(f"Note: verify is open to anyone who can reach {host}:{port} (--require-token closes it).", err=True)
     click.echo(f"provenance service on http://{host}:{port}/ (API docs at /docs)", err=True)
     uvicorn.run(
-        "cli.serve:app_from_environment",
+        "provenance_cli.serve:app_from_environment",
         factory=True,
         host=host,
         port=port,

@@ -8,11 +8,12 @@ from typing import Any
 
 import click
 
-from cli.options import EXIT_CODES, policy_from, trust_options
-from cli.render import render
 from provenance.config import Home
 from provenance.errors import UsageError
 from provenance.verify import VerifyOptions, verify_path
+
+from .options import EXIT_CODES, policy_from, trust_options
+from .render import render
 
 
 @click.command(epilog=EXIT_CODES)

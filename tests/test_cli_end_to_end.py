@@ -133,7 +133,7 @@ def test_several_files_exit_with_the_highest_code(twin: Twin, tmp_path: Path) ->
 def test_verify_does_not_import_torch_or_diffusers(twin: Twin) -> None:
     code = (
         "import sys\n"
-        "from cli.main import main\n"
+        "from provenance_cli.main import main\n"
         f"rc = main(['verify', '--json', {str(twin.path)!r}])\n"
         "heavy = [m for m in ('torch', 'diffusers', 'transformers') if m in sys.modules]\n"
         "print('HEAVY=' + ','.join(heavy))\n"
@@ -165,7 +165,7 @@ def test_unknown_model_offline_fails_clearly_before_loading_torch(keyed_home: Pa
     # No hang and no waiting on a multi-second import: the miss is decided from the cache alone.
     code = (
         "import sys\n"
-        "from cli.main import main\n"
+        "from provenance_cli.main import main\n"
         f"rc = main(['twin', {str(SAMPLES / 'chelsea.png')!r}, '-o', {str(tmp_path / 'u.png')!r},"
         " '--model', 'some/unknown-model'])\n"
         "heavy = [m for m in ('torch', 'diffusers', 'transformers') if m in sys.modules]\n"

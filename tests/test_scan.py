@@ -69,7 +69,7 @@ def test_sigkill_then_resume_gives_each_image_exactly_once(corpus: tuple[Path, P
     report = tmp_path / "run.jsonl"
     checkpoint = tmp_path / "run.jsonl.checkpoint.jsonl"
     env = {**os.environ, "PROVENANCE_HOME": str(home), "HF_HUB_OFFLINE": "1"}
-    args = [sys.executable, "-m", "cli.main", "scan", str(folder), "--jobs", "2", "--report", str(report)]
+    args = [sys.executable, "-m", "provenance_cli.main", "scan", str(folder), "--jobs", "2", "--report", str(report)]
     quiet = subprocess.DEVNULL
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=quiet, stderr=quiet, start_new_session=True)
     deadline = time.monotonic() + 600
