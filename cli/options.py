@@ -20,7 +20,7 @@ EXIT_CODES = """\b
 Exit codes (several files: the highest):
   0  provenance established and intact
   1  provenance broken (invalid manifest, or watermark and manifest disagree)
-  2  usage error (bad options, missing keys, model unavailable)
+  2  usage error (bad options, missing keys, model unavailable) or unusable registry
   3  no provenance found
   4  input unreadable or unsupported
   5  internal error (a bug: please report it with --debug output)"""

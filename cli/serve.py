@@ -124,18 +124,13 @@ def create(obj: dict[str, object], scope: str, name: str) -> int:
 @click.pass_obj
 def list_(obj: dict[str, object]) -> int:
     """Token ids, names, scopes (never the tokens themselves)."""
-    from provenance.registry import read_home_registry
+    from provenance.service.tokens import list_tokens
 
     home = obj["home"]
     assert isinstance(home, Home)
-    registry = read_home_registry(home)
-    rows = []
-    if registry is not None:
-        with registry:
-            rows = registry.tokens()
-    for row in rows:
-        state = "revoked" if row["revoked"] else "active"
-        click.echo(f"{row['token_id']}  {row['scope']:<8} {state:<7} {row['created_at']}  {row['name']}")
+    for token in list_tokens(home):
+        state = "revoked" if token.revoked else "active"
+        click.echo(f"{token.token_id}  {token.scope:<8} {state:<7} {token.created_at}  {token.name}")
     return 0
 
 
@@ -144,12 +139,11 @@ def list_(obj: dict[str, object]) -> int:
 @click.pass_obj
 def revoke(obj: dict[str, object], token_id: str) -> int:
     """Revoke a token by its id (the part after pvt_)."""
-    from provenance.registry import open_home_registry
+    from provenance.service.tokens import revoke_token
 
     home = obj["home"]
     assert isinstance(home, Home)
-    with open_home_registry(home) as registry:
-        if not registry.revoke_token(token_id):
-            raise UsageError(f"no token {token_id}")
+    if not revoke_token(home, token_id):
+        raise UsageError(f"no token {token_id}")
     click.echo(f"revoked {token_id}")
     return 0
