@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import click
 
 from provenance.config import Home
-from provenance.errors import MissingExtraError, UsageError
+from provenance.errors import UsageError
 from provenance.policy import load_policy
 
 from .options import EXIT_CODES
-
-ENV_SETTINGS = "PROVENANCE_SERVICE_SETTINGS"
-
-
-def app_from_environment() -> object:
-    """The app for uvicorn workers (each a new process): settings travel in the environment."""
-    from provenance.service import ServiceSettings, create_app
-
-    raw = json.loads(os.environ.get(ENV_SETTINGS, "{}"))
-    raw["cors_origins"] = tuple(raw.get("cors_origins", ()))
-    return create_app(Home.default(), ServiceSettings(**raw))
 
 
 @click.command(epilog=EXIT_CODES)
@@ -61,42 +48,28 @@ def serve(
     policy_path: Path | None,
 ) -> int:
     """Serve the API (/v1, the C2PA Soft Binding Resolution API, docs at /docs) and the web page at /."""
-    try:
-        import uvicorn
-    except ImportError:
-        raise MissingExtraError("The HTTP service", "service") from None
+    from provenance.service import ServiceSettings
+    from provenance.service.server import serve as run_server
+
     home = obj["home"]
     assert isinstance(home, Home)
-    settings = {
-        "max_upload_bytes": max_upload_mb * 1024 * 1024,
-        "max_pixels": max_pixels,
-        "timeout_s": timeout,
-        "max_queue": queue,
-        "require_token": require_token,
-        "allow_fetch": allow_fetch,
-        "cors_origins": list(cors_origin),
-        "policy": str(policy_path.resolve()) if policy_path else None,
-    }
     if policy_path:
         load_policy(policy_path)  # a bad policy fails here, in one line, not in every worker
-    if concurrency:
-        settings["max_concurrent"] = concurrency
-    os.environ[ENV_SETTINGS] = json.dumps(settings)
-    os.environ["PROVENANCE_HOME"] = str(home.root)
-    if home.registry_url:
-        os.environ["PROVENANCE_REGISTRY"] = home.registry_url
+    settings = ServiceSettings(
+        max_upload_bytes=max_upload_mb * 1024 * 1024,
+        max_pixels=max_pixels,
+        timeout_s=timeout,
+        max_queue=queue,
+        require_token=require_token,
+        allow_fetch=allow_fetch,
+        cors_origins=cors_origin,
+        policy=str(policy_path.resolve()) if policy_path else None,
+        **({"max_concurrent": concurrency} if concurrency else {}),
+    )
     if host not in ("127.0.0.1", "localhost", "::1") and not require_token:
         click.echo(f"Note: verify is open to anyone who can reach {host}:{port} (--require-token closes it).", err=True)
     click.echo(f"provenance service on http://{host}:{port}/ (API docs at /docs)", err=True)
-    uvicorn.run(
-        "provenance_cli.serve:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        timeout_graceful_shutdown=10,
-    )
+    run_server(home, settings, host=host, port=port, workers=workers)
     return 0
 
 

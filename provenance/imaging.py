@@ -23,7 +23,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from provenance.errors import InputError, OutputExistsError, UsageError
+from provenance.errors import InputError, OutputExistsError, UnsupportedFormatError, UsageError
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_PIXELS = 100_000_000
@@ -159,7 +159,7 @@ def load_image(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> LoadedImage:
     data = read_input(path, max_bytes=max_bytes)
     mime = sniff_mime(data[:32])
     if mime is None:
-        raise InputError(f"{path}: not a supported image (unrecognised file format)")
+        raise UnsupportedFormatError(f"{path}: not a supported image (unrecognised file format)")
     return LoadedImage(path=path, data=data, mime=mime)
 
 
