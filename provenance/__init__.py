@@ -9,14 +9,13 @@ imports torch or diffusers.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from provenance.config import Home
 from provenance.errors import ExitCode, ProvenanceError
 from provenance.register import register_paths
 from provenance.report import VerifyReport
 from provenance.twin import make_twin, stamp_file
 from provenance.verify import verify_path
+from provenance.version import __version__
 
 __all__ = [
     "ExitCode",

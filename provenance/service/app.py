@@ -19,7 +19,6 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from provenance import __version__
 from provenance.config import Home
 from provenance.errors import ProvenanceError
 from provenance.service import routes, softbinding
@@ -27,6 +26,7 @@ from provenance.service.common import Service
 from provenance.service.errors import error_body, error_response
 from provenance.service.limits import BodyLimit
 from provenance.service.settings import ServiceSettings
+from provenance.version import __version__
 
 STATIC = Path(__file__).parent / "static"
 _HTTP_CODES = {404: "not-found", 405: "method-not-allowed"}
