@@ -117,8 +117,8 @@ def main() -> None:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         env = {**os.environ, "PROVENANCE_HOME": str(home.root)}
-        command = [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", str(args.workers),
-                   "--concurrency", "1"]  # fmt: skip
+        command = [sys.executable, "-m", "provenance_cli.main", "serve", "--port", str(port),
+                   "--workers", str(args.workers), "--concurrency", "1"]  # fmt: skip
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             for _ in range(300):

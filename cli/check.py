@@ -8,11 +8,12 @@ from typing import Any
 
 import click
 
-from cli.options import policy_from, trust_options
 from provenance.config import Home
 from provenance.imaging import expand
 from provenance.policy import check_report, load_policy
 from provenance.verify import VerifyOptions, verify_path
+
+from .options import policy_from, trust_options
 
 _EPILOG = """\b
 Exit codes:

@@ -7,11 +7,12 @@ import sys
 
 import click
 
-from cli.options import ENV_PASSPHRASE, EXIT_CODES
 from provenance.config import Home
 from provenance.credentials import init_identity
 from provenance.credentials.keys import PassphraseRequired, rotate_identity
 from provenance.errors import UsageError
+
+from .options import ENV_PASSPHRASE, EXIT_CODES
 
 
 @click.group()

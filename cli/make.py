@@ -10,13 +10,14 @@ from typing import Any
 
 import click
 
-from cli.options import EXIT_CODES, identity_from, sign_options_from, signing_options
-from cli.progress import progress_bar
 from provenance import fingerprint, watermark
 from provenance.config import Home
 from provenance.credentials.claims import EDITS
 from provenance.errors import UsageError
 from provenance.stamp import StampResult, sidecar_path
+
+from .options import EXIT_CODES, identity_from, sign_options_from, signing_options
+from .progress import progress_bar
 
 _PATH = click.Path(path_type=Path, dir_okay=False)
 _OUT = click.Path(path_type=Path, dir_okay=False, writable=True)

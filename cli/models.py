@@ -7,8 +7,9 @@ import json
 
 import click
 
-from cli.options import EXIT_CODES
 from provenance.config import Home
+
+from .options import EXIT_CODES
 
 
 @click.group(epilog=EXIT_CODES)

@@ -9,12 +9,15 @@ from pathlib import Path
 
 import click
 
-from cli.options import EXIT_CODES
 from provenance.config import Home
 from provenance.errors import RegistryError
-from provenance.register import RegisterResult, export_registry, import_registry, register_paths
+from provenance.register import RegisterResult, register_paths
 from provenance.registry import open_home_registry, read_home_registry
+from provenance.registry.backup import export_registry, import_registry
+from provenance.registry.check import check_registry
 from provenance.verdicts import ExitCode
+
+from .options import EXIT_CODES
 
 
 def _home(obj: dict[str, object]) -> Home:
@@ -163,7 +166,7 @@ def check(obj: dict[str, object]) -> int:
     if read_home_registry(home) is None:
         raise RegistryError(f"{home.registry}: no registry here yet", hint="Register or stamp an image first.")
     with open_home_registry(home) as reg:
-        problems = reg.check()
+        problems = check_registry(reg)
         facts = reg.stats()
     for problem in problems:
         click.echo(f"problem: {problem}")

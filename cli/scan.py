@@ -9,10 +9,11 @@ from typing import Any
 
 import click
 
-from cli.options import EXIT_CODES, policy_from, trust_options
-from cli.progress import progress_bar
 from provenance.config import Home
 from provenance.scan import FAIL_ON, Scanner, ScanOptions, ScanSummary
+
+from .options import EXIT_CODES, policy_from, trust_options
+from .progress import progress_bar
 
 _SCAN_EPILOG = (
     EXIT_CODES

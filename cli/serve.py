@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import click
 
-from cli.options import EXIT_CODES
 from provenance.config import Home
-from provenance.errors import MissingExtraError, UsageError
+from provenance.errors import UsageError
 from provenance.policy import load_policy
 
-ENV_SETTINGS = "PROVENANCE_SERVICE_SETTINGS"
-
-
-def app_from_environment() -> object:
-    """The app for uvicorn workers (each a new process): settings travel in the environment."""
-    from provenance.service import ServiceSettings, create_app
-
-    raw = json.loads(os.environ.get(ENV_SETTINGS, "{}"))
-    raw["cors_origins"] = tuple(raw.get("cors_origins", ()))
-    return create_app(Home.default(), ServiceSettings(**raw))
+from .options import EXIT_CODES
 
 
 @click.command(epilog=EXIT_CODES)
@@ -60,42 +48,28 @@ def serve(
     policy_path: Path | None,
 ) -> int:
     """Serve the API (/v1, the C2PA Soft Binding Resolution API, docs at /docs) and the web page at /."""
-    try:
-        import uvicorn
-    except ImportError:
-        raise MissingExtraError("The HTTP service", "service") from None
+    from provenance.service import ServiceSettings
+    from provenance.service.server import serve as run_server
+
     home = obj["home"]
     assert isinstance(home, Home)
-    settings = {
-        "max_upload_bytes": max_upload_mb * 1024 * 1024,
-        "max_pixels": max_pixels,
-        "timeout_s": timeout,
-        "max_queue": queue,
-        "require_token": require_token,
-        "allow_fetch": allow_fetch,
-        "cors_origins": list(cors_origin),
-        "policy": str(policy_path.resolve()) if policy_path else None,
-    }
     if policy_path:
         load_policy(policy_path)  # a bad policy fails here, in one line, not in every worker
-    if concurrency:
-        settings["max_concurrent"] = concurrency
-    os.environ[ENV_SETTINGS] = json.dumps(settings)
-    os.environ["PROVENANCE_HOME"] = str(home.root)
-    if home.registry_url:
-        os.environ["PROVENANCE_REGISTRY"] = home.registry_url
+    settings = ServiceSettings(
+        max_upload_bytes=max_upload_mb * 1024 * 1024,
+        max_pixels=max_pixels,
+        timeout_s=timeout,
+        max_queue=queue,
+        require_token=require_token,
+        allow_fetch=allow_fetch,
+        cors_origins=cors_origin,
+        policy=str(policy_path.resolve()) if policy_path else None,
+        **({"max_concurrent": concurrency} if concurrency else {}),
+    )
     if host not in ("127.0.0.1", "localhost", "::1") and not require_token:
         click.echo(f"Note: verify is open to anyone who can reach {host}:{port} (--require-token closes it).", err=True)
     click.echo(f"provenance service on http://{host}:{port}/ (API docs at /docs)", err=True)
-    uvicorn.run(
-        "cli.serve:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        timeout_graceful_shutdown=10,
-    )
+    run_server(home, settings, host=host, port=port, workers=workers)
     return 0
 
 
@@ -123,18 +97,13 @@ def create(obj: dict[str, object], scope: str, name: str) -> int:
 @click.pass_obj
 def list_(obj: dict[str, object]) -> int:
     """Token ids, names, scopes (never the tokens themselves)."""
-    from provenance.registry import read_home_registry
+    from provenance.service.tokens import list_tokens
 
     home = obj["home"]
     assert isinstance(home, Home)
-    registry = read_home_registry(home)
-    rows = []
-    if registry is not None:
-        with registry:
-            rows = registry.tokens()
-    for row in rows:
-        state = "revoked" if row["revoked"] else "active"
-        click.echo(f"{row['token_id']}  {row['scope']:<8} {state:<7} {row['created_at']}  {row['name']}")
+    for token in list_tokens(home):
+        state = "revoked" if token.revoked else "active"
+        click.echo(f"{token.token_id}  {token.scope:<8} {state:<7} {token.created_at}  {token.name}")
     return 0
 
 
@@ -143,12 +112,11 @@ def list_(obj: dict[str, object]) -> int:
 @click.pass_obj
 def revoke(obj: dict[str, object], token_id: str) -> int:
     """Revoke a token by its id (the part after pvt_)."""
-    from provenance.registry import open_home_registry
+    from provenance.service.tokens import revoke_token
 
     home = obj["home"]
     assert isinstance(home, Home)
-    with open_home_registry(home) as registry:
-        if not registry.revoke_token(token_id):
-            raise UsageError(f"no token {token_id}")
+    if not revoke_token(home, token_id):
+        raise UsageError(f"no token {token_id}")
     click.echo(f"revoked {token_id}")
     return 0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from cli.options import EXIT_CODES
 from provenance.config import Home
 from provenance.credentials.trust import OFFICIAL_BASE, build_policy, update_official
+
+from .options import EXIT_CODES
 
 
 @click.group()

@@ -8,12 +8,13 @@ from typing import Any
 
 import click
 
-from cli.options import EXIT_CODES, policy_from, trust_options
-from cli.render import render
 from provenance import verdicts
 from provenance.config import Home
-from provenance.errors import UsageError
+from provenance.errors import OutputExistsError, UsageError
 from provenance.verify import VerifyOptions, verify_path
+
+from .options import EXIT_CODES, policy_from, trust_options
+from .render import render
 
 
 @click.command(epilog=verdicts.states_help(*verdicts.AXES) + "\n\n" + EXIT_CODES)
@@ -27,8 +28,9 @@ from provenance.verify import VerifyOptions, verify_path
 @click.option(
     "--extract",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Write the manifest store JSON and its thumbnails into this folder.",
+    help="Write the manifest store JSON and its thumbnails into this folder (new or empty, or --force).",
 )
+@click.option("--force", is_flag=True, help="With --extract: write into a folder that already has files.")
 @click.option("-v", "--verbose", is_flag=True, help="List every passed check with its explanation too.")
 @click.option(
     "--metadata-only",
@@ -51,6 +53,7 @@ def verify(
     as_json: bool,
     manifest: Path | None,
     extract: Path | None,
+    force: bool,
     verbose: bool,
     pixels: str | None,
     **trust: Any,
@@ -65,6 +68,8 @@ def verify(
     assert isinstance(home, Home)
     if manifest is not None and len(images) > 1:
         raise UsageError("--manifest applies to one image; give one IMAGE")
+    if extract is not None and not force and extract.is_dir() and any(extract.iterdir()):
+        raise OutputExistsError(f"{extract}: already has files", hint="Pass --force to write into it anyway.")
     policy = policy_from(home, trust)
     reports = []
     for index, path in enumerate(images):

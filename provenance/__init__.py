@@ -9,10 +9,10 @@ imports torch or diffusers.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 import importlib
 from typing import TYPE_CHECKING, Any
+
+from provenance.version import __version__
 
 if TYPE_CHECKING:
     from provenance.config import Home

@@ -38,6 +38,10 @@ class InputError(ProvenanceError):
     exit_code = ExitCode.UNREADABLE
 
 
+class UnsupportedFormatError(InputError):
+    """The input is not an image format this toolkit reads."""
+
+
 class KeyMaterialError(ProvenanceError):
     """Signing keys or certificates are missing, unreadable or unusable."""
 

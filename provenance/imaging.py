@@ -24,7 +24,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from provenance.errors import InputError, OutputExistsError, UsageError
+from provenance.errors import InputError, OutputExistsError, UnsupportedFormatError, UsageError
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_PIXELS = 100_000_000
@@ -77,20 +77,25 @@ def sniff_mime(head: bytes) -> str | None:
     return None
 
 
+# Every format sniff_mime reads, by its usual suffixes (DNG is TIFF; .hif is Fujifilm's HEIF).
 IMAGE_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif", ".gif", ".bmp"}
-)
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".tif", ".tiff", ".dng", ".heic", ".heif", ".hif",
+     ".avif", ".gif", ".bmp"}
+)  # fmt: skip
 
 
 def expand(paths: Iterable[Path], *, recursive: bool = True) -> Iterator[Path]:
     """Files as given; folders walked (sorted, hidden entries skipped) for image suffixes.
-    Content is checked when read: a ``.jpg`` that is not an image becomes an error then."""
+    Content is checked when read: a ``.jpg`` that is not an image becomes an error then,
+    and so does a looping or dangling symlink with an image suffix (it is yielded, not
+    dropped, so that a scan reports it)."""
     for path in paths:
         if path.is_dir():
             children = path.rglob("*") if recursive else path.iterdir()
             for child in sorted(children):
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden and child.suffix.lower() in IMAGE_SUFFIXES:
+                readable = child.is_file() or (child.is_symlink() and not child.exists())
+                if readable and not hidden and child.suffix.lower() in IMAGE_SUFFIXES:
                     yield child
         else:
             yield path
@@ -160,7 +165,7 @@ def load_image(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> LoadedImage:
     data = read_input(path, max_bytes=max_bytes)
     mime = sniff_mime(data[:32])
     if mime is None:
-        raise InputError(f"{path}: not a supported image (unrecognised file format)")
+        raise UnsupportedFormatError(f"{path}: not a supported image (unrecognised file format)")
     return LoadedImage(path=path, data=data, mime=mime)
 
 

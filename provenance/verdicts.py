@@ -80,7 +80,9 @@ EXIT = {
         " or a watermark was copied onto another picture.",
         "bad",
     ),
-    ExitCode.USAGE: Word("2", "usage error", "Bad options, missing keys, or a model that is unavailable.", "bad"),
+    ExitCode.USAGE: Word(
+        "2", "usage error", "Bad options, missing keys, an unavailable model, or a registry that cannot be used.", "bad"
+    ),
     ExitCode.ABSENT: Word(
         "3",
         "no provenance established",

@@ -30,7 +30,7 @@ def run_cli(*args: str | Path, home: Path, env: dict[str, str] | None = None, ti
     """Run the real console entry point in a subprocess, as a user would."""
     full_env = {**os.environ, "PROVENANCE_HOME": str(home), "HF_HUB_OFFLINE": "1", **(env or {})}
     proc = subprocess.run(
-        [sys.executable, "-m", "cli.main", *map(str, args)],
+        [sys.executable, "-m", "provenance_cli.main", *map(str, args)],
         capture_output=True,
         text=True,
         env=full_env,

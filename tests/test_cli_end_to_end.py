@@ -133,7 +133,7 @@ def test_several_files_exit_with_the_highest_code(twin: Twin, tmp_path: Path) ->
 def test_verify_does_not_import_torch_or_diffusers(twin: Twin) -> None:
     code = (
         "import sys\n"
-        "from cli.main import main\n"
+        "from provenance_cli.main import main\n"
         f"rc = main(['verify', '--json', {str(twin.path)!r}])\n"
         "heavy = [m for m in ('torch', 'diffusers', 'transformers') if m in sys.modules]\n"
         "print('HEAVY=' + ','.join(heavy))\n"
@@ -165,7 +165,7 @@ def test_unknown_model_offline_fails_clearly_before_loading_torch(keyed_home: Pa
     # No hang and no waiting on a multi-second import: the miss is decided from the cache alone.
     code = (
         "import sys\n"
-        "from cli.main import main\n"
+        "from provenance_cli.main import main\n"
         f"rc = main(['twin', {str(SAMPLES / 'chelsea.png')!r}, '-o', {str(tmp_path / 'u.png')!r},"
         " '--model', 'some/unknown-model'])\n"
         "heavy = [m for m in ('torch', 'diffusers', 'transformers') if m in sys.modules]\n"
@@ -327,8 +327,7 @@ def test_every_listed_command_loads_and_help_imports_no_part() -> None:
     """Commands load on first use: each listed name resolves to the command of that name,
     and the top-level --help imports none of the library's parts (it answers at once)."""
     import click
-
-    from cli.main import COMMANDS, cli
+    from provenance_cli.main import COMMANDS, cli
 
     ctx = click.Context(cli)
     for name in COMMANDS:
@@ -336,7 +335,7 @@ def test_every_listed_command_loads_and_help_imports_no_part() -> None:
         assert command is not None
         assert command.name == name
     code = (
-        "import sys; from cli.main import main; rc = main(['--help']);"
+        "import sys; from provenance_cli.main import main; rc = main(['--help']);"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'c2pa') or m.startswith("
         "('provenance.credentials', 'provenance.verify', 'provenance.registry')));"
         "print(rc, heavy)"

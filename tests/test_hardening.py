@@ -49,7 +49,7 @@ def _register_then_kill(folder: Path, env: dict[str, str], delay: float, *, star
     after ``started()`` first holds (so that start-up time, which varies with the machine's
     load, does not decide where the kill lands)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "register", str(folder), "--owner", "archive"],
+        [sys.executable, "-m", "provenance_cli.main", "register", str(folder), "--owner", "archive"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60

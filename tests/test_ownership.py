@@ -181,7 +181,7 @@ def test_sigkill_during_bulk_register_then_rerun_loses_and_doubles_nothing(tmp_p
     db = home / "registry.sqlite3"
     env = {**os.environ, "PROVENANCE_HOME": str(home)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "register", str(archive), "--owner", "Wire"],
+        [sys.executable, "-m", "provenance_cli.main", "register", str(archive), "--owner", "Wire"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -69,7 +69,7 @@ def test_sigkill_then_resume_gives_each_image_exactly_once(corpus: tuple[Path, P
     report = tmp_path / "run.jsonl"
     checkpoint = tmp_path / "run.jsonl.checkpoint.jsonl"
     env = {**os.environ, "PROVENANCE_HOME": str(home), "HF_HUB_OFFLINE": "1"}
-    args = [sys.executable, "-m", "cli.main", "scan", str(folder), "--jobs", "2", "--report", str(report)]
+    args = [sys.executable, "-m", "provenance_cli.main", "scan", str(folder), "--jobs", "2", "--report", str(report)]
     quiet = subprocess.DEVNULL
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=quiet, stderr=quiet, start_new_session=True)
     deadline = time.monotonic() + 600
@@ -222,3 +222,56 @@ def test_register_with_the_ray_engine_matches_local_registration(tmp_path: Path,
     assert statuses == ["error", "registered", "registered", "registered"]
     again = run_cli("register", folder, "--owner", "desk", "--json", "--engine", "ray", "--jobs", "2", home=keyed_home)
     assert sorted(json.loads(line)["status"] for line in again.stdout.splitlines()).count("already-registered") == 3
+
+
+class _FakeRay:
+    """Records ray.init's arguments; raises what a cluster would."""
+
+    def __init__(self, error: BaseException | None = None) -> None:
+        self.kwargs: dict[str, object] = {}
+        self.error = error
+
+    def is_initialized(self) -> bool:
+        return False
+
+    def init(self, **kwargs: object) -> None:
+        self.kwargs = kwargs
+        if self.error is not None:
+            raise self.error
+
+
+def test_a_local_ray_listens_on_loopback_only_and_joins_nothing() -> None:
+    from provenance.scan.engines import _ray_init
+
+    ray = _FakeRay()
+    assert _ray_init(ray, 2, None) is True
+    assert ray.kwargs["_node_ip_address"] == "127.0.0.1"
+    assert ray.kwargs["include_dashboard"] is False
+    assert ray.kwargs["address"] == "local"  # never RAY_ADDRESS or a running cluster
+    joined = _FakeRay()
+    _ray_init(joined, 2, "ray://cluster:10001")
+    assert joined.kwargs["address"] == "ray://cluster:10001"
+    assert "_node_ip_address" not in joined.kwargs
+
+
+def test_joining_a_cluster_that_wants_a_token_names_the_cause() -> None:
+    from provenance.errors import UsageError
+    from provenance.scan.engines import _ray_init
+
+    class InvalidAuthToken(Exception):
+        pass
+
+    try:
+        try:
+            raise InvalidAuthToken("the token presented is not valid for this cluster")
+        except InvalidAuthToken as inner:
+            raise ConnectionError("Failed to connect to GCS at 10.0.0.5:6379") from inner
+    except ConnectionError as outer:
+        error = outer
+    with pytest.raises(UsageError) as caught:
+        _ray_init(_FakeRay(error), 2, "10.0.0.5:6379")
+    line = caught.value.diagnostics()
+    assert "Failed to connect" in line
+    assert "InvalidAuthToken: the token presented is not valid" in line
+    assert "RAY_AUTH_TOKEN" in line
+    assert "\n" not in line

@@ -170,7 +170,7 @@ def test_the_page_shows_a_fresh_twin_in_chromium(twin: Twin, tmp_path: Path) -> 
     log = tmp_path / "server.log"
     with log.open("wb") as sink:
         server = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
+            [sys.executable, "-m", "provenance_cli.main", "serve", "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=sink,

@@ -253,6 +253,30 @@ def test_older_scheme_votes_match_invisible_watermark() -> None:
     assert np.array_equal(wm0._vote_fractions(img), np.array([np.mean(s) for s in scores]))
 
 
+@pytest.mark.parametrize("name", ["coffee.png", "astronaut.png", "rocket.jpg", "noise"])
+def test_own_dwt_dct_svd_encoder_matches_invisible_watermark(name: str) -> None:
+    """The light install (no invisible-watermark) embeds wm-0 with our batched copy of
+    the library's encoder: the same pixels and so the same decoded bits."""
+    from provenance.watermark import _imwatermark
+
+    if not _imwatermark.installed():
+        pytest.skip("invisible-watermark not installed (the generate extra)")
+    if name == "noise":
+        rgb = np.random.default_rng(5).integers(0, 256, (301, 263, 3), dtype=np.uint8)  # odd sides: partial blocks
+    else:
+        rgb = np.asarray(Image.open(SAMPLES / name).convert("RGB"))
+    bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+    bits = wm0.encode_payload(0x0123456789)
+    theirs = _imwatermark.dwt_dct_svd().EmbedDwtDctSvd(watermarks=bits, wmLen=len(bits), scales=[0, 36, 0], block=4)
+    expected = theirs.encode(bgr.copy())
+    ours = _imwatermark.encode_dwt_dct_svd(bgr.copy(), bits, [0, 36, 0], own=True)
+    assert ours.dtype == expected.dtype
+    assert ours.shape == expected.shape
+    assert np.array_equal(ours, expected)
+    decoder = _imwatermark.dwt_dct_svd().EmbedDwtDctSvd(watermarks=[], wmLen=len(bits), scales=[0, 36, 0])
+    assert np.array_equal(decoder.decode(ours), decoder.decode(expected))
+
+
 def test_first_scheme_payload_crc() -> None:
     assert wm0.decode_payload([0] * 64) is None
     assert wm0.decode_payload([1] * 64) is None

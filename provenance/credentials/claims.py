@@ -11,8 +11,8 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
-from provenance import __version__
 from provenance.fingerprint import Fingerprint
+from provenance.version import __version__
 from provenance.watermark import SCHEME, parse_record_id
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from PIL import Image, UnidentifiedImageError
 
+from provenance.errors import InputError
+
 MAX_TEXT_CHUNKS = 512
 MAX_TEXT_BYTES = 4 * 1024 * 1024
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -105,8 +107,13 @@ def _read_webp(data: bytes, meta: Metadata) -> None:
 
 
 def _read_with_pillow(data: bytes, meta: Metadata) -> None:
-    """JPEG, TIFF, HEIF...: Pillow reads these headers lazily, without decoding pixels."""
-    with Image.open(io.BytesIO(data)) as img:
+    """JPEG, TIFF, HEIF...: Pillow reads these headers lazily, without decoding pixels.
+    A header declaring a decompression bomb (Pillow refuses to open it) is unreadable input."""
+    try:
+        opened = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        raise InputError("image dimensions are over the pixel limit (possible decompression bomb)") from None
+    with opened as img:
         meta.has_alpha = "A" in img.getbands() or "transparency" in img.info
         xmp = img.info.get("xmp") or img.info.get("XML:com.adobe.xmp")
         if isinstance(xmp, bytes):

@@ -1,4 +1,9 @@
-"""The registry: every stamped, generated or registered image and its fingerprints."""
+"""The registry: every stamped, generated or registered image and its fingerprints.
+
+:class:`Registry` (store.py) holds the records; schema.py the tables and migrations;
+index.py the search index files; check.py the integrity check; backup.py export and
+import; _backend.py the two database drivers, whose every error is a RegistryError.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,14 @@ import hashlib
 from pathlib import Path
 
 from provenance.config import Home
+from provenance.registry._backend import Backend as Database
 from provenance.registry._backend import is_postgres, redact
-from provenance.registry.store import SCHEMA_VERSION, Record, Registry, Stats
+from provenance.registry.schema import SCHEMA_VERSION
+from provenance.registry.store import Record, Registry, Stats
 
-__all__ = ["SCHEMA_VERSION", "Record", "Registry", "Stats", "open_home_registry", "read_home_registry"]
+__all__ = [
+    "SCHEMA_VERSION", "Database", "Record", "Registry", "Stats", "open_home_registry", "read_home_registry",
+]  # fmt: skip
 
 
 def open_home_registry(home: Home) -> Registry:

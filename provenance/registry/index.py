@@ -12,7 +12,8 @@ Two exact methods, picked by size (measurements in benchmarks/results/registry.m
 
 The index lives in a folder beside the registry and records the registry's last
 fingerprint sequence number and removal epoch: rows added since are brute-forced on
-top, a removal forces a rebuild. Writers save it; readers never write.
+top, a removal forces a rebuild. Writers save it; readers never write
+(:class:`IndexFiles`, one per registry).
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from provenance.fingerprint import BITS
+from provenance.registry._backend import Backend
+from provenance.registry.schema import meta
 
 MIH_MIN = 500_000
 CHUNK_BITS = 16
@@ -240,3 +245,66 @@ def _replace_dir(new: Path, target: Path) -> None:
         os.replace(target, old)
     os.replace(new, target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+class IndexFiles:
+    """The search indexes of one registry, one per algorithm, kept in ``folder``
+    (beside a SQLite file, in the home's cache for PostgreSQL; None: memory only).
+
+    Each is brought up to date with the database on use: rows added since it was
+    saved are added on top, a removal (the ``epoch`` in meta) forces a rebuild.
+    Writers save them; readers never write."""
+
+    def __init__(self, db: Backend, folder: Path | None, *, readonly: bool) -> None:
+        self._db = db
+        self.folder = folder
+        self.readonly = readonly
+        self._loaded: dict[str, HashIndex] = {}
+
+    def epoch(self) -> int:
+        return int(meta(self._db, "epoch", "0"))
+
+    def forget(self) -> None:
+        """Drop what is in memory (after a removal)."""
+        self._loaded.clear()
+
+    def get(self, algorithm: str) -> HashIndex:
+        """The index of one algorithm, up to date with the database."""
+        epoch = self.epoch()
+        index = self._loaded.get(algorithm)
+        if index is None or index.state.epoch != epoch:
+            index = self._load(algorithm, epoch)
+        newer = self._db.iterate(
+            "SELECT seq, value FROM fingerprints WHERE algorithm = ? AND seq > ? ORDER BY seq",
+            (algorithm, index.max_seq),
+        )
+        index.add((int(seq), bytes(value)) for seq, value in newer)
+        self._loaded[algorithm] = index
+        return index
+
+    def _load(self, algorithm: str, epoch: int) -> HashIndex:
+        if self.folder is not None:
+            saved = HashIndex.load(self._folder(algorithm), algorithm)
+            if saved is not None and saved.state.epoch == epoch:
+                return saved
+        rows = self._db.iterate("SELECT seq, value FROM fingerprints WHERE algorithm = ? ORDER BY seq", (algorithm,))
+        return HashIndex.build(BITS.get(algorithm, 64), ((int(s), bytes(v)) for s, v in rows), epoch=epoch)
+
+    def _folder(self, algorithm: str) -> Path:
+        assert self.folder is not None
+        return self.folder / "".join(c if c.isalnum() else "-" for c in algorithm)
+
+    def save(self, *, force: bool = False) -> None:
+        """Persist each index that is stale enough to matter. A full disk or read-only
+        folder is the registry's error (one line), not a traceback."""
+        if self.readonly or self.folder is None:
+            return
+        for algorithm in BITS:
+            index = self.get(algorithm)
+            folder = self._folder(algorithm)
+            fresh_enough = index.from_disk and index.pending < max(10_000, len(index) // 20)
+            if force or not fresh_enough:
+                if len(index) or folder.exists():
+                    with self._db.translated():
+                        index.save(folder, algorithm)
+                self._loaded.pop(algorithm, None)

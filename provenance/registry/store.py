@@ -1,4 +1,4 @@
-"""Records and fingerprints in SQLite or PostgreSQL, with a persisted search index.
+"""Records and fingerprints in SQLite or PostgreSQL: add, get, find, remove, search.
 
 One row per image the toolkit stamped, generated or was asked to register, with
 its fingerprints in a side table keyed by algorithm (so a new hash algorithm needs
@@ -6,6 +6,12 @@ no migration) and the signed manifest bytes, so a stripped copy can get its
 credentials back. Every write is one transaction, so a killed process leaves the
 registry as it was before or after a record, never between. Verification opens it
 read-only and never creates it.
+
+The other parts live beside it: the tables and migrations (:mod:`.schema`), the
+search index files (:mod:`.index`), the integrity check (:mod:`.check`), backup
+export and import (:mod:`.backup`); the database drivers and their errors sit
+behind :mod:`._backend`. The service's API tokens are the service's
+(provenance/service/tokens.py).
 """
 
 from __future__ import annotations
@@ -20,13 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from provenance.errors import RegistryError
-from provenance.fingerprint import BITS, Fingerprint, find
-from provenance.registry import _backend
+from provenance.fingerprint import Fingerprint, find
 from provenance.registry._backend import Backend, PostgresBackend, SQLiteBackend, is_postgres
-from provenance.registry.index import HashIndex
+from provenance.registry.index import HashIndex, IndexFiles
+from provenance.registry.schema import SCHEMA_VERSION, migrate, schema_version, set_meta
 from provenance.watermark import ID_BITS, format_record_id
 
-SCHEMA_VERSION = 3
 _PRINT_COLUMNS = ("record_id", "algorithm", "value", "quality")
 _COLUMNS = (
     "record_id", "kind", "owner", "title", "source_url", "model", "sha256", "source_record_id", "manifest",
@@ -101,21 +106,23 @@ class Registry:
         self._db = backend
         self.readonly = readonly
         self.location = backend.location
-        self._index_dir = index_dir
-        self._indexes: dict[str, HashIndex] = {}
+        self._indexes = IndexFiles(backend, index_dir, readonly=readonly)
+
+    @property
+    def database(self) -> Backend:
+        """The connection, for the parts that keep their own tables here (service tokens)
+        or read across tables (the integrity check). Its errors are RegistryErrors."""
+        return self._db
 
     @classmethod
     def open(cls, location: str | Path, *, index_dir: Path | None = None) -> Registry:
         backend = _connect(location, readonly=False)
         registry = cls(backend, readonly=False, index_dir=index_dir or _default_index_dir(location, backend))
         try:
-            registry._migrate()
+            migrate(backend)
         except RegistryError:
             backend.close()
             raise
-        except Exception as exc:  # noqa: BLE001 - sqlite3 and psycopg raise their own roots
-            backend.close()
-            raise RegistryError(f"{backend.location}: registry unusable ({exc})") from None
         return registry
 
     @classmethod
@@ -126,10 +133,10 @@ class Registry:
         backend = _connect(location, readonly=True)
         registry = cls(backend, readonly=True, index_dir=index_dir or _default_index_dir(location, backend))
         try:
-            version = registry._schema_version()
-        except Exception as exc:  # noqa: BLE001
+            version = schema_version(backend)
+        except RegistryError:
             backend.close()
-            raise RegistryError(f"{backend.location}: registry unreadable ({exc})") from None
+            raise
         if version == 0 and is_postgres(location):
             backend.close()
             return None  # an empty database: nothing registered yet
@@ -149,55 +156,6 @@ class Registry:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    # schema -------------------------------------------------------------------------
-
-    def _schema_version(self) -> int:
-        try:
-            rows = self._db.execute("SELECT value FROM meta WHERE key='schema_version'")
-        except Exception:  # noqa: BLE001 - no meta table yet
-            return 0
-        return int(rows[0][0]) if rows else 0
-
-    def _migrate(self) -> None:
-        version = self._schema_version()
-        if version > SCHEMA_VERSION:
-            raise RegistryError(
-                f"{self.location}: registry schema version {version} is newer than this tool ({SCHEMA_VERSION})",
-                hint="Upgrade provenance.",
-            )
-        if version == SCHEMA_VERSION:
-            return
-        with self._db.transaction():
-            if version in (1, 2):  # v3: generation record and manifest label per record, tokens
-                self._db.execute("ALTER TABLE records ADD COLUMN generation TEXT")
-                self._db.execute("ALTER TABLE records ADD COLUMN manifest_label TEXT")
-            if version == 1:
-                self._migrate_v1()
-            schema = _backend.POSTGRES_SCHEMA if self._db.dialect == "postgresql" else _backend.SQLITE_SCHEMA
-            self._db.script(schema)
-            self._set_meta("schema_version", str(SCHEMA_VERSION))
-
-    def _migrate_v1(self) -> None:
-        """v1 (SQLite only): hex fingerprints without sequence numbers, no source_url."""
-        old = self._db.execute("SELECT record_id, algorithm, value FROM fingerprints")
-        self._db.execute("DROP TABLE fingerprints")
-        self._db.execute("ALTER TABLE records ADD COLUMN source_url TEXT")
-        self._db.script(_backend.SQLITE_SCHEMA)
-        self._db.executemany(
-            "INSERT INTO fingerprints (record_id, algorithm, value) VALUES (?, ?, ?)",
-            [(rid, alg, bytes.fromhex(val)) for rid, alg, val in old],
-        )
-
-    def _set_meta(self, key: str, value: str) -> None:
-        self._db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
-
-    def _meta(self, key: str, default: str) -> str:
-        rows = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,))
-        return str(rows[0][0]) if rows else default
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -237,8 +195,8 @@ class Registry:
             self._db.execute("UPDATE records SET source_record_id = NULL WHERE source_record_id = ?", (record_id,))
             self._db.execute("DELETE FROM fingerprints WHERE record_id = ?", (record_id,))
             self._db.execute("DELETE FROM records WHERE record_id = ?", (record_id,))
-            self._set_meta("epoch", str(self._epoch() + 1))
-        self._indexes.clear()
+            set_meta(self._db, "epoch", str(self._indexes.epoch() + 1))
+        self._indexes.forget()
         return True
 
     def get(self, record_id: str) -> Record | None:
@@ -258,32 +216,6 @@ class Registry:
             params = (sha256, kind)
         rows = self._db.execute(query + " ORDER BY created_at, record_id LIMIT 1", params)
         return self.get(str(rows[0][0])) if rows else None
-
-    # service tokens (only hashes are stored) ------------------------------------------
-
-    def add_token(self, token_id: str, name: str, scope: str, secret_sha256: str) -> None:
-        with self.transaction():
-            self._db.execute(
-                "INSERT INTO tokens (token_id, name, scope, secret_sha256, created_at) VALUES (?, ?, ?, ?, ?)",
-                (token_id, name, scope, secret_sha256, datetime.now(UTC).isoformat(timespec="seconds")),
-            )
-
-    def token(self, token_id: str) -> tuple[str, str, bool] | None:
-        """(scope, secret_sha256, revoked) of a token, or None."""
-        rows = self._db.execute("SELECT scope, secret_sha256, revoked FROM tokens WHERE token_id = ?", (token_id,))
-        return (str(rows[0][0]), str(rows[0][1]), bool(rows[0][2])) if rows else None
-
-    def tokens(self) -> list[dict[str, object]]:
-        rows = self._db.execute("SELECT token_id, name, scope, created_at, revoked FROM tokens ORDER BY created_at")
-        return [
-            {"token_id": r[0], "name": r[1], "scope": r[2], "created_at": r[3], "revoked": bool(r[4])} for r in rows
-        ]
-
-    def revoke_token(self, token_id: str) -> bool:
-        with self.transaction():
-            found = bool(self._db.execute("SELECT 1 FROM tokens WHERE token_id = ?", (token_id,)))
-            self._db.execute("UPDATE tokens SET revoked = 1 WHERE token_id = ?", (token_id,))
-        return found
 
     def iter_records(self) -> Iterator[Record]:
         """Every record, sources before what was made from them (for export)."""
@@ -315,57 +247,7 @@ class Registry:
         low = int(
             self._db.execute("SELECT COUNT(*) FROM fingerprints WHERE quality IS NOT NULL AND quality < 50")[0][0]
         )
-        return Stats(self.location, self._db.dialect, self._schema_version(), kinds, prints, owners, manifests, low)
-
-    def check(self) -> list[str]:
-        """Integrity problems, in words; an empty list means the registry is sound.
-
-        The database engine's own check (SQLite ``integrity_check`` and
-        ``foreign_key_check``), then our invariants: the schema version, fingerprints
-        of known algorithms with the right length and an existing record, sources
-        that exist, one original per SHA-256, manifests with a label."""
-        problems: list[str] = []
-        if self._db.dialect == "sqlite":
-            verdict = [str(r[0]) for r in self._db.execute("PRAGMA integrity_check")]
-            if verdict != ["ok"]:
-                problems += [f"SQLite integrity: {line}" for line in verdict[:20]]
-            if keys := self._db.execute("PRAGMA foreign_key_check"):
-                problems.append(f"{len(keys)} rows break a foreign key (first: {keys[0]})")
-        if (version := self._schema_version()) != SCHEMA_VERSION:
-            problems.append(f"schema version {version}, expected {SCHEMA_VERSION}")
-        for algorithm, length, count in self._db.execute(
-            "SELECT algorithm, LENGTH(value), COUNT(*) FROM fingerprints GROUP BY algorithm, LENGTH(value)"
-        ):
-            bits = BITS.get(str(algorithm))
-            if bits is None:
-                problems.append(f"{count} fingerprints of unknown algorithm {algorithm}")
-            elif int(length) * 8 != bits:
-                problems.append(f"{count} {algorithm} fingerprints are {length} bytes, not {bits // 8}")
-        orphans = self._db.execute(
-            "SELECT COUNT(*) FROM fingerprints f"
-            " WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.record_id = f.record_id)"
-        )[0][0]
-        if orphans:
-            problems.append(f"{orphans} fingerprints belong to no record")
-        dangling = self._db.execute(
-            "SELECT COUNT(*) FROM records r WHERE source_record_id IS NOT NULL AND NOT EXISTS"
-            " (SELECT 1 FROM records s WHERE s.record_id = r.source_record_id)"
-        )[0][0]
-        if dangling:
-            problems.append(f"{dangling} records name a source that does not exist")
-        doubled = self._db.execute(
-            "SELECT COUNT(*) FROM (SELECT sha256 FROM records WHERE kind = 'original' GROUP BY sha256"
-            " HAVING COUNT(*) > 1) d"
-        )[0][0]
-        if doubled:
-            problems.append(f"{doubled} files are registered as originals more than once")
-        bare = self._db.execute(
-            "SELECT COUNT(*) FROM records r"
-            " WHERE NOT EXISTS (SELECT 1 FROM fingerprints f WHERE f.record_id = r.record_id)"
-        )[0][0]
-        if bare:
-            problems.append(f"{bare} records have no fingerprint (half-written?)")
-        return problems
+        return Stats(self.location, self._db.dialect, schema_version(self._db), kinds, prints, owners, manifests, low)
 
     def _record(self, row: tuple[object, ...]) -> Record:
         record_id = str(row[0])
@@ -402,7 +284,7 @@ class Registry:
     def search(self, fingerprint: Fingerprint, max_distance: int) -> list[tuple[Record, int]]:
         """Records whose fingerprint of the same algorithm is within ``max_distance``,
         nearest first: exact, through the persisted index (:mod:`.index`)."""
-        index = self.index(fingerprint.algorithm)
+        index = self._indexes.get(fingerprint.algorithm)
         hits = index.range_search(fingerprint.to_bytes(), max_distance)
         if not hits:
             return []
@@ -422,49 +304,13 @@ class Registry:
         )
         return {int(seq): str(rid) for seq, rid in rows}
 
-    def _epoch(self) -> int:
-        return int(self._meta("epoch", "0"))
-
     def index(self, algorithm: str) -> HashIndex:
-        """The search index of one algorithm, brought up to date with the database."""
-        epoch = self._epoch()
-        index = self._indexes.get(algorithm)
-        if index is None or index.state.epoch != epoch:
-            index = self._load_index(algorithm, epoch)
-        newer = self._db.iterate(
-            "SELECT seq, value FROM fingerprints WHERE algorithm = ? AND seq > ? ORDER BY seq",
-            (algorithm, index.max_seq),
-        )
-        index.add((int(seq), bytes(value)) for seq, value in newer)
-        self._indexes[algorithm] = index
-        return index
-
-    def _load_index(self, algorithm: str, epoch: int) -> HashIndex:
-        if self._index_dir is not None:
-            saved = HashIndex.load(self._index_folder(algorithm), algorithm)
-            if saved is not None and saved.state.epoch == epoch:
-                return saved
-        rows = self._db.iterate("SELECT seq, value FROM fingerprints WHERE algorithm = ? ORDER BY seq", (algorithm,))
-        bits = BITS.get(algorithm, 64)
-        return HashIndex.build(bits, ((int(s), bytes(v)) for s, v in rows), epoch=epoch)
-
-    def _index_folder(self, algorithm: str) -> Path:
-        assert self._index_dir is not None
-        safe = "".join(c if c.isalnum() else "-" for c in algorithm)
-        return self._index_dir / safe
+        """The search index of one algorithm, up to date with the database."""
+        return self._indexes.get(algorithm)
 
     def save_indexes(self, *, force: bool = False) -> None:
-        """Persist each algorithm's index when it is stale enough to matter (writers only)."""
-        if self.readonly or self._index_dir is None:
-            return
-        for algorithm in BITS:
-            index = self.index(algorithm)
-            folder = self._index_folder(algorithm)
-            fresh_enough = index.from_disk and index.pending < max(10_000, len(index) // 20)
-            if force or not fresh_enough:
-                if len(index) or folder.exists():
-                    index.save(folder, algorithm)
-                self._indexes.pop(algorithm, None)
+        """Persist each algorithm's search index when stale enough to matter (writers only)."""
+        self._indexes.save(force=force)
 
 
 def _connect(location: str | Path, *, readonly: bool) -> Backend:

@@ -124,7 +124,11 @@ def ray_map(
 
 
 def _ray_init(ray: Any, jobs: int, address: str | None) -> bool:
-    """Join ``address`` or start a local Ray with ``jobs`` CPUs; whether we started it."""
+    """Join ``address`` or start a local Ray with ``jobs`` CPUs; whether we started it.
+
+    A local Ray registers and listens on 127.0.0.1 only, dashboard off: a scan on a
+    reporter's laptop opens no port to the network. Without ``address`` it is always
+    a new local instance (``address="local"``), never a cluster found some other way."""
     if ray.is_initialized():
         return False
     # Ray's C++ core logs internal notes to stderr; a scan's stderr is for its own progress.
@@ -138,10 +142,43 @@ def _ray_init(ray: Any, jobs: int, address: str | None) -> bool:
     if address:
         kwargs["address"] = address
     else:
-        kwargs["num_cpus"] = jobs
+        kwargs.update(address="local", num_cpus=jobs, _node_ip_address="127.0.0.1")
     try:
         ray.init(**kwargs)
-    except (ConnectionError, RuntimeError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - Ray raises its own roots; one line either way
         where = f"the Ray cluster at {address}" if address else "a local Ray"
-        raise UsageError(f"could not start or join {where} ({str(exc).splitlines()[0]})") from None
+        raise UsageError(f"could not start or join {where} ({_cause(exc)})", hint=_hint(exc)) from None
     return True
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _cause(exc: BaseException) -> str:
+    """The first line of the error, and the innermost cause's type and words when
+    they differ (an InvalidAuthToken under a "Failed to connect")."""
+
+    def line(e: BaseException) -> str:
+        text = str(e).strip()
+        return text.splitlines()[0] if text else type(e).__name__
+
+    chain = _chain(exc)
+    inner = chain[-1]
+    if inner is exc:
+        return line(exc)
+    return f"{line(exc)}; caused by {type(inner).__name__}: {line(inner)}"
+
+
+def _hint(exc: BaseException) -> str | None:
+    words = " ".join(f"{type(e).__name__} {e}" for e in _chain(exc)).lower()
+    if "authtoken" in words or "auth token" in words or "unauthenticated" in words or "authentication" in words:
+        return (
+            "The cluster requires token authentication: set RAY_AUTH_TOKEN (or its token file) as the cluster expects."
+        )
+    return None

@@ -126,8 +126,16 @@ def _plan(paths: Iterable[Path], recursive: bool) -> list[str]:
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"{path}: no such file or folder")
         for found in expand([path], recursive=recursive):
-            files.setdefault(str(found.resolve()), None)
+            files.setdefault(_key(found), None)
     return list(files)
+
+
+def _key(path: Path) -> str:
+    """The resolved path; a looping symlink keeps its own (absolute) name and fails when read."""
+    try:
+        return str(path.resolve())
+    except (RuntimeError, OSError):  # Python 3.11: RuntimeError("Symlink loop ...")
+        return str(path.absolute())
 
 
 def _checkpoint(options: ScanOptions) -> Checkpoint | None:

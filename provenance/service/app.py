@@ -2,11 +2,13 @@
 Binding Resolution API, and the web page. ``create_app(home, settings)``.
 
 Every answer is the library's own result as JSON (a verify report here equals
-``provenance verify --json``); every failure is one JSON error with a status.
+``provenance verify --json``); every failure, an unexpected one included, is one
+JSON error whose status comes from the exception's type (:mod:`.errors`).
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +17,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from provenance import __version__
 from provenance.config import Home
 from provenance.errors import ProvenanceError
 from provenance.service import routes, softbinding
 from provenance.service.common import Service
-from provenance.service.errors import ServiceError, error_response, from_provenance
+from provenance.service.errors import error_body, error_response
 from provenance.service.limits import BodyLimit
 from provenance.service.settings import ServiceSettings
+from provenance.version import __version__
 
 STATIC = Path(__file__).parent / "static"
+_HTTP_CODES = {404: "not-found", 405: "method-not-allowed"}
+_log = logging.getLogger("provenance.service")
 
 
 def create_app(home: Home, settings: ServiceSettings | None = None) -> FastAPI:
@@ -40,20 +45,25 @@ def create_app(home: Home, settings: ServiceSettings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"])
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
 
-    @app.exception_handler(ServiceError)
-    async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, retry_after=exc.retry_after)
-
     @app.exception_handler(ProvenanceError)
     async def provenance_error(_: Request, exc: ProvenanceError) -> JSONResponse:
-        mapped = from_provenance(exc)
-        return error_response(mapped.status, mapped.code, mapped.message)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        return error_response(422, "invalid", f"{where}: {first.get('msg', 'invalid request')}")
+        return JSONResponse(error_body(422, "invalid", f"{where}: {first.get('msg', 'invalid request')}"), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http-error")
+        return JSONResponse(error_body(exc.status_code, code, str(exc.detail)), exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        _log.error("unexpected error", exc_info=exc)
+        return error_response(exc)
 
     @app.get("/healthz", tags=["service"])
     async def healthz() -> dict[str, Any]:

@@ -14,12 +14,12 @@ from starlette.datastructures import UploadFile
 
 from provenance.config import Home
 from provenance.credentials.trust import TrustPolicy, build_policy
-from provenance.errors import ProvenanceError
+from provenance.errors import UnsupportedFormatError
 from provenance.imaging import LoadedImage, sniff_mime
 from provenance.policy import Policy, load_policy
 from provenance.registry import Registry, read_home_registry
 from provenance.runtime import single_threaded
-from provenance.service.errors import ServiceError, from_provenance
+from provenance.service.errors import Forbidden, Unauthorised, UnsupportedMedia
 from provenance.service.gate import Gate
 from provenance.service.settings import ServiceSettings
 from provenance.service.tokens import check_token
@@ -53,22 +53,20 @@ class Service:
                 outcome = check_token(registry, presented, scope)
         if outcome in ("missing", "invalid"):
             word = "needs a token" if outcome == "missing" else "has an unknown or revoked token"
-            raise ServiceError(401, "unauthorised", f"this request {word} (Authorization: Bearer pvt_...)")
+            raise Unauthorised(f"this request {word} (Authorization: Bearer pvt_...)")
         if outcome == "forbidden":
-            raise ServiceError(403, "forbidden", f"this token's scope does not allow {scope}")
+            raise Forbidden(f"this token's scope does not allow {scope}")
 
     async def run(self, func: Callable[[], T]) -> T:
-        try:
-            return await self.gate.run(func)
-        except ProvenanceError as exc:
-            raise from_provenance(exc) from None
+        """Run blocking work through the gate; its errors reach the app's handlers as they are."""
+        return await self.gate.run(func)
 
 
 def upload_image(name: str, data: bytes) -> LoadedImage:
     """An uploaded file as an image, 415 when it is not one we read."""
     mime = sniff_mime(data[:32])
     if mime is None:
-        raise ServiceError(415, "unsupported", f"{name}: not a supported image (unrecognised file format)")
+        raise UnsupportedFormatError(f"{name}: not a supported image (unrecognised file format)")
     return LoadedImage(path=Path(name), data=data, mime=mime)
 
 
@@ -85,7 +83,7 @@ Files = dict[str, list[tuple[str, bytes]]]
 async def form_parts(request: Request, limit: int) -> tuple[Files, dict[str, str]]:
     """Uploaded files by form field, and the plain form fields."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise ServiceError(415, "unsupported", "send images as multipart/form-data (field 'file')")
+        raise UnsupportedMedia("send images as multipart/form-data (field 'file')")
     files: Files = {}
     fields: dict[str, str] = {}
     async with request.form(max_files=limit, max_fields=32) as form:  # closes the spooled uploads

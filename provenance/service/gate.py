@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
-from provenance.service.errors import ServiceError
+from provenance.service.errors import Busy, Timeout
 
 T = TypeVar("T")
 
@@ -27,7 +27,7 @@ class Gate:
     async def run(self, func: Callable[[], T]) -> T:
         slots = self._slots = self._slots or asyncio.Semaphore(self.concurrent)
         if self.waiting >= self.queue:
-            raise ServiceError(503, "busy", "the service is at capacity; retry shortly", retry_after=2)
+            raise Busy("the service is at capacity; retry shortly", retry_after=2)
         self.waiting += 1
         try:
             await slots.acquire()
@@ -38,4 +38,4 @@ class Gate:
         try:
             return await asyncio.wait_for(asyncio.shield(task), self.timeout_s)
         except TimeoutError:
-            raise ServiceError(504, "timeout", f"the work took longer than {self.timeout_s:g} s") from None
+            raise Timeout(f"the work took longer than {self.timeout_s:g} s") from None

@@ -12,6 +12,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from provenance.service.errors import TooLarge, error_body, message_for, status_for
+
 _CHUNK = 256 * 1024
 _IN_MEMORY = 1024 * 1024
 
@@ -47,13 +49,11 @@ class BodyLimit:
             await self.app(scope, _replay(spool, receive), send)
 
     async def _refuse(self, send: Send) -> None:
-        mib = self.max_bytes / (1024 * 1024)
-        body: dict[str, Any] = {
-            "error": {"status": 413, "code": "too-large", "message": f"the upload is over the {mib:g} MiB limit"}
-        }
-        data = json.dumps(body).encode()
+        error = TooLarge(f"the upload is over the {self.max_bytes / (1024 * 1024):g} MiB limit")
+        status, code = status_for(error)
+        data = json.dumps(error_body(status, code, message_for(error))).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": data})
 
 

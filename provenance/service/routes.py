@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import ipaddress
-import socket
 import warnings
 from functools import partial
 from pathlib import Path
@@ -18,11 +16,21 @@ from PIL import Image
 
 from provenance.credentials._c2pa import thumbnail_uris
 from provenance.credentials.keys import resolve_identity
+from provenance.errors import InputError, ProvenanceError
 from provenance.imaging import FORMAT_FOR_SUFFIX, MIME_FOR_FORMAT, LoadedImage
 from provenance.policy import check_report
 from provenance.register import register_paths
 from provenance.service.common import Service, form_parts, json_response, safe_name, temp_folder, upload_image
-from provenance.service.errors import ServiceError
+from provenance.service.errors import (
+    BadRequest,
+    FetchDisabled,
+    Invalid,
+    NoPolicy,
+    NotFound,
+    TooManyPixels,
+    message_for,
+    status_for,
+)
 from provenance.twin import stamp_file
 from provenance.verify import VerifyOptions, verify_loaded
 
@@ -48,7 +56,7 @@ def _check_pixels(image: LoadedImage, service: Service) -> None:
     except Exception:  # noqa: BLE001 - unreadable files are verify's to report
         return
     if width * height > limit:
-        raise ServiceError(422, "too-many-pixels", f"{image.path.name}: over the {limit}-pixel limit")
+        raise TooManyPixels(f"{image.path.name}: over the {limit}-pixel limit")
 
 
 def _verify(service: Service, image: LoadedImage, pixels: str, thumbnails: bool) -> dict[str, Any]:
@@ -56,43 +64,18 @@ def _verify(service: Service, image: LoadedImage, pixels: str, thumbnails: bool)
     options = VerifyOptions(policy=service.policy, pixels=_PIXEL_MODES[pixels], look_beside=False)
     payload = verify_loaded(image, home=service.home, options=options).to_dict()
     if payload.get("error"):
-        raise ServiceError(422, "unreadable", str(payload["error"]))
+        raise InputError(str(payload["error"]))
     if thumbnails:
         payload["thumbnails"] = thumbnail_uris(image.mime, image.data)
     return payload
 
 
-def _public_host(host: str) -> bool:
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError:
-        return False
-    return all(ipaddress.ip_address(info[4][0]).is_global for info in infos)
-
-
 async def _fetch(service: Service, url: str) -> tuple[str, bytes]:
     """Fetch an image URL for /v1/verify (only with --allow-fetch; public http(s) hosts only)."""
-    import httpx
+    from provenance.service.fetch import fetch_public
 
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ServiceError(400, "bad-url", "url must be an http or https URL")
-    if not _public_host(parsed.hostname):
-        raise ServiceError(400, "bad-url", f"{parsed.hostname} is not a public host; the service will not fetch it")
-    limit = service.settings.max_upload_bytes
-    async with httpx.AsyncClient(timeout=service.settings.fetch_timeout_s, follow_redirects=False) as client:
-        try:
-            async with client.stream("GET", url) as answer:
-                if answer.status_code != 200:
-                    raise ServiceError(502, "fetch-failed", f"{url} answered {answer.status_code}")
-                data = b""
-                async for chunk in answer.aiter_bytes():
-                    data += chunk
-                    if len(data) > limit:
-                        raise ServiceError(413, "too-large", f"{url} is over the {limit // 1048576} MiB limit")
-        except httpx.HTTPError as exc:
-            raise ServiceError(502, "fetch-failed", f"could not fetch {url} ({type(exc).__name__})") from None
-    return safe_name(parsed.path.rsplit("/", 1)[-1], "fetched"), data
+    data = await fetch_public(url, limit=service.settings.max_upload_bytes, timeout_s=service.settings.fetch_timeout_s)
+    return safe_name(urlparse(url).path.rsplit("/", 1)[-1], "fetched"), data
 
 
 @router.post("/verify", summary="Verify one image (multipart 'file', or JSON {'url': ...} with --allow-fetch)")
@@ -101,19 +84,19 @@ async def verify(request: Request, pixels: str = "auto", thumbnails: bool = Fals
     if service.settings.require_token:
         service.authorise(request, "verify")
     if pixels not in _PIXEL_MODES:
-        raise ServiceError(400, "bad-request", f"pixels must be one of {', '.join(_PIXEL_MODES)}")
+        raise BadRequest(f"pixels must be one of {', '.join(_PIXEL_MODES)}")
     if request.headers.get("content-type", "").startswith("application/json"):
         if not service.settings.allow_fetch:
-            raise ServiceError(403, "fetch-disabled", "fetching URLs is off (start the service with --allow-fetch)")
+            raise FetchDisabled("fetching URLs is off (start the service with --allow-fetch)")
         body = await request.json()
         url = body.get("url") if isinstance(body, dict) else None
         if not isinstance(url, str):
-            raise ServiceError(422, "invalid", 'JSON body must be {"url": "https://..."}')
+            raise Invalid('JSON body must be {"url": "https://..."}')
         name, data = await _fetch(service, url)
     else:
         files, _ = await form_parts(request, 2)
         if not files.get("file"):
-            raise ServiceError(422, "invalid", "no file: send the image in the multipart field 'file'")
+            raise Invalid("no file: send the image in the multipart field 'file'")
         name, data = files["file"][0]
     image = upload_image(name, data)
     return json_response(await service.run(lambda: _verify(service, image, pixels, thumbnails)))
@@ -127,14 +110,14 @@ async def verify_batch(request: Request, pixels: str = "auto") -> Response:
     parts, _ = await form_parts(request, service.settings.max_batch)
     files = parts.get("files", []) + parts.get("file", [])
     if not files:
-        raise ServiceError(422, "invalid", "no files: send images in the repeated multipart field 'files'")
+        raise Invalid("no files: send images in the repeated multipart field 'files'")
     results: list[dict[str, Any]] = []
     for name, data in files:
         try:
             image = upload_image(name, data)
             results.append(await service.run(partial(_verify, service, image, pixels, False)))
-        except ServiceError as exc:
-            results.append({"file": name, "error": exc.message, "status": exc.status})
+        except ProvenanceError as exc:
+            results.append({"file": name, "error": message_for(exc), "status": status_for(exc)[0]})
     return json_response({"results": results})
 
 
@@ -149,17 +132,17 @@ async def stamp(request: Request) -> Response:
     parts, fields = await form_parts(request, 2)
     files, sources = parts.get("file", []), parts.get("source", [])
     if not files:
-        raise ServiceError(422, "invalid", "no file: send the image in the multipart field 'file'")
+        raise Invalid("no file: send the image in the multipart field 'file'")
     user = fields.get("user", "").strip()
     if not user:
-        raise ServiceError(422, "invalid", "user: the author to record is required")
+        raise Invalid("user: the author to record is required")
     name, data = files[0]
     image = upload_image(name, data)
     fmt = fields.get("format", "").lower().lstrip(".") or {"image/jpeg": "jpg", "image/webp": "webp"}.get(
         image.mime, "png"
     )
     if f".{fmt}" not in FORMAT_FOR_SUFFIX:
-        raise ServiceError(422, "invalid", "format must be png, jpg or webp")
+        raise Invalid("format must be png, jpg or webp")
 
     def work() -> tuple[bytes, str, str | None, str]:
         with temp_folder() as tmp:
@@ -206,7 +189,7 @@ async def register(request: Request) -> Response:
     files = parts.get("files", []) + parts.get("file", [])
     owner = fields.get("owner", "").strip()
     if not files or not owner:
-        raise ServiceError(422, "invalid", "send images in the multipart field 'files' and an 'owner'")
+        raise Invalid("send images in the multipart field 'files' and an 'owner'")
 
     def work() -> list[dict[str, Any]]:
         with temp_folder() as tmp:
@@ -236,10 +219,10 @@ async def check(request: Request) -> Response:
         service.authorise(request, "verify")
     policy = service.publishing
     if policy is None:
-        raise ServiceError(409, "no-policy", "no publishing policy is configured (start with --policy FILE)")
+        raise NoPolicy("no publishing policy is configured (start with --policy FILE)")
     parts, fields = await form_parts(request, 2)
     if not parts.get("file"):
-        raise ServiceError(422, "invalid", "no file: send the image in the multipart field 'file'")
+        raise Invalid("no file: send the image in the multipart field 'file'")
     name, data = parts["file"][0]
     image = upload_image(name, data)
     caption = fields.get("caption")
@@ -262,7 +245,7 @@ async def record(request: Request, record_id: str) -> Response:
         with registry:
             found = registry.get(record_id)
     if found is None:
-        raise ServiceError(404, "not-found", f"no record {record_id}")
+        raise NotFound(f"no record {record_id}")
     data = dataclasses.asdict(found)
     data.pop("manifest")
     data["fingerprints"] = [dataclasses.asdict(f) for f in found.fingerprints]

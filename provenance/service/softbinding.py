@@ -25,7 +25,7 @@ from provenance.credentials.claims import SCHEME_FOR_ALG, SOFT_BINDING_ALG, reco
 from provenance.fingerprint import BITS, PDQ, PHASH, THRESHOLDS, Fingerprint
 from provenance.registry import Record, Registry
 from provenance.service.common import Service, form_parts, json_response, upload_image
-from provenance.service.errors import ServiceError
+from provenance.service.errors import BadValue, NotFound, UnsupportedAlgorithm
 
 router = APIRouter(tags=["C2PA Soft Binding Resolution API"])
 WATERMARK_ALGS = (SOFT_BINDING_ALG, "org.provenance.wm-0")
@@ -61,7 +61,7 @@ def _by_binding(registry: Registry, alg: str, value: str) -> list[tuple[Record, 
     if alg in WATERMARK_ALGS:
         record_id = record_id_from_soft_binding(value)
         if record_id is None:
-            raise ServiceError(400, "bad-value", f"value is not a base64 {alg} record id")
+            raise BadValue(f"value is not a base64 {alg} record id")
         record = registry.get(record_id)
         return [(record, 100)] if record is not None and record.manifest else []
     if alg in FINGERPRINT_ALGS:
@@ -69,11 +69,11 @@ def _by_binding(registry: Registry, alg: str, value: str) -> list[tuple[Record, 
         try:
             raw = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
-            raise ServiceError(400, "bad-value", "value is not base64") from None
+            raise BadValue("value is not base64") from None
         if len(raw) * 8 != BITS[algorithm]:
-            raise ServiceError(400, "bad-value", f"a {alg} value is {BITS[algorithm] // 8} bytes, not {len(raw)}")
+            raise BadValue(f"a {alg} value is {BITS[algorithm] // 8} bytes, not {len(raw)}")
         return _by_fingerprint(registry, Fingerprint(algorithm, raw.hex()))
-    raise ServiceError(400, "unsupported-alg", f"alg {alg!r} is not supported (see /services/supportedAlgorithms)")
+    raise UnsupportedAlgorithm(f"alg {alg!r} is not supported (see /services/supportedAlgorithms)")
 
 
 def _answer(found: list[tuple[Record, int]], max_results: int) -> Response:
@@ -125,7 +125,7 @@ async def by_content(request: Request, alg: str | None = None, maxResults: int =
         name, data = "upload", await request.body()
     image = upload_image(name, data)
     if alg is not None and alg not in WATERMARK_ALGS and alg not in FINGERPRINT_ALGS:
-        raise ServiceError(400, "unsupported-alg", f"alg {alg!r} is not supported (see /services/supportedAlgorithms)")
+        raise UnsupportedAlgorithm(f"alg {alg!r} is not supported (see /services/supportedAlgorithms)")
 
     def work() -> Response:
         pixels = image.pixels()
@@ -160,5 +160,5 @@ async def manifest(request: Request, manifestId: str, returnActiveManifest: bool
         with registry:
             record = registry.find_by_manifest(manifestId)
     if record is None or not record.manifest:
-        raise ServiceError(404, "not-found", f"no manifest {manifestId}")
+        raise NotFound(f"no manifest {manifestId}")
     return Response(record.manifest, media_type="application/c2pa")

@@ -83,10 +83,7 @@ def embed(img: Image.Image, record_id: str) -> Image.Image:
     """Return a copy of ``img`` carrying ``record_id``."""
     _check_size(img)
     bits = encode_payload(parse_record_id(record_id))
-    embedder = _imwatermark.dwt_dct_svd().EmbedDwtDctSvd(
-        watermarks=bits, wmLen=PAYLOAD_BITS, scales=list(_SCALES), block=4
-    )
-    encoded = embedder.encode(_bgr(img))
+    encoded = _imwatermark.encode_dwt_dct_svd(_bgr(img), bits, _SCALES)
     rgb = np.clip(encoded, 0, 255).astype(np.uint8)[:, :, ::-1]
     return Image.fromarray(np.ascontiguousarray(rgb), "RGB")
 

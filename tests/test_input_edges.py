@@ -1,0 +1,69 @@
+"""Inputs at the edges: a JPEG declaring 65535x65535, the formats a folder scan picks
+up (DNG), looping symlinks, and ``verify --extract`` into a folder with files."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from PIL import Image
+
+from tests.conftest import SAMPLES, run_cli
+
+
+def _jpeg_declaring(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), "white").save(buffer, "JPEG")
+    data = bytearray(buffer.getvalue())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+    return bytes(data)
+
+
+def test_a_jpeg_declaring_65535_square_is_unreadable_not_a_crash(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.jpg"
+    bomb.write_bytes(_jpeg_declaring(65535, 65535))
+    home = tmp_path / "home"
+    result = run_cli("verify", bomb, home=home)
+    assert result.code == 4, result.stderr
+    assert "internal error" not in result.stderr
+    assert "pixel limit" in result.stderr
+    scan = run_cli("scan", tmp_path, "--report", tmp_path / "r.json", home=home)
+    assert scan.code == 4, scan.stderr
+    assert "internal error" not in scan.stderr
+    (row,) = json.loads((tmp_path / "r.json").read_text())["results"]
+    assert "pixel limit" in row["error"]
+
+
+def test_folder_scans_include_dng_and_report_looping_symlinks(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.open(SAMPLES / "chelsea.png").convert("RGB").save(folder / "camera.dng", "TIFF")  # DNG is TIFF
+    (folder / "loop.jpg").symlink_to(folder / "loop.jpg")
+    (folder / "gone.png").symlink_to(folder / "missing.png")
+    report = tmp_path / "r.json"
+    result = run_cli("scan", folder, "--report", report, home=tmp_path / "home")
+    assert result.code == 4, result.stderr
+    rows = {Path(r["file"]).name: r for r in json.loads(report.read_text())["results"]}
+    assert set(rows) == {"camera.dng", "loop.jpg", "missing.png"}  # a dangling link: reported by its target
+    assert not rows["camera.dng"].get("error")
+    assert "symbolic links" in rows["loop.jpg"]["error"]
+    assert "no such file" in rows["missing.png"]["error"]
+
+
+def test_verify_extract_keeps_existing_files_without_force(keyed_home: Path, tmp_path: Path) -> None:
+    stamped = tmp_path / "stamped.png"
+    assert run_cli("stamp", SAMPLES / "chelsea.png", "-o", stamped, "--user", "u", home=keyed_home).code == 0
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    (folder / "manifest_store.json").write_text("mine")
+    refused = run_cli("verify", stamped, "--extract", folder, home=keyed_home)
+    assert refused.code == 2
+    assert "already has files" in refused.stderr
+    assert "--force" in refused.stderr
+    assert (folder / "manifest_store.json").read_text() == "mine"
+    assert run_cli("verify", stamped, "--extract", tmp_path / "new", home=keyed_home).code == 0
+    assert (tmp_path / "new" / "manifest_store.json").is_file()
+    assert run_cli("verify", stamped, "--extract", folder, "--force", home=keyed_home).code == 0
+    assert json.loads((folder / "manifest_store.json").read_text())["manifests"]
