@@ -21,12 +21,13 @@ from pathlib import Path
 import pytest
 
 from provenance.config import Home
-from provenance.errors import ExitCode, RegistryError
+from provenance.errors import RegistryError
 from provenance.fingerprint import PDQ, PHASH, Fingerprint
 from provenance.register import register_paths
 from provenance.registry import Record, Registry, open_home_registry
 from provenance.registry._backend import SQLiteBackend
 from provenance.registry.index import HashIndex
+from provenance.verdicts import ExitCode
 from tests.conftest import ROOT, SAMPLES, run_cli
 
 CLI = f"{shlex.quote(sys.executable)} -m provenance_cli.main"

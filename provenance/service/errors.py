@@ -16,7 +16,6 @@ from starlette.responses import JSONResponse
 
 from provenance.errors import (
     CredentialError,
-    ExitCode,
     InputError,
     KeyMaterialError,
     MissingExtraError,
@@ -28,6 +27,7 @@ from provenance.errors import (
     UsageError,
     WatermarkError,
 )
+from provenance.verdicts import ExitCode
 
 
 class RequestError(ProvenanceError):
