@@ -255,3 +255,17 @@ def test_text_report_explains_each_signal_in_one_line(tmp_path: Path) -> None:
     assert "made by NovelAI" in lines[0]
     json_report = json.loads(run_cli("verify", "--json", path, home=tmp_path).stdout)
     assert json_report["ai"]["signals"][0]["prompt"].startswith("masterpiece")
+
+
+def test_the_reference_algorithmic_media_file_is_not_called_ai(tmp_path: Path) -> None:
+    """c2pa-rs's C.jpg is signed as algorithmicMedia: computer-made, no trained model (issue 19, 7)."""
+    path = FIXTURES / "c2pa" / "c2pa-rs" / "C.jpg"
+    if not path.exists():
+        pytest.skip("../shared/fixtures/c2pa is not present")
+    report = verify_path(path, home=Home(tmp_path))
+    assert report.credentials.state in ("trusted", "valid")
+    assert report.ai.verdict == "no-evidence", report.ai
+    sources = [s for s in report.ai.signals if s.kind == "c2pa.digitalSourceType"]
+    assert [s.strength for s in sources] == ["info"]
+    assert "algorithmicMedia" in sources[0].evidence
+    assert "not by a trained AI model" in sources[0].evidence

@@ -50,13 +50,14 @@ def credential_signals(credentials: CredentialReport, where: str) -> list[Signal
         if strength is None or (strength == "captured" and not intact):
             continue
         agent = f", using {action.software_agent}" if action.software_agent else ""
+        not_ai = "; that is not AI" if strength == "info" else ""
         signals.append(
             Signal(
                 kind="c2pa.digitalSourceType",
                 source=f"{where}, action {action.action}",
-                evidence=f"The signed manifest says the image was {words}{agent} ({term}){caveat}.",
+                evidence=f"The signed manifest says the image was {words}{agent} ({term}){not_ai}{caveat}.",
                 generator=action.software_agent,
-                model=action.software_agent,
+                model=action.software_agent if strength in ("ai-generated", "ai-edited") else None,
                 strength=strength,
             )
         )

@@ -257,16 +257,18 @@ def named_generator_signals(meta: Metadata, already: set[str]) -> Iterator[Signa
 
 
 def xmp_source_type_signals(meta: Metadata) -> Iterator[Signal]:
-    """IPTC DigitalSourceType in XMP: unsigned, so it can say AI but never 'captured'."""
+    """IPTC DigitalSourceType in XMP: unsigned, so it can say AI (or computer-made,
+    not AI) but never 'captured'."""
     if not meta.xmp:
         return
     for value in _xmp_values(meta.xmp, "Iptc4xmpExt:DigitalSourceType"):
         term, words, strength = describe(value)
-        if strength in ("ai-generated", "ai-edited"):
+        if strength in ("ai-generated", "ai-edited", "info"):
+            not_ai = "; that is not AI" if strength == "info" else ""
             yield Signal(
                 kind="xmp.digitalSourceType",
                 source="XMP Iptc4xmpExt:DigitalSourceType",
-                evidence=f"The file's (unsigned) IPTC metadata says the image was {words} ({term}).",
+                evidence=f"The file's (unsigned) IPTC metadata says the image was {words} ({term}){not_ai}.",
                 strength=strength,
             )
 
