@@ -42,6 +42,11 @@ DIGITAL_SOURCE_TYPES: dict[str, tuple[str, Strength | None]] = {
     "humanEdits": ("edited by a person", "info"),
     "composite": ("a composite of several elements", "info"),
 }
+# Terms that say the picture is a capture of the real world (minor corrections allowed).
+CAPTURE_TERMS = frozenset(
+    {"digitalCapture", "computationalCapture", "negativeFilm", "positiveFilm", "print", "minorHumanEdits"}
+    | {"algorithmicallyEnhanced"}
+)
 AI_TERMS = frozenset(
     term for term, (_, strength) in DIGITAL_SOURCE_TYPES.items() if strength in ("ai-generated", "ai-edited")
 )
