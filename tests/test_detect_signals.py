@@ -291,6 +291,7 @@ _COMFY_GRAPH = {
 }
 _A1111 = f"{_POSITIVE}\nNegative prompt: {_NEGATIVE}\nSteps: 20, Sampler: Euler a, CFG scale: 7, Model: dreamshaper_8"
 _INVOKEAI = {"generation_mode": "txt2img", "positive_prompt": _POSITIVE, "negative_prompt": _NEGATIVE, "model": {}}
+_SWARMUI = {"prompt": _POSITIVE, "negativeprompt": _NEGATIVE, "model": "OfficialStableDiffusion/sd_xl_base_1.0"}
 _FOOOCUS = {"prompt": _POSITIVE, "negative_prompt": _NEGATIVE, "base_model": "juggernautXL_v8", "steps": 30}
 # (name, text, signal kind, generator named, prompt): what a tool writes, and what we must report.
 _SIGNALS = [
@@ -299,6 +300,7 @@ _SIGNALS = [
     ("comfyui-prefixed", "prompt:" + json.dumps(_COMFY_GRAPH), "comfyui.workflow", "ComfyUI", _POSITIVE),
     ("invokeai", json.dumps(_INVOKEAI), "invokeai.metadata", "InvokeAI", _POSITIVE),
     ("fooocus", json.dumps(_FOOOCUS), "fooocus.parameters", "Fooocus", _POSITIVE),
+    ("swarmui", json.dumps({"sui_image_params": _SWARMUI}), "swarmui.parameters", "SwarmUI", _POSITIVE),
     ("generator-name", "Created with Midjourney v6.1", "metadata.generator", "Midjourney", None),
 ]
 

@@ -31,6 +31,7 @@ _SOURCE_ORDER = {
     "invokeai.metadata": 4,
     "novelai.metadata": 4,
     "fooocus.parameters": 4,
+    "swarmui.parameters": 4,
     "a1111.stealth": 4,
     "xmp.digitalSourceType": 5,
     "metadata.generator": 6,

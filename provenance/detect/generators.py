@@ -3,11 +3,11 @@
 The readers look at content, not at one carrier per tool: every text field the
 file carries (PNG chunks, EXIF tags in any IFD, XMP, JPEG comments, see
 :mod:`provenance.detect.metadata`) is tried as AUTOMATIC1111-style parameters, a
-ComfyUI graph or workflow (JSON), Fooocus or InvokeAI JSON, because tools write
+ComfyUI graph or workflow (JSON), Fooocus, SwarmUI or InvokeAI JSON, because tools write
 the same facts to different places (ComfyUI's WebP saver to EXIF Make/Model, JPEG
 savers to UserComment, some to IFD0). NovelAI, InvokeAI's ``Dream`` line, names of
 known generators in free-text fields (data/generators.json) and the IPTC digital
-source type in XMP complete the list. Prompts are kept whole: the data carries
+source type in XMP complete the list. SwarmUI's ``sui_image_params`` JSON too. Prompts are kept whole: the data carries
 them, a display may shorten them.
 """
 
@@ -41,6 +41,7 @@ _NAME_FIELDS = frozenset(
         "Source",
         "Comment",
         "Description",
+        "parameters",
         "xmp:CreatorTool",
         "tiff:Software",
         "tiff:ImageDescription",
@@ -141,7 +142,7 @@ class _Carried:
     """What one field turned out to carry."""
 
     field: TextField
-    kind: str  # a1111, comfyui-graph, comfyui-workflow, fooocus, invokeai, invokeai-legacy, invokeai-dream
+    kind: str  # a1111, comfyui-graph, comfyui-workflow, fooocus, swarmui, invokeai, invokeai-legacy, invokeai-dream
     value: Any
 
 
@@ -172,6 +173,8 @@ def _classify_json(item: TextField, data: dict[str, Any], *, fooocus_scheme: boo
     ]
     if wrapped:
         return wrapped
+    if isinstance(data.get("sui_image_params"), dict):
+        return [_Carried(item, "swarmui", data["sui_image_params"])]
     if "positive_prompt" in data and ("generation_mode" in data or "model" in data):
         return [_Carried(item, "invokeai", data)]
     if "invoke" in str(data.get("app_id", "")).lower() or item.key == "sd-metadata":
@@ -251,6 +254,24 @@ def _fooocus_signal(found: list[_Carried]) -> Iterator[Signal]:
         model=str(model) if model else None,
         prompt=_whole(data.get("prompt") or data.get("Prompt")),
         negative_prompt=_whole(data.get("negative_prompt") or data.get("Negative Prompt")),
+    )
+
+
+def _swarmui_signal(found: list[_Carried]) -> Iterator[Signal]:
+    first = next((f for f in found if f.kind == "swarmui"), None)
+    if first is None:
+        return
+    params = first.value
+    model = params.get("model")
+    using = f" using {model}" if model else ""
+    yield Signal(
+        kind="swarmui.parameters",
+        source=first.field.where,
+        evidence=f"The file carries SwarmUI generation settings: made with SwarmUI{using}.",
+        generator="SwarmUI",
+        model=str(model) if model else None,
+        prompt=_whole(params.get("prompt")) if isinstance(params.get("prompt"), str) else None,
+        negative_prompt=_whole(params.get("negativeprompt")) if isinstance(params.get("negativeprompt"), str) else None,
     )
 
 
@@ -344,6 +365,7 @@ def metadata_signals(meta: Metadata) -> list[Signal]:
         *_fooocus_signal(found),
         *_a1111_signal(found),
         *_comfy_signal(found),
+        *_swarmui_signal(found),
         *_invokeai_signal(found),
         *_novelai_signal(meta),
         *xmp_source_type_signals(meta),
