@@ -81,6 +81,7 @@ def test_generator_models_and_prompts_are_read_out() -> None:
         "realistic_realisticVisionV20_v20",
         "photo of a duck",
     )
+    assert a1111[0].negative_prompt == "monochrome"
 
 
 def test_camera_photos_are_never_called_ai(tmp_path: Path) -> None:

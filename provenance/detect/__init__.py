@@ -165,6 +165,7 @@ def pixel_signals(pixels: Image.Image, data: bytes, meta: Metadata) -> list[Sign
                 generator=parsed["generator"],
                 model=model,
                 prompt=parsed["prompt"],
+                negative_prompt=parsed["negative_prompt"],
             )
         )
     return signals
