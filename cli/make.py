@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from provenance import fingerprint, watermark
+from provenance.camera import KeptExif
 from provenance.config import Home
 from provenance.credentials.claims import EDITS
 from provenance.errors import UsageError
@@ -33,6 +34,33 @@ def _report(result: StampResult, home: Home) -> None:
     click.echo(f"  manifest    {len(result.manifest)} bytes, signed{where}")
     for print_ in result.fingerprints:
         click.echo(f"  fingerprint {print_.algorithm} {print_.value}")
+    if result.exif is not None:
+        for line in _exif_lines(result.exif):
+            click.echo(line)
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning} (signed anyway: --allow-contradiction)", err=True)
+
+
+def _exif_lines(kept: KeptExif) -> list[str]:
+    """What became of the input's EXIF: kept, recorded, removed; the GPS location said aloud."""
+    if kept.problem:
+        return [f"  exif        not kept: {kept.problem}"]
+    if kept.data is None:
+        return []
+    recorded = kept.recorded
+    make, model = recorded.get("tiff:Make", ""), recorded.get("tiff:Model", "")
+    camera = model if make and model.lower().startswith(make.split()[0].lower()) else f"{make} {model}".strip()
+    taken = recorded.get("exif:DateTimeOriginal")
+    what = ", ".join(x for x in (camera, f"taken {taken}" if taken else "") if x)
+    lines = [f"  exif        kept{f' ({what}; recorded in the manifest)' if what else ''}"]
+    if kept.removed:
+        lines.append(f"              removed: {', '.join(kept.removed)}")
+    if kept.gps_removed:
+        lines.append("  gps         location removed (pass --keep-gps to keep it)")
+    elif kept.gps_kept:
+        recorded_too = " and recorded in the manifest" if "exif:GPSLatitude" in recorded else ""
+        lines.append(f"  gps         location kept (--keep-gps){recorded_too}")
+    return lines
 
 
 _SOURCE = click.Path(path_type=Path, exists=False)
@@ -305,6 +333,16 @@ def _replay(home: Home, image: Path, source: Path | None, values: dict[str, Any]
 @click.option("--owner", default=None, help="Registry owner [default: the signer's organisation for photos].")
 @click.option("--no-ai-training", is_flag=True, help="Record that AI training, inference and mining are not allowed.")
 @click.option("--source", type=_PATH, default=None, help="The image IMAGE was made from (ingredient).")
+@click.option(
+    "--keep-gps",
+    is_flag=True,
+    help="Keep the GPS location of IMAGE's EXIF (and record it in the manifest); removed by default.",
+)
+@click.option(
+    "--allow-contradiction",
+    is_flag=True,
+    help="Sign --source-type even when IMAGE's own manifest or AI metadata contradicts it (with a warning).",
+)
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @signing_options
 @click.pass_obj
@@ -322,6 +360,8 @@ def stamp(
     owner: str | None,
     no_ai_training: bool,
     source: Path | None,
+    keep_gps: bool,
+    allow_contradiction: bool,
     force: bool,
     **signing: Any,
 ) -> int:
@@ -330,6 +370,9 @@ def stamp(
     For an AI image made elsewhere (the default), or, with --source-type, a
     newsroom's own photo signed at publish time by its organisation. A manifest
     IMAGE already carries (a camera's, an editor's) is kept as its parent ingredient.
+    IMAGE's EXIF is kept (not its orientation, thumbnail, maker notes or, unless
+    --keep-gps, GPS location); make, model and capture time go into the manifest.
+    A --source-type that IMAGE's own manifest or AI metadata contradicts is refused.
     """
     from provenance.stamp import stamp_file
 
@@ -352,6 +395,8 @@ def stamp(
         credit=credit,
         owner=owner,
         ai_training=False if no_ai_training else None,
+        keep_gps=keep_gps,
+        allow_contradiction=allow_contradiction,
     )
     _report(result, home)
     return 0

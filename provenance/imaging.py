@@ -272,15 +272,16 @@ def output_format(path: Path) -> str:
     return fmt
 
 
-def encode_image(img: Image.Image, fmt: str, *, quality: int = 95) -> bytes:
-    """Encode pixels with no metadata at all (the manifest is added afterwards)."""
+def encode_image(img: Image.Image, fmt: str, *, quality: int = 95, exif: bytes | None = None) -> bytes:
+    """Encode pixels with no metadata but ``exif``, if given (the manifest is added afterwards)."""
     buf = io.BytesIO()
+    extra = {"exif": exif} if exif else {}
     if fmt == "JPEG":
-        img.save(buf, "JPEG", quality=quality, subsampling=0)
+        img.save(buf, "JPEG", quality=quality, subsampling=0, **extra)
     elif fmt == "WEBP":
-        img.save(buf, "WEBP", quality=quality, method=4)
+        img.save(buf, "WEBP", quality=quality, method=4, **extra)
     else:
-        img.save(buf, fmt)
+        img.save(buf, fmt, **extra)
     return buf.getvalue()
 
 

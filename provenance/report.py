@@ -237,8 +237,9 @@ class Signal:
     evidence: str
     generator: str | None = None
     model: str | None = None
-    prompt: str | None = None
+    prompt: str | None = None  # whole, never shortened (several prompts: separated by a blank line)
     strength: Literal["ai-generated", "ai-edited", "captured", "info"] = "ai-generated"
+    negative_prompt: str | None = None
 
 
 @dataclass

@@ -16,12 +16,14 @@ from typing import Any
 
 from PIL import Image
 
-from provenance import fingerprint, watermark
+from provenance import camera, detect, fingerprint, watermark
+from provenance.camera import KeptExif
 from provenance.config import Home
-from provenance.credentials import _c2pa
+from provenance.credentials import _c2pa, build_policy, read_credentials
 from provenance.credentials._c2pa import SignOptions
 from provenance.credentials.claims import EDITS, PARENT_LABEL, SOURCE_TYPES, StampClaims, manifest_definition
 from provenance.credentials.keys import Identity, organisation_of
+from provenance.detect.sources import AI_TERMS, CAPTURE_TERMS, DIGITAL_SOURCE_TYPES, describe
 from provenance.errors import UsageError, WatermarkError
 from provenance.imaging import (
     MIME_FOR_FORMAT,
@@ -34,6 +36,15 @@ from provenance.imaging import (
     write_atomic,
 )
 from provenance.registry import Record, Registry, open_home_registry
+from provenance.report import Ingredient
+
+# --source-type -> the IPTC terms a file may say of itself without contradicting it
+# (anything else it says, AI, composite or computer-made, contradicts the declaration).
+COMPATIBLE_TERMS = {
+    "captured": CAPTURE_TERMS,
+    "edited": CAPTURE_TERMS | {"humanEdits"},
+    "composite": CAPTURE_TERMS | {"humanEdits", "compositeCapture", "composite"},
+}
 
 
 @dataclass
@@ -54,6 +65,8 @@ class StampRequest:
     organisation: str | None = None
     owner: str | None = None  # who the registry row belongs to (default: the author)
     ai_training: bool | None = None
+    exif: bytes | None = None  # the input's EXIF block, for the output file (camera.keep)
+    camera: dict[str, str] = field(default_factory=dict)  # make, model, capture time: for the manifest
 
 
 @dataclass
@@ -66,6 +79,8 @@ class StampResult:
     fingerprints: list[fingerprint.Fingerprint]
     watermark_confidence: float
     sidecar: bool = False
+    exif: KeptExif | None = None  # what of the input's EXIF the output kept
+    warnings: list[str] = field(default_factory=list)
 
 
 def stamp_pixels(
@@ -84,7 +99,7 @@ def stamp_pixels(
     mime = MIME_FOR_FORMAT[fmt]
     with open_home_registry(home) as registry:
         record_id = registry.new_record_id()
-        encoded, final_pixels, reading = _marked(pixels, record_id, fmt, output)
+        encoded, final_pixels, reading = _marked(pixels, record_id, fmt, output, request.exif)
         prints = fingerprint.compute(final_pixels)
         claims = StampClaims(
             title=request.title,
@@ -100,6 +115,7 @@ def stamp_pixels(
             credit=request.credit,
             organisation=request.organisation,
             ai_training=request.ai_training,
+            camera=request.camera,
         )
         signed, manifest = _c2pa.sign(
             manifest_definition(claims), identity, mime, encoded, ingredients=_ingredients(request), options=options
@@ -129,11 +145,11 @@ def stamp_pixels(
 
 
 def _marked(
-    pixels: Image.Image, record_id: str, fmt: str, output: Path
+    pixels: Image.Image, record_id: str, fmt: str, output: Path, exif: bytes | None = None
 ) -> tuple[bytes, Image.Image, watermark.WatermarkReading]:
     """Embed at the lowest strength whose mark still reads back after encoding."""
     for strength in watermark.STRENGTHS:
-        encoded = encode_image(watermark.embed(pixels, record_id, strength=strength), fmt)
+        encoded = encode_image(watermark.embed(pixels, record_id, strength=strength), fmt, exif=exif)
         final_pixels = decode_pixels(encoded, output)
         reading = watermark.detect(final_pixels)
         if reading.record_id == record_id:
@@ -161,11 +177,17 @@ def stamp_file(
     credit: str | None = None,
     owner: str | None = None,
     ai_training: bool | None = None,
+    keep_gps: bool = False,
+    allow_contradiction: bool = False,
 ) -> StampResult:
     """Stamp an image made elsewhere: an AI image (``source_type="ai"``), or a newsroom's
     own photo (captured, edited, composite), registered as an original of ``owner``
     (default: the signer's organisation). A manifest the input already carries is kept
-    as its parent ingredient; ``source`` is recorded as the picture it came from."""
+    as its parent ingredient; ``source`` is recorded as the picture it came from.
+
+    The input's EXIF is kept (see :mod:`provenance.camera`; GPS only with ``keep_gps``).
+    A declaration the files contradict (their own manifest, or AI metadata) is refused,
+    unless ``allow_contradiction``: then it is signed and the result carries warnings."""
     if source_type not in SOURCE_TYPES:
         raise UsageError(f"--source-type must be one of {', '.join(SOURCE_TYPES)}, not {source_type!r}")
     if bad := [e for e in edits if e not in EDITS]:
@@ -173,6 +195,10 @@ def stamp_file(
     fmt = output_format(output)
     check_outputs(output, force, options, (image,) + ((source,) if source else ()))
     loaded = load_image(image)
+    source_loaded = load_image(source) if source else None
+    warnings = _check_declaration(source_type, [loaded, source_loaded], home, allow=allow_contradiction)
+    pixels = loaded.pixels()
+    kept = camera.keep(loaded.data, pixels.size, keep_gps=keep_gps)
     organisation = organisation_of(identity)
     ours = source_type != "ai"
     request = StampRequest(
@@ -180,7 +206,7 @@ def stamp_file(
         model=model if not ours or model else None,
         title=output.name,
         kind="original" if ours else "stamped",
-        source=load_image(source) if source else None,
+        source=source_loaded,
         parent=loaded if _c2pa.has_manifest(loaded.mime, loaded.data) else None,
         source_type=source_type,
         edits=edits,
@@ -189,8 +215,61 @@ def stamp_file(
         organisation=organisation,
         owner=owner or (organisation if ours and organisation else user),
         ai_training=ai_training,
+        exif=kept.data,
+        camera=kept.recorded,
     )
-    return stamp_pixels(loaded.pixels(), output, fmt, request, identity=identity, home=home, options=options)
+    result = stamp_pixels(pixels, output, fmt, request, identity=identity, home=home, options=options)
+    result.exif, result.warnings = kept, warnings
+    return result
+
+
+def _check_declaration(source_type: str, images: list[LoadedImage | None], home: Home, *, allow: bool) -> list[str]:
+    """Refuse (or, when ``allow``, warn about) a source type the files contradict."""
+    found = [
+        f"{image.path.name}: --source-type {source_type} contradicts the file: {reason}"
+        for image in images
+        if image is not None
+        for reason in contradictions(image, source_type, home)
+    ]
+    if found and not allow:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise UsageError(
+            found[0] + more,
+            hint="Declare what the file is with --source-type, or pass --allow-contradiction to sign anyway.",
+        )
+    return found
+
+
+def contradictions(image: LoadedImage, source_type: str, home: Home) -> list[str]:
+    """Why declaring ``image`` as ``source_type`` contradicts what it says of itself: its own
+    C2PA manifest (a source type outside what the declaration allows, AI ingredients) or
+    AI generator metadata. Declaring an image AI never contradicts anything."""
+    allowed = COMPATIBLE_TERMS.get(source_type)
+    if allowed is None:
+        return []
+    reasons: list[str] = []
+    if _c2pa.has_manifest(image.mime, image.data):
+        report = read_credentials(image.mime, image.data, policy=build_policy(home))
+        caveat = "" if report.state in ("trusted", "valid") else " (though that manifest is invalid)"
+        for action in report.actions:
+            term, words, _ = describe(action.digital_source_type or "")
+            if term in DIGITAL_SOURCE_TYPES and term not in allowed:
+                reasons.append(f"its own C2PA manifest says it was {words} ({term}){caveat}")
+        reasons += [f"its own C2PA manifest says it contains {r}{caveat}" for r in _ai_ingredients(report.ingredients)]
+    signals = detect.metadata_signals(detect.read_metadata(image.data, image.mime))
+    evidence = [s.evidence.rstrip(".") for s in signals if s.strength in ("ai-generated", "ai-edited")]
+    reasons += [text[:1].lower() + text[1:] for text in evidence]
+    return reasons
+
+
+def _ai_ingredients(items: list[Ingredient]) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        term, words, _ = describe(item.digital_source_type or "")
+        if term in AI_TERMS:
+            out.append(f"AI-made material: ingredient '{item.title}' was {words} ({term})")
+        out += _ai_ingredients(item.ingredients)
+    return out
 
 
 def check_outputs(output: Path, force: bool, options: SignOptions | None, inputs: tuple[Path, ...]) -> None:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import pytest
+
 from provenance import detect
+from provenance.detect.metadata import Metadata
 from provenance.registry import Record
 from provenance.report import Action, CredentialReport, WatermarkReport
 
@@ -49,3 +52,44 @@ def test_watermark_signal_needs_a_registry_record_of_an_ai_image() -> None:
     assert detect.watermark_signals(mark, twin)[0].model == "tiny"
     assert detect.watermark_signals(mark, original) == []
     assert detect.watermark_signals(mark, None) == []
+
+
+# Issue 19, case 7: only a *trained* model is AI. Each IPTC term -> the verdict a signed
+# manifest saying it supports (and an unsigned XMP one, which can never say captured).
+IPTC_MEANING = [
+    ("trainedAlgorithmicMedia", "ai-generated", "ai-generated"),
+    ("compositeWithTrainedAlgorithmicMedia", "ai-edited", "ai-edited"),
+    ("algorithmicMedia", "no-evidence", "no-evidence"),
+    ("compositeSynthetic", "no-evidence", "no-evidence"),
+    ("algorithmicallyEnhanced", "captured", "no-evidence"),
+    ("digitalCapture", "captured", "no-evidence"),
+    ("computationalCapture", "captured", "no-evidence"),
+    ("compositeCapture", "captured", "no-evidence"),
+    ("minorHumanEdits", "captured", "no-evidence"),
+    ("composite", "no-evidence", "no-evidence"),
+    ("digitalCreation", "no-evidence", "no-evidence"),
+    ("dataDrivenMedia", "no-evidence", "no-evidence"),
+    ("screenCapture", "no-evidence", "no-evidence"),
+    ("humanEdits", "no-evidence", "no-evidence"),
+    ("someFutureTerm", "no-evidence", "no-evidence"),
+]
+
+
+@pytest.mark.parametrize(("term", "signed", "unsigned"), IPTC_MEANING, ids=[t[0] for t in IPTC_MEANING])
+def test_each_iptc_source_type_means_what_iptc_says(term: str, signed: str, unsigned: str) -> None:
+    signals = detect.credential_signals(_cred("trusted", term), "C2PA manifest")
+    assert detect.verdict(signals).verdict == signed
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/"'
+        f' Iptc4xmpExt:DigitalSourceType="{IPTC}{term}"/></rdf:RDF></x:xmpmeta>'
+    )
+    assert detect.verdict(detect.metadata_signals(Metadata(xmp=xmp))).verdict == unsigned
+
+
+def test_algorithmic_media_is_reported_as_computer_made_not_ai() -> None:
+    signals = detect.credential_signals(_cred("trusted", "algorithmicMedia"), "C2PA manifest")
+    assert [s.strength for s in signals] == ["info"]
+    assert "not by a trained AI model" in signals[0].evidence
+    assert signals[0].model is None
+    assert detect.verdict(signals).verdict == "no-evidence"

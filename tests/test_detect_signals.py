@@ -22,6 +22,7 @@ from provenance.fingerprint import PHASH, Fingerprint
 from provenance.imaging import load_image
 from provenance.verify import VerifyOptions, verify_image, verify_path
 from provenance.watermark import _imwatermark
+from tests import metadata_files as mf
 from tests.conftest import FIXTURES, SAMPLES, run_cli
 
 AI = FIXTURES / "ai"
@@ -80,6 +81,7 @@ def test_generator_models_and_prompts_are_read_out() -> None:
         "realistic_realisticVisionV20_v20",
         "photo of a duck",
     )
+    assert a1111[0].negative_prompt == "monochrome"
 
 
 def test_camera_photos_are_never_called_ai(tmp_path: Path) -> None:
@@ -255,3 +257,277 @@ def test_text_report_explains_each_signal_in_one_line(tmp_path: Path) -> None:
     assert "made by NovelAI" in lines[0]
     json_report = json.loads(run_cli("verify", "--json", path, home=tmp_path).stdout)
     assert json_report["ai"]["signals"][0]["prompt"].startswith("masterpiece")
+
+
+def test_the_reference_algorithmic_media_file_is_not_called_ai(tmp_path: Path) -> None:
+    """c2pa-rs's C.jpg is signed as algorithmicMedia: computer-made, no trained model (issue 19, 7)."""
+    path = FIXTURES / "c2pa" / "c2pa-rs" / "C.jpg"
+    if not path.exists():
+        pytest.skip("../shared/fixtures/c2pa is not present")
+    report = verify_path(path, home=Home(tmp_path))
+    assert report.credentials.state in ("trusted", "valid")
+    assert report.ai.verdict == "no-evidence", report.ai
+    sources = [s for s in report.ai.signals if s.kind == "c2pa.digitalSourceType"]
+    assert [s.strength for s in sources] == ["info"]
+    assert "algorithmicMedia" in sources[0].evidence
+    assert "not by a trained AI model" in sources[0].evidence
+
+
+# Issue 19, case 16: every signal, in every container tools write it to.
+_POSITIVE = "a red fox standing in deep snow, golden hour, telephoto"
+_NEGATIVE = "blurry, lowres, watermark"
+_SAMPLER = {"seed": 1, "steps": 20, "cfg": 7.0, "sampler_name": "euler", "scheduler": "normal", "denoise": 1.0}
+_COMFY_GRAPH = {
+    # The negative encoder comes first in the file: the sampler's inputs decide which is which.
+    "2": {"class_type": "CLIPTextEncode", "inputs": {"text": _NEGATIVE, "clip": ["4", 1]}},
+    "3": {"class_type": "CLIPTextEncode", "inputs": {"text": _POSITIVE, "clip": ["4", 1]}},
+    "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "dreamshaper_8.safetensors"}},
+    "5": {"class_type": "EmptyLatentImage", "inputs": {"width": 512, "height": 512, "batch_size": 1}},
+    "6": {
+        "class_type": "KSampler",
+        "inputs": _SAMPLER | {"model": ["4", 0], "positive": ["3", 0], "negative": ["2", 0], "latent_image": ["5", 0]},
+    },
+    "7": {"class_type": "VAEDecode", "inputs": {"samples": ["6", 0], "vae": ["4", 2]}},
+    "8": {"class_type": "SaveImage", "inputs": {"filename_prefix": "ComfyUI", "images": ["7", 0]}},
+}
+_A1111 = f"{_POSITIVE}\nNegative prompt: {_NEGATIVE}\nSteps: 20, Sampler: Euler a, CFG scale: 7, Model: dreamshaper_8"
+_INVOKEAI = {"generation_mode": "txt2img", "positive_prompt": _POSITIVE, "negative_prompt": _NEGATIVE, "model": {}}
+_SWARMUI = {"prompt": _POSITIVE, "negativeprompt": _NEGATIVE, "model": "OfficialStableDiffusion/sd_xl_base_1.0"}
+_FOOOCUS = {"prompt": _POSITIVE, "negative_prompt": _NEGATIVE, "base_model": "juggernautXL_v8", "steps": 30}
+# (name, text, signal kind, generator named, prompt): what a tool writes, and what we must report.
+_SIGNALS = [
+    ("a1111", _A1111, "a1111.parameters", "AUTOMATIC1111", _POSITIVE),
+    ("comfyui", json.dumps(_COMFY_GRAPH), "comfyui.workflow", "ComfyUI", _POSITIVE),
+    ("comfyui-prefixed", "prompt:" + json.dumps(_COMFY_GRAPH), "comfyui.workflow", "ComfyUI", _POSITIVE),
+    ("invokeai", json.dumps(_INVOKEAI), "invokeai.metadata", "InvokeAI", _POSITIVE),
+    ("fooocus", json.dumps(_FOOOCUS), "fooocus.parameters", "Fooocus", _POSITIVE),
+    ("swarmui", json.dumps({"sui_image_params": _SWARMUI}), "swarmui.parameters", "SwarmUI", _POSITIVE),
+    ("generator-name", "Created with Midjourney v6.1", "metadata.generator", "Midjourney", None),
+]
+
+
+def _exif_with(where: str, text: str, encoding: str, big_endian: bool = True) -> mf.Exif:
+    exif = mf.Exif(big_endian=big_endian)
+    if where == "ImageDescription":
+        exif.ifd0.append(mf.ascii_tag(0x010E, text))
+    elif where == "ImageDescription-exif-ifd":
+        exif.exif.append(mf.ascii_tag(0x010E, text))
+    elif where == "XPComment":
+        exif.ifd0.append(mf.Tag(0x9C9C, mf.BYTE, text.encode("utf-16-le") + b"\0\0"))
+    else:
+        tags = exif.ifd0 if where == "UserComment-ifd0" else exif.exif
+        tags.append(mf.Tag(0x9286, mf.UNDEFINED, mf.user_comment(text, encoding)))
+    return exif
+
+
+def _xmp(text: str) -> bytes:
+    return mf.xmp_packet({"exif:UserComment": text})
+
+
+# container name -> (text -> (file bytes, mime))
+_CONTAINERS = {
+    "png-tEXt": lambda t: (mf.png(mf.text_chunk("tEXt", "Comment", t)), "image/png"),
+    "png-zTXt": lambda t: (mf.png(mf.text_chunk("zTXt", "Comment", t)), "image/png"),
+    "png-iTXt": lambda t: (mf.png(mf.text_chunk("iTXt", "Comment", t)), "image/png"),
+    "png-iTXt-compressed": lambda t: (mf.png(mf.text_chunk("iTXt-z", "Comment", t)), "image/png"),
+    "png-text-after-IDAT": lambda t: (mf.png(mf.text_chunk("tEXt", "Comment", t), after_idat=True), "image/png"),
+    "png-eXIf-UserComment": lambda t: (
+        mf.png(mf.png_chunk(b"eXIf", _exif_with("UserComment", t, "unicode-be").tobytes()[6:])),
+        "image/png",
+    ),
+    "png-XMP": lambda t: (mf.png(mf.text_chunk("iTXt", "XML:com.adobe.xmp", _xmp(t).decode())), "image/png"),
+    "jpeg-UserComment-unicode-be": lambda t: (
+        mf.jpeg(mf.exif_segment(_exif_with("UserComment", t, "unicode-be"))),
+        "image/jpeg",
+    ),
+    "jpeg-UserComment-unicode-le": lambda t: (
+        mf.jpeg(mf.exif_segment(_exif_with("UserComment", t, "unicode-le", big_endian=False))),
+        "image/jpeg",
+    ),
+    "jpeg-UserComment-unicode-le-in-big-endian-file": lambda t: (
+        mf.jpeg(mf.exif_segment(_exif_with("UserComment", t, "unicode-le", big_endian=True))),
+        "image/jpeg",
+    ),
+    "jpeg-UserComment-unicode-bom": lambda t: (
+        mf.jpeg(mf.exif_segment(_exif_with("UserComment", t, "unicode-bom"))),
+        "image/jpeg",
+    ),
+    "jpeg-UserComment-ascii": lambda t: (mf.jpeg(mf.exif_segment(_exif_with("UserComment", t, "ascii"))), "image/jpeg"),
+    "jpeg-UserComment-jis": lambda t: (mf.jpeg(mf.exif_segment(_exif_with("UserComment", t, "jis"))), "image/jpeg"),
+    "jpeg-UserComment-undefined": lambda t: (
+        mf.jpeg(mf.exif_segment(_exif_with("UserComment", t, "undefined"))),
+        "image/jpeg",
+    ),
+    "jpeg-UserComment-no-prefix": lambda t: (
+        mf.jpeg(mf.exif_segment(_exif_with("UserComment", t, "none"))),
+        "image/jpeg",
+    ),
+    "jpeg-UserComment-in-IFD0": lambda t: (
+        mf.jpeg(mf.exif_segment(_exif_with("UserComment-ifd0", t, "unicode-le", big_endian=False))),
+        "image/jpeg",
+    ),
+    "jpeg-ImageDescription": lambda t: (mf.jpeg(mf.exif_segment(_exif_with("ImageDescription", t, ""))), "image/jpeg"),
+    "jpeg-ImageDescription-in-Exif-IFD": lambda t: (
+        mf.jpeg(mf.exif_segment(_exif_with("ImageDescription-exif-ifd", t, ""))),
+        "image/jpeg",
+    ),
+    "jpeg-XPComment": lambda t: (mf.jpeg(mf.exif_segment(_exif_with("XPComment", t, ""))), "image/jpeg"),
+    "jpeg-COM": lambda t: (mf.jpeg(mf.com_segment(t)), "image/jpeg"),
+    "jpeg-XMP": lambda t: (mf.jpeg(mf.xmp_segment(_xmp(t))), "image/jpeg"),
+    "webp-EXIF-UserComment": lambda t: (
+        mf.webp(exif=_exif_with("UserComment", t, "unicode-le", big_endian=False).tobytes()[6:]),
+        "image/webp",
+    ),
+    "webp-EXIF-ImageDescription": lambda t: (
+        mf.webp(exif=_exif_with("ImageDescription", t, "").tobytes()),
+        "image/webp",
+    ),
+    "webp-XMP": lambda t: (mf.webp(xmp=_xmp(t)), "image/webp"),
+}
+_MATRIX = [(c, *s) for c in _CONTAINERS for s in _SIGNALS]
+
+
+@pytest.mark.parametrize(
+    ("container", "name", "text", "kind", "generator", "prompt"), _MATRIX, ids=[f"{m[1]}-in-{m[0]}" for m in _MATRIX]
+)
+def test_every_signal_is_found_in_every_container(  # noqa: PLR0917 - one parameter per matrix column
+    container: str, name: str, text: str, kind: str, generator: str, prompt: str | None
+) -> None:
+    data, mime = _CONTAINERS[container](text)
+    signals = detect.metadata_signals(read_metadata(data, mime))
+    found = [s for s in signals if s.kind == kind]
+    assert found, (container, [(s.kind, s.source) for s in signals])
+    assert generator in (found[0].generator or "")
+    assert found[0].prompt == prompt
+    assert detect.verdict(signals).verdict == "ai-generated"
+
+
+@pytest.mark.parametrize("container", ["png-XMP", "jpeg-XMP", "webp-XMP"])
+def test_the_iptc_source_type_is_read_from_xmp_in_every_container(container: str) -> None:
+    def xmp(term: str) -> bytes:
+        return mf.xmp_packet({"Iptc4xmpExt:DigitalSourceType": IPTC + term})
+
+    builders = {
+        "png-XMP": lambda p: (mf.png(mf.text_chunk("iTXt", "XML:com.adobe.xmp", p.decode())), "image/png"),
+        "jpeg-XMP": lambda p: (mf.jpeg(mf.xmp_segment(p)), "image/jpeg"),
+        "webp-XMP": lambda p: (mf.webp(xmp=p), "image/webp"),
+    }
+    for term, expected in (("trainedAlgorithmicMedia", "ai-generated"), ("algorithmicMedia", "no-evidence")):
+        data, mime = builders[container](xmp(term))
+        signals = detect.metadata_signals(read_metadata(data, mime))
+        assert [s.kind for s in signals] == ["xmp.digitalSourceType"]
+        assert detect.verdict(signals).verdict == expected
+
+
+def test_a_comfyui_graph_in_a_jpeg_user_comment_is_found_by_verify(tmp_path: Path) -> None:
+    """End to end: a JPEG saver's UTF-16 UserComment in IFD0, through ``provenance verify --json``."""
+    path = tmp_path / "comfy.jpg"
+    path.write_bytes(mf.jpeg(mf.exif_segment(_exif_with("UserComment-ifd0", json.dumps(_COMFY_GRAPH), "unicode-le"))))
+    result = run_cli("verify", "--json", path, home=tmp_path / "home")
+    report = json.loads(result.stdout)
+    assert report["ai"]["verdict"] == "ai-generated"
+    signal = report["ai"]["signals"][0]
+    assert (signal["kind"], signal["source"]) == ("comfyui.workflow", "EXIF UserComment (in IFD0)")
+    assert (signal["prompt"], signal["negative_prompt"]) == (_POSITIVE, _NEGATIVE)
+
+
+# Issue 19, case 9: the positive prompt is what the sampler's `positive` input reaches.
+def _comfy_fixture(name: str) -> detect.Signal:
+    path = AI / "sd-parsers" / f"parsers__ComfyUI__{name}.png"
+    if not path.exists():
+        pytest.skip("../shared/fixtures/ai is not present")
+    signals = detect.metadata_signals(read_metadata(path.read_bytes(), "image/png"))
+    return next(s for s in signals if s.kind == "comfyui.workflow")
+
+
+def test_comfyui_negative_prompt_is_never_shown_as_the_prompt() -> None:
+    signal = _comfy_fixture("noisy_latents_3_subjects_cropped")
+    assert signal.prompt is not None
+    assert signal.negative_prompt is not None
+    assert signal.negative_prompt.startswith("(hands), text, error, cropped")
+    assert "(hands), text, error" not in signal.prompt
+    assert "(fennec ears:1.0)" in signal.prompt
+
+
+def test_comfyui_prompts_match_what_sd_parsers_expects() -> None:
+    """Upstream's expected prompts (d3x-at/sd-parsers tests/resources/parsers/ComfyUI/
+    night_evening_day_morning_cropped.py): five area prompts and a second pass, one negative."""
+    signal = _comfy_fixture("night_evening_day_morning_cropped")
+    assert signal.prompt is not None
+    assert set(signal.prompt.split("\n\n")) == {
+        "(best quality) (daytime:1.2) sky (blue)",
+        "(best quality) (night:1.3) (darkness) sky (black) (stars:1.2) (galaxy:1.2) (space) (universe)",
+        "(best quality) (evening:1.2) (sky:1.2) (clouds) (colorful) (HDR:1.2) (sunset:1.3)",
+        "(masterpiece) (best quality) morning sky",
+        "(masterpiece) (best quality) beautiful landscape breathtaking amazing view nature photograph forest"
+        " mountains ocean (sky) national park scenery",
+        "(best quality) beautiful (HDR:1.2) (realistic:1.2) landscape breathtaking amazing view nature scenery"
+        " photograph forest mountains ocean daytime night evening morning, (sky:1.2)",
+    }
+    assert signal.negative_prompt is not None
+    assert signal.negative_prompt.startswith("(hands), text, error, cropped, (worst quality:1.2)")
+    assert "\n\n" not in signal.negative_prompt  # the same negative text twice is listed once
+
+
+def test_comfyui_prompts_through_guiders_zeroed_negatives_and_controlnets() -> None:
+    enc = "CLIPTextEncode"
+    flux = {  # SamplerCustomAdvanced -> BasicGuider -> FluxGuidance -> encoder: no negative at all
+        "1": {"class_type": enc, "inputs": {"text": "a lighthouse at dusk", "clip": ["9", 0]}},
+        "2": {"class_type": "FluxGuidance", "inputs": {"guidance": 3.5, "conditioning": ["1", 0]}},
+        "3": {"class_type": "BasicGuider", "inputs": {"model": ["9", 0], "conditioning": ["2", 0]}},
+        "4": {"class_type": "SamplerCustomAdvanced", "inputs": {"guider": ["3", 0], "latent_image": ["5", 0]}},
+        "5": {"class_type": "EmptySD3LatentImage", "inputs": {"width": 64, "height": 64}},
+        "9": {"class_type": "UNETLoader", "inputs": {"unet_name": "flux1-dev.safetensors"}},
+    }
+    sd3 = {  # the negative is the positive encoder zeroed out: its text is not a negative prompt
+        "1": {"class_type": "CLIPTextEncodeSD3", "inputs": {"clip_l": "a cat", "clip_g": "a cat",
+                                                             "t5xxl": "a cat on a mat"}},
+        "2": {"class_type": "ConditioningZeroOut", "inputs": {"conditioning": ["1", 0]}},
+        "3": {"class_type": "KSampler", "inputs": {"positive": ["1", 0], "negative": ["2", 0],
+                                                    "latent_image": ["5", 0]}},
+        "5": {"class_type": "EmptySD3LatentImage", "inputs": {}},
+    }  # fmt: skip
+    controlnet = {  # ControlNetApplyAdvanced carries both sides: each follows its own input
+        "1": {"class_type": "CLIPTextEncodeSDXL", "inputs": {"text_g": "negative words", "text_l": "negative words"}},
+        "2": {"class_type": enc, "inputs": {"text": ["7", 0]}},
+        "3": {"class_type": "ControlNetApplyAdvanced", "inputs": {"positive": ["2", 0], "negative": ["1", 0],
+                                                                   "control_net": ["8", 0], "image": ["8", 0]}},
+        "4": {"class_type": "KSamplerAdvanced", "inputs": {"positive": ["3", 0], "negative": ["3", 1],
+                                                            "latent_image": ["5", 0]}},
+        "5": {"class_type": "EmptyLatentImage", "inputs": {}},
+        "7": {"class_type": "PrimitiveString", "inputs": {"value": "a harbour in the rain"}},
+        "8": {"class_type": "ControlNetLoader", "inputs": {}},
+    }  # fmt: skip
+    got = {}
+    for name, graph in (("flux", flux), ("sd3", sd3), ("controlnet", controlnet)):
+        data = mf.png(mf.text_chunk("tEXt", "prompt", json.dumps(graph)))
+        signal = detect.metadata_signals(read_metadata(data, "image/png"))[0]
+        got[name] = (signal.prompt, signal.negative_prompt)
+    assert got == {
+        "flux": ("a lighthouse at dusk", None),
+        "sd3": ("a cat on a mat\n\na cat", None),
+        "controlnet": ("a harbour in the rain", "negative words"),
+    }
+
+
+def test_prompts_are_carried_whole_in_json(tmp_path: Path) -> None:
+    long_prompt = ", ".join(f"detail {i} {{with (weights:1.{i % 10})}}" for i in range(120))  # ~3,500 characters
+    graph = json.loads(json.dumps(_COMFY_GRAPH).replace(_POSITIVE, long_prompt))
+    comfy = tmp_path / "comfy.png"
+    comfy.write_bytes(mf.png(mf.text_chunk("tEXt", "prompt", json.dumps(graph))))
+    a1111 = tmp_path / "a1111.png"
+    a1111.write_bytes(
+        mf.png(mf.text_chunk("tEXt", "parameters", f"{long_prompt}\nline two\nSteps: 20, Sampler: Euler"))
+    )
+    for path, expected in ((comfy, long_prompt), (a1111, f"{long_prompt}\nline two")):
+        report = json.loads(run_cli("verify", "--json", "--metadata-only", path, home=tmp_path / "home").stdout)
+        assert report["ai"]["signals"][0]["prompt"] == expected
+
+
+def test_corrupt_exif_is_a_noted_problem_and_other_containers_are_still_read() -> None:
+    exif = _exif_with("UserComment", _A1111, "unicode-be").tobytes()
+    broken = exif[:-40]  # the UserComment's data runs past the end of the block
+    data = mf.jpeg(mf.jpeg_segment(0xE1, broken), mf.com_segment("Made with Midjourney"))
+    meta = read_metadata(data, "image/jpeg")  # tests turn warnings into errors: none may escape
+    assert meta.problems
+    assert [s.generator for s in detect.metadata_signals(meta)] == ["Midjourney"]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests import metadata_files as mf
 from tests.conftest import ROOT, SAMPLES, require_fixtures, run_cli
 
 POLICY = ROOT / "docs" / "examples" / "publishing-policy.toml"
@@ -208,3 +209,142 @@ def test_check_and_the_service_give_the_same_answers(newsroom: Path, tmp_path: P
     no_policy = TestClient(create_app(Home(newsroom), ServiceSettings()))
     refused = no_policy.post("/v1/check", files={"file": (plain.name, plain.read_bytes())})
     assert refused.status_code == 409
+
+
+# Issue 19, case 14: a stamped photo keeps its camera's EXIF (but not, by default, where it was taken),
+# and a declared source type the file itself contradicts is refused.
+def _camera_jpeg(path: Path) -> Path:
+    """A camera-like JPEG, every EXIF byte written by hand: make, model, capture time and its
+    offset, orientation 6 (stored sideways), a GPS position, maker notes and a thumbnail."""
+    exif = mf.Exif(big_endian=False)
+    exif.ifd0 += [mf.ascii_tag(0x010F, "Canon"), mf.ascii_tag(0x0110, "Canon EOS R5"), exif.short(0x0112, 6)]
+    exif.exif += [
+        mf.ascii_tag(0x9003, "2024:05:01 10:11:12"),
+        mf.ascii_tag(0x9011, "+02:00"),
+        mf.Tag(0x927C, mf.UNDEFINED, b"CANON-MAKERNOTE" * 4),
+        exif.short(0xA002, 640),
+        exif.short(0xA003, 427),
+    ]
+    exif.gps += [
+        mf.Tag(1, mf.ASCII, b"N\0"),
+        exif.rationals(2, (51, 1), (30, 1), (30, 1)),
+        mf.Tag(3, mf.ASCII, b"W\0"),
+        exif.rationals(4, (0, 1), (7, 1), (0, 1)),
+    ]
+    exif.thumbnail = mf.jpeg(size=(32, 24))
+    pixels = Image.open(SAMPLES / "rocket.jpg").convert("RGB")  # 640x427, shown upright as 427x640
+    path.write_bytes(mf.jpeg(mf.exif_segment(exif), pixels=pixels))
+    return path
+
+
+def _manifest_assertion(path: Path, label: str) -> dict[str, object] | None:
+    import c2pa
+
+    with path.open("rb") as fh:
+        store = json.loads(c2pa.Reader("image/jpeg", fh).json())
+    active = store["manifests"][store["active_manifest"]]
+    data = next((a["data"] for a in active["assertions"] if a["label"] == label), None)
+    return data if isinstance(data, dict) else None
+
+
+def test_a_stamped_photo_keeps_its_camera_exif_but_not_its_location(newsroom: Path, tmp_path: Path) -> None:
+    photo = _camera_jpeg(tmp_path / "camera.jpg")
+    out = tmp_path / "published.jpg"
+    result = run_cli("stamp", photo, "-o", out, "--source-type", "captured", "--user", "Jane Doe", home=newsroom)
+    assert result.code == 0, result.stderr
+    assert "location removed (pass --keep-gps to keep it)" in result.stdout
+    assert "Canon EOS R5, taken 2024-05-01T10:11:12+02:00" in result.stdout
+    with Image.open(out) as img:
+        assert img.size == (427, 640)  # stored upright, so the orientation tag must go
+        exif = img.getexif()
+        assert (exif.get(0x010F), exif.get(0x0110)) == ("Canon", "Canon EOS R5")
+        assert 0x0112 not in exif
+        assert not exif.get_ifd(0x8825), "the GPS location travelled without --keep-gps"
+        sub = exif.get_ifd(0x8769)
+        assert sub.get(0x9003) == "2024:05:01 10:11:12"
+        assert 0x927C not in sub
+        assert (sub.get(0xA002), sub.get(0xA003)) == (427, 640)
+        assert not exif.get_ifd(-1), "the old thumbnail (IFD1) was copied"
+    assert _manifest_assertion(out, "c2pa.metadata") == {
+        "@context": {"exif": "http://ns.adobe.com/exif/1.0/", "tiff": "http://ns.adobe.com/tiff/1.0/"},
+        "tiff:Make": "Canon",
+        "tiff:Model": "Canon EOS R5",
+        "exif:DateTimeOriginal": "2024-05-01T10:11:12+02:00",
+    }
+    report = _verify(out, newsroom)
+    assert report["credentials"]["state"] == "trusted"  # type: ignore[index]
+    assert report["ai"]["verdict"] == "captured"  # type: ignore[index]
+    assert report["watermark"]["found"] is True  # type: ignore[index]
+
+
+def test_keep_gps_keeps_the_location_and_records_it(newsroom: Path, tmp_path: Path) -> None:
+    photo = _camera_jpeg(tmp_path / "camera.jpg")
+    out = tmp_path / "located.png"
+    result = run_cli(
+        "stamp", photo, "-o", out, "--source-type", "captured", "--user", "Jane Doe", "--keep-gps", home=newsroom
+    )
+    assert result.code == 0, result.stderr
+    assert "location kept (--keep-gps) and recorded in the manifest" in result.stdout
+    with Image.open(out) as img:
+        gps = img.getexif().get_ifd(0x8825)
+    assert gps[1] == "N"
+    assert [float(v) for v in gps[2]] == [51.0, 30.0, 30.0]
+    import c2pa
+
+    with out.open("rb") as fh:
+        store = json.loads(c2pa.Reader("image/png", fh).json())
+    active = store["manifests"][store["active_manifest"]]
+    metadata = next(a["data"] for a in active["assertions"] if a["label"] == "c2pa.metadata")
+    assert (metadata["exif:GPSLatitude"], metadata["exif:GPSLongitude"]) == ("51,30.500000N", "0,7.000000W")
+
+
+def test_a_real_camera_photo_keeps_its_exif(newsroom: Path, tmp_path: Path) -> None:
+    photo = require_fixtures("photos", "exif-samples__hdr__canon_hdr_NO.jpg")  # orientation 6, a GPS block
+    out = tmp_path / "published.jpg"
+    result = run_cli("stamp", photo, "-o", out, "--source-type", "captured", "--user", "Jane Doe", home=newsroom)
+    assert result.code == 0, result.stderr
+    assert "location removed" in result.stdout
+    with Image.open(photo) as original, Image.open(out) as img:
+        assert img.size == original.size[::-1]
+        exif = img.getexif()
+        assert exif.get(0x0110) == "Canon PowerShot SX60 HS"
+        assert exif.get_ifd(0x8769).get(0x9003) == "2015:02:09 22:47:44"
+        assert 0x0112 not in exif
+        assert not exif.get_ifd(0x8825)
+
+
+def test_a_source_type_the_file_contradicts_is_refused_unless_allowed(newsroom: Path, tmp_path: Path) -> None:
+    ai = tmp_path / "ai.png"
+    assert run_cli("stamp", SAMPLES / "chelsea.png", "-o", ai, "--user", "bot", home=newsroom).code == 0
+    composite = tmp_path / "composite.jpg"
+    made = run_cli("stamp", SAMPLES / "rocket.jpg", "-o", composite, "--source-type", "composite", "--user", "Desk",
+                   home=newsroom)  # fmt: skip
+    assert made.code == 0, made.stderr
+    a1111 = tmp_path / "a1111.png"
+    a1111.write_bytes(
+        mf.png(mf.text_chunk("tEXt", "parameters", "a cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Model: sd15"))
+    )
+    cases = [(ai, "captured", "trainedAlgorithmicMedia"), (composite, "captured", "compositeCapture"),
+             (a1111, "edited", "Stable Diffusion generation settings")]  # fmt: skip
+    for image, declared, named in cases:
+        out = tmp_path / f"out-{image.stem}.png"
+        refused = run_cli("stamp", image, "-o", out, "--source-type", declared, "--user", "Desk", home=newsroom)
+        assert refused.code == 2, (image.name, refused.stdout)
+        assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+        assert f"--source-type {declared} contradicts the file" in refused.stderr
+        assert named in refused.stderr
+        assert not out.exists()
+    out = tmp_path / "overridden.png"
+    allowed = run_cli(
+        "stamp", ai, "-o", out, "--source-type", "captured", "--user", "Desk", "--allow-contradiction", home=newsroom
+    )
+    assert allowed.code == 0, allowed.stderr
+    assert "Warning: ai.png: --source-type captured contradicts the file" in allowed.stderr
+    assert out.exists()
+    # What the file says and the declaration agree: no refusal (a capture stamped again as edited).
+    photo = tmp_path / "photo.jpg"
+    _stamp_captured(SAMPLES / "rocket.jpg", photo, newsroom)
+    again = run_cli("stamp", photo, "-o", tmp_path / "edited.jpg", "--source-type", "edited", "--user", "Desk",
+                    home=newsroom)  # fmt: skip
+    assert again.code == 0, again.stderr
+    assert "Warning" not in again.stderr

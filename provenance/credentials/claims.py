@@ -29,6 +29,7 @@ EDITS = ("cropped", "color_adjustments", "resized", "orientation", "edited", "fi
 PARENT_LABEL = "parent"  # links the parentOf ingredient to the c2pa.opened action
 TRAINING_MINING_USES = ("cawg.ai_inference", "cawg.ai_generative_training", "cawg.ai_training", "cawg.data_mining")
 STAMP_ASSERTION = "org.provenance.stamp"
+METADATA_NAMESPACES = {"exif": "http://ns.adobe.com/exif/1.0/", "tiff": "http://ns.adobe.com/tiff/1.0/"}
 SOFT_BINDING_ALG = "org.provenance.wm-1"
 SCHEME_FOR_ALG = {SOFT_BINDING_ALG: SCHEME, "org.provenance.wm-0": "provenance-wm-0"}
 
@@ -48,6 +49,7 @@ class StampClaims:
     credit: str | None = None
     organisation: str | None = None
     ai_training: bool | None = None  # False: cawg.training-mining says notAllowed for every AI use
+    camera: dict[str, str] = field(default_factory=dict)  # tiff:Make, exif:DateTimeOriginal...: c2pa.metadata
 
 
 def soft_binding_value(record_id: str) -> str:
@@ -109,6 +111,9 @@ def manifest_definition(claims: StampClaims) -> dict[str, Any]:
     if claims.generation:
         stamp["generation"] = claims.generation
     assertions: list[dict[str, Any]] = []
+    if claims.camera:
+        context = {prefix: METADATA_NAMESPACES[prefix] for prefix in sorted({k.split(":")[0] for k in claims.camera})}
+        assertions.append({"label": "c2pa.metadata", "data": {"@context": context, **claims.camera}})
     if claims.ai_training is False:
         entries = {use: {"use": "notAllowed"} for use in TRAINING_MINING_USES}
         assertions.append({"label": "cawg.training-mining", "data": {"entries": entries}})

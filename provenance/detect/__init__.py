@@ -31,6 +31,7 @@ _SOURCE_ORDER = {
     "invokeai.metadata": 4,
     "novelai.metadata": 4,
     "fooocus.parameters": 4,
+    "swarmui.parameters": 4,
     "a1111.stealth": 4,
     "xmp.digitalSourceType": 5,
     "metadata.generator": 6,
@@ -51,13 +52,14 @@ def credential_signals(credentials: CredentialReport, where: str) -> list[Signal
         if strength is None or (strength == "captured" and not intact):
             continue
         agent = f", using {action.software_agent}" if action.software_agent else ""
+        not_ai = "; that is not AI" if strength == "info" else ""
         signals.append(
             Signal(
                 kind="c2pa.digitalSourceType",
                 source=f"{where}, action {action.action}",
-                evidence=f"The signed manifest says the image was {words}{agent} ({term}){caveat}.",
+                evidence=f"The signed manifest says the image was {words}{agent} ({term}){not_ai}{caveat}.",
                 generator=action.software_agent,
-                model=action.software_agent,
+                model=action.software_agent if strength in ("ai-generated", "ai-edited") else None,
                 strength=strength,
             )
         )
@@ -164,6 +166,7 @@ def pixel_signals(pixels: Image.Image, data: bytes, meta: Metadata) -> list[Sign
                 generator=parsed["generator"],
                 model=model,
                 prompt=parsed["prompt"],
+                negative_prompt=parsed["negative_prompt"],
             )
         )
     return signals

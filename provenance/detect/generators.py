@@ -1,9 +1,14 @@
 """Recognise generator metadata: who made the image, with which model and prompt.
 
-Each reader looks at one well-known carrier (A1111 ``parameters``, ComfyUI
-graphs, InvokeAI, NovelAI, Fooocus, Civitai, generator names in Software or
-CreatorTool, IPTC digital source type in XMP) and returns plain-words signals.
-The list of generator names is data (data/generators.json), not code.
+The readers look at content, not at one carrier per tool: every text field the
+file carries (PNG chunks, EXIF tags in any IFD, XMP, JPEG comments, see
+:mod:`provenance.detect.metadata`) is tried as AUTOMATIC1111-style parameters, a
+ComfyUI graph or workflow (JSON), Fooocus, SwarmUI or InvokeAI JSON, because tools write
+the same facts to different places (ComfyUI's WebP saver to EXIF Make/Model, JPEG
+savers to UserComment, some to IFD0). NovelAI, InvokeAI's ``Dream`` line, names of
+known generators in free-text fields (data/generators.json) and the IPTC digital
+source type in XMP complete the list. SwarmUI's ``sui_image_params`` JSON too. Prompts are kept whole: the data carries
+them, a display may shorten them.
 """
 
 from __future__ import annotations
@@ -11,17 +16,46 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from provenance.detect.metadata import Metadata
+from provenance.detect import comfyui
+from provenance.detect.metadata import Metadata, TextField
 from provenance.detect.sources import describe
 from provenance.report import Signal
 
 _MAX_JSON = 2 * 1024 * 1024
-_INVOKE_KEYS = ("invokeai_metadata", "sd-metadata", "Dream")
-_PNG_NAME_FIELDS = ("Software", "Title", "Source", "Comment", "Description")
+# Free-text fields where a generator's name means something (not Make/Model, not parameters).
+_NAME_FIELDS = frozenset(
+    {
+        "Software",
+        "ImageDescription",
+        "Artist",
+        "UserComment",
+        "XPComment",
+        "XPTitle",
+        "XPSubject",
+        "Title",
+        "Source",
+        "Comment",
+        "Description",
+        "parameters",
+        "xmp:CreatorTool",
+        "tiff:Software",
+        "tiff:ImageDescription",
+        "tiff:Artist",
+        "exif:UserComment",
+        "dc:description",
+        "dc:title",
+        "photoshop:Credit",
+        "dc:creator",
+    }
+)
+_NAME_CONTAINERS = frozenset({"JPEG COM segment", "GIF comment"})
+_JSON_START = re.compile(r"\A\s*(?:[A-Za-z_]{1,16}:)?\s*(?=[{\[])")  # ComfyUI's "prompt:{...}" prefix
+_A1111_STEPS = re.compile(r"(?m)^\s*Steps: \d")
 
 
 @cache
@@ -42,251 +76,303 @@ def known_generator(text: str) -> str | None:
 
 
 def _json(text: str) -> Any:
-    if len(text) > _MAX_JSON:
+    """The JSON value a field holds (after a ``word:`` prefix), or None."""
+    match = _JSON_START.match(text)
+    if match is None or len(text) > _MAX_JSON:
         return None
     try:
-        return json.loads(text)
+        return json.loads(text[match.end() :])
     except ValueError:
         return None
 
 
 def _short(text: str | None, limit: int = 160) -> str | None:
+    """For evidence sentences only; prompts are never shortened."""
     if not text:
         return None
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _whole(text: object) -> str | None:
+    """A prompt as the file has it, minus surrounding whitespace; None when empty."""
+    if isinstance(text, list):
+        text = "\n\n".join(str(t).strip() for t in text if str(t).strip())
+    if text is None:
+        return None
+    stripped = str(text).strip()
+    return stripped or None
+
+
 def parse_a1111(text: str) -> dict[str, str | None]:
     """AUTOMATIC1111-style parameters: prompt, negative prompt, then 'Key: value, ...'."""
     lines = text.strip().splitlines()
     settings_line = next((ln for ln in reversed(lines) if ln.startswith("Steps:")), "")
-    prompt_lines = []
+    prompt_lines: list[str] = []
+    negative_lines: list[str] = []
+    target = prompt_lines
     for line in lines:
-        if line.startswith(("Negative prompt:", "Steps:")):
+        if line.startswith("Steps:"):
             break
-        prompt_lines.append(line)
+        if line.startswith("Negative prompt:"):
+            target = negative_lines
+        target.append(line.removeprefix("Negative prompt:").lstrip() if target is negative_lines else line)
     settings = dict(re.findall(r"([A-Za-z][\w ]*?): (\"[^\"]*\"|[^,]+)(?:,|$)", settings_line))
     version = settings.get("Version", "")
     if "Civitai resources" in text or "Civitai metadata" in text:
         tool = "Civitai (A1111-style parameters)"
+    elif "fooocus" in version.lower():
+        tool = "Fooocus (A1111-style parameters)"
     elif version.startswith("f"):
         tool = "Stable Diffusion WebUI Forge"
     elif "SD.Next" in text or settings.get("App") == "SD.Next":
         tool = "SD.Next"
     else:
         tool = "AUTOMATIC1111 Stable Diffusion web UI (or a compatible tool)"
-    return {"generator": tool, "model": settings.get("Model"), "prompt": "\n".join(prompt_lines) or None}
+    return {
+        "generator": tool,
+        "model": settings.get("Model"),
+        "prompt": _whole("\n".join(prompt_lines)),
+        "negative_prompt": _whole("\n".join(negative_lines)),
+    }
 
 
-def _comfy_models(graph: Any) -> list[str]:
-    """Model file names referenced by a ComfyUI API-format graph ({id: {inputs, class_type}})."""
-    found: list[str] = []
-    if not isinstance(graph, dict):
-        return found
-    for node in graph.values():
-        inputs = node.get("inputs") if isinstance(node, dict) else None
-        if not isinstance(inputs, dict):
-            continue
-        for key in ("ckpt_name", "unet_name"):
-            value = inputs.get(key)
-            if isinstance(value, str) and value not in found:
-                found.append(value)
-    return found
+@dataclass
+class _Carried:
+    """What one field turned out to carry."""
+
+    field: TextField
+    kind: str  # a1111, comfyui-graph, comfyui-workflow, fooocus, swarmui, invokeai, invokeai-legacy, invokeai-dream
+    value: Any
 
 
-def _comfy_workflow_models(workflow: Any) -> list[str]:
-    """Model names from a ComfyUI UI-format workflow (nodes with widgets_values)."""
-    found: list[str] = []
-    nodes = workflow.get("nodes") if isinstance(workflow, dict) else None
-    for node in nodes or []:
-        if not isinstance(node, dict) or "Loader" not in str(node.get("type", "")):
-            continue
-        for value in node.get("widgets_values") or []:
-            is_model = isinstance(value, str) and value.endswith((".safetensors", ".ckpt", ".gguf", ".pt", ".sft"))
-            if is_model and value not in found:
-                found.append(value)
-    return found
+def _classify(item: TextField, *, fooocus_scheme: bool) -> list[_Carried]:
+    """Every generator record one field holds (a JSON wrapper may hold a graph and a workflow)."""
+    if item.key == "Dream":
+        return [_Carried(item, "invokeai-dream", item.text)]
+    data = _json(item.text) if "{" in item.text[:64] else None
+    if isinstance(data, dict):
+        return _classify_json(item, data, fooocus_scheme=fooocus_scheme)
+    if data is None and (_looks_a1111(item.text) or (item.key == "parameters" and item.text.strip())):
+        return [_Carried(item, "a1111", item.text)]
+    return []
 
 
-def _comfy_prompt(graph: Any) -> str | None:
-    if not isinstance(graph, dict):
-        return None
-    for node in graph.values():
-        if isinstance(node, dict) and str(node.get("class_type", "")).startswith("CLIPTextEncode"):
-            text = (node.get("inputs") or {}).get("text")
-            if isinstance(text, str) and text.strip():
-                return text
-    return None
-
-
-def _comfy_signal(prompt_text: str | None, workflow_text: str | None, source: str) -> Signal | None:
-    graph = _json(prompt_text) if prompt_text else None
-    workflow = _json(workflow_text) if workflow_text else None
-    if graph is None and workflow is None:
-        return None
-    models = _comfy_models(graph) or _comfy_workflow_models(workflow)
-    model = ", ".join(models) if models else None
-    using = f" using {model}" if model else ""
-    return Signal(
-        kind="comfyui.workflow",
-        source=source,
-        evidence=f"The file carries a ComfyUI generation graph: it was generated with ComfyUI{using}.",
-        generator="ComfyUI",
-        model=model,
-        prompt=_short(_comfy_prompt(graph)),
-    )
-
-
-def png_signals(meta: Metadata) -> Iterator[Signal]:
-    text = meta.png_text
-    params = text.get("parameters")
-    if params and ("fooocus_scheme" in text or params.lstrip().startswith("{")):
-        data = _json(params)
-        if isinstance(data, dict) and data:
-            model = data.get("base_model") or data.get("Base Model")
-            yield Signal(
-                kind="fooocus.parameters",
-                source="PNG text chunk 'parameters' (Fooocus scheme)",
-                evidence=f"The file carries Fooocus generation settings: made with Fooocus using {model}.",
-                generator="Fooocus",
-                model=str(model) if model else None,
-                prompt=_short(str(data.get("prompt") or data.get("Prompt") or "")),
-            )
-    elif params:
-        parsed = parse_a1111(params)
-        yield _a1111_signal(parsed, "PNG text chunk 'parameters'")
-    if "prompt" in text or "workflow" in text:
-        signal = _comfy_signal(text.get("prompt"), text.get("workflow"), "PNG text chunks 'prompt'/'workflow'")
-        if signal:
-            yield signal
-    yield from _invokeai(text)
-    if text.get("Software", "").strip().lower() == "novelai":
-        yield Signal(
-            kind="novelai.metadata",
-            source="PNG text chunks 'Software'/'Source'",
-            evidence=f"The file says it was made by NovelAI ({text.get('Source', 'model not named')}).",
-            generator="NovelAI",
-            model=text.get("Source"),
-            prompt=_short(text.get("Description")),
+def _classify_json(item: TextField, data: dict[str, Any], *, fooocus_scheme: bool) -> list[_Carried]:
+    if comfyui.is_graph(data):
+        return [_Carried(item, "comfyui-graph", data)]
+    if comfyui.is_workflow(data):
+        return [_Carried(item, "comfyui-workflow", data)]
+    wrapped = [
+        _Carried(item, kind, value)
+        for key, kind, test in (
+            ("prompt", "comfyui-graph", comfyui.is_graph),
+            ("workflow", "comfyui-workflow", comfyui.is_workflow),
         )
+        if test(value := (_json(data[key]) if isinstance(data.get(key), str) else data.get(key)))
+    ]
+    if wrapped:
+        return wrapped
+    if isinstance(data.get("sui_image_params"), dict):
+        return [_Carried(item, "swarmui", data["sui_image_params"])]
+    if "positive_prompt" in data and ("generation_mode" in data or "model" in data):
+        return [_Carried(item, "invokeai", data)]
+    if "invoke" in str(data.get("app_id", "")).lower() or item.key == "sd-metadata":
+        return [_Carried(item, "invokeai-legacy", data)]
+    has_model = "base_model" in data or "Base Model" in data
+    has_prompt = any(k in data for k in ("prompt", "Prompt", "full_prompt"))
+    if (has_model and has_prompt) or (fooocus_scheme and item.key == "parameters"):
+        return [_Carried(item, "fooocus", data)]
+    return []
 
 
-def _a1111_signal(parsed: dict[str, str | None], source: str) -> Signal:
+def _looks_a1111(text: str) -> bool:
+    return bool(_A1111_STEPS.search(text)) and ("Sampler:" in text or "CFG scale:" in text)
+
+
+def _carried(meta: Metadata) -> list[_Carried]:
+    scheme = meta.first("fooocus_scheme")
+    fooocus_scheme = scheme is not None and scheme.text.strip().lower() == "fooocus"
+    return [found for item in meta.fields for found in _classify(item, fooocus_scheme=fooocus_scheme)]
+
+
+def _places(found: list[_Carried]) -> str:
+    wheres = list(dict.fromkeys(f.field.where for f in found))
+    return " and ".join(wheres)
+
+
+def _a1111_signal(found: list[_Carried]) -> Iterator[Signal]:
+    first = next((f for f in found if f.kind == "a1111"), None)
+    if first is None:
+        return
+    parsed = parse_a1111(first.value)
     model = parsed["model"]
     using = f" using the model {model}" if model else ""
-    return Signal(
+    yield Signal(
         kind="a1111.parameters",
-        source=source,
+        source=first.field.where,
         evidence=f"The file carries Stable Diffusion generation settings written by {parsed['generator']}{using}.",
         generator=parsed["generator"],
         model=model,
-        prompt=_short(parsed["prompt"]),
+        prompt=parsed["prompt"],
+        negative_prompt=parsed["negative_prompt"],
     )
 
 
-def _invokeai(text: dict[str, str]) -> Iterator[Signal]:
-    meta = _json(text["invokeai_metadata"]) if "invokeai_metadata" in text else None
-    legacy = _json(text["sd-metadata"]) if "sd-metadata" in text else None
-    if not (meta or legacy or "Dream" in text):
+def _comfy_signal(found: list[_Carried]) -> Iterator[Signal]:
+    graphs = [f for f in found if f.kind == "comfyui-graph"]
+    workflows = [f for f in found if f.kind == "comfyui-workflow"]
+    if not graphs and not workflows:
         return
-    model = prompt = None
-    if isinstance(meta, dict):
+    graph = graphs[0].value if graphs else None
+    models = comfyui.models(graph) or comfyui.workflow_models(workflows[0].value if workflows else None)
+    model = ", ".join(models) if models else None
+    using = f" using {model}" if model else ""
+    prompts = comfyui.prompts(graph) if graph is not None else comfyui.Prompts([], [])
+    yield Signal(
+        kind="comfyui.workflow",
+        source=_places(graphs[:1] + workflows[:1]),
+        evidence=f"The file carries a ComfyUI generation graph: it was generated with ComfyUI{using}.",
+        generator="ComfyUI",
+        model=model,
+        prompt=_whole(prompts.positive),
+        negative_prompt=_whole(prompts.negative),
+    )
+
+
+def _fooocus_signal(found: list[_Carried]) -> Iterator[Signal]:
+    first = next((f for f in found if f.kind == "fooocus"), None)
+    if first is None:
+        return
+    data = first.value
+    model = data.get("base_model") or data.get("Base Model")
+    yield Signal(
+        kind="fooocus.parameters",
+        source=f"{first.field.where} (Fooocus scheme)",
+        evidence=f"The file carries Fooocus generation settings: made with Fooocus using {model}.",
+        generator="Fooocus",
+        model=str(model) if model else None,
+        prompt=_whole(data.get("prompt") or data.get("Prompt")),
+        negative_prompt=_whole(data.get("negative_prompt") or data.get("Negative Prompt")),
+    )
+
+
+def _swarmui_signal(found: list[_Carried]) -> Iterator[Signal]:
+    first = next((f for f in found if f.kind == "swarmui"), None)
+    if first is None:
+        return
+    params = first.value
+    model = params.get("model")
+    using = f" using {model}" if model else ""
+    yield Signal(
+        kind="swarmui.parameters",
+        source=first.field.where,
+        evidence=f"The file carries SwarmUI generation settings: made with SwarmUI{using}.",
+        generator="SwarmUI",
+        model=str(model) if model else None,
+        prompt=_whole(params.get("prompt")) if isinstance(params.get("prompt"), str) else None,
+        negative_prompt=_whole(params.get("negativeprompt")) if isinstance(params.get("negativeprompt"), str) else None,
+    )
+
+
+def _invokeai_signal(found: list[_Carried]) -> Iterator[Signal]:
+    mine = [f for f in found if f.kind.startswith("invokeai")]
+    if not mine:
+        return
+    by_kind = {f.kind: f.value for f in reversed(mine)}  # first of each kind wins
+    model: object = None
+    prompt: object = None
+    negative: object = None
+    if isinstance(meta := by_kind.get("invokeai"), dict):
         info = meta.get("model") or {}
-        model = (info.get("model_name") or info.get("name")) if isinstance(info, dict) else str(info)
-        prompt = meta.get("positive_prompt")
-    elif isinstance(legacy, dict):
+        model = (info.get("model_name") or info.get("name")) if isinstance(info, dict) else info
+        prompt, negative = meta.get("positive_prompt"), meta.get("negative_prompt")
+    elif isinstance(legacy := by_kind.get("invokeai-legacy"), dict):
         model = legacy.get("model_weights") or legacy.get("model")
         image = legacy.get("image") or {}
         prompt = image.get("prompt") if isinstance(image, dict) else None
         if isinstance(prompt, list) and prompt and isinstance(prompt[0], dict):
             prompt = prompt[0].get("prompt")
-    if prompt is None and "Dream" in text:
-        match = re.match(r'\s*"([^"]*)"', text["Dream"])
-        prompt = match.group(1) if match else text["Dream"]
+    if prompt is None and "invokeai-dream" in by_kind:
+        match = re.match(r'\s*"([^"]*)"', by_kind["invokeai-dream"])
+        prompt = match.group(1) if match else by_kind["invokeai-dream"]
     using = f" using {model}" if model else ""
     yield Signal(
         kind="invokeai.metadata",
-        source="PNG text chunks "
-        + ", ".join(repr(k) for k in ("invokeai_metadata", "sd-metadata", "Dream") if k in text),
+        source=_places(mine),
         evidence=f"The file carries InvokeAI generation metadata: made with InvokeAI{using}.",
         generator="InvokeAI",
         model=str(model) if model else None,
-        prompt=_short(str(prompt)) if prompt else None,
+        prompt=_whole(prompt) if isinstance(prompt, (str, list)) else None,
+        negative_prompt=_whole(negative) if isinstance(negative, (str, list)) else None,
     )
 
 
-def exif_signals(meta: Metadata) -> Iterator[Signal]:
-    exif = meta.exif
-    comment = exif.get("UserComment", "")
-    if "Steps:" in comment and ("Sampler:" in comment or "CFG scale:" in comment):
-        yield _a1111_signal(parse_a1111(comment), "EXIF UserComment")
-    make, model = exif.get("Make", ""), exif.get("Model", "")
-    if make.startswith("workflow:") or model.startswith("prompt:"):
-        signal = _comfy_signal(
-            model.removeprefix("prompt:") or None, make.removeprefix("workflow:") or None, "EXIF Make/Model"
-        )
-        if signal:
-            yield signal
-
-
-def named_generator_signals(meta: Metadata, already: set[str]) -> Iterator[Signal]:
-    """Generator names in free-text fields (Software, CreatorTool, descriptions)."""
-    fields = {f"EXIF {k}": v for k, v in meta.exif.items() if k in ("Software", "ImageDescription", "Artist")}
-    fields.update(
-        {
-            f"PNG text '{k}'": v
-            for k, v in meta.png_text.items()
-            if k in ("Software", "Title", "Source", "Comment", "Description")
-        }
+def _novelai_signal(meta: Metadata) -> Iterator[Signal]:
+    software = next((f for f in meta.fields if f.key == "Software" and f.text.strip().lower() == "novelai"), None)
+    if software is None:
+        return
+    source, description = meta.first("Source"), meta.first("Description")
+    where = software.where + (f" and {source.where}" if source else "")
+    yield Signal(
+        kind="novelai.metadata",
+        source=where,
+        evidence=f"The file says it was made by NovelAI ({source.text if source else 'model not named'}).",
+        generator="NovelAI",
+        model=source.text if source else None,
+        prompt=_whole(description.text) if description else None,
     )
-    if meta.xmp:
-        for tag in ("xmp:CreatorTool", "dc:description", "photoshop:Credit", "dc:creator"):
-            for value in _xmp_values(meta.xmp, tag):
-                fields[f"XMP {tag}"] = value
-    for where, value in fields.items():
-        name = known_generator(value[:4096])
+
+
+def named_generator_signals(meta: Metadata, already: set[str], skip: set[int]) -> Iterator[Signal]:
+    """Generator names in free-text fields (Software, CreatorTool, descriptions, comments);
+    fields already read as generator records (``skip``: their ids) are not searched again."""
+    for item in meta.fields:
+        if id(item) in skip or not (item.key in _NAME_FIELDS or item.container in _NAME_CONTAINERS):
+            continue
+        name = known_generator(item.text[:4096])
         if name and name not in already:
             already.add(name)
             yield Signal(
                 kind="metadata.generator",
-                source=where,
-                evidence=f"The {where} field names an AI image generator: {name} ({_short(value, 80)}).",
+                source=item.where,
+                evidence=f"The {item.where} field names an AI image generator: {name} ({_short(item.text, 80)}).",
                 generator=name,
             )
 
 
 def xmp_source_type_signals(meta: Metadata) -> Iterator[Signal]:
-    """IPTC DigitalSourceType in XMP: unsigned, so it can say AI but never 'captured'."""
-    if not meta.xmp:
-        return
-    for value in _xmp_values(meta.xmp, "Iptc4xmpExt:DigitalSourceType"):
-        term, words, strength = describe(value)
-        if strength in ("ai-generated", "ai-edited"):
+    """IPTC DigitalSourceType in XMP: unsigned, so it can say AI (or computer-made,
+    not AI) but never 'captured'."""
+    for item in meta.fields:
+        if item.container != "XMP" or item.key != "Iptc4xmpExt:DigitalSourceType":
+            continue
+        term, words, strength = describe(item.text)
+        if strength in ("ai-generated", "ai-edited", "info"):
+            not_ai = "; that is not AI" if strength == "info" else ""
             yield Signal(
                 kind="xmp.digitalSourceType",
                 source="XMP Iptc4xmpExt:DigitalSourceType",
-                evidence=f"The file's (unsigned) IPTC metadata says the image was {words} ({term}).",
+                evidence=f"The file's (unsigned) IPTC metadata says the image was {words} ({term}){not_ai}.",
                 strength=strength,
             )
 
 
-def _xmp_values(xmp: str, tag: str) -> list[str]:
-    """Values of an XMP property, as attribute or element (rdf:li items included)."""
-    prefix = re.escape(tag)
-    values = re.findall(prefix + r'\s*=\s*"([^"]*)"', xmp)
-    for block in re.findall(r"<" + prefix + r"\b[^>]*>(.*?)</" + prefix + ">", xmp, re.DOTALL):
-        items = re.findall(r"<rdf:li\b[^>]*>(.*?)</rdf:li>", block, re.DOTALL)
-        values.extend(items or [block])
-    resources_ = re.findall(prefix + r'\s+rdf:resource\s*=\s*"([^"]*)"', xmp)
-    return [v.strip() for v in values + resources_ if v.strip()]
-
-
 def metadata_signals(meta: Metadata) -> list[Signal]:
-    """Every generator signal the file's metadata carries, without touching pixels."""
-    signals = [*png_signals(meta), *exif_signals(meta), *xmp_source_type_signals(meta)]
+    """Every generator signal the file's metadata carries, in any container, without touching pixels."""
+    found = _carried(meta)
+    signals = [
+        *_fooocus_signal(found),
+        *_a1111_signal(found),
+        *_comfy_signal(found),
+        *_swarmui_signal(found),
+        *_invokeai_signal(found),
+        *_novelai_signal(meta),
+        *xmp_source_type_signals(meta),
+    ]
     named = {s.generator for s in signals if s.generator}
     if any(s.kind in ("a1111.parameters", "novelai.metadata") for s in signals):
         named |= {"AUTOMATIC1111 Stable Diffusion web UI", "Stable Diffusion"}  # already explained
-    signals += list(named_generator_signals(meta, {n for n in named if n}))
+    consumed = {id(f.field) for f in found}
+    signals += list(named_generator_signals(meta, {n for n in named if n}, consumed))
     return signals
