@@ -8,6 +8,12 @@ from provenance import verdicts
 from provenance.report import CredentialReport, Ingredient, VerifyReport
 
 
+def _one_line(text: str, limit: int = 200) -> str:
+    """A prompt on one line for people; --json carries it whole."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "… (whole text in --json)"
+
+
 def _label(name: str) -> str:
     return click.style(f"  {name:<12}", bold=True)
 
@@ -173,7 +179,9 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
     for signal in report.ai.signals:
         out.append(f"{pad}- {signal.evidence} [{signal.source}]")
         if signal.prompt:
-            out.append(f"{pad}  prompt: {signal.prompt}")
+            out.append(f"{pad}  prompt: {_one_line(signal.prompt)}")
+        if signal.negative_prompt:
+            out.append(f"{pad}  negative prompt: {_one_line(signal.negative_prompt)}")
     for conflict in report.ai.conflicts:
         out.append(f"{pad}! conflict: {conflict}")
     words = verdicts.exit_word(report.exit_code).label
