@@ -10,7 +10,7 @@ import click
 
 from cli.options import policy_from, trust_options
 from provenance.config import Home
-from provenance.imaging import expand
+from provenance.imaging import image_files
 from provenance.policy import check_report, load_policy
 from provenance.verify import VerifyOptions, verify_path
 
@@ -46,7 +46,8 @@ def check(
     policy = load_policy(policy_path)
     options = VerifyOptions(policy=policy_from(home, trust))
     results = [
-        check_report(policy, verify_path(path, home=home, options=options).to_dict(), caption) for path in expand(paths)
+        check_report(policy, verify_path(path, home=home, options=options).to_dict(), caption)
+        for path in image_files(paths)
     ]
     if as_json:
         payload = [r.to_dict() for r in results]
@@ -63,4 +64,4 @@ def check(
                     for line in rule.evidence[:3]:
                         if line:
                             click.echo(f"         - {line}")
-    return max((r.exit_code for r in results), default=0)
+    return max(r.exit_code for r in results)
