@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from provenance import verdicts
 from provenance.config import Home
 from provenance.credentials.trust import TrustPolicy
 from provenance.errors import UsageError
@@ -159,9 +160,9 @@ def exit_code(rows: list[dict[str, Any]], fail_on: tuple[str, ...]) -> int:
     if not fail_on:
         return max(codes)
     for row, code in zip(rows, codes, strict=True):
-        ai = (row["report"].get("ai") or {}).get("verdict")
+        ai = verdicts.word("ai", verdicts.states(row["report"])["ai"])
         if (
-            ("ai" in fail_on and ai in ("ai-generated", "ai-edited"))
+            ("ai" in fail_on and ai.tone == "ai")
             or ("broken" in fail_on and code in (1, 4, 5))
             or ("absent" in fail_on and code == 3)
         ):
