@@ -9,19 +9,29 @@ from typing import Any
 import click
 
 from cli.options import policy_from, trust_options
+from provenance import verdicts
 from provenance.config import Home
 from provenance.imaging import image_files
 from provenance.policy import check_report, load_policy
 from provenance.verify import VerifyOptions, verify_path
 
-_EPILOG = """\b
-Exit codes:
-  0  every image passes the policy
-  1  some image is refused, or held for rights review
-  2  usage error (bad policy file, bad options)
-  4  some input could not be read"""
+_EPILOG = "\n".join(
+    [
+        "\b",
+        "Exit codes (the policy's own scheme):",
+        "  0  every image passes the policy",
+        "  1  some image is refused, or held for rights review",
+        f"  2  {verdicts.exit_word(2).label} (a bad policy file, bad options)",
+        f"  4  {verdicts.exit_word(4).label}: some image could not be read, or PATHS hold no image file",
+    ]
+)
 
-_MARK = {"pass": ("PASS", "green"), "review": ("REVIEW", "yellow"), "fail": ("FAIL", "red")}
+# The outcome's word on a terminal, in the vocabulary's colours for its tone.
+_MARK = {
+    "pass": ("PASS", verdicts.TONE_COLOURS["ok"][0]),
+    "review": ("REVIEW", verdicts.TONE_COLOURS["warn"][0]),
+    "fail": ("FAIL", verdicts.TONE_COLOURS["bad"][0]),
+}
 
 
 @click.command(epilog=_EPILOG)
