@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from PIL import Image
 
+from provenance import verdicts
 from provenance.credentials._c2pa import thumbnail_uris
 from provenance.credentials.keys import resolve_identity
 from provenance.imaging import FORMAT_FOR_SUFFIX, MIME_FOR_FORMAT, LoadedImage
@@ -51,7 +52,7 @@ def _check_pixels(image: LoadedImage, service: Service) -> None:
         raise ServiceError(422, "too-many-pixels", f"{image.path.name}: over the {limit}-pixel limit")
 
 
-def _verify(service: Service, image: LoadedImage, pixels: str, thumbnails: bool) -> dict[str, Any]:
+def _verify(service: Service, image: LoadedImage, pixels: str, thumbnails: bool, states: bool) -> dict[str, Any]:
     _check_pixels(image, service)
     options = VerifyOptions(policy=service.policy, pixels=_PIXEL_MODES[pixels], look_beside=False)
     payload = verify_loaded(image, home=service.home, options=options).to_dict()
@@ -59,7 +60,14 @@ def _verify(service: Service, image: LoadedImage, pixels: str, thumbnails: bool)
         raise ServiceError(422, "unreadable", str(payload["error"]))
     if thumbnails:
         payload["thumbnails"] = thumbnail_uris(image.mime, image.data)
+    if states:
+        payload["states"] = verdicts.states(payload)
     return payload
+
+
+@router.get("/vocabulary", summary="The verdict vocabulary: each state's label, meaning, tone and colour; exit codes")
+async def vocabulary() -> Response:
+    return json_response(verdicts.vocabulary())
 
 
 def _public_host(host: str) -> bool:
@@ -96,7 +104,7 @@ async def _fetch(service: Service, url: str) -> tuple[str, bytes]:
 
 
 @router.post("/verify", summary="Verify one image (multipart 'file', or JSON {'url': ...} with --allow-fetch)")
-async def verify(request: Request, pixels: str = "auto", thumbnails: bool = False) -> Response:
+async def verify(request: Request, pixels: str = "auto", thumbnails: bool = False, states: bool = False) -> Response:
     service = _service(request)
     if service.settings.require_token:
         service.authorise(request, "verify")
@@ -116,7 +124,7 @@ async def verify(request: Request, pixels: str = "auto", thumbnails: bool = Fals
             raise ServiceError(422, "invalid", "no file: send the image in the multipart field 'file'")
         name, data = files["file"][0]
     image = upload_image(name, data)
-    return json_response(await service.run(lambda: _verify(service, image, pixels, thumbnails)))
+    return json_response(await service.run(lambda: _verify(service, image, pixels, thumbnails, states)))
 
 
 @router.post("/verify/batch", summary="Verify several images (multipart field 'files', repeated)")
@@ -132,7 +140,7 @@ async def verify_batch(request: Request, pixels: str = "auto") -> Response:
     for name, data in files:
         try:
             image = upload_image(name, data)
-            results.append(await service.run(partial(_verify, service, image, pixels, False)))
+            results.append(await service.run(partial(_verify, service, image, pixels, False, False)))
         except ServiceError as exc:
             results.append({"file": name, "error": exc.message, "status": exc.status})
     return json_response({"results": results})
