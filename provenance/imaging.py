@@ -99,7 +99,7 @@ def image_files(paths: Iterable[Path], *, recursive: bool = True) -> list[Path]:
     """:func:`expand` as a list; finding no image at all is an :class:`InputError`.
 
     A batch with nothing in it must not end like one where everything checked out
-    (exit 0 "provenance established"): it says there was nothing to check, exit 4.
+    (exit 0): it says there was nothing to check, exit 4.
     """
     paths = list(paths)
     found = list(expand(paths, recursive=recursive))
