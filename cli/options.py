@@ -19,6 +19,18 @@ from provenance.credentials.trust import TrustPolicy, build_policy
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_CODES = verdicts.exit_codes_help()
 
+
+def _verdicts_help() -> str:
+    """Every state of every verdict with its words (click's ``\\b`` keeps it unwrapped)."""
+    lines = ["\b", "Verdicts (the state --json gives, then the words shown for it):"]
+    for axis, table in verdicts.AXES.items():
+        lines.append(f"  {axis}")
+        lines += [f"    {w.state:<19} {w.label}: {w.meaning}" for w in table.values()]
+    return "\n".join(lines)
+
+
+VERDICTS = _verdicts_help()
+
 ENV_PASSPHRASE = "PROVENANCE_KEY_PASSPHRASE"
 _FILE = click.Path(path_type=Path, dir_okay=False)
 

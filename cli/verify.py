@@ -8,14 +8,14 @@ from typing import Any
 
 import click
 
-from cli.options import EXIT_CODES, policy_from, trust_options
+from cli.options import EXIT_CODES, VERDICTS, policy_from, trust_options
 from cli.render import render
 from provenance.config import Home
 from provenance.errors import UsageError
 from provenance.verify import VerifyOptions, verify_path
 
 
-@click.command(epilog=EXIT_CODES)
+@click.command(epilog=VERDICTS + "\n\n" + EXIT_CODES)
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (an object for one image, a list for several).")
 @click.option(

@@ -164,6 +164,9 @@ def test_help_names_the_exit_codes_in_the_vocabulary_words(command: str, keyed_h
         for code in (1, 3, 5):
             assert verdicts.exit_word(code).label in text
         assert verdicts.word("ai", "ai-generated").label in text
+    if command == "verify":  # every state of every verdict, with its words
+        for word in (w for table in verdicts.AXES.values() for w in table.values()):
+            assert f"{word.state} {word.label}: {' '.join(word.meaning.split())}" in text
 
 
 def test_the_service_serves_the_vocabulary_and_the_states(keyed_home: Path) -> None:
