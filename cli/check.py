@@ -8,21 +8,31 @@ from typing import Any
 
 import click
 
+from provenance import verdicts
 from provenance.config import Home
-from provenance.imaging import expand
+from provenance.imaging import image_files
 from provenance.policy import check_report, load_policy
 from provenance.verify import VerifyOptions, verify_path
 
 from .options import policy_from, trust_options
 
-_EPILOG = """\b
-Exit codes:
-  0  every image passes the policy
-  1  some image is refused, or held for rights review
-  2  usage error (bad policy file, bad options)
-  4  some input could not be read"""
+_EPILOG = "\n".join(
+    [
+        "\b",
+        "Exit codes (the policy's own scheme):",
+        "  0  every image passes the policy",
+        "  1  some image is refused, or held for rights review",
+        f"  2  {verdicts.exit_word(2).label} (a bad policy file, bad options)",
+        f"  4  {verdicts.exit_word(4).label}: some image could not be read, or PATHS hold no image file",
+    ]
+)
 
-_MARK = {"pass": ("PASS", "green"), "review": ("REVIEW", "yellow"), "fail": ("FAIL", "red")}
+# The outcome's word on a terminal, in the vocabulary's colours for its tone.
+_MARK = {
+    "pass": ("PASS", verdicts.TONE_COLOURS["ok"][0]),
+    "review": ("REVIEW", verdicts.TONE_COLOURS["warn"][0]),
+    "fail": ("FAIL", verdicts.TONE_COLOURS["bad"][0]),
+}
 
 
 @click.command(epilog=_EPILOG)
@@ -47,7 +57,8 @@ def check(
     policy = load_policy(policy_path)
     options = VerifyOptions(policy=policy_from(home, trust))
     results = [
-        check_report(policy, verify_path(path, home=home, options=options).to_dict(), caption) for path in expand(paths)
+        check_report(policy, verify_path(path, home=home, options=options).to_dict(), caption)
+        for path in image_files(paths)
     ]
     if as_json:
         payload = [r.to_dict() for r in results]
@@ -64,4 +75,4 @@ def check(
                     for line in rule.evidence[:3]:
                         if line:
                             click.echo(f"         - {line}")
-    return max((r.exit_code for r in results), default=0)
+    return max(r.exit_code for r in results)

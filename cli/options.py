@@ -19,6 +19,7 @@ from provenance.credentials.trust import TrustPolicy, build_policy
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_CODES = verdicts.exit_codes_help()
 
+
 ENV_PASSPHRASE = "PROVENANCE_KEY_PASSPHRASE"
 _FILE = click.Path(path_type=Path, dir_okay=False)
 

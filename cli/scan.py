@@ -9,22 +9,31 @@ from typing import Any
 
 import click
 
+from provenance import verdicts
 from provenance.config import Home
 from provenance.scan import FAIL_ON, Scanner, ScanOptions, ScanSummary
 
 from .options import EXIT_CODES, policy_from, trust_options
 from .progress import progress_bar
 
-_SCAN_EPILOG = (
-    EXIT_CODES
-    + """
 
-\b
-With --fail-on (repeatable) the exit code is 1 when any image meets a condition, else 0:
-  ai      an AI verdict (ai-generated or ai-edited)
-  broken  broken provenance (exit 1), an unreadable file (4) or an internal error (5)
-  absent  no provenance found (exit 3)"""
-)
+def _fail_on_help() -> str:
+    """The --fail-on block of --help, in the vocabulary's words."""
+    ai = " or ".join(w.label for w in verdicts.AI.values() if w.tone == "ai")
+    exits = {code: verdicts.exit_word(code).label for code in (1, 3, 4, 5)}
+    return "\n".join(
+        [
+            "\b",
+            "With --fail-on (repeatable) the exit code is 1 when any image meets a condition, else 0:",
+            f"  ai      an AI verdict ({ai})",
+            f"  broken  {exits[1]} (exit 1), {exits[4]} (4) or {exits[5]} (5)",
+            f"  absent  {exits[3]} (exit 3)",
+            "No image file under PATHS at all is an error (exit 4), never a pass.",
+        ]
+    )
+
+
+_SCAN_EPILOG = EXIT_CODES + "\n\n" + _fail_on_help()
 
 
 @click.command(epilog=_SCAN_EPILOG)
@@ -111,14 +120,16 @@ def _print_summary(summary: ScanSummary) -> None:
         + (f", {summary.resumed} from the checkpoint" if summary.resumed else "")
         + f"; {summary.files} in all."
     )
-    for name, label in (
-        ("credentials", "credentials"),
-        ("watermark", "watermark"),
-        ("ownership", "ownership"),
-        ("ai", "AI"),
-        ("exit", "exit codes"),
-    ):
-        values = summary.counts.get(name) or {}
-        click.echo(f"  {label:<12} " + "  ".join(f"{value} {count}" for value, count in values.items()))
+    for axis, heading in (("credentials", "credentials"), ("watermark", "watermark"), ("ownership", "ownership"),
+                          ("ai", "AI")):  # fmt: skip
+        values = summary.counts.get(axis) or {}
+        words = [(verdicts.word(axis, state), count) for state, count in values.items()]
+        click.echo(f"  {heading:<12} " + "; ".join(_styled(w.label, w.terminal_colour) + f" {n}" for w, n in words))
+    exits = [(verdicts.exit_word(int(code)), count) for code, count in (summary.counts.get("exit") or {}).items()]
+    click.echo(f"  {'exit codes':<12} " + "; ".join(f"{w.state} {w.label} {n}" for w, n in exits))
     if summary.report:
         click.echo(f"  report       {summary.report}")
+
+
+def _styled(text: str, colour: str | None) -> str:
+    return click.style(text, fg=colour, bold=True) if colour else text

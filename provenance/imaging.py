@@ -101,6 +101,25 @@ def expand(paths: Iterable[Path], *, recursive: bool = True) -> Iterator[Path]:
             yield path
 
 
+def image_files(paths: Iterable[Path], *, recursive: bool = True) -> list[Path]:
+    """:func:`expand` as a list; finding no image at all is an :class:`InputError`.
+
+    A batch with nothing in it must not end like one where everything checked out
+    (exit 0): it says there was nothing to check, exit 4.
+    """
+    paths = list(paths)
+    found = list(expand(paths, recursive=recursive))
+    if found:
+        return found
+    formats = ", ".join(sorted(IMAGE_SUFFIXES))
+    where = ", ".join(str(p) for p in paths)
+    nested = not recursive and any(True for _ in expand([p for p in paths if p.is_dir()], recursive=True))
+    raise InputError(
+        f"no image files found under {where} (formats read: {formats})",
+        hint="Some are in sub-folders: add -r to read them." if nested else None,
+    )
+
+
 @dataclass
 class LoadedImage:
     """An input image: its bytes, real format and (lazily) decoded pixels."""

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from provenance import fingerprint
 from provenance.config import Home
 from provenance.errors import InputError, RegistryError
-from provenance.imaging import expand, load_image
+from provenance.imaging import image_files, load_image
 from provenance.registry import Record, Registry, open_home_registry
 
 
@@ -47,18 +47,16 @@ def register_paths(
     commits here, one transaction per file, so the registry has one writer."""
     if not owner.strip():
         raise RegistryError("an owner is needed to register images", hint="Pass --owner NAME.")
+    files = image_files(paths)  # nothing to register is an error, not a silent success
     results = []
     with open_home_registry(home) as registry:
         if engine == "ray":
             from provenance.scan.engines import ray_map
 
-            files = [str(p) for p in expand(paths)]
-            rows = ray_map(files, lambda: fingerprint_file, jobs, ray_address)
+            rows = ray_map([str(p) for p in files], lambda: fingerprint_file, jobs, ray_address)
             items = (_commit(registry, row, owner=owner, title=title, source_url=source_url) for row in rows)
         else:
-            items = (
-                _register_one(registry, path, owner=owner, title=title, source_url=source_url) for path in expand(paths)
-            )
+            items = (_register_one(registry, path, owner=owner, title=title, source_url=source_url) for path in files)
         for result in items:
             results.append(result)
             if on_result is not None:

@@ -14,6 +14,7 @@ alone says an image is fake: "no provenance found" means nothing was found.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from enum import IntEnum
 from typing import Any, Literal
@@ -278,8 +279,45 @@ def vocabulary() -> dict[str, Any]:
     return {
         "axes": {axis: {s: _json(w) for s, w in table.items()} for axis, table in AXES.items()},
         "exit": {str(int(c)): _json(w) for c, w in EXIT.items()},
+        "tones": {tone: colour for tone, (_, colour) in TONE_COLOURS.items()},
     }
 
 
 def _json(w: Word) -> dict[str, Any]:
     return {**asdict(w), "colour": w.colour}
+
+
+# A file that could not be read has no verdicts: each axis says it was not looked at.
+UNCHECKED = {"credentials": "unreadable", "watermark": "not-checked", "ownership": "not-checked", "ai": "not-assessed"}
+
+
+def states(report: Mapping[str, Any]) -> dict[str, str]:
+    """The state on each axis of one verify report (``VerifyReport.to_dict()``).
+
+    Every surface that shows verdicts (scan reports, the service, the web page, the
+    policy check) takes them from here and looks each up with :func:`word`, so a
+    report reads the same everywhere. Reports written before the ``recovered`` and
+    watermark states existed are read too.
+    """
+    if report.get("error"):
+        return dict(UNCHECKED)
+    cred = report.get("credentials") or {}
+    mark = report.get("watermark") or {}
+    credentials = str(cred.get("state") or "absent")
+    recovered = cred.get("recovered_manifest")
+    if credentials == "absent" and recovered:
+        credentials = "recovered" if recovered.get("state") in ("trusted", "valid") else "invalid"
+    return {
+        "credentials": credentials,
+        "watermark": str(mark.get("state") or _watermark_state(mark)),
+        "ownership": str((report.get("ownership") or {}).get("verdict") or "no-registry"),
+        "ai": str((report.get("ai") or {}).get("verdict") or "no-evidence"),
+    }
+
+
+def _watermark_state(mark: Mapping[str, Any]) -> str:
+    if not mark.get("found"):
+        return "none"
+    if mark.get("agrees_with_manifest") is False:
+        return "mismatch"
+    return "ours" if str(mark.get("scheme") or "").startswith("provenance-") else "known-ai"

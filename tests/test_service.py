@@ -196,8 +196,9 @@ def test_the_page_shows_a_fresh_twin_in_chromium(twin: Twin, tmp_path: Path) -> 
             page.wait_for_selector("#result:not([hidden])", timeout=60_000)
             assert page.locator("#v-ai .word").inner_text() == "AI-generated"
             assert page.locator("#v-credentials .word").inner_text() == "Signed by a trusted signer"
-            assert "trust: trusted" in page.locator("#v-credentials .detail").inner_text()
-            assert page.locator("#v-watermark .word").inner_text() == "provenance-wm-1"
+            assert "Test Newsroom" in page.locator("#v-credentials .detail").inner_text()
+            assert page.locator("#v-watermark .word").inner_text() == "Our watermark"
+            assert "provenance-wm-1" in page.locator("#v-watermark .detail").inner_text()
             facts = page.locator("#facts").inner_text()
             assert "tiny" in facts
             assert "alice" in facts

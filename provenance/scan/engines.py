@@ -2,7 +2,8 @@
 
 ``local``: in this process for one job, else a process pool (forkserver: no
 fork of a process holding threads) fed a bounded window of paths, so memory
-stays flat whatever the archive size. ``ray``: the same function through Ray
+stays flat whatever the archive size. Workers import this package the way the
+parent did, never from the current folder (see :func:`_pool_context`). ``ray``: the same function through Ray
 Data (``from_items`` -> ``map_batches`` with a stateful verifier per worker ->
 streamed back), joining ``--ray-address`` or starting a local Ray. Results come
 back in completion order; the caller checkpoints and orders them.
@@ -14,10 +15,12 @@ import json
 import logging
 import multiprocessing
 import os
+import site
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from provenance.errors import MissingExtraError, UsageError
@@ -44,8 +47,7 @@ def run_local(paths: list[str], options: ItemOptions, jobs: int) -> Iterator[dic
         for path in paths:
             yield verifier(path)
         return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["provenance.scan.item"])
+    context = _pool_context()
     pending = iter(paths)
     window = jobs * _WINDOW_PER_JOB
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(options,)) as pool:
@@ -63,6 +65,23 @@ def run_local(paths: list[str], options: ItemOptions, jobs: int) -> Iterator[dic
             for future in running:
                 future.cancel()
             raise
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """A forkserver context that preloads nothing of ours.
+
+    The forkserver starts as ``python -c``, so its ``sys.path`` begins with the
+    current folder, and Python before 3.12.8 / 3.13.1 drops the parent's
+    ``sys.path`` it was handed (CPython gh-117378). A preloaded ``provenance``
+    would then come from the current folder: run from the parent of a clone, the
+    clone's folder is a namespace package that shadows the installed one and
+    every worker failed with ImportError. Unpreloaded, each worker takes the
+    parent's ``sys.path`` before it imports anything of ours (about 0.7 s of
+    imports per worker, once).
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([])
+    return context
 
 
 Worker = Callable[[str], dict[str, Any]]
@@ -143,6 +162,8 @@ def _ray_init(ray: Any, jobs: int, address: str | None) -> bool:
         kwargs["address"] = address
     else:
         kwargs.update(address="local", num_cpus=jobs, _node_ip_address="127.0.0.1")
+        if path := _import_path():
+            kwargs["runtime_env"] = {"env_vars": {"PYTHONPATH": path}}
     try:
         ray.init(**kwargs)
     except Exception as exc:  # noqa: BLE001 - Ray raises its own roots; one line either way
@@ -182,3 +203,17 @@ def _hint(exc: BaseException) -> str | None:
             "The cluster requires token authentication: set RAY_AUTH_TOKEN (or its token file) as the cluster expects."
         )
     return None
+
+
+def _import_path() -> str | None:
+    """PYTHONPATH for local Ray workers when this package is not in site-packages.
+
+    Ray puts the driver's current folder first on its workers' ``sys.path``; run
+    from the parent of a clone, that folder's ``provenance`` (a namespace package)
+    shadowed an editable install and the workers failed with ImportError. Naming
+    the folder this package came from lets Python find the real package first.
+    """
+    root = str(Path(__file__).resolve().parents[2])
+    if root in {str(Path(p).resolve()) for p in [*site.getsitepackages(), site.getusersitepackages()]}:
+        return None
+    return os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)

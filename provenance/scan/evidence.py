@@ -1,48 +1,21 @@
-"""Each verdict's evidence in words, for people reading a scan report."""
+"""Each verdict's evidence in words, for people reading a scan report.
+
+The verdict words themselves (labels, meanings, colours) come from
+:mod:`provenance.verdicts`; these are the facts behind them.
+"""
 
 from __future__ import annotations
 
 from typing import Any
-
-COLOURS = {
-    "trusted": "#15803d",
-    "valid": "#b45309",
-    "invalid": "#b91c1c",
-    "absent": "#6b7280",
-    "unreadable": "#7f1d1d",
-    "ai-generated": "#7c3aed",
-    "ai-edited": "#a855f7",
-    "captured": "#0369a1",
-    "no-evidence": "#6b7280",
-    "registered": "#15803d",
-    "derived": "#0f766e",
-    "inconclusive": "#b45309",
-    "no-match": "#6b7280",
-    "no-registry": "#9ca3af",
-    "none": "#9ca3af",
-}
 
 
 def explain(report: dict[str, Any]) -> dict[str, list[str]]:
     """Evidence lines per verdict (credentials, watermark, ownership, ai)."""
     if report.get("error"):
         return {"credentials": [str(report["error"])], "watermark": [], "ownership": [], "ai": []}
-    cred = report.get("credentials") or {}
     mark = report.get("watermark") or {}
     own = report.get("ownership") or {}
     ai = report.get("ai") or {}
-    credentials = [
-        text
-        for text in (
-            f"signed by {cred['signer']}" if cred.get("signer") else "",
-            f"trust: {cred['trust']}" if cred.get("trust") else "",
-            f"model {cred['model']}" if cred.get("model") else "",
-            f"author {cred['author']}" if cred.get("author") else "",
-            f"recovered via {cred['recovered_via']}" if cred.get("recovered") else "",
-            str(cred["error"]) if cred.get("error") else "",
-        )
-        if text
-    ]
     watermark = []
     if mark.get("found"):
         watermark.append(f"{mark.get('scheme')}, record {mark.get('record_id')}, confidence {mark.get('confidence')}")
@@ -55,4 +28,21 @@ def explain(report: dict[str, Any]) -> dict[str, list[str]]:
     ]
     signals = [f"{s.get('evidence')} [{s.get('source')}]" for s in ai.get("signals") or []]
     signals += [f"conflict: {c}" for c in ai.get("conflicts") or []]
-    return {"credentials": credentials, "watermark": watermark, "ownership": ownership, "ai": signals}
+    return {"credentials": _credentials(report.get("credentials") or {}), "watermark": watermark,
+            "ownership": ownership, "ai": signals}  # fmt: skip
+
+
+def _credentials(cred: dict[str, Any]) -> list[str]:
+    """The manifest's facts; for stripped files, those of the manifest recovered for them."""
+    recovered = cred.get("recovered_manifest") or {}
+    shown = recovered if recovered and not cred.get("signer") else cred
+    lines = [
+        f"recovered from the registry via {cred.get('recovered_via')}" if recovered else "",
+        f"signed by {shown['signer']}" if shown.get("signer") else "",
+        f"trust: {shown['trust']}" if shown.get("signer") and shown.get("trust") else "",
+        f"model {shown['model']}" if shown.get("model") else "",
+        f"author {shown['author']}" if shown.get("author") else "",
+        f"caption: {shown['caption']}" if shown.get("caption") else "",
+        str(cred["error"]) if cred.get("error") else "",
+    ]
+    return [line for line in lines if line]

@@ -10,39 +10,67 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from typing import TYPE_CHECKING, Any
 
-from provenance.scan.evidence import COLOURS, explain
+from provenance import verdicts
+from provenance.scan.evidence import explain
 
 if TYPE_CHECKING:
     from provenance.scan.run import ScanSummary
 
 _STYLE = """
-body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1d2330}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f7f8fa}
+main{padding:1.25rem 1.5rem}
 h1{font-size:1.4rem;margin:0 0 .3rem}
-.meta{color:#5a6270;margin-bottom:1rem}
-.cards{display:flex;flex-wrap:wrap;gap:.8rem;margin-bottom:1rem}
-.card{border:1px solid #d8dce3;border-radius:8px;padding:.5rem .8rem;min-width:10rem}
-.card h2{font-size:.8rem;text-transform:uppercase;color:#5a6270;margin:0 0 .3rem}
-.controls{display:flex;gap:.8rem;align-items:center;margin:.6rem 0;flex-wrap:wrap}
-table{border-collapse:collapse;width:100%}
-th,td{border-bottom:1px solid #e5e8ee;padding:.35rem .5rem;text-align:left;vertical-align:top}
-th{cursor:pointer;background:#f4f6f9;position:sticky;top:0;user-select:none}
+.meta{color:#5a6270;margin:0 0 1rem;overflow-wrap:anywhere}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(15rem,1fr));gap:.8rem;margin-bottom:.6rem}
+.card{background:#fff;border:1px solid #d8dce3;border-radius:8px;padding:.6rem .8rem}
+.card h2{font-size:.75rem;letter-spacing:.04em;text-transform:uppercase;color:#5a6270;margin:0 0 .4rem}
+.card ul{list-style:none;margin:0;padding:0}
+.card li{display:flex;justify-content:space-between;align-items:baseline;gap:.6rem;margin:.25rem 0}
+.legend{margin:0 0 .6rem}.legend dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem .8rem;margin:.5rem 0}
+.legend dd{margin:0;color:#374151}.legend h3{grid-column:1/-1;font-size:.8rem;margin:.5rem 0 0;color:#5a6270}
+.controls{display:flex;gap:.6rem 1rem;align-items:center;margin:.6rem 0;flex-wrap:wrap}
+table{border-collapse:collapse;width:100%;table-layout:fixed;background:#fff}
+col.c-thumb{width:6.6rem}col.c-file{width:22%}col.c-exit{width:7rem}col.c-json{width:3.8rem}
+th,td{border-bottom:1px solid #e5e8ee;padding:.5rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
+th{cursor:pointer;background:#f4f6f9;position:sticky;top:0;user-select:none;font-size:.8rem;color:#374151}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
-img.thumb{max-width:96px;max-height:96px;border-radius:4px}
-.chip{display:inline-block;padding:.05rem .45rem;border-radius:99px;font-size:.8rem;font-weight:600;color:#fff}
-details summary{cursor:pointer}
-details ul{margin:.3rem 0 0 1rem;padding:0}
-.file{word-break:break-all;max-width:22rem}
-.summary{max-width:28rem}
+img.thumb{display:block;max-width:96px;max-height:96px;border-radius:4px}
+.badge{display:inline-block;padding:.1rem .5rem;border-radius:6px;font-size:.8rem;font-weight:600;color:#fff;
+       line-height:1.35;overflow-wrap:normal}
+.name{font-weight:600}.dir{color:#5a6270;font-size:.8rem}
+.summary{color:#374151;font-size:.85rem;margin:.35rem 0 0}
+td details{margin-top:.3rem;font-size:.82rem}details summary{cursor:pointer;color:#5a6270}
+td details ul{margin:.25rem 0 0;padding-left:1rem}td details li{margin:.15rem 0}
+.exit b{display:block;font-size:1.05rem}.exit span{font-size:.8rem;color:#5a6270}
+@media (max-width:760px){
+  main{padding:1rem .8rem}
+  table,tbody{display:block;background:none}thead,colgroup{display:none}
+  tr{display:grid;grid-template-columns:76px minmax(0,1fr);gap:.5rem .8rem;padding:.7rem;margin:0 0 .7rem;
+     background:#fff;border:1px solid #d8dce3;border-radius:8px}
+  tr[hidden]{display:none}
+  td{display:block;border:0;padding:0;min-width:0}
+  img.thumb{max-width:76px;max-height:76px}
+  td[data-label],td.json{grid-column:1/-1}
+  td[data-label]::before{content:attr(data-label);display:block;font-size:.7rem;letter-spacing:.04em;
+                         text-transform:uppercase;color:#5a6270;margin-bottom:.1rem}
+  .exit b,.exit span{display:inline;margin-right:.4rem}
+  .legend dl{grid-template-columns:minmax(0,1fr);gap:.15rem}.legend dd{margin:0 0 .45rem}
+}
 """
+
+# Column and card headings, in the table's order (verdicts.AXES).
+_AXIS_NAMES = {"credentials": "Credentials", "watermark": "Watermark", "ownership": "Ownership", "ai": "AI"}
 
 _SCRIPT = """
 (function(){
   const table=document.getElementById('results');
   const rows=Array.from(table.tBodies[0].rows);
-  const filters={ai:document.getElementById('filter-ai'),credentials:document.getElementById('filter-credentials'),
-                 ownership:document.getElementById('filter-ownership')};
+  const filters={};
+  for(const key of ['ai','credentials','ownership','watermark'])filters[key]=document.getElementById('filter-'+key);
   const text=document.getElementById('filter-text');
   const shown=document.getElementById('shown');
   function apply(){
@@ -89,8 +117,9 @@ def _e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _chip(word: str) -> str:
-    return f'<span class="chip" style="background:{COLOURS.get(word, "#6b7280")}">{_e(word)}</span>'
+def _badge(axis: str, state: str) -> str:
+    word = verdicts.word(axis, state)
+    return f'<span class="badge" style="background:{word.colour}" title="{_e(word.meaning)}">{_e(word.label)}</span>'
 
 
 def _evidence(items: list[str]) -> str:
@@ -100,74 +129,118 @@ def _evidence(items: list[str]) -> str:
     return f"<details><summary>why</summary><ul>{lis}</ul></details>"
 
 
-def _row(index: int, row: dict[str, Any]) -> str:
-    from provenance.scan.reports import verdicts
+def _folder(file: str, root: str | None) -> str:
+    """The file's folder below the scan's common folder (the header names that one)."""
+    folder = os.path.dirname(file)
+    if root is None:
+        return folder
+    inside = os.path.relpath(folder, root)
+    return "" if inside == "." else inside
 
+
+def _row(index: int, row: dict[str, Any], root: str | None) -> str:
     report = row["report"]
-    words = verdicts(report)
+    states = verdicts.states(report)
     why = explain(report)
     thumb = row.get("thumbnail")
     image = f'<img class="thumb" alt="" src="{_e(thumb)}">' if thumb else ""
     payload = json.dumps(report, indent=2).replace("</", "<\\/")
-    data = " ".join(f'data-{k}="{_e(v)}"' for k, v in words.items())
+    data = " ".join(f'data-{k}="{_e(v)}"' for k, v in states.items())
+    file = str(report.get("file") or "")
+    code = report.get("exit_code")
+    cells = "".join(
+        f'<td data-label="{_AXIS_NAMES[axis]}">{_badge(axis, states[axis])}{_evidence(why[axis])}</td>'
+        for axis in verdicts.AXES
+    )
     return (
-        f'<tr {data} data-file="{_e(report.get("file"))}" data-exit="{_e(report.get("exit_code"))}">'
-        f"<td>{image}</td>"
-        f'<td class="file">{_e(report.get("file"))}</td>'
-        f"<td>{_chip(words['credentials'])}{_evidence(why['credentials'])}</td>"
-        f"<td>{_chip(words['watermark'])}{_evidence(why['watermark'])}</td>"
-        f"<td>{_chip(words['ownership'])}{_evidence(why['ownership'])}</td>"
-        f"<td>{_chip(words['ai'])}{_evidence(why['ai'])}</td>"
-        f"<td>{_e(report.get('exit_code'))}</td>"
-        f'<td class="summary">{_e(report.get("summary"))}</td>'
-        f'<td><a class="json" href="#" data-for="r{index}">JSON</a>'
+        f'<tr {data} data-file="{_e(file)}" data-exit="{_e(code)}">'
+        f'<td class="thumb">{image}</td>'
+        f'<td class="file"><div class="name" title="{_e(file)}">{_e(os.path.basename(file) or file)}</div>'
+        f'<div class="dir">{_e(_folder(file, root))}</div><p class="summary">{_e(report.get("summary"))}</p></td>'
+        f"{cells}"
+        f'<td class="exit" data-label="Exit code"><b>{_e(code)}</b>'
+        f"<span>{_e(verdicts.exit_word(int(code)).label if code is not None else '')}</span></td>"
+        f'<td class="json"><a class="json" href="#" data-for="r{index}">JSON</a>'
         f'<script type="application/json" id="r{index}">{payload}</script></td>'
         "</tr>"
     )
 
 
-def _options(values: dict[str, int]) -> str:
+def _options(axis: str, values: dict[str, int]) -> str:
     return '<option value="">all</option>' + "".join(
-        f'<option value="{_e(v)}">{_e(v)} ({n})</option>' for v, n in values.items()
+        f'<option value="{_e(v)}">{_e(verdicts.word(axis, v).label)} ({n})</option>' for v, n in values.items()
     )
+
+
+def _cards(counts: dict[str, dict[str, int]]) -> str:
+    cards = [
+        f"<div class=card><h2>{_AXIS_NAMES[axis]}</h2><ul>"
+        + "".join(f"<li>{_badge(axis, state)}<b>{n}</b></li>" for state, n in counts[axis].items())
+        + "</ul></div>"
+        for axis in ("credentials", "ai", "ownership", "watermark")
+    ]
+    exits = "".join(
+        f"<li><span>{_e(code)}: {_e(verdicts.exit_word(int(code)).label)}</span><b>{n}</b></li>"
+        for code, n in counts["exit"].items()
+        if code.lstrip("-").isdigit()
+    )
+    return "".join(cards) + f"<div class=card><h2>Exit codes</h2><ul>{exits}</ul></div>"
+
+
+def _legend(counts: dict[str, dict[str, int]]) -> str:
+    """What each word in this report means (the states it holds)."""
+    parts = []
+    for axis in verdicts.AXES:
+        parts.append(f"<h3>{_AXIS_NAMES[axis]}</h3>")
+        for state in counts[axis]:
+            word = verdicts.word(axis, state)
+            parts.append(f"<dt>{_badge(axis, state)}</dt><dd>{_e(word.meaning)}</dd>")
+    return f'<details class="legend"><summary>What the words mean</summary><dl>{"".join(parts)}</dl></details>'
+
+
+def _root(rows: list[dict[str, Any]]) -> str | None:
+    folders = [os.path.dirname(str(r["report"].get("file") or "")) for r in rows]
+    if not folders or not all(os.path.isabs(f) for f in folders):
+        return None
+    return os.path.commonpath(folders)
 
 
 def render(rows: list[dict[str, Any]], summary: ScanSummary) -> str:
     counts = summary.counts
-    cards = "".join(
-        f"<div class=card><h2>{_e(name)}</h2>{'<br>'.join(f'{_chip(v)} {n}' for v, n in counts[name].items())}</div>"
-        for name in ("credentials", "ai", "ownership", "watermark")
-    )
+    root = _root(rows)
     selects = "".join(
-        f'<label>{_e(name)} <select id="filter-{name}">{_options(counts[name])}</select></label>'
-        for name in ("ai", "credentials", "ownership")
+        f'<label>{_AXIS_NAMES[axis]} <select id="filter-{axis}">{_options(axis, counts[axis])}</select></label>'
+        for axis in ("ai", "credentials", "ownership", "watermark")
     )
-    body = "".join(_row(i, r) for i, r in enumerate(rows))
+    body = "".join(_row(i, r, root) for i, r in enumerate(rows))
     head = "".join(
         f'<th data-key="{key}">{label}</th>' if key else f"<th>{label}</th>"
         for key, label in (
             ("", ""),
             ("file", "file"),
-            ("credentials", "credentials"),
-            ("watermark", "watermark"),
-            ("ownership", "ownership"),
-            ("ai", "AI"),
+            *((a, _AXIS_NAMES[a]) for a in verdicts.AXES),
             ("exit", "exit"),
-            ("", "summary"),
             ("", ""),
         )
     )
+    cols = (
+        '<col class="c-thumb"><col class="c-file">'
+        + '<col class="c-v">' * 4
+        + '<col class="c-exit"><col class="c-json">'
+    )
+    where = f"under {_e(root)}; " if root else ""
+    exit_label = verdicts.exit_word(summary.exit_code).label
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>provenance scan: {summary.files} images</title><style>{_STYLE}</style></head><body>"
+        f"<title>provenance scan: {summary.files} images</title><style>{_STYLE}</style></head><body><main>"
         f"<h1>provenance scan: {summary.files} images</h1>"
-        f'<div class="meta">{summary.scanned} scanned now, {summary.resumed} from a checkpoint, '
-        f"{summary.seconds} s; exit code {summary.exit_code}. Verdicts are separate: no provenance found is "
-        "not the same as fake.</div>"
-        f'<div class="cards">{cards}</div>'
+        f'<p class="meta">{where}{summary.scanned} scanned now, {summary.resumed} from a checkpoint, '
+        f"{summary.seconds} s; exit code {summary.exit_code} ({_e(exit_label)}). Each verdict stands on its own:"
+        " no provenance found is not the same as fake.</p>"
+        f'<div class="cards">{_cards(counts)}</div>{_legend(counts)}'
         f'<div class="controls">{selects}<label>search <input id="filter-text" type="search"></label>'
         f'<span><span id="shown">{len(rows)}</span> shown</span></div>'
-        f'<table id="results"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-        f"<script>{_SCRIPT}</script></body></html>\n"
+        f'<table id="results"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        f"<script>{_SCRIPT}</script></main></body></html>\n"
     )

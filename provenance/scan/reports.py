@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from provenance import verdicts
 from provenance.errors import UsageError
 from provenance.imaging import write_atomic
 from provenance.scan import html
@@ -19,17 +20,23 @@ if TYPE_CHECKING:
     from provenance.scan.run import ScanSummary
 
 FORMATS = {".json": "json", ".jsonl": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html"}
+# Each verdict twice: its state (for filters and scripts) and its label (for people).
 CSV_COLUMNS = (
     "file",
     "exit_code",
+    "exit_label",
     "credentials",
+    "credentials_label",
     "trust",
     "signer",
     "watermark",
+    "watermark_label",
     "watermark_record",
     "ownership",
+    "ownership_label",
     "owner",
     "ai",
+    "ai_label",
     "ai_evidence",
     "summary",
     "error",
@@ -43,47 +50,45 @@ def format_for(path: Path) -> str:
         raise UsageError(f"{path}: the report must end in .json, .jsonl, .csv or .html") from None
 
 
-def verdicts(report: dict[str, Any]) -> dict[str, str]:
-    """The four separate verdicts of one report, as short words."""
-    if report.get("error"):
-        return {"credentials": "unreadable", "watermark": "-", "ownership": "-", "ai": "-"}
-    mark = report.get("watermark") or {}
-    return {
-        "credentials": str((report.get("credentials") or {}).get("state", "absent")),
-        "watermark": str(mark.get("scheme")) if mark.get("found") else "none",
-        "ownership": str((report.get("ownership") or {}).get("verdict", "no-registry")),
-        "ai": str((report.get("ai") or {}).get("verdict", "no-evidence")),
-    }
-
-
 def counts(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    tally: dict[str, Counter[str]] = {k: Counter() for k in ("credentials", "watermark", "ownership", "ai", "exit")}
+    """How many images are in each state, per verdict, and per exit code."""
+    tally: dict[str, Counter[str]] = {k: Counter() for k in (*verdicts.AXES, "exit")}
     for row in rows:
-        for key, value in verdicts(row["report"]).items():
+        for key, value in verdicts.states(row["report"]).items():
             tally[key][value] += 1
         tally["exit"][str(row["report"].get("exit_code"))] += 1
-    return {k: dict(sorted(v.items())) for k, v in tally.items()}
+    ordered = {axis: _in_table_order(tally[axis], list(table)) for axis, table in verdicts.AXES.items()}
+    return {**ordered, "exit": dict(sorted(tally["exit"].items()))}
+
+
+def _in_table_order(tally: Counter[str], order: list[str]) -> dict[str, int]:
+    """The vocabulary's order (best news first); states it does not know after them."""
+    return dict(
+        sorted(tally.items(), key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]))
+    )
 
 
 def flat(report: dict[str, Any]) -> dict[str, Any]:
     """One CSV row: the verdicts and the evidence a person reads first."""
     cred = report.get("credentials") or {}
+    signed = cred if cred.get("signer") or not cred.get("recovered_manifest") else cred["recovered_manifest"]
     mark = report.get("watermark") or {}
     own = report.get("ownership") or {}
     matches = own.get("matches") or []
     signals = (report.get("ai") or {}).get("signals") or []
-    words = verdicts(report)
+    states = verdicts.states(report)
+    labels = {f"{axis}_label": verdicts.word(axis, state).label for axis, state in states.items()}
+    code = report.get("exit_code")
     return {
         "file": report.get("file"),
-        "exit_code": report.get("exit_code"),
-        "credentials": words["credentials"],
-        "trust": cred.get("trust"),
-        "signer": cred.get("signer"),
-        "watermark": words["watermark"],
+        "exit_code": code,
+        "exit_label": verdicts.exit_word(int(code)).label if code is not None else None,
+        **states,
+        **labels,
+        "trust": signed.get("trust") if signed.get("signer") else None,
+        "signer": signed.get("signer"),
         "watermark_record": mark.get("record_id"),
-        "ownership": words["ownership"],
         "owner": matches[0].get("owner") if matches else None,
-        "ai": words["ai"],
         "ai_evidence": signals[0].get("evidence") if signals else None,
         "summary": report.get("summary"),
         "error": report.get("error"),
@@ -95,7 +100,14 @@ def write(path: Path, rows: list[dict[str, Any]], summary: ScanSummary) -> None:
     if kind == "jsonl":
         data = "".join(json.dumps(r["report"]) + "\n" for r in rows)
     elif kind == "json":
-        data = json.dumps({"summary": dataclasses.asdict(summary), "results": [r["report"] for r in rows]}, indent=2)
+        data = json.dumps(
+            {
+                "summary": dataclasses.asdict(summary),
+                "vocabulary": verdicts.vocabulary(),  # what each state means, in words
+                "results": [r["report"] for r in rows],
+            },
+            indent=2,
+        )
     elif kind == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)

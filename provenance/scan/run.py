@@ -14,14 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from provenance import verdicts
 from provenance.config import Home
 from provenance.credentials.trust import TrustPolicy
 from provenance.errors import UsageError
-from provenance.imaging import check_output, expand
+from provenance.imaging import check_output, image_files
 from provenance.scan import reports
 from provenance.scan.checkpoint import Checkpoint
 from provenance.scan.engines import run_local, run_ray
 from provenance.scan.item import ItemOptions
+from provenance.verdicts import ExitCode
 
 Engine = Literal["local", "ray"]
 FAIL_ON = ("ai", "broken", "absent")
@@ -121,12 +123,11 @@ class Scanner:
 
 
 def _plan(paths: Iterable[Path], recursive: bool) -> list[str]:
-    files: dict[str, None] = {}
+    paths = list(paths)
     for path in paths:
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"{path}: no such file or folder")
-        for found in expand([path], recursive=recursive):
-            files.setdefault(_key(found), None)
+    files = {_key(found): None for found in image_files(paths, recursive=recursive)}
     return list(files)
 
 
@@ -159,14 +160,17 @@ def _checkpoint(options: ScanOptions) -> Checkpoint | None:
 
 
 def exit_code(rows: list[dict[str, Any]], fail_on: tuple[str, ...]) -> int:
-    """The highest per-image code; with ``fail_on``, 1 if any image meets a condition, else 0."""
+    """The highest per-image code; with ``fail_on``, 1 if any image meets a condition, else 0.
+    No image at all is never a pass: 4 (the scan refuses an empty plan before this)."""
     codes = [int(r["report"].get("exit_code", 5)) for r in rows]
+    if not codes:
+        return int(ExitCode.UNREADABLE)
     if not fail_on:
-        return max(codes, default=0)
+        return max(codes)
     for row, code in zip(rows, codes, strict=True):
-        ai = (row["report"].get("ai") or {}).get("verdict")
+        ai = verdicts.word("ai", verdicts.states(row["report"])["ai"])
         if (
-            ("ai" in fail_on and ai in ("ai-generated", "ai-edited"))
+            ("ai" in fail_on and ai.tone == "ai")
             or ("broken" in fail_on and code in (1, 4, 5))
             or ("absent" in fail_on and code == 3)
         ):

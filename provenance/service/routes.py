@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from PIL import Image
 
+from provenance import verdicts
 from provenance.credentials._c2pa import thumbnail_uris
 from provenance.credentials.keys import resolve_identity
 from provenance.errors import InputError, ProvenanceError
@@ -59,7 +60,7 @@ def _check_pixels(image: LoadedImage, service: Service) -> None:
         raise TooManyPixels(f"{image.path.name}: over the {limit}-pixel limit")
 
 
-def _verify(service: Service, image: LoadedImage, pixels: str, thumbnails: bool) -> dict[str, Any]:
+def _verify(service: Service, image: LoadedImage, pixels: str, thumbnails: bool, states: bool) -> dict[str, Any]:
     _check_pixels(image, service)
     options = VerifyOptions(policy=service.policy, pixels=_PIXEL_MODES[pixels], look_beside=False)
     payload = verify_loaded(image, home=service.home, options=options).to_dict()
@@ -67,7 +68,14 @@ def _verify(service: Service, image: LoadedImage, pixels: str, thumbnails: bool)
         raise InputError(str(payload["error"]))
     if thumbnails:
         payload["thumbnails"] = thumbnail_uris(image.mime, image.data)
+    if states:
+        payload["states"] = verdicts.states(payload)
     return payload
+
+
+@router.get("/vocabulary", summary="The verdict vocabulary: each state's label, meaning, tone and colour; exit codes")
+async def vocabulary() -> Response:
+    return json_response(verdicts.vocabulary())
 
 
 async def _fetch(service: Service, url: str) -> tuple[str, bytes]:
@@ -79,7 +87,7 @@ async def _fetch(service: Service, url: str) -> tuple[str, bytes]:
 
 
 @router.post("/verify", summary="Verify one image (multipart 'file', or JSON {'url': ...} with --allow-fetch)")
-async def verify(request: Request, pixels: str = "auto", thumbnails: bool = False) -> Response:
+async def verify(request: Request, pixels: str = "auto", thumbnails: bool = False, states: bool = False) -> Response:
     service = _service(request)
     if service.settings.require_token:
         service.authorise(request, "verify")
@@ -99,7 +107,7 @@ async def verify(request: Request, pixels: str = "auto", thumbnails: bool = Fals
             raise Invalid("no file: send the image in the multipart field 'file'")
         name, data = files["file"][0]
     image = upload_image(name, data)
-    return json_response(await service.run(lambda: _verify(service, image, pixels, thumbnails)))
+    return json_response(await service.run(lambda: _verify(service, image, pixels, thumbnails, states)))
 
 
 @router.post("/verify/batch", summary="Verify several images (multipart field 'files', repeated)")

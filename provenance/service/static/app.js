@@ -1,23 +1,29 @@
 // The page: upload one image to /v1/verify and show its report. Everything from
 // the report is set as text (never as HTML), so a hostile file name or manifest
-// cannot inject markup.
+// cannot inject markup. The words for each verdict (label, meaning, colour) come
+// from the service's vocabulary (GET /v1/vocabulary, provenance/verdicts.py); a
+// state the vocabulary does not know is shown by its own name, in a neutral colour.
 (function () {
   "use strict";
   const $ = (id) => document.getElementById(id);
-  const CREDENTIALS = {
-    trusted: ["ok", "Signed by a trusted signer"], valid: ["warn", "Signed, signer not trusted here"],
-    invalid: ["bad", "Broken: the manifest does not validate"], absent: ["", "No Content Credentials"],
-  };
-  const AI = {
-    "ai-generated": ["ai", "AI-generated"], "ai-edited": ["ai", "AI-edited"],
-    captured: ["info", "Captured (signed)"], "no-evidence": ["", "No AI signal found"],
-  };
-  const OWNERSHIP = {
-    registered: ["ok", "Registered"], derived: ["info", "Derived from a registered original"],
-    inconclusive: ["warn", "Inconclusive"], "no-match": ["", "No registered match"],
-    "no-registry": ["", "No registry"],
-  };
+  let vocabulary = null;
   let jsonUrl = null;
+
+  async function loadVocabulary() {
+    if (vocabulary) return vocabulary;
+    const answer = await fetch("/v1/vocabulary");
+    if (!answer.ok) throw new Error("the service answered " + answer.status + " for its vocabulary");
+    vocabulary = await answer.json();
+    for (const [tone, colour] of Object.entries(vocabulary.tones || {})) {
+      document.documentElement.style.setProperty("--" + tone, colour);
+    }
+    return vocabulary;
+  }
+  function word(axis, state) {
+    const known = vocabulary && vocabulary.axes[axis] && vocabulary.axes[axis][state];
+    if (known) return known;
+    return { state: state, label: String(state), meaning: "", tone: "none", colour: "var(--none)" };
+  }
 
   function el(tag, text, cls) {
     const node = document.createElement(tag);
@@ -25,20 +31,27 @@
     if (cls) node.className = cls;
     return node;
   }
-  function verdict(id, table, key, detail) {
-    const box = $(id);
-    const [cls, word] = table[key] || ["", key];
-    box.className = "verdict" + (cls ? " " + cls : "");
-    box.querySelector(".word").textContent = word;
+  function verdict(axis, state, detail) {
+    const box = $("v-" + axis);
+    const w = word(axis, state);
+    box.dataset.state = state;
+    box.dataset.tone = w.tone;
+    box.style.setProperty("--tone", w.colour);
+    box.querySelector(".word").textContent = w.label;
     box.querySelector(".detail").textContent = detail || "";
+    box.querySelector(".meaning").textContent = w.meaning;
   }
   function fact(list, name, value) {
     if (value === undefined || value === null || value === "") return;
     list.append(el("dt", name), el("dd", value));
   }
   function chip(state) {
-    const cls = { trusted: "ok", valid: "warn", invalid: "bad" }[state] || "";
-    return el("span", state || "no manifest", "chip " + cls);
+    if (!state) return el("span", "no manifest", "chip");
+    const w = word("credentials", state);
+    const node = el("span", w.label, "chip");
+    node.title = w.meaning;
+    node.style.background = w.colour;
+    return node;
   }
   function tree(items, parentLabel, thumbs) {
     const list = el("ul");
@@ -60,12 +73,67 @@
     }
     return list;
   }
+  // The manifest whose facts are shown: the file's own, or, for a stripped file,
+  // the signed manifest the registry kept for the picture it is.
+  function signedManifest(cred) {
+    return cred.recovered_manifest && !cred.signer ? cred.recovered_manifest : cred;
+  }
+  function watermarkDetail(mark) {
+    if (!mark.found) return mark.note || "";
+    const confidence = Number(mark.confidence).toFixed(2);
+    return `${mark.scheme}, record ${mark.record_id}, confidence ${confidence}` + (mark.note ? ". " + mark.note : "");
+  }
+
+  function showFacts(cred, manifest, state) {
+    const facts = $("facts");
+    facts.replaceChildren();
+    if (cred.recovered_manifest) {
+      fact(facts, "credentials", `recovered from the registry via ${cred.recovered_via}; the file itself carries none`);
+    }
+    fact(facts, "signer", manifest.signer);
+    fact(facts, "issuer", manifest.issuer);
+    const stamp = manifest.timestamp;
+    fact(facts, "signed at", stamp ? stamp.time + " (time-stamp authority)" : manifest.signed_at);
+    fact(facts, "model", manifest.model);
+    fact(facts, "author", manifest.author);
+    fact(facts, "caption", manifest.caption);
+    fact(facts, "credit", manifest.credit);
+    fact(facts, "claim generator", manifest.claim_generator);
+    fact(facts, "source type", manifest.digital_source_type && manifest.digital_source_type.split("/").pop());
+    if (manifest.generation && manifest.generation.seed !== undefined) {
+      const g = manifest.generation;
+      fact(facts, "generation", `seed ${g.seed}, strength ${g.strength}, ${g.steps} steps, ${g.scheduler}`);
+    }
+    facts.hidden = !facts.children.length;
+    $("no-facts").hidden = !facts.hidden;
+    $("no-facts").textContent = word("credentials", state).meaning || "No signed facts.";
+  }
+
+  function showSignals(ai) {
+    const signals = $("signals");
+    signals.replaceChildren();
+    for (const s of ai.signals || []) {
+      const li = el("li");
+      li.append(el("div", s.evidence), el("div", s.source, "source"));
+      if (s.prompt) {
+        const prompt = el("details", null, "prompt");
+        prompt.append(el("summary", "prompt"), el("p", s.prompt));
+        prompt.open = s.prompt.length <= 300;
+        li.append(prompt);
+      }
+      signals.append(li);
+    }
+    for (const c of ai.conflicts || []) signals.append(el("li", "Conflict: " + c));
+    if (!signals.children.length) signals.append(el("li", word("ai", "no-evidence").meaning, "source"));
+  }
 
   function show(report, file) {
     const cred = report.credentials || {};
     const mark = report.watermark || {};
     const own = report.ownership || {};
     const ai = report.ai || {};
+    const states = report.states || {};
+    const manifest = signedManifest(cred);
     $("result").hidden = false;
     $("file-name").textContent = file.name;
     $("summary").textContent = report.summary;
@@ -74,36 +142,21 @@
     jsonUrl = URL.createObjectURL(new Blob([JSON.stringify(report, null, 2)], { type: "application/json" }));
     $("json-link").href = jsonUrl;
     $("json-link").download = file.name + ".provenance.json";
-    const trust = cred.state === "absent" ? "" : "trust: " + cred.trust + (cred.recovered ? " (recovered)" : "");
-    verdict("v-credentials", CREDENTIALS, cred.state, [cred.signer, trust].filter(Boolean).join(" · "));
+    const recovered = cred.recovered_manifest ? "recovered via " + cred.recovered_via : "";
+    verdict("credentials", states.credentials, [manifest.signer && "signed by " + manifest.signer, recovered]
+      .filter(Boolean).join("; "));
     const firstAi = (ai.signals || [])[0];
-    verdict("v-ai", AI, ai.verdict, firstAi ? firstAi.evidence : "");
-    verdict("v-ownership", OWNERSHIP, own.verdict, own.summary || "");
-    const wm = mark.found
-      ? ["ok", mark.scheme] : ["", "None found"];
-    $("v-watermark").className = "verdict " + wm[0];
-    $("v-watermark").querySelector(".word").textContent = wm[1];
-    $("v-watermark").querySelector(".detail").textContent = mark.found
-      ? "record " + mark.record_id + ", confidence " + Number(mark.confidence).toFixed(2) : (mark.note || "");
-    const facts = $("facts");
-    facts.replaceChildren();
-    fact(facts, "signer", cred.signer);
-    fact(facts, "issuer", cred.issuer);
-    fact(facts, "signed at", cred.timestamp ? cred.timestamp.time + " (time-stamp authority)" : cred.signed_at);
-    fact(facts, "model", cred.model);
-    fact(facts, "user", cred.author);
-    fact(facts, "claim generator", cred.claim_generator);
-    fact(facts, "source type", cred.digital_source_type && cred.digital_source_type.split("/").pop());
-    if (cred.generation && cred.generation.seed !== undefined) {
-      const g = cred.generation;
-      fact(facts, "generation", `seed ${g.seed}, strength ${g.strength}, ${g.steps} steps, ${g.scheduler}`);
-    }
+    verdict("ai", states.ai, firstAi ? firstAi.evidence : "");
+    // Without a match the summary only restates the verdict's own word: say it once.
+    verdict("ownership", states.ownership, (own.matches || []).length ? own.summary : "");
+    verdict("watermark", states.watermark, watermarkDetail(mark));
+    showFacts(cred, manifest, states.credentials);
     const thumbs = report.thumbnails || {};
     const ing = $("ingredients");
     ing.replaceChildren();
-    if ((cred.ingredients || []).length) {
+    if ((manifest.ingredients || []).length) {
       const holder = el("div", null, "tree");
-      holder.append(tree(cred.ingredients, cred.manifest_label, thumbs));
+      holder.append(tree(manifest.ingredients, manifest.manifest_label, thumbs));
       ing.append(holder);
     } else {
       ing.append(el("p", "No ingredients recorded.", "source"));
@@ -117,15 +170,7 @@
       matches.append(li);
     }
     if (!matches.children.length) matches.append(el("li", "None.", "source"));
-    const signals = $("signals");
-    signals.replaceChildren();
-    for (const s of ai.signals || []) {
-      const li = el("li");
-      li.append(el("div", s.evidence), el("div", s.source, "source"));
-      signals.append(li);
-    }
-    for (const c of ai.conflicts || []) signals.append(el("li", "Conflict: " + c));
-    if (!signals.children.length) signals.append(el("li", "No AI signal found. That alone says nothing about whether the image is genuine.", "source"));
+    showSignals(ai);
   }
 
   async function check(file) {
@@ -135,7 +180,8 @@
     const body = new FormData();
     body.append("file", file, file.name);
     try {
-      const answer = await fetch("/v1/verify?thumbnails=true", { method: "POST", body });
+      await loadVocabulary();
+      const answer = await fetch("/v1/verify?thumbnails=true&states=true", { method: "POST", body });
       const data = await answer.json();
       if (!answer.ok) {
         status.className = "error";
@@ -153,6 +199,7 @@
 
   const drop = $("drop");
   const input = $("file");
+  loadVocabulary().catch(() => {});  // early, so the first answer shows at once; check() retries
   input.addEventListener("change", () => { if (input.files.length) check(input.files[0]); });
   drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") input.click(); });
   drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
