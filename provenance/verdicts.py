@@ -267,10 +267,10 @@ def exit_codes_help() -> str:
 
 def states_help(*axes: str) -> str:
     """The verdict states of ``axes`` with their labels, for ``--help`` (unwrapped by ``\\b``)."""
-    lines = ["\b", "Verdicts (--json names the state; the text report its words):"]
+    lines = ["\b", "Verdicts (--json names the state; the text report its words and meaning):"]
     for axis in axes:
         lines.append(f"  {axis}:")
-        lines += [f"    {state:<19} {w.label}" for state, w in AXES[axis].items()]
+        lines += [f"    {state:<19} {w.label}: {' '.join(w.meaning.split())}" for state, w in AXES[axis].items()]
     return "\n".join(lines)
 
 

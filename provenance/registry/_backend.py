@@ -6,7 +6,7 @@ to psycopg's ``%s``. Each backend knows how to run a transaction.
 Every error of a database driver (sqlite3, psycopg) or of the file system under it
 becomes a :class:`RegistryError` here, in :meth:`Backend.translated` and nowhere
 else: a read-only file, a full disk, a lock held too long or a corrupt page is one
-line that says so (exit 2), never an "internal error".
+line that says so (exit 2), never a crash reported as a bug (exit 5).
 """
 
 from __future__ import annotations

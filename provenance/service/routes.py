@@ -123,7 +123,7 @@ async def verify_batch(request: Request, pixels: str = "auto") -> Response:
     for name, data in files:
         try:
             image = upload_image(name, data)
-            results.append(await service.run(partial(_verify, service, image, pixels, False)))
+            results.append(await service.run(partial(_verify, service, image, pixels, False, False)))
         except ProvenanceError as exc:
             results.append({"file": name, "error": message_for(exc), "status": status_for(exc)[0]})
     return json_response({"results": results})
