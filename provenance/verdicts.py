@@ -186,14 +186,16 @@ OWNERSHIP = _table(
     Word(
         "similar",
         "Looks like a registered picture",
-        "It resembles a registered picture but lacks what that picture carries: possibly its source, or a"
-        " heavy edit. Not proof of either.",
+        "It resembles a picture stamped here but lacks what that picture carries (its watermark, its"
+        " credentials): possibly its unsigned source, or a heavy edit; certainly its source when the file is"
+        " byte for byte the one that was stamped. Nothing of the stamped picture's credentials applies to it.",
         "warn",
     ),
     Word(
         "inconclusive",
         "Inconclusive",
-        "Near a registered picture, not close enough to say it is that picture.",
+        "Near a registered picture (or carrying its watermark), but it cannot be told whether it is that"
+        " picture or a crop of it.",
         "warn",
     ),
     Word("no-match", "No registered match", "No registered picture matches.", "none"),
