@@ -23,6 +23,7 @@ samples/) and are reported with their margins in benchmarks/results/crop_match.m
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -281,30 +282,39 @@ def _project(query: Array, scale: float, x: float, y: float, shape: tuple[int, .
     import cv2
 
     sigma = 0.35 / scale  # the box filter of shrinking to the thumbnail, as a Gaussian
-    smooth = cv2.GaussianBlur(query, (0, 0), sigma) if sigma > 0.3 else query
-    matrix = np.array([[scale, 0, x + 0.5 * scale - 0.5], [0, scale, y + 0.5 * scale - 0.5]], dtype=np.float32)
-    size = (shape[1], shape[0])
-    seen = cv2.warpAffine(smooth, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    cover = cv2.warpAffine(
-        np.ones_like(query), matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
-    )
-    return seen, cover > 0.999
+    return _warp(cv2.GaussianBlur(query, (0, 0), sigma) if sigma > 0.3 else query, scale, x, y, shape)
 
 
-def _score(blurred: Array, query: Array, scale: float, x: float, y: float) -> float:
+def _warp(query: Array, scale: float, x: float, y: float, shape: tuple[int, ...]) -> tuple[Array, Array]:
     import cv2
 
-    seen, mask = _project(query, scale, x, y, blurred.shape)
+    offset_x, offset_y = x + 0.5 * scale - 0.5, y + 0.5 * scale - 0.5
+    matrix = np.array([[scale, 0, offset_x], [0, scale, offset_y]], dtype=np.float32)
+    seen = cv2.warpAffine(query, matrix, (shape[1], shape[0]), flags=cv2.INTER_LINEAR, borderValue=0)
+    mask = np.zeros(shape[:2], dtype=bool)  # where a whole image pixel's neighbourhood landed
+    qh, qw = query.shape
+    top, left = max(0, math.ceil(offset_y)), max(0, math.ceil(offset_x))
+    bottom, right = math.floor(scale * (qh - 1) + offset_y) + 1, math.floor(scale * (qw - 1) + offset_x) + 1
+    mask[top:bottom, left:right] = True
+    return seen, mask
+
+
+def _score(blurred: Array, smooth: Array, scale: float, x: float, y: float) -> float:
+    """Correlation of the blurred thumbnail with the (as blurred) image placed at (scale, x, y)."""
+    seen, mask = _warp(smooth, scale, x, y, blurred.shape)
     if int(mask.sum()) < 64:
         return -1.0
-    filled = cv2.GaussianBlur(np.where(mask, seen, blurred), (0, 0), _BLUR)
-    return _ncc(blurred[mask], filled[mask])
+    return _ncc(blurred[mask], seen[mask])
 
 
 def _refine(blurred: Array, query: Array, start: Geometry) -> tuple[float, Geometry]:
     """Hill-climb scale and position to sub-pixel precision (halving steps): (score, geometry)."""
+    import cv2
+
     scale, x, y = start
-    best = _score(blurred, query, scale, x, y)
+    # the image blurred once as the thumbnail is (shrinking, then _BLUR), at the starting scale
+    smooth = cv2.GaussianBlur(query, (0, 0), math.hypot(0.35, _BLUR) / scale)
+    best = _score(blurred, smooth, scale, x, y)
     for shift, grow in ((0.5, 0.02), (0.25, 0.01), (0.125, 0.005)):
         better = True
         while better:
@@ -318,7 +328,7 @@ def _refine(blurred: Array, query: Array, start: Geometry) -> tuple[float, Geome
                 (scale, x, y - shift),
             )
             for s, mx, my in moves:
-                value = _score(blurred, query, s, mx, my)
+                value = _score(blurred, smooth, s, mx, my)
                 if value > best + 1e-4:
                     best, scale, x, y, better = value, s, mx, my, True
                     break
@@ -326,26 +336,39 @@ def _refine(blurred: Array, query: Array, start: Geometry) -> tuple[float, Geome
 
 
 def _judge(thumb: Array, detail: Array, query: Array, score: float, where: Geometry) -> _Fit:
-    """Block by block over the overlap: how many detailed blocks agree."""
+    """Block by block over the overlap (blocks of _BLOCK px every half block): how many
+    blocks with detail agree in detail and in tone."""
     import cv2
 
     scale, x, y = where
     seen, mask = _project(query, scale, x, y, thumb.shape)
     filled = np.where(mask, seen, thumb)
-    tone_t, tone_q = cv2.GaussianBlur(thumb, (0, 0), _BLUR), cv2.GaussianBlur(filled, (0, 0), _BLUR)
-    band_q = _band(filled)
-    th, tw = thumb.shape
-    detailed = agree = 0
-    for top in range(0, th - _BLOCK + 1, _BLOCK // 2):
-        for left in range(0, tw - _BLOCK + 1, _BLOCK // 2):
-            block = (slice(top, top + _BLOCK), slice(left, left + _BLOCK))
-            if not mask[block].all() or float(detail[block].std()) < _DETAIL:
-                continue
-            detailed += 1
-            if (
-                _ncc(detail[block], band_q[block]) >= _BLOCK_DETAIL
-                and _ncc(tone_t[block], tone_q[block]) >= _BLOCK_TONE
-            ):
-                agree += 1
+    tone = _block_ncc(cv2.GaussianBlur(thumb, (0, 0), _BLUR), cv2.GaussianBlur(filled, (0, 0), _BLUR))
+    band = _block_ncc(detail, _band(filled))
+    inside_blocks = _block_mean(mask.astype(np.float32)) > 0.999
+    detailed_blocks = inside_blocks & (np.sqrt(np.maximum(_block_var(detail), 0)) >= _DETAIL)
+    agreeing = detailed_blocks & (band >= _BLOCK_DETAIL) & (tone >= _BLOCK_TONE)
     inside = min(1.0, float(mask.sum()) / (query.shape[0] * query.shape[1] * scale * scale))
-    return _Fit(where, score, float(mask.mean()), inside, agree, detailed)
+    return _Fit(where, score, float(mask.mean()), inside, int(agreeing.sum()), int(detailed_blocks.sum()))
+
+
+def _block_mean(a: Array) -> Array:
+    """Mean over each _BLOCK x _BLOCK block whose top-left corner is on the half-block grid."""
+    import cv2
+
+    means: Array = cv2.boxFilter(a, -1, (_BLOCK, _BLOCK), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+    h, w = a.shape
+    return means[: h - _BLOCK + 1 : _BLOCK // 2, : w - _BLOCK + 1 : _BLOCK // 2]
+
+
+def _block_var(a: Array) -> Array:
+    var: Array = _block_mean(a * a) - _block_mean(a) ** 2
+    return var
+
+
+def _block_ncc(a: Array, b: Array) -> Array:
+    """Normalised cross-correlation of a and b in each block (0 where either is flat)."""
+    cov = _block_mean(a * b) - _block_mean(a) * _block_mean(b)
+    norm = np.sqrt(np.maximum(_block_var(a), 0) * np.maximum(_block_var(b), 0))
+    out: Array = np.where(norm > 1e-6 / (_BLOCK * _BLOCK), cov / np.maximum(norm, 1e-12), 0.0)
+    return out
