@@ -418,8 +418,8 @@ def _check_agreement(
     if verdict == "different":
         mark.agrees_with_manifest = False
         mark.note = (
-            f"the watermark names record {wm_record.record_id}, but this picture is neither that picture nor a"
-            f" part of it ({evidence}): the mark was probably copied onto another image"
+            f"the watermark names record {wm_record.record_id}, but {evidence}: the mark was probably copied"
+            " onto another image"
         )
     elif verdict == "cannot-tell":
         mark.note = (

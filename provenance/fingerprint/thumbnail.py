@@ -78,17 +78,20 @@ class Placement:
     correlation: float
 
     @property
+    def pasted(self) -> bool:
+        """Different because the picture was found, but as a small part of the image."""
+        return self.verdict == "different" and self.agree >= SAME_BLOCKS and self.inside < APART_INSIDE
+
+    @property
     def words(self) -> str:
         """The evidence in a few words, for a report's note."""
-        if self.verdict == "different" and self.inside < APART_INSIDE:
-            return f"the picture fills only {self.inside:.0%} of this image: pasted into another picture"
+        if self.pasted:
+            return f"the record's picture fills only {self.inside:.0%} of this image (pasted into another picture)"
         if self.verdict == "different":
-            return "no part of the picture matches this image's detail"
+            return "no part of the record's picture matches this image's detail"
         if not self.detailed:
-            return "too little detail in the picture to compare"
-        return (
-            f"{self.agree} of {self.detailed} detailed areas agree where it fits best ({self.shown:.0%} of the picture)"
-        )
+            return "the record's picture has too little detail to compare"
+        return f"{self.agree} of {self.detailed} detailed areas agree where it fits best"
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,7 @@ def compare(img: Image.Image, stored: bytes) -> Placement | None:
     thumb, size = decoded
     query = _trim(_luma(img))
     placement = _place(thumb, query, size)
-    for angle in _TURNS if placement.verdict != "same-picture" else ():
+    for angle in _TURNS if placement.verdict != "same-picture" and not placement.pasted else ():
         turned = _place(thumb, _turn(query, angle), size)
         if turned.verdict == "same-picture" or (placement.verdict == "different" != turned.verdict):
             placement = turned
@@ -273,7 +276,27 @@ def _candidates(query: Array, blurred: Array) -> list[Geometry]:
     for band in range(_BANDS):
         inside = sorted((f for f in found if band * step <= f[4] * _BANDS < (band + 1) * step), reverse=True)
         out += [(s, x, y) for _, s, x, y, _ in inside[:_PER_BAND]]
-    return out
+    return out + _containing(query, blurred)
+
+
+def _containing(query: Array, blurred: Array) -> list[Geometry]:
+    """The other way round: the whole picture somewhere inside the image (framed, or pasted
+    into another picture), at sizes down to 40 % of the image's side; the best fit."""
+    import cv2
+
+    th, tw = blurred.shape
+    qh, qw = query.shape
+    smallest = max(tw / qw, th / qh)  # thumbnail px per image px when the picture spans the image
+    scale, best = smallest * _SCALE_STEP, (-2.0, smallest, 0.0, 0.0)
+    while scale <= smallest / _MIN_SHOWN_SIDE:
+        size = (round(qw * scale), round(qh * scale))
+        seen = cv2.GaussianBlur(cv2.resize(query, size, interpolation=cv2.INTER_AREA), (0, 0), _BLUR)
+        result = cv2.matchTemplate(seen, blurred, cv2.TM_CCOEFF_NORMED)
+        _, top, _, where = cv2.minMaxLoc(result)
+        if top > best[0]:
+            best = (float(top), size[0] / qw, -float(where[0]), -float(where[1]))
+        scale *= _SCALE_STEP
+    return [best[1:]] if best[0] > -2 else []
 
 
 def _project(query: Array, scale: float, x: float, y: float, shape: tuple[int, ...]) -> tuple[Array, Array]:
