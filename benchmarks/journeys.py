@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
-from PIL import Image, ImageDraw, ImageEnhance, ImageFont, PngImagePlugin  # noqa: E402
+from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps, PngImagePlugin  # noqa: E402
 
 from benchmarks.stamp_verify import machine  # noqa: E402
 from provenance.config import Home  # noqa: E402
@@ -82,7 +82,7 @@ class Source:
 
     pid: str
     loader: str  # "file", or "skimage:NAME", "sklearn:NAME", "matplotlib:NAME"
-    origin: str  # camera, ai or unknown (what made the pixels)
+    origin: str  # camera, ai, ai-edited (a photo with AI-made parts) or unknown: what made the pixels
     path: Path | None = None
     tile: tuple[int, int, int, int] | None = None  # columns, rows, column, row: a non-overlapping part
     stamp_type: str = ""  # --source-type when stamped (default: from origin)
@@ -98,7 +98,7 @@ class Source:
 
     @property
     def claim(self) -> str:
-        return self.stamp_type or {"ai": "ai", "camera": "captured"}.get(self.origin, "edited")
+        return self.stamp_type or {"ai": "ai", "ai-edited": "ai", "camera": "captured"}.get(self.origin, "edited")
 
 
 @dataclass(frozen=True)
@@ -151,8 +151,10 @@ def evaluation_sources() -> list[Source]:
     out += _tiles("e-11-tests", photos / "exif-samples__tests__11-tests.jpg", "camera", 2, 1)
     out += [
         Source(f"e-{Path(n).stem}", "file", "camera", c2pa / n)
-        for n in ("sample1.png", "earth_apollo17.jpg", "P1000827.jpg", "no_alg.jpg", "ocsp.jpg")
+        for n in ("sample1.png", "earth_apollo17.jpg", "P1000827.jpg", "no_alg.jpg")
     ]
+    # Photoshop's own manifest says this one was edited with Adobe Firefly (compositeWithTrainedAlgorithmicMedia).
+    out.append(Source("e-ocsp", "file", "ai-edited", c2pa / "ocsp.jpg"))
     out.append(Source("e-ocsp_with_assertion", "file", "camera", c2pa / "ocsp_with_assertion.jpg"))
     out += _tiles("e-mars", c2pa / "mars.webp", "camera", 2, 1)
     out += _tiles("e-sample1_avif", c2pa / "sample1.avif", "camera", 2, 1)
@@ -178,7 +180,7 @@ def evaluation_foreign() -> list[Foreign]:
         Foreign("f-CA", c2pa / "CA.jpg", "camera", "e-sample1"),
         Foreign("f-C_with_CAWG", c2pa / "C_with_CAWG_data.jpg", "camera", "e-sample1"),
         Foreign("f-boxhash", c2pa / "boxhash.jpg", "camera", "e-sample1"),
-        Foreign("f-ocsp", c2pa / "ocsp.jpg", "camera", "e-ocsp"),
+        Foreign("f-ocsp", c2pa / "ocsp.jpg", "ai-edited", "e-ocsp"),
         Foreign("f-ocsp_with_assertion", c2pa / "ocsp_with_assertion.jpg", "camera", "e-ocsp_with_assertion"),
         Foreign("f-update_manifest", c2pa / "update_manifest.jpg", "camera", "e-earth_apollo17"),
         Foreign(
@@ -223,12 +225,17 @@ def make_start(source: Source, folder: Path) -> Start:
     """Decode, cut the tile, scale to MAX_SIDE, and save with the source's own generator
     metadata (EXIF for JPEG, text chunks for PNG) but never its manifest."""
     notes = []
+    exif: bytes | None = None
     if source.path is not None:
         with Image.open(source.path) as opened:
             opened.seek(0)
             info = dict(opened.info)
             fmt = "JPEG" if opened.format == "JPEG" else "PNG"
-            img = opened.convert("RGB")
+            img = _upright(opened)  # first: the orientation is read from the EXIF below
+            if "exif" in info:  # carried over upright: the pixels are turned as the orientation said
+                tags = opened.getexif()
+                tags.pop(ORIENTATION, None)
+                exif = tags.tobytes()
         if fmt == "PNG" and opened.format != "PNG":
             notes.append(f"{opened.format} re-saved as PNG")
     else:
@@ -242,8 +249,7 @@ def make_start(source: Source, folder: Path) -> Start:
         img = _scale(img, MAX_SIDE / max(img.size))
     path = folder / f"{source.pid}.{'jpg' if fmt == 'JPEG' else 'png'}"
     if fmt == "JPEG":
-        exif = info.get("exif")
-        kwargs: dict[str, Any] = {"exif": exif} if isinstance(exif, bytes) else {}
+        kwargs: dict[str, Any] = {"exif": exif} if exif else {}
         img.save(path, "JPEG", quality=95, **kwargs)
     else:
         text = PngImagePlugin.PngInfo()
@@ -255,6 +261,19 @@ def make_start(source: Source, folder: Path) -> Start:
 
 
 # --------------------------------------------------------------------------- pixels
+
+
+ORIENTATION = 0x0112
+
+
+def _upright(img: Image.Image) -> Image.Image:
+    """RGB pixels turned as the EXIF orientation says, as verify decodes them."""
+    return (ImageOps.exif_transpose(img) or img).convert("RGB")
+
+
+def _open(source: Path | bytes) -> Image.Image:
+    with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as img:
+        return _upright(img)
 
 
 def _scale(img: Image.Image, factor: float, resample: Image.Resampling = Image.Resampling.LANCZOS) -> Image.Image:
@@ -385,7 +404,7 @@ class Given:
     other: Path  # another never-seen picture of this home
 
     def pixels(self) -> Image.Image:
-        return Image.open(io.BytesIO(self.data)).convert("RGB")
+        return _open(self.data)
 
 
 @dataclass
@@ -510,8 +529,7 @@ def _border(g: Given) -> Made:
 
 
 def _other(path: Path, size: tuple[int, int]) -> Image.Image:
-    with Image.open(path) as img:
-        return _cover(img.convert("RGB"), size)
+    return _cover(_open(path), size)
 
 
 def _graft_mark(onto: str) -> Make:
@@ -519,8 +537,7 @@ def _graft_mark(onto: str) -> Make:
 
     def make(g: Given) -> Made:
         stamped = np.asarray(g.pixels(), dtype=np.float32)
-        with Image.open(g.original) as img:
-            original = np.asarray(img.convert("RGB"), dtype=np.float32)
+        original = np.asarray(_open(g.original), dtype=np.float32)
         size = (stamped.shape[1], stamped.shape[0])
         target = np.asarray(_other(g.similar if onto == "similar" else g.other, size), dtype=np.float32)
         out = np.clip(target + stamped - original, 0, 255).round().astype(np.uint8)
@@ -545,8 +562,7 @@ def _graft_manifest(g: Given) -> Made:
 
 
 def _original(g: Given) -> Made:
-    with Image.open(g.original) as img:
-        short = min(img.size)
+    short = min(_open(g.original).size)
     return Made(g.original.read_bytes(), g.original.suffix.lstrip("."), 0.0, short)
 
 
@@ -554,9 +570,9 @@ def _unrelated(edited: bool) -> Make:
     def make(g: Given) -> Made:
         if not edited:
             return Made(g.similar.read_bytes(), g.similar.suffix.lstrip("."), 0.0, 0)
-        with Image.open(g.similar) as img:
-            box, _ = crop_box(img.size, 0.6, img.width / img.height, True)
-            other = ImageEnhance.Color(img.convert("RGB").crop(box)).enhance(1.35)
+        img = _open(g.similar)
+        box, _ = crop_box(img.size, 0.6, img.width / img.height, True)
+        other = ImageEnhance.Color(img.crop(box)).enhance(1.35)
         return _made(_cover(other, g.pixels().size), "JPEG", area=0.0, short=0)
 
     return make
@@ -735,9 +751,17 @@ NOT_AI = "a non-AI picture reported AI"
 
 
 def _ai_expect(truth: str, signed: bool) -> Expect:
-    """``truth``: ai, camera, unknown (pixels' origin) or claim-ai/claim-captured/claim-edited (a
-    signed claim the file carries, or recovers)."""
+    """``truth``: ai, ai-edited, camera, unknown (pixels' origin) or claim-ai/claim-captured/claim-edited
+    (a signed claim the file carries, or recovers)."""
     no_signer = "captured without a trusted signer's claim"
+    if truth == "ai-edited":
+        return _e(
+            {"ai-edited"},
+            {"ai-generated", "no-evidence"},
+            {"captured": "an AI-edited picture reported captured", "computational": "an AI edit called not AI"},
+        )
+    if truth == "claim-edited":  # IPTC minorHumanEdits: captured or made by a person, then lightly edited
+        return _e({"no-evidence", "captured"}, {"ai-generated", "ai-edited", "computational"})
     if truth in ("ai", "claim-ai"):
         return _e(
             {"ai-generated"},
@@ -755,7 +779,7 @@ def expectations(case: Case, area: float, short: int) -> dict[str, Expect]:
     """The expected outcome of one case on each axis, as a careful expert would judge it."""
     kind = JOURNEYS[case.journey].kind
     untouched = case.journey == "untouched"
-    ai_pixels = "ai" in (case.origin, case.other_origin)
+    ai_pixels = bool({"ai", "ai-edited"} & {case.origin, case.other_origin})
     known_ai = {"known-ai"} if ai_pixels else set()
     ours_mark = {"ours": "a mark of ours where there is none", "mismatch": "a mark of ours where there is none"}
     no_owner = _e(
