@@ -1268,6 +1268,29 @@ def wrong_rows(rows: list[dict[str, Any]], starts: dict[str, Start], foreign: li
     return _table(["file", "condition", "journey", "axis", "expected", "got", "why wrong", "summary"], body)
 
 
+def _family(journey: str) -> str:
+    """Crops grouped by the area they keep (their aspects and positions fail alike)."""
+    if journey.endswith(("-centre", "-off")):
+        return journey.split("-", maxsplit=1)[0] + " (any aspect, position)"
+    return journey
+
+
+def wrong_patterns(rows: list[dict[str, Any]]) -> list[str]:
+    """WRONG rows grouped by condition, journey and what went wrong: one line per likely cause."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        wrong = [f"{a} {r['got'][a]}" for a in AXES if r.get("grade", {}).get(a) == "WRONG"]
+        if wrong:
+            groups[r["case"].condition, _family(r["case"].journey), ", ".join(wrong)].append(r)
+    if not groups:
+        return ["None."]
+    body = [
+        [cond, journey, what, len(items), len({r["case"].pid for r in items}), items[0]["summary"]]
+        for (cond, journey, what), items in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]
+    return _table(["condition", "journey", "WRONG (axis got)", "rows", "pictures", "one summary"], body)
+
+
 def misses(rows: list[dict[str, Any]]) -> list[str]:
     """Owner not named where the rule asks for it, by journey (not WRONG: counted against 99 %)."""
     by: dict[str, list[str]] = defaultdict(list)
@@ -1297,6 +1320,7 @@ def section(name: str, plan: Plan, rows: list[dict[str, Any]]) -> list[str]:
     for axis in AXES:
         lines += [*confusion(rows, axis), ""]
     lines += ["### Owner not named where the rule asks for it (stamped pictures)", "", *misses(rows), ""]
+    lines += ["### WRONG rows by pattern", "", *wrong_patterns(rows), ""]
     lines += ["### Every WRONG row", "", *wrong_rows(rows, plan.starts, plan.foreign), ""]
     if not_made:
         lines += ["### Journeys not made", ""]

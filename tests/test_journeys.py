@@ -99,5 +99,5 @@ def test_a_handful_of_journeys_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "journeys.md"
     J.write(out, [plan], rows, seconds=1.0, argv=["--set", "design"], jobs=1)
     text = out.read_text()
-    for heading in ("## Pictures: design set", "### Must-show", "### Every WRONG row", "expected \\ got (exit)"):
+    for heading in ("## Pictures: design set", "### Must-show", "### WRONG rows by pattern", "expected \\ got (exit)"):
         assert heading in text
