@@ -795,10 +795,12 @@ def expectations(case: Case, area: float, short: int) -> dict[str, Expect]:
         base = _e(
             {"valid", "trusted"}, (), {"invalid": "a valid manifest called broken", "absent": "a manifest missed"}
         )
-        mark = {"declared"} if case.pid == "f-trustmark_signed" and untouched else {"none"}
+        declared = case.pid == "f-trustmark_signed" and untouched  # its manifest declares a TrustMark (issue 19, 17)
         return {
             "credentials": base if untouched else absent,
-            "watermark": _e(mark, {"none", "not-checked"}, ours_mark, required=True),
+            "watermark": _e(
+                {"declared"} if declared else {"none"}, {"none", "not-checked"}, ours_mark, required=declared
+            ),
             "ownership": no_owner,
             "ai": _ai_expect(case.origin, False),
             "exit": _e({"0"}, {"3"}, {"1": "a valid manifest called broken"})
