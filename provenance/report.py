@@ -29,7 +29,7 @@ CredentialState = Literal[
 PRESENT_STATES = frozenset({"trusted", "valid", "ingredient-invalid", "invalid", "truncated", "unsupported"})
 TrustState = Literal["trusted", "untrusted", "unknown"]
 AIVerdict = Literal["ai-generated", "ai-edited", "captured", "no-evidence", "not-assessed"]
-WatermarkState = Literal["ours", "known-ai", "declared", "mismatch", "none", "not-checked"]
+WatermarkState = Literal["ours", "unconfirmed", "known-ai", "declared", "mismatch", "none", "not-checked"]
 
 
 @dataclass
@@ -170,7 +170,8 @@ class CredentialReport:
 @dataclass
 class WatermarkReport:
     """``state`` is the watermark verdict (words in provenance/verdicts.py, WATERMARK):
-    ours, known-ai, declared (the manifest names a mark this tool cannot read),
+    ours, unconfirmed (ours, on a picture that cannot be told to be its record's), known-ai,
+    declared (the manifest names a mark this tool cannot read),
     mismatch (a mark that contradicts the manifest or the picture), none, not-checked."""
 
     found: bool

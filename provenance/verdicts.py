@@ -161,6 +161,14 @@ CREDENTIALS = _table(
 
 WATERMARK = _table(
     Word("ours", "Our watermark", "The pixels carry this toolkit's watermark, naming a registry record.", "ok"),
+    Word(
+        "unconfirmed",
+        "Our watermark, picture unconfirmed",
+        "The pixels carry this toolkit's watermark, but whether the picture is its record's picture (or a crop of"
+        " it) or another picture carrying a copied mark cannot be told: the record is named, its credentials are"
+        " not handed over.",
+        "warn",
+    ),
     Word("known-ai", "AI watermark", "The pixels carry a known AI generator's watermark.", "ai"),
     Word(
         "declared",

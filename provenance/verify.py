@@ -125,6 +125,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
             for item in found:
                 item.matched_by = "watermark-unconfirmed" if item.matched_by == "watermark" else item.matched_by
             wm_record = None
+            mark.state = "unconfirmed"
         ownership = _ownership(registry, found)
         if not credentials.present and registry is not None:
             credentials = _recover(image, found, credentials, policy, print_)

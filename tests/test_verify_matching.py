@@ -151,7 +151,7 @@ def test_a_crop_checked_against_a_record_without_thumbnail_is_inconclusive_never
     crop = _crop(stamped, tmp_path / "crop.png", (0.0, 0.0, 0.7, 0.7))
     report = verify_path(crop, home=newsroom)
     assert report.exit_code == 3, report.summary
-    assert report.watermark.state == "ours"
+    assert report.watermark.state == "unconfirmed"
     assert report.ownership.verdict == "inconclusive"
     assert report.ownership.matches[0].record_id == record_id
     assert report.ownership.matches[0].owner == "Daily Planet"
