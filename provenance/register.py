@@ -15,6 +15,7 @@ from typing import Any, Literal
 from provenance import fingerprint
 from provenance.config import Home
 from provenance.errors import InputError, RegistryError
+from provenance.fingerprint import thumbnail
 from provenance.imaging import image_files, load_image
 from provenance.registry import Record, Registry, open_home_registry
 
@@ -70,9 +71,10 @@ def fingerprint_file(path: str) -> dict[str, Any]:
     try:
         image = load_image(Path(path))
         prints = fingerprint.compute(image.pixels())
+        thumb = thumbnail.describe(image.pixels())
     except InputError as exc:
         return {"path": path, "error": exc.diagnostics()}
-    return {"path": path, "sha256": image.sha256, "fingerprints": [asdict(f) for f in prints]}
+    return {"path": path, "sha256": image.sha256, "fingerprints": [asdict(f) for f in prints], "thumbnail": thumb.hex()}
 
 
 def _commit(
@@ -82,7 +84,8 @@ def _commit(
     if row.get("error"):
         return RegisterResult(str(path), "error", error=str(row["error"]))
     prints = [fingerprint.Fingerprint(**f) for f in row["fingerprints"]]
-    return _add(registry, path, str(row["sha256"]), prints, owner=owner, title=title, source_url=source_url)
+    thumb = bytes.fromhex(row["thumbnail"]) if row.get("thumbnail") else None
+    return _add(registry, path, str(row["sha256"]), prints, thumb, owner=owner, title=title, source_url=source_url)
 
 
 def _register_one(
@@ -94,9 +97,10 @@ def _register_one(
         if existing is not None:
             return RegisterResult(str(path), "already-registered", existing.record_id, existing.owner)
         prints = fingerprint.compute(image.pixels())
+        thumb = thumbnail.describe(image.pixels())
     except InputError as exc:
         return RegisterResult(str(path), "error", error=exc.diagnostics())
-    return _add(registry, path, image.sha256, prints, owner=owner, title=title, source_url=source_url)
+    return _add(registry, path, image.sha256, prints, thumb, owner=owner, title=title, source_url=source_url)
 
 
 def _add(
@@ -104,6 +108,7 @@ def _add(
     path: Path,
     sha256: str,
     prints: list[fingerprint.Fingerprint],
+    thumb: bytes | None,
     *,
     owner: str,
     title: str | None,
@@ -117,6 +122,7 @@ def _add(
         fingerprints=prints,
         title=title or path.name,
         source_url=source_url,
+        thumbnail=thumb,
     )
     with registry.transaction():
         if (raced := registry.find_by_sha256(sha256, kind="original")) is not None:

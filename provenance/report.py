@@ -29,7 +29,7 @@ CredentialState = Literal[
 PRESENT_STATES = frozenset({"trusted", "valid", "ingredient-invalid", "invalid", "truncated", "unsupported"})
 TrustState = Literal["trusted", "untrusted", "unknown"]
 AIVerdict = Literal["ai-generated", "ai-edited", "captured", "no-evidence", "not-assessed"]
-WatermarkState = Literal["ours", "known-ai", "declared", "mismatch", "none", "not-checked"]
+WatermarkState = Literal["ours", "unconfirmed", "known-ai", "declared", "mismatch", "none", "not-checked"]
 
 
 @dataclass
@@ -170,7 +170,8 @@ class CredentialReport:
 @dataclass
 class WatermarkReport:
     """``state`` is the watermark verdict (words in provenance/verdicts.py, WATERMARK):
-    ours, known-ai, declared (the manifest names a mark this tool cannot read),
+    ours, unconfirmed (ours, on a picture that cannot be told to be its record's), known-ai,
+    declared (the manifest names a mark this tool cannot read),
     mismatch (a mark that contradicts the manifest or the picture), none, not-checked."""
 
     found: bool
@@ -189,7 +190,9 @@ class WatermarkReport:
             self.state = "none"
 
 
-OwnershipVerdict = Literal["registered", "derived", "inconclusive", "no-match", "no-registry", "not-checked"]
+OwnershipVerdict = Literal[
+    "registered", "derived", "similar", "inconclusive", "no-match", "no-registry", "not-checked"
+]  # fmt: skip
 
 
 @dataclass
@@ -197,14 +200,16 @@ class OwnershipMatch:
     """A registered record this image is, or comes from.
 
     ``relation``: same-as (this picture), twin-of (an AI twin made here from it),
-    derivative-of (stamped from it), ancestor (further up the chain), similar-to
+    derivative-of (stamped from it), ancestor (further up the chain), source-of (this
+    file is, byte for byte, the unsigned file the record was stamped from), similar-to
     (looks like a stamped record but lacks its watermark). ``strength``: exact (file
     hash or watermark), match (fingerprints within the match threshold), inconclusive
-    (near the threshold, or low-quality hashes: never proof)."""
+    (near the threshold, low-quality hashes, or a watermark on a picture that could not
+    be told to be its record's: never proof)."""
 
     record_id: str
     owner: str
-    relation: Literal["same-as", "twin-of", "derivative-of", "ancestor", "similar-to"]
+    relation: Literal["same-as", "twin-of", "derivative-of", "ancestor", "source-of", "similar-to"]
     strength: Literal["exact", "match", "inconclusive"]
     matched_by: str
     kind: str
@@ -219,8 +224,9 @@ class OwnershipMatch:
 @dataclass
 class OwnershipReport:
     """``verdict``: registered (this is a registered image), derived (made from one),
-    inconclusive (only near matches), no-match, no-registry, or not-checked (the
-    file could not be read)."""
+    similar (looks like a stamped image but lacks its watermark, or is the unsigned file
+    it was stamped from), inconclusive (only near matches), no-match, no-registry, or
+    not-checked (the file could not be read)."""
 
     verdict: OwnershipVerdict = "no-registry"
     summary: str = "No registry to check against."

@@ -25,6 +25,7 @@ from provenance.credentials.claims import EDITS, PARENT_LABEL, SOURCE_TYPES, Sta
 from provenance.credentials.keys import Identity, organisation_of
 from provenance.detect.sources import AI_TERMS, CAPTURE_TERMS, DIGITAL_SOURCE_TYPES, describe
 from provenance.errors import UsageError, WatermarkError
+from provenance.fingerprint import thumbnail
 from provenance.imaging import (
     MIME_FOR_FORMAT,
     LoadedImage,
@@ -67,6 +68,7 @@ class StampRequest:
     ai_training: bool | None = None
     exif: bytes | None = None  # the input's EXIF block, for the output file (camera.keep)
     camera: dict[str, str] = field(default_factory=dict)  # make, model, capture time: for the manifest
+    input_sha256: str | None = None  # the unsigned file stamped (none for a twin: its pixels were made here)
 
 
 @dataclass
@@ -135,6 +137,8 @@ def stamp_pixels(
                     manifest=manifest,
                     generation=request.generation or None,
                     manifest_label=_c2pa.manifest_label(manifest),
+                    input_sha256=request.input_sha256,
+                    thumbnail=thumbnail.describe(final_pixels),
                 )
             )
             write_atomic(output, signed)
@@ -217,6 +221,7 @@ def stamp_file(
         ai_training=ai_training,
         exif=kept.data,
         camera=kept.recorded,
+        input_sha256=loaded.sha256,
     )
     result = stamp_pixels(pixels, output, fmt, request, identity=identity, home=home, options=options)
     result.exif, result.warnings = kept, warnings
@@ -311,6 +316,7 @@ def _register_source(registry: Registry, request: StampRequest) -> str:
             sha256=source.sha256,
             fingerprints=fingerprint.compute(source.pixels()),
             title=source.path.name,
+            thumbnail=thumbnail.describe(source.pixels()),
         )
     )
     return record_id

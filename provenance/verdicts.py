@@ -161,6 +161,14 @@ CREDENTIALS = _table(
 
 WATERMARK = _table(
     Word("ours", "Our watermark", "The pixels carry this toolkit's watermark, naming a registry record.", "ok"),
+    Word(
+        "unconfirmed",
+        "Our watermark, picture unconfirmed",
+        "The pixels carry this toolkit's watermark, but whether the picture is its record's picture (or a crop of"
+        " it) or another picture carrying a copied mark cannot be told: the record is named, its credentials are"
+        " not handed over.",
+        "warn",
+    ),
     Word("known-ai", "AI watermark", "The pixels carry a known AI generator's watermark.", "ai"),
     Word(
         "declared",
@@ -186,14 +194,16 @@ OWNERSHIP = _table(
     Word(
         "similar",
         "Looks like a registered picture",
-        "It resembles a registered picture but lacks what that picture carries: possibly its source, or a"
-        " heavy edit. Not proof of either.",
+        "It resembles a picture stamped here but lacks what that picture carries (its watermark, its"
+        " credentials): possibly its unsigned source, or a heavy edit; certainly its source when the file is"
+        " byte for byte the one that was stamped. Nothing of the stamped picture's credentials applies to it.",
         "warn",
     ),
     Word(
         "inconclusive",
         "Inconclusive",
-        "Near a registered picture, not close enough to say it is that picture.",
+        "Near a registered picture (or carrying its watermark), but it cannot be told whether it is that"
+        " picture or a crop of it.",
         "warn",
     ),
     Word("no-match", "No registered match", "No registered picture matches.", "none"),

@@ -17,7 +17,7 @@ from provenance.credentials.claims import SCHEME_FOR_ALG, record_id_from_soft_bi
 from provenance.credentials.codes import TRUST_CODES
 from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.errors import InputError
-from provenance.fingerprint import PHASH, THRESHOLDS, Fingerprint
+from provenance.fingerprint import PHASH, THRESHOLDS, Fingerprint, thumbnail
 from provenance.imaging import MAX_MANIFEST_BYTES, LoadedImage, load_image, read_input
 from provenance.registry import Record, Registry, read_home_registry
 from provenance.registry.matching import agree, classify
@@ -35,8 +35,9 @@ from provenance.report import (
 from provenance.runtime import time_limit
 from provenance.verdicts import ExitCode
 
-# A watermark whose record's picture is further than this from the image was
-# most likely copied onto another picture (docs/threat-model.md).
+# Records from before thumbnails (schema 4) are checked against the mark's picture by
+# whole-picture pHash: this close, it is the picture; further, a crop or another picture
+# cannot be told apart, so the mark is neither confirmed nor called copied.
 WATERMARK_MISMATCH_DISTANCE = 26
 
 
@@ -45,8 +46,12 @@ class _Found:
     """Registry records reached directly, with how and how far."""
 
     record: Record
-    matched_by: str  # watermark, manifest, sha256, fingerprint, fingerprint-unmarked, fingerprint-inconclusive
+    # watermark, watermark-unconfirmed (the picture could not be told to be the record's), manifest,
+    # sha256, input-sha256 (the unsigned file the record was stamped from), fingerprint,
+    # fingerprint-unmarked, fingerprint-inconclusive
+    matched_by: str
     distances: dict[str, int]
+    picture: thumbnail.Verdict | None = None  # the thumbnail's word on a fingerprint match, when asked
 
 
 @dataclass
@@ -110,11 +115,17 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
         carry = print_ is not None and min(image.pixels().size) >= watermark.MIN_SIDE
         found = _lookup(registry, image, mark, credentials, print_, could_carry=carry) if registry else []
         wm_record = next((f.record for f in found if f.matched_by == "watermark"), None)
-        _check_agreement(mark, credentials, wm_record, print_)
+        confirmed = _check_agreement(mark, credentials, wm_record, image, print_)
         if mark.agrees_with_manifest is False:
             # A mark that contradicts the manifest or the picture proves nothing.
             found = [f for f in found if f.matched_by != "watermark"]
             wm_record = None
+        elif not confirmed:
+            # A real mark on a picture that may or may not be its record's: named, never credited.
+            for item in found:
+                item.matched_by = "watermark-unconfirmed" if item.matched_by == "watermark" else item.matched_by
+            wm_record = None
+            mark.state = "unconfirmed"
         ownership = _ownership(registry, found)
         if not credentials.present and registry is not None:
             credentials = _recover(image, found, credentials, policy, print_)
@@ -188,6 +199,7 @@ def _lookup(
     if credentials.record_id and not credentials.broken:
         add(registry.get(credentials.record_id), "manifest")
     add(registry.find_by_sha256(image.sha256), "sha256")
+    add(registry.find_by_input_sha256(image.sha256), "input-sha256")
     if prints:
         near: dict[str, Record] = {}
         for print_ in prints:
@@ -196,21 +208,36 @@ def _lookup(
                 near.update((rec.record_id, rec) for rec, _ in registry.search(print_, limit.inconclusive))
         nearest = {rid: sorted(print_distances(prints, rec.fingerprints).values()) for rid, rec in near.items()}
         for record in sorted(near.values(), key=lambda rec: nearest[rec.record_id]):
+            if record.record_id in found:
+                continue
             decision = classify(prints, record.fingerprints)
-            if decision == "match":
+            picture = _picture(image, record) if decision != "none" else None
+            # a match the thumbnail does not contradict, or a crop the hashes half lost that it confirms
+            if (decision == "match" and picture != "different") or (decision != "none" and picture == "same-picture"):
                 add(record, _fingerprint_kind(record, mark, could_carry))
-            elif decision == "inconclusive":
+            elif decision != "none":
                 add(record, "fingerprint-inconclusive")
+            if record.record_id in found:
+                found[record.record_id].picture = picture
     return list(found.values())
+
+
+def _picture(image: LoadedImage, record: Record) -> thumbnail.Verdict | None:
+    """The record's thumbnail on whether this image is its picture (or part of it); None without one."""
+    if record.thumbnail is None or not image.decodable:
+        return None
+    placement = thumbnail.compare(image.pixels(), record.thumbnail)
+    return None if placement is None else placement.verdict
 
 
 def _fingerprint_kind(record: Record, mark: WatermarkReport, could_carry: bool) -> str:
     """A look-alike of an image we stamped, that lacks our watermark although it could
     carry one, is most likely that image's source (or a heavy edit), not the image itself:
-    a near-copy twin looks just like the photo it was made from. Such a match is only
-    "similar", never grounds to hand over the record's credentials or its AI nature."""
-    carries_mark = record.kind in ("twin", "stamped")
-    if carries_mark and could_carry and not mark.found:
+    a near-copy twin looks just like the photo it was made from, and a stamped camera
+    photo just like the camera's file. Such a match is only "similar", never grounds to
+    hand over the record's credentials or its AI nature. Any stamped record counts,
+    whatever its kind (``--source-type captured`` makes an original)."""
+    if record.watermarked and could_carry and not mark.found:
         return "fingerprint-unmarked"
     return "fingerprint"
 
@@ -219,7 +246,9 @@ def _phash_distance(prints: list[Fingerprint] | None, record: Record) -> int | N
     return print_distances(prints or [], record.fingerprints).get(PHASH)
 
 
+# Matches that establish the record (and lead up its chain of sources); the others are named, not counted.
 _STRENGTH = {"watermark": "exact", "sha256": "exact", "manifest": "exact", "fingerprint": "match"}
+_RELATION = {"fingerprint-unmarked": "similar-to", "input-sha256": "source-of"}
 
 
 def _ownership(registry: Registry | None, found: list[_Found]) -> OwnershipReport:
@@ -227,8 +256,8 @@ def _ownership(registry: Registry | None, found: list[_Found]) -> OwnershipRepor
         return OwnershipReport()
     matches: dict[str, OwnershipMatch] = {}
     for item in found:  # direct matches first: they are the strongest claims
-        relation = "similar-to" if item.matched_by == "fingerprint-unmarked" else "same-as"
-        strength = _STRENGTH.get(item.matched_by, "inconclusive")
+        relation = _RELATION.get(item.matched_by, "same-as")
+        strength = _STRENGTH.get(item.matched_by) or ("exact" if item.matched_by == "input-sha256" else "inconclusive")
         matches[item.record.record_id] = _match(item.record, relation, strength, item.matched_by, item.distances)
     for item in found:
         if _STRENGTH.get(item.matched_by) is None:
@@ -260,7 +289,7 @@ def _sources(registry: Registry, record: Record, limit: int = 1000) -> list[tupl
     return chain
 
 
-_RELATION_ORDER = ("same-as", "twin-of", "derivative-of", "ancestor", "similar-to")
+_RELATION_ORDER = ("same-as", "twin-of", "derivative-of", "ancestor", "source-of", "similar-to")
 _STRENGTH_ORDER = ("exact", "match", "inconclusive")
 
 
@@ -295,7 +324,7 @@ def _match(
 
 
 def _ownership_verdict(matches: list[OwnershipMatch]) -> tuple[OwnershipVerdict, str]:
-    solid = [m for m in matches if m.strength != "inconclusive" and m.relation != "similar-to"]
+    solid = [m for m in matches if m.strength != "inconclusive" and m.relation not in ("similar-to", "source-of")]
     originals = [m for m in solid if m.kind == "original"]
     if any(m.relation == "same-as" for m in originals):
         m = next(m for m in originals if m.relation == "same-as")
@@ -307,6 +336,21 @@ def _ownership_verdict(matches: list[OwnershipMatch]) -> tuple[OwnershipVerdict,
     if solid:
         m = solid[0]
         return "registered", f"This image is registered ({m.kind} {_name(m)}, owner {m.owner})."
+    if source := next((m for m in matches if m.relation == "source-of"), None):
+        return "similar", (
+            f"This file is the unsigned original that registered record {_name(source)} (owner {source.owner})"
+            " was stamped from: it carries none of that record's watermark or credentials."
+        )
+    if look := next((m for m in matches if m.relation == "similar-to"), None):
+        return "similar", (
+            f"It looks like registered record {_name(look)} (owner {look.owner}) but lacks that image's"
+            " watermark: possibly its unsigned source, or a heavily edited copy."
+        )
+    if mark := next((m for m in matches if m.matched_by == "watermark-unconfirmed"), None):
+        return "inconclusive", (
+            f"Inconclusive: it carries the watermark of registered record {_name(mark)} (owner {mark.owner}),"
+            " but whether this picture is that record's picture, or a crop of it, cannot be told."
+        )
     if matches:
         m = matches[0]
         near = ", ".join(f"{alg.split('/')[0]} {d}" for alg, d in m.distances.items())
@@ -336,6 +380,8 @@ def _recover(
     for item in sorted(found, key=lambda f: f.matched_by != "watermark"):
         if item.matched_by == "fingerprint" and not _fingerprints_agree(item, prints):
             continue  # one hash alone is too easy to collide with to hand over credentials
+        if item.matched_by == "fingerprint" and item.picture not in (None, "same-picture"):
+            continue  # the hashes agree but the thumbnail does not say it is the picture
         if item.record.manifest and item.matched_by in ("watermark", "fingerprint", "sha256"):  # never on a guess
             via = "watermark" if item.matched_by == "watermark" else "fingerprint"
             recovered = read_recovered(image.mime, image.data, item.record.manifest, policy=policy, via=via)
@@ -350,8 +396,13 @@ def _check_agreement(
     mark: WatermarkReport,
     credentials: CredentialReport,
     wm_record: Record | None,
+    image: LoadedImage,
     prints: list[Fingerprint] | None,
-) -> None:
+) -> bool:
+    """Does the mark belong here? Against the manifest (the record it declares) and against
+    the picture (the record's thumbnail): a mark on another picture is a copy (exit 1).
+    Returns whether the picture is confirmed as the record's (or a crop of it); when that
+    cannot be told, the mark is named but proves nothing."""
     declared = [record_id_from_soft_binding(b.value) for b in credentials.soft_bindings if b.alg in SCHEME_FOR_ALG]
     if declared and credentials.present:
         if mark.found:
@@ -360,14 +411,38 @@ def _check_agreement(
                 mark.note = f"the manifest declares watermark record {declared[0]}, the pixels carry {mark.record_id}"
         else:
             mark.note = "the manifest declares a watermark that could not be read from the pixels"
-    if mark.found and wm_record is not None and prints is not None:
-        distance = _phash_distance(prints, wm_record)
-        if distance is not None and distance > WATERMARK_MISMATCH_DISTANCE:
-            mark.agrees_with_manifest = False
-            mark.note = (
-                f"the watermark names record {wm_record.record_id}, but this picture does not look"
-                f" like it (pHash distance {distance}): the mark was probably copied onto another image"
-            )
+    if not mark.found or wm_record is None or mark.agrees_with_manifest is False:
+        return True
+    if mark.agrees_with_manifest and credentials.intact:
+        return True  # the hard binding covers these very pixels, signed with this mark
+    verdict, evidence = _same_picture(image, wm_record, prints)
+    if verdict == "different":
+        mark.agrees_with_manifest = False
+        mark.note = (
+            f"the watermark names record {wm_record.record_id}, but {evidence}: the mark was probably copied"
+            " onto another image"
+        )
+    elif verdict == "cannot-tell":
+        mark.note = (
+            f"the watermark names record {wm_record.record_id}, but whether this picture is that picture or a"
+            f" crop of it cannot be told ({evidence}): the record is named, its credentials are not handed over"
+        )
+    return verdict == "same-picture"
+
+
+def _same_picture(
+    image: LoadedImage, record: Record, prints: list[Fingerprint] | None
+) -> tuple[thumbnail.Verdict, str]:
+    """The record's thumbnail decides (crops, rescales, edits; docs/registry.md). A record from
+    before thumbnails has only whole-picture hashes: near is the picture; far may be a crop."""
+    placement = thumbnail.compare(image.pixels(), record.thumbnail) if record.thumbnail is not None else None
+    if placement is not None:
+        return placement.verdict, placement.words
+    distance = _phash_distance(prints, record)
+    if distance is not None and distance <= WATERMARK_MISMATCH_DISTANCE:
+        return "same-picture", f"pHash distance {distance}"
+    far = "" if distance is None else f", pHash distance {distance}"
+    return "cannot-tell", f"the record keeps no thumbnail to locate a crop in{far}"
 
 
 def _assess(  # noqa: PLR0917 - one call site, every argument a different part's result
@@ -526,17 +601,10 @@ def _broken_sentence(credentials: CredentialReport, mark: WatermarkReport) -> st
     return f"{head}: {mark.note or 'the watermark contradicts the picture'}."
 
 
-def _absent_sentence(credentials: CredentialReport, ownership: OwnershipReport, ai: AIReport) -> str:
-    similar = [m for m in ownership.matches if m.relation == "similar-to" or m.strength == "inconclusive"]
-    looks = ""
-    if similar:
-        m = similar[0]
-        looks = (
-            f" It looks like registered record {m.record_id} ('{m.title}', owner {m.owner}) but lacks that"
-            " image's watermark: possibly its source, or a heavily edited copy."
-            if m.relation == "similar-to"
-            else " " + ownership.summary
-        )
+def _absent_sentence(
+    credentials: CredentialReport, mark: WatermarkReport, ownership: OwnershipReport, ai: AIReport
+) -> str:
+    looks = f" {ownership.summary}" if ownership.verdict in ("similar", "inconclusive") else ""
     head = _head(verdicts.exit_word(ExitCode.ABSENT).label)
     if credentials.state == "remote":
         return _remote_sentence(credentials) + looks + _ai_sentence(ai)
@@ -549,10 +617,13 @@ def _absent_sentence(credentials: CredentialReport, ownership: OwnershipReport, 
             + _ai_sentence(ai)
         )
     none = verdicts.word("credentials", "absent").label
+    if any(m.relation == "source-of" for m in ownership.matches):
+        return f"{head}: the file itself carries no Content Credentials and no watermark." + looks + _ai_sentence(ai)
     if ai.verdict in ("ai-generated", "ai-edited"):
         return f"{none}, watermark of ours or registry match." + looks + _ai_sentence(ai)
+    unproven = "no watermark that could be confirmed" if mark.found else "no known watermark"
     return (
-        f"{head}: no Content Credentials, no known watermark and no exact registry match."
+        f"{head}: no Content Credentials, {unproven} and no exact registry match."
         + looks
         + " That alone says nothing about whether the image is genuine."
     )
@@ -576,7 +647,7 @@ def _summary(
     if code == ExitCode.BROKEN:
         return _broken_sentence(credentials, mark)
     if code == ExitCode.ABSENT:
-        return _absent_sentence(credentials, ownership, ai)
+        return _absent_sentence(credentials, mark, ownership, ai)
     parts = [_kind(ai)]
     parts += _credential_parts(credentials)
     if mark.found:

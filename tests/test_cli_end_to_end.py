@@ -299,8 +299,15 @@ def test_source_photo_of_a_stamped_look_alike_is_not_called_ai(keyed_home: Path,
     assert result.code == 3
     assert report["ai"]["verdict"] == "no-evidence"
     assert report["credentials"]["recovered"] is False
-    assert [m["relation"] for m in report["ownership"]["matches"]] == ["similar-to"]
-    assert "lacks that image's watermark" in report["summary"]
+    # the very file it was stamped from: named as such (issue 19 case 2); a copy of it only looks like it
+    assert [m["relation"] for m in report["ownership"]["matches"]] == ["source-of"]
+    assert "unsigned original" in report["summary"]
+    copy = tmp_path / "copy.jpg"
+    Image.open(SAMPLES / "rocket.jpg").save(copy, quality=85)
+    again = _json(run_cli("verify", "--json", copy, home=keyed_home).stdout)
+    assert [m["relation"] for m in again["ownership"]["matches"]] == ["similar-to"]
+    assert again["credentials"]["recovered"] is False
+    assert "lacks that image's watermark" in again["summary"]
 
 
 def test_a_mark_that_does_not_read_back_is_refused_and_nothing_written(

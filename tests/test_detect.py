@@ -40,6 +40,19 @@ def test_captured_only_from_a_valid_manifest() -> None:
     assert detect.verdict(broken).verdict == "no-evidence"
 
 
+def test_captured_needs_a_trusted_signer_an_untrusted_claim_is_reported_not_believed() -> None:
+    # issue 19 case 13: any self-made key could sign "captured"
+    untrusted = detect.credential_signals(_cred("valid", "digitalCapture"), "C2PA manifest")
+    report = detect.verdict(untrusted)
+    assert report.verdict == "no-evidence"
+    assert [s.strength for s in untrusted] == ["info"]
+    assert "claims the image was captured" in untrusted[0].evidence
+    assert "signer is not trusted" in untrusted[0].evidence
+    trusted_signer = _cred("valid", "digitalCapture")
+    trusted_signer.trust = "trusted"
+    assert detect.verdict(detect.credential_signals(trusted_signer, "m")).verdict == "captured"
+
+
 def test_invalid_manifest_ai_claim_is_kept_with_a_caveat() -> None:
     signals = detect.credential_signals(_cred("invalid", "trainedAlgorithmicMedia"), "m")
     assert "invalid" in signals[0].evidence

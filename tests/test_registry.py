@@ -189,7 +189,40 @@ def test_v2_registry_gains_generation_labels_and_tokens(tmp_path: Path) -> None:
             reg.add(Record("00000000000000ce", "twin", "dan", "abc", generation={"seed": 7}, manifest_label="urn:x"))
         assert reg.find_by_manifest("urn:x") == reg.get("00000000000000ce")
         assert reg.find_by_manifest("00000000000000cd") == old  # older rows: found by record id
-        assert reg.stats().schema_version == SCHEMA_VERSION == 3
+        assert reg.stats().schema_version == SCHEMA_VERSION == 4
+
+
+def test_v3_registry_gains_thumbnails_and_unsigned_inputs(tmp_path: Path) -> None:
+    path = tmp_path / "v3.sqlite3"
+    with Registry.open(path) as reg, reg.transaction():
+        reg.add(Record("00000000000000e1", "stamped", "erin", "s1", [Fingerprint(PHASH, "0" * 16)], manifest=b"m"))
+    with sqlite3.connect(path) as conn:  # back to version 3, as a registry from before thumbnails
+        conn.execute("DROP INDEX records_input_sha256")
+        conn.execute("ALTER TABLE records DROP COLUMN thumbnail")
+        conn.execute("ALTER TABLE records DROP COLUMN input_sha256")
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    with pytest.raises(RegistryError, match="schema version 3"):
+        Registry.open_readonly(path)
+    with Registry.open(path) as reg:
+        old = reg.get("00000000000000e1")
+        assert old is not None
+        assert (old.thumbnail, old.input_sha256, old.watermarked) == (None, None, True)
+        assert reg.stats().schema_version == SCHEMA_VERSION == 4
+
+
+def test_thumbnail_and_unsigned_input_are_kept(registry_location: str) -> None:
+    with Registry.open(registry_location) as reg:
+        stamped = Record("00000000000000f1", "original", "desk", "signed", [Fingerprint(PHASH, "1" * 16)],
+                         manifest=b"m", input_sha256="camera-file", thumbnail=b"\x89PNG...")  # fmt: skip
+        registered = Record("00000000000000f2", "original", "desk", "archive", [Fingerprint(PHASH, "2" * 16)])
+        with reg.transaction():
+            reg.add(stamped)
+            reg.add(registered)
+        assert reg.get(stamped.record_id) == stamped
+        assert reg.find_by_input_sha256("camera-file") == stamped
+        assert reg.find_by_input_sha256("signed") is None
+        assert stamped.watermarked  # a photo stamped --source-type captured is an original, and marked
+        assert not registered.watermarked  # a registered original carries no mark
 
 
 def test_classify_match_inconclusive_none() -> None:

@@ -5,7 +5,9 @@ watermark, the registry) and from the file itself (generator metadata, IPTC
 source types, Stable Diffusion watermarks, A1111 stealth info). The verdict is
 the strongest claim the evidence supports and nothing stronger: no evidence
 gives ``no-evidence``, never "fake" or "real"; ``captured`` needs a valid
-signed manifest that says so. Contradictions are reported, not hidden.
+signed manifest that says so, from a signer this home trusts (anyone can make a key
+and sign "captured": an untrusted claim is reported, not believed). Contradictions
+are reported, not hidden.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from provenance.detect import generators, sd_watermark, stealth
 from provenance.detect.metadata import Metadata, read_metadata
 from provenance.detect.sources import describe
 from provenance.registry import Record
-from provenance.report import AIReport, CredentialReport, Ingredient, Signal, WatermarkReport
+from provenance.report import Action, AIReport, CredentialReport, Ingredient, Signal, WatermarkReport
 
 __all__ = ["Metadata", "assess", "metadata_signals", "pixel_signals", "read_metadata", "verdict"]
 
@@ -51,6 +53,9 @@ def credential_signals(credentials: CredentialReport, where: str) -> list[Signal
         term, words, strength = describe(action.digital_source_type)
         if strength is None or (strength == "captured" and not intact):
             continue
+        if strength == "captured" and not _trusted(credentials):
+            signals.append(_untrusted_capture(action, term, words, where))
+            continue
         agent = f", using {action.software_agent}" if action.software_agent else ""
         not_ai = "; that is not AI" if strength == "info" else ""
         signals.append(
@@ -75,6 +80,25 @@ def credential_signals(credentials: CredentialReport, where: str) -> list[Signal
             )
         )
     return signals
+
+
+def _trusted(credentials: CredentialReport) -> bool:
+    """Signed by a signer on this home's trust list (only such a signer's word makes a capture)."""
+    return credentials.state == "trusted" or credentials.trust == "trusted"
+
+
+def _untrusted_capture(action: Action, term: str, words: str, where: str) -> Signal:
+    agent = f", using {action.software_agent}" if action.software_agent else ""
+    return Signal(
+        kind="c2pa.digitalSourceType",
+        source=f"{where}, action {action.action}",
+        evidence=(
+            f"The manifest claims the image was {words}{agent} ({term}), but its signer is not trusted"
+            " here: a claim anyone with a key of their own could sign, so it is reported, not believed."
+        ),
+        generator=action.software_agent,
+        strength="info",
+    )
 
 
 def _ingredient_signals(ingredients: list[Ingredient], where: str, caveat: str) -> list[Signal]:

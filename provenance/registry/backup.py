@@ -23,6 +23,7 @@ from provenance.registry.store import Record
 def _record_to_json(record: Record) -> dict[str, Any]:
     data = asdict(record)
     data["manifest"] = None if record.manifest is None else record.manifest.hex()
+    data["thumbnail"] = None if record.thumbnail is None else record.thumbnail.hex()
     data["fingerprints"] = [asdict(f) for f in record.fingerprints]
     return data
 
@@ -30,8 +31,13 @@ def _record_to_json(record: Record) -> dict[str, Any]:
 def _record_from_json(data: dict[str, Any]) -> Record:
     try:
         prints = [Fingerprint(**f) for f in data.pop("fingerprints", [])]
-        manifest = data.pop("manifest", None)
-        return Record(**data, fingerprints=prints, manifest=None if manifest is None else bytes.fromhex(manifest))
+        manifest, thumbnail = data.pop("manifest", None), data.pop("thumbnail", None)
+        return Record(
+            **data,
+            fingerprints=prints,
+            manifest=None if manifest is None else bytes.fromhex(manifest),
+            thumbnail=None if thumbnail is None else bytes.fromhex(thumbnail),
+        )
     except (TypeError, ValueError) as exc:
         raise RegistryError(f"not a registry export record ({exc})") from None
 

@@ -1,6 +1,7 @@
 """The registry's tables and their migrations: what a database must hold to be one.
 
-Version 3 holds records, fingerprints (one row per algorithm, so a new hash needs no
+Version 4 holds records (since 4 with a thumbnail and, for a stamp, the SHA-256 of its
+unsigned input file), fingerprints (one row per algorithm, so a new hash needs no
 migration), meta (schema version, removal epoch) and the service's token hashes
 (provenance/service/tokens.py reads and writes them; the table lives here so that
 one migration path covers the whole file).
@@ -11,7 +12,7 @@ from __future__ import annotations
 from provenance.errors import RegistryError
 from provenance.registry._backend import Backend
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -27,11 +28,14 @@ CREATE TABLE IF NOT EXISTS records (
     manifest {blob},
     created_at TEXT NOT NULL,
     generation TEXT,
-    manifest_label TEXT
+    manifest_label TEXT,
+    input_sha256 TEXT,
+    thumbnail {blob}
 );
 CREATE INDEX IF NOT EXISTS records_sha256 ON records (sha256);
 CREATE INDEX IF NOT EXISTS records_source ON records (source_record_id);
 CREATE INDEX IF NOT EXISTS records_manifest_label ON records (manifest_label);
+CREATE INDEX IF NOT EXISTS records_input_sha256 ON records (input_sha256);
 CREATE UNIQUE INDEX IF NOT EXISTS records_original_once ON records (sha256) WHERE kind = 'original';
 CREATE TABLE IF NOT EXISTS fingerprints (
     seq {serial},
@@ -78,6 +82,9 @@ def migrate(db: Backend) -> None:
         if version in (1, 2):  # v3: generation record and manifest label per record, tokens
             db.execute("ALTER TABLE records ADD COLUMN generation TEXT")
             db.execute("ALTER TABLE records ADD COLUMN manifest_label TEXT")
+        if version in (1, 2, 3):  # v4: a stamp's unsigned input file, a thumbnail (older rows: NULL)
+            db.execute("ALTER TABLE records ADD COLUMN input_sha256 TEXT")
+            db.execute(f"ALTER TABLE records ADD COLUMN thumbnail {'BYTEA' if db.dialect == 'postgresql' else 'BLOB'}")
         if version == 1:
             _migrate_v1(db)
         db.script(POSTGRES_SCHEMA if db.dialect == "postgresql" else SQLITE_SCHEMA)

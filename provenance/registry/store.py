@@ -2,10 +2,13 @@
 
 One row per image the toolkit stamped, generated or was asked to register, with
 its fingerprints in a side table keyed by algorithm (so a new hash algorithm needs
-no migration) and the signed manifest bytes, so a stripped copy can get its
-credentials back. Every write is one transaction, so a killed process leaves the
-registry as it was before or after a record, never between. Verification opens it
-read-only and never creates it.
+no migration), the signed manifest bytes, so a stripped copy can get its
+credentials back, a small grey thumbnail that tells a crop of the picture from
+another picture (provenance/fingerprint/thumbnail.py), and for a stamp the SHA-256
+of the unsigned file it was made from, so that file is known for what it is. Every
+write is one transaction, so a killed process leaves the registry as it was before
+or after a record, never between. Verification opens it read-only and never
+creates it.
 
 The other parts live beside it: the tables and migrations (:mod:`.schema`), the
 search index files (:mod:`.index`), the integrity check (:mod:`.check`), backup
@@ -35,7 +38,7 @@ from provenance.watermark import ID_BITS, format_record_id
 _PRINT_COLUMNS = ("record_id", "algorithm", "value", "quality")
 _COLUMNS = (
     "record_id", "kind", "owner", "title", "source_url", "model", "sha256", "source_record_id", "manifest",
-    "created_at", "generation", "manifest_label",
+    "created_at", "generation", "manifest_label", "input_sha256", "thumbnail",
 )  # fmt: skip
 _RECORD_COLUMNS = ", ".join(_COLUMNS)
 
@@ -57,9 +60,18 @@ class Record:
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     generation: dict[str, Any] | None = None  # how a twin was generated (model, seed, ...), for replay
     manifest_label: str | None = None  # the stored manifest's id (urn:c2pa:...), for soft-binding lookups
+    input_sha256: str | None = None  # a stamp's unsigned input file, which carries neither mark nor manifest
+    thumbnail: bytes | None = None  # provenance/fingerprint/thumbnail.py; None on rows from before schema 4
 
     def fingerprint(self, algorithm: str) -> Fingerprint | None:
         return find(self.fingerprints, algorithm)
+
+    @property
+    def watermarked(self) -> bool:
+        """Stamped here (a twin, an AI image or a newsroom's own photo, whatever its kind):
+        its picture carries our watermark and its signed manifest is kept. A look-alike that
+        lacks the mark is not this picture. Registered originals carry neither."""
+        return self.manifest is not None or self.kind in ("twin", "stamped")
 
 
 def _row(record: Record) -> tuple[object, ...]:
@@ -76,6 +88,8 @@ def _row(record: Record) -> tuple[object, ...]:
         record.created_at,
         None if record.generation is None else json.dumps(record.generation, sort_keys=True),
         record.manifest_label,
+        record.input_sha256,
+        record.thumbnail,
     )
 
 
@@ -208,6 +222,13 @@ class Registry:
         rows = self._db.execute("SELECT record_id FROM records WHERE manifest_label = ? LIMIT 1", (manifest_id,))
         return self.get(str(rows[0][0])) if rows else self.get(manifest_id)
 
+    def find_by_input_sha256(self, sha256: str) -> Record | None:
+        """The earliest record stamped from the unsigned file with this SHA-256."""
+        rows = self._db.execute(
+            "SELECT record_id FROM records WHERE input_sha256 = ? ORDER BY created_at, record_id LIMIT 1", (sha256,)
+        )
+        return self.get(str(rows[0][0])) if rows else None
+
     def find_by_sha256(self, sha256: str, *, kind: str | None = None) -> Record | None:
         query = "SELECT record_id FROM records WHERE sha256 = ?"
         params: tuple[str, ...] = (sha256,)
@@ -258,7 +279,7 @@ class Registry:
                 (record_id,),
             )
         ]
-        manifest = row[8]
+        manifest, thumbnail = row[8], row[13]
 
         def text(value: object) -> str | None:
             return None if value is None else str(value)
@@ -276,6 +297,8 @@ class Registry:
             created_at=str(row[9]),
             generation=None if row[10] is None else json.loads(str(row[10])),
             manifest_label=text(row[11]),
+            input_sha256=text(row[12]),
+            thumbnail=bytes(thumbnail) if isinstance(thumbnail, (bytes, memoryview)) else None,
             fingerprints=fingerprints,
         )
 

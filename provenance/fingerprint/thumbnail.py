@@ -1,0 +1,397 @@
+"""A small grey thumbnail per registered picture: is this image that picture, or part of it?
+
+Global hashes (PDQ, pHash) compare whole pictures, so a crop of a picture is far from
+it, and a whole-picture distance cannot tell a crop (a derivative) from another picture
+that carries a copied watermark (a forgery). The registry therefore keeps, with each
+record, the picture's luminance shrunk to :data:`LONG_SIDE` px on its long side (a grey
+PNG of a few kilobytes). :func:`compare` finds where an image lies in that thumbnail,
+over scales and positions (normalised cross-correlation, then a sub-pixel refinement),
+and judges the fit block by block on fine detail (a band-pass of the luminance), so that
+a caption or a logo over part of the picture costs only the blocks it covers:
+
+* ``same-picture``: enough detailed blocks agree, and the image lies within the
+  picture (a crop, a rescale, a re-encode, an edit of colour or tone, a border);
+* ``different``: detail is there to compare and almost none of it agrees, or the
+  picture fills only a small part of the image (pasted into another picture);
+* ``cannot-tell``: anything between, or too little detail to judge (flat pictures).
+
+Thresholds were chosen on a design set (scikit-image's bundled photographs and
+samples/) and are reported with their margins in benchmarks/results/crop_match.md
+(written by benchmarks/crop_match.py); docs/registry.md says how.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, PngImagePlugin
+
+ALGORITHM = "thumb-grey-128/provenance-1"
+LONG_SIDE = 128
+_KEY = "provenance-thumbnail"
+_SIZE = "picture-size"
+
+_BLUR = 0.8  # px of the thumbnail: both sides are compared a little blurred (sub-pixel misfit)
+_MIN_SHOWN_SIDE = 0.4  # the search goes down to crops showing 40 % of the picture's side (16 % of its area)
+_SCALE_STEP = 1.04
+_BANDS = 3  # the scale range is cut in this many bands; each keeps its best candidates
+_PER_BAND = 2
+_BLOCK = 16  # px of the thumbnail; blocks overlap by half
+_DETAIL = 1.5  # band-pass standard deviation (grey levels) that makes a block worth comparing
+_BLOCK_DETAIL = 0.5  # a block agrees when its band-pass correlation reaches this...
+_BLOCK_TONE = 0.7  # ...and its (blurred) luminance correlation this
+_TURNS = (-2.0, 2.0, -4.0, 4.0)  # degrees tried when the upright image does not fit (a slightly rotated copy)
+
+# The verdict (design set: benchmarks/results/crop_match.md).
+SAME_AGREE = 0.5  # same picture: this share of the detailed blocks agree...
+SAME_BLOCKS = 12  # ...at least this many of them...
+SAME_INSIDE = 0.7  # ...and this share of the image lies within the picture
+APART_AGREE = 0.15  # different: at every placement with enough detail, at most this share agrees,
+APART_STRAY = 3  # and at most this many blocks agree where there is little detail,
+APART_SIZE = 0.8  # and the image is so large (long side, against the picture's) that a crop the search
+#   cannot see (under 40 % of the side) would have been enlarged twice or more: no honest journey does that
+APART_INSIDE = 0.5  # or the picture is found whole but fills under this share of the image (pasted in)
+
+Array = NDArray[Any]
+Geometry = tuple[float, float, float]  # scale (thumbnail px per image px), x, y (thumbnail px)
+Verdict = Literal["same-picture", "different", "cannot-tell"]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an image lies in a record's picture, and what that says.
+
+    ``shown``: share of the picture's area the image shows; ``inside``: share of the
+    image that lies within the picture; ``agree`` of ``detailed`` blocks agree;
+    ``correlation``: of the blurred luminance over the whole overlap."""
+
+    verdict: Verdict
+    shown: float
+    inside: float
+    agree: int
+    detailed: int
+    correlation: float
+
+    @property
+    def pasted(self) -> bool:
+        """Different because the picture was found, but as a small part of the image."""
+        return self.verdict == "different" and self.agree >= SAME_BLOCKS and self.inside < APART_INSIDE
+
+    @property
+    def words(self) -> str:
+        """The evidence in a few words, for a report's note."""
+        if self.pasted:
+            return f"the record's picture fills only {self.inside:.0%} of this image (pasted into another picture)"
+        if self.verdict == "different":
+            return "no part of the record's picture matches this image's detail"
+        if not self.detailed:
+            return "the record's picture has too little detail to compare"
+        return f"{self.agree} of {self.detailed} detailed areas agree where it fits best"
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """One candidate placement, judged block by block."""
+
+    where: Geometry
+    score: float
+    shown: float
+    inside: float
+    agree: int
+    detailed: int
+
+    @property
+    def share(self) -> float:
+        return self.agree / self.detailed if self.detailed else 0.0
+
+
+def describe(img: Image.Image) -> bytes:
+    """The thumbnail to store: a grey PNG, :data:`LONG_SIDE` px on its long side, naming its
+    algorithm and the picture's size."""
+    import cv2
+
+    y = _luma(img)
+    h, w = y.shape
+    factor = min(1.0, LONG_SIDE / max(h, w))
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
+    small = cv2.resize(y, size, interpolation=cv2.INTER_AREA) if factor < 1 else y
+    info = PngImagePlugin.PngInfo()
+    info.add_text(_KEY, ALGORITHM)
+    info.add_text(_SIZE, f"{w}x{h}")
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(np.rint(small), 0, 255).astype(np.uint8), "L").save(buf, "PNG", pnginfo=info)
+    return buf.getvalue()
+
+
+def decode(data: bytes) -> tuple[Array, tuple[int, int]] | None:
+    """(the stored thumbnail as float32 grey, the picture's width and height), or None when
+    it is not one this version reads."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.format != "PNG" or img.mode != "L" or img.info.get(_KEY) != ALGORITHM:
+                return None
+            width, height = (int(v) for v in str(img.info.get(_SIZE, "")).split("x"))
+            return np.asarray(img, dtype=np.float32), (width, height)
+    except (OSError, ValueError, SyntaxError):
+        return None
+
+
+def compare(img: Image.Image, stored: bytes) -> Placement | None:
+    """Where ``img`` lies in the stored thumbnail's picture; None when the thumbnail is unreadable."""
+    decoded = decode(stored)
+    if decoded is None or min(decoded[0].shape) < _BLOCK:
+        return None
+    thumb, size = decoded
+    query = _trim(_luma(img))
+    placement = _place(thumb, query, size)
+    for angle in _TURNS if placement.verdict != "same-picture" and not placement.pasted else ():
+        turned = _place(thumb, _turn(query, angle), size)
+        if turned.verdict == "same-picture" or (placement.verdict == "different" != turned.verdict):
+            placement = turned
+        if placement.verdict == "same-picture":
+            break
+    return placement
+
+
+def _place(thumb: Array, query: Array, size: tuple[int, int]) -> Placement:
+    import cv2
+
+    th, tw = thumb.shape
+    qh, qw = query.shape
+    fit = min(tw / qw, th / qh)  # thumbnail px per image px when the image is the whole picture
+    work = min(1.0, 2 * fit)  # the image, shrunk to twice the thumbnail's resolution, is all the search needs
+    small = query
+    if work < 1:
+        small = cv2.resize(query, (max(1, round(qw * work)), max(1, round(qh * work))), interpolation=cv2.INTER_AREA)
+    blurred = cv2.GaussianBlur(thumb, (0, 0), _BLUR)
+    detail = _band(thumb)
+    fits = [_judge(thumb, detail, small, *_refine(blurred, small, start)) for start in _candidates(small, blurred)]
+    if not fits:
+        return Placement("cannot-tell", 0.0, 0.0, 0, 0, 0.0)
+    best = max(fits, key=lambda f: (f.agree, f.score))
+    verdict: Verdict = "cannot-tell"
+    if best.detailed >= SAME_BLOCKS and best.agree >= SAME_BLOCKS and best.share >= SAME_AGREE:
+        verdict = (
+            "same-picture" if best.inside >= SAME_INSIDE else "different" if best.inside < APART_INSIDE else verdict
+        )
+    elif _apart(fits, large=max(qh, qw) >= APART_SIZE * max(size)):
+        verdict = "different"
+    return Placement(
+        verdict, round(best.shown, 3), round(best.inside, 3), best.agree, best.detailed, round(best.score, 3)
+    )
+
+
+def _apart(fits: list[_Fit], *, large: bool) -> bool:
+    """No placement fits: where there is detail to compare almost none agrees, and the image
+    is too large to be a crop smaller than the search looks for."""
+    detailed = [f for f in fits if f.detailed >= SAME_BLOCKS]
+    stray = max((f.agree for f in fits if f.detailed < SAME_BLOCKS), default=0)
+    return large and bool(detailed) and all(f.share <= APART_AGREE for f in detailed) and stray <= APART_STRAY
+
+
+def _turn(query: Array, angle: float) -> Array:
+    """``query`` rotated by ``angle`` degrees about its centre, cut to the rectangle that stays inside."""
+    import cv2
+
+    h, w = query.shape
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    turned: Array = cv2.warpAffine(query, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    sin = abs(float(np.sin(np.radians(angle))))
+    my, mx = int(np.ceil(w * sin / 2)) + 1, int(np.ceil(h * sin / 2)) + 1
+    return turned[my : h - my, mx : w - mx] if h > 4 * my and w > 4 * mx else turned
+
+
+def _luma(img: Image.Image) -> Array:
+    import cv2
+
+    luma: Array = cv2.cvtColor(np.asarray(img.convert("RGB"), dtype=np.uint8), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return luma
+
+
+def _trim(y: Array, most: float = 0.25) -> Array:
+    """Cut a uniform border (one colour, a frame added around the picture), up to a quarter a side."""
+    h, w = y.shape
+
+    def run(lines: list[Array]) -> int:
+        count, first = 0, None
+        for line in lines:
+            mean = float(line.mean())
+            if float(line.std()) > 2.5 or float(np.ptp(line)) > 24:
+                break
+            first = mean if first is None else first
+            if abs(mean - first) > 8:
+                break
+            count += 1
+        return count
+
+    top = run([y[i] for i in range(int(h * most))])
+    bottom = run([y[h - 1 - i] for i in range(int(h * most))])
+    left = run([y[top : h - bottom, i] for i in range(int(w * most))])
+    right = run([y[top : h - bottom, w - 1 - i] for i in range(int(w * most))])
+    return y[top : h - bottom, left : w - right]
+
+
+def _band(y: Array) -> Array:
+    """Fine detail: a difference of Gaussians (edges and texture, not tone)."""
+    import cv2
+
+    band: Array = cv2.GaussianBlur(y, (0, 0), 0.7) - cv2.GaussianBlur(y, (0, 0), 2.0)
+    return band
+
+
+def _ncc(a: Array, b: Array) -> float:
+    a = a - a.mean()
+    b = b - b.mean()
+    norm = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum()) / norm if norm > 1e-6 else 0.0
+
+
+def _candidates(query: Array, blurred: Array) -> list[Geometry]:
+    """(scale, x, y) of the best template matches of the shrunk image in the thumbnail, the
+    best few in each band of scales (so that a caption over the picture, which can make a
+    small part match better than the whole, does not hide the whole)."""
+    import cv2
+
+    th, tw = blurred.shape
+    qh, qw = query.shape
+    scale = min(tw / qw, th / qh)
+    found: list[tuple[float, float, float, float, int]] = []
+    step = 0
+    while scale >= min(tw / qw, th / qh) * _MIN_SHOWN_SIDE:
+        pw, ph = int(qw * scale), int(qh * scale)
+        if pw >= 8 and ph >= 8:
+            patch = cv2.GaussianBlur(cv2.resize(query, (pw, ph), interpolation=cv2.INTER_AREA), (0, 0), _BLUR)
+            if float(patch.std()) > 1.0:
+                result = cv2.matchTemplate(blurred, patch, cv2.TM_CCOEFF_NORMED)
+                _, top, _, where = cv2.minMaxLoc(result)
+                found.append((float(top), pw / qw, float(where[0]), float(where[1]), step))
+        scale /= _SCALE_STEP
+        step += 1
+    out: list[Geometry] = []
+    for band in range(_BANDS):
+        inside = sorted((f for f in found if band * step <= f[4] * _BANDS < (band + 1) * step), reverse=True)
+        out += [(s, x, y) for _, s, x, y, _ in inside[:_PER_BAND]]
+    return out + _containing(query, blurred)
+
+
+def _containing(query: Array, blurred: Array) -> list[Geometry]:
+    """The other way round: the whole picture somewhere inside the image (framed, or pasted
+    into another picture), at sizes down to 40 % of the image's side; the best fit."""
+    import cv2
+
+    th, tw = blurred.shape
+    qh, qw = query.shape
+    smallest = max(tw / qw, th / qh)  # thumbnail px per image px when the picture spans the image
+    scale, best = smallest * _SCALE_STEP, (-2.0, smallest, 0.0, 0.0)
+    while scale <= smallest / _MIN_SHOWN_SIDE:
+        size = (round(qw * scale), round(qh * scale))
+        seen = cv2.GaussianBlur(cv2.resize(query, size, interpolation=cv2.INTER_AREA), (0, 0), _BLUR)
+        result = cv2.matchTemplate(seen, blurred, cv2.TM_CCOEFF_NORMED)
+        _, top, _, where = cv2.minMaxLoc(result)
+        if top > best[0]:
+            best = (float(top), size[0] / qw, -float(where[0]), -float(where[1]))
+        scale *= _SCALE_STEP
+    return [best[1:]] if best[0] > -2 else []
+
+
+def _project(query: Array, scale: float, x: float, y: float, shape: tuple[int, ...]) -> tuple[Array, Array]:
+    """The image as seen in thumbnail coordinates (its pixel (u, v) lands at scale * (u, v) + (x, y)),
+    and where it lands."""
+    import cv2
+
+    sigma = 0.35 / scale  # the box filter of shrinking to the thumbnail, as a Gaussian
+    return _warp(cv2.GaussianBlur(query, (0, 0), sigma) if sigma > 0.3 else query, scale, x, y, shape)
+
+
+def _warp(query: Array, scale: float, x: float, y: float, shape: tuple[int, ...]) -> tuple[Array, Array]:
+    import cv2
+
+    offset_x, offset_y = x + 0.5 * scale - 0.5, y + 0.5 * scale - 0.5
+    matrix = np.array([[scale, 0, offset_x], [0, scale, offset_y]], dtype=np.float32)
+    seen = cv2.warpAffine(query, matrix, (shape[1], shape[0]), flags=cv2.INTER_LINEAR, borderValue=0)
+    mask = np.zeros(shape[:2], dtype=bool)  # where a whole image pixel's neighbourhood landed
+    qh, qw = query.shape
+    top, left = max(0, math.ceil(offset_y)), max(0, math.ceil(offset_x))
+    bottom, right = math.floor(scale * (qh - 1) + offset_y) + 1, math.floor(scale * (qw - 1) + offset_x) + 1
+    mask[top:bottom, left:right] = True
+    return seen, mask
+
+
+def _score(blurred: Array, smooth: Array, scale: float, x: float, y: float) -> float:
+    """Correlation of the blurred thumbnail with the (as blurred) image placed at (scale, x, y)."""
+    seen, mask = _warp(smooth, scale, x, y, blurred.shape)
+    if int(mask.sum()) < 64:
+        return -1.0
+    return _ncc(blurred[mask], seen[mask])
+
+
+def _refine(blurred: Array, query: Array, start: Geometry) -> tuple[float, Geometry]:
+    """Hill-climb scale and position to sub-pixel precision (halving steps): (score, geometry)."""
+    import cv2
+
+    scale, x, y = start
+    # the image blurred once as the thumbnail is (shrinking, then _BLUR), at the starting scale
+    smooth = cv2.GaussianBlur(query, (0, 0), math.hypot(0.35, _BLUR) / scale)
+    best = _score(blurred, smooth, scale, x, y)
+    for shift, grow in ((0.5, 0.02), (0.25, 0.01), (0.125, 0.005)):
+        better = True
+        while better:
+            better = False
+            moves = (
+                (scale * (1 + grow), x, y),
+                (scale * (1 - grow), x, y),
+                (scale, x + shift, y),
+                (scale, x - shift, y),
+                (scale, x, y + shift),
+                (scale, x, y - shift),
+            )
+            for s, mx, my in moves:
+                value = _score(blurred, smooth, s, mx, my)
+                if value > best + 1e-4:
+                    best, scale, x, y, better = value, s, mx, my, True
+                    break
+    return best, (scale, x, y)
+
+
+def _judge(thumb: Array, detail: Array, query: Array, score: float, where: Geometry) -> _Fit:
+    """Block by block over the overlap (blocks of _BLOCK px every half block): how many
+    blocks with detail agree in detail and in tone."""
+    import cv2
+
+    scale, x, y = where
+    seen, mask = _project(query, scale, x, y, thumb.shape)
+    filled = np.where(mask, seen, thumb)
+    tone = _block_ncc(cv2.GaussianBlur(thumb, (0, 0), _BLUR), cv2.GaussianBlur(filled, (0, 0), _BLUR))
+    band = _block_ncc(detail, _band(filled))
+    inside_blocks = _block_mean(mask.astype(np.float32)) > 0.999
+    detailed_blocks = inside_blocks & (np.sqrt(np.maximum(_block_var(detail), 0)) >= _DETAIL)
+    agreeing = detailed_blocks & (band >= _BLOCK_DETAIL) & (tone >= _BLOCK_TONE)
+    inside = min(1.0, float(mask.sum()) / (query.shape[0] * query.shape[1] * scale * scale))
+    return _Fit(where, score, float(mask.mean()), inside, int(agreeing.sum()), int(detailed_blocks.sum()))
+
+
+def _block_mean(a: Array) -> Array:
+    """Mean over each _BLOCK x _BLOCK block whose top-left corner is on the half-block grid."""
+    import cv2
+
+    means: Array = cv2.boxFilter(a, -1, (_BLOCK, _BLOCK), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+    h, w = a.shape
+    return means[: h - _BLOCK + 1 : _BLOCK // 2, : w - _BLOCK + 1 : _BLOCK // 2]
+
+
+def _block_var(a: Array) -> Array:
+    var: Array = _block_mean(a * a) - _block_mean(a) ** 2
+    return var
+
+
+def _block_ncc(a: Array, b: Array) -> Array:
+    """Normalised cross-correlation of a and b in each block (0 where either is flat)."""
+    cov = _block_mean(a * b) - _block_mean(a) * _block_mean(b)
+    norm = np.sqrt(np.maximum(_block_var(a), 0) * np.maximum(_block_var(b), 0))
+    out: Array = np.where(norm > 1e-6 / (_BLOCK * _BLOCK), cov / np.maximum(norm, 1e-12), 0.0)
+    return out

@@ -1,0 +1,100 @@
+"""The record thumbnail: a derivative is the same picture, another picture is not, and
+what cannot be told is said so (provenance/fingerprint/thumbnail.py)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image, ImageDraw, ImageOps
+
+from provenance.fingerprint import thumbnail
+from tests.conftest import SAMPLES
+
+
+def _picture(name: str = "astronaut.png", size: tuple[int, int] = (1024, 1024)) -> Image.Image:
+    return Image.open(SAMPLES / name).convert("RGB").resize(size, Image.Resampling.LANCZOS)
+
+
+def _jpeg(img: Image.Image, quality: int) -> Image.Image:
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality)
+    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+
+
+def _caption(img: Image.Image) -> Image.Image:
+    out = img.copy()
+    ImageDraw.Draw(out).rectangle((0, round(out.height * 0.84), out.width, out.height), fill=(10, 10, 10))
+    return out
+
+
+def test_the_stored_thumbnail_is_a_small_grey_png_naming_its_algorithm_and_size() -> None:
+    stored = thumbnail.describe(_picture(size=(1200, 800)))
+    assert len(stored) < 20_000
+    decoded = thumbnail.decode(stored)
+    assert decoded is not None
+    grey, size = decoded
+    assert grey.shape == (85, 128)
+    assert size == (1200, 800)
+    assert thumbnail.decode(b"not a thumbnail") is None
+    assert thumbnail.compare(_picture(), b"\x89PNG garbage") is None
+
+
+@pytest.mark.parametrize(
+    "journey",
+    [
+        lambda im: im,
+        lambda im: _jpeg(im.resize((400, 400), Image.Resampling.LANCZOS), 60),
+        lambda im: im.crop((150, 150, 874, 874)),  # half the area, centred
+        lambda im: im.crop((0, 300, 1024, 876)).resize((1200, 675)),  # 16:9 band, enlarged
+        lambda im: im.crop((400, 0, 1024, 780)),  # off-centre 4:5
+        _caption,
+        lambda im: ImageOps.expand(im, border=64, fill="white"),
+        lambda im: ImageOps.autocontrast(im.convert("L")).convert("RGB"),
+        lambda im: im.rotate(2, resample=Image.Resampling.BICUBIC),
+    ],
+    ids=["untouched", "small-jpeg", "crop50", "16x9-1200", "4x5-off", "caption", "border", "grey", "turn2"],
+)
+def test_derivatives_are_the_same_picture(journey: object) -> None:
+    img = _picture()
+    placement = thumbnail.compare(journey(img), thumbnail.describe(img))  # type: ignore[operator]
+    assert placement is not None
+    assert placement.verdict == "same-picture", placement
+
+
+def test_another_picture_at_its_size_is_different() -> None:
+    img = _picture()
+    stored = thumbnail.describe(img)
+    for name in ("rocket.jpg", "coffee.png", "chelsea.png"):
+        other = _picture(name)
+        placement = thumbnail.compare(other, stored)
+        assert placement is not None
+        assert placement.verdict == "different", (name, placement)
+        assert "no part of the record's picture" in placement.words
+
+
+def test_the_picture_pasted_small_into_another_is_different() -> None:
+    img = _picture(size=(600, 600))
+    canvas = _picture("rocket.jpg", (900, 900))
+    canvas.paste(img, (60, 270))
+    placement = thumbnail.compare(canvas, thumbnail.describe(img))
+    assert placement is not None
+    assert placement.verdict == "different"
+    assert placement.pasted
+    assert "pasted into another picture" in placement.words
+
+
+def test_what_cannot_be_told_is_never_called_different() -> None:
+    img = _picture()
+    stored = thumbnail.describe(img)
+    tiny = thumbnail.compare(img.crop((0, 0, 290, 290)), stored)  # 8 % of the area: smaller than the search sees
+    assert tiny is not None
+    assert tiny.verdict == "cannot-tell"
+    half = thumbnail.compare(_picture("rocket.jpg", (512, 512)), stored)  # might be an unseen crop, enlarged less
+    assert half is not None
+    assert half.verdict == "cannot-tell"
+    flat = Image.new("RGB", (800, 600), (120, 130, 140))
+    placement = thumbnail.compare(flat, thumbnail.describe(flat))
+    assert placement is not None
+    assert placement.verdict == "cannot-tell"
+    assert placement.detailed == 0
