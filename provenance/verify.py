@@ -158,7 +158,8 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
     )
     if min(pixels.size) < watermark.MIN_SIDE:
         mark.note = f"image under {watermark.MIN_SIDE} px: too small to carry a watermark"
-    return mark, fingerprint.compute(pixels)
+    # a mirrored or rotated copy is fingerprinted the way it was marked (the mark says how)
+    return mark, fingerprint.compute(watermark.upright(pixels, reading))
 
 
 def _lookup(

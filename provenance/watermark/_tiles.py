@@ -152,4 +152,5 @@ def _found(decoded: tuple[str, int, int], scale: float, angle: float, tries: int
     scheme, record, errors = decoded
     code_t, chase = (wm2.TILE_CODE.t, wm2.TILE_CODE.chase) if scheme == wm2.SCHEME else (wm1._BCH_T, wm1._CHASE_BITS)
     confidence = round(max(0.0, 1.0 - errors / (code_t + chase + 1)), 3)
-    return wm2.Reading(True, scheme, f"{record:016x}", confidence, "tiles", round(scale, 3), round(angle, 2), tries)
+    record_id = f"{record:016x}"
+    return wm2.Reading(True, scheme, record_id, confidence, "tiles", round(scale, 3), round(angle, 2), decoded=tries)

@@ -58,10 +58,12 @@ _G_TARGET = 3.0  # margin each bit's soft value is brought to (informed embeddin
 _G_MIN, _G_MAX = 0.3, 6.0  # per-bit strength limits
 _G_GAIN = 1.5  # how far past a shortfall the embedder's checks raise a bit (compression is not linear)
 _G_T = 16
+_G_WEAK = 6  # bits per codeword the embedder does not pay to bring to their margin
 _G_CHECK_ERRORS = 6  # wrong bits after JPEG 50 past which the tiles must survive JPEG 50 themselves
 _G_CHASE = 0  # Chase decoding changed nothing for this layer on the design set (measured): not worth its time
 
-_MASK_HI = 2.5  # upper limit of the texture mask (wm-1's)
+# texture mask (texture / ref) ** gamma, clipped (wm-1's)
+_MASK_REF, _MASK_GAMMA, _MASK_LO, _MASK_HI = 7.0, 0.7, 0.35, 2.5
 
 # Tiled layer
 _T_ALPHA = wm1._ALPHA
@@ -69,13 +71,14 @@ _T_SYNC_SHARE = 0.5
 _T_GRID = 64  # payload cells per tile side
 _T_T = 8
 _T_CHASE = 5
+_CROP = 0.8  # the tiles are sized for at least this crop (of each side)
 _T_NOISE = 1.0  # margin asked of the tiles, in units of the kept part's own lean (see _tiled_embedding)
 _T_WEAK = 3  # bits allowed under that margin (BCH corrects 8)
 _T_MIN, _T_MAX = 0.45, 3.0  # limits of the tiles' strength, times _T_ALPHA
 _T_CANCEL = 1.0  # share of the picture's own lean on the tile patterns that the embedder cancels
-_T_CHECK_ERRORS = 4  # tile bit errors after JPEG 50 that an embedding may leave before the tiles are strengthened
-_T_BOOST = 2.0
-_ROUNDS = 2  # check-and-strengthen rounds of the embedder
+_T_CHECK_ERRORS = 6  # tile bit errors after JPEG 50 that an embedding may leave before the tiles are strengthened
+_T_BOOST = 1.5
+_ROUNDS = 3  # check-and-strengthen rounds of the embedder
 _LEGACY_CHASE = 2  # wm-1 words away from the picture's own geometry: fewer Chase trials (false-decode budget)
 
 Array = NDArray[Any]  # float32 planes and uint8 pictures alike: numpy's stubs lose dtypes through OpenCV
@@ -89,7 +92,9 @@ class Reading:
     confidence: float
     layer: str = ""  # "global" or "tiles"
     scale: float = 1.0
-    angle: float = 0.0
+    angle: float = 0.0  # degrees counter-clockwise that bring the picture back (tiles)
+    turns: int = 0  # quarter turns counter-clockwise that bring the picture back (global layer)
+    mirrored: bool = False  # then a left-right mirror (global layer)
     decoded: int = 0  # codewords tried (global arrangements and tile geometries)
 
 
@@ -193,20 +198,29 @@ def _apply(rgb: Array, luma_delta: Array) -> Array:
 
 
 def _mask(y: Array) -> Array:
-    """wm-1's texture mask (more mark where texture hides it), with its own upper limit."""
-    mask: Array = np.minimum(wm1.texture_mask(y), _MASK_HI)
+    """wm-1's texture mask, (texture / 7) ** 0.7 clipped to 0.35.._MASK_HI: more mark where
+    texture hides it. The texture's wide blur (sigma 4) is taken at half size (a smooth
+    field: the same to a few percent, at a quarter of the cost)."""
+    import cv2
+
+    texture = _half_blur(cv2.absdiff(y, cv2.GaussianBlur(y, (0, 0), 2)), 4.0)
+    mask: Array = np.clip(cv2.pow(texture * (1 / _MASK_REF), _MASK_GAMMA), _MASK_LO, _MASK_HI)
     return mask
 
 
-def _local_deviation(high: Array) -> Array:
-    """sqrt(Gaussian(high^2, sigma 4)) + 1, the blur taken at half size (a smooth field: the
-    same to a few percent, at a quarter of the cost)."""
+def _half_blur(x: Array, sigma: float) -> Array:
+    """Gaussian blur of ``x`` taken at half size and brought back (for wide blurs of smooth fields)."""
     import cv2
 
-    h, w = high.shape
-    half = cv2.resize(high * high, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
-    smooth = cv2.resize(cv2.GaussianBlur(half, (0, 0), 2.0), (w, h), interpolation=cv2.INTER_LINEAR)
-    out: Array = np.sqrt(np.maximum(smooth, 0.0)) + 1.0
+    h, w = x.shape
+    half = cv2.resize(x, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+    out: Array = cv2.resize(cv2.GaussianBlur(half, (0, 0), sigma / 2), (w, h), interpolation=cv2.INTER_LINEAR)
+    return out
+
+
+def _local_deviation(high: Array) -> Array:
+    """sqrt(Gaussian(high^2, sigma 4)) + 1, the blur taken at half size."""
+    out: Array = np.sqrt(np.maximum(_half_blur(high * high, 4.0), 0.0)) + 1.0
     return out
 
 
@@ -256,15 +270,8 @@ def _unit_scale() -> float:
     return float(_G_ALPHA / _frame_pattern(cells).std())
 
 
-def _frame(rgb: Array) -> Array:
-    """The picture's luminance in the global frame (whole picture, 256 x 256)."""
-    import cv2
-
-    small = cv2.resize(rgb, (_CANON, _CANON), interpolation=cv2.INTER_AREA)
-    return _luma(small)
-
-
-def _luma_frame(y: Array) -> Array:
+def _frame(y: Array) -> Array:
+    """The global frame: luminance ``y`` of the whole picture resized to 256 x 256."""
     import cv2
 
     frame: Array = cv2.resize(y, (_CANON, _CANON), interpolation=cv2.INTER_AREA)
@@ -288,7 +295,9 @@ def _global_soft(cells: Array) -> Array:
 
 
 def _arrangements(cells: Array) -> list[Array]:
-    """The cells as the 8 mirrors and quarter turns of the picture would leave them."""
+    """The 8 mirrors and quarter turns of the cells, one of which undoes what was done to the
+    picture: arrangement 2 t + m turns the cells t quarter turns counter-clockwise, then
+    mirrors them left-right if m."""
     out = []
     for turns in range(4):
         turned = np.rot90(cells, turns)
@@ -296,27 +305,39 @@ def _arrangements(cells: Array) -> list[Array]:
     return out
 
 
-def _jpeg_luma(rgb: Array, quality: int) -> Array:
-    """Luminance of ``rgb`` after JPEG at ``quality``: the decoded Y plane alone."""
+def _jpeg(y: Array, quality: int) -> Array:
+    """Luminance ``y`` after JPEG at ``quality``. A grey JPEG: its Y plane is what a colour
+    JPEG of the picture would keep (the same weights and quantisation table), at a third
+    of the cost; the marks live in Y."""
     buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, "JPEG", quality=quality)
+    Image.fromarray(np.clip(np.rint(y), 0, 255).astype(np.uint8), "L").save(buf, "JPEG", quality=quality)
     buf.seek(0)
     with Image.open(buf) as img:
-        img.draft("L", img.size)
-        return np.asarray(img.convert("L"), dtype=np.float32)
+        return np.asarray(img, dtype=np.float32)
 
 
-def _small_jpeg_frame(rgb: Array) -> Array:
-    """The global frame of ``rgb`` downscaled to 256 px on the short side (the smallest copy
-    we promise to read) and saved as JPEG 70."""
+def _resized(y: Array, factor: float) -> Array:
     import cv2
 
-    h, w = rgb.shape[:2]
-    f = MIN_SIDE / min(h, w)
-    size = (max(1, round(w * f)), max(1, round(h * f)))
-    small = rgb if f >= 1 else cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-    frame: Array = cv2.resize(_jpeg_luma(small, 70), (_CANON, _CANON), interpolation=cv2.INTER_AREA)
-    return frame
+    h, w = y.shape
+    out: Array = cv2.resize(y, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+    return out
+
+
+def _small_jpeg_frame(y: Array) -> Array:
+    """The global frame of luminance ``y`` downscaled to 256 px on the short side (the
+    smallest copy we promise to read) and saved as JPEG 70."""
+    factor = MIN_SIDE / min(y.shape)
+    return _frame(_jpeg(_resized(y, factor) if factor < 1 else y, 70))
+
+
+def _spare(need: Array) -> Array:
+    """``need`` with its _G_WEAK largest values set to 0: the bits that would cost the most
+    are left to the error correction (BCH corrects 16), which has room for them."""
+    out = need.copy()
+    if _G_WEAK:
+        out[np.argsort(need)[-_G_WEAK:]] = 0.0
+    return out
 
 
 class _GlobalPlan:
@@ -326,15 +347,15 @@ class _GlobalPlan:
     strength is first set so that the sum reaches _G_TARGET; bits that fall short after the
     checks (JPEG 50; a downscale to 256 px and JPEG 70) are then strengthened."""
 
-    def __init__(self, rgb: Array, record: int, mask: Array) -> None:
+    def __init__(self, y: Array, record: int, mask: Array) -> None:
         import cv2
 
-        self.shape, self.mask = rgb.shape[:2], mask
+        self.shape, self.mask = y.shape, mask
         bit, sign = _layout()
         self.bit = bit
         self.truth = GLOBAL_CODE.encode(record).astype(np.float32) * 2 - 1
         self.cell_sign = sign * self.truth[bit]
-        frame = _frame(rgb)
+        frame = _frame(y)
         high = frame - cv2.GaussianBlur(frame, (0, 0), _G_RESIDUAL)
         local = np.sqrt(cv2.GaussianBlur(high * high, (0, 0), _G_LOCAL)) + 0.5
         self.host = _global_soft(cv2.resize(high / local, (_CELLS, _CELLS), interpolation=cv2.INTER_AREA)) * self.truth
@@ -344,7 +365,7 @@ class _GlobalPlan:
         unit_high = unit - cv2.GaussianBlur(unit, (0, 0), _G_RESIDUAL)
         cells = cv2.resize(unit_high / local, (_CELLS, _CELLS), interpolation=cv2.INTER_AREA)
         self.response = np.maximum(_global_soft(cells) * self.truth, 1e-3)
-        self.strength = np.clip((_G_TARGET - self.host) / self.response, _G_MIN, _G_MAX).astype(np.float32)
+        self.strength = np.clip(_spare((_G_TARGET - self.host) / self.response), _G_MIN, _G_MAX).astype(np.float32)
 
     def layer(self) -> Array:
         import cv2
@@ -360,7 +381,7 @@ class _GlobalPlan:
 
     def strengthen(self, worst: Array) -> bool:
         """Raise the bits whose worst margin fell short; False when none did (or none can)."""
-        short = _G_GAIN * np.maximum(0.0, _G_TARGET - worst) / self.response
+        short = _spare(_G_GAIN * np.maximum(0.0, _G_TARGET - worst) / self.response)
         raised = np.clip(self.strength + short, _G_MIN, _G_MAX).astype(np.float32)
         if np.array_equal(raised, self.strength):
             return False
@@ -417,9 +438,9 @@ class _TilePlan:
         return True
 
 
-def _global_read(rgb: Array) -> tuple[tuple[int, int], int] | None:
-    """((record, errors), arrangement) of the global layer, or None."""
-    cells = _frame_cells(_frame(rgb))
+def _global_read(y: Array) -> tuple[tuple[int, int], int] | None:
+    """((record, errors), arrangement) of the global layer in luminance ``y``, or None."""
+    cells = _frame_cells(_frame(y))
     for index, arranged in enumerate(_arrangements(cells)):
         decoded = GLOBAL_CODE.decode_soft(_global_soft(arranged))
         if decoded is not None:
@@ -473,23 +494,22 @@ def _lean(r: Array) -> Array:
 def _kept(h: int, w: int) -> tuple[slice, slice]:
     """The central rectangle, of the picture's shape, that a copy turned by 45 degrees keeps
     once cropped to remove its corners; never smaller than MIN_SIDE on its short side (a
-    smaller copy is not one we promise to read), nor larger than the picture."""
+    smaller copy is not one we promise to read) unless a crop to 80% is smaller still."""
     c = s = np.sqrt(0.5)
     k = min(w / (w * c + h * s), h / (w * s + h * c))
-    k = min(1.0, max(k, MIN_SIDE / min(h, w)))
+    k = min(_CROP, max(k, MIN_SIDE / min(h, w)))
     ch, cw = int(h * k), int(w * k)
     top, left = (h - ch) // 2, (w - cw) // 2
     return slice(top, top + ch), slice(left, left + cw)
 
 
-def _screenshot_luma(rgb: Array) -> Array:
-    """Luminance of ``rgb`` shrunk to 80%, saved as JPEG 75 and brought back to size (the
+def _screenshot(y: Array) -> Array:
+    """Luminance ``y`` shrunk to 80%, saved as JPEG 75 and brought back to size (the
     benchmark's screenshot without its crop): what the tiles must survive."""
     import cv2
 
-    h, w = rgb.shape[:2]
-    small = cv2.resize(rgb, (round(w * 0.8), round(h * 0.8)), interpolation=cv2.INTER_AREA)
-    back: Array = cv2.resize(_jpeg_luma(small, 75), (w, h), interpolation=cv2.INTER_LINEAR)
+    h, w = y.shape
+    back: Array = cv2.resize(_jpeg(_resized(y, 0.8), 75), (w, h), interpolation=cv2.INTER_LINEAR)
     return back
 
 
@@ -522,27 +542,26 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
     rgb = np.asarray(img.convert("RGB"), dtype=np.uint8)
     y = _luma(rgb)
     mask = _mask(y)
-    tiles, whole = _TilePlan(y, record, mask), _GlobalPlan(rgb, record, mask)
-    tile_layer, global_layer = tiles.layer(), whole.layer()
-    marked = _apply(rgb, strength * (tile_layer + global_layer))
+    tiles, whole = _TilePlan(y, record, mask), _GlobalPlan(y, record, mask)
+    marked = _apply(rgb, strength * (tiles.layer() + whole.layer()))
+    tiles_done = global_done = False
     for _ in range(_ROUNDS):
-        # margins are asked of the clean copy (_G_TARGET) and of the small JPEG (_G_CHECK_TARGET)
-        small = whole.margins(_small_jpeg_frame(marked)) + _G_TARGET - _G_CHECK_TARGET
-        worst = np.minimum(whole.margins(_frame(marked)), small)
-        changed = False
-        # the tiles must survive the screenshot (the global frame moves with its crop), and
-        # JPEG 50 when the global layer alone would not
-        jpeg = _jpeg_luma(marked, 50)
-        checks = [_screenshot_luma(marked)]
-        if np.count_nonzero(whole.margins(_luma_frame(jpeg)) <= 0) > _G_CHECK_ERRORS:
-            checks.append(jpeg)
-        if max(tiles.errors(check) for check in checks) > _T_CHECK_ERRORS and tiles.strengthen():
-            tile_layer, changed = tiles.layer(), True
-        if whole.strengthen(worst):
-            global_layer, changed = whole.layer(), True
-        if not changed:
+        seen = _luma(marked)
+        jpeg = _jpeg(seen, 50)
+        jpeg_errors = np.count_nonzero(whole.margins(_frame(jpeg)) <= 0)
+        if not global_done:
+            # margins are asked of the clean copy (_G_TARGET) and of the small JPEG (_G_CHECK_TARGET)
+            small = whole.margins(_small_jpeg_frame(seen)) + _G_TARGET - _G_CHECK_TARGET
+            global_done = not whole.strengthen(np.minimum(whole.margins(_frame(seen)), small))
+        if not tiles_done:
+            # the tiles must survive the screenshot (the global frame moves with its crop), and
+            # JPEG 50 when the global layer alone would not
+            checks = [_screenshot(seen)] + ([jpeg] if jpeg_errors > _G_CHECK_ERRORS else [])
+            weak = max(tiles.errors(check) for check in checks) > _T_CHECK_ERRORS
+            tiles_done = not (weak and tiles.strengthen())
+        if tiles_done and global_done:
             break
-        marked = _apply(rgb, strength * (tile_layer + global_layer))
+        marked = _apply(rgb, strength * (tiles.layer() + whole.layer()))
     return Image.fromarray(marked, "RGB")
 
 
@@ -553,11 +572,15 @@ def detect(img: Image.Image) -> Reading:
     rgb = np.asarray(img.convert("RGB"), dtype=np.uint8)
     if min(rgb.shape[:2]) < wm1.TILE:
         return Reading(False, SCHEME, None, 0.0)
-    found = _global_read(rgb)
+    y = _luma(rgb)
+    found = _global_read(y)
     if found is not None:
-        (record, errors), _ = found
-        return Reading(True, SCHEME, f"{record:016x}", _confidence(errors, GLOBAL_CODE), "global", decoded=8)
-    return _tiles.search(_luma(rgb))
+        (record, errors), index = found
+        confidence = _confidence(errors, GLOBAL_CODE)
+        turns, mirrored = divmod(index, 2)
+        record_id = f"{record:016x}"
+        return Reading(True, SCHEME, record_id, confidence, "global", turns=turns, mirrored=bool(mirrored), decoded=8)
+    return _tiles.search(y)
 
 
 def _confidence(errors: int, code: _Code) -> float:
