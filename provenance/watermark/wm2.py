@@ -53,6 +53,7 @@ _G_HP = 2.0  # the pattern is high-passed in the frame (Gaussian sigma): the dec
 _G_RESIDUAL = 1.0  # decoder's residual: frame minus its Gaussian blur (sigma)
 _G_LOCAL = 4.0  # decoder's local standard deviation (sigma), by which the residual is divided
 _G_ALPHA = 1.0  # grey levels (RMS, before the texture mask) of a bit at unit strength
+_SMALL_QUALITY = 70  # JPEG quality of the embedder's small-copy check
 _G_CHECK_TARGET = 2.0  # margin asked after the embedder's compression check
 _G_TARGET = 3.0  # margin each bit's soft value is brought to (informed embedding)
 _G_MIN, _G_MAX = 0.3, 6.0  # per-bit strength limits
@@ -328,7 +329,7 @@ def _small_jpeg_frame(y: Array) -> Array:
     """The global frame of luminance ``y`` downscaled to 256 px on the short side (the
     smallest copy we promise to read) and saved as JPEG 70."""
     factor = MIN_SIDE / min(y.shape)
-    return _frame(_jpeg(_resized(y, factor) if factor < 1 else y, 70))
+    return _frame(_jpeg(_resized(y, factor) if factor < 1 else y, _SMALL_QUALITY))
 
 
 def _spare(need: Array) -> Array:
