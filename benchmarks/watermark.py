@@ -468,7 +468,9 @@ def misses(by_set: dict[str, dict[str, Results]], method: str) -> list[str]:
     return lines
 
 
-def _commit() -> str:
+def commit() -> str:
+    """The checked-out commit, and whether tracked files differ from it (results name what they measured)."""
+
     def git(*arguments: str) -> str:
         return subprocess.run(["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=False).stdout
 
@@ -499,7 +501,7 @@ def main() -> None:
     by_set = {s: run(names, pictures, args.payloads, args.jobs) for s, pictures in sets.items()}
     docs = run(names, documents(), args.payloads, args.jobs) if not args.limit else {}
     after = reference_ms()
-    lines = [f"Machine: {machine()}; commit {_commit()}; {args.jobs} worker processes, one thread each; "
+    lines = [f"Machine: {machine()}; commit {commit()}; {args.jobs} worker processes, one thread each; "
              f"reference FFT (1024x1024 float32, one thread) {before:.1f} ms before the run, {after:.1f} ms after",
              ""]  # fmt: skip
     for s, pictures in sets.items():

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image, ImageEnhance  # noqa: E402
 
 from benchmarks.stamp_verify import machine, publish, reference_ms  # noqa: E402
+from benchmarks.watermark import commit  # noqa: E402
 from provenance.detect import sd_watermark  # noqa: E402
 from provenance.runtime import single_threaded  # noqa: E402
 from provenance.watermark import MIN_SIDE, _tiles, wm0, wm2  # noqa: E402
@@ -221,7 +222,8 @@ def main() -> None:
         f"# Watermark false positives on {total:,} unmarked images"
         + ("" if total >= args.count else f" (stopped by --max-seconds before {args.count:,})"),
         "",
-        f"Machine: {machine()}; {time.perf_counter() - start:.0f} s with {args.jobs} processes; reference FFT"
+        f"Machine: {machine()}; commit {commit()}; {time.perf_counter() - start:.0f} s with {args.jobs} processes;"
+        " reference FFT"
         f" (1024x1024 float32, one thread) {before:.1f} ms before the run, {reference_ms():.1f} ms after.",
         f"Images: {len(bases())} files (samples, fixture photos, C2PA reference photos, AI fixtures) and variants"
         " (JPEG 40-90, resize 0.5-1.5x, random crops, 256-512 px tiles, rotations up to 3 degrees, brightness; and"

@@ -15,9 +15,12 @@ Two layers carry the same 64-bit record id (docs/watermark-research.md, session 
   with JPEG and strengthens the bits that fell short.
 * **Tiled layer.** wm-1's 128 px tile (same sync pattern, same first 144 payload patterns),
   with a stronger sync share and a 152-bit codeword: it survives crops, which move the
-  global frame. Its search reads one padded spectrum for every scale 0.62-1.62 and every
-  rotation to 45 degrees, so rotated copies, cropped to remove their corners or not, are
-  found. The same search reads provenance-wm-1 marks, which share the sync pattern.
+  global frame. The picture's own lean on the payload patterns is cancelled, and the
+  strength is sized for the part of the picture a 45-degree turn cropped to remove its
+  corners keeps. Its search (_tiles.py) reads one padded spectrum for every scale 0.7-1.45
+  and every rotation to 45 degrees either way, so rotated copies, cropped to remove their
+  corners or not, are found. The same search reads provenance-wm-1 marks, which share the
+  sync pattern.
 
 Payload of either layer: record id (64 bits) + CRC-24 over the scheme name and the id, then
 BCH over GF(2^8): t=16 for the global layer (212 bits), t=8 for the tiles (152 bits).
@@ -73,7 +76,7 @@ _T_GRID = 64  # payload cells per tile side
 _T_T = 8
 _T_CHASE = 5
 _CROP = 0.8  # the tiles are sized for at least this crop (of each side)
-_T_NOISE = 1.0  # margin asked of the tiles, in units of the kept part's own lean (see _tiled_embedding)
+_T_NOISE = 1.0  # margin asked of the tiles, in units of the kept part's own lean (see _TilePlan)
 _T_WEAK = 3  # bits allowed under that margin (BCH corrects 8)
 _T_MIN, _T_MAX = 0.45, 3.0  # limits of the tiles' strength, times _T_ALPHA
 _T_CANCEL = 1.0  # share of the picture's own lean on the tile patterns that the embedder cancels
@@ -96,7 +99,7 @@ class Reading:
     angle: float = 0.0  # degrees counter-clockwise that bring the picture back (tiles)
     turns: int = 0  # quarter turns counter-clockwise that bring the picture back (global layer)
     mirrored: bool = False  # then a left-right mirror (global layer)
-    decoded: int = 0  # codewords tried (global arrangements and tile geometries)
+    decoded: int = 0  # the global layer's 8 arrangements when it found the mark; else tile geometries decoded
 
 
 # ---------------------------------------------------------------- payload
