@@ -469,13 +469,15 @@ def misses(by_set: dict[str, dict[str, Results]], method: str) -> list[str]:
 
 
 def commit() -> str:
-    """The checked-out commit, and whether tracked files differ from it (results name what they measured)."""
+    """The checked-out commit, and whether tracked code differs from it (results name what they
+    measured; results files and prose may change while a benchmark runs)."""
 
     def git(*arguments: str) -> str:
         return subprocess.run(["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=False).stdout
 
     try:
-        sha, dirty = git("rev-parse", "--short", "HEAD"), git("status", "--porcelain", "--untracked-files=no")
+        sha = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!benchmarks/results", ":!*.md")
     except OSError:
         return "unknown"
     return sha.strip() + (" (with uncommitted changes)" if dirty.strip() else "")
