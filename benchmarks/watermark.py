@@ -1,17 +1,26 @@
-"""Watermark robustness: our scheme next to invisible-watermark's methods, under attack.
+"""Watermark robustness: our schemes (and, on request, invisible-watermark's) under what the web does.
 
-Usage: python benchmarks/watermark.py [--payloads 2] [--jobs 2]
-                                      [--methods provenance-wm-1,provenance-wm-0,dwtDct,dwtDctSvd,rivaGan]
-                                      [--out benchmarks/results/watermark.md]
+Usage: python benchmarks/watermark.py [--payloads 2] [--jobs 2] [--sets evaluation,design]
+                                      [--methods provenance-wm-2,provenance-wm-1,provenance-wm-0]
+                                      [--limit N] [--out benchmarks/results/watermark.md]
 
-Natural images (the must-show set): samples/, the camera photos and the C2PA reference
-photographs in ../shared/fixtures, and scikit-image's bundled photographs, scaled to at
-most 1600 px and kept when at least 256 px on the short side. A text page on white is
-measured apart, as a document. Each image gets each payload with each method, then every
-attack below; we report bit accuracy, exact-payload rate, PSNR, SSIM, embed and decode
-time per megapixel (and the decode of the unmarked picture), with the machine it ran on.
-Pictures are spread over worker processes with one thread each. rivaGan needs onnxruntime
-(the bench extra) and takes about a second per decode.
+Two image sets, kept apart (docs/watermark-research.md, session 9):
+
+* **design**: scikit-image's bundled photographs and the AI-generated pictures in
+  ../shared/fixtures/ai/comfyui. Every threshold and parameter of provenance-wm-2 was
+  chosen on these.
+* **evaluation**: natural photographs that influenced no choice: the camera photos and the
+  distinct C2PA reference photographs in ../shared/fixtures, the TrustMark butterfly, and
+  the sample photographs scikit-learn and matplotlib ship; with the four quadrants of the
+  two largest camera photos (non-overlapping crops) to reach 30 pictures. Pictures are
+  used at their own size (the largest is 2048 px).
+
+Each picture gets each payload with each method, then every attack below; an attack whose
+result is under 256 px on its short side (the smallest picture we promise to read) is not
+counted for that picture, and every row says how many pictures it counted. We report the
+exact-payload rate per attack and set, PSNR, SSIM, embed and decode time per megapixel on
+one core, the decode of the unmarked picture, and false detections on it. A text page on
+white is measured apart, as a document. rivaGan needs onnxruntime (the bench extra).
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import argparse
 import io
 import multiprocessing
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -37,10 +47,11 @@ from PIL import Image, ImageEnhance, ImageFilter  # noqa: E402
 
 from benchmarks.stamp_verify import machine, publish, reference_ms  # noqa: E402
 from provenance.runtime import single_threaded  # noqa: E402
-from provenance.watermark import wm0, wm1  # noqa: E402
+from provenance.watermark import wm0, wm1, wm2  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 Attack = Callable[[Image.Image], Image.Image]
+MIN_SIDE = wm2.MIN_SIDE
 
 
 def _encode(img: Image.Image, fmt: str, **kwargs: int) -> Image.Image:
@@ -61,10 +72,35 @@ def _noise(img: Image.Image, sigma: float) -> Image.Image:
     return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
 
 
-def _scale(img: Image.Image, f: float) -> Image.Image:
-    return img.resize((max(1, int(img.width * f)), max(1, int(img.height * f))), Image.Resampling.BICUBIC)
+def _scale(img: Image.Image, fx: float, fy: float | None = None) -> Image.Image:
+    fy = fx if fy is None else fy
+    return img.resize((max(1, int(img.width * fx)), max(1, int(img.height * fy))), Image.Resampling.BICUBIC)
 
 
+def _short_side(img: Image.Image, side: int) -> Image.Image:
+    f = side / min(img.size)
+    return img.resize((round(img.width * f), round(img.height * f)), Image.Resampling.BICUBIC)
+
+
+def _rotate(degrees: float) -> Attack:
+    """Turned about the centre on the same canvas, the corners filled with black."""
+    return lambda im: im.rotate(degrees, resample=Image.Resampling.BICUBIC)
+
+
+def _rotate_crop(degrees: float) -> Attack:
+    """Turned, then cropped to the largest centred rectangle of the picture's shape that
+    holds no filled corner (what photo editors do when straightening)."""
+
+    def attack(im: Image.Image) -> Image.Image:
+        w, h = im.size
+        c, s = np.cos(np.deg2rad(degrees)), np.sin(np.deg2rad(degrees))
+        k = 0.995 * min(w / (w * c + h * s), h / (w * s + h * c))
+        return _crop(im.rotate(degrees, resample=Image.Resampling.BICUBIC), k)
+
+    return attack
+
+
+# Today's table (issue 4), then what the web does (issue 20).
 ATTACKS: dict[str, Attack] = {
     "none": lambda im: im,
     "jpeg90": lambda im: _encode(im, "JPEG", quality=90),
@@ -81,9 +117,27 @@ ATTACKS: dict[str, Attack] = {
     "contrast0.8": lambda im: ImageEnhance.Contrast(im).enhance(0.8),
     "blur1": lambda im: im.filter(ImageFilter.GaussianBlur(1)),
     "noise5": lambda im: _noise(im, 5),
-    "rotate2": lambda im: im.rotate(2, resample=Image.Resampling.BICUBIC),
+    "rotate2": _rotate(2),
     "screenshot": lambda im: _crop(_encode(_scale(im, 0.8), "JPEG", quality=75), 0.95),
+    "down50": lambda im: _scale(im, 0.5),
+    "down33": lambda im: _scale(im, 1 / 3),
+    "down25": lambda im: _scale(im, 0.25),
+    "to256": lambda im: _short_side(im, MIN_SIDE),
+    "up2": lambda im: _scale(im, 2.0),
+    "down50-jpeg70": lambda im: _encode(_scale(im, 0.5), "JPEG", quality=70),
+    **{f"rot{d}": _rotate(d) for d in (5, 10, 15, 30, 45)},
+    **{f"rot{d}-crop": _rotate_crop(d) for d in (5, 10, 15, 30, 45)},
+    "rot90": lambda im: im.transpose(Image.Transpose.ROTATE_90),
+    "rot180": lambda im: im.transpose(Image.Transpose.ROTATE_180),
+    "rot270": lambda im: im.transpose(Image.Transpose.ROTATE_270),
+    "mirror": lambda im: im.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+    "flip": lambda im: im.transpose(Image.Transpose.FLIP_TOP_BOTTOM),
+    "width80": lambda im: _scale(im, 0.8, 1.0),
+    "height125": lambda im: _scale(im, 1.0, 1.25),
 }
+TODAY = list(ATTACKS)[: list(ATTACKS).index("screenshot") + 1]
+# not in issue 20's list: the hardest downscale (whatever the factor, to the smallest size we read)
+EXTRA = ("to256",)
 
 
 @dataclass
@@ -142,7 +196,8 @@ def _imwatermark_full():  # type: ignore[no-untyped-def]
 
 
 def _ours(module: Any) -> Method:
-    """One of our schemes (wm0, wm1): payload bits <-> record id."""
+    """One of our schemes (wm0, wm1, wm2): payload bits <-> record id. A decode counts only
+    when it names the method's own scheme (wm-2's search also reads wm-1 marks)."""
     bits = module.ID_BITS
     width = bits // 4
 
@@ -152,7 +207,7 @@ def _ours(module: Any) -> Method:
 
     def decode(img: Image.Image) -> list[int] | None:
         reading = module.detect(img)
-        if not reading.found or reading.record_id is None:
+        if not reading.found or reading.record_id is None or getattr(reading, "scheme", module.SCHEME) != module.SCHEME:
             return None
         value = int(reading.record_id, 16)
         return [(value >> (bits - 1 - i)) & 1 for i in range(bits)]
@@ -180,19 +235,43 @@ def psnr(a: Image.Image, b: Image.Image) -> float:
     return 99.0 if mse == 0 else 10 * np.log10(255**2 / mse)
 
 
+# ---------------------------------------------------------------- image sets
+
 # scikit-image's bundled photographs (the wheel ships them; no download). Synthetic ones
 # (colorwheel, horse, chessboard) and text pages are left out: they are not natural images.
 SKIMAGE_PHOTOS = ("astronaut", "brick", "camera", "cell", "chelsea", "clock", "coffee", "coins", "grass",
                   "gravel", "hubble_deep_field", "immunohistochemistry", "moon", "retina", "rocket",
                   "stereo_motorcycle")  # fmt: skip
-C2PA_PHOTOS = ("A.jpg", "earth_apollo17.jpg", "IMG_0003.jpg", "P1000827.jpg", "mars.webp", "sample1.png", "C.jpg",
-               "CA.jpg", "boxhash.jpg")  # fmt: skip
+# The C2PA reference files hold 10 distinct photographs; the others are copies of these (the
+# ribbons are in 12 files), a colour gradient (C.jpg) or text. One file each, the largest copy.
+C2PA_PHOTOS = ("c2pa-rs/prerelease.jpg", "c2pa-rs/P1000827.jpg", "c2pa-rs/earth_apollo17.jpg", "c2pa-rs/mars.webp",
+               "c2pa-rs/no_alg.jpg", "c2pa-rs/ocsp.jpg", "c2pa-rs/ocsp_with_assertion.jpg", "c2pa-rs/sample1.webp",
+               "c2pa-rs/sample1.avif")  # fmt: skip
+# split into their four quadrants as well (the two largest camera photographs)
+QUADRANTS = ("exif-samples__hdr__canon_hdr_NO.jpg", "exif-samples__tests__22-canon_tags.jpg")
 # Reported apart: a text page on white (97% of pixels at 250+), where brightening and heavy
 # compression leave almost no pixel that can carry a mark. Not a natural image.
-DOCUMENTS = ("no_manifest.jpg",)
+DOCUMENTS = ("c2pa-rs/no_manifest.jpg",)
 
 
-def _skimage_photos() -> list[tuple[str, Image.Image]]:
+def _load(path: Path) -> Image.Image | None:
+    if not path.exists():
+        return None
+    with Image.open(path) as img:
+        return img.convert("RGB")
+
+
+def _package_photo(module: str, *parts: str) -> Path | None:
+    """A sample photograph an installed package ships (scikit-learn, matplotlib), if present."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))).joinpath(*parts)
+
+
+def design_set() -> list[tuple[str, Image.Image]]:
     try:
         import skimage.data
     except ImportError:
@@ -202,55 +281,62 @@ def _skimage_photos() -> list[tuple[str, Image.Image]]:
         array = getattr(skimage.data, name)()
         array = array[0] if isinstance(array, tuple) else array  # stereo_motorcycle: (left, right, disparity)
         out.append((f"skimage:{name}", Image.fromarray(array).convert("RGB")))
+    folder = FIXTURES / "ai" / "comfyui"
+    for path in sorted(folder.glob("*")) if folder.exists() else []:
+        if (img := _load(path)) is not None:
+            out.append((f"ai:{path.name}", img))
     return out
 
 
-def images(kind: str = "natural") -> list[tuple[str, Image.Image]]:
-    """(name, RGB image) of the benchmark's pictures, at least 256 px on the short side.
+def evaluation_set() -> list[tuple[str, Image.Image]]:
+    out = []
+    for path in sorted((FIXTURES / "photos").glob("*.jpg")):
+        if (img := _load(path)) is not None:
+            out.append((path.name, img))
+            if path.name in QUADRANTS:
+                w, h = img.size
+                for i, (left, top) in enumerate(((0, 0), (w // 2, 0), (0, h // 2), (w // 2, h // 2))):
+                    out.append((f"{path.name}[q{i + 1}]", img.crop((left, top, left + w // 2, top + h // 2))))
+    for name in C2PA_PHOTOS:
+        if (img := _load(FIXTURES / "c2pa" / name)) is not None:
+            out.append((name.split("/")[-1], img))
+    others = (
+        FIXTURES / "watermarked" / "trustmark" / "images_bfly_rgba_Q.png",
+        _package_photo("sklearn", "datasets", "images", "china.jpg"),
+        _package_photo("sklearn", "datasets", "images", "flower.jpg"),
+        _package_photo("matplotlib", "mpl-data", "sample_data", "grace_hopper.jpg"),
+    )
+    for path in others:
+        if path is not None and (img := _load(path)) is not None:
+            out.append((path.name, img))
+    return out
 
-    ``natural``: photographs (the must-show set); ``documents``: reported apart."""
-    c2pa = FIXTURES / "c2pa" / "c2pa-rs"
-    if kind == "documents":
-        found, paths = [], [c2pa / n for n in DOCUMENTS]
-    else:
-        found = _skimage_photos()
-        bundled = {name.split(":")[1] for name, _ in found}  # samples/ holds copies of some of them
-        samples = sorted((ROOT / "samples").iterdir())
-        paths = [p for p in samples if p.suffix in {".png", ".jpg"} and p.stem not in bundled]
-        paths += sorted((FIXTURES / "photos").glob("*.jpg")) + [c2pa / n for n in C2PA_PHOTOS]
-    for path in paths:
-        if path.exists():
-            with Image.open(path) as img:
-                found.append((path.name, img.convert("RGB")))
-    usable = []
-    for name, picture in found:
-        img = _scale(picture, 1600 / max(picture.size)) if max(picture.size) > 1600 else picture
-        if min(img.size) >= 256:
-            usable.append((name, img))
-    return usable
+
+def documents() -> list[tuple[str, Image.Image]]:
+    return [(n.split("/")[-1], img) for n in DOCUMENTS if (img := _load(FIXTURES / "c2pa" / n)) is not None]
 
 
-@dataclass
-class Tally:
-    bit_acc: list[float] = field(default_factory=list)
-    exact: list[bool] = field(default_factory=list)
+# ---------------------------------------------------------------- measuring
 
 
 @dataclass
 class Results:
-    """Everything measured for one method, over every picture."""
+    """Everything measured for one method on one set of pictures."""
 
-    tallies: dict[str, Tally] = field(default_factory=lambda: {a: Tally() for a in ATTACKS})
+    exact: dict[str, list[bool]] = field(default_factory=lambda: {a: [] for a in ATTACKS})
+    bit_acc: dict[str, list[float]] = field(default_factory=lambda: {a: [] for a in ATTACKS})
+    misses: dict[str, list[str]] = field(default_factory=lambda: {a: [] for a in ATTACKS})
     quality: list[tuple[float, float]] = field(default_factory=list)
     embed_ms: list[float] = field(default_factory=list)
     decode_ms: list[float] = field(default_factory=list)
-    unmarked_ms: list[float] = field(default_factory=list)
-    false_found: int = 0
+    unmarked_ms: list[tuple[float, float]] = field(default_factory=list)  # (ms/MP, megapixels)
+    false_found: list[str] = field(default_factory=list)
 
     def add(self, other: Results) -> None:
-        for attack_name, tally in other.tallies.items():
-            self.tallies[attack_name].bit_acc += tally.bit_acc
-            self.tallies[attack_name].exact += tally.exact
+        for name in ATTACKS:
+            self.exact[name] += other.exact[name]
+            self.bit_acc[name] += other.bit_acc[name]
+            self.misses[name] += other.misses[name]
         self.quality += other.quality
         self.embed_ms += other.embed_ms
         self.decode_ms += other.decode_ms
@@ -258,24 +344,27 @@ class Results:
         self.false_found += other.false_found
 
 
-BITS = {wm1.SCHEME: wm1.ID_BITS, wm0.SCHEME: wm0.ID_BITS, "dwtDct": 64, "dwtDctSvd": 64, "rivaGan": 32}
+BITS = {wm2.SCHEME: wm2.ID_BITS, wm1.SCHEME: wm1.ID_BITS, wm0.SCHEME: wm0.ID_BITS, "dwtDct": 64, "dwtDctSvd": 64,
+        "rivaGan": 32}  # fmt: skip
 UNMARKED_REPEATS = 3  # decodes of each unmarked picture; the median is reported
 
 
 def _methods(names: list[str]) -> list[Method]:
-    ours = {wm1.SCHEME: wm1, wm0.SCHEME: wm0}
+    ours = {wm2.SCHEME: wm2, wm1.SCHEME: wm1, wm0.SCHEME: wm0}
     return [_ours(ours[name]) if name in ours else _imw(name, BITS[name]) for name in names]
 
 
 def _per_mp(start: float, img: Image.Image) -> float:
-    return (time.perf_counter() - start) * 1000 / (img.width * img.height / 1e6)
+    """Milliseconds of this process's CPU time per megapixel since ``start`` (time.process_time):
+    the worker runs one thread, so this is one core's work, whatever else the shared host runs."""
+    return (time.process_time() - start) * 1000 / (img.width * img.height / 1e6)
 
 
-def measure(job: tuple[list[str], int, Image.Image, int]) -> dict[str, Results]:
+def measure(job: tuple[list[str], int, str, Image.Image, int]) -> dict[str, Results]:
     """Every method on one picture: embed, attack, decode; and a decode of the unmarked picture.
 
     Runs in a worker process with one thread, so the timings are one core's."""
-    names, index, img, payloads = job
+    names, index, label, img, payloads = job
     single_threaded()
     rng = np.random.default_rng([2026, index])
     out = {}
@@ -283,31 +372,36 @@ def measure(job: tuple[list[str], int, Image.Image, int]) -> dict[str, Results]:
         res = out[method.name] = Results()
         times = []
         for _ in range(UNMARKED_REPEATS):  # one cold call alone measures the cache more than the code
-            start = time.perf_counter()
+            start = time.process_time()
             got = method.decode(img)
             times.append(_per_mp(start, img))
-        res.unmarked_ms.append(statistics.median(times))
-        res.false_found += got is not None and method.name.startswith("provenance")  # others always decode
+        res.unmarked_ms.append((statistics.median(times), img.width * img.height / 1e6))
+        if got is not None and method.name.startswith("provenance"):  # others always decode
+            res.false_found.append(label)
         for _ in range(payloads):
             payload = [int(b) for b in rng.integers(0, 2, method.bits)]
-            start = time.perf_counter()
+            start = time.process_time()
             marked = method.embed(img, payload)
             res.embed_ms.append(_per_mp(start, img))
             res.quality.append((psnr(img, marked), ssim(img, marked)))
             for attack_name, attack in ATTACKS.items():
                 attacked = attack(marked)
-                start = time.perf_counter()
+                if min(attacked.size) < MIN_SIDE:
+                    continue
+                start = time.process_time()
                 got = method.decode(attacked)
                 res.decode_ms.append(_per_mp(start, attacked))
                 agree = 0.5 if got is None else float(np.mean(np.array(got) == np.array(payload)))
-                res.tallies[attack_name].bit_acc.append(agree)
-                res.tallies[attack_name].exact.append(got == payload)
+                res.bit_acc[attack_name].append(agree)
+                res.exact[attack_name].append(got == payload)
+                if got != payload:
+                    res.misses[attack_name].append(label)
     return out
 
 
 def run(names: list[str], pictures: list[tuple[str, Image.Image]], payloads: int, jobs: int) -> dict[str, Results]:
     merged = {name: Results() for name in names}
-    work = [(names, i, img, payloads) for i, (_, img) in enumerate(pictures)]
+    work = [(names, i, label, img, payloads) for i, (label, img) in enumerate(pictures)]
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         for done in pool.map(measure, work):
             for name, res in done.items():
@@ -315,87 +409,118 @@ def run(names: list[str], pictures: list[tuple[str, Image.Image]], payloads: int
     return merged
 
 
-def table(results: dict[str, Results]) -> list[str]:
-    header = ("| method | bits | PSNR | SSIM | embed ms/MP | decode ms/MP | unmarked decode ms/MP | "
-              + " | ".join(ATTACKS) + " |")  # fmt: skip
-    lines = [header, "|---" * (7 + len(ATTACKS)) + "|"]
-    for name, res in results.items():
-        cells = [
-            name,
-            str(BITS[name]),
-            f"{statistics.mean(p for p, _ in res.quality):.1f}",
-            f"{statistics.mean(s for _, s in res.quality):.3f}",
-            f"{statistics.median(res.embed_ms):.0f}",
-            f"{statistics.median(res.decode_ms):.0f}",
-            f"{statistics.median(res.unmarked_ms):.0f}",
-        ]
-        for attack_name in ATTACKS:
-            t = res.tallies[attack_name]
-            cells.append(f"{np.mean(t.exact):.2f} ({np.mean(t.bit_acc):.2f})")
-        lines.append("| " + " | ".join(cells) + " |")
+# ---------------------------------------------------------------- reporting
+
+
+def _rate(values: list[bool]) -> str:
+    return f"{np.mean(values):.2f} ({len(values)})" if values else "-"
+
+
+def _median(values: list[float]) -> str:
+    return f"{statistics.median(values):.0f}" if values else "-"
+
+
+def summary_table(by_set: dict[str, dict[str, Results]], pictures: dict[str, int]) -> list[str]:
+    lines = ["| method | set | pictures | PSNR | SSIM | embed ms/MP | decode ms/MP | unmarked decode ms/MP: all "
+             "| under 0.5 MP | 0.5 MP and over | false detections |", "|---" * 11 + "|"]  # fmt: skip
+    for set_name, results in by_set.items():
+        for name, res in results.items():
+            unmarked = [ms for ms, _ in res.unmarked_ms]
+            small = [ms for ms, mp in res.unmarked_ms if mp < 0.5]
+            large = [ms for ms, mp in res.unmarked_ms if mp >= 0.5]
+            cells = [
+                name,
+                set_name,
+                str(pictures[set_name]),
+                f"{statistics.mean(p for p, _ in res.quality):.1f}",
+                f"{statistics.mean(s for _, s in res.quality):.3f}",
+                _median(res.embed_ms),
+                _median(res.decode_ms),
+                _median(unmarked),
+                f"{_median(small)} ({len(small)})",
+                f"{_median(large)} ({len(large)})",
+                f"{len(res.false_found)} of {len(unmarked)}",
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
-def unmarked_summary(results: dict[str, Results], pictures: list[tuple[str, Image.Image]]) -> list[str]:
-    """The decode of unmarked pictures by size, for wm-1 and for what verify runs (wm-1, then wm-0).
-
-    The geometric search is a cost per picture more than per megapixel, so small pictures
-    pay more per megapixel: the medians are given apart for pictures under and over 0.5 MP."""
-    if wm1.SCHEME not in results:
-        return []
-    first = results[wm1.SCHEME].unmarked_ms  # one entry per picture, in the pictures' order
-    rows = [("provenance-wm-1", first)]
-    if wm0.SCHEME in results:
-        rows.append(
-            (
-                "verify's read (wm-1, then wm-0)",
-                [a + b for a, b in zip(first, results[wm0.SCHEME].unmarked_ms, strict=True)],
-            )
-        )
-    small = [img.width * img.height < 500_000 for _, img in pictures]
-    lines = ["| unmarked decode, ms/MP (median) | all pictures | under 0.5 MP | 0.5 MP and over |", "|---|---|---|---|"]
-    for name, values in rows:
-        under = [v for v, s in zip(values, small, strict=True) if s]
-        over = [v for v, s in zip(values, small, strict=True) if not s]
-        cells = [f"{statistics.median(v):.0f} ({len(v)})" if v else "-" for v in (values, under, over)]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+def attack_table(by_set: dict[str, dict[str, Results]]) -> list[str]:
+    """Rows: attacks; columns: exact-payload rate (pictures x payloads counted) per method and set."""
+    columns = [(m, s) for m in next(iter(by_set.values())) for s in by_set]
+    lines = ["| attack | " + " | ".join(f"{m} {s}" for m, s in columns) + " |", "|---" * (1 + len(columns)) + "|"]
+    for attack_name in ATTACKS:
+        mark = " (today)" if attack_name in TODAY else " (extra)" if attack_name in EXTRA else ""
+        cells = [_rate(by_set[s][m].exact[attack_name]) for m, s in columns]
+        lines.append(f"| {attack_name}{mark} | " + " | ".join(cells) + " |")
     return lines
+
+
+def misses(by_set: dict[str, dict[str, Results]], method: str) -> list[str]:
+    lines = []
+    for set_name, results in by_set.items():
+        res = results.get(method)
+        if res is None:
+            continue
+        missed = {a: sorted(set(m)) for a, m in res.misses.items() if m}
+        if missed:
+            lines.append(f"- {method}, {set_name}: " + "; ".join(f"{a}: {', '.join(m)}" for a, m in missed.items()))
+    return lines
+
+
+def commit() -> str:
+    """The checked-out commit, and whether tracked code differs from it (results name what they
+    measured; results files and prose may change while a benchmark runs)."""
+
+    def git(*arguments: str) -> str:
+        return subprocess.run(["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=False).stdout
+
+    try:
+        sha = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!benchmarks/results", ":!*.md")
+    except OSError:
+        return "unknown"
+    return sha.strip() + (" (with uncommitted changes)" if dirty.strip() else "")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--payloads", type=int, default=2)
-    parser.add_argument("--methods", default=f"{wm1.SCHEME},{wm0.SCHEME},dwtDct,dwtDctSvd,rivaGan")
+    parser.add_argument("--methods", default=f"{wm2.SCHEME},{wm1.SCHEME},{wm0.SCHEME}")
+    parser.add_argument("--sets", default="evaluation,design")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes, one thread each (one picture each)")
+    parser.add_argument("--limit", type=int, default=0, help="first N pictures of each set only (while iterating)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     names = args.methods.split(",")
     unknown = [n for n in names if n not in BITS]
     if unknown:
         raise SystemExit(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(BITS)}")
-    natural, documents = images("natural"), images("documents")
+    loaders = {"evaluation": evaluation_set, "design": design_set}
+    sets = {s: loaders[s]()[: args.limit or None] for s in args.sets.split(",")}
     before = reference_ms()
     started = time.perf_counter()
-    results = run(names, natural, args.payloads, args.jobs)
-    lines = [f"Machine: {machine()}; {args.jobs} worker processes, one thread each; reference FFT (1024x1024 "
-             f"float32, one thread) {before:.1f} ms before the run, {reference_ms():.1f} ms after",
-             f"Natural images: {len(natural)} ({', '.join(n for n, _ in natural)}), payloads per image: "
-             f"{args.payloads}", "",
-             "Exact-payload rate (bit accuracy in brackets; an undecodable result counts as 0.5). Times are "
-             "medians per megapixel on one core; 'unmarked decode' is the decode of the unmarked picture (median of "
-             f"{UNMARKED_REPEATS} calls), "
-             "which runs the whole geometric search:", ""]  # fmt: skip
-    lines += table(results)
-    summary = unmarked_summary(results, natural)
-    if summary:
-        lines += ["", "Decode of the unmarked pictures (count in brackets):", "", *summary]
-    ours = [n for n in names if n.startswith("provenance")]
-    lines += ["", "False detections of our schemes on the unmarked pictures: "
-              + ", ".join(f"{n} {results[n].false_found} of {len(natural)}" for n in ours)]  # fmt: skip
-    if documents:
-        docs = run(names, documents, args.payloads, args.jobs)
-        lines += ["", f"Documents, not in the natural set ({', '.join(n for n, _ in documents)}): a text page on white",
-                  "", *table(docs)]  # fmt: skip
+    by_set = {s: run(names, pictures, args.payloads, args.jobs) for s, pictures in sets.items()}
+    docs = run(names, documents(), args.payloads, args.jobs) if not args.limit else {}
+    after = reference_ms()
+    lines = [f"Machine: {machine()}; commit {commit()}; {args.jobs} worker processes, one thread each; "
+             f"reference FFT (1024x1024 float32, one thread) {before:.1f} ms before the run, {after:.1f} ms after",
+             ""]  # fmt: skip
+    for s, pictures in sets.items():
+        lines.append(f"{s.capitalize()} set: {len(pictures)} pictures ({', '.join(n for n, _ in pictures)})")
+    lines += ["", f"Payloads per picture: {args.payloads}. Times are medians per megapixel of one worker's CPU time "
+              "(one thread: one core's work, not the wall clock of a shared host); 'unmarked decode' is the decode of "
+              f"the unmarked picture (median of {UNMARKED_REPEATS} calls), which runs the whole search.", "",
+              *summary_table(by_set, {s: len(p) for s, p in sets.items()}), "",
+              "Exact-payload rate per attack (in brackets: pictures x payloads counted; an attack whose result is "
+              "under 256 px on its short side is not counted). (today): the table before issue 20; (extra): not in "
+              "issue 20's list.", "", *attack_table(by_set)]  # fmt: skip
+    missed = [line for name in names if name.startswith("provenance") for line in misses(by_set, name)]
+    if missed:
+        lines += ["", "Pictures that missed (any payload):", "", *missed]
+    if docs:
+        lines += ["", f"Documents, not in either set ({', '.join(n for n, _ in documents())}): a text page on white",
+                  "", *attack_table({"document": docs})]  # fmt: skip
     lines += ["", f"Run time: {time.perf_counter() - started:.0f} s. "
               f"Command: `python benchmarks/watermark.py {' '.join(sys.argv[1:])}`"]  # fmt: skip
     publish(["# Watermark robustness", "", *lines], args.out)

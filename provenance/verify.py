@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image
+
 from provenance import detect, fingerprint, verdicts, watermark
 from provenance.config import Home
 from provenance.credentials import codes, read_credentials, read_recovered
@@ -109,13 +111,13 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
     if use_pixels and not image.decodable and not credentials.present:
         image.pixels()  # raises the decoder's InputError
     skipped = WatermarkReport(False, note="pixels not checked", state="not-checked")
-    mark, print_ = _pixel_checks(image) if use_pixels else (skipped, None)
+    mark, print_, seen = _pixel_checks(image) if use_pixels else (skipped, None, None)
     registry = read_home_registry(home)
     try:
         carry = print_ is not None and min(image.pixels().size) >= watermark.MIN_SIDE
-        found = _lookup(registry, image, mark, credentials, print_, could_carry=carry) if registry else []
+        found = _lookup(registry, image, mark, credentials, print_, seen=seen, could_carry=carry) if registry else []
         wm_record = next((f.record for f in found if f.matched_by == "watermark"), None)
-        confirmed = _check_agreement(mark, credentials, wm_record, image, print_)
+        confirmed = _check_agreement(mark, credentials, wm_record, seen, print_)
         if mark.agrees_with_manifest is False:
             # A mark that contradicts the manifest or the picture proves nothing.
             found = [f for f in found if f.matched_by != "watermark"]
@@ -162,9 +164,10 @@ def _error_report(path: Path, message: str) -> VerifyReport:
     )
 
 
-def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint] | None]:
+def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint] | None, Image.Image | None]:
+    """The mark, the fingerprints and the picture turned upright as the mark says (None undecodable)."""
     if not image.decodable:
-        return WatermarkReport(found=False, note="pixels could not be decoded", state="not-checked"), None
+        return WatermarkReport(found=False, note="pixels could not be decoded", state="not-checked"), None, None
     pixels = image.pixels()
     reading = watermark.detect(pixels)
     mark = WatermarkReport(
@@ -176,7 +179,9 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
     if min(pixels.size) < watermark.MIN_SIDE:
         mark.note = f"image under {watermark.MIN_SIDE} px: too small to carry a watermark"
         mark.state = mark.state if mark.found else "not-checked"
-    return mark, fingerprint.compute(pixels)
+    # a mirrored or rotated copy is fingerprinted and placed the way it was marked (the mark says how)
+    seen = watermark.upright(pixels, reading)
+    return mark, fingerprint.compute(seen), seen
 
 
 def _lookup(
@@ -186,6 +191,7 @@ def _lookup(
     credentials: CredentialReport,
     prints: list[Fingerprint] | None,
     *,
+    seen: Image.Image | None,
     could_carry: bool,
 ) -> list[_Found]:
     found: dict[str, _Found] = {}
@@ -211,7 +217,7 @@ def _lookup(
             if record.record_id in found:
                 continue
             decision = classify(prints, record.fingerprints)
-            picture = _picture(image, record) if decision != "none" else None
+            picture = _picture(seen, record) if decision != "none" else None
             # a match the thumbnail does not contradict, or a crop the hashes half lost that it confirms
             if (decision == "match" and picture != "different") or (decision != "none" and picture == "same-picture"):
                 add(record, _fingerprint_kind(record, mark, could_carry))
@@ -222,11 +228,11 @@ def _lookup(
     return list(found.values())
 
 
-def _picture(image: LoadedImage, record: Record) -> thumbnail.Verdict | None:
+def _picture(seen: Image.Image | None, record: Record) -> thumbnail.Verdict | None:
     """The record's thumbnail on whether this image is its picture (or part of it); None without one."""
-    if record.thumbnail is None or not image.decodable:
+    if record.thumbnail is None or seen is None:
         return None
-    placement = thumbnail.compare(image.pixels(), record.thumbnail)
+    placement = thumbnail.compare(seen, record.thumbnail)
     return None if placement is None else placement.verdict
 
 
@@ -396,7 +402,7 @@ def _check_agreement(
     mark: WatermarkReport,
     credentials: CredentialReport,
     wm_record: Record | None,
-    image: LoadedImage,
+    seen: Image.Image | None,
     prints: list[Fingerprint] | None,
 ) -> bool:
     """Does the mark belong here? Against the manifest (the record it declares) and against
@@ -415,7 +421,7 @@ def _check_agreement(
         return True
     if mark.agrees_with_manifest and credentials.intact:
         return True  # the hard binding covers these very pixels, signed with this mark
-    verdict, evidence = _same_picture(image, wm_record, prints)
+    verdict, evidence = _same_picture(seen, wm_record, prints)
     if verdict == "different":
         mark.agrees_with_manifest = False
         mark.note = (
@@ -431,11 +437,11 @@ def _check_agreement(
 
 
 def _same_picture(
-    image: LoadedImage, record: Record, prints: list[Fingerprint] | None
+    seen: Image.Image | None, record: Record, prints: list[Fingerprint] | None
 ) -> tuple[thumbnail.Verdict, str]:
     """The record's thumbnail decides (crops, rescales, edits; docs/registry.md). A record from
     before thumbnails has only whole-picture hashes: near is the picture; far may be a crop."""
-    placement = thumbnail.compare(image.pixels(), record.thumbnail) if record.thumbnail is not None else None
+    placement = thumbnail.compare(seen, record.thumbnail) if record.thumbnail is not None and seen is not None else None
     if placement is not None:
         return placement.verdict, placement.words
     distance = _phash_distance(prints, record)

@@ -248,7 +248,7 @@ def test_demo_script_runs_offline(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "AI-generated image" in proc.stdout
     assert "trust trusted" in proc.stdout
-    assert "provenance-wm-1 watermark" in proc.stdout
+    assert "provenance-wm-2 watermark" in proc.stdout
     assert "an AI twin of the registered original 'astronaut.png'" in proc.stdout
 
 

@@ -61,12 +61,12 @@ def test_stripped_twin_is_recovered_through_the_soft_binding_api(twin: Twin, tmp
 
     client = _client(twin.home)
     algorithms = client.get("/services/supportedAlgorithms").json()
-    assert {"alg": "org.provenance.wm-1"} in algorithms["watermarks"]
+    assert {"alg": "org.provenance.wm-2"} in algorithms["watermarks"]
     stripped = _stripped(twin, tmp_path)
     reading = watermark.detect(Image.open(stripped).convert("RGB"))
     assert reading.record_id == twin.record_id
     by_binding = client.get(
-        "/matches/byBinding", params={"alg": "org.provenance.wm-1", "value": soft_binding_value(reading.record_id)}
+        "/matches/byBinding", params={"alg": "org.provenance.wm-2", "value": soft_binding_value(reading.record_id)}
     )
     assert by_binding.status_code == 200, by_binding.text
     matches = by_binding.json()["matches"]
@@ -74,7 +74,7 @@ def test_stripped_twin_is_recovered_through_the_soft_binding_api(twin: Twin, tmp
     manifest_id = matches[0]["manifestId"]
     assert manifest_id.startswith("urn:c2pa:")
     assert matches[0]["similarityScore"] == 100
-    query = {"alg": "org.provenance.wm-1", "value": soft_binding_value(reading.record_id)}
+    query = {"alg": "org.provenance.wm-2", "value": soft_binding_value(reading.record_id)}
     large = client.post("/matches/byBinding", json=query)
     assert large.json()["matches"][0]["manifestId"] == manifest_id
     by_content = client.post("/matches/byContent", content=stripped.read_bytes(), headers={"content-type": "image/png"})
@@ -198,7 +198,7 @@ def test_the_page_shows_a_fresh_twin_in_chromium(twin: Twin, tmp_path: Path) -> 
             assert page.locator("#v-credentials .word").inner_text() == "Signed by a trusted signer"
             assert "Test Newsroom" in page.locator("#v-credentials .detail").inner_text()
             assert page.locator("#v-watermark .word").inner_text() == "Our watermark"
-            assert "provenance-wm-1" in page.locator("#v-watermark .detail").inner_text()
+            assert "provenance-wm-2" in page.locator("#v-watermark .detail").inner_text()
             facts = page.locator("#facts").inner_text()
             assert "tiny" in facts
             assert "alice" in facts

@@ -224,7 +224,7 @@ def test_a_pipeline_watermark_and_ours_are_both_reported(
     maker.make(load_image(SAMPLES / "astronaut.png"), out)
     report = verify_path(out, home=home)
     assert report.watermark.found
-    assert report.watermark.scheme == "provenance-wm-1"
+    assert report.watermark.scheme == "provenance-wm-2"
     kinds = {s.kind: s for s in report.ai.signals}
     assert "sd.watermark" in kinds
     assert kinds["sd.watermark"].generator == "SDXL"

@@ -12,7 +12,7 @@ from PIL import Image, ImageEnhance, ImageFilter
 
 from provenance import watermark
 from provenance.errors import WatermarkError
-from provenance.watermark import wm0, wm1
+from provenance.watermark import _tiles, wm0, wm1, wm2
 from tests.conftest import FIXTURES, ROOT, SAMPLES
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.png")) + sorted(SAMPLES.glob("*.jpg"))
@@ -61,7 +61,7 @@ def test_current_scheme_survives_compression_crops_resizing_and_rotation(path: P
     marked = watermark.embed(img, RECORD)
     assert _psnr(img, marked) > 39
     clean = watermark.detect(marked)
-    assert (clean.found, clean.scheme, clean.record_id) == (True, "provenance-wm-1", RECORD)
+    assert (clean.found, clean.scheme, clean.record_id) == (True, "provenance-wm-2", RECORD)
     for name, attack in ATTACKS.items():
         attacked = attack(marked)
         if min(attacked.size) < watermark.MIN_SIDE:
@@ -300,3 +300,130 @@ def test_watermark_module_does_not_import_torch() -> None:
     code = "import sys; import provenance.watermark as w; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ---- provenance-wm-2: what the web does to pictures (issue 20)
+
+
+def _to_short_side(img: Image.Image, side: int) -> Image.Image:
+    f = side / min(img.size)
+    return img.resize((round(img.width * f), round(img.height * f)), Image.Resampling.BICUBIC)
+
+
+def _rotated_and_cropped(img: Image.Image, degrees: float) -> Image.Image:
+    """Turned by ``degrees`` and cropped to the largest centred rectangle of the picture's
+    shape that holds no filled corner."""
+    w, h = img.size
+    c, s = np.cos(np.deg2rad(degrees)), np.sin(np.deg2rad(degrees))
+    k = 0.995 * min(w / (w * c + h * s), h / (w * s + h * c))
+    return _crop(img.rotate(degrees, resample=Image.Resampling.BICUBIC), k)
+
+
+GLOBAL_ATTACKS = {
+    "down50": lambda im: im.resize((im.width // 2, im.height // 2), Image.Resampling.BICUBIC),
+    "to256": lambda im: _to_short_side(im, 256),
+    "down50-jpeg70": lambda im: _jpeg(im.resize((im.width // 2, im.height // 2), Image.Resampling.BICUBIC), 70),
+    "up2": lambda im: im.resize((im.width * 2, im.height * 2), Image.Resampling.BICUBIC),
+    "width80": lambda im: im.resize((int(im.width * 0.8), im.height), Image.Resampling.BICUBIC),
+    "height125": lambda im: im.resize((im.width, int(im.height * 1.25)), Image.Resampling.BICUBIC),
+}
+TURNS = {
+    "rot90": Image.Transpose.ROTATE_90,
+    "rot180": Image.Transpose.ROTATE_180,
+    "rot270": Image.Transpose.ROTATE_270,
+    "mirror": Image.Transpose.FLIP_LEFT_RIGHT,
+    "flip": Image.Transpose.FLIP_TOP_BOTTOM,
+}
+
+
+@pytest.fixture(scope="module")
+def astronaut_wm2() -> tuple[Image.Image, Image.Image]:
+    img = Image.open(SAMPLES / "astronaut.png").convert("RGB")
+    return img, watermark.embed(img, RECORD)
+
+
+def test_new_marks_are_wm2_and_invisible_enough(astronaut_wm2: tuple[Image.Image, Image.Image]) -> None:
+    img, marked = astronaut_wm2
+    assert _psnr(img, marked) > 38  # a busy picture; the benchmark gives the averages
+    reading = watermark.detect(marked)
+    assert (reading.found, reading.scheme, reading.record_id) == (True, "provenance-wm-2", RECORD)
+    assert wm2.detect(marked).layer == "global"
+
+
+@pytest.mark.parametrize("name", GLOBAL_ATTACKS)
+def test_wm2_survives_downscaling_upscaling_and_aspect_changes(
+    name: str, astronaut_wm2: tuple[Image.Image, Image.Image]
+) -> None:
+    """The global layer's frame is the whole picture at 256 x 256: any resize of the whole
+    picture, to 256 px on the short side, twice the size or a stretched width, leaves it in place."""
+    _, marked = astronaut_wm2
+    attacked = GLOBAL_ATTACKS[name](marked)
+    assert min(attacked.size) >= watermark.MIN_SIDE
+    reading = wm2.detect(attacked)
+    assert (reading.record_id, reading.layer) == (RECORD, "global"), name
+
+
+@pytest.mark.parametrize("name", TURNS)
+def test_wm2_reads_mirrors_and_quarter_turns_and_says_how_to_undo_them(
+    name: str, astronaut_wm2: tuple[Image.Image, Image.Image]
+) -> None:
+    img, marked = astronaut_wm2
+    turned = marked.transpose(TURNS[name])
+    reading = watermark.detect(turned)
+    assert (reading.scheme, reading.record_id) == ("provenance-wm-2", RECORD), name
+    back = np.asarray(watermark.upright(turned, reading), dtype=np.float64)
+    assert back.shape == np.asarray(img).shape
+    assert np.abs(back - np.asarray(marked, dtype=np.float64)).max() == 0  # exactly the marked picture
+
+
+@pytest.mark.parametrize("degrees", [5, 15, 30, 45])
+def test_wm2_tiles_find_rotations_to_45_degrees_with_corners_filled_or_cropped(
+    degrees: int, astronaut_wm2: tuple[Image.Image, Image.Image]
+) -> None:
+    _, marked = astronaut_wm2
+    for copy in (marked.rotate(degrees, resample=Image.Resampling.BICUBIC), _rotated_and_cropped(marked, degrees)):
+        assert min(copy.size) >= watermark.MIN_SIDE
+        reading = wm2.detect(copy)
+        assert (reading.record_id, reading.layer) == (RECORD, "tiles"), (degrees, copy.size)
+        assert reading.angle == pytest.approx(-degrees, abs=0.3)
+        assert reading.decoded <= _tiles.MAX_DECODED
+
+
+def test_wm2_tiles_survive_crops_and_the_screenshot_chain() -> None:
+    marked = watermark.embed(Image.open(SAMPLES / "rocket.jpg").convert("RGB"), RECORD)
+    for name in ("crop80", "crop80-back", "screenshot", "rotate2"):
+        reading = wm2.detect(ATTACKS[name](marked))
+        assert (reading.record_id, reading.layer) == (RECORD, "tiles"), name
+
+
+@pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
+def test_unmarked_samples_mirrored_and_rotated_are_not_detected(path: Path) -> None:
+    img = Image.open(path).convert("RGB")
+    for copy in (img.transpose(Image.Transpose.FLIP_LEFT_RIGHT), img.rotate(20, resample=Image.Resampling.BICUBIC)):
+        reading = wm2.detect(copy)
+        assert not reading.found
+        # the gate keeps unmarked pictures cheap: their own geometry, then at most a second chance
+        assert reading.decoded <= 1 + _tiles.FINE_TRIES
+
+
+def test_wm1_marks_are_found_by_the_shared_search_and_named_wm1() -> None:
+    marked = wm1.embed(Image.open(SAMPLES / "coffee.png").convert("RGB"), RECORD)
+    for name in ("none", "resize75", "crop80-back"):
+        copy = marked if name == "none" else ATTACKS[name](marked)
+        reading = watermark.detect(copy)
+        assert (reading.found, reading.scheme, reading.record_id) == (True, "provenance-wm-1", RECORD), name
+
+
+def test_wm2_codes_reject_random_words() -> None:
+    """Both layers' codewords carry a CRC-24: a random word passes BCH and the CRC with
+    1.4e-21 (global, t=16) and 2e-14 (tiles, t=8) per word; none of these may."""
+    rng = np.random.default_rng(3)
+    for code in (wm2.GLOBAL_CODE, wm2.TILE_CODE):
+        bits = code.encode(0xFEEDFACE12345678)
+        assert code.decode(bits) == (0xFEEDFACE12345678, 0)
+        flipped = bits.copy()
+        flipped[rng.choice(bits.size, code.t, replace=False)] ^= 1
+        assert code.decode(flipped) == (0xFEEDFACE12345678, code.t)
+        words = rng.integers(0, 2, (3_000, code.bits), dtype=np.uint8)
+        assert sum(code.decode(word) is not None for word in words) == 0
+        assert sum(code.decode_soft(rng.normal(size=code.bits).astype(np.float32)) is not None for _ in range(300)) == 0

@@ -30,8 +30,13 @@ PARENT_LABEL = "parent"  # links the parentOf ingredient to the c2pa.opened acti
 TRAINING_MINING_USES = ("cawg.ai_inference", "cawg.ai_generative_training", "cawg.ai_training", "cawg.data_mining")
 STAMP_ASSERTION = "org.provenance.stamp"
 METADATA_NAMESPACES = {"exif": "http://ns.adobe.com/exif/1.0/", "tiff": "http://ns.adobe.com/tiff/1.0/"}
-SOFT_BINDING_ALG = "org.provenance.wm-1"
-SCHEME_FOR_ALG = {SOFT_BINDING_ALG: SCHEME, "org.provenance.wm-0": "provenance-wm-0"}
+SOFT_BINDING_ALG = "org.provenance.wm-2"
+# every scheme we can read, by its soft-binding algorithm (manifests made before wm-2 name wm-1)
+SCHEME_FOR_ALG = {
+    SOFT_BINDING_ALG: SCHEME,
+    "org.provenance.wm-1": "provenance-wm-1",
+    "org.provenance.wm-0": "provenance-wm-0",
+}
 
 
 @dataclass
@@ -57,7 +62,7 @@ def soft_binding_value(record_id: str) -> str:
 
 
 def record_id_from_soft_binding(value: str) -> str | None:
-    """The record id a soft-binding value names: 8 bytes (wm-1) or 5 bytes (wm-0)."""
+    """The record id a soft-binding value names: 8 bytes (wm-2, wm-1) or 5 bytes (wm-0)."""
     try:
         raw = base64.b64decode(value, validate=True)
     except ValueError:

@@ -3,7 +3,7 @@ published OpenAPI document: other Content Credentials tools send a watermark
 value, a fingerprint or the image itself and get manifest ids back, then fetch
 the manifest store (``application/c2pa``) by id.
 
-Algorithms: our watermarks (``org.provenance.wm-1``, ``org.provenance.wm-0``:
+Algorithms: our watermarks (``org.provenance.wm-2``, ``-wm-1``, ``-wm-0``:
 the value is the record id's bytes in base64, exactly the soft-binding
 assertion's value) and our fingerprints (``org.provenance.pdq-256`` and
 ``org.provenance.phash-64``: the hash bytes in base64, matched within the
@@ -21,14 +21,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from provenance import fingerprint, watermark
-from provenance.credentials.claims import SCHEME_FOR_ALG, SOFT_BINDING_ALG, record_id_from_soft_binding
+from provenance.credentials.claims import SCHEME_FOR_ALG, record_id_from_soft_binding
 from provenance.fingerprint import BITS, PDQ, PHASH, THRESHOLDS, Fingerprint
 from provenance.registry import Record, Registry
 from provenance.service.common import Service, form_parts, json_response, upload_image
 from provenance.service.errors import BadValue, NotFound, UnsupportedAlgorithm
 
 router = APIRouter(tags=["C2PA Soft Binding Resolution API"])
-WATERMARK_ALGS = (SOFT_BINDING_ALG, "org.provenance.wm-0")
+WATERMARK_ALGS = tuple(SCHEME_FOR_ALG)
 FINGERPRINT_ALGS = {"org.provenance.pdq-256": PDQ, "org.provenance.phash-64": PHASH}
 
 

@@ -1,22 +1,24 @@
-"""Invisible watermarks: ours, and reading the older scheme.
+"""Invisible watermarks: ours, and reading the older schemes.
 
-``embed`` writes ``provenance-wm-1`` (64-bit record id, BCH, survives crops, resizing
-and small rotations). ``detect`` reads ``provenance-wm-1`` first and falls back to
-``provenance-wm-0`` (the first scheme, dwtDctSvd with a 40-bit id), so images stamped
-before keep their record, reported under their older scheme's name.
+``embed`` writes ``provenance-wm-2`` (64-bit record id in two layers: a global one that
+survives downscaling, aspect changes, mirroring and quarter turns, and wm-1's tiles, which
+survive crops and rotations). ``detect`` reads wm-2, whose tile search also finds
+``provenance-wm-1`` marks (the same sync pattern), and falls back to ``provenance-wm-0``
+(dwtDctSvd with a 40-bit id), so images stamped before keep their record, reported under
+their own scheme's name.
 """
 
 from __future__ import annotations
 
 from PIL import Image
 
-from provenance.watermark import wm0, wm1
+from provenance.watermark import wm0, wm1, wm2
 from provenance.watermark._reading import WatermarkReading, format_id, parse_id
 
-SCHEME = wm1.SCHEME
-SCHEMES = (wm1.SCHEME, wm0.SCHEME)
-ID_BITS = wm1.ID_BITS
-MIN_SIDE = wm1.MIN_SIDE
+SCHEME = wm2.SCHEME
+SCHEMES = (wm2.SCHEME, wm1.SCHEME, wm0.SCHEME)
+ID_BITS = wm2.ID_BITS
+MIN_SIDE = wm2.MIN_SIDE
 
 
 def format_record_id(value: int) -> str:
@@ -32,19 +34,34 @@ STRENGTHS = (1.0, 1.6, 2.5, 4.0)  # tried in turn by the stamp until the mark re
 
 def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.Image:
     """A copy of ``img`` carrying ``record_id`` in the current scheme."""
-    return wm1.embed(img, record_id, strength=strength)
+    return wm2.embed(img, record_id, strength=strength)
 
 
 def detect(img: Image.Image) -> WatermarkReading:
-    """The first scheme that finds a mark (current first), or not found."""
-    current = wm1.detect(img)
+    """The first scheme that finds a mark (wm-2 or wm-1, then wm-0), or not found."""
+    current = wm2.detect(img)
     if current.found:
-        return WatermarkReading(True, wm1.SCHEME, current.record_id, current.confidence)
+        return WatermarkReading(
+            True, current.scheme, current.record_id, current.confidence, current.turns, current.mirrored, current.angle
+        )
     older = wm0.detect(img)
     if older.found:
         return WatermarkReading(True, wm0.SCHEME, older.record_id, older.confidence)
-    return WatermarkReading(False, wm1.SCHEME, None, 0.0)
+    return WatermarkReading(False, SCHEME, None, 0.0)
+
+
+def upright(img: Image.Image, reading: WatermarkReading) -> Image.Image:
+    """``img`` turned back the way it was marked, as far as ``reading`` says: fingerprints of a
+    mirrored or rotated copy then compare with the registered picture's."""
+    import numpy as np
+
+    if reading.turns or reading.mirrored:
+        pixels = np.rot90(np.asarray(img), reading.turns)
+        img = Image.fromarray(np.ascontiguousarray(pixels[:, ::-1] if reading.mirrored else pixels))
+    if reading.angle:
+        img = img.rotate(reading.angle, resample=Image.Resampling.BICUBIC)
+    return img
 
 
 __all__ = ["ID_BITS", "MIN_SIDE", "SCHEME", "SCHEMES", "WatermarkReading", "detect", "embed", "format_record_id",
-           "parse_record_id"]  # fmt: skip
+           "parse_record_id", "upright"]  # fmt: skip

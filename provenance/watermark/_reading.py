@@ -7,12 +7,20 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class WatermarkReading:
-    """What one decode found. ``record_id`` is set only when ``found``."""
+    """What one decode found. ``record_id`` is set only when ``found``.
+
+    Where the mark says how the picture was turned since it was marked (provenance-wm-2's
+    global layer reads mirrors and quarter turns, its tiles rotations), ``turns`` (quarter
+    turns counter-clockwise), ``mirrored`` and ``angle`` (degrees counter-clockwise) undo it:
+    see :func:`provenance.watermark.upright`."""
 
     found: bool
     scheme: str
     record_id: str | None
     confidence: float
+    turns: int = 0
+    mirrored: bool = False
+    angle: float = 0.0
 
 
 def format_id(value: int, bits: int) -> str:

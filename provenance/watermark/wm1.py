@@ -118,16 +118,23 @@ def _bch() -> object:
 @cache
 def _patterns() -> tuple[Array, Array]:
     """(sync pattern, payload patterns): zero-mean, unit-variance 128x128 tiles."""
+    tiles = pattern_stream(payload_bits() + 1)
+    return tiles[0], tiles[1:]
+
+
+@cache
+def pattern_stream(count: int) -> Array:
+    """The first ``count`` tiles of the scheme's pattern stream: the sync pattern, then one
+    per payload bit. SHAKE-256 is an extendable output, so a longer stream starts with the
+    same tiles (provenance-wm-2 reads 152 payload patterns, the first 144 being these)."""
     import cv2
 
-    nbits = payload_bits()
-    count = nbits + 1
     raw = hashlib.shake_256(SCHEME.encode()).digest(count * _GRID * _GRID // 8)
     signs = np.unpackbits(np.frombuffer(raw, dtype=np.uint8)).astype(np.float32) * 2 - 1
     grids = signs.reshape(count, _GRID, _GRID)
     tiles: Array = np.stack([cv2.resize(g, (TILE, TILE), interpolation=cv2.INTER_LINEAR) for g in grids])
-    tiles = (tiles - tiles.mean(axis=(1, 2), keepdims=True)) / tiles.std(axis=(1, 2), keepdims=True)
-    return tiles[0], tiles[1:]
+    normalised: Array = (tiles - tiles.mean(axis=(1, 2), keepdims=True)) / tiles.std(axis=(1, 2), keepdims=True)
+    return normalised
 
 
 def payload_bits() -> int:
@@ -225,15 +232,20 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
 
 def _masked_pattern(rgb: NDArray[np.uint8], record: int) -> Array:
     """The tiled pattern scaled by a texture mask: more where texture hides it."""
-    import cv2
-
     h, w = rgb.shape[:2]
     tiled = np.tile(_tile_pattern(record), (h // TILE + 1, w // TILE + 1))[:h, :w]
-    y = _luma(rgb)
-    texture = cv2.GaussianBlur(np.abs(y - cv2.GaussianBlur(y, (0, 0), 2)), (0, 0), 4)
-    mask = np.clip((texture / _MASK_REF) ** _MASK_GAMMA, _MASK_LO, _MASK_HI)
-    pattern: Array = (_ALPHA * tiled * mask).astype(np.float32)
+    pattern: Array = (_ALPHA * tiled * texture_mask(_luma(rgb))).astype(np.float32)
     return pattern
+
+
+def texture_mask(y: Array) -> Array:
+    """How much mark each pixel of luminance ``y`` can hide: local texture on an absolute
+    scale, (texture / 7) ** 0.7 clipped to 0.35..2.5 (docs/watermark-research.md, session 4)."""
+    import cv2
+
+    texture = cv2.GaussianBlur(np.abs(y - cv2.GaussianBlur(y, (0, 0), 2)), (0, 0), 4)
+    mask: Array = np.clip((texture / _MASK_REF) ** _MASK_GAMMA, _MASK_LO, _MASK_HI)
+    return mask
 
 
 def _apply(rgb: NDArray[np.uint8], pattern: Array, strength: float) -> Image.Image:

@@ -1,0 +1,157 @@
+"""The tiled layer's geometric search, shared by provenance-wm-2 and provenance-wm-1 marks.
+
+Both schemes tile the same sync pattern, so one search finds either: the picture's own
+geometry first, then one padded spectrum of a central window scored at every scale from
+0.62 to 1.62 and every rotation to 45 degrees either way (wm1.py explains the scoring:
+an interpolated read of the spectrum and a small inverse FFT per geometry). A cheap screen
+ranks all geometries; the best peaks are scored in full; those over a gate are refined and
+decoded, each decode trying the wm-2 codeword and then wm-1's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from provenance.watermark import wm1, wm2
+
+Array = NDArray[Any]
+
+SCALES = np.exp(np.arange(np.log(0.7), np.log(1.45), np.log(1.0075)))
+ANGLES = np.array([a for a in np.arange(-45.0, 45.01, 0.5) if abs(a) > 1e-9])
+# The screens: a band of tile frequencies on a grid of offsets (wm1._Band). Rotations need
+# a wider band than wm-1's screen: with it a rotated mark's angle ranks first on every design
+# picture (rotations by 10, 30 and 45 degrees, cropped or not, 0.25 degree off the grid: measured);
+# scales make do with wm-1's screen.
+SCALE_SCREEN = wm1._SCREEN
+ANGLE_SCREEN = wm1._Band(56, 64)
+SCALE_PEAKS = 4
+ANGLE_PEAKS = 2
+GATE = 6.25
+SECOND_CHANCE = 5.25
+SHORTLIST = 8
+FINE_TRIES = 2
+MAX_DECODED = 1 + SHORTLIST * FINE_TRIES
+
+
+@cache
+def geometries() -> tuple[tuple[float, float], ...]:
+    return tuple((float(s), 0.0) for s in SCALES) + tuple((1.0, float(a)) for a in ANGLES)
+
+
+@cache
+def _screen_lookups() -> tuple[tuple[Array, Array, Array], tuple[Array, Array, Array]]:
+    count = len(SCALES)
+    return wm1._lookups(geometries()[:count], SCALE_SCREEN), wm1._lookups(geometries()[count:], ANGLE_SCREEN)
+
+
+def _decode(r: Array, *, own: bool) -> tuple[str, int, int] | None:
+    """(scheme, record, errors) from residual ``r`` at its own geometry: the wm-2 codeword, then
+    wm-1's (fewer Chase trials away from the picture's own geometry: the false-decode budget)."""
+    _, soft = wm2._tile_soft(r)
+    current = wm2.TILE_CODE.decode_soft(soft)
+    if current is not None:
+        return wm2.SCHEME, *current
+    legacy = wm2._chase(soft[: wm1.payload_bits()], wm1.decode_payload, wm1._CHASE_BITS if own else wm2._LEGACY_CHASE)
+    if legacy is not None:
+        return wm1.SCHEME, *legacy
+    return None
+
+
+def _peaks(z: Sequence[float], count: int) -> list[int]:
+    return wm1._peak_indices(list(z), count)
+
+
+def sweep(spectrum: tuple[Array, Array]) -> list[tuple[float, float, float]]:
+    """(z, scale, angle) at the best peaks of the screen over scales and over rotations,
+    each scored in full with its neighbours either side."""
+    by_scale, by_angle = _screen_lookups()
+    screen = [float(v) for v in wm1._sync_scores(spectrum, by_scale, SCALE_SCREEN)]
+    screen += [float(v) for v in wm1._sync_scores(spectrum, by_angle, ANGLE_SCREEN)]
+    where = geometries()
+    count = len(SCALES)
+    groups = [[j for j in (i - 1, i, i + 1) if 0 <= j < count] for i in _peaks(screen[:count], SCALE_PEAKS)]
+    angles = len(where) - count
+    groups += [[count + j for j in (i - 1, i, i + 1) if 0 <= j < angles] for i in _peaks(screen[count:], ANGLE_PEAKS)]
+    z = [float(v) for v in wm1._sync_scores(spectrum, wm1._lookups([where[j] for g in groups for j in g]))]
+    out, start = [], 0
+    for group in groups:
+        out.append(max((z[start + n], *where[j]) for n, j in enumerate(group)))
+        start += len(group)
+    return out
+
+
+def _shortlist(scored: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+    ranked = sorted(scored, reverse=True)
+    over = [g for g in ranked if g[0] >= GATE][:SHORTLIST]
+    if over or not ranked:
+        return over
+    return ranked[:1] if ranked[0][0] >= SECOND_CHANCE else []
+
+
+FINE_STEP = 0.0015  # relative scale
+FINE_STEPS = 4
+ANGLE_STEP = 0.125  # degrees
+ANGLE_STEPS = 2
+
+
+def _vertex(z: Sequence[float], best: int) -> float:
+    """Where the parabola through a peak and its two neighbours peaks, in steps from the peak."""
+    if best == 0 or best == len(z) - 1:
+        return 0.0
+    left, mid, right = z[best - 1], z[best], z[best + 1]
+    curve = left - 2 * mid + right
+    return 0.0 if curve >= 0 else float(np.clip(0.5 * (left - right) / curve, -0.5, 0.5))
+
+
+def refine(spectrum: tuple[Array, Array], scale: float, angle: float) -> list[tuple[float, float, float]]:
+    """(z, scale, angle) near a sweep peak, best first: the scale, then the angle, each at
+    the vertex of the parabola through the best fine step and its neighbours (the sync match
+    is smooth there; a scale 0.2% off costs several bit errors), then the best fine step."""
+    steps = range(-FINE_STEPS, FINE_STEPS + 1)
+    scales = [scale * (1 + k * FINE_STEP) for k in steps]
+    z = [s for s, _, _ in wm1._scored(spectrum, [(s, angle) for s in scales])]
+    best = int(np.argmax(z))
+    fine_scale = scale * (1 + (best - FINE_STEPS + _vertex(z, best)) * FINE_STEP)
+    angles = [angle + k * ANGLE_STEP for k in range(-ANGLE_STEPS, ANGLE_STEPS + 1)]
+    za = [s for s, _, _ in wm1._scored(spectrum, [(fine_scale, a) for a in angles])]
+    best_a = int(np.argmax(za))
+    fine_angle = angle + (best_a - ANGLE_STEPS + _vertex(za, best_a)) * ANGLE_STEP
+    out = [(max(za), fine_scale, fine_angle)]
+    if (scales[best], angles[best_a]) != (fine_scale, fine_angle):
+        out.append((max(za), scales[best], angles[best_a]))
+    return out
+
+
+def search(y: Array) -> wm2.Reading:
+    """Find a tiled mark (wm-2 or wm-1) in luminance ``y``."""
+    full = wm2.residual(y)
+    direct = _decode(full, own=True)
+    if direct is not None:
+        return _found(direct, 1.0, 0.0, 1)
+    seen = wm1._central(full, wm1._SWEEP_WINDOW)
+    spectrum = wm1._spectrum(seen)
+    tried = [(1.0, 0.0)]
+    for z, scale, angle in _shortlist(sweep(spectrum)):
+        fine = refine(spectrum, scale, angle)[: FINE_TRIES if z >= GATE else 1]
+        for fine_z, fine_scale, fine_angle in fine:
+            if fine_z < wm1._DECODE_Z or (fine_scale, fine_angle) in tried:
+                continue
+            tried.append((fine_scale, fine_angle))
+            warped = wm1._warp(wm1._central(y, wm1._WINDOW), fine_scale, fine_angle)
+            decoded = _decode(wm2.residual(warped), own=False)
+            if decoded is not None:
+                return _found(decoded, fine_scale, fine_angle, len(tried))
+    return wm2.Reading(False, wm2.SCHEME, None, 0.0, decoded=len(tried))
+
+
+def _found(decoded: tuple[str, int, int], scale: float, angle: float, tries: int) -> wm2.Reading:
+    scheme, record, errors = decoded
+    code_t, chase = (wm2.TILE_CODE.t, wm2.TILE_CODE.chase) if scheme == wm2.SCHEME else (wm1._BCH_T, wm1._CHASE_BITS)
+    confidence = round(max(0.0, 1.0 - errors / (code_t + chase + 1)), 3)
+    record_id = f"{record:016x}"
+    return wm2.Reading(True, scheme, record_id, confidence, "tiles", round(scale, 3), round(angle, 2), decoded=tries)

@@ -1,0 +1,591 @@
+"""``provenance-wm-2``: wm-1's tiles plus a global layer that survives downscaling, aspect
+changes, mirroring and quarter turns; the tiles' search also covers rotations to 45 degrees.
+
+Two layers carry the same 64-bit record id (docs/watermark-research.md, session 9):
+
+* **Global layer.** The whole picture, resized to 256 x 256 whatever its size and shape, is
+  the layer's frame: a 128 x 128 grid of cells, each carrying one coded bit with a
+  pseudo-random sign, upsampled to the picture's size. Any resize of the whole picture (to
+  25%, twice the size, a stretched width) leaves that frame where it was, and a mirror or a
+  quarter turn permutes its cells, so the decoder resizes to 256 x 256 and reads the cells
+  in their 8 arrangements: no search. The picture's own content is the layer's main noise,
+  and it is known when embedding: the embedder measures, bit by bit, how the picture
+  itself already leans, and gives each bit just the strength that brings it to a margin
+  (informed embedding), then checks the margin after JPEG and after a downscale to 256 px
+  with JPEG and strengthens the bits that fell short.
+* **Tiled layer.** wm-1's 128 px tile (same sync pattern, same first 144 payload patterns),
+  with a stronger sync share and a 152-bit codeword: it survives crops, which move the
+  global frame. The picture's own lean on the payload patterns is cancelled, and the
+  strength is sized for the part of the picture a 45-degree turn cropped to remove its
+  corners keeps. Its search (_tiles.py) reads one padded spectrum for every scale 0.7-1.45
+  and every rotation to 45 degrees either way, so rotated copies, cropped to remove their
+  corners or not, are found. The same search reads provenance-wm-1 marks, which share the
+  sync pattern.
+
+Payload of either layer: record id (64 bits) + CRC-24 over the scheme name and the id, then
+BCH over GF(2^8): t=16 for the global layer (212 bits), t=8 for the tiles (152 bits).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import zlib
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from provenance.errors import WatermarkError
+from provenance.watermark import wm1
+
+SCHEME = "provenance-wm-2"
+ID_BITS = 64
+MIN_SIDE = 256
+_CRC_BYTES = 3
+_DATA_BYTES = ID_BITS // 8 + _CRC_BYTES
+
+# Global layer
+_CANON = 256  # the frame: the whole picture resized to this square
+_CELLS = 128  # cells per side of the frame (2 px of the frame each)
+_G_HP = 2.0  # the pattern is high-passed in the frame (Gaussian sigma): the decoder discards lower frequencies
+_G_RESIDUAL = 1.0  # decoder's residual: frame minus its Gaussian blur (sigma)
+_G_LOCAL = 4.0  # decoder's local standard deviation (sigma), by which the residual is divided
+_G_ALPHA = 1.0  # grey levels (RMS, before the texture mask) of a bit at unit strength
+_SMALL_QUALITY = 70  # JPEG quality of the embedder's small-copy check
+_G_CHECK_TARGET = 2.0  # margin asked after the embedder's compression check
+_G_TARGET = 3.0  # margin each bit's soft value is brought to (informed embedding)
+_G_MIN, _G_MAX = 0.3, 6.0  # per-bit strength limits
+_G_GAIN = 1.5  # how far past a shortfall the embedder's checks raise a bit (compression is not linear)
+_G_T = 16
+_G_WEAK = 6  # bits per codeword the embedder does not pay to bring to their margin
+_G_CHECK_ERRORS = 6  # wrong bits after JPEG 50 past which the tiles must survive JPEG 50 themselves
+_G_CHASE = 0  # Chase decoding changed nothing for this layer on the design set (measured): not worth its time
+
+# texture mask (texture / ref) ** gamma, clipped (wm-1's)
+_MASK_REF, _MASK_GAMMA, _MASK_LO, _MASK_HI = 7.0, 0.7, 0.35, 2.5
+
+# Tiled layer
+_T_ALPHA = wm1._ALPHA
+_T_SYNC_SHARE = 0.5
+_T_GRID = 64  # payload cells per tile side
+_T_T = 8
+_T_CHASE = 5
+_CROP = 0.8  # the tiles are sized for at least this crop (of each side)
+_T_NOISE = 1.0  # margin asked of the tiles, in units of the kept part's own lean (see _TilePlan)
+_T_WEAK = 3  # bits allowed under that margin (BCH corrects 8)
+_T_MIN, _T_MAX = 0.45, 3.0  # limits of the tiles' strength, times _T_ALPHA
+_T_CANCEL = 1.0  # share of the picture's own lean on the tile patterns that the embedder cancels
+_T_CHECK_ERRORS = 6  # tile bit errors after JPEG 50 that an embedding may leave before the tiles are strengthened
+_T_BOOST = 1.5
+_ROUNDS = 3  # check-and-strengthen rounds of the embedder
+_LEGACY_CHASE = 2  # wm-1 words away from the picture's own geometry: fewer Chase trials (false-decode budget)
+
+Array = NDArray[Any]  # float32 planes and uint8 pictures alike: numpy's stubs lose dtypes through OpenCV
+
+
+@dataclass(frozen=True)
+class Reading:
+    found: bool
+    scheme: str
+    record_id: str | None
+    confidence: float
+    layer: str = ""  # "global" or "tiles"
+    scale: float = 1.0
+    angle: float = 0.0  # degrees counter-clockwise that bring the picture back (tiles)
+    turns: int = 0  # quarter turns counter-clockwise that bring the picture back (global layer)
+    mirrored: bool = False  # then a left-right mirror (global layer)
+    decoded: int = 0  # the global layer's 8 arrangements when it found the mark; else tile geometries decoded
+
+
+# ---------------------------------------------------------------- payload
+
+
+@dataclass(frozen=True)
+class _Code:
+    """Record id + CRC-24, BCH over GF(2^8) with ``t`` errors corrected."""
+
+    t: int
+    chase: int
+
+    @property
+    def bch(self) -> Any:
+        return _bch(self.t)
+
+    @property
+    def bits(self) -> int:
+        return int(_DATA_BYTES * 8 + self.bch.ecc_bits)
+
+    def encode(self, record: int) -> NDArray[np.uint8]:
+        data = record.to_bytes(ID_BITS // 8, "big")
+        data += _crc(data)
+        ecc = bytes(self.bch.encode(data))
+        return np.unpackbits(np.frombuffer(data + ecc, dtype=np.uint8))[: self.bits]
+
+    def decode(self, bits: NDArray[np.uint8]) -> tuple[int, int] | None:
+        padded = np.zeros(-(-self.bits // 8) * 8, np.uint8)
+        padded[: self.bits] = bits
+        packet = np.packbits(padded).tobytes()
+        data, ecc = bytearray(packet[:_DATA_BYTES]), bytearray(packet[_DATA_BYTES:])
+        errors = self.bch.decode(bytes(data), bytes(ecc))
+        if errors < 0:
+            return None
+        self.bch.correct(data, ecc)
+        body, crc = bytes(data[: ID_BITS // 8]), bytes(data[ID_BITS // 8 :])
+        if _crc(body) != crc:
+            return None
+        return int.from_bytes(body, "big"), int(errors)
+
+    def decode_soft(self, soft: Array, chase: int | None = None) -> tuple[int, int] | None:
+        """BCH on the hard decision, then Chase: the flips of the least reliable bits."""
+        return _chase(soft, self.decode, self.chase if chase is None else chase)
+
+
+def _chase(soft: Array, decode: Any, flips: int) -> tuple[int, int] | None:
+    hard = (soft > 0).astype(np.uint8)
+    first: tuple[int, int] | None = decode(hard)
+    if first is not None or flips <= 0:
+        return first
+    weakest = [int(i) for i in np.argsort(np.abs(soft))[:flips]]
+    for count in range(1, flips + 1):
+        for flipped in itertools.combinations(weakest, count):
+            trial = hard.copy()
+            trial[list(flipped)] ^= 1
+            decoded = decode(trial)
+            if decoded is not None:
+                return int(decoded[0]), int(decoded[1]) + count
+    return None
+
+
+@cache
+def _bch(t: int) -> Any:
+    import bchlib
+
+    return bchlib.BCH(t=t, m=8)
+
+
+def _crc(data: bytes) -> bytes:
+    return (zlib.crc32(SCHEME.encode() + data) & 0xFFFFFF).to_bytes(_CRC_BYTES, "big")
+
+
+GLOBAL_CODE = _Code(_G_T, _G_CHASE)
+TILE_CODE = _Code(_T_T, _T_CHASE)
+
+
+# ---------------------------------------------------------------- pixels
+
+
+def _luma(rgb: Array) -> Array:
+    return wm1._luma(rgb)
+
+
+# Adding d to R, G and B in proportion to their luminance weights changes the luminance by
+# d at the least squared error: 0.746 of adding d to each channel (1.3 dB of PSNR).
+_WEIGHTS = np.array([0.299, 0.587, 0.114], np.float32)
+_SPREAD = _WEIGHTS / float(np.sum(_WEIGHTS**2))
+
+
+def _apply(rgb: Array, luma_delta: Array) -> Array:
+    """``rgb`` with its luminance changed by ``luma_delta``: each channel gets its share,
+    rounded and added with saturation (OpenCV's uint8 arithmetic: no float copy of ``rgb``)."""
+    import cv2
+
+    up, down = cv2.max(luma_delta, 0.0), cv2.max(-luma_delta, 0.0)
+    ups = [cv2.convertScaleAbs(up, alpha=float(f)) for f in _SPREAD]
+    downs = [cv2.convertScaleAbs(down, alpha=float(f)) for f in _SPREAD]
+    out: Array = cv2.subtract(cv2.add(rgb, cv2.merge(ups)), cv2.merge(downs))
+    return out
+
+
+def _mask(y: Array) -> Array:
+    """wm-1's texture mask, (texture / 7) ** 0.7 clipped to 0.35.._MASK_HI: more mark where
+    texture hides it. The texture's wide blur (sigma 4) is taken at half size (a smooth
+    field: the same to a few percent, at a quarter of the cost)."""
+    import cv2
+
+    texture = _half_blur(cv2.absdiff(y, cv2.GaussianBlur(y, (0, 0), 2)), 4.0)
+    mask: Array = np.clip(cv2.pow(texture * (1 / _MASK_REF), _MASK_GAMMA), _MASK_LO, _MASK_HI)
+    return mask
+
+
+def _half_blur(x: Array, sigma: float) -> Array:
+    """Gaussian blur of ``x`` taken at half size and brought back (for wide blurs of smooth fields)."""
+    import cv2
+
+    h, w = x.shape
+    half = cv2.resize(x, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+    out: Array = cv2.resize(cv2.GaussianBlur(half, (0, 0), sigma / 2), (w, h), interpolation=cv2.INTER_LINEAR)
+    return out
+
+
+def _local_deviation(high: Array) -> Array:
+    """sqrt(Gaussian(high^2, sigma 4)) + 1, the blur taken at half size."""
+    out: Array = np.sqrt(np.maximum(_half_blur(high * high, 4.0), 0.0)) + 1.0
+    return out
+
+
+def residual_parts(y: Array) -> tuple[Array, Array]:
+    """(high-pass, local deviation) of luminance ``y``; the tiles' residual is their ratio."""
+    import cv2
+
+    high = y - cv2.GaussianBlur(y, (0, 0), 1.2)
+    return high, _local_deviation(high)
+
+
+def residual(y: Array) -> Array:
+    high, local = residual_parts(y)
+    out: Array = high / local
+    return out
+
+
+# ---------------------------------------------------------------- global layer
+
+
+@cache
+def _layout() -> tuple[NDArray[np.intp], Array]:
+    """(bit carried by each cell, its sign), cells in row order; every bit gets an equal share."""
+    n = GLOBAL_CODE.bits
+    raw = hashlib.shake_256((SCHEME + "/global").encode()).digest(16 * _CELLS * _CELLS)
+    keys = np.frombuffer(raw[: 8 * _CELLS * _CELLS], dtype=np.uint64)
+    bit = (np.arange(_CELLS * _CELLS) % n)[np.argsort(keys, kind="stable")]
+    signs = np.unpackbits(np.frombuffer(raw[8 * _CELLS * _CELLS :], dtype=np.uint8))[: _CELLS * _CELLS]
+    return bit.astype(np.intp), (signs.astype(np.float32) * 2 - 1)
+
+
+def _frame_pattern(cells: Array) -> Array:
+    """The frame (256 x 256) for given cell values: upsampled, high-passed."""
+    import cv2
+
+    frame = cv2.resize(cells.astype(np.float32), (_CANON, _CANON), interpolation=cv2.INTER_LINEAR)
+    out: Array = frame - cv2.GaussianBlur(frame, (0, 0), _G_HP)
+    return out
+
+
+@cache
+def _unit_scale() -> float:
+    """Multiplier that makes the frame pattern of unit-strength random bits _G_ALPHA RMS."""
+    bit, sign = _layout()
+    rng = np.random.default_rng(0)
+    cells = (sign * (rng.integers(0, 2, GLOBAL_CODE.bits)[bit] * 2 - 1)).reshape(_CELLS, _CELLS)
+    return float(_G_ALPHA / _frame_pattern(cells).std())
+
+
+def _frame(y: Array) -> Array:
+    """The global frame: luminance ``y`` of the whole picture resized to 256 x 256."""
+    import cv2
+
+    frame: Array = cv2.resize(y, (_CANON, _CANON), interpolation=cv2.INTER_AREA)
+    return frame
+
+
+def _frame_cells(frame: Array) -> Array:
+    """Per cell, the frame's whitened residual averaged over the cell (the matched filter)."""
+    import cv2
+
+    r = frame - cv2.GaussianBlur(frame, (0, 0), _G_RESIDUAL)
+    r = r / (np.sqrt(cv2.GaussianBlur(r * r, (0, 0), _G_LOCAL)) + 0.5)
+    cells: Array = cv2.resize(r, (_CELLS, _CELLS), interpolation=cv2.INTER_AREA)
+    return cells
+
+
+def _global_soft(cells: Array) -> Array:
+    bit, sign = _layout()
+    soft: Array = np.bincount(bit, weights=sign * cells.ravel(), minlength=GLOBAL_CODE.bits).astype(np.float32)
+    return soft
+
+
+def _arrangements(cells: Array) -> list[Array]:
+    """The 8 mirrors and quarter turns of the cells, one of which undoes what was done to the
+    picture: arrangement 2 t + m turns the cells t quarter turns counter-clockwise, then
+    mirrors them left-right if m."""
+    out = []
+    for turns in range(4):
+        turned = np.rot90(cells, turns)
+        out += [turned, turned[:, ::-1]]
+    return out
+
+
+def _jpeg(y: Array, quality: int) -> Array:
+    """Luminance ``y`` after JPEG at ``quality``. A grey JPEG: its Y plane is what a colour
+    JPEG of the picture would keep (the same weights and quantisation table), at a third
+    of the cost; the marks live in Y."""
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(np.rint(y), 0, 255).astype(np.uint8), "L").save(buf, "JPEG", quality=quality)
+    buf.seek(0)
+    with Image.open(buf) as img:
+        return np.asarray(img, dtype=np.float32)
+
+
+def _resized(y: Array, factor: float) -> Array:
+    import cv2
+
+    h, w = y.shape
+    out: Array = cv2.resize(y, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+    return out
+
+
+def _small_jpeg_frame(y: Array) -> Array:
+    """The global frame of luminance ``y`` downscaled to 256 px on the short side (the
+    smallest copy we promise to read) and saved as JPEG 70."""
+    factor = MIN_SIDE / min(y.shape)
+    return _frame(_jpeg(_resized(y, factor) if factor < 1 else y, _SMALL_QUALITY))
+
+
+def _spare(need: Array) -> Array:
+    """``need`` with its _G_WEAK largest values set to 0: the bits that would cost the most
+    are left to the error correction (BCH corrects 16), which has room for them."""
+    out = need.copy()
+    if _G_WEAK:
+        out[np.argsort(need)[-_G_WEAK:]] = 0.0
+    return out
+
+
+class _GlobalPlan:
+    """The global layer for one picture: per-bit strengths, set by informed embedding.
+
+    Soft value of bit i = the picture's own lean H_i + strength_i x its response E_i. Each
+    strength is first set so that the sum reaches _G_TARGET; bits that fall short after the
+    checks (JPEG 50; a downscale to 256 px and JPEG 70) are then strengthened."""
+
+    def __init__(self, y: Array, record: int, mask: Array) -> None:
+        import cv2
+
+        self.shape, self.mask = y.shape, mask
+        bit, sign = _layout()
+        self.bit = bit
+        self.truth = GLOBAL_CODE.encode(record).astype(np.float32) * 2 - 1
+        self.cell_sign = sign * self.truth[bit]
+        frame = _frame(y)
+        high = frame - cv2.GaussianBlur(frame, (0, 0), _G_RESIDUAL)
+        local = np.sqrt(cv2.GaussianBlur(high * high, (0, 0), _G_LOCAL)) + 0.5
+        self.host = _global_soft(cv2.resize(high / local, (_CELLS, _CELLS), interpolation=cv2.INTER_AREA)) * self.truth
+        self.strength = np.ones(len(self.truth), np.float32)
+        # response of unit strengths through the decoder's filter, with the picture's own local contrast
+        unit = cv2.resize(self.layer(), (_CANON, _CANON), interpolation=cv2.INTER_AREA)
+        unit_high = unit - cv2.GaussianBlur(unit, (0, 0), _G_RESIDUAL)
+        cells = cv2.resize(unit_high / local, (_CELLS, _CELLS), interpolation=cv2.INTER_AREA)
+        self.response = np.maximum(_global_soft(cells) * self.truth, 1e-3)
+        self.strength = np.clip(_spare((_G_TARGET - self.host) / self.response), _G_MIN, _G_MAX).astype(np.float32)
+
+    def layer(self) -> Array:
+        import cv2
+
+        cells = (self.cell_sign * self.strength[self.bit]).reshape(_CELLS, _CELLS)
+        frame = _frame_pattern(cells) * _unit_scale()
+        h, w = self.shape
+        out: Array = cv2.resize(frame, (w, h), interpolation=cv2.INTER_LINEAR) * self.mask
+        return out
+
+    def margins(self, frame: Array) -> Array:
+        return _global_soft(_frame_cells(frame)) * self.truth
+
+    def strengthen(self, worst: Array) -> bool:
+        """Raise the bits whose worst margin fell short; False when none did (or none can)."""
+        short = _spare(_G_GAIN * np.maximum(0.0, _G_TARGET - worst) / self.response)
+        raised = np.clip(self.strength + short, _G_MIN, _G_MAX).astype(np.float32)
+        if np.array_equal(raised, self.strength):
+            return False
+        self.strength = raised
+        return True
+
+
+class _TilePlan:
+    """The tiled layer for one picture, informed twice over.
+
+    * The picture's own lean on each payload pattern is cancelled (ISS): the part of it that
+      survives a crop, which keeps most tiles, no longer adds to the noise.
+    * The strength is the least that leaves the central part a 45-degree turn keeps after
+      its corners are cropped (the hardest crop we promise) at most _T_WEAK bits short of a
+      margin of _T_NOISE times that part's own lean: busy and small pictures get more, large
+      ones less. Responses are taken through the decoder's filter with the picture's own
+      local contrast (the mark hardly changes it). The embedder's JPEG check may raise it."""
+
+    def __init__(self, y: Array, record: int, mask: Array) -> None:
+        import cv2
+
+        self.shape, self.mask = y.shape, mask
+        self.truth = TILE_CODE.encode(record).astype(np.float32) * 2 - 1
+        high, local = residual_parts(y)
+        r0 = high / local
+        rows, cols = _kept(*y.shape)
+        part = np.zeros_like(r0)
+        part[rows, cols] = r0[rows, cols]
+        self.lean, lean_part = _lean(r0), _lean(part)
+        plain = _tiled(y.shape, self.truth, mask)
+        rt = (plain - cv2.GaussianBlur(plain, (0, 0), 1.2)) / local
+        part[rows, cols] = rt[rows, cols]
+        self.response = float(np.mean(_lean(rt) * self.truth))
+        response_part = float(np.mean(_lean(part) * self.truth))
+        self.strength = 1.0
+        if self.response > 0 and response_part > 0:
+            left = self.truth * (lean_part - _T_CANCEL * (response_part / self.response) * self.lean)
+            need = np.sort((_T_NOISE * float(np.std(lean_part)) - left) / response_part)
+            self.strength = float(np.clip(need[len(need) - 1 - _T_WEAK], _T_MIN, _T_MAX))
+
+    def layer(self) -> Array:
+        cancel = _T_CANCEL * self.lean / (self.strength * self.response) if self.response > 0 else 0.0
+        out: Array = self.strength * _tiled(self.shape, self.truth - cancel, self.mask)
+        return out
+
+    def errors(self, y: Array) -> int:
+        """Bit errors of the tiles read from luminance ``y`` at the embedding's own alignment."""
+        return int(np.count_nonzero((_lean(residual(y)) > 0) != (self.truth > 0)))
+
+    def strengthen(self) -> bool:
+        if self.strength >= _T_MAX:
+            return False
+        self.strength = min(_T_MAX, self.strength * _T_BOOST)
+        return True
+
+
+def _global_read(y: Array) -> tuple[tuple[int, int], int] | None:
+    """((record, errors), arrangement) of the global layer in luminance ``y``, or None."""
+    cells = _frame_cells(_frame(y))
+    for index, arranged in enumerate(_arrangements(cells)):
+        decoded = GLOBAL_CODE.decode_soft(_global_soft(arranged))
+        if decoded is not None:
+            return decoded, index
+    return None
+
+
+# ---------------------------------------------------------------- tiled layer
+
+
+@cache
+def _tile_patterns() -> tuple[Array, Array]:
+    """(sync, payload patterns): wm-1's sync pattern (one search finds both schemes) and
+    payload patterns of _T_GRID x _T_GRID cells."""
+    import cv2
+
+    sync = wm1.pattern_stream(1)[0]
+    if _T_GRID == wm1._GRID:
+        return sync, wm1.pattern_stream(TILE_CODE.bits + 1)[1:]
+    count = TILE_CODE.bits
+    raw = hashlib.shake_256((SCHEME + "/tiles").encode()).digest(count * _T_GRID * _T_GRID // 8)
+    signs = np.unpackbits(np.frombuffer(raw, dtype=np.uint8)).astype(np.float32) * 2 - 1
+    grids = signs.reshape(count, _T_GRID, _T_GRID)
+    tiles = np.stack([cv2.resize(g, (wm1.TILE, wm1.TILE), interpolation=cv2.INTER_LINEAR) for g in grids])
+    normalised: Array = (tiles - tiles.mean(axis=(1, 2), keepdims=True)) / tiles.std(axis=(1, 2), keepdims=True)
+    return sync, normalised
+
+
+def _tile(coefficients: Array) -> Array:
+    """The tile for payload pattern coefficients (+-1 for plain bits), with the sync pattern."""
+    sync, patterns = _tile_patterns()
+    payload = np.tensordot(coefficients.astype(np.float32), patterns, axes=1) / np.sqrt(len(coefficients))
+    tile: Array = (np.sqrt(1 - _T_SYNC_SHARE**2) * payload + _T_SYNC_SHARE * sync).astype(np.float32)
+    return tile
+
+
+def _tiled(shape: tuple[int, int], coefficients: Array, mask: Array) -> Array:
+    h, w = shape
+    tiled = np.tile(_tile(coefficients), (h // wm1.TILE + 1, w // wm1.TILE + 1))[:h, :w]
+    out: Array = (_T_ALPHA * tiled * mask).astype(np.float32)
+    return out
+
+
+def _lean(r: Array) -> Array:
+    """Soft values of a residual on the tile patterns, folded where the embedder's tiles go."""
+    _, patterns = _tile_patterns()
+    lean: Array = patterns.reshape(len(patterns), -1) @ wm1._fold(r).reshape(-1)
+    return lean
+
+
+def _kept(h: int, w: int) -> tuple[slice, slice]:
+    """The central rectangle, of the picture's shape, that a copy turned by 45 degrees keeps
+    once cropped to remove its corners; never smaller than MIN_SIDE on its short side (a
+    smaller copy is not one we promise to read) unless a crop to 80% is smaller still."""
+    c = s = np.sqrt(0.5)
+    k = min(w / (w * c + h * s), h / (w * s + h * c))
+    k = min(_CROP, max(k, MIN_SIDE / min(h, w)))
+    ch, cw = int(h * k), int(w * k)
+    top, left = (h - ch) // 2, (w - cw) // 2
+    return slice(top, top + ch), slice(left, left + cw)
+
+
+def _screenshot(y: Array) -> Array:
+    """Luminance ``y`` shrunk to 80%, saved as JPEG 75 and brought back to size (the
+    benchmark's screenshot without its crop): what the tiles must survive."""
+    import cv2
+
+    h, w = y.shape
+    back: Array = cv2.resize(_jpeg(_resized(y, 0.8), 75), (w, h), interpolation=cv2.INTER_LINEAR)
+    return back
+
+
+def _tile_soft(r: Array) -> tuple[float, Array]:
+    """(sync z-score, soft values of the 152 tile patterns) of residual ``r`` at its own geometry."""
+    folded = wm1._fold(r)
+    z, dy, dx = wm1._sync(folded)
+    aligned = np.roll(folded, (-dy, -dx), axis=(0, 1))
+    _, patterns = _tile_patterns()
+    soft = patterns.reshape(len(patterns), -1) @ aligned.reshape(-1)
+    return z, soft.astype(np.float32)
+
+
+# ---------------------------------------------------------------- public
+
+
+def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.Image:
+    """A copy of ``img`` carrying ``record_id`` (16 hex digits, or fewer) in both layers.
+
+    Each layer is sized for this picture (see _TilePlan and _GlobalPlan); the marked copy
+    then goes through JPEG 50 and through a downscale to 256 px with JPEG 70, and whichever
+    layer came back short is strengthened (at most _ROUNDS times). ``strength`` scales both."""
+    if min(img.size) < MIN_SIDE:
+        raise WatermarkError(
+            f"image is {img.width}x{img.height}; watermarking needs at least {MIN_SIDE} px on the short side"
+        )
+    record = int(record_id, 16)
+    if not 0 <= record < 1 << ID_BITS:
+        raise ValueError(f"record id {record_id!r} does not fit {ID_BITS} bits")
+    rgb = np.asarray(img.convert("RGB"), dtype=np.uint8)
+    y = _luma(rgb)
+    mask = _mask(y)
+    tiles, whole = _TilePlan(y, record, mask), _GlobalPlan(y, record, mask)
+    marked = _apply(rgb, strength * (tiles.layer() + whole.layer()))
+    tiles_done = global_done = False
+    for _ in range(_ROUNDS):
+        seen = _luma(marked)
+        jpeg = _jpeg(seen, 50)
+        jpeg_errors = np.count_nonzero(whole.margins(_frame(jpeg)) <= 0)
+        if not global_done:
+            # margins are asked of the clean copy (_G_TARGET) and of the small JPEG (_G_CHECK_TARGET)
+            small = whole.margins(_small_jpeg_frame(seen)) + _G_TARGET - _G_CHECK_TARGET
+            global_done = not whole.strengthen(np.minimum(whole.margins(_frame(seen)), small))
+        if not tiles_done:
+            # the tiles must survive the screenshot (the global frame moves with its crop), and
+            # JPEG 50 when the global layer alone would not
+            checks = [_screenshot(seen)] + ([jpeg] if jpeg_errors > _G_CHECK_ERRORS else [])
+            weak = max(tiles.errors(check) for check in checks) > _T_CHECK_ERRORS
+            tiles_done = not (weak and tiles.strengthen())
+        if tiles_done and global_done:
+            break
+        marked = _apply(rgb, strength * (tiles.layer() + whole.layer()))
+    return Image.fromarray(marked, "RGB")
+
+
+def detect(img: Image.Image) -> Reading:
+    """Find a provenance-wm-2 mark (global layer, then tiles) or a provenance-wm-1 mark (tiles)."""
+    from provenance.watermark import _tiles
+
+    rgb = np.asarray(img.convert("RGB"), dtype=np.uint8)
+    if min(rgb.shape[:2]) < wm1.TILE:
+        return Reading(False, SCHEME, None, 0.0)
+    y = _luma(rgb)
+    found = _global_read(y)
+    if found is not None:
+        (record, errors), index = found
+        confidence = _confidence(errors, GLOBAL_CODE)
+        turns, mirrored = divmod(index, 2)
+        record_id = f"{record:016x}"
+        return Reading(True, SCHEME, record_id, confidence, "global", turns=turns, mirrored=bool(mirrored), decoded=8)
+    return _tiles.search(y)
+
+
+def _confidence(errors: int, code: _Code) -> float:
+    return round(max(0.0, 1.0 - errors / (code.t + code.chase + 1)), 3)
