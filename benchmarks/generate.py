@@ -1,12 +1,13 @@
 """Seconds per twin by model, image size and device.
 
 Usage:
-  python benchmarks/generate.py [--model tiny] [--device auto] [--sizes 256,512,768] [--steps 20]
+  python benchmarks/generate.py [--model demo] [--device auto] [--sizes 256,512,768] [--steps 20]
                                 [--strength 0.35] [--repeat 3] [--out benchmarks/results/generate.md]
 
 Times the image-to-image pass alone and the whole twin (generate, watermark,
-sign, register, write) in a throwaway home. On CPU with the tiny offline model
-here; with real weights on a GPU, for example:
+sign, register, write) in a throwaway home. On CPU with the offline demo model
+here (its defaults: 20 steps at strength 0.3, guidance 1); with real weights on a
+GPU, for example:
 
   python benchmarks/generate.py --model stabilityai/sd-turbo --device cuda --sizes 512,768,1024
   python benchmarks/generate.py --model stabilityai/stable-diffusion-xl-base-1.0 --device cuda --dtype fp16
@@ -28,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
+from benchmarks.demo_model import commit  # noqa: E402
 from benchmarks.stamp_verify import machine, publish  # noqa: E402
 from provenance.config import Home  # noqa: E402
 from provenance.credentials import init_identity  # noqa: E402
@@ -46,7 +48,7 @@ def _device_name(device: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="tiny")
+    parser.add_argument("--model", default="demo")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--dtype", default="auto")
     parser.add_argument("--sizes", default="256,512,768")
@@ -86,7 +88,7 @@ def main() -> None:
     lines = [
         f"# Twin generation: {args.model} on {_device_name(loaded.device)} ({loaded.dtype})",
         "",
-        f"Machine: {machine()}",
+        f"Machine: {machine()}; commit {commit()}",
         f"Settings: {settings.steps} steps at strength {settings.strength} ({steps} denoising steps), "
         f"guidance {settings.guidance}; median of {args.repeat}; model load {load_s:.1f} s (once).",
         "",

@@ -49,7 +49,7 @@ def _generation_options(func: Any) -> Any:
         click.option("--revision", default=None, help="Hub branch, tag or commit of --model."),
         click.option("--prompt", default=None, help="Prompt (default: a faithful-reproduction prompt)."),
         click.option(
-            "--strength", type=float, default=None, help="How far from the source, (0-1]. [default: 0.35; demo 0.3]"
+            "--strength", type=float, default=None, help="How far from the source, (0-1]. [default: 0.35; demo 0.1]"
         ),
         click.option("--steps", type=int, default=None, help="Denoising steps. [default: 20; 4 for turbo models]"),
         click.option(
@@ -247,7 +247,10 @@ def _chain(maker: Any, source: Path, outdir: Path, fmt: str, generations: int, f
         }
         click.echo(json.dumps(payload, indent=2))
         return 0
+    from provenance.generate import model_label
+
     click.echo(f"Wrote {generations} stamped generations to {chain.outdir}")
+    click.echo(f"  model {model_label(maker.settings.model)}")
     click.echo(
         f"  {'gen':>4}  {'PDQ':>4}  {'prev':>4}  {'pHash':>5}  {'hue':>7}  {'warmth':>14}  {'sat':>6}  sharp  record"
     )
