@@ -148,7 +148,7 @@ def measure(model: str, photos: list[Path], generations: int, chains: int, work:
     for photo, source in list(zip(photos, sources, strict=True))[:chains]:
         chain = make_chain(maker, source, work / f"{photo.stem}-chain", generations)
         results.drift[photo.name] = [asdict(s) for s in chain.drift.steps]
-        print(photo.name, [s.to_source[PDQ] for s in chain.drift.steps], flush=True)
+        print(photo.name, [s.to_source.get(PDQ, 0) for s in chain.drift.steps], flush=True)
     results.ownership = ownership(maker, photos, sources, home, work)
     return results
 
@@ -240,7 +240,9 @@ def markdown(results: Results, design: bool) -> list[str]:
     lines += ["", "## 2. Chains drift", ""]
     if results.drift:
         gens = len(next(iter(results.drift.values())))
-        means = [statistics.mean(steps[g]["to_source"][PDQ] for steps in results.drift.values()) for g in range(gens)]
+        means = [
+            statistics.mean(steps[g]["to_source"].get(PDQ, 0) for steps in results.drift.values()) for g in range(gens)
+        ]
         lines += [
             f"Mean PDQ distance to the source by generation, over {len(results.drift)} chains "
             f"({', '.join(results.drift)}):",
