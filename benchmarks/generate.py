@@ -18,6 +18,7 @@ GPU, for example:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import sys
 import tempfile
@@ -55,6 +56,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--strength", type=float, default=None)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--full", action="store_true", help="also time strength 1.0: every one of the steps runs")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -83,7 +85,14 @@ def main() -> None:
                 begin = time.perf_counter()
                 maker.make(load_image(source), Path(tmp) / f"twin-{size}-{i}.png")
                 twin_s.append(time.perf_counter() - begin)
-            rows.append((size, statistics.median(gen_s), statistics.median(twin_s)))
+            full_s = []
+            if args.full:
+                full = dataclasses.replace(settings, strength=1.0)
+                for _ in range(args.repeat):
+                    begin = time.perf_counter()
+                    run_img2img(loaded, Image.open(source).convert("RGB"), full)
+                    full_s.append(time.perf_counter() - begin)
+            rows.append((size, statistics.median(gen_s), statistics.median(twin_s), full_s))
     steps = int(settings.steps * settings.strength)
     lines = [
         f"# Twin generation: {args.model} on {_device_name(loaded.device)} ({loaded.dtype})",
@@ -92,9 +101,10 @@ def main() -> None:
         f"Settings: {settings.steps} steps at strength {settings.strength} ({steps} denoising steps), "
         f"guidance {settings.guidance}; median of {args.repeat}; model load {load_s:.1f} s (once).",
         "",
-        "| size (px) | generate (s) | whole twin: generate + stamp + register (s) |",
-        "|---|---|---|",
-        *[f"| {s}x{s} | {g:.2f} | {t:.2f} |" for s, g, t in rows],
+        "| size (px) | generate (s) | whole twin: generate + stamp + register (s) |"
+        + (f" generate at strength 1.0: all {settings.steps} steps (s) |" if args.full else ""),
+        "|---|---|---|" + ("---|" if args.full else ""),
+        *[f"| {s}x{s} | {g:.2f} | {t:.2f} |" + (f" {statistics.median(f):.2f} |" if f else "") for s, g, t, f in rows],
         "",
         "Command: `python benchmarks/generate.py " + " ".join(sys.argv[1:]) + "`",
     ]
