@@ -1,7 +1,7 @@
 """Does the offline demo model keep the picture, drift in chains, and leave copies traceable?
 
 Usage:
-  python benchmarks/demo_model.py [--model demo] [--photos DIR] [--generations 10] [--chains 3]
+  python benchmarks/demo_model.py [--model demo] [--photos DIR] [--generations 10] [--chains 5]
                                   [--out benchmarks/results/demo_model.md] [--json FILE]
 
 Three measurements, all at the model's default settings (TwinSettings.for_model):
@@ -13,7 +13,7 @@ Three measurements, all at the model's default settings (TwinSettings.for_model)
    PDQ distance to the source per generation (it should grow), and the drift
    report's colour temperature, saturation and sharpness.
 3. Ownership of copies made elsewhere: each photo registered by an owner at its
-   full size, then a copy made by running the pipeline directly with diffusers
+   full size in a registry of its own, then a copy made by running the pipeline directly with diffusers
    (no stamp, no watermark, no manifest) on the 512 px photo and saved as JPEG
    (quality 90); `verify` must name the registered original and its owner, and
    must claim no credentials.
@@ -149,7 +149,9 @@ def measure(model: str, photos: list[Path], generations: int, chains: int, work:
         chain = make_chain(maker, source, work / f"{photo.stem}-chain", generations)
         results.drift[photo.name] = [asdict(s) for s in chain.drift.steps]
         print(photo.name, [s.to_source.get(PDQ, 0) for s in chain.drift.steps], flush=True)
-    results.ownership = ownership(maker, photos, sources, home, work)
+    # A fresh registry holding only the owner's photos: the twins above registered their
+    # 512 px sources under the bench user, which would match the copies first.
+    results.ownership = ownership(maker, photos, sources, Home(work / "owner-home"), work)
     return results
 
 
@@ -288,7 +290,7 @@ def main() -> None:
     parser.add_argument("--photos", type=Path, default=FIXTURE_PHOTOS)
     parser.add_argument("--design", action="store_true", help="measure the design photos instead")
     parser.add_argument("--generations", type=int, default=10)
-    parser.add_argument("--chains", type=int, default=3)
+    parser.add_argument("--chains", type=int, default=5)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
