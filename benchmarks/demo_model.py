@@ -133,7 +133,7 @@ def measure(model: str, photos: list[Path], generations: int, chains: int, work:
     sources = []
     for photo in photos:
         source = work / f"{photo.stem}-512.png"
-        fit512(Image.open(photo).convert("RGB")).save(source)
+        fit512(load_image(photo).pixels()).save(source)  # as the registry sees it: EXIF orientation applied
         sources.append(source)
     for photo, source in zip(photos, sources, strict=True):
         begin = time.perf_counter()
