@@ -631,19 +631,28 @@ the training: they are the evaluation set (benchmarks/results/demo_model.md).
 - VAE round trip at 512 px on the held-out design photos (PSNR, dB): before training
   {held["start"]}, after {held["trained"]}.
 - UNet epsilon MSE, by step: {curve(unet, "loss")}.
-- Wall time on a shared 2-core machine: VAE {vae[-1]["seconds"]:.0f} s, UNet {unet[-1]["seconds"]:.0f} s.
+- Wall time on a shared, heavily loaded 2-core machine (load average 6 to 12): VAE
+  {vae[-1]["seconds"]:.0f} s, UNet {unet[-1]["seconds"]:.0f} s, plus a few minutes of encoding and checks.
 
 ## Known limits
 
-- It reproduces its input; it cannot make anything new. Prompts are ignored, high strength
-  (above about 0.5) turns the picture into coloured blotches.
-- Twins are softer than their source (an 8x-downsampling autoencoder this small loses fine
-  detail and texture); each generation of a chain loses more, which is what makes chains drift.
+- It reproduces its input; it cannot make anything new. Prompts are ignored. Its denoiser is
+  weak (150 steps of training): higher strength leaves more noise in the picture (on the design
+  photos, mean PSNR 20.1 dB at strength 0.05, 19.7 at the default 0.1, 18.7 at 0.3).
+- Twins are softer than their source (an 8x-downsampling autoencoder this small, trained this
+  briefly, loses fine detail and texture): on the evaluation camera photos the twins' PDQ
+  distance is well inside the match bound but the mean PSNR is about 21.4 dB, short of the
+  22 dB aimed for (benchmarks/results/demo_model.md). Each generation of a chain loses more
+  detail and shifts colour (cooler, in the chains measured), which is what makes chains drift.
 - Trained on about twenty photos: unusual content (text, fine patterns) reconstructs worse.
 - Not a production generator and not a stand-in for one: figures measured with it say how
   provenance handles a faithful img2img twin, not how any real model behaves.
-- Re-running the script gives a model within a few percent on the benchmark figures, not
-  bit-identical weights (CPU kernels differ between machines).
+- Reproducibility: everything is seeded, but a re-run from scratch has not yet been compared
+  with these weights (the shared machine's load made one run take most of an hour of wall
+  time); CPU kernels may differ between machines, so expect close, not bit-identical, weights.
+- The committed autoencoder is the checkpoint at step 250 of a run planned for 300 (the run was
+  stopped there for time; `--vae-steps 250` with the cosine over 300 reproduces it), and its
+  loss log above was copied from that run's console output.
 """
 
 
