@@ -181,6 +181,8 @@ def test_broken_model_folders_name_the_missing_or_corrupt_component(keyed_home: 
     assert [(m["name"], m["pipeline"], m["image_to_image"]) for m in listed if m["location"] == "home"] == [
         ("tiny", "StableDiffusionImg2ImgPipeline", True)
     ]
+    packaged = [(m["name"], m["pipeline"], m["image_to_image"]) for m in listed if m["location"] == "package"]
+    assert packaged == [("demo", "StableDiffusionImg2ImgPipeline", True)]
     missing = tmp_path / "missing"
     shutil.copytree(tiny, missing)
     shutil.rmtree(missing / "unet")
