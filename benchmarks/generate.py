@@ -1,12 +1,13 @@
 """Seconds per twin by model, image size and device.
 
 Usage:
-  python benchmarks/generate.py [--model tiny] [--device auto] [--sizes 256,512,768] [--steps 20]
+  python benchmarks/generate.py [--model demo] [--device auto] [--sizes 256,512,768] [--steps 20]
                                 [--strength 0.35] [--repeat 3] [--out benchmarks/results/generate.md]
 
 Times the image-to-image pass alone and the whole twin (generate, watermark,
-sign, register, write) in a throwaway home. On CPU with the tiny offline model
-here; with real weights on a GPU, for example:
+sign, register, write) in a throwaway home. On CPU with the offline demo model
+here (its defaults: 20 steps at strength 0.3, guidance 1); with real weights on a
+GPU, for example:
 
   python benchmarks/generate.py --model stabilityai/sd-turbo --device cuda --sizes 512,768,1024
   python benchmarks/generate.py --model stabilityai/stable-diffusion-xl-base-1.0 --device cuda --dtype fp16
@@ -17,6 +18,7 @@ here; with real weights on a GPU, for example:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import sys
 import tempfile
@@ -28,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
+from benchmarks.demo_model import commit  # noqa: E402
 from benchmarks.stamp_verify import machine, publish  # noqa: E402
 from provenance.config import Home  # noqa: E402
 from provenance.credentials import init_identity  # noqa: E402
@@ -46,13 +49,14 @@ def _device_name(device: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="tiny")
+    parser.add_argument("--model", default="demo")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--dtype", default="auto")
     parser.add_argument("--sizes", default="256,512,768")
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--strength", type=float, default=None)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--full", action="store_true", help="also time strength 1.0: every one of the steps runs")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -81,18 +85,26 @@ def main() -> None:
                 begin = time.perf_counter()
                 maker.make(load_image(source), Path(tmp) / f"twin-{size}-{i}.png")
                 twin_s.append(time.perf_counter() - begin)
-            rows.append((size, statistics.median(gen_s), statistics.median(twin_s)))
+            full_s = []
+            if args.full:
+                full = dataclasses.replace(settings, strength=1.0)
+                for _ in range(args.repeat):
+                    begin = time.perf_counter()
+                    run_img2img(loaded, Image.open(source).convert("RGB"), full)
+                    full_s.append(time.perf_counter() - begin)
+            rows.append((size, statistics.median(gen_s), statistics.median(twin_s), full_s))
     steps = int(settings.steps * settings.strength)
     lines = [
         f"# Twin generation: {args.model} on {_device_name(loaded.device)} ({loaded.dtype})",
         "",
-        f"Machine: {machine()}",
+        f"Machine: {machine()}; commit {commit()}",
         f"Settings: {settings.steps} steps at strength {settings.strength} ({steps} denoising steps), "
         f"guidance {settings.guidance}; median of {args.repeat}; model load {load_s:.1f} s (once).",
         "",
-        "| size (px) | generate (s) | whole twin: generate + stamp + register (s) |",
-        "|---|---|---|",
-        *[f"| {s}x{s} | {g:.2f} | {t:.2f} |" for s, g, t in rows],
+        "| size (px) | generate (s) | whole twin: generate + stamp + register (s) |"
+        + (f" generate at strength 1.0: all {settings.steps} steps (s) |" if args.full else ""),
+        "|---|---|---|" + ("---|" if args.full else ""),
+        *[f"| {s}x{s} | {g:.2f} | {t:.2f} |" + (f" {statistics.median(f):.2f} |" if f else "") for s, g, t, f in rows],
         "",
         "Command: `python benchmarks/generate.py " + " ".join(sys.argv[1:]) + "`",
     ]

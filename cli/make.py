@@ -71,15 +71,19 @@ def _generation_options(func: Any) -> Any:
     options = [
         click.option(
             "--model",
-            default="tiny",
-            show_default=True,
-            help="Diffusers model id, local model folder, or 'tiny' (offline demo model, random weights).",
+            default=None,
+            help="Diffusers model id, local model folder, 'demo' (the offline demo model, the default) "
+            "or 'tiny' (random weights: tests the code path, makes noise).",
         ),
         click.option("--revision", default=None, help="Hub branch, tag or commit of --model."),
         click.option("--prompt", default=None, help="Prompt (default: a faithful-reproduction prompt)."),
-        click.option("--strength", type=float, default=None, help="How far from the source, (0-1]. [default: 0.35]"),
+        click.option(
+            "--strength", type=float, default=None, help="How far from the source, (0-1]. [default: 0.35; demo 0.1]"
+        ),
         click.option("--steps", type=int, default=None, help="Denoising steps. [default: 20; 4 for turbo models]"),
-        click.option("--guidance", type=float, default=None, help="Guidance scale. [default: 7.5; 0 for turbo models]"),
+        click.option(
+            "--guidance", type=float, default=None, help="Guidance scale. [default: 7.5; 0 for turbo, 1 for demo]"
+        ),
         click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same twin)."),
         click.option(
             "--device",
@@ -185,25 +189,22 @@ def twin(
         return _replay(home, replay_image, source, values, as_json)
     if source is None or output is None:
         raise UsageError("twin needs SOURCE and -o OUTPUT (or --replay IMAGE)")
-    from provenance.generate import TINY_NAME, TwinSettings
+    from provenance.generate import DEMO_NAME, TwinSettings, model_label
     from provenance.twin import TwinMaker
 
     signing = values  # the signing options read their own keys
     identity = identity_from(home, signing)
+    model = values["model"] or DEMO_NAME
     settings = TwinSettings.for_model(
-        values["model"],
+        model,
         prompt=values["prompt"],
         strength=values["strength"],
         steps=values["steps"],
         guidance=values["guidance"],
         seed=values["seed"],
     )
-    if values["model"] == TINY_NAME and not as_json:
-        click.echo(
-            "Note: the 'tiny' model has random weights; its output is noise, not a picture."
-            " It exercises the real pipeline offline.",
-            err=True,
-        )
+    if not as_json:
+        _model_note(model, explicit=values["model"] is not None)
     maker = TwinMaker(
         settings,
         user=user or getpass.getuser(),
@@ -218,10 +219,26 @@ def twin(
         return _chain(maker, source, output, _FORMATS[fmt], generations, force, as_json)
     result = maker.make(_load(source, output, maker, force), output, force=force)
     if as_json:
-        click.echo(json.dumps(_stamp_json(result), indent=2))
+        click.echo(json.dumps(_stamp_json(result) | {"model": model_label(model)}, indent=2))
     else:
         _report(result, home)
+        click.echo(f"  model       {model_label(model)}")
     return 0
+
+
+def _model_note(model: str, *, explicit: bool) -> None:
+    """Never make a twin with the demo or tiny model silently: say what it is and how to change it."""
+    from provenance.generate import DEMO_DESCRIPTION, DEMO_NAME, TINY_NAME
+
+    if model == TINY_NAME:
+        click.echo(
+            "Note: the 'tiny' model has random weights; its output is noise, not a picture."
+            " It exercises the real pipeline offline.",
+            err=True,
+        )
+    elif model == DEMO_NAME:
+        how = "" if explicit else " (no --model given; pass --model ID_OR_FOLDER for another)"
+        click.echo(f"Note: model '{DEMO_NAME}', the {DEMO_DESCRIPTION}{how}.", err=True)
 
 
 def _load(source: Path, output: Path, maker: Any, force: bool) -> Any:
@@ -259,15 +276,25 @@ def _chain(maker: Any, source: Path, outdir: Path, fmt: str, generations: int, f
         }
         click.echo(json.dumps(payload, indent=2))
         return 0
+    from provenance.generate import model_label
+
     click.echo(f"Wrote {generations} stamped generations to {chain.outdir}")
-    click.echo(f"  {'gen':>4}  {'PDQ':>4}  {'pHash':>5}  {'hue':>7}  {'sat':>6}  record")
+    click.echo(f"  model {model_label(maker.settings.model)}")
+    click.echo(
+        f"  {'gen':>4}  {'PDQ':>4}  {'prev':>4}  {'pHash':>5}  {'hue':>7}  {'warmth':>14}  {'sat':>6}  sharp  record"
+    )
     for step in chain.drift.steps[1:]:
+        warmth = f"{step.temperature} {100 * step.warmth_shift:+.1f}"
         click.echo(
             f"  {step.generation:>4}  {step.to_source.get(fingerprint.PDQ, '-'):>4}  "
-            f"{step.to_source.get(fingerprint.PHASH, '-'):>5}  {step.hue_shift_deg:>+6.1f}°  "
-            f"{100 * step.saturation_shift:>+5.1f}  {step.record_id}"
+            f"{step.to_previous.get(fingerprint.PDQ, '-'):>4}  "
+            f"{step.to_source.get(fingerprint.PHASH, '-'):>5}  {step.hue_shift_deg:>+6.1f}°  {warmth:>14}  "
+            f"{100 * step.saturation_shift:>+5.1f}  {100 * step.sharpness_ratio:>4.0f}%  {step.record_id}"
         )
-    click.echo("  (distances in bits to the source; hue and saturation shift from the source)")
+    click.echo(
+        "  (PDQ/pHash: bits to the source, prev: PDQ bits to the generation before; hue, warmth (red-blue)"
+        " and saturation: shift from the source; sharp: sharpness as a share of the source's)"
+    )
     for name, path in chain.reports.items():
         click.echo(f"  {name.replace('_', ' '):<13} {path}")
     return 0
@@ -299,7 +326,7 @@ def _replay(home: Home, image: Path, source: Path | None, values: dict[str, Any]
     from provenance.twin.replay import replay
 
     explicit = values["device"] != "auto" or values["dtype"] != "auto"
-    model = values["model"] if values["model"] != "tiny" else None
+    model = values["model"]  # None: the model the manifest names
     result = replay(image, home=home, source=source, model=model, load=_load_options(values) if explicit else None)
     if as_json:
         click.echo(json.dumps(dataclasses.asdict(result) | {"exit_code": result.exit_code}, indent=2))

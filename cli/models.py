@@ -1,4 +1,4 @@
-"""``provenance models``: which generation models are here, and the offline tiny one."""
+"""``provenance models``: which generation models are here (the packaged demo model included), and the tiny one."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def list_(obj: dict[str, object], as_json: bool) -> int:
         click.echo(json.dumps([dataclasses.asdict(m) for m in found], indent=2))
         return 0
     if not found:
-        click.echo("No diffusers models here. `provenance models build-tiny` makes the offline demo model;")
+        click.echo("No diffusers models here. `provenance models build-tiny` makes the random code-path model;")
         click.echo("models downloaded with huggingface-cli or diffusers appear here once cached.")
         return 0
     click.echo(f"{'model':<44} {'pipeline':<36} {'img2img':<7} {'size':>9}  where")

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job, offline, on samples/: make a signing identity in a throwaway
-# home, generate a signed and watermarked twin of a sample photo with the tiny
-# model, and verify it. Run through `make demo` (which sets up .venv).
+# home, generate a signed and watermarked twin of a sample photo with the
+# offline demo model (the default when no --model is given), verify it, run a
+# ten-generation drift chain with its report, replay a generation, and verify a
+# photo without provenance. Run through `make demo` (which sets up .venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,16 +18,14 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 step "provenance keys init --org 'Provenance Demo'   (home: $PROVENANCE_HOME)"
 provenance keys init --org "Provenance Demo"
 
-step "provenance twin samples/astronaut.png -o $out/astronaut-twin.png --model tiny --user demo-user"
-provenance twin samples/astronaut.png -o "$out/astronaut-twin.png" --model tiny --user demo-user \
-    --steps 8 --strength 0.5 --seed 7
+step "provenance twin samples/astronaut.png -o $out/astronaut-twin.png --user demo-user   (no --model: the offline demo model)"
+provenance twin samples/astronaut.png -o "$out/astronaut-twin.png" --user demo-user
 
 step "provenance verify $out/astronaut-twin.png"
 provenance verify "$out/astronaut-twin.png"
 
-step "provenance twin samples/chelsea.png --generations 3 -o $out/chain   (a drift chain with its report)"
-provenance twin samples/chelsea.png --generations 3 -o "$out/chain" --model tiny --user demo-user \
-    --steps 4 --strength 0.5
+step "provenance twin samples/coffee.png --generations 10 -o $out/chain   (a drift chain with its report)"
+provenance twin samples/coffee.png --generations 10 -o "$out/chain" --user demo-user
 
 step "provenance twin --replay $out/chain/gen-02.png   (regenerate from the manifest, compare bit for bit)"
 provenance twin --replay "$out/chain/gen-02.png"
@@ -38,4 +38,5 @@ if [ "$code" -ne 3 ]; then
     exit 1
 fi
 
-printf '\nDemo finished. Outputs in %s/ (twin image, home with keys and registry).\n' "$out"
+printf '\nDemo finished. Outputs in %s/: the twin (astronaut-twin.png), the chain with\n' "$out"
+printf 'drift.json, drift.png and contact-sheet.png (chain/), the home with keys and registry.\n'

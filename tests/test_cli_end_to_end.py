@@ -158,7 +158,7 @@ def test_unknown_model_offline_fails_clearly_before_loading_torch(keyed_home: Pa
     assert result.code == 2
     assert "some/unknown-model" in result.stderr
     assert "offline" in result.stderr
-    assert "--model tiny" in result.stderr
+    assert "offline demo model" in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "t.png").exists()

@@ -64,6 +64,10 @@ def test_chain_writes_stamped_generations_plot_contact_sheet_and_json(chain: Cha
         assert set(step["to_source"]) == {"pdq-256/pdqhash-0.2", "phash-64/imagehash-4"}
         assert step["to_previous"]["phash-64/imagehash-4"] >= 0
         assert -180 < step["hue_shift_deg"] <= 180
+        assert step["temperature"] in {"warmer", "cooler", "same"}
+        assert (step["temperature"] == "warmer") == (step["warmth_shift"] >= 0.005)
+        assert step["sharpness_ratio"] > 0
+        assert 0 <= step["colour"]["sharpness"] <= 1
     # The tiny model's output is noise: it must be measured as far from the source.
     assert report["steps"][-1]["to_source"]["phash-64/imagehash-4"] > 12
     assert "drift.png" in chain.stdout
@@ -177,6 +181,8 @@ def test_broken_model_folders_name_the_missing_or_corrupt_component(keyed_home: 
     assert [(m["name"], m["pipeline"], m["image_to_image"]) for m in listed if m["location"] == "home"] == [
         ("tiny", "StableDiffusionImg2ImgPipeline", True)
     ]
+    packaged = [(m["name"], m["pipeline"], m["image_to_image"]) for m in listed if m["location"] == "package"]
+    assert packaged == [("demo", "StableDiffusionImg2ImgPipeline", True)]
     missing = tmp_path / "missing"
     shutil.copytree(tiny, missing)
     shutil.rmtree(missing / "unet")

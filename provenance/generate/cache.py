@@ -13,13 +13,14 @@ from functools import cache
 from pathlib import Path
 
 from provenance.config import Home
+from provenance.generate.demo import DEMO_FOLDER, DEMO_NAME
 from provenance.generate.tiny import TINY_FOLDER, TINY_NAME
 
 
 @dataclass
 class LocalModel:
     name: str  # what to pass to --model
-    location: str  # hub-cache or home
+    location: str  # package (the demo model), home or hub-cache
     path: str
     pipeline: str | None
     image_to_image: bool
@@ -55,9 +56,12 @@ def _size(folder: Path) -> int:
 
 
 def list_models(home: Home) -> list[LocalModel]:
-    """Diffusers pipelines in the home's models folder and in the Hugging Face cache."""
+    """The packaged demo model, diffusers pipelines in the home's models folder and in the Hugging Face cache."""
     capable = image_to_image_pipelines()
     found: list[LocalModel] = []
+    if (DEMO_FOLDER / "model_index.json").is_file():
+        cls = _pipeline_class(DEMO_FOLDER)
+        found.append(LocalModel(DEMO_NAME, "package", str(DEMO_FOLDER), cls, cls in capable, _size(DEMO_FOLDER)))
     if home.models_dir.is_dir():
         for folder in sorted(p for p in home.models_dir.iterdir() if (p / "model_index.json").is_file()):
             cls = _pipeline_class(folder)

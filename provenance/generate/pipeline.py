@@ -24,6 +24,7 @@ from PIL import Image
 from provenance.config import Home
 from provenance.errors import MissingExtraError, ModelError, UsageError
 from provenance.generate.components import check_model_folder
+from provenance.generate.demo import DEMO_FOLDER, DEMO_GUIDANCE, DEMO_NAME, DEMO_STRENGTH, model_label
 from provenance.generate.tiny import TINY_FOLDER, TINY_NAME, build_tiny_pipeline
 
 DEFAULT_PROMPT = (
@@ -37,7 +38,7 @@ MAX_SIDE = 1024
 class TwinSettings:
     """Generation parameters; recorded in the manifest so a twin can be replayed."""
 
-    model: str = TINY_NAME
+    model: str = DEMO_NAME
     prompt: str = DEFAULT_PROMPT
     strength: float = 0.35
     steps: int = 20
@@ -50,11 +51,14 @@ class TwinSettings:
         """Faithful-twin defaults for ``model``'s family; ``None`` overrides are ignored.
 
         Distilled "turbo" models are trained for a few steps without guidance;
-        the classic defaults (20 steps, guidance 7.5) burn them out.
+        the classic defaults (20 steps, guidance 7.5) burn them out. The demo
+        model keeps a picture only at low strength and ignores text.
         """
         base = cls(model=model)
         if "turbo" in model.lower():
             base.steps, base.guidance = 4, 0.0
+        elif model == DEMO_NAME:
+            base.strength, base.guidance = DEMO_STRENGTH, DEMO_GUIDANCE
         for key, value in overrides.items():
             if value is not None:
                 setattr(base, key, value)
@@ -130,6 +134,13 @@ def _offline() -> bool:
 
 def resolve_model(model: str, home: Home) -> tuple[str, bool]:
     """(what to pass to from_pretrained, whether to stay local-only)."""
+    if model == DEMO_NAME:
+        if not (DEMO_FOLDER / "model_index.json").is_file():
+            raise ModelError(
+                f"the demo model's weights are not installed (no {DEMO_FOLDER}/model_index.json)",
+                hint="Reinstall provenance, or train them: python scripts/train_demo_model.py",
+            )
+        return str(DEMO_FOLDER), True
     if model == TINY_NAME:
         folder = home.models_dir / TINY_FOLDER
         if not (folder / "model_index.json").exists():
@@ -142,7 +153,7 @@ def resolve_model(model: str, home: Home) -> tuple[str, bool]:
     if model.count("/") != 1 or model.startswith(("/", ".")):
         raise ModelError(
             f"model '{model}' is neither a local folder nor a Hugging Face id (owner/name)",
-            hint="Use --model tiny for the offline demo model.",
+            hint="Leave out --model (or pass --model demo) for the offline demo model.",
         )
     return model, _offline()
 
@@ -173,7 +184,7 @@ def pick_dtype(torch: Any, wanted: str, device: str) -> tuple[Any, str]:
 
 
 def load_pipeline(model: str, home: Home, *, options: LoadOptions | None = None) -> LoadedModel:
-    """Load ``model`` (Hub id, local folder or ``tiny``) as an image-to-image pipeline."""
+    """Load ``model`` (Hub id, local folder, ``demo`` or ``tiny``) as an image-to-image pipeline."""
     options = options or LoadOptions()
     target, local_only = resolve_model(model, home)
     local = Path(target).exists()
@@ -259,7 +270,7 @@ def _from_pretrained(auto: Any, target: str, **kwargs: Any) -> Any:
 
 
 def _not_available(model: str, exc: Exception, *, offline: bool) -> ModelError:
-    if Path(model).exists() or model == TINY_NAME:
+    if Path(model).exists() or model in (TINY_NAME, DEMO_NAME):
         return ModelError(f"model '{model}' could not be loaded ({str(exc).splitlines()[0]})")
     if offline:
         return ModelError(
@@ -267,7 +278,7 @@ def _not_available(model: str, exc: Exception, *, offline: bool) -> ModelError:
             hint=(
                 "Download it where there is network (huggingface-cli download "
                 f"{model}), copy the cache or a save_pretrained folder here and pass that, "
-                "or use --model tiny to try the pipeline offline."
+                "or leave out --model to use the offline demo model."
             ),
         )
     return ModelError(
@@ -318,6 +329,7 @@ def describe(loaded: LoadedModel, settings: TwinSettings, *, source_sha256: str,
 
     return {
         "model": settings.model,
+        "model_label": model_label(settings.model),
         "revision": loaded.revision,
         "pipeline": type(loaded.pipe).__name__,
         "scheduler": type(loaded.pipe.scheduler).__name__,

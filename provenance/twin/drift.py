@@ -3,10 +3,12 @@
 The viral "recreate this picture, change nothing" experiment shows a picture
 wandering away, and a warm colour cast creeping in, generation by generation.
 Here each generation gets numbers instead of impressions: perceptual distance
-(PDQ and pHash bits) to the source and to the previous generation, and colour
-statistics (saturation-weighted mean hue, mean saturation and brightness) as
-shifts from the source. The plot (matplotlib) and the contact sheet (Pillow) are
-drawn from the same numbers that go to JSON.
+(PDQ and pHash bits) to the source and to the previous generation; colour
+statistics (saturation-weighted mean hue, mean saturation and brightness, and
+colour temperature as the red-blue balance: warmer or cooler) as shifts from the
+source; and sharpness (mean gradient at a fixed size) relative to the source. The
+plot (matplotlib) and the contact sheet (Pillow) are drawn from the same numbers
+that go to JSON.
 """
 
 from __future__ import annotations
@@ -26,15 +28,20 @@ from provenance.imaging import write_atomic
 from provenance.registry.matching import distances
 
 THUMB = 224
+SHARPNESS_SIDE = 512  # sharpness is measured at this long side, so sizes compare
 
 
 @dataclass
 class Colour:
-    """Colour statistics of one image (HSV; hue in degrees, the rest 0..1)."""
+    """Colour statistics of one image (HSV; hue in degrees, the rest 0..1), its colour
+    temperature (mean red minus mean blue, -1..1: above the source's is warmer) and
+    sharpness (mean absolute luminance gradient, 0..1, at a fixed size)."""
 
     hue_deg: float
     saturation: float
     brightness: float
+    warmth: float = 0.0
+    sharpness: float = 0.0
 
 
 @dataclass
@@ -51,6 +58,9 @@ class DriftStep:
     hue_shift_deg: float = 0.0  # signed, from the source, in (-180, 180]
     saturation_shift: float = 0.0
     brightness_shift: float = 0.0
+    warmth_shift: float = 0.0  # positive: warmer (redder, less blue) than the source
+    temperature: str = "same"  # warmer, cooler or same (within 0.005) as the source
+    sharpness_ratio: float = 1.0  # sharpness relative to the source's (below 1: softer)
 
 
 @dataclass
@@ -73,7 +83,29 @@ def colour_stats(img: Image.Image) -> Colour:
         hue_deg = math.degrees(angle) % 360.0
     else:
         hue_deg = 0.0
-    return Colour(round(hue_deg, 2), round(float(sat.mean()), 4), round(float(val.mean()), 4))
+    rgb = np.asarray(img.convert("RGB"), dtype=np.float64) / 255.0
+    warmth = float(rgb[..., 0].mean() - rgb[..., 2].mean())
+    return Colour(
+        round(hue_deg, 2), round(float(sat.mean()), 4), round(float(val.mean()), 4), round(warmth, 4), sharpness(img)
+    )
+
+
+def sharpness(img: Image.Image) -> float:
+    """Mean absolute luminance gradient at a long side of SHARPNESS_SIDE: blur lowers it."""
+    grey = img.convert("L")
+    scale = SHARPNESS_SIDE / max(grey.size)
+    grey = grey.resize(
+        (max(2, round(grey.width * scale)), max(2, round(grey.height * scale))), Image.Resampling.BILINEAR
+    )
+    lum = np.asarray(grey, dtype=np.float64) / 255.0
+    gx, gy = np.abs(np.diff(lum, axis=1)), np.abs(np.diff(lum, axis=0))
+    return round(float((gx.mean() + gy.mean()) / 2), 5)
+
+
+def _temperature(shift: float) -> str:
+    if abs(shift) < 0.005:
+        return "same"
+    return "warmer" if shift > 0 else "cooler"
 
 
 def _hue_delta(a: float, b: float) -> float:
@@ -111,6 +143,9 @@ def measure(
                 hue_shift_deg=_hue_delta(base.hue_deg, colour.hue_deg),
                 saturation_shift=round(colour.saturation - base.saturation, 4),
                 brightness_shift=round(colour.brightness - base.brightness, 4),
+                warmth_shift=round(colour.warmth - base.warmth, 4),
+                temperature=_temperature(colour.warmth - base.warmth),
+                sharpness_ratio=round(colour.sharpness / base.sharpness, 4) if base.sharpness else 1.0,
             )
         )
         previous = prints
@@ -118,35 +153,45 @@ def measure(
 
 
 def plot_png(report: DriftReport) -> bytes:
-    """Two panels: perceptual distance (share of bits that differ) and colour shift."""
+    """Three panels: perceptual distance (share of bits that differ), colour shift, sharpness."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
     from matplotlib import pyplot as plt
 
     gens = [s.generation for s in report.steps]
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.5, 6.5), sharex=True, constrained_layout=True)
+    fig, (top, middle, bottom) = plt.subplots(
+        3, 1, figsize=(7.5, 8.5), sharex=True, constrained_layout=True, height_ratios=(3, 3, 2)
+    )
     for alg, bits, colour in ((PDQ, 256, "tab:blue"), (PHASH, 64, "tab:orange")):
         name = alg.split("-")[0].upper()
         to_source = [s.to_source.get(alg, 0) / bits for s in report.steps]
         to_previous = [s.to_previous.get(alg, 0) / bits for s in report.steps[1:]]
         top.plot(gens, to_source, "o-", color=colour, label=f"{name} to source")
         top.plot(gens[1:], to_previous, "s--", color=colour, alpha=0.6, label=f"{name} to previous")
+    top.axhline(31 / 256, color="tab:blue", linestyle=":", linewidth=1, label="PDQ match bound (31 bits)")
     top.set_ylabel("share of hash bits that differ")
     top.set_ylim(bottom=0)
     top.legend(fontsize=8)
     top.set_title(f"Drift of {report.source} over {len(gens) - 1} generations ({report.model})")
-    bottom.plot(gens, [s.hue_shift_deg for s in report.steps], "o-", color="tab:red", label="mean hue shift (degrees)")
-    twin = bottom.twinx()
-    twin.plot(gens, [100 * s.saturation_shift for s in report.steps], "s-", color="tab:green", label="saturation (pts)")
-    twin.plot(gens, [100 * s.brightness_shift for s in report.steps], "^-", color="tab:gray", label="brightness (pts)")
-    bottom.set_ylabel("hue shift (degrees)")
-    twin.set_ylabel("saturation / brightness shift (percentage points)")
+    middle.plot(gens, [s.hue_shift_deg for s in report.steps], "o-", color="tab:purple", label="mean hue (degrees)")
+    points = middle.twinx()
+    series = (
+        ([100 * s.warmth_shift for s in report.steps], "D-", "tab:red", "warmth, red-blue (pts; + warmer)"),
+        ([100 * s.saturation_shift for s in report.steps], "s-", "tab:green", "saturation (pts)"),
+        ([100 * s.brightness_shift for s in report.steps], "^-", "tab:gray", "brightness (pts)"),
+    )
+    for values, style, colour, label in series:
+        points.plot(gens, values, style, color=colour, label=label)
+    points.axhline(0, color="black", linewidth=0.5)
+    middle.set_ylabel("hue shift (degrees)")
+    points.set_ylabel("shift from source (percentage points)")
+    lines, more = middle.get_legend_handles_labels(), points.get_legend_handles_labels()
+    middle.legend(lines[0] + more[0], lines[1] + more[1], fontsize=8, loc="best")
+    bottom.plot(gens, [100 * s.sharpness_ratio for s in report.steps], "o-", color="tab:brown")
+    bottom.set_ylabel("sharpness (% of source)")
     bottom.set_xlabel("generation")
     bottom.set_xticks(gens)
-    lines = bottom.get_legend_handles_labels()
-    more = twin.get_legend_handles_labels()
-    bottom.legend(lines[0] + more[0], lines[1] + more[1], fontsize=8, loc="best")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
     plt.close(fig)
@@ -154,10 +199,10 @@ def plot_png(report: DriftReport) -> bytes:
 
 
 def contact_sheet_png(report: DriftReport, images: list[Image.Image], *, columns: int = 6) -> bytes:
-    """Source and every generation side by side, each labelled with its distances."""
+    """Source and every generation side by side, each labelled with its drift numbers."""
     columns = max(1, min(columns, len(images)))
     rows = math.ceil(len(images) / columns)
-    label_h = 34
+    label_h = 50
     sheet = Image.new("RGB", (columns * (THUMB + 8) + 8, rows * (THUMB + label_h + 8) + 8), "white")
     draw = ImageDraw.Draw(sheet)
     font = ImageFont.load_default(size=12)
@@ -167,13 +212,15 @@ def contact_sheet_png(report: DriftReport, images: list[Image.Image], *, columns
         x = 8 + (i % columns) * (THUMB + 8)
         y = 8 + (i // columns) * (THUMB + label_h + 8)
         sheet.paste(thumb, (x + (THUMB - thumb.width) // 2, y + (THUMB - thumb.height) // 2))
-        title = "source" if step.generation == 0 else f"generation {step.generation}"
-        detail = ""
+        title, detail, colour = "source", "", ""
         if step.generation:
-            pdq, phash = step.to_source.get(PDQ, "-"), step.to_source.get(PHASH, "-")
-            detail = f"PDQ {pdq}  pHash {phash}  hue {step.hue_shift_deg:+.0f}°"
+            pdq, previous = step.to_source.get(PDQ, "-"), step.to_previous.get(PDQ, "-")
+            title = f"generation {step.generation}: PDQ {pdq} (prev {previous})"
+            detail = f"{step.temperature} {100 * step.warmth_shift:+.1f}  sat {100 * step.saturation_shift:+.1f}"
+            colour = f"hue {step.hue_shift_deg:+.0f}°  sharpness {100 * step.sharpness_ratio:.0f}%"
         draw.text((x, y + THUMB + 3), title, fill="black", font=font)
         draw.text((x, y + THUMB + 18), detail, fill="dimgray", font=font)
+        draw.text((x, y + THUMB + 33), colour, fill="dimgray", font=font)
     buffer = io.BytesIO()
     sheet.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()

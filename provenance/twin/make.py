@@ -13,7 +13,15 @@ from pathlib import Path
 from provenance.config import Home
 from provenance.credentials._c2pa import SignOptions
 from provenance.credentials.keys import Identity
-from provenance.generate import LoadedModel, LoadOptions, TwinSettings, describe, load_pipeline, run_img2img
+from provenance.generate import (
+    LoadedModel,
+    LoadOptions,
+    TwinSettings,
+    describe,
+    load_pipeline,
+    model_label,
+    run_img2img,
+)
 from provenance.imaging import LoadedImage, load_image, output_format
 from provenance.stamp import StampRequest, StampResult, check_outputs, stamp_file, stamp_pixels
 
@@ -62,7 +70,7 @@ class TwinMaker:
         twin = run_img2img(self.model, pixels, settings)
         request = StampRequest(
             author=self.user,
-            model=settings.model,
+            model=model_label(settings.model),
             title=output.name,
             kind="twin",
             source=source,
