@@ -531,3 +531,46 @@ def test_corrupt_exif_is_a_noted_problem_and_other_containers_are_still_read() -
     meta = read_metadata(data, "image/jpeg")  # tests turn warnings into errors: none may escape
     assert meta.problems
     assert [s.generator for s in detect.metadata_signals(meta)] == ["Midjourney"]
+
+
+def _app11_segments(jpeg: bytes) -> bytes:
+    """The JUMBF (APP11) segments of a JPEG, as bytes to insert into another."""
+    out, pos = b"", 2
+    while jpeg[pos] == 0xFF and jpeg[pos + 1] != 0xDA:  # up to the start of scan
+        size = int.from_bytes(jpeg[pos + 2 : pos + 4], "big")
+        if jpeg[pos + 1] == 0xEB:
+            out += jpeg[pos : pos + 2 + size]
+        pos += 2 + size
+    return out
+
+
+def test_a_manifest_moved_onto_another_picture_claims_nothing_about_it(tmp_path: Path) -> None:
+    """Issue 19: an AI manifest moved onto a camera photo is broken (exit 1), and its AI claim
+    is about other pixels: reported as a claim, never the AI verdict of this picture."""
+    home = Home(tmp_path / "home")
+    identity = init_identity(home, org="Desk")
+    claims = StampClaims(
+        title="made.jpg",
+        author="a",
+        model="Some Model",
+        record_id="0000000001",
+        fingerprints=[Fingerprint(PHASH, "0" * 16)],
+        digital_source_type=IPTC + "trainedAlgorithmicMedia",
+    )
+    buf = io.BytesIO()
+    Image.open(SAMPLES / "chelsea.png").convert("RGB").save(buf, "JPEG", quality=90)
+    signed, _ = _c2pa.sign(manifest_definition(claims), identity, "image/jpeg", buf.getvalue())
+    as_signed = tmp_path / "made.jpg"
+    as_signed.write_bytes(signed)
+    assert verify_path(as_signed, home=home).ai.verdict == "ai-generated"
+
+    photo = (SAMPLES / "rocket.jpg").read_bytes()
+    moved = tmp_path / "moved.jpg"
+    moved.write_bytes(photo[:2] + _app11_segments(signed) + photo[2:])
+    report = verify_path(moved, home=home)
+    assert report.credentials.state == "invalid"
+    assert report.exit_code == 1
+    assert report.ai.verdict == "no-evidence", report.ai
+    claim = next(s for s in report.ai.signals if s.kind == "c2pa.digitalSourceType")
+    assert claim.strength == "info"
+    assert "moved from another picture" in claim.evidence

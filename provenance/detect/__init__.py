@@ -45,8 +45,7 @@ def credential_signals(credentials: CredentialReport, where: str) -> list[Signal
     """Signals from a manifest (embedded or recovered): its actions and its ingredients."""
     signals: list[Signal] = []
     intact = credentials.intact
-    broken = {"truncated": " (but the file is incomplete)"}.get(credentials.state, " (but the manifest is invalid)")
-    caveat = "" if intact else broken
+    caveat = "" if intact else " (but the manifest is invalid)"
     for action in credentials.actions:
         if not action.digital_source_type:
             continue
@@ -55,6 +54,9 @@ def credential_signals(credentials: CredentialReport, where: str) -> list[Signal
             continue
         if strength == "captured" and not _trusted(credentials):
             signals.append(_untrusted_capture(action, term, words, where))
+            continue
+        if credentials.broken:
+            signals.append(_unbound_claim(credentials, action, term, words, where))
             continue
         agent = f", using {action.software_agent}" if action.software_agent else ""
         not_ai = "; that is not AI" if strength == "info" else ""
@@ -68,7 +70,8 @@ def credential_signals(credentials: CredentialReport, where: str) -> list[Signal
                 strength=strength,
             )
         )
-    signals += _ingredient_signals(credentials.ingredients, where, caveat)
+    if not credentials.broken:  # a manifest that is not this file's says nothing of its ingredients either
+        signals += _ingredient_signals(credentials.ingredients, where, caveat)
     if credentials.cawg is not None and credentials.cawg.training_mining:
         uses = ", ".join(f"{k.removeprefix('cawg.')} {v}" for k, v in credentials.cawg.training_mining.items())
         signals.append(
@@ -85,6 +88,24 @@ def credential_signals(credentials: CredentialReport, where: str) -> list[Signal
 def _trusted(credentials: CredentialReport) -> bool:
     """Signed by a signer on this home's trust list (only such a signer's word makes a capture)."""
     return credentials.state == "trusted" or credentials.trust == "trusted"
+
+
+def _unbound_claim(credentials: CredentialReport, action: Action, term: str, words: str, where: str) -> Signal:
+    """A claim of a manifest that does not match this file: it may have been changed after signing,
+    cut short, or moved here from another picture, so it is reported, never counted as evidence."""
+    agent = f", using {action.software_agent}" if action.software_agent else ""
+    why = "the file is incomplete" if credentials.state == "truncated" else "it does not match this file"
+    return Signal(
+        kind="c2pa.digitalSourceType",
+        source=f"{where}, action {action.action}",
+        evidence=(
+            f"The manifest claims the image was {words}{agent} ({term}), but {why} (changed after signing,"
+            " cut short, or moved from another picture): the claim may be about other pixels, so it is"
+            " reported, not counted."
+        ),
+        generator=action.software_agent,
+        strength="info",
+    )
 
 
 def _untrusted_capture(action: Action, term: str, words: str, where: str) -> Signal:
