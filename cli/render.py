@@ -40,6 +40,15 @@ def _verdict(axis: str, state: str | None) -> str:
     return click.style(word.label, fg=word.terminal_colour, bold=True)
 
 
+def _ownership_line(state: str, summary: str) -> str:
+    """The verdict's words, then the summary unless it only restates them ("No registry to check
+    against." reads on from "No registry", not after it a second time)."""
+    label = verdicts.word("ownership", state).label
+    if summary.lower().startswith(label.lower()):
+        return _verdict("ownership", state) + summary[len(label) :]
+    return f"{_verdict('ownership', state)}: {summary}" if summary else _verdict("ownership", state)
+
+
 def _status_lines(cred: CredentialReport, verbose: bool) -> list[str]:
     """Problems and notes in full; passed checks as one line of names unless verbose."""
     lines = []
@@ -164,7 +173,7 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
     if mark.note:
         out.append(f"{pad}{mark.note}")
     own = report.ownership
-    out.append(f"{_label('Ownership')}{_verdict('ownership', own.verdict)}: {own.summary}")
+    out.append(f"{_label('Ownership')}{_ownership_line(own.verdict, own.summary)}")
     for match in own.matches:
         dist = ", ".join(f"{alg.split('/')[0]} {d}" for alg, d in match.distances.items())
         title = f" '{match.title}'" if match.title else ""

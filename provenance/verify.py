@@ -364,7 +364,7 @@ def _ownership_verdict(matches: list[OwnershipMatch]) -> tuple[OwnershipVerdict,
             f"Inconclusive: it resembles registered record {_name(m)} (owner {m.owner}; distance {near}),"
             " but not closely enough to say it is that picture."
         )
-    return "no-match", "No registered image matches."
+    return "no-match", "No registered match: no record is near this picture by watermark, hash or fingerprint."
 
 
 def _name(match: OwnershipMatch) -> str:

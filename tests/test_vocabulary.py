@@ -20,7 +20,7 @@ from provenance import verdicts
 from provenance.policy import check_report, load_policy
 from provenance.scan import reports
 from provenance.scan.run import ScanSummary
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, SAMPLES, run_cli
 
 HOME = ROOT / "provenance" / "verdicts.py"
 
@@ -183,3 +183,18 @@ def test_the_service_serves_the_vocabulary_and_the_states(keyed_home: Path) -> N
     assert answer["states"] == verdicts.states(answer)
     plain = client.post("/v1/verify", files={"file": (photo.name, photo.read_bytes())}).json()
     assert "states" not in plain
+
+
+def test_the_ownership_line_never_restates_its_word(tmp_path: Path) -> None:
+    """The text report's ownership line: the word, then what the summary adds ("No registry:
+    No registry to check against." said it twice)."""
+    lonely = run_cli("verify", SAMPLES / "rocket.jpg", home=tmp_path / "empty")
+    line = next(x for x in lonely.stdout.splitlines() if x.strip().startswith("Ownership"))
+    assert line.split(None, 1)[1] == "No registry to check against."
+    registered = tmp_path / "registered"
+    assert run_cli("register", SAMPLES / "coffee.png", "--owner", "alice", home=registered).code == 0
+    other = run_cli("verify", SAMPLES / "rocket.jpg", home=registered)
+    line = next(x for x in other.stdout.splitlines() if x.strip().startswith("Ownership"))
+    words = line.split(None, 1)[1]
+    assert words.startswith(verdicts.word("ownership", "no-match").label)
+    assert words.lower().count("no registered") == 1, words
