@@ -53,9 +53,15 @@ def test_captured_needs_a_trusted_signer_an_untrusted_claim_is_reported_not_beli
     assert detect.verdict(detect.credential_signals(trusted_signer, "m")).verdict == "captured"
 
 
-def test_invalid_manifest_ai_claim_is_kept_with_a_caveat() -> None:
-    signals = detect.credential_signals(_cred("invalid", "trainedAlgorithmicMedia"), "m")
-    assert "invalid" in signals[0].evidence
+def test_an_ai_claim_of_a_manifest_that_does_not_match_the_file_is_reported_not_counted() -> None:
+    """The manifest may have been moved from another picture: its claim is shown, not believed."""
+    for state in ("invalid", "truncated"):
+        signals = detect.credential_signals(_cred(state, "trainedAlgorithmicMedia"), "m")
+        assert [s.strength for s in signals] == ["info"]
+        assert "moved from another picture" in signals[0].evidence
+        assert detect.verdict(signals).verdict == "no-evidence"
+    intact = detect.credential_signals(_cred("valid", "trainedAlgorithmicMedia"), "m")
+    assert detect.verdict(intact).verdict == "ai-generated"
 
 
 def test_watermark_signal_needs_a_registry_record_of_an_ai_image() -> None:
