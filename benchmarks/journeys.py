@@ -784,7 +784,7 @@ def expectations(case: Case, area: float, short: int) -> dict[str, Expect]:
     untouched = case.journey == "untouched"
     ai_pixels = bool({"ai", "ai-edited"} & {case.origin, case.other_origin})
     known_ai = {"known-ai"} if ai_pixels else set()
-    ours_mark = {"ours": "a mark of ours where there is none", "mismatch": "a mark of ours where there is none"}
+    ours_mark = dict.fromkeys(("ours", "mismatch", "unconfirmed"), "a mark of ours where there is none")
     no_owner = _e(
         {"no-match"},
         {"similar", "inconclusive"},
@@ -819,7 +819,7 @@ def expectations(case: Case, area: float, short: int) -> dict[str, Expect]:
             else _e({"recovered"}, {"absent"}, {"invalid": BROKEN, "truncated": BROKEN}, required=exact),
             "watermark": _e(
                 {"ours"},
-                {"none", "not-checked"} | known_ai,
+                {"unconfirmed", "none", "not-checked"} | known_ai,  # unconfirmed: named, not credited
                 {"mismatch": "our own mark called copied onto another picture"},
                 required=exact,
             ),
@@ -876,7 +876,7 @@ def expectations(case: Case, area: float, short: int) -> dict[str, Expect]:
     if kind == "graft-mark":
         return {
             "credentials": absent,
-            "watermark": _e({"mismatch"}, {"none", "not-checked"}, {"ours": "a grafted mark accepted"}),
+            "watermark": _e({"mismatch"}, {"unconfirmed", "none", "not-checked"}, {"ours": "a grafted mark accepted"}),
             "ownership": no_owner,
             "ai": _ai_expect(other, False),
             "exit": _e({"1"}, {"3"}, {"0": graft_passed}),
@@ -885,7 +885,7 @@ def expectations(case: Case, area: float, short: int) -> dict[str, Expect]:
         composite = "ai" if ai_pixels or case.claim == "ai" else "camera"
         return {
             "credentials": absent,
-            "watermark": _e({"mismatch"}, {"none", "not-checked", "ours"}),
+            "watermark": _e({"mismatch"}, {"none", "not-checked", "ours", "unconfirmed"}),
             "ownership": _e(
                 {"named", "similar", "inconclusive", "no-match"}, (), {"wrong-owner": "the wrong owner named"}
             ),
@@ -1189,6 +1189,11 @@ def must_show(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
         for r in grafts
         if JOURNEYS[r["case"].journey].kind != "graft-manifest"
     )
+    unsure = sum(
+        r["got"]["exit"] != "1" and r["got"]["watermark"] == "unconfirmed"
+        for r in grafts
+        if JOURNEYS[r["case"].journey].kind != "graft-manifest"
+    )
     moved = [r for r in grafts if r["case"].journey == "graft-manifest"]
     non_ai = [r for r in graded if r["non_ai"]]
     said_ai = sum(r["got"]["ai"] in AI_STATES for r in non_ai)
@@ -1206,6 +1211,7 @@ def must_show(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
             "all",
         ),
         ("  grafted marks not flagged because the mark did not read", str(unread), "(honest: nothing to flag)"),
+        ("  grafted marks read but left unconfirmed (exit 3, owner not credited)", str(unsure), "0"),
         ("non-AI pictures reported AI", f"{said_ai} of {len(non_ai)}", "0"),
         ("owner named, stamped pictures keeping >= 50 % of the area at >= 256 px", rate, ">= 99 %"),
         (
