@@ -41,8 +41,8 @@ def _verdict(axis: str, state: str | None) -> str:
 
 
 def _ownership_line(state: str, summary: str) -> str:
-    """The verdict's words, then the summary unless it only restates them ("No registry to check
-    against." reads on from "No registry", not after it a second time)."""
+    """The verdict's words, then the summary; a summary that begins with those words reads on
+    from them instead of repeating them."""
     label = verdicts.word("ownership", state).label
     if summary.lower().startswith(label.lower()):
         return _verdict("ownership", state) + summary[len(label) :]

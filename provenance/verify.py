@@ -164,7 +164,17 @@ def _error_report(path: Path, message: str) -> VerifyReport:
     )
 
 
-def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint] | None, Image.Image | None]:
+@dataclass(frozen=True)
+class _Seen:
+    """The picture turned upright as its mark says, and where the mark puts it in its record's
+    picture: ``scale`` (image px per picture px, measured by the tiles) or the whole ``frame``."""
+
+    pixels: Image.Image
+    scale: float | None = None
+    frame: bool = False
+
+
+def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint] | None, _Seen | None]:
     """The mark, the fingerprints and the picture turned upright as the mark says (None undecodable)."""
     if not image.decodable:
         return WatermarkReport(found=False, note="pixels could not be decoded", state="not-checked"), None, None
@@ -180,8 +190,8 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
         mark.note = f"image under {watermark.MIN_SIDE} px: too small to carry a watermark"
         mark.state = mark.state if mark.found else "not-checked"
     # a mirrored or rotated copy is fingerprinted and placed the way it was marked (the mark says how)
-    seen = watermark.upright(pixels, reading)
-    return mark, fingerprint.compute(seen), seen
+    seen = _Seen(watermark.upright(pixels, reading), reading.scale, reading.frame)
+    return mark, fingerprint.compute(seen.pixels), seen
 
 
 def _lookup(
@@ -191,7 +201,7 @@ def _lookup(
     credentials: CredentialReport,
     prints: list[Fingerprint] | None,
     *,
-    seen: Image.Image | None,
+    seen: _Seen | None,
     could_carry: bool,
 ) -> list[_Found]:
     found: dict[str, _Found] = {}
@@ -228,11 +238,11 @@ def _lookup(
     return list(found.values())
 
 
-def _picture(seen: Image.Image | None, record: Record) -> thumbnail.Verdict | None:
+def _picture(seen: _Seen | None, record: Record) -> thumbnail.Verdict | None:
     """The record's thumbnail on whether this image is its picture (or part of it); None without one."""
     if record.thumbnail is None or seen is None:
         return None
-    placement = thumbnail.compare(seen, record.thumbnail)
+    placement = thumbnail.compare(seen.pixels, record.thumbnail)
     return None if placement is None else placement.verdict
 
 
@@ -402,7 +412,7 @@ def _check_agreement(
     mark: WatermarkReport,
     credentials: CredentialReport,
     wm_record: Record | None,
-    seen: Image.Image | None,
+    seen: _Seen | None,
     prints: list[Fingerprint] | None,
 ) -> bool:
     """Does the mark belong here? Against the manifest (the record it declares) and against
@@ -437,11 +447,13 @@ def _check_agreement(
 
 
 def _same_picture(
-    seen: Image.Image | None, record: Record, prints: list[Fingerprint] | None
+    seen: _Seen | None, record: Record, prints: list[Fingerprint] | None
 ) -> tuple[thumbnail.Verdict, str]:
     """The record's thumbnail decides (crops, rescales, edits; docs/registry.md). A record from
     before thumbnails has only whole-picture hashes: near is the picture; far may be a crop."""
-    placement = thumbnail.compare(seen, record.thumbnail) if record.thumbnail is not None and seen is not None else None
+    placement = None
+    if record.thumbnail is not None and seen is not None:  # placed where the mark says, when the search cannot tell
+        placement = thumbnail.compare(seen.pixels, record.thumbnail, scale=seen.scale, frame=seen.frame)
     if placement is not None:
         return placement.verdict, placement.words
     distance = _phash_distance(prints, record)

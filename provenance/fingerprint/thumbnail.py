@@ -141,8 +141,14 @@ def decode(data: bytes) -> tuple[Array, tuple[int, int]] | None:
         return None
 
 
-def compare(img: Image.Image, stored: bytes) -> Placement | None:
-    """Where ``img`` lies in the stored thumbnail's picture; None when the thumbnail is unreadable."""
+def compare(img: Image.Image, stored: bytes, *, scale: float | None = None, frame: bool = False) -> Placement | None:
+    """Where ``img`` lies in the stored thumbnail's picture; None when the thumbnail is unreadable.
+
+    A watermark read from ``img`` may say more than the pixels: ``scale`` (image pixels per
+    pixel of the picture, measured by the mark's tiles) or ``frame`` (the mark's global layer
+    was read, so the image is the whole picture, resized). When the search alone cannot tell,
+    the image is judged where the mark puts it: with the scale known, no crop is too small to
+    place, so nothing fitting anywhere is ``different``."""
     decoded = decode(stored)
     if decoded is None or min(decoded[0].shape) < _BLOCK:
         return None
@@ -155,6 +161,9 @@ def compare(img: Image.Image, stored: bytes) -> Placement | None:
             placement = turned
         if placement.verdict == "same-picture":
             break
+    if placement.verdict == "cannot-tell" and (frame or scale):
+        known = _at_frame(thumb, _luma(img)) if frame else _at_scale(thumb, query, size, scale or 1.0)
+        placement = known if known.verdict != "cannot-tell" else placement
     return placement
 
 
@@ -173,17 +182,78 @@ def _place(thumb: Array, query: Array, size: tuple[int, int]) -> Placement:
     fits = [_judge(thumb, detail, small, *_refine(blurred, small, start)) for start in _candidates(small, blurred)]
     if not fits:
         return Placement("cannot-tell", 0.0, 0.0, 0, 0, 0.0)
+    return _verdict(fits, large=max(qh, qw) >= APART_SIZE * max(size))
+
+
+def _verdict(fits: list[_Fit], *, large: bool) -> Placement:
+    """The verdict of the best of ``fits`` (``large``: no crop too small to search for can be it)."""
     best = max(fits, key=lambda f: (f.agree, f.score))
     verdict: Verdict = "cannot-tell"
     if best.detailed >= SAME_BLOCKS and best.agree >= SAME_BLOCKS and best.share >= SAME_AGREE:
         verdict = (
             "same-picture" if best.inside >= SAME_INSIDE else "different" if best.inside < APART_INSIDE else verdict
         )
-    elif _apart(fits, large=max(qh, qw) >= APART_SIZE * max(size)):
+    elif _apart(fits, large=large):
         verdict = "different"
     return Placement(
         verdict, round(best.shown, 3), round(best.inside, 3), best.agree, best.detailed, round(best.score, 3)
     )
+
+
+def _at_frame(thumb: Array, y: Array) -> Placement:
+    """The image is the whole picture (the mark's global layer says so): judged at that frame."""
+    import cv2
+
+    th, tw = thumb.shape
+    whole = cv2.resize(y, (tw, th), interpolation=cv2.INTER_AREA)
+    fit = _judge(thumb, _band(thumb), whole, 1.0, (1.0, 0.0, 0.0))
+    return _verdict([fit], large=True)
+
+
+def _at_scale(thumb: Array, query: Array, size: tuple[int, int], scale: float) -> Placement:
+    """The image placed at the scale its mark measured (``scale`` image px per picture px):
+    the best positions of the image in the picture, or of the picture in the image."""
+    import cv2
+
+    th, tw = thumb.shape
+    per_image_px = (tw / size[0]) / scale  # thumbnail px per image px
+    qh, qw = query.shape
+    work = min(1.0, 2 * per_image_px)
+    small = query
+    if work < 1:
+        small = cv2.resize(query, (max(1, round(qw * work)), max(1, round(qh * work))), interpolation=cv2.INTER_AREA)
+    k = per_image_px * small.shape[1] / qw if work < 1 else per_image_px
+    blurred = cv2.GaussianBlur(thumb, (0, 0), _BLUR)
+    pw, ph = max(1, round(small.shape[1] * k)), max(1, round(small.shape[0] * k))
+    if abs(pw - tw) <= 2 and abs(ph - th) <= 2:  # the whole picture, give or take rounding
+        pw, ph = tw, th
+    patch = cv2.GaussianBlur(cv2.resize(small, (pw, ph), interpolation=cv2.INTER_AREA), (0, 0), _BLUR)
+    starts: list[Geometry] = []
+    if min(pw, ph) >= 8 and float(patch.std()) > 1.0:
+        if pw <= tw and ph <= th:  # the image within the picture (a crop)
+            result = cv2.matchTemplate(blurred, patch, cv2.TM_CCOEFF_NORMED)
+            starts = [(pw / small.shape[1], float(x), float(y)) for x, y in _peaks(result)]
+        elif pw >= tw and ph >= th:  # the picture within the image (framed, or pasted into another)
+            result = cv2.matchTemplate(patch, blurred, cv2.TM_CCOEFF_NORMED)
+            starts = [(pw / small.shape[1], -float(x), -float(y)) for x, y in _peaks(result)]
+    fits = [_judge(thumb, _band(thumb), small, *_refine(blurred, small, start)) for start in starts]
+    return _verdict(fits, large=True) if fits else Placement("cannot-tell", 0.0, 0.0, 0, 0, 0.0)
+
+
+def _peaks(result: Array, count: int = 3) -> list[tuple[int, int]]:
+    """The ``count`` best template-match positions, each at least a few pixels from the others."""
+    import cv2
+
+    work = result.copy()
+    out: list[tuple[int, int]] = []
+    for _ in range(count):
+        _, top, _, where = cv2.minMaxLoc(work)
+        if top <= -1.0:
+            break
+        out.append((int(where[0]), int(where[1])))
+        x, y = where
+        work[max(0, y - 4) : y + 5, max(0, x - 4) : x + 5] = -2.0
+    return out
 
 
 def _apart(fits: list[_Fit], *, large: bool) -> bool:

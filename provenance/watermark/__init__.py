@@ -42,7 +42,15 @@ def detect(img: Image.Image) -> WatermarkReading:
     current = wm2.detect(img)
     if current.found:
         return WatermarkReading(
-            True, current.scheme, current.record_id, current.confidence, current.turns, current.mirrored, current.angle
+            True,
+            current.scheme,
+            current.record_id,
+            current.confidence,
+            current.turns,
+            current.mirrored,
+            current.angle,
+            frame=current.layer == "global",
+            scale=current.scale if current.layer == "tiles" else None,
         )
     older = wm0.detect(img)
     if older.found:

@@ -12,7 +12,10 @@ class WatermarkReading:
     Where the mark says how the picture was turned since it was marked (provenance-wm-2's
     global layer reads mirrors and quarter turns, its tiles rotations), ``turns`` (quarter
     turns counter-clockwise), ``mirrored`` and ``angle`` (degrees counter-clockwise) undo it:
-    see :func:`provenance.watermark.upright`."""
+    see :func:`provenance.watermark.upright`. ``frame``: the mark was read from the whole
+    picture's frame (provenance-wm-2's global layer, which a crop destroys), so the image shows
+    the whole stamped picture, resized or turned perhaps, but not cropped. ``scale``: image
+    pixels per pixel of the stamped picture, as the tiles measured it (None when not measured)."""
 
     found: bool
     scheme: str
@@ -21,6 +24,8 @@ class WatermarkReading:
     turns: int = 0
     mirrored: bool = False
     angle: float = 0.0
+    frame: bool = False
+    scale: float | None = None
 
 
 def format_id(value: int, bits: int) -> str:
