@@ -220,7 +220,8 @@ def upload(server: Server, name: str, data: bytes) -> dict[str, object]:
         answer = httpx.post(f"{server.url}/v1/verify", files={"file": (name, data)}, timeout=300)
         status: int | str = answer.status_code
         body = answer.json() if answer.headers.get("content-type", "").startswith("application/json") else None
-        code = body["error"]["code"] if isinstance(body, dict) and "error" in body else ""
+        error = body.get("error") if isinstance(body, dict) else None
+        code = str(error.get("code", "")) if isinstance(error, dict) else ""
     except httpx.HTTPError as exc:
         status, code = type(exc).__name__, ""
     return {
