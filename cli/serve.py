@@ -21,6 +21,14 @@ from .options import EXIT_CODES
 @click.option("--max-pixels", type=click.IntRange(min=1), default=50_000_000, show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True, help="Seconds per request.")
 @click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Images at once [default: CPU count].")
+@click.option(
+    "--memory-budget-mb",
+    type=click.IntRange(min=64),
+    default=1024,
+    show_default=True,
+    help="Estimated memory of the images worked on at once, per worker (from each picture's declared size,"
+    " before decoding); more waits in the queue.",
+)
 @click.option("--queue", type=click.IntRange(min=0), default=256, show_default=True, help="Requests that may wait.")
 @click.option("--require-token", is_flag=True, help="Verify needs a token too (stamp and register always do).")
 @click.option("--allow-fetch", is_flag=True, help="Let /v1/verify fetch an image URL (public hosts only).")
@@ -41,6 +49,7 @@ def serve(
     max_pixels: int,
     timeout: float,
     concurrency: int | None,
+    memory_budget_mb: int,
     queue: int,
     require_token: bool,
     allow_fetch: bool,
@@ -60,6 +69,7 @@ def serve(
         max_pixels=max_pixels,
         timeout_s=timeout,
         max_queue=queue,
+        memory_budget=memory_budget_mb * 1024 * 1024,
         require_token=require_token,
         allow_fetch=allow_fetch,
         cors_origins=cors_origin,

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from provenance.errors import InputError, OutputExistsError, UnsupportedFormatError, UsageError
@@ -189,19 +191,22 @@ def load_image(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> LoadedImage:
 
 
 def decode_pixels(data: bytes, path: Path, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
-    """Decode fully to RGB, turning every decoder failure into one clear InputError."""
+    """Decode fully to RGB, turning every decoder failure into one clear InputError.
+
+    One copy of the picture at a time: turned in place, converted only when not RGB
+    already (a 7000 x 7000 picture is 196 MB in Pillow; each extra copy was as much)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # own limit below
-            with Image.open(io.BytesIO(data)) as img:
-                width, height = img.size
-                if width * height > max_pixels:
-                    raise InputError(f"{path}: {width}x{height} pixels is over the {max_pixels}-pixel limit")
-                img.load()
-                oriented = ImageOps.exif_transpose(img)
-                if oriented.mode == "P" and "transparency" in oriented.info:
-                    oriented = oriented.convert("RGBA")  # what Pillow asks for; avoids its warning
-                return oriented.convert("RGB")
+            img: Image.Image = Image.open(io.BytesIO(data))  # in memory: nothing to close but the picture itself
+            width, height = img.size
+            if width * height > max_pixels:
+                raise InputError(f"{path}: {width}x{height} pixels is over the {max_pixels}-pixel limit")
+            img.load()
+            ImageOps.exif_transpose(img, in_place=True)
+            if img.mode == "P" and "transparency" in img.info:
+                img = img.convert("RGBA")  # what Pillow asks for; avoids its warning
+            return img if img.mode == "RGB" else img.convert("RGB")
     except InputError:
         raise
     except Image.DecompressionBombError:
@@ -215,6 +220,22 @@ def decode_pixels(data: bytes, path: Path, *, max_pixels: int = MAX_PIXELS) -> I
         # on a malformed container (found by the fuzzer), others struct or index errors.
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{path}: truncated or corrupt image ({reason})") from None
+
+
+STRIP_ROWS = 256  # a multiple of 8 (wm-0's and dwtDct's blocks) and of 128 (the tiles): strips never split one
+
+
+def rgb_strips(img: Image.Image, *, rows: int = STRIP_ROWS, stop: int | None = None) -> Iterator[NDArray[np.uint8]]:
+    """The picture's RGB rows as uint8 arrays, ``rows`` at a time (up to row ``stop``).
+
+    Why: ``np.asarray(img)`` of a whole picture costs two copies of it at once (Pillow's
+    bytes, then the array) and float conversions of it four times more; a check that only
+    needs per-pixel values or block votes reads strips and stays bounded whatever the size."""
+    width, height = img.size
+    end = height if stop is None else min(stop, height)
+    for top in range(0, end, rows):
+        strip = img.crop((0, top, width, min(end, top + rows)))
+        yield np.asarray(strip if strip.mode == "RGB" else strip.convert("RGB"), dtype=np.uint8)
 
 
 _JPEG_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")  # a marker, not stuffing, a restart or fill

@@ -277,9 +277,16 @@ def _turn(query: Array, angle: float) -> Array:
 
 
 def _luma(img: Image.Image) -> Array:
+    """OpenCV's 8-bit grey as float32, read a strip at a time (no full RGB copy of the picture)."""
     import cv2
 
-    luma: Array = cv2.cvtColor(np.asarray(img.convert("RGB"), dtype=np.uint8), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    from provenance.imaging import rgb_strips
+
+    luma: Array = np.empty((img.height, img.width), np.float32)
+    top = 0
+    for strip in rgb_strips(img):
+        luma[top : top + len(strip)] = cv2.cvtColor(strip, cv2.COLOR_RGB2GRAY)
+        top += len(strip)
     return luma
 
 

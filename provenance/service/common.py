@@ -26,6 +26,19 @@ from provenance.service.tokens import check_token
 
 T = TypeVar("T")
 
+# Estimated memory of one check per declared pixel, and a floor per piece of work, for the
+# gate's memory budget. Measured (benchmarks/hostile.py, benchmarks/results/hostile.md): a
+# 7000 x 7000 verify peaks about 9 B/pixel over the service's own memory; stamping marks and
+# re-reads the picture in float32 several times over.
+VERIFY_BYTES_PER_PIXEL = 10
+STAMP_BYTES_PER_PIXEL = 40
+_BASE_COST = 8 * 1024 * 1024
+
+
+def memory_cost(pixels: int, size: int, per_pixel: int) -> int:
+    """Estimated bytes one piece of work holds: its pixels' share, twice the file, a floor."""
+    return _BASE_COST + pixels * per_pixel + 2 * size
+
 
 class Service:
     """What the routes share: home, settings, trust policy, the work gate."""
@@ -36,7 +49,7 @@ class Service:
         self.policy: TrustPolicy = build_policy(home)
         self.publishing: Policy | None = load_policy(Path(settings.policy)) if settings.policy else None
         single_threaded()  # many requests at once: one BLAS thread each (provenance/runtime.py)
-        self.gate = Gate(settings.max_concurrent, settings.max_queue, settings.timeout_s)
+        self.gate = Gate(settings.max_concurrent, settings.max_queue, settings.timeout_s, settings.memory_budget)
 
     def registry(self) -> Registry | None:
         return read_home_registry(self.home)
@@ -57,9 +70,10 @@ class Service:
         if outcome == "forbidden":
             raise Forbidden(f"this token's scope does not allow {scope}")
 
-    async def run(self, func: Callable[[], T]) -> T:
-        """Run blocking work through the gate; its errors reach the app's handlers as they are."""
-        return await self.gate.run(func)
+    async def run(self, func: Callable[[], T], cost: int = 0) -> T:
+        """Run blocking work through the gate (``cost``: its estimated memory in bytes); its
+        errors reach the app's handlers as they are."""
+        return await self.gate.run(func, cost)
 
 
 def upload_image(name: str, data: bytes) -> LoadedImage:

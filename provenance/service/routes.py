@@ -21,7 +21,17 @@ from provenance.errors import InputError, ProvenanceError
 from provenance.imaging import FORMAT_FOR_SUFFIX, MIME_FOR_FORMAT, LoadedImage
 from provenance.policy import check_report
 from provenance.register import register_paths
-from provenance.service.common import Service, form_parts, json_response, safe_name, temp_folder, upload_image
+from provenance.service.common import (
+    STAMP_BYTES_PER_PIXEL,
+    VERIFY_BYTES_PER_PIXEL,
+    Service,
+    form_parts,
+    json_response,
+    memory_cost,
+    safe_name,
+    temp_folder,
+    upload_image,
+)
 from provenance.service.errors import (
     BadRequest,
     FetchDisabled,
@@ -44,24 +54,36 @@ def _service(request: Request) -> Service:
     return service
 
 
-def _check_pixels(image: LoadedImage, service: Service) -> None:
-    """Refuse decompression bombs from their header, before anything decodes them (422)."""
+def _check_pixels(image: LoadedImage, service: Service) -> int:
+    """Refuse decompression bombs from their header, before anything decodes them (422);
+    the pixel count the header declares (0 when it cannot be read: verify reports that)."""
     limit = service.settings.max_pixels
+    pixels = _declared_pixels(image.data)
+    if pixels > limit:
+        raise TooManyPixels(f"{image.path.name}: over the {limit}-pixel limit")
+    return pixels
+
+
+def _declared_pixels(data: bytes) -> int:
+    """Width x height from the header alone (nothing decoded); 0 when unreadable."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(image.data)) as img:
+            with Image.open(io.BytesIO(data)) as img:
                 width, height = img.size
     except Image.DecompressionBombError:
-        width, height = limit, 2
+        return 2 * Image.MAX_IMAGE_PIXELS + 1 if Image.MAX_IMAGE_PIXELS else 1 << 40  # Pillow's own bomb limit
     except Exception:  # noqa: BLE001 - unreadable files are verify's to report
-        return
-    if width * height > limit:
-        raise TooManyPixels(f"{image.path.name}: over the {limit}-pixel limit")
+        return 0
+    return int(width * height)
+
+
+def _admit(image: LoadedImage, service: Service, per_pixel: int = VERIFY_BYTES_PER_PIXEL) -> int:
+    """The pixel check, then the work's estimated memory (bytes) for the gate's budget."""
+    return memory_cost(_check_pixels(image, service), len(image.data), per_pixel)
 
 
 def _verify(service: Service, image: LoadedImage, pixels: str, thumbnails: bool, states: bool) -> dict[str, Any]:
-    _check_pixels(image, service)
     options = VerifyOptions(policy=service.policy, pixels=_PIXEL_MODES[pixels], look_beside=False)
     payload = verify_loaded(image, home=service.home, options=options).to_dict()
     if payload.get("error"):
@@ -107,7 +129,8 @@ async def verify(request: Request, pixels: str = "auto", thumbnails: bool = Fals
             raise Invalid("no file: send the image in the multipart field 'file'")
         name, data = files["file"][0]
     image = upload_image(name, data)
-    return json_response(await service.run(lambda: _verify(service, image, pixels, thumbnails, states)))
+    cost = _admit(image, service)
+    return json_response(await service.run(lambda: _verify(service, image, pixels, thumbnails, states), cost))
 
 
 @router.post("/verify/batch", summary="Verify several images (multipart field 'files', repeated)")
@@ -123,7 +146,8 @@ async def verify_batch(request: Request, pixels: str = "auto") -> Response:
     for name, data in files:
         try:
             image = upload_image(name, data)
-            results.append(await service.run(partial(_verify, service, image, pixels, False, False)))
+            cost = _admit(image, service)
+            results.append(await service.run(partial(_verify, service, image, pixels, False, False), cost))
         except ProvenanceError as exc:
             results.append({"file": name, "error": message_for(exc), "status": status_for(exc)[0]})
     return json_response({"results": results})
@@ -181,8 +205,8 @@ async def stamp(request: Request) -> Response:
             )
             return out.read_bytes(), result.record_id, result.source_record_id, out.name
 
-    _check_pixels(image, service)
-    stamped, record_id, source_id, filename = await service.run(work)
+    cost = _admit(image, service, STAMP_BYTES_PER_PIXEL)
+    stamped, record_id, source_id, filename = await service.run(work, cost)
     headers = {"X-Provenance-Record-Id": record_id, "Content-Disposition": f'attachment; filename="{filename}"'}
     if source_id:
         headers["X-Provenance-Source-Record-Id"] = source_id
@@ -217,7 +241,9 @@ async def register(request: Request) -> Response:
             out.append(item)
         return out
 
-    return json_response({"results": await service.run(work)})
+    # one file at a time: the largest one's cost (pictures whose header cannot be read: by size)
+    cost = max(memory_cost(_declared_pixels(data), len(data), STAMP_BYTES_PER_PIXEL) for _, data in files)
+    return json_response({"results": await service.run(work, cost)})
 
 
 @router.post("/check", summary="Check an image against the publishing policy (serve --policy FILE)")
@@ -234,14 +260,14 @@ async def check(request: Request) -> Response:
     name, data = parts["file"][0]
     image = upload_image(name, data)
     caption = fields.get("caption")
+    cost = _admit(image, service)
 
     def work() -> dict[str, Any]:
-        _check_pixels(image, service)
         options = VerifyOptions(policy=service.policy, look_beside=False)
         report = verify_loaded(image, home=service.home, options=options).to_dict()
         return check_report(policy, report, caption).to_dict()
 
-    return json_response(await service.run(work))
+    return json_response(await service.run(work, cost))
 
 
 @router.get("/records/{record_id}", summary="One registry record (without its manifest bytes)")
@@ -256,6 +282,7 @@ async def record(request: Request, record_id: str) -> Response:
         raise NotFound(f"no record {record_id}")
     data = dataclasses.asdict(found)
     data.pop("manifest")
+    data.pop("thumbnail", None)  # PNG bytes, not JSON (the record's picture stays in the registry)
     data["fingerprints"] = [dataclasses.asdict(f) for f in found.fingerprints]
     data["manifest_id"] = (found.manifest_label or found.record_id) if found.manifest else None
     data["links"] = {"manifest": f"/manifests/{data['manifest_id']}"} if found.manifest else {}

@@ -14,6 +14,7 @@ class ServiceSettings:
     max_pixels: int = 50_000_000  # decoded size; more is 422, refused before decoding
     timeout_s: float = 60.0  # per request's work; more is 504
     max_concurrent: int = field(default_factory=lambda: os.cpu_count() or 1)  # images worked on at once
+    memory_budget: int = 1024 * MiB  # estimated memory of the images worked on at once; more waits in the queue
     max_queue: int = 256  # requests waiting for a slot; more is 503 with Retry-After
     max_batch: int = 64  # files in one /v1/verify/batch request
     require_token: bool = False  # verify needs a token too

@@ -49,10 +49,11 @@ def _screen_lookups() -> tuple[tuple[Array, Array, Array], tuple[Array, Array, A
     return wm1._lookups(geometries()[:count], SCALE_SCREEN), wm1._lookups(geometries()[count:], ANGLE_SCREEN)
 
 
-def _decode(r: Array, *, own: bool) -> tuple[str, int, int] | None:
-    """(scheme, record, errors) from residual ``r`` at its own geometry: the wm-2 codeword, then
-    wm-1's (fewer Chase trials away from the picture's own geometry: the false-decode budget)."""
-    _, soft = wm2._tile_soft(r)
+def _decode(folded: Array, *, own: bool) -> tuple[str, int, int] | None:
+    """(scheme, record, errors) from a residual folded into one tile, at its own geometry: the
+    wm-2 codeword, then wm-1's (fewer Chase trials away from the picture's own geometry: the
+    false-decode budget)."""
+    _, soft = wm2.tile_soft_folded(folded)
     current = wm2.TILE_CODE.decode_soft(soft)
     if current is not None:
         return wm2.SCHEME, *current
@@ -129,11 +130,10 @@ def refine(spectrum: tuple[Array, Array], scale: float, angle: float) -> list[tu
 
 def search(y: Array) -> wm2.Reading:
     """Find a tiled mark (wm-2 or wm-1) in luminance ``y``."""
-    full = wm2.residual(y)
-    direct = _decode(full, own=True)
+    folded, seen = wm2.residual_fold(y, wm1._SWEEP_WINDOW)
+    direct = _decode(folded, own=True)
     if direct is not None:
         return _found(direct, 1.0, 0.0, 1)
-    seen = wm1._central(full, wm1._SWEEP_WINDOW)
     spectrum = wm1._spectrum(seen)
     tried = [(1.0, 0.0)]
     for z, scale, angle in _shortlist(sweep(spectrum)):
@@ -143,7 +143,7 @@ def search(y: Array) -> wm2.Reading:
                 continue
             tried.append((fine_scale, fine_angle))
             warped = wm1._warp(wm1._central(y, wm1._WINDOW), fine_scale, fine_angle)
-            decoded = _decode(wm2.residual(warped), own=False)
+            decoded = _decode(wm1._fold(wm2.residual(warped)), own=False)
             if decoded is not None:
                 return _found(decoded, fine_scale, fine_angle, len(tried))
     return wm2.Reading(False, wm2.SCHEME, None, 0.0, decoded=len(tried))

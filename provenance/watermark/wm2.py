@@ -224,7 +224,10 @@ def _half_blur(x: Array, sigma: float) -> Array:
 
 def _local_deviation(high: Array) -> Array:
     """sqrt(Gaussian(high^2, sigma 4)) + 1, the blur taken at half size."""
-    out: Array = np.sqrt(np.maximum(_half_blur(high * high, 4.0), 0.0)) + 1.0
+    out: Array = _half_blur(high * high, 4.0)
+    np.maximum(out, 0.0, out=out)
+    np.sqrt(out, out=out)
+    out += 1.0  # in place: the picture-sized temporaries were most of a check's memory
     return out
 
 
@@ -238,8 +241,39 @@ def residual_parts(y: Array) -> tuple[Array, Array]:
 
 def residual(y: Array) -> Array:
     high, local = residual_parts(y)
-    out: Array = high / local
+    out: Array = np.divide(high, local, out=high)
     return out
+
+
+# Above this many pixels the residual is taken a strip at a time: only its fold into one tile
+# and a central window are needed, never all of it (memory stays bounded by the strip).
+STRIP_PIXELS = 8_000_000
+_STRIP_ROWS = 512  # a multiple of the tile: strips fold without a seam
+_STRIP_MARGIN = 64  # rows either side: the residual's blurs reach 24 rows; even keeps the half-size blur aligned
+
+
+def residual_fold(y: Array, window: int) -> tuple[Array, Array]:
+    """(the residual of luminance ``y`` folded into one tile, its central ``window`` square).
+
+    A large picture is read in strips with margins, so each strip's residual is the whole
+    picture's there (exactly, for an even height; an odd one moves the half-size blur's grid
+    by under a pixel at the bottom)."""
+    h, w = y.shape
+    if h * w <= STRIP_PIXELS:
+        full = residual(y)
+        return wm1._fold(full), wm1._central(full, window)
+    top_w, left_w = max(0, (h - window) // 2), max(0, (w - window) // 2)
+    central: Array = np.empty((min(window, h), min(window, w)), np.float32)
+    folded: Array = np.zeros((wm1.TILE, wm1.TILE), np.float32)
+    for top in range(0, h, _STRIP_ROWS):
+        stop = min(h, top + _STRIP_ROWS)
+        lo, hi = max(0, top - _STRIP_MARGIN), min(h, stop + _STRIP_MARGIN)
+        strip = residual(y[lo:hi])[top - lo : stop - lo]
+        folded += wm1._fold(strip)
+        first, last = max(top, top_w), min(stop, top_w + central.shape[0])
+        if first < last:
+            central[first - top_w : last - top_w] = strip[first - top : last - top, left_w : left_w + central.shape[1]]
+    return folded, central
 
 
 # ---------------------------------------------------------------- global layer
@@ -519,7 +553,11 @@ def _screenshot(y: Array) -> Array:
 
 def _tile_soft(r: Array) -> tuple[float, Array]:
     """(sync z-score, soft values of the 152 tile patterns) of residual ``r`` at its own geometry."""
-    folded = wm1._fold(r)
+    return tile_soft_folded(wm1._fold(r))
+
+
+def tile_soft_folded(folded: Array) -> tuple[float, Array]:
+    """:func:`_tile_soft` of a residual already folded into one tile."""
     z, dy, dx = wm1._sync(folded)
     aligned = np.roll(folded, (-dy, -dx), axis=(0, 1))
     _, patterns = _tile_patterns()
@@ -573,10 +611,9 @@ def detect(img: Image.Image) -> Reading:
     """Find a provenance-wm-2 mark (global layer, then tiles) or a provenance-wm-1 mark (tiles)."""
     from provenance.watermark import _tiles
 
-    rgb = np.asarray(img.convert("RGB"), dtype=np.uint8)
-    if min(rgb.shape[:2]) < wm1.TILE:
+    if min(img.size) < wm1.TILE:
         return Reading(False, SCHEME, None, 0.0)
-    y = _luma(rgb)
+    y = wm1.picture_luma(img)
     found = _global_read(y)
     if found is not None:
         (record, errors), index = found
