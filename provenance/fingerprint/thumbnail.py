@@ -161,8 +161,8 @@ def compare(img: Image.Image, stored: bytes, *, scale: float | None = None, fram
             placement = turned
         if placement.verdict == "same-picture":
             break
-    if placement.verdict == "cannot-tell" and (frame or scale):
-        known = _at_frame(thumb, _luma(img)) if frame else _at_scale(thumb, query, size, scale or 1.0)
+    if placement.verdict == "cannot-tell" and (frame or scale is not None):
+        known = _at_frame(thumb, _luma(img)) if frame or scale is None else _at_scale(thumb, query, size, scale)
         placement = known if known.verdict != "cannot-tell" else placement
     return placement
 
@@ -173,10 +173,7 @@ def _place(thumb: Array, query: Array, size: tuple[int, int]) -> Placement:
     th, tw = thumb.shape
     qh, qw = query.shape
     fit = min(tw / qw, th / qh)  # thumbnail px per image px when the image is the whole picture
-    work = min(1.0, 2 * fit)  # the image, shrunk to twice the thumbnail's resolution, is all the search needs
-    small = query
-    if work < 1:
-        small = cv2.resize(query, (max(1, round(qw * work)), max(1, round(qh * work))), interpolation=cv2.INTER_AREA)
+    small = _shrunk(query, fit)
     blurred = cv2.GaussianBlur(thumb, (0, 0), _BLUR)
     detail = _band(thumb)
     fits = [_judge(thumb, detail, small, *_refine(blurred, small, start)) for start in _candidates(small, blurred)]
@@ -217,12 +214,8 @@ def _at_scale(thumb: Array, query: Array, size: tuple[int, int], scale: float) -
 
     th, tw = thumb.shape
     per_image_px = (tw / size[0]) / scale  # thumbnail px per image px
-    qh, qw = query.shape
-    work = min(1.0, 2 * per_image_px)
-    small = query
-    if work < 1:
-        small = cv2.resize(query, (max(1, round(qw * work)), max(1, round(qh * work))), interpolation=cv2.INTER_AREA)
-    k = per_image_px * small.shape[1] / qw if work < 1 else per_image_px
+    small = _shrunk(query, per_image_px)
+    k = per_image_px * query.shape[1] / small.shape[1]  # thumbnail px per px of the shrunk image
     blurred = cv2.GaussianBlur(thumb, (0, 0), _BLUR)
     pw, ph = max(1, round(small.shape[1] * k)), max(1, round(small.shape[0] * k))
     if abs(pw - tw) <= 2 and abs(ph - th) <= 2:  # the whole picture, give or take rounding
@@ -236,8 +229,23 @@ def _at_scale(thumb: Array, query: Array, size: tuple[int, int], scale: float) -
         elif pw >= tw and ph >= th:  # the picture within the image (framed, or pasted into another)
             result = cv2.matchTemplate(patch, blurred, cv2.TM_CCOEFF_NORMED)
             starts = [(pw / small.shape[1], -float(x), -float(y)) for x, y in _peaks(result)]
-    fits = [_judge(thumb, _band(thumb), small, *_refine(blurred, small, start)) for start in starts]
+    detail = _band(thumb)
+    fits = [_judge(thumb, detail, small, *_refine(blurred, small, start)) for start in starts]
     return _verdict(fits, large=True) if fits else Placement("cannot-tell", 0.0, 0.0, 0, 0, 0.0)
+
+
+def _shrunk(query: Array, per_image_px: float) -> Array:
+    """The image shrunk to twice the thumbnail's resolution (``per_image_px``: thumbnail px per
+    image px): all a placement needs."""
+    import cv2
+
+    work = min(1.0, 2 * per_image_px)
+    if work >= 1:
+        return query
+    qh, qw = query.shape
+    size = (max(1, round(qw * work)), max(1, round(qh * work)))
+    small: Array = cv2.resize(query, size, interpolation=cv2.INTER_AREA)
+    return small
 
 
 def _peaks(result: Array, count: int = 3) -> list[tuple[int, int]]:
