@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
 from provenance import verdicts
-from provenance.config import Home
 from provenance.imaging import image_files
 from provenance.policy import check_report, load_policy
 from provenance.verify import VerifyOptions, verify_path
 
-from .options import policy_from, trust_options
+from .context import CliContext, pass_context
+from .options import TrustParams, trust_options
 
 _EPILOG = "\n".join(
     [
@@ -41,21 +40,20 @@ _MARK = {
 @click.option("--caption", default=None, help="The caption the CMS will publish (else the manifest's).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (an object for one image, a list for several).")
 @trust_options
-@click.pass_obj
+@pass_context
 def check(
-    obj: dict[str, object],
+    context: CliContext,
     /,
     policy_path: Path,
     paths: tuple[Path, ...],
     caption: str | None,
     as_json: bool,
-    **trust: Any,
+    trust: TrustParams,
 ) -> int:
     """Check images against a publishing policy: pass, review or fail, with the rule and the evidence."""
-    home = obj["home"]
-    assert isinstance(home, Home)
+    home = context.home
     policy = load_policy(policy_path)
-    options = VerifyOptions(policy=policy_from(home, trust))
+    options = VerifyOptions(policy=trust.policy(home))
     results = [
         check_report(policy, verify_path(path, home=home, options=options).to_dict(), caption)
         for path in image_files(paths)

@@ -7,11 +7,11 @@ import sys
 
 import click
 
-from provenance.config import Home
 from provenance.credentials import init_identity
 from provenance.credentials.keys import PassphraseRequired, rotate_identity
 from provenance.errors import UsageError
 
+from .context import CliContext, pass_context
 from .options import ENV_PASSPHRASE, EXIT_CODES
 
 
@@ -34,16 +34,15 @@ def _new_passphrase() -> bytes:
 @click.option("--org", default="Provenance Demo", show_default=True, help="Organisation named in the certificates.")
 @click.option("--encrypt", is_flag=True, help=f"Encrypt the private keys (passphrase: ${ENV_PASSPHRASE} or asked).")
 @click.option("--force", is_flag=True, help="Replace an existing identity in this home.")
-@click.pass_obj
-def init(obj: dict[str, object], org: str, encrypt: bool, force: bool) -> int:
+@pass_context
+def init(context: CliContext, org: str, encrypt: bool, force: bool) -> int:
     """Make a development signing identity: a root CA and a signing certificate.
 
     The private keys are written owner-only (0600) in the home's keys/ folder (0700),
     encrypted with --encrypt, and the root is added to this home's trust anchors, so
     images signed here verify as trusted here and as valid-but-untrusted anywhere else.
     """
-    home = obj["home"]
-    assert isinstance(home, Home)
+    home = context.home
     identity = init_identity(home, org=org, force=force, passphrase=_new_passphrase() if encrypt else None)
     click.echo(f"Signing identity: {identity.subject} ({identity.alg})")
     click.echo(f"Keys and certificates: {home.keys_dir}" + (" (keys encrypted)" if encrypt else ""))
@@ -53,16 +52,15 @@ def init(obj: dict[str, object], org: str, encrypt: bool, force: bool) -> int:
 
 @keys.command("rotate", epilog=EXIT_CODES)
 @click.option("--new-root", is_flag=True, help="Replace the root CA too (the old root stays a trust anchor).")
-@click.pass_obj
-def rotate(obj: dict[str, object], new_root: bool) -> int:
+@pass_context
+def rotate(context: CliContext, new_root: bool) -> int:
     """Make a new signing key and certificate; retire the old ones.
 
     The old certificate and key move to keys/retired/<time>/; the root that issued
     them stays a trust anchor, so images stamped before still verify as trusted.
     Encrypted keys stay encrypted with the same passphrase.
     """
-    home = obj["home"]
-    assert isinstance(home, Home)
+    home = context.home
     env = os.environ.get(ENV_PASSPHRASE)
     passphrase = env.encode() if env else None
     try:

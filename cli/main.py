@@ -86,8 +86,10 @@ def cli(ctx: click.Context, home: Path | None, registry_url: str | None, debug: 
     """
     from provenance.config import Home
 
+    from .context import CliContext
+
     base = Home(home.expanduser().resolve()) if home else Home.default()
-    ctx.obj = {"home": Home(base.root, registry_url or base.registry_url), "debug": debug}
+    ctx.obj = CliContext(home=Home(base.root, registry_url or base.registry_url), debug=debug)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import getpass
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,8 +18,12 @@ from provenance.credentials.claims import EDITS
 from provenance.errors import UsageError
 from provenance.stamp import StampResult, sidecar_path
 
-from .options import EXIT_CODES, identity_from, sign_options_from, signing_options
+from .context import CliContext, pass_context
+from .options import EXIT_CODES, Command, Decorator, R, SigningParams, option_group, signing_options
 from .progress import progress_bar
+
+if TYPE_CHECKING:
+    from provenance.generate import LoadOptions
 
 _PATH = click.Path(path_type=Path, dir_okay=False)
 _OUT = click.Path(path_type=Path, dir_okay=False, writable=True)
@@ -67,8 +72,40 @@ _SOURCE = click.Path(path_type=Path, exists=False)
 _FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "webp": "WEBP"}
 
 
-def _generation_options(func: Any) -> Any:
-    options = [
+@dataclass(frozen=True)
+class GenerationParams:
+    """The model and its settings: --model, --revision, --prompt, --strength, --steps, --guidance,
+    --seed, --device, --dtype, --cpu-offload, --attention-slicing, --vae-tiling."""
+
+    model: str | None
+    revision: str | None
+    prompt: str | None
+    strength: float | None
+    steps: int | None
+    guidance: float | None
+    seed: int
+    device: str
+    dtype: str
+    cpu_offload: bool
+    attention_slicing: bool
+    vae_tiling: bool
+
+    def load_options(self) -> LoadOptions:
+        from provenance.generate import LoadOptions
+
+        return LoadOptions(
+            device=self.device,
+            dtype=self.dtype,
+            revision=self.revision,
+            cpu_offload=self.cpu_offload,
+            attention_slicing=self.attention_slicing,
+            vae_tiling=self.vae_tiling,
+        )
+
+
+def _generation_options(func: Command[R]) -> Command[R]:
+    """The generation options, as ``generation: GenerationParams``."""
+    options: list[Decorator[Any]] = [
         click.option(
             "--model",
             default=None,
@@ -103,22 +140,7 @@ def _generation_options(func: Any) -> Any:
         click.option("--attention-slicing", is_flag=True, help="Compute attention in slices (less memory)."),
         click.option("--vae-tiling", is_flag=True, help="Decode the image tile by tile (large images)."),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def _load_options(values: dict[str, Any]) -> Any:
-    from provenance.generate import LoadOptions
-
-    return LoadOptions(
-        device=values["device"],
-        dtype=values["dtype"],
-        revision=values["revision"],
-        cpu_offload=values["cpu_offload"],
-        attention_slicing=values["attention_slicing"],
-        vae_tiling=values["vae_tiling"],
-    )
+    return option_group(func, GenerationParams, "generation", options)
 
 
 @click.command(epilog=EXIT_CODES)
@@ -157,9 +179,9 @@ def _load_options(values: dict[str, Any]) -> Any:
 @click.option("--force", is_flag=True, help="Replace outputs that exist.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @signing_options
-@click.pass_obj
+@pass_context
 def twin(
-    obj: dict[str, object],
+    context: CliContext,
     /,
     source: Path | None,
     output: Path | None,
@@ -169,7 +191,8 @@ def twin(
     user: str | None,
     force: bool,
     as_json: bool,
-    **values: Any,
+    generation: GenerationParams,
+    signing: SigningParams,
 ) -> int:
     """Generate a twin of SOURCE with a diffusers image-to-image model, stamped.
 
@@ -183,35 +206,33 @@ def twin(
     provenance twin FOLDER -o OUTDIR                  a twin of every image in FOLDER
     provenance twin --replay TWIN.png [PHOTO]         regenerate and compare
     """
-    home = obj["home"]
-    assert isinstance(home, Home)
+    home = context.home
     if replay_image is not None:
-        return _replay(home, replay_image, source, values, as_json)
+        return _replay(home, replay_image, source, generation, as_json)
     if source is None or output is None:
         raise UsageError("twin needs SOURCE and -o OUTPUT (or --replay IMAGE)")
     from provenance.generate import DEMO_NAME, TwinSettings, model_label
     from provenance.twin import TwinMaker
 
-    signing = values  # the signing options read their own keys
-    identity = identity_from(home, signing)
-    model = values["model"] or DEMO_NAME
+    identity = signing.identity(home)
+    model = generation.model or DEMO_NAME
     settings = TwinSettings.for_model(
         model,
-        prompt=values["prompt"],
-        strength=values["strength"],
-        steps=values["steps"],
-        guidance=values["guidance"],
-        seed=values["seed"],
+        prompt=generation.prompt,
+        strength=generation.strength,
+        steps=generation.steps,
+        guidance=generation.guidance,
+        seed=generation.seed,
     )
     if not as_json:
-        _model_note(model, explicit=values["model"] is not None)
+        _model_note(model, explicit=generation.model is not None)
     maker = TwinMaker(
         settings,
         user=user or getpass.getuser(),
         identity=identity,
         home=home,
-        load=_load_options(values),
-        options=sign_options_from(signing),
+        load=generation.load_options(),
+        options=signing.sign_options(),
     )
     if source.is_dir():
         return _batch(maker, source, output, _FORMATS[fmt], generations, force, as_json)
@@ -322,12 +343,13 @@ def _batch(maker: Any, folder: Path, outdir: Path, fmt: str, generations: int, f
     return worst
 
 
-def _replay(home: Home, image: Path, source: Path | None, values: dict[str, Any], as_json: bool) -> int:
+def _replay(home: Home, image: Path, source: Path | None, generation: GenerationParams, as_json: bool) -> int:
     from provenance.twin.replay import replay
 
-    explicit = values["device"] != "auto" or values["dtype"] != "auto"
-    model = values["model"]  # None: the model the manifest names
-    result = replay(image, home=home, source=source, model=model, load=_load_options(values) if explicit else None)
+    explicit = generation.device != "auto" or generation.dtype != "auto"
+    model = generation.model  # None: the model the manifest names
+    load = generation.load_options() if explicit else None
+    result = replay(image, home=home, source=source, model=model, load=load)
     if as_json:
         click.echo(json.dumps(dataclasses.asdict(result) | {"exit_code": result.exit_code}, indent=2))
         return result.exit_code
@@ -372,9 +394,9 @@ def _replay(home: Home, image: Path, source: Path | None, values: dict[str, Any]
 )
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @signing_options
-@click.pass_obj
+@pass_context
 def stamp(
-    obj: dict[str, object],
+    context: CliContext,
     /,
     image: Path,
     output: Path,
@@ -390,7 +412,7 @@ def stamp(
     keep_gps: bool,
     allow_contradiction: bool,
     force: bool,
-    **signing: Any,
+    signing: SigningParams,
 ) -> int:
     """Stamp IMAGE: watermark, signed manifest, registry row.
 
@@ -403,9 +425,8 @@ def stamp(
     """
     from provenance.stamp import stamp_file
 
-    home = obj["home"]
-    assert isinstance(home, Home)
-    identity = identity_from(home, signing)
+    home = context.home
+    identity = signing.identity(home)
     result = stamp_file(
         image,
         output,
@@ -415,7 +436,7 @@ def stamp(
         home=home,
         source=source,
         force=force,
-        options=sign_options_from(signing),
+        options=signing.sign_options(),
         source_type=source_type,
         edits=edits,
         caption=caption,

@@ -7,8 +7,7 @@ import json
 
 import click
 
-from provenance.config import Home
-
+from .context import CliContext, pass_context
 from .options import EXIT_CODES
 
 
@@ -19,13 +18,12 @@ def models() -> None:
 
 @models.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_obj
-def list_(obj: dict[str, object], as_json: bool) -> int:
+@pass_context
+def list_(context: CliContext, as_json: bool) -> int:
     """Diffusers pipelines in the home's models folder and the Hugging Face cache."""
     from provenance.generate.cache import list_models
 
-    home = obj["home"]
-    assert isinstance(home, Home)
+    home = context.home
     found = list_models(home)
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(m) for m in found], indent=2))
@@ -44,15 +42,14 @@ def list_(obj: dict[str, object], as_json: bool) -> int:
 
 @models.command("build-tiny")
 @click.option("--force", is_flag=True, help="Rebuild it even if present.")
-@click.pass_obj
-def build_tiny(obj: dict[str, object], force: bool) -> int:
+@pass_context
+def build_tiny(context: CliContext, force: bool) -> int:
     """Build the offline tiny model (random weights) into the home's models folder."""
     import shutil
 
     from provenance.generate.tiny import TINY_FOLDER, build_tiny_pipeline
 
-    home = obj["home"]
-    assert isinstance(home, Home)
+    home = context.home
     folder = home.models_dir / TINY_FOLDER
     if (folder / "model_index.json").exists() and not force:
         click.echo(f"Already built: {folder} (use --force to rebuild)")

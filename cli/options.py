@@ -1,10 +1,17 @@
-"""Option groups shared by several commands (signing identity, trust policy)."""
+"""Option groups shared by several commands (signing identity, trust policy).
+
+Each group's click options arrive in the command as one typed, frozen object
+(:class:`SigningParams`, :class:`TrustParams`), not as loose keyword arguments.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,7 +23,9 @@ from provenance.credentials import SignOptions
 from provenance.credentials.keys import ALGS, Identity, PassphraseRequired, resolve_identity
 from provenance.credentials.trust import TrustPolicy, build_policy
 
-F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R")
+Command = Callable[..., R]
+Decorator = Callable[[Command[R]], Command[R]]
 EXIT_CODES = verdicts.exit_codes_help()
 
 
@@ -24,16 +33,84 @@ ENV_PASSPHRASE = "PROVENANCE_KEY_PASSPHRASE"
 _FILE = click.Path(path_type=Path, dir_okay=False)
 
 
-def _apply(func: F, options: list[Callable[[F], F]]) -> F:
+def _apply(func: Command[R], options: list[Decorator[Any]]) -> Command[R]:
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def signing_options(func: F) -> F:
+def option_group(func: Command[R], params: type[Any], name: str, options: list[Decorator[Any]]) -> Command[R]:
+    """Add ``options`` to a command and hand it their values as one ``params`` object
+    (a dataclass whose fields are the options' parameter names), in the argument ``name``."""
+    fields = [f.name for f in dataclasses.fields(params)]
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> R:
+        group = params(**{field: kwargs.pop(field) for field in fields})
+        return func(*args, **kwargs, **{name: group})
+
+    return _apply(command, options)
+
+
+@dataclass(frozen=True)
+class SigningParams:
     """--cert/--key/--alg/--sign-command/--tsa-url/--no-thumbnail/--sidecar."""
-    return _apply(
+
+    cert: Path | None
+    key: Path | None
+    alg: str | None
+    sign_command: str | None
+    tsa_url: str | None
+    no_thumbnail: bool
+    sidecar: bool
+
+    def identity(self, home: Home) -> Identity:
+        """The identity these options name, asking for a passphrase if needed."""
+        env = os.environ.get(ENV_PASSPHRASE)
+        passphrase = env.encode() if env else None
+
+        def load(secret: bytes | None) -> Identity:
+            return resolve_identity(
+                home, self.cert, self.key, passphrase=secret, alg=self.alg, sign_command=self.sign_command
+            )
+
+        try:
+            return load(passphrase)
+        except PassphraseRequired:
+            if not sys.stdin.isatty():
+                raise
+            entered = click.prompt("Passphrase for the private key", hide_input=True)
+            return load(str(entered).encode())
+
+    def sign_options(self) -> SignOptions:
+        return SignOptions(thumbnails=not self.no_thumbnail, tsa_url=self.tsa_url, sidecar=self.sidecar)
+
+
+@dataclass(frozen=True)
+class TrustParams:
+    """--trust-anchors (repeatable), --allowed-list, --trust-config, --allow-remote."""
+
+    trust_anchors: tuple[Path, ...]
+    allowed_list: Path | None
+    trust_config: Path | None
+    allow_remote: bool
+
+    def policy(self, home: Home) -> TrustPolicy:
+        return build_policy(
+            home,
+            anchors=self.trust_anchors,
+            allowed_list=self.allowed_list,
+            trust_config=self.trust_config,
+            allow_remote=self.allow_remote,
+        )
+
+
+def signing_options(func: Command[R]) -> Command[R]:
+    """--cert/--key/--alg/--sign-command/--tsa-url/--no-thumbnail/--sidecar, as ``signing: SigningParams``."""
+    return option_group(
         func,
+        SigningParams,
+        "signing",
         [
             click.option(
                 "--cert", type=_FILE, help="Certificate chain PEM, leaf first (with --key or --sign-command)."
@@ -62,38 +139,12 @@ def signing_options(func: F) -> F:
     )
 
 
-def identity_from(home: Home, params: dict[str, Any]) -> Identity:
-    """The identity the signing options name, asking for a passphrase if needed."""
-    env = os.environ.get(ENV_PASSPHRASE)
-    passphrase = env.encode() if env else None
-
-    def load(secret: bytes | None) -> Identity:
-        return resolve_identity(
-            home,
-            params["cert"],
-            params["key"],
-            passphrase=secret,
-            alg=params["alg"],
-            sign_command=params["sign_command"],
-        )
-
-    try:
-        return load(passphrase)
-    except PassphraseRequired:
-        if not sys.stdin.isatty():
-            raise
-        entered = click.prompt("Passphrase for the private key", hide_input=True)
-        return load(str(entered).encode())
-
-
-def sign_options_from(params: dict[str, Any]) -> SignOptions:
-    return SignOptions(thumbnails=not params["no_thumbnail"], tsa_url=params["tsa_url"], sidecar=params["sidecar"])
-
-
-def trust_options(func: F) -> F:
-    """--trust-anchors (repeatable), --allowed-list, --trust-config, --allow-remote."""
-    return _apply(
+def trust_options(func: Command[R]) -> Command[R]:
+    """--trust-anchors (repeatable), --allowed-list, --trust-config, --allow-remote, as ``trust: TrustParams``."""
+    return option_group(
         func,
+        TrustParams,
+        "trust",
         [
             click.option(
                 "--trust-anchors",
@@ -105,14 +156,4 @@ def trust_options(func: F) -> F:
             click.option("--trust-config", type=_FILE, help="Accepted EKU OIDs, one per line (c2patool's store.cfg)."),
             click.option("--allow-remote", is_flag=True, help="Fetch manifests stored remotely (off by default)."),
         ],
-    )
-
-
-def policy_from(home: Home, params: dict[str, Any]) -> TrustPolicy:
-    return build_policy(
-        home,
-        anchors=tuple(params["trust_anchors"]),
-        allowed_list=params["allowed_list"],
-        trust_config=params["trust_config"],
-        allow_remote=params["allow_remote"],
     )

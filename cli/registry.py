@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from provenance.config import Home
 from provenance.errors import RegistryError
 from provenance.register import RegisterResult, register_paths
 from provenance.registry import open_home_registry, read_home_registry
@@ -17,13 +16,8 @@ from provenance.registry.backup import export_registry, import_registry
 from provenance.registry.check import check_registry
 from provenance.verdicts import ExitCode
 
+from .context import CliContext, pass_context
 from .options import EXIT_CODES
-
-
-def _home(obj: dict[str, object]) -> Home:
-    home = obj["home"]
-    assert isinstance(home, Home)
-    return home
 
 
 @click.command(epilog=EXIT_CODES)
@@ -41,9 +35,9 @@ def _home(obj: dict[str, object]) -> Home:
 )
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Ray workers [default: CPU count].")
 @click.option("--ray-address", metavar="ADDR", help="Join this Ray cluster (default: start a local Ray).")
-@click.pass_obj
+@pass_context
 def register(
-    obj: dict[str, object],
+    context: CliContext,
     paths: tuple[Path, ...],
     owner: str,
     title: str | None,
@@ -78,7 +72,7 @@ def register(
         owner=owner,
         title=title,
         source_url=source_url,
-        home=_home(obj),
+        home=context.home,
         on_result=show,
         engine="ray" if engine == "ray" else "local",
         jobs=jobs or os.cpu_count() or 1,
@@ -100,10 +94,10 @@ def registry() -> None:
 
 @registry.command(epilog=EXIT_CODES)
 @click.option("--json", "as_json", is_flag=True)
-@click.pass_obj
-def stats(obj: dict[str, object], as_json: bool) -> int:
+@pass_context
+def stats(context: CliContext, as_json: bool) -> int:
     """Counts of records, owners and fingerprints (and migrates an old registry)."""
-    with open_home_registry(_home(obj)) as reg:
+    with open_home_registry(context.home) as reg:
         facts = reg.stats()
         reg.save_indexes()
     if as_json:
@@ -122,31 +116,31 @@ def stats(obj: dict[str, object], as_json: bool) -> int:
 @registry.command("export", epilog=EXIT_CODES)
 @click.argument("output", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
-@click.pass_obj
-def export_cmd(obj: dict[str, object], output: Path, force: bool) -> int:
+@pass_context
+def export_cmd(context: CliContext, output: Path, force: bool) -> int:
     """Write every record, fingerprint and stored manifest to OUTPUT (JSON lines)."""
-    count = export_registry(_home(obj), output, force=force)
+    count = export_registry(context.home, output, force=force)
     click.echo(f"Exported {count} records to {output}")
     return 0
 
 
 @registry.command("import", epilog=EXIT_CODES)
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
-@click.pass_obj
-def import_cmd(obj: dict[str, object], source: Path) -> int:
+@pass_context
+def import_cmd(context: CliContext, source: Path) -> int:
     """Add the records of an export; records already present are left as they are."""
-    added, skipped = import_registry(_home(obj), source)
+    added, skipped = import_registry(context.home, source)
     click.echo(f"Imported {added} records ({skipped} already present)")
     return 0
 
 
 @registry.command(epilog=EXIT_CODES)
 @click.argument("record_ids", nargs=-1, required=True)
-@click.pass_obj
-def remove(obj: dict[str, object], record_ids: tuple[str, ...]) -> int:
+@pass_context
+def remove(context: CliContext, record_ids: tuple[str, ...]) -> int:
     """Delete records (what was made from them stays, unlinked)."""
     missing = []
-    with open_home_registry(_home(obj)) as reg:
+    with open_home_registry(context.home) as reg:
         for rid in record_ids:
             if reg.remove(rid.lower()):
                 click.echo(f"Removed {rid}")
@@ -159,10 +153,10 @@ def remove(obj: dict[str, object], record_ids: tuple[str, ...]) -> int:
 
 
 @registry.command(epilog=EXIT_CODES)
-@click.pass_obj
-def check(obj: dict[str, object]) -> int:
+@pass_context
+def check(context: CliContext) -> int:
     """Check the registry's integrity (database and our invariants); exit 1 if anything is wrong."""
-    home = _home(obj)
+    home = context.home
     if read_home_registry(home) is None:
         raise RegistryError(f"{home.registry}: no registry here yet", hint="Register or stamp an image first.")
     with open_home_registry(home) as reg:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
 from provenance import verdicts
-from provenance.config import Home
 from provenance.scan import FAIL_ON, Scanner, ScanOptions, ScanSummary
 
-from .options import EXIT_CODES, policy_from, trust_options
+from .context import CliContext, pass_context
+from .options import EXIT_CODES, TrustParams, trust_options
 from .progress import progress_bar
 
 
@@ -59,9 +58,9 @@ _SCAN_EPILOG = EXIT_CODES + "\n\n" + _fail_on_help()
 @click.option("--deep", "pixels", flag_value="always", help="Run every pixel check.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @trust_options
-@click.pass_obj
+@pass_context
 def scan(
-    obj: dict[str, object],
+    context: CliContext,
     /,
     paths: tuple[Path, ...],
     recursive: bool,
@@ -75,7 +74,7 @@ def scan(
     fail_on: tuple[str, ...],
     pixels: str | None,
     as_json: bool,
-    **trust: Any,
+    trust: TrustParams,
 ) -> int:
     """Verify every image under PATHS, in parallel, into one report.
 
@@ -83,8 +82,7 @@ def scan(
     kill, the same command with --resume does only what is left, and every image
     is in the report exactly once. Unreadable files are results with an error.
     """
-    home = obj["home"]
-    assert isinstance(home, Home)
+    home = context.home
     options = ScanOptions(
         recursive=recursive,
         engine="ray" if engine == "ray" else "local",
@@ -94,7 +92,7 @@ def scan(
         resume=resume,
         force=force,
         pixels=pixels or "auto",
-        policy=policy_from(home, trust),
+        policy=trust.policy(home),
         fail_on=fail_on,
     )
     if jobs is not None:

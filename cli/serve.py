@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from provenance.config import Home
 from provenance.errors import UsageError
 from provenance.policy import load_policy
 
+from .context import CliContext, pass_context
 from .options import EXIT_CODES
 
 
@@ -39,9 +39,9 @@ from .options import EXIT_CODES
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="Publishing policy for POST /v1/check.",
 )
-@click.pass_obj
+@pass_context
 def serve(
-    obj: dict[str, object],
+    context: CliContext,
     host: str,
     port: int,
     workers: int,
@@ -60,8 +60,7 @@ def serve(
     from provenance.service import ServiceSettings
     from provenance.service.server import serve as run_server
 
-    home = obj["home"]
-    assert isinstance(home, Home)
+    home = context.home
     if policy_path:
         load_policy(policy_path)  # a bad policy fails here, in one line, not in every worker
     settings = ServiceSettings(
@@ -91,26 +90,24 @@ def tokens() -> None:
 @tokens.command("create")
 @click.option("--scope", type=click.Choice(["stamp", "register", "admin"]), required=True)
 @click.option("--name", default="", help="A label to recognise it by.")
-@click.pass_obj
-def create(obj: dict[str, object], scope: str, name: str) -> int:
+@pass_context
+def create(context: CliContext, scope: str, name: str) -> int:
     """Create a token; it is printed once and only its hash is kept."""
     from provenance.service.tokens import create_token
 
-    home = obj["home"]
-    assert isinstance(home, Home)
+    home = context.home
     click.echo(create_token(home, scope, name))
     click.echo(f"(scope {scope}; shown once: store it now)", err=True)
     return 0
 
 
 @tokens.command("list")
-@click.pass_obj
-def list_(obj: dict[str, object]) -> int:
+@pass_context
+def list_(context: CliContext) -> int:
     """Token ids, names, scopes (never the tokens themselves)."""
     from provenance.service.tokens import list_tokens
 
-    home = obj["home"]
-    assert isinstance(home, Home)
+    home = context.home
     for token in list_tokens(home):
         state = "revoked" if token.revoked else "active"
         click.echo(f"{token.token_id}  {token.scope:<8} {state:<7} {token.created_at}  {token.name}")
@@ -119,13 +116,12 @@ def list_(obj: dict[str, object]) -> int:
 
 @tokens.command("revoke")
 @click.argument("token_id")
-@click.pass_obj
-def revoke(obj: dict[str, object], token_id: str) -> int:
+@pass_context
+def revoke(context: CliContext, token_id: str) -> int:
     """Revoke a token by its id (the part after pvt_)."""
     from provenance.service.tokens import revoke_token
 
-    home = obj["home"]
-    assert isinstance(home, Home)
+    home = context.home
     if not revoke_token(home, token_id):
         raise UsageError(f"no token {token_id}")
     click.echo(f"revoked {token_id}")

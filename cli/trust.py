@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from provenance.config import Home
 from provenance.credentials.trust import OFFICIAL_BASE, build_policy, update_official
 
+from .context import CliContext, pass_context
 from .options import EXIT_CODES
 
 
@@ -22,22 +22,20 @@ def trust() -> None:
     show_default=True,
     help="Folder URL holding C2PA-TRUST-LIST.pem and C2PA-TSA-TRUST-LIST.pem (https, http or file).",
 )
-@click.pass_obj
-def update(obj: dict[str, object], url: str) -> int:
+@pass_context
+def update(context: CliContext, url: str) -> int:
     """Download the official C2PA trust list and TSA list into the home, for offline use."""
-    home = obj["home"]
-    assert isinstance(home, Home)
+    home = context.home
     for source in update_official(home, base_url=url):
         click.echo(f"{source.count:4d} certificates  {source.origin}")
     return 0
 
 
 @trust.command("show", epilog=EXIT_CODES)
-@click.pass_obj
-def show(obj: dict[str, object]) -> int:
+@pass_context
+def show(context: CliContext) -> int:
     """List every active trust source and how many certificates each holds."""
-    home = obj["home"]
-    assert isinstance(home, Home)
+    home = context.home
     policy = build_policy(home)
     if not policy.anchors and not policy.tsa_anchors:
         click.echo(f"No trust anchors in {home.root}: every signer will read as untrusted.")

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
 from provenance import verdicts
-from provenance.config import Home
 from provenance.errors import OutputExistsError, UsageError
 from provenance.verify import VerifyOptions, verify_path
 
-from .options import EXIT_CODES, policy_from, trust_options
+from .context import CliContext, pass_context
+from .options import EXIT_CODES, TrustParams, trust_options
 from .render import render
 
 
@@ -45,9 +44,9 @@ from .render import render
     help="Run every pixel check (Stable Diffusion watermarks, stealth info) even when metadata already answers.",
 )
 @trust_options
-@click.pass_obj
+@pass_context
 def verify(
-    obj: dict[str, object],
+    context: CliContext,
     /,
     images: tuple[Path, ...],
     as_json: bool,
@@ -56,7 +55,7 @@ def verify(
     force: bool,
     verbose: bool,
     pixels: str | None,
-    **trust: Any,
+    trust: TrustParams,
 ) -> int:
     """Check IMAGES: credentials, watermark, ownership and AI signals.
 
@@ -64,13 +63,12 @@ def verify(
     an unknown signer is "valid" (intact, untrusted), not "invalid"; a
     manifest this tool cannot check is "unsupported", not "invalid".
     """
-    home = obj["home"]
-    assert isinstance(home, Home)
+    home = context.home
     if manifest is not None and len(images) > 1:
         raise UsageError("--manifest applies to one image; give one IMAGE")
     if extract is not None and not force and extract.is_dir() and any(extract.iterdir()):
         raise OutputExistsError(f"{extract}: already has files", hint="Pass --force to write into it anyway.")
-    policy = policy_from(home, trust)
+    policy = trust.policy(home)
     reports = []
     for index, path in enumerate(images):
         target = None
