@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, cast
 
 # The words for each state live in provenance/verdicts.py (CREDENTIALS).
 CredentialState = Literal[
@@ -270,8 +270,175 @@ class VerifyReport:
     exit_code: int
     error: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+    def to_dict(self) -> VerifyReportJSON:
+        return cast("VerifyReportJSON", dataclasses.asdict(self))
 
     def to_json(self, *, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
+
+
+# The JSON form of a report (``VerifyReport.to_dict()``), as scan rows, checkpoints,
+# policy checks and service answers carry it: it crosses processes, Ray and files as
+# JSON, so it is typed as JSON. The same fields as the dataclasses above (tests in
+# tests/test_report_types.py keep them in step), but every key may be missing: a scan's
+# error rows hold only file, format, summary, exit_code and error, and a checkpoint
+# written by an older version may lack newer keys. Readers use ``.get``.
+
+
+class StatusCodeJSON(TypedDict, total=False):
+    code: str
+    explanation: str
+    kind: Literal["success", "informational", "failure"]
+    scope: str
+    url: str | None
+
+
+class IngredientJSON(TypedDict, total=False):
+    title: str | None
+    relationship: str | None
+    format: str | None
+    has_manifest: bool
+    state: CredentialState | None
+    hash: str | None
+    manifest_label: str | None
+    digital_source_type: str | None
+    software_agent: str | None
+    problems: list[StatusCodeJSON]
+    ingredients: list[IngredientJSON]
+
+
+class CertificateJSON(TypedDict, total=False):
+    subject: str | None
+    issuer: str | None
+    serial: str | None
+    not_before: str | None
+    not_after: str | None
+
+
+class TimestampJSON(TypedDict, total=False):
+    time: str | None
+    authority: CertificateJSON | None
+    trusted: bool
+    listed: bool
+
+
+class CawgIdentityJSON(TypedDict, total=False):
+    sig_type: str | None
+    signer: str | None
+    issuer: str | None
+    referenced_assertions: list[str]
+    trust: TrustState
+
+
+class CawgJSON(TypedDict, total=False):
+    identities: list[CawgIdentityJSON]
+    training_mining: dict[str, str]
+
+
+class ActionJSON(TypedDict, total=False):
+    action: str
+    software_agent: str | None
+    digital_source_type: str | None
+
+
+class SoftBindingJSON(TypedDict, total=False):
+    alg: str
+    value: str
+
+
+class CredentialJSON(TypedDict, total=False):
+    state: CredentialState
+    trust: TrustState
+    trust_hint: str | None
+    signer: str | None
+    issuer: str | None
+    signed_at: str | None
+    certificate: CertificateJSON | None
+    issuer_chain: list[str]
+    timestamp: TimestampJSON | None
+    manifest_label: str | None
+    manifest_source: str | None
+    remote_url: str | None
+    remote_fetch: Literal["off", "failed"] | None
+    truncation: str | None
+    claim_generator: str | None
+    model: str | None
+    author: str | None
+    digital_source_type: str | None
+    record_id: str | None
+    generation: dict[str, Any]  # read from a manifest's assertion: foreign JSON, whatever its signer wrote
+    caption: str | None
+    credit: str | None
+    actions: list[ActionJSON]
+    ingredients: list[IngredientJSON]
+    soft_bindings: list[SoftBindingJSON]
+    cawg: CawgJSON | None
+    status_codes: list[StatusCodeJSON]
+    extracted: list[str]
+    error: str | None
+    recovered: bool
+    recovered_via: str | None
+    recovered_manifest: CredentialJSON | None
+
+
+class WatermarkJSON(TypedDict, total=False):
+    found: bool
+    scheme: str | None
+    record_id: str | None
+    confidence: float
+    agrees_with_manifest: bool | None
+    note: str | None
+    state: WatermarkState | None
+    declared: list[str]
+
+
+class OwnershipMatchJSON(TypedDict, total=False):
+    record_id: str
+    owner: str
+    relation: Literal["same-as", "twin-of", "derivative-of", "ancestor", "source-of", "similar-to"]
+    strength: Literal["exact", "match", "inconclusive"]
+    matched_by: str
+    kind: str
+    distances: dict[str, int]
+    title: str | None
+    model: str | None
+    source_url: str | None
+    registered_at: str | None
+    via_record: str | None
+
+
+class OwnershipJSON(TypedDict, total=False):
+    verdict: OwnershipVerdict
+    summary: str
+    matches: list[OwnershipMatchJSON]
+    registry: str | None
+
+
+class SignalJSON(TypedDict, total=False):
+    kind: str
+    source: str
+    evidence: str
+    generator: str | None
+    model: str | None
+    prompt: str | None
+    strength: Literal["ai-generated", "ai-edited", "captured", "info"]
+    negative_prompt: str | None
+
+
+class AIJSON(TypedDict, total=False):
+    verdict: AIVerdict
+    signals: list[SignalJSON]
+    conflicts: list[str]
+    pixels_checked: bool
+
+
+class VerifyReportJSON(TypedDict, total=False):
+    file: str
+    format: str | None
+    credentials: CredentialJSON
+    watermark: WatermarkJSON
+    ownership: OwnershipJSON
+    ai: AIJSON
+    summary: str
+    exit_code: int
+    error: str | None

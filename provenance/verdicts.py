@@ -14,10 +14,12 @@ alone says an image is fake: "no provenance found" means nothing was found.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from enum import IntEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from provenance.report import VerifyReportJSON, WatermarkJSON
 
 Tone = Literal["ok", "warn", "bad", "info", "ai", "none"]
 
@@ -301,7 +303,7 @@ def _json(w: Word) -> dict[str, Any]:
 UNCHECKED = {"credentials": "unreadable", "watermark": "not-checked", "ownership": "not-checked", "ai": "not-assessed"}
 
 
-def states(report: Mapping[str, Any]) -> dict[str, str]:
+def states(report: VerifyReportJSON) -> dict[str, str]:
     """The state on each axis of one verify report (``VerifyReport.to_dict()``).
 
     Every surface that shows verdicts (scan reports, the service, the web page, the
@@ -325,7 +327,7 @@ def states(report: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _watermark_state(mark: Mapping[str, Any]) -> str:
+def _watermark_state(mark: WatermarkJSON) -> str:
     if not mark.get("found"):
         return "none"
     if mark.get("agrees_with_manifest") is False:

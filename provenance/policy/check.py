@@ -8,9 +8,28 @@ everything with a message saying so.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TypedDict, cast
 
 from provenance.policy.rules import CHECKS, Outcome, Policy, RuleResult
+from provenance.report import VerifyReportJSON
+
+
+class RuleResultJSON(TypedDict):
+    rule: str
+    outcome: Outcome
+    reason: str
+    evidence: list[str]
+
+
+class CheckResultJSON(TypedDict):
+    """``CheckResult.to_dict()``: what ``check --json`` prints and /v1/check answers."""
+
+    file: str
+    status: Outcome
+    rules: list[RuleResultJSON]
+    summary: str
+    unreadable: bool
+    exit_code: int
 
 
 @dataclass
@@ -27,11 +46,11 @@ class CheckResult:
         """0 pass; 1 refused or held for review; 4 the file could not be read."""
         return 0 if self.status == "pass" else 4 if self.unreadable else 1
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "exit_code": self.exit_code}
+    def to_dict(self) -> CheckResultJSON:
+        return cast("CheckResultJSON", {**asdict(self), "exit_code": self.exit_code})
 
 
-def check_report(policy: Policy, report: dict[str, Any], caption: str | None = None) -> CheckResult:
+def check_report(policy: Policy, report: VerifyReportJSON, caption: str | None = None) -> CheckResult:
     """Apply ``policy`` to one verify report (``VerifyReport.to_dict()``)."""
     file = str(report.get("file"))
     if report.get("error"):

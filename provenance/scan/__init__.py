@@ -5,6 +5,7 @@
 and writes a JSON, JSONL, CSV or self-contained HTML report.
 """
 
+from provenance.scan.item import ScanRow
 from provenance.scan.run import FAIL_ON, Scanner, ScanOptions, ScanSummary
 
-__all__ = ["FAIL_ON", "ScanOptions", "ScanSummary", "Scanner"]
+__all__ = ["FAIL_ON", "ScanOptions", "ScanRow", "ScanSummary", "Scanner"]

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, cast
 
 from provenance.errors import InputError
+from provenance.scan.item import ScanRow
 
 FSYNC_EVERY = 32
 
@@ -24,7 +25,7 @@ class Checkpoint:
         self._handle: IO[str] | None = None
         self._pending = 0
 
-    def load(self) -> dict[str, dict[str, Any]]:
+    def load(self) -> dict[str, ScanRow]:
         """Rows already done, by path; repairs a torn last line."""
         if not self.path.exists():
             return {}
@@ -36,17 +37,17 @@ class Checkpoint:
         if len(whole) != len(data):
             with self.path.open("r+b") as handle:
                 handle.truncate(len(whole))
-        rows: dict[str, dict[str, Any]] = {}
+        rows: dict[str, ScanRow] = {}
         for line in whole.decode("utf-8", errors="replace").splitlines():
             try:
                 row = json.loads(line)
             except json.JSONDecodeError:
                 continue
             if isinstance(row, dict) and isinstance(row.get("path"), str):
-                rows.setdefault(row["path"], row)
+                rows.setdefault(row["path"], cast("ScanRow", row))  # a row this class wrote
         return rows
 
-    def append(self, row: dict[str, Any]) -> None:
+    def append(self, row: ScanRow) -> None:
         if self._handle is None:
             self._handle = self.path.open("a", encoding="utf-8")
         self._handle.write(json.dumps(row, separators=(",", ":")) + "\n")

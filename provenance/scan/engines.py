@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from provenance.errors import MissingExtraError, UsageError
-from provenance.scan.item import ItemOptions, Verifier
+from provenance.scan.item import ItemOptions, ScanRow, Verifier
 
 _WINDOW_PER_JOB = 8
 _RAY_BATCH = 8
@@ -35,11 +35,11 @@ def _init_worker(options: ItemOptions) -> None:
     _WORKER["verifier"] = Verifier(options)
 
 
-def _verify_in_worker(path: str) -> dict[str, Any]:
+def _verify_in_worker(path: str) -> ScanRow:
     return _WORKER["verifier"](path)
 
 
-def run_local(paths: list[str], options: ItemOptions, jobs: int) -> Iterator[dict[str, Any]]:
+def run_local(paths: list[str], options: ItemOptions, jobs: int) -> Iterator[ScanRow]:
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
     if jobs == 1 or len(paths) <= 1:
@@ -51,7 +51,7 @@ def run_local(paths: list[str], options: ItemOptions, jobs: int) -> Iterator[dic
     pending = iter(paths)
     window = jobs * _WINDOW_PER_JOB
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(options,)) as pool:
-        running: set[Future[dict[str, Any]]] = set()
+        running: set[Future[ScanRow]] = set()
         try:
             for path in pending:
                 running.add(pool.submit(_verify_in_worker, path))
@@ -84,10 +84,11 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return context
 
 
-Worker = Callable[[str], dict[str, Any]]
+# A row a worker makes from a path: JSON-able (it travels back from Ray as JSON text).
+RowT = TypeVar("RowT")
 
 
-def _ray_udf(make_worker: Callable[[], Worker]) -> type:
+def _ray_udf(make_worker: Callable[[], Callable[[str], object]]) -> type:
     """A Ray Data batch UDF class: one worker per actor (built once), rows back as JSON
     text. The factory rides in the class itself (small), not as object-store arguments."""
 
@@ -95,20 +96,20 @@ def _ray_udf(make_worker: Callable[[], Worker]) -> type:
         def __init__(self) -> None:
             self.work = make_worker()
 
-        def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
+        def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:  # Ray's numpy batch
             return {"row": [json.dumps(self.work(str(path))) for path in batch["path"]]}
 
     return PathWorker
 
 
-def run_ray(paths: list[str], options: ItemOptions, jobs: int, address: str | None) -> Iterator[dict[str, Any]]:
+def run_ray(paths: list[str], options: ItemOptions, jobs: int, address: str | None) -> Iterator[ScanRow]:
     """Verify ``paths`` on Ray."""
     return ray_map(paths, partial(Verifier, options), jobs, address)
 
 
 def ray_map(
-    paths: list[str], make_worker: Callable[[], Worker], jobs: int, address: str | None
-) -> Iterator[dict[str, Any]]:
+    paths: list[str], make_worker: Callable[[], Callable[[str], RowT]], jobs: int, address: str | None
+) -> Iterator[RowT]:
     """Run ``make_worker()`` (once per Ray actor) over ``paths`` with Ray Data; rows as they finish."""
     try:
         import ray
@@ -136,7 +137,8 @@ def ray_map(
                 num_cpus=1,
             )
         for row in verified.iter_rows():
-            yield json.loads(row["row"])
+            found: RowT = json.loads(row["row"])  # what make_worker's worker returned, as JSON
+            yield found
     finally:
         if started:
             ray.shutdown()

@@ -6,10 +6,10 @@ The verdict words themselves (labels, meanings, colours) come from
 
 from __future__ import annotations
 
-from typing import Any
+from provenance.report import CredentialJSON, VerifyReportJSON
 
 
-def explain(report: dict[str, Any]) -> dict[str, list[str]]:
+def explain(report: VerifyReportJSON) -> dict[str, list[str]]:
     """Evidence lines per verdict (credentials, watermark, ownership, ai)."""
     if report.get("error"):
         return {"credentials": [str(report["error"])], "watermark": [], "ownership": [], "ai": []}
@@ -32,7 +32,7 @@ def explain(report: dict[str, Any]) -> dict[str, list[str]]:
             "ownership": ownership, "ai": signals}  # fmt: skip
 
 
-def _credentials(cred: dict[str, Any]) -> list[str]:
+def _credentials(cred: CredentialJSON) -> list[str]:
     """The manifest's facts; for stripped files, those of the manifest recovered for them."""
     recovered = cred.get("recovered_manifest") or {}
     shown = recovered if recovered and not cred.get("signer") else cred

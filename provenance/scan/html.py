@@ -11,12 +11,13 @@ from __future__ import annotations
 import html
 import json
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from provenance import verdicts
 from provenance.scan.evidence import explain
 
 if TYPE_CHECKING:
+    from provenance.scan.item import ScanRow
     from provenance.scan.run import ScanSummary
 
 _STYLE = """
@@ -138,7 +139,7 @@ def _folder(file: str, root: str | None) -> str:
     return "" if inside == "." else inside
 
 
-def _row(index: int, row: dict[str, Any], root: str | None) -> str:
+def _row(index: int, row: ScanRow, root: str | None) -> str:
     report = row["report"]
     states = verdicts.states(report)
     why = explain(report)
@@ -198,14 +199,14 @@ def _legend(counts: dict[str, dict[str, int]]) -> str:
     return f'<details class="legend"><summary>What the words mean</summary><dl>{"".join(parts)}</dl></details>'
 
 
-def _root(rows: list[dict[str, Any]]) -> str | None:
+def _root(rows: list[ScanRow]) -> str | None:
     folders = [os.path.dirname(str(r["report"].get("file") or "")) for r in rows]
     if not folders or not all(os.path.isabs(f) for f in folders):
         return None
     return os.path.commonpath(folders)
 
 
-def render(rows: list[dict[str, Any]], summary: ScanSummary) -> str:
+def render(rows: list[ScanRow], summary: ScanSummary) -> str:
     counts = summary.counts
     root = _root(rows)
     selects = "".join(

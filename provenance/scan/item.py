@@ -12,18 +12,27 @@ import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from PIL import Image
 
 from provenance.config import Home
 from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.errors import ProvenanceError
+from provenance.report import VerifyReportJSON
 from provenance.runtime import single_threaded
 from provenance.verify import VerifyOptions, verify_path
 
 THUMB_SIDE = 96
 _THUMB_MAX_PIXELS = 50_000_000
+
+
+class ScanRow(TypedDict):
+    """One image's result as engines return it, the checkpoint stores it and reports read it (JSON)."""
+
+    path: str  # the resolved path, the scan's key
+    report: VerifyReportJSON
+    thumbnail: NotRequired[str | None]  # a data URI, for the HTML report only
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,7 @@ class Verifier:
         self.policy = options.policy or build_policy(self.home)
         single_threaded()
 
-    def __call__(self, path: str) -> dict[str, Any]:
+    def __call__(self, path: str) -> ScanRow:
         try:
             report = verify_path(
                 Path(path), home=self.home, options=VerifyOptions(policy=self.policy, pixels=self.options.pixels)
@@ -55,13 +64,13 @@ class Verifier:
             report = error_report(path, exc.diagnostics(), int(exc.exit_code))
         except Exception as exc:  # noqa: BLE001 - a bug must not end the run; it is reported as one
             report = error_report(path, f"internal error: {type(exc).__name__}: {exc}", 5)
-        row: dict[str, Any] = {"path": path, "report": report}
+        row: ScanRow = {"path": path, "report": report}
         if self.options.thumbnails and not report.get("error"):
             row["thumbnail"] = thumbnail(path)
         return row
 
 
-def error_report(path: str, message: str, code: int) -> dict[str, Any]:
+def error_report(path: str, message: str, code: int) -> VerifyReportJSON:
     """A report for a file that could not be verified at all."""
     return {"file": path, "format": None, "summary": message, "exit_code": code, "error": message}
 

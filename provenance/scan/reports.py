@@ -9,7 +9,7 @@ import io
 import json
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from provenance import verdicts
 from provenance.errors import UsageError
@@ -17,6 +17,8 @@ from provenance.imaging import write_atomic
 from provenance.scan import html
 
 if TYPE_CHECKING:
+    from provenance.report import VerifyReportJSON
+    from provenance.scan.item import ScanRow
     from provenance.scan.run import ScanSummary
 
 FORMATS = {".json": "json", ".jsonl": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html"}
@@ -50,7 +52,7 @@ def format_for(path: Path) -> str:
         raise UsageError(f"{path}: the report must end in .json, .jsonl, .csv or .html") from None
 
 
-def counts(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+def counts(rows: list[ScanRow]) -> dict[str, dict[str, int]]:
     """How many images are in each state, per verdict, and per exit code."""
     tally: dict[str, Counter[str]] = {k: Counter() for k in (*verdicts.AXES, "exit")}
     for row in rows:
@@ -68,10 +70,11 @@ def _in_table_order(tally: Counter[str], order: list[str]) -> dict[str, int]:
     )
 
 
-def flat(report: dict[str, Any]) -> dict[str, Any]:
+def flat(report: VerifyReportJSON) -> dict[str, str | int | None]:
     """One CSV row: the verdicts and the evidence a person reads first."""
     cred = report.get("credentials") or {}
-    signed = cred if cred.get("signer") or not cred.get("recovered_manifest") else cred["recovered_manifest"]
+    recovered = cred.get("recovered_manifest")
+    signed = recovered if recovered and not cred.get("signer") else cred
     mark = report.get("watermark") or {}
     own = report.get("ownership") or {}
     matches = own.get("matches") or []
@@ -95,7 +98,7 @@ def flat(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write(path: Path, rows: list[dict[str, Any]], summary: ScanSummary) -> None:
+def write(path: Path, rows: list[ScanRow], summary: ScanSummary) -> None:
     kind = format_for(path)
     if kind == "jsonl":
         data = "".join(json.dumps(r["report"]) + "\n" for r in rows)

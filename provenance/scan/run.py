@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from provenance import verdicts
 from provenance.config import Home
@@ -22,7 +22,7 @@ from provenance.imaging import check_output, image_files
 from provenance.scan import reports
 from provenance.scan.checkpoint import Checkpoint
 from provenance.scan.engines import run_local, run_ray
-from provenance.scan.item import ItemOptions
+from provenance.scan.item import ItemOptions, ScanRow
 from provenance.verdicts import ExitCode
 
 Engine = Literal["local", "ray"]
@@ -76,7 +76,7 @@ class Scanner:
         self.todo = [p for p in self.files if p not in self.rows]
         self._start = time.monotonic()
 
-    def run(self) -> Iterator[dict[str, Any]]:
+    def run(self) -> Iterator[ScanRow]:
         """Rows as they finish (completion order), each checkpointed first."""
         options = self.options
         item = ItemOptions(
@@ -159,7 +159,7 @@ def _checkpoint(options: ScanOptions) -> Checkpoint | None:
     return Checkpoint(path)
 
 
-def exit_code(rows: list[dict[str, Any]], fail_on: tuple[str, ...]) -> int:
+def exit_code(rows: list[ScanRow], fail_on: tuple[str, ...]) -> int:
     """The highest per-image code; with ``fail_on``, 1 if any image meets a condition, else 0.
     No image at all is never a pass: 4 (the scan refuses an empty plan before this)."""
     codes = [int(r["report"].get("exit_code", 5)) for r in rows]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,6 +24,7 @@ from provenance.service import routes, softbinding
 from provenance.service.common import Service
 from provenance.service.errors import error_body, error_response
 from provenance.service.limits import BodyLimit
+from provenance.service.responses import Health
 from provenance.service.settings import ServiceSettings
 from provenance.version import __version__
 
@@ -66,7 +66,7 @@ def create_app(home: Home, settings: ServiceSettings | None = None) -> FastAPI:
         return error_response(exc)
 
     @app.get("/healthz", tags=["service"])
-    async def healthz() -> dict[str, Any]:
+    async def healthz() -> Health:
         return {"status": "ok", "version": __version__}
 
     @app.get("/", include_in_schema=False)

@@ -6,7 +6,7 @@ import json
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -109,7 +109,7 @@ async def form_parts(request: Request, limit: int) -> tuple[Files, dict[str, str
     return files, fields
 
 
-def json_response(payload: Any) -> Response:
+def json_response(payload: object) -> Response:
     return Response(json.dumps(payload, indent=2), media_type="application/json")
 
 

@@ -10,8 +10,6 @@ anything else is a 500 with the same shape (the app's catch-all handler).
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import JSONResponse
 
 from provenance.errors import (
@@ -27,6 +25,7 @@ from provenance.errors import (
     UsageError,
     WatermarkError,
 )
+from provenance.service.responses import ErrorBody
 from provenance.verdicts import ExitCode
 
 
@@ -154,7 +153,7 @@ def message_for(exc: BaseException) -> str:
     return f"internal error ({type(exc).__name__}); the server log has the details"
 
 
-def error_body(status: int, code: str, message: str) -> dict[str, Any]:
+def error_body(status: int, code: str, message: str) -> ErrorBody:
     return {"error": {"status": status, "code": code, "message": message}}
 
 

@@ -7,7 +7,7 @@ import io
 import warnings
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import cast
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Request
@@ -19,7 +19,7 @@ from provenance.credentials._c2pa import thumbnail_uris
 from provenance.credentials.keys import resolve_identity
 from provenance.errors import InputError, ProvenanceError
 from provenance.imaging import FORMAT_FOR_SUFFIX, MIME_FOR_FORMAT, LoadedImage
-from provenance.policy import check_report
+from provenance.policy import CheckResultJSON, check_report
 from provenance.register import register_paths
 from provenance.service.common import (
     STAMP_BYTES_PER_PIXEL,
@@ -41,6 +41,15 @@ from provenance.service.errors import (
     TooManyPixels,
     message_for,
     status_for,
+)
+from provenance.service.responses import (
+    BatchAnswer,
+    BatchFailure,
+    FingerprintJSON,
+    RecordAnswer,
+    RegisterAnswer,
+    RegisterItem,
+    VerifyAnswer,
 )
 from provenance.twin import stamp_file
 from provenance.verify import VerifyOptions, verify_loaded
@@ -83,9 +92,10 @@ def _admit(image: LoadedImage, service: Service, per_pixel: int = VERIFY_BYTES_P
     return memory_cost(_check_pixels(image, service), len(image.data), per_pixel)
 
 
-def _verify(service: Service, image: LoadedImage, pixels: str, thumbnails: bool, states: bool) -> dict[str, Any]:
+def _verify(service: Service, image: LoadedImage, pixels: str, thumbnails: bool, states: bool) -> VerifyAnswer:
     options = VerifyOptions(policy=service.policy, pixels=_PIXEL_MODES[pixels], look_beside=False)
-    payload = verify_loaded(image, home=service.home, options=options).to_dict()
+    report = verify_loaded(image, home=service.home, options=options).to_dict()
+    payload = cast("VerifyAnswer", report)  # the report, plus what the query asks for below
     if payload.get("error"):
         raise InputError(str(payload["error"]))
     if thumbnails:
@@ -142,15 +152,16 @@ async def verify_batch(request: Request, pixels: str = "auto") -> Response:
     files = parts.get("files", []) + parts.get("file", [])
     if not files:
         raise Invalid("no files: send images in the repeated multipart field 'files'")
-    results: list[dict[str, Any]] = []
+    results: BatchAnswer = {"results": []}
     for name, data in files:
         try:
             image = upload_image(name, data)
             cost = _admit(image, service)
-            results.append(await service.run(partial(_verify, service, image, pixels, False, False), cost))
+            results["results"].append(await service.run(partial(_verify, service, image, pixels, False, False), cost))
         except ProvenanceError as exc:
-            results.append({"file": name, "error": message_for(exc), "status": status_for(exc)[0]})
-    return json_response({"results": results})
+            failure: BatchFailure = {"file": name, "error": message_for(exc), "status": status_for(exc)[0]}
+            results["results"].append(failure)
+    return json_response(results)
 
 
 @router.post(
@@ -223,7 +234,7 @@ async def register(request: Request) -> Response:
     if not files or not owner:
         raise Invalid("send images in the multipart field 'files' and an 'owner'")
 
-    def work() -> list[dict[str, Any]]:
+    def work() -> list[RegisterItem]:
         with temp_folder() as tmp:
             paths = []
             for index, (name, data) in enumerate(files):
@@ -236,14 +247,15 @@ async def register(request: Request) -> Response:
             )
         out = []
         for result, (name, _) in zip(results, files, strict=True):
-            item = dataclasses.asdict(result)
+            item = cast("RegisterItem", dataclasses.asdict(result))  # RegisterResult's fields
             item["path"] = name
             out.append(item)
         return out
 
     # one file at a time: the largest one's cost (pictures whose header cannot be read: by size)
     cost = max(memory_cost(_declared_pixels(data), len(data), STAMP_BYTES_PER_PIXEL) for _, data in files)
-    return json_response({"results": await service.run(work, cost)})
+    answer: RegisterAnswer = {"results": await service.run(work, cost)}
+    return json_response(answer)
 
 
 @router.post("/check", summary="Check an image against the publishing policy (serve --policy FILE)")
@@ -262,7 +274,7 @@ async def check(request: Request) -> Response:
     caption = fields.get("caption")
     cost = _admit(image, service)
 
-    def work() -> dict[str, Any]:
+    def work() -> CheckResultJSON:
         options = VerifyOptions(policy=service.policy, look_beside=False)
         report = verify_loaded(image, home=service.home, options=options).to_dict()
         return check_report(policy, report, caption).to_dict()
@@ -280,10 +292,11 @@ async def record(request: Request, record_id: str) -> Response:
             found = registry.get(record_id)
     if found is None:
         raise NotFound(f"no record {record_id}")
-    data = dataclasses.asdict(found)
-    data.pop("manifest")
-    data.pop("thumbnail", None)  # PNG bytes, not JSON (the record's picture stays in the registry)
-    data["fingerprints"] = [dataclasses.asdict(f) for f in found.fingerprints]
+    fields = dataclasses.asdict(found)
+    fields.pop("manifest")
+    fields.pop("thumbnail", None)  # PNG bytes, not JSON (the record's picture stays in the registry)
+    data = cast("RecordAnswer", fields)  # Record's other fields, then the two below
+    data["fingerprints"] = [cast("FingerprintJSON", dataclasses.asdict(f)) for f in found.fingerprints]
     data["manifest_id"] = (found.manifest_label or found.record_id) if found.manifest else None
     data["links"] = {"manifest": f"/manifests/{data['manifest_id']}"} if found.manifest else {}
     return json_response(data)

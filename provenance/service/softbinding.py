@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -26,6 +25,7 @@ from provenance.fingerprint import BITS, PDQ, PHASH, THRESHOLDS, Fingerprint
 from provenance.registry import Record, Registry
 from provenance.service.common import Service, form_parts, json_response, upload_image
 from provenance.service.errors import BadValue, NotFound, UnsupportedAlgorithm
+from provenance.service.responses import Matches, SoftBindingMatch, SupportedAlgorithms
 
 router = APIRouter(tags=["C2PA Soft Binding Resolution API"])
 WATERMARK_ALGS = tuple(SCHEME_FOR_ALG)
@@ -44,7 +44,7 @@ def _service(request: Request) -> Service:
     return service
 
 
-def _match(record: Record, score: int) -> dict[str, Any]:
+def _match(record: Record, score: int) -> SoftBindingMatch:
     return {"manifestId": record.manifest_label or record.record_id, "similarityScore": score}
 
 
@@ -77,11 +77,12 @@ def _by_binding(registry: Registry, alg: str, value: str) -> list[tuple[Record, 
 
 
 def _answer(found: list[tuple[Record, int]], max_results: int) -> Response:
-    best: dict[str, dict[str, Any]] = {}
+    best: dict[str, SoftBindingMatch] = {}
     for record, score in sorted(found, key=lambda item: -item[1]):
         match = _match(record, score)
         best.setdefault(match["manifestId"], match)
-    return json_response({"matches": list(best.values())[: max(1, max_results)]})
+    answer: Matches = {"matches": list(best.values())[: max(1, max_results)]}
+    return json_response(answer)
 
 
 def _lookup(service: Service, alg: str, value: str, max_results: int) -> Response:
@@ -95,12 +96,11 @@ def _lookup(service: Service, alg: str, value: str, max_results: int) -> Respons
 @router.get("/services/supportedAlgorithms", summary="Soft binding algorithms this service resolves")
 async def supported(request: Request) -> Response:
     _service(request)
-    return json_response(
-        {
-            "watermarks": [{"alg": alg} for alg in WATERMARK_ALGS],
-            "fingerprints": [{"alg": alg} for alg in FINGERPRINT_ALGS],
-        }
-    )
+    algorithms: SupportedAlgorithms = {
+        "watermarks": [{"alg": alg} for alg in WATERMARK_ALGS],
+        "fingerprints": [{"alg": alg} for alg in FINGERPRINT_ALGS],
+    }
+    return json_response(algorithms)
 
 
 @router.get("/matches/byBinding", summary="Manifest ids for a soft binding value")
