@@ -26,7 +26,7 @@ class CliResult:
     stderr: str
 
 
-def run_cli(*args: str | Path, home: Path, env: dict[str, str] | None = None, timeout: float = 300) -> CliResult:
+def run_cli(*args: str | Path | int, home: Path, env: dict[str, str] | None = None, timeout: float = 300) -> CliResult:
     """Run the real console entry point in a subprocess, as a user would."""
     full_env = {**os.environ, "PROVENANCE_HOME": str(home), "HF_HUB_OFFLINE": "1", **(env or {})}
     proc = subprocess.run(
@@ -134,7 +134,7 @@ def registry_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
     import psycopg
 
-    server = request.getfixturevalue("postgres_server")
+    server: str = request.getfixturevalue("postgres_server")
     name = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")

@@ -134,7 +134,7 @@ def test_encrypted_key_with_passphrase_from_environment(keyed_home: Path, tmp_pa
     )
     (tmp_path / "cert.pem").write_bytes(cert)
     (tmp_path / "key.pem").write_bytes(locked)
-    args = ["stamp", SAMPLES / "coffee.png", "-o", tmp_path / "o.png", "--user", "e",
+    args: list[str | Path] = ["stamp", SAMPLES / "coffee.png", "-o", tmp_path / "o.png", "--user", "e",
             "--cert", tmp_path / "cert.pem", "--key", tmp_path / "key.pem"]  # fmt: skip
     refused = run_cli(*args, home=keyed_home)
     assert refused.code == 2

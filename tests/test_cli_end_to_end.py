@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -15,8 +16,9 @@ from PIL import Image
 from tests.conftest import ROOT, SAMPLES, Twin, run_cli
 
 
-def _json(result_stdout: str) -> dict:  # type: ignore[type-arg]
-    return json.loads(result_stdout)
+def _json(result_stdout: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(result_stdout)  # a command's --json output
+    return data
 
 
 def test_fresh_twin_verifies_trusted_with_model_user_source_watermark_and_owner(twin: Twin) -> None:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from provenance.detect import sd_watermark
 from provenance.detect.metadata import read_metadata
 from provenance.fingerprint import PHASH, Fingerprint
 from provenance.imaging import load_image
+from provenance.report import Signal
 from provenance.verify import VerifyOptions, verify_image, verify_path
 from provenance.watermark import _imwatermark
 from tests import metadata_files as mf
@@ -325,7 +327,7 @@ def _xmp(text: str) -> bytes:
 
 
 # container name -> (text -> (file bytes, mime))
-_CONTAINERS = {
+_CONTAINERS: dict[str, Callable[[str], tuple[bytes, str]]] = {
     "png-tEXt": lambda t: (mf.png(mf.text_chunk("tEXt", "Comment", t)), "image/png"),
     "png-zTXt": lambda t: (mf.png(mf.text_chunk("zTXt", "Comment", t)), "image/png"),
     "png-iTXt": lambda t: (mf.png(mf.text_chunk("iTXt", "Comment", t)), "image/png"),
@@ -407,7 +409,7 @@ def test_the_iptc_source_type_is_read_from_xmp_in_every_container(container: str
     def xmp(term: str) -> bytes:
         return mf.xmp_packet({"Iptc4xmpExt:DigitalSourceType": IPTC + term})
 
-    builders = {
+    builders: dict[str, Callable[[bytes], tuple[bytes, str]]] = {
         "png-XMP": lambda p: (mf.png(mf.text_chunk("iTXt", "XML:com.adobe.xmp", p.decode())), "image/png"),
         "jpeg-XMP": lambda p: (mf.jpeg(mf.xmp_segment(p)), "image/jpeg"),
         "webp-XMP": lambda p: (mf.webp(xmp=p), "image/webp"),
@@ -432,7 +434,7 @@ def test_a_comfyui_graph_in_a_jpeg_user_comment_is_found_by_verify(tmp_path: Pat
 
 
 # Issue 19, case 9: the positive prompt is what the sampler's `positive` input reaches.
-def _comfy_fixture(name: str) -> detect.Signal:
+def _comfy_fixture(name: str) -> Signal:
     path = AI / "sd-parsers" / f"parsers__ComfyUI__{name}.png"
     if not path.exists():
         pytest.skip("../shared/fixtures/ai is not present")

@@ -14,6 +14,7 @@ import sys
 import time
 import zlib
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -78,7 +79,7 @@ def test_sigkill_during_twenty_bulk_registrations_leaves_a_sound_registry(tmp_pa
         folder = tmp_path / f"batch-{batch:02d}"
         _originals(folder, per_batch, batch)
         before = _records(database)
-        _register_then_kill(folder, env, rng.uniform(0.0, 0.3), started=lambda floor=before: _grew(database, floor))
+        _register_then_kill(folder, env, rng.uniform(0.0, 0.3), started=partial(_grew, database, before))
         killed_midway += before < _records(database) < before + per_batch
         if database.exists():
             check = run_cli("registry", "check", home=home)
@@ -139,8 +140,8 @@ def test_private_key_material_never_appears_in_output(tmp_path: Path) -> None:
     assert (home / "keys").stat().st_mode & 0o077 == 0
     cert = home / "keys" / "signer.pem"
     photo = SAMPLES / "chelsea.png"
-    bad_key = ["--key", SAMPLES / "rocket.jpg", "--cert", cert]
-    bad_cert = ["--key", keys[0], "--cert", SAMPLES / "rocket.jpg"]
+    bad_key: list[str | Path] = ["--key", SAMPLES / "rocket.jpg", "--cert", cert]
+    bad_cert: list[str | Path] = ["--key", keys[0], "--cert", SAMPLES / "rocket.jpg"]
     runs = [
         run_cli("--debug", "stamp", photo, "-o", tmp_path / "a.png", "--user", "u", home=home),
         run_cli("--debug", "stamp", photo, "-o", tmp_path / "b.png", "--user", "u", *bad_key, home=home),
@@ -337,7 +338,11 @@ def test_sigkill_during_bulk_registration_into_postgresql_leaves_a_sound_registr
         folder = tmp_path / f"batch-{batch}"
         _originals(folder, per_batch, batch + 100)
         before = records()
-        _register_then_kill(folder, env, rng.uniform(0.0, 0.3), started=lambda floor=before: records() > floor)
+
+        def grew(floor: int = before) -> bool:
+            return records() > floor
+
+        _register_then_kill(folder, env, rng.uniform(0.0, 0.3), started=grew)
         killed_midway += before < records() < before + per_batch
         check = run_cli("registry", "check", home=home, env={"PROVENANCE_REGISTRY": url})
         assert check.code == 0, check.stdout + check.stderr

@@ -132,7 +132,7 @@ def test_the_gate_admits_by_memory_not_only_by_count() -> None:
 
         results = await asyncio.gather(gate.run(lambda: work(1), 60), gate.run(lambda: work(2), 60),
                                        gate.run(lambda: work(3), 500))  # fmt: skip
-        assert results == [1, 2, 3]
+        assert list(results) == [1, 2, 3]
         assert gate.in_use == 0
         return peak, seen
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from provenance.config import Home
+from provenance.report import VerifyReportJSON
 from provenance.scan import Scanner, ScanOptions
 from tests.conftest import ROOT, SAMPLES, run_cli
 from tests.corpus import build_corpus
@@ -34,9 +35,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return folder, base / "home"
 
 
-def _reports(path: Path) -> dict[str, dict[str, object]]:
+def _reports(path: Path) -> dict[str, VerifyReportJSON]:
     lines = path.read_text().splitlines()
-    reports = [json.loads(line) for line in lines]
+    reports: list[VerifyReportJSON] = [json.loads(line) for line in lines]
     by_file = {str(r["file"]): r for r in reports}
     assert len(by_file) == len(reports), "an image appears twice"
     return by_file
@@ -55,7 +56,7 @@ def test_local_and_ray_engines_give_the_same_results(corpus: tuple[Path, Path], 
     assert by_local.keys() == by_ray.keys()
     for name, report in by_local.items():
         assert by_ray[name] == report, name
-    verdicts = {(r["credentials"] or {}).get("state") for r in by_local.values() if not r["error"]}  # type: ignore[union-attr]
+    verdicts = {r.get("credentials", {}).get("state") for r in by_local.values() if not r["error"]}
     assert {"trusted", "absent"} <= verdicts
     errors = {Path(str(r["file"])).name.split("-")[0] for r in by_local.values() if r["error"]}
     broken = [r for name, r in by_local.items() if Path(name).name.startswith("broken-")]

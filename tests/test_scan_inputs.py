@@ -46,7 +46,7 @@ def test_scan_from_a_folder_that_holds_a_provenance_folder(tmp_path: Path, keyed
     for name in ("rocket.jpg", "coffee.png", "chelsea.png"):
         shutil.copy(SAMPLES / name, images / name)
     report = tmp_path / "r.html"
-    args = ["scan", "-r", "images", "--jobs", "2", "--engine", engine, "--report", report]
+    args: list[str | Path] = ["scan", "-r", "images", "--jobs", "2", "--engine", engine, "--report", report]
     result = _cli_in(tmp_path, *args, home=keyed_home, timeout=600)
     assert "Traceback" not in result.stderr
     assert "ImportError" not in result.stderr + report.read_text()

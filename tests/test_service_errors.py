@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -22,12 +22,27 @@ from tests.conftest import SAMPLES
 PNG = (SAMPLES / "chelsea.png").read_bytes()
 
 
+class Answer(Protocol):
+    """A test client's response: httpx's, or httpx2's where starlette finds that one."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def headers(self) -> Any: ...  # a case-insensitive mapping of either library
+
+    def json(self) -> Any: ...
+
+
 def _client(tmp_path: Path, **settings: Any) -> tuple[FastAPI, TestClient]:
     app = create_app(Home(tmp_path / "home"), ServiceSettings(**settings))
     return app, TestClient(app, raise_server_exceptions=False)
 
 
-def _shape(answer: httpx.Response, status: int, code: str) -> str:
+def _shape(answer: Answer, status: int, code: str) -> str:
     assert answer.status_code == status, answer.text
     assert answer.headers["content-type"].startswith("application/json")
     body = answer.json()
@@ -160,7 +175,7 @@ def test_fetch_connects_to_the_address_it_checked_not_a_rebound_one(
     afterwards. The connection goes to the checked (pinned) address, with the original
     Host header and TLS name; the name is never resolved a second time."""
     resolver = Resolver(["93.184.216.34"], ["127.0.0.1"])
-    monkeypatch.setattr(fetch_module.socket, "getaddrinfo", resolver)
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
     _, client = _client(tmp_path, allow_fetch=True)
     answer = client.post("/v1/verify", json={"url": "https://images.example/photos/cat.png"})
     assert answer.status_code == 200, answer.text
@@ -189,7 +204,7 @@ def test_fetch_connects_to_the_address_it_checked_not_a_rebound_one(
 def test_fetch_refuses_hosts_with_any_non_public_address(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, network: Connections, answer: list[str]
 ) -> None:
-    monkeypatch.setattr(fetch_module.socket, "getaddrinfo", Resolver(answer))
+    monkeypatch.setattr(socket, "getaddrinfo", Resolver(answer))
     _, client = _client(tmp_path, allow_fetch=True)
     message = _shape(client.post("/v1/verify", json={"url": "http://rebind.example/a.png"}), 400, "bad-url")
     assert "not a public host" in message
@@ -199,7 +214,7 @@ def test_fetch_refuses_hosts_with_any_non_public_address(
 def test_fetch_stops_reading_at_the_upload_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, network: Connections
 ) -> None:
-    monkeypatch.setattr(fetch_module.socket, "getaddrinfo", Resolver(["93.184.216.34"]))
+    monkeypatch.setattr(socket, "getaddrinfo", Resolver(["93.184.216.34"]))
     network.body = b"\x89PNG" + bytes(3 * 1024 * 1024)
     _, client = _client(tmp_path, allow_fetch=True, max_upload_bytes=1024 * 1024)
     _shape(client.post("/v1/verify", json={"url": "http://big.example/a.png"}), 413, "too-large")
@@ -217,7 +232,7 @@ def test_fetch_resolves_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> N
         threads.append(threading.get_ident())
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
 
-    monkeypatch.setattr(fetch_module.socket, "getaddrinfo", resolver)
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
 
     async def main() -> tuple[str, int]:
         return await fetch_module.resolve_public("images.example", 443), threading.get_ident()

@@ -12,13 +12,14 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from provenance import verdicts
 from provenance.policy import check_report, load_policy
-from provenance.scan import reports
+from provenance.report import VerifyReportJSON
+from provenance.scan import ScanRow, reports
 from provenance.scan.run import ScanSummary
 from tests.conftest import ROOT, SAMPLES, run_cli
 
@@ -67,8 +68,9 @@ def test_the_search_would_find_a_copy() -> None:
     assert not _literal("Signed by a trusted signer").search('"Signed by a trusted signer, and more"')
 
 
-def _report(**parts: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
+def _report(**parts: Any) -> VerifyReportJSON:
+    """A report as a scan reads it back from JSON: parts may hold states this version does not know."""
+    base: VerifyReportJSON = {
         "file": "/archive/x.png",
         "credentials": {"state": "absent"},
         "watermark": {"found": False},
@@ -78,7 +80,7 @@ def _report(**parts: Any) -> dict[str, Any]:
         "exit_code": 3,
         "error": None,
     }
-    return {**base, **parts}
+    return cast("VerifyReportJSON", {**base, **parts})
 
 
 def test_states_read_every_report_the_same_way() -> None:
@@ -101,7 +103,7 @@ def test_states_read_every_report_the_same_way() -> None:
     assert verdicts.states(_report(error="boom")) == verdicts.UNCHECKED
 
 
-def _summary(rows: list[dict[str, Any]]) -> ScanSummary:
+def _summary(rows: list[ScanRow]) -> ScanSummary:
     return ScanSummary(len(rows), 0, len(rows), 0.1, reports.counts(rows), 3, None)
 
 
@@ -113,7 +115,7 @@ def test_scan_reports_show_labels_meanings_and_colours(tmp_path: Path) -> None:
         exit_code=0,
     )  # fmt: skip
     novel = _report(file="/archive/novel.png", credentials={"state": "brand-new-state"})
-    rows = [{"path": r["file"], "report": r} for r in (recovered, novel)]
+    rows: list[ScanRow] = [{"path": r["file"], "report": r} for r in (recovered, novel)]
     summary = _summary(rows)
     for suffix in ("csv", "json", "html"):
         reports.write(tmp_path / f"r.{suffix}", rows, summary)

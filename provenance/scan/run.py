@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -76,7 +76,7 @@ class Scanner:
         self.todo = [p for p in self.files if p not in self.rows]
         self._start = time.monotonic()
 
-    def run(self) -> Iterator[ScanRow]:
+    def run(self) -> Generator[ScanRow]:
         """Rows as they finish (completion order), each checkpointed first."""
         options = self.options
         item = ItemOptions(
