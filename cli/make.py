@@ -7,7 +7,7 @@ import getpass
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import click
 
@@ -240,7 +240,9 @@ def twin(
         return _chain(maker, source, output, _FORMATS[fmt], generations, force, as_json)
     result = maker.make(_load(source, output, maker, force), output, force=force)
     if as_json:
-        click.echo(json.dumps(_stamp_json(result) | {"model": model_label(model)}, indent=2))
+        made = _stamp_json(result)
+        made["model"] = model_label(model)
+        click.echo(json.dumps(made, indent=2))
     else:
         _report(result, home)
         click.echo(f"  model       {model_label(model)}")
@@ -269,7 +271,24 @@ def _load(source: Path, output: Path, maker: Any, force: bool) -> Any:
     return load_image(source)
 
 
-def _stamp_json(result: StampResult) -> dict[str, Any]:
+class _MarkJSON(TypedDict):
+    scheme: str
+    confidence: float
+
+
+class StampJSON(TypedDict):
+    """``twin --json``: one stamped output."""
+
+    output: str
+    record_id: str
+    source_record_id: str | None
+    watermark: _MarkJSON
+    manifest_bytes: int
+    fingerprints: dict[str, str]
+    model: NotRequired[str]
+
+
+def _stamp_json(result: StampResult) -> StampJSON:
     return {
         "output": str(result.output),
         "record_id": result.record_id,

@@ -14,9 +14,9 @@ alone says an image is fake: "no provenance found" means nothing was found.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 if TYPE_CHECKING:
     from provenance.report import VerifyReportJSON, WatermarkJSON
@@ -286,7 +286,23 @@ def states_help(*axes: str) -> str:
     return "\n".join(lines)
 
 
-def vocabulary() -> dict[str, Any]:
+class WordJSON(TypedDict):
+    state: str
+    label: str
+    meaning: str
+    tone: Tone
+    colour: str
+
+
+class VocabularyJSON(TypedDict):
+    """The vocabulary as data: words per axis and state, per exit code, and each tone's colour."""
+
+    axes: dict[str, dict[str, WordJSON]]
+    exit: dict[str, WordJSON]
+    tones: dict[str, str]
+
+
+def vocabulary() -> VocabularyJSON:
     """The whole vocabulary as JSON-ready data, for the web page and reports."""
     return {
         "axes": {axis: {s: _json(w) for s, w in table.items()} for axis, table in AXES.items()},
@@ -295,8 +311,8 @@ def vocabulary() -> dict[str, Any]:
     }
 
 
-def _json(w: Word) -> dict[str, Any]:
-    return {**asdict(w), "colour": w.colour}
+def _json(w: Word) -> WordJSON:
+    return {"state": w.state, "label": w.label, "meaning": w.meaning, "tone": w.tone, "colour": w.colour}
 
 
 # A file that could not be read has no verdicts: each axis says it was not looked at.

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from provenance import report
+from provenance import report, verdicts
 from provenance.policy.check import CheckResult, CheckResultJSON, RuleResultJSON
 from provenance.policy.rules import RuleResult
 from provenance.register import RegisterResult
@@ -75,3 +75,13 @@ def test_service_answers_mirror_their_dataclasses() -> None:
     assert list(responses.RecordAnswer.__annotations__) == [*record, "manifest_id", "links"]
     assert set(responses.VerifyAnswer.__annotations__) == {*report.VerifyReportJSON.__annotations__,
                                                            "thumbnails", "states"}  # fmt: skip
+
+
+def test_vocabulary_words_are_their_fields_and_colour() -> None:
+    fields = [f.name for f in dataclasses.fields(verdicts.Word)]
+    assert list(verdicts.WordJSON.__annotations__) == [*fields, "colour"]
+    word = verdicts.word("credentials", "trusted")
+    assert verdicts.vocabulary()["axes"]["credentials"]["trusted"] == {
+        **dataclasses.asdict(word),
+        "colour": word.colour,
+    }

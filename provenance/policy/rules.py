@@ -47,7 +47,7 @@ class RuleResult:
 class Rule:
     kind: str
     name: str
-    options: dict[str, Any]
+    options: dict[str, Any]  # the rule's other TOML keys, as the policy file gives them (free-form)
 
 
 @dataclass(frozen=True)

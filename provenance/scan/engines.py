@@ -96,7 +96,7 @@ def _ray_udf(make_worker: Callable[[], Callable[[str], object]]) -> type:
         def __init__(self) -> None:
             self.work = make_worker()
 
-        def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:  # Ray's numpy batch
+        def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:  # Ray Data's batch: its numpy arrays
             return {"row": [json.dumps(self.work(str(path))) for path in batch["path"]]}
 
     return PathWorker
@@ -154,7 +154,7 @@ def _ray_init(ray: Any, jobs: int, address: str | None) -> bool:
         return False
     # Ray's C++ core logs internal notes to stderr; a scan's stderr is for its own progress.
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
-    kwargs: dict[str, Any] = {
+    kwargs: dict[str, object] = {
         "include_dashboard": False,
         "log_to_driver": False,
         "logging_level": "ERROR",
