@@ -22,6 +22,9 @@ from provenance.credentials.trust import TrustPolicy
 from provenance.errors import CredentialError, InputError, KeyMaterialError
 from provenance.imaging import truncation, write_atomic
 
+# Manifest stores and manifest definitions cross this boundary as c2pa-python's JSON
+# (dict[str, Any]): foreign data, shaped by the C2PA specification, not by this package.
+
 _EXT = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/svg+xml": "svg"}
 _ALGS = {
     "es256": c2pa.C2paSigningAlg.ES256,

@@ -15,6 +15,9 @@ from provenance.fingerprint import Fingerprint
 from provenance.version import __version__
 from provenance.watermark import SCHEME, parse_record_id
 
+# A manifest definition is C2PA JSON for c2pa-python's Builder (dict[str, Any]): its shape
+# is the C2PA specification's (assertions, actions, schema.org), not a type of ours.
+
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED_ALGORITHMIC_MEDIA = IPTC + "trainedAlgorithmicMedia"
 # --source-type -> IPTC digital source type

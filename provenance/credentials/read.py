@@ -35,6 +35,11 @@ from provenance.report import (
     TrustState,
 )
 
+# The manifest store, crJSON and validation results are c2pa-python's JSON: foreign data whose
+# shape the C2PA specification defines, read defensively as dict[str, Any] here and turned
+# into provenance/report.py's typed objects (only a stamp's free-form generation record
+# leaves as JSON, CredentialReport.generation).
+
 UNTRUSTED_CODES = frozenset({"signingCredential.untrusted"})
 _SUCCESS_WORDS = frozenset({"validated", "match", "trusted", "insideValidity", "notRevoked", "good", "skipped"})
 _RECOVERED_BINDING = (
