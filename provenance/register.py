@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal, NotRequired, TypedDict, cast
 
 from provenance import fingerprint
 from provenance.config import Home
@@ -66,7 +66,23 @@ def register_paths(
     return results
 
 
-def fingerprint_file(path: str) -> dict[str, Any]:
+class _PrintJSON(TypedDict):
+    algorithm: str
+    value: str
+    quality: int | None
+
+
+class FingerprintRow(TypedDict):
+    """What registering needs from a file (or why it cannot), as JSON from a Ray worker."""
+
+    path: str
+    error: NotRequired[str]
+    sha256: NotRequired[str]
+    fingerprints: NotRequired[list[_PrintJSON]]
+    thumbnail: NotRequired[str]  # hex
+
+
+def fingerprint_file(path: str) -> FingerprintRow:
     """What registering needs from a file, computed anywhere (a Ray worker): JSON-able."""
     try:
         image = load_image(Path(path))
@@ -74,11 +90,12 @@ def fingerprint_file(path: str) -> dict[str, Any]:
         thumb = thumbnail.describe(image.pixels())
     except InputError as exc:
         return {"path": path, "error": exc.diagnostics()}
-    return {"path": path, "sha256": image.sha256, "fingerprints": [asdict(f) for f in prints], "thumbnail": thumb.hex()}
+    fingerprints = [cast("_PrintJSON", asdict(f)) for f in prints]  # Fingerprint's fields
+    return {"path": path, "sha256": image.sha256, "fingerprints": fingerprints, "thumbnail": thumb.hex()}
 
 
 def _commit(
-    registry: Registry, row: dict[str, Any], *, owner: str, title: str | None, source_url: str | None
+    registry: Registry, row: FingerprintRow, *, owner: str, title: str | None, source_url: str | None
 ) -> RegisterResult:
     path = Path(row["path"])
     if row.get("error"):
