@@ -24,7 +24,6 @@ from provenance.service import routes, softbinding
 from provenance.service.common import Service
 from provenance.service.errors import error_body, error_response
 from provenance.service.limits import BodyLimit
-from provenance.service.responses import Health
 from provenance.service.settings import ServiceSettings
 from provenance.version import __version__
 
@@ -66,7 +65,7 @@ def create_app(home: Home, settings: ServiceSettings | None = None) -> FastAPI:
         return error_response(exc)
 
     @app.get("/healthz", tags=["service"])
-    async def healthz() -> Health:
+    async def healthz() -> dict[str, str]:  # FastAPI models the annotation: a plain dict, not a TypedDict
         return {"status": "ok", "version": __version__}
 
     @app.get("/", include_in_schema=False)

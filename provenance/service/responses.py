@@ -74,11 +74,6 @@ class RecordAnswer(TypedDict):
     links: dict[str, str]
 
 
-class Health(TypedDict):
-    status: Literal["ok"]
-    version: str
-
-
 class ErrorDetail(TypedDict):
     status: int
     code: str
