@@ -15,9 +15,6 @@ from provenance.fingerprint import Fingerprint
 from provenance.version import __version__
 from provenance.watermark import SCHEME, parse_record_id
 
-# A manifest definition is C2PA JSON for c2pa-python's Builder (dict[str, Any]): its shape
-# is the C2PA specification's (assertions, actions, schema.org), not a type of ours.
-
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED_ALGORITHMIC_MEDIA = IPTC + "trainedAlgorithmicMedia"
 # --source-type -> IPTC digital source type
@@ -74,6 +71,8 @@ def record_id_from_soft_binding(value: str) -> str | None:
     return f"{int.from_bytes(raw, 'big'):0{width}x}" if width else None
 
 
+# A manifest definition is C2PA JSON for c2pa-python's Builder (dict[str, Any]): its shape
+# is the C2PA specification's (assertions, actions, schema.org), not a type of ours.
 def _creative_work(claims: StampClaims) -> dict[str, Any]:
     work: dict[str, Any] = {
         "@context": "http://schema.org/",
