@@ -23,7 +23,7 @@ from provenance.errors import CredentialError, InputError, KeyMaterialError
 from provenance.imaging import truncation, write_atomic
 
 # Manifest stores and manifest definitions cross this boundary as c2pa-python's JSON
-# (dict[str, Any]): foreign data, shaped by the C2PA specification, not by this package.
+# (untyped dicts): foreign data, shaped by the C2PA specification, not by this package.
 
 _EXT = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/svg+xml": "svg"}
 _ALGS = {

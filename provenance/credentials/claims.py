@@ -71,7 +71,7 @@ def record_id_from_soft_binding(value: str) -> str | None:
     return f"{int.from_bytes(raw, 'big'):0{width}x}" if width else None
 
 
-# A manifest definition is C2PA JSON for c2pa-python's Builder (dict[str, Any]): its shape
+# A manifest definition is C2PA JSON for c2pa-python's Builder (an untyped dict): its shape
 # is the C2PA specification's (assertions, actions, schema.org), not a type of ours.
 def _creative_work(claims: StampClaims) -> dict[str, Any]:
     work: dict[str, Any] = {

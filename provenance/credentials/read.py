@@ -36,7 +36,7 @@ from provenance.report import (
 )
 
 # The manifest store, crJSON and validation results are c2pa-python's JSON: foreign data whose
-# shape the C2PA specification defines, read defensively as dict[str, Any] here and turned
+# shape the C2PA specification defines, read defensively as untyped dicts here and turned
 # into provenance/report.py's typed objects (only a stamp's free-form generation record
 # leaves as JSON, CredentialReport.generation).
 
