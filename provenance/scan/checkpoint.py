@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
 
 from provenance.errors import InputError
-from provenance.scan.item import ScanRow
+
+if TYPE_CHECKING:
+    from provenance.scan.item import ScanRow  # the row's type only: this module stays light
 
 FSYNC_EVERY = 32
 
