@@ -159,9 +159,9 @@ def ownership(maker: TwinMaker, photos: list[Path], sources: list[Path], home: H
     """Register the photos, copy each with diffusers directly, and verify the copies."""
     import torch
 
-    for item in register_paths(photos, owner=OWNER, home=home):
-        if item.status == "error":
-            raise SystemExit(f"error: could not register {item.path}: {item.error}")
+    for registered in register_paths(photos, owner=OWNER, home=home):
+        if registered.status == "error":
+            raise SystemExit(f"error: could not register {registered.path}: {registered.error}")
     pipe = maker.model.pipe  # the same weights, called as diffusers' own pipeline
     settings = maker.settings
     out = []

@@ -81,6 +81,14 @@ def _twins(images: list[tuple[str, Image.Image]], count: int) -> list[tuple[int,
         return [(i, run_img2img(pipe, img, TwinSettings(seed=i))) for i, (_, img) in enumerate(images[:count])]
 
 
+def _distance(ours: list[fingerprint.Fingerprint], theirs: list[fingerprint.Fingerprint], algorithm: str) -> int:
+    """Bits between two images' fingerprints of one algorithm (compute always makes both)."""
+    mine, other = fingerprint.find(ours, algorithm), fingerprint.find(theirs, algorithm)
+    assert mine is not None, algorithm
+    assert other is not None, algorithm
+    return mine.distance(other)
+
+
 def run(twins: int) -> str:
     images = originals()
     prints = [fingerprint.compute(img) for _, img in images]
@@ -96,11 +104,9 @@ def run(twins: int) -> str:
         q = fingerprint.compute(img)
         row = rows.setdefault(attack_name, {"n": 0, "pdq": 0, "phash": 0, "combined": 0, "inconclusive": 0, "false": 0})
         row["n"] += 1
-        per_attack.setdefault(attack_name, []).append(
-            fingerprint.find(q, PDQ).distance(fingerprint.find(prints[truth], PDQ))
-        )  # type: ignore[union-attr]
+        per_attack.setdefault(attack_name, []).append(_distance(q, prints[truth], PDQ))
         for j, theirs in enumerate(prints):
-            d = {alg: fingerprint.find(q, alg).distance(fingerprint.find(theirs, alg)) for alg in (PDQ, PHASH)}  # type: ignore[union-attr]
+            d = {alg: _distance(q, theirs, alg) for alg in (PDQ, PHASH)}
             (same if j == truth else other)[PDQ].append(d[PDQ])
             (same if j == truth else other)[PHASH].append(d[PHASH])
             verdict = classify(q, theirs)

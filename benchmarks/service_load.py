@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -74,7 +75,14 @@ def rss_kib(pid: int) -> int:
     return total
 
 
-async def load(port: int, bodies: list[bytes], clients: int, total: int, max_seconds: float) -> dict[str, object]:
+class LoadResult(TypedDict):
+    seconds: float
+    latencies: list[float]
+    statuses: dict[str, int]
+    sent: int
+
+
+async def load(port: int, bodies: list[bytes], clients: int, total: int, max_seconds: float) -> LoadResult:
     latencies: list[float] = []
     statuses: dict[str, int] = {}
     sent = 0
@@ -135,7 +143,7 @@ def main() -> None:
                     peak[0] = max(peak[0], rss_kib(server.pid))
                     await asyncio.sleep(0.2)
 
-            async def run() -> dict[str, object]:
+            async def run() -> LoadResult:
                 sampler = asyncio.create_task(sample())
                 try:
                     return await load(port, bodies, args.clients, args.requests, args.max_seconds)
@@ -146,11 +154,11 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-    latencies = sorted(result["latencies"])  # type: ignore[arg-type]
-    statuses: dict[str, int] = result["statuses"]  # type: ignore[assignment]
+    latencies = sorted(result["latencies"])
+    statuses = result["statuses"]
     done = len(latencies)
     ok = statuses.get("200", 0)
-    seconds = float(result["seconds"])  # type: ignore[arg-type]
+    seconds = result["seconds"]
 
     def pct(p: float) -> float:
         return latencies[min(done - 1, int(p * done))] * 1000 if done else float("nan")
@@ -165,7 +173,7 @@ def main() -> None:
         "",
         "| requests sent | answered | 200 OK | errors | lost | seconds | requests/s | p50 ms | p99 ms | max ms |",
         "|---|---|---|---|---|---|---|---|---|---|",
-        f"| {result['sent']} | {done} | {ok} | {done - ok} | {int(result['sent']) - done} | {seconds:.1f} | "  # type: ignore[call-overload]
+        f"| {result['sent']} | {done} | {ok} | {done - ok} | {result['sent'] - done} | {seconds:.1f} | "
         f"{done / seconds:.1f} | {pct(0.5):.0f} | {pct(0.99):.0f} | {latencies[-1] * 1000:.0f} |",
         "",
         f"Statuses: {statuses}.",

@@ -188,7 +188,7 @@ def _load_rivagan() -> None:
         setattr(RivaWatermark, part, session)
 
 
-def _imwatermark_full():  # type: ignore[no-untyped-def]
+def _imwatermark_full() -> Any:  # the package is untyped
     """The whole package (imports torch): fine in a benchmark, never in verify."""
     import imwatermark
 
@@ -306,9 +306,9 @@ def evaluation_set() -> list[tuple[str, Image.Image]]:
         _package_photo("sklearn", "datasets", "images", "flower.jpg"),
         _package_photo("matplotlib", "mpl-data", "sample_data", "grace_hopper.jpg"),
     )
-    for path in others:
-        if path is not None and (img := _load(path)) is not None:
-            out.append((path.name, img))
+    for found in others:
+        if found is not None and (img := _load(found)) is not None:
+            out.append((found.name, img))
     return out
 
 
