@@ -41,6 +41,7 @@ MIN_TILES = 1.5
 # picture (rotations by 10, 30 and 45 degrees, cropped or not, 0.25 degree off the grid: measured);
 # scales make do with wm-1's screen.
 SCALE_SCREEN = wm1._SCREEN
+WIDE_SCREEN = wm1._Band(48, 64)  # the small and large scales' screen: a coarser grid of offsets (as good on the design set: measured)
 ANGLE_SCREEN = wm1._Band(56, 64)
 SCALE_PEAKS = 4
 WIDE_PEAKS = 2  # peaks of each of the two extra spectra scored in full
@@ -68,7 +69,7 @@ def _screen_lookups() -> tuple[tuple[Array, Array, Array], tuple[Array, Array, A
 @cache
 def _wide_lookups(which: str) -> tuple[Array, Array, Array]:
     """The screen's lookups of the small or large scales, as each extra spectrum reads them."""
-    return wm1._lookups([(s, 0.0) for s in _spectrum_scales(which)], SCALE_SCREEN)
+    return wm1._lookups([(s, 0.0) for s in _spectrum_scales(which)], WIDE_SCREEN)
 
 
 def _spectrum_scales(which: str) -> Array:
@@ -129,8 +130,8 @@ def wide_sweep(spectrum: Spectrum, which: str, largest: float = np.inf) -> list[
     if count < 3:
         return []
     fx, fy, sign = _wide_lookups(which)
-    rows = slice(0, count * SCALE_SCREEN.width)
-    screen = [float(v) for v in wm1._sync_scores(spectrum, (fx[rows], fy[rows], sign[rows]), SCALE_SCREEN)]
+    rows = slice(0, count * WIDE_SCREEN.width)
+    screen = [float(v) for v in wm1._sync_scores(spectrum, (fx[rows], fy[rows], sign[rows]), WIDE_SCREEN)]
     where = [(float(s), 0.0) for s in scales[:count]]
     groups = [[j for j in (i - 1, i, i + 1) if 0 <= j < count] for i in _peaks(screen, WIDE_PEAKS)]
     return _full_scores(spectrum, where, groups)
