@@ -41,7 +41,8 @@ MIN_TILES = 1.5
 # picture (rotations by 10, 30 and 45 degrees, cropped or not, 0.25 degree off the grid: measured);
 # scales make do with wm-1's screen.
 SCALE_SCREEN = wm1._SCREEN
-WIDE_SCREEN = wm1._Band(48, 64)  # the small and large scales' screen: a coarser grid of offsets (as good on the design set: measured)
+# The small and large scales' screen: a coarser grid of offsets, as good there on the design set (measured)
+WIDE_SCREEN = wm1._Band(48, 64)
 ANGLE_SCREEN = wm1._Band(56, 64)
 SCALE_PEAKS = 4
 WIDE_PEAKS = 2  # peaks of each of the two extra spectra scored in full
