@@ -100,7 +100,20 @@ def _rotate_crop(degrees: float) -> Attack:
     return attack
 
 
-# Today's table (issue 4), then what the web does (issue 20).
+def _crop_resized(img: Image.Image, area: float, aspect: float, long_side: int) -> Image.Image:
+    """The largest centred crop of ``aspect`` holding ``area`` of the picture (less where the
+    aspect does not fit), resized to ``long_side`` px and saved as JPEG 92 (benchmarks/journeys.py)."""
+    w, h = img.size
+    ch = min(h, w / aspect, float(np.sqrt(area * w * h / aspect)))
+    cw, ch = max(1, round(ch * aspect)), max(1, round(ch))
+    left, top = (w - cw) // 2, (h - ch) // 2
+    part = img.crop((left, top, left + cw, top + ch))
+    f = long_side / max(part.size)
+    part = part.resize((max(1, round(part.width * f)), max(1, round(part.height * f))), Image.Resampling.LANCZOS)
+    return _encode(part, "JPEG", quality=92)
+
+
+# Today's table (issue 4), then what the web does (issue 20), then crops resized (issue 19).
 ATTACKS: dict[str, Attack] = {
     "none": lambda im: im,
     "jpeg90": lambda im: _encode(im, "JPEG", quality=90),
@@ -134,6 +147,9 @@ ATTACKS: dict[str, Attack] = {
     "flip": lambda im: im.transpose(Image.Transpose.FLIP_TOP_BOTTOM),
     "width80": lambda im: _scale(im, 0.8, 1.0),
     "height125": lambda im: _scale(im, 1.0, 1.25),
+    # issue 19: crops resized for the web (the global layer's frame is gone, the tiles 0.4-3.2x their size)
+    "crop70-16x9-1200px": lambda im: _crop_resized(im, 0.7, 16 / 9, 1200),
+    "crop50-1x1-400px": lambda im: _crop_resized(im, 0.5, 1.0, 400),
 }
 TODAY = list(ATTACKS)[: list(ATTACKS).index("screenshot") + 1]
 # not in issue 20's list: the hardest downscale (whatever the factor, to the smallest size we read)

@@ -7,7 +7,8 @@ reference photos, and variants of each until --count is reached: JPEG re-compres
 resizes, random crops, 256-512 px tiles, small rotations, brightness changes, and what
 provenance-wm-2 searches for (issue 20): downscales to 256 px and JPEG, upscales, rotations
 to 45 degrees with corners filled or cropped, quarter turns, mirrors, stretched widths and
-heights. None carries our mark; any detection of ours is a false positive. The SD/SDXL
+heights; and crops resized for the web (issue 19: the tile search's scales 0.4-3.2). None
+carries our mark; any detection of ours is a false positive. The SD/SDXL
 detectors are counted too, except on the AI fixtures, which may carry a real Stable
 Diffusion mark.
 """
@@ -79,6 +80,19 @@ def _rotate_crop(img: Image.Image, degrees: float) -> Image.Image:
     return turned.crop(((w - cw) // 2, (h - ch) // 2, (w - cw) // 2 + cw, (h - ch) // 2 + ch))
 
 
+def _crop_resized(img: Image.Image, rng: random.Random) -> tuple[str, Image.Image] | None:
+    """Issue 19: a centred crop (50-90% of the area, 16:9, 1:1 or 4:5) resized for the web
+    (400-1800 px on the long side) and saved as JPEG 92: the tile search's scales 0.4-3.2."""
+    area, aspect = rng.choice((0.5, 0.7, 0.9)), rng.choice((16 / 9, 1.0, 0.8))
+    w, h = img.size
+    ch = min(h, w / aspect, math.sqrt(area * w * h / aspect))
+    cw, ch = round(ch * aspect), round(ch)
+    part = img.crop(((w - cw) // 2, (h - ch) // 2, (w - cw) // 2 + cw, (h - ch) // 2 + ch))
+    f = rng.randint(400, 1800) / max(part.size)
+    part = part.resize((max(1, round(part.width * f)), max(1, round(part.height * f))), Image.Resampling.LANCZOS)
+    return (f"crop{area:.0%}-resized", _jpeg(part, 92)) if min(part.size) >= MIN_SIDE else None
+
+
 TURNS = (Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270,
          Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.FLIP_TOP_BOTTOM)  # fmt: skip
 
@@ -86,7 +100,7 @@ TURNS = (Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.
 def variants(img: Image.Image, rng: random.Random) -> Iterator[tuple[str, Image.Image]]:
     yield "original", img
     while True:
-        kind = rng.randrange(12)
+        kind = rng.randrange(13)
         if kind == 0:
             q = rng.choice((40, 60, 75, 90))
             yield f"jpeg{q}", _jpeg(img, q)
@@ -123,6 +137,8 @@ def variants(img: Image.Image, rng: random.Random) -> Iterator[tuple[str, Image.
                 yield f"rotate{degrees:.0f}-crop", cropped
         elif kind == 10:
             yield "turn", img.transpose(rng.choice(TURNS))
+        elif kind == 12 and (cropped := _crop_resized(img, rng)) is not None:
+            yield cropped
         else:
             fx, fy = rng.choice(((0.8, 1.0), (1.0, 1.25), (1.25, 1.0), (1.0, 0.8)))
             yield f"stretch{fx}x{fy}", img.resize((int(img.width * fx), int(img.height * fy)), Image.Resampling.BICUBIC)
@@ -228,7 +244,8 @@ def main() -> None:
         f"Images: {len(bases())} files (samples, fixture photos, C2PA reference photos, AI fixtures) and variants"
         " (JPEG 40-90, resize 0.5-1.5x, random crops, 256-512 px tiles, rotations up to 3 degrees, brightness; and"
         " issue 20's: downscales to 256 px with or without JPEG 70, upscale 2x, rotations to 45 degrees with corners"
-        " filled or cropped, quarter turns, mirrors, stretched widths and heights).",
+        " filled or cropped, quarter turns, mirrors, stretched widths and heights; issue 19's crops of 50-90% resized"
+        " to 400-1800 px).",
         "",
         "| detector | images | false detections |",
         "|---|---|---|",

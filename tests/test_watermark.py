@@ -431,3 +431,68 @@ def test_wm2_codes_reject_random_words() -> None:
         words = rng.integers(0, 2, (3_000, code.bits), dtype=np.uint8)
         assert sum(code.decode(word) is not None for word in words) == 0
         assert sum(code.decode_soft(rng.normal(size=code.bits).astype(np.float32)) is not None for _ in range(300)) == 0
+
+
+# ---- crops resized for the web (issue 19): the tiles 0.4 to 3.2 times their stamped size
+
+
+def _stamped(img: Image.Image) -> Image.Image:
+    """Marked and saved as the stamp saves a JPEG (quality 95)."""
+    return _jpeg(watermark.embed(img, RECORD), 95)
+
+
+def _crop_resized(img: Image.Image, area: float, aspect: float, long_side: int) -> Image.Image:
+    """The largest centred crop of ``aspect`` holding ``area`` of the picture, resized to
+    ``long_side`` and posted as JPEG 92 (benchmarks/journeys.py's crop journeys)."""
+    w, h = img.size
+    ch = min(h, w / aspect, np.sqrt(area * w * h / aspect))
+    cw = round(ch * aspect)
+    ch = round(ch)
+    left, top = (w - cw) // 2, (h - ch) // 2
+    part = img.crop((left, top, left + cw, top + ch))
+    f = long_side / max(part.size)
+    return _jpeg(part.resize((round(part.width * f), round(part.height * f)), Image.Resampling.LANCZOS), 92)
+
+
+def _camera_sized(img: Image.Image) -> Image.Image:
+    """A picture the size the journeys stamp (1280 px on the long side)."""
+    f = 1280 / max(img.size)
+    return img.resize((round(img.width * f), round(img.height * f)), Image.Resampling.LANCZOS)
+
+
+CROP_JOURNEYS = {
+    # astronaut (512 px): 70 % kept as 16:9 is 512 x 288, resized to 1200 px: the tiles at 2.34 times their size
+    "crop70-16x9-1200px": ("astronaut.png", False, 0.7, 16 / 9, 1200),
+    # rocket at 1280 px: a 50 % square is 739 px, resized to 400 px: the tiles at 0.54 times their size
+    "crop50-1x1-400px": ("rocket.jpg", True, 0.5, 1.0, 400),
+}
+
+
+@pytest.mark.parametrize("name", CROP_JOURNEYS)
+def test_wm2_tiles_read_crops_resized_for_the_web_and_nothing_in_unmarked_ones(name: str) -> None:
+    """A crop changes the global layer's frame, so the tiles alone carry the mark; resized
+    afterwards, they are far outside the search's 0.7-1.45 (issue 19): the small and large
+    scales' sweeps find them, and the same journeys of the unmarked picture read nothing."""
+    file, camera_sized, area, aspect, long_side = CROP_JOURNEYS[name]
+    img = Image.open(SAMPLES / file).convert("RGB")
+    img = _camera_sized(img) if camera_sized else img
+    copy = _crop_resized(_stamped(img), area, aspect, long_side)
+    reading = wm2.detect(copy)
+    assert (reading.found, reading.record_id, reading.layer) == (True, RECORD, "tiles"), name
+    assert not 0.7 <= reading.scale <= 1.45
+    assert reading.decoded <= _tiles.MAX_DECODED
+    assert watermark.detect(copy).record_id == RECORD
+    unmarked = wm2.detect(_crop_resized(img, area, aspect, long_side))
+    assert not unmarked.found
+    assert unmarked.decoded <= 1 + _tiles.FINE_TRIES
+
+
+def test_frequencies_past_the_nyquist_limit_are_not_read() -> None:
+    """At scales under 0.62 the full band's highest tile frequencies lie past what the picture
+    holds: their lookups carry sign 0 (and the rest read as before)."""
+    _, _, sign = wm1._lookups([(0.4, 0.0), (1.0, 0.0)])
+    ky, kx = wm1._band_frequencies(wm1._FULL)
+    nyquist = 0.4 * wm1.TILE / 2  # cycles per tile: a tile of 51 px holds no more
+    rows = wm1._FULL.width
+    assert np.array_equal(sign[:rows] == 0, (np.abs(ky) > nyquist) | (kx > nyquist))
+    assert np.all(np.abs(sign[rows:]) == 1)

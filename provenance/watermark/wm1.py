@@ -446,18 +446,21 @@ def _lookups(geometries: Sequence[tuple[float, float]], band: _Band = _FULL) -> 
 
     Folding a picture brought back by (scale, angle) into one tile samples its spectrum at
     R(angle) k / (TILE scale) for the tile frequencies k; a frequency in the left half-plane is
-    read at its mirror image with the imaginary part negated (the picture is real)."""
+    read at its mirror image with the imaginary part negated (the picture is real). A frequency
+    past the picture's Nyquist limit (a tile under 64 px: scales under 0.62 for the full band) is
+    not in the picture at all: its sign is 0 and :func:`_sync_scores` reads nothing there."""
     ky, kx = _band_frequencies(band)
     scale = np.array([g[0] for g in geometries], np.float32)[:, None, None]
     angle = np.deg2rad(np.array([g[1] for g in geometries], np.float32))[:, None, None]
     cos, sin = np.cos(angle) * _SPECTRUM / (TILE * scale), np.sin(angle) * _SPECTRUM / (TILE * scale)
     fx = cos * kx - sin * ky
-    fx -= _SPECTRUM * np.floor(fx / _SPECTRUM)  # np.mod is ten times slower
     fy = sin * kx + cos * ky
+    inside = (np.abs(fx) <= _SPECTRUM / 2) & (np.abs(fy) <= _SPECTRUM / 2)
+    fx -= _SPECTRUM * np.floor(fx / _SPECTRUM)  # np.mod is ten times slower
     mirror = fx > _SPECTRUM / 2
     fx, fy = np.where(mirror, _SPECTRUM - fx, fx), np.where(mirror, -fy, fy)
     fy -= _SPECTRUM * np.floor(fy / _SPECTRUM)  # OpenCV wraps negative rows too, but slowly
-    sign = np.where(mirror, np.float32(-1), np.float32(1))
+    sign = np.where(inside, np.where(mirror, np.float32(-1), np.float32(1)), np.float32(0))
     rows = len(geometries) * band.width
     return fx.reshape(rows, -1), fy.reshape(rows, -1), sign.reshape(rows, -1)
 
@@ -484,6 +487,8 @@ def _sync_scores(spectrum: tuple[Array, Array], lookups: tuple[Array, Array, Arr
         read.real = cv2.remap(real, fx[rows], fy[rows], cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP)
         read.imag = cv2.remap(imag, fx[rows], fy[rows], cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP)
         read.imag *= sign[rows]
+        if not sign[rows].all():  # frequencies past the Nyquist limit read nothing
+            read.real *= np.abs(sign[rows])
         read = read.reshape(-1, band.width, half + 1) * _band_sync(band)
         product = np.zeros((len(read), grid, half + 1), np.complex64)
         product[:, :half], product[:, grid - half :] = read[:, :half], read[:, half:]

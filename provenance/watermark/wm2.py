@@ -19,8 +19,9 @@ Two layers carry the same 64-bit record id (docs/watermark-research.md, session 
   strength is sized for the part of the picture a 45-degree turn cropped to remove its
   corners keeps. Its search (_tiles.py) reads one padded spectrum for every scale 0.7-1.45
   and every rotation to 45 degrees either way, so rotated copies, cropped to remove their
-  corners or not, are found. The same search reads provenance-wm-1 marks, which share the
-  sync pattern.
+  corners or not, are found; and scales 0.4-0.7 and 1.45-3.2 (a shrunk copy's spectrum for
+  those), so crops resized for the web are too. The same search reads provenance-wm-1
+  marks, which share the sync pattern.
 
 Payload of either layer: record id (64 bits) + CRC-24 over the scheme name and the id, then
 BCH over GF(2^8): t=16 for the global layer (212 bits), t=8 for the tiles (152 bits).
