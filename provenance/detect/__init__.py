@@ -20,7 +20,7 @@ from provenance.detect.sources import describe
 from provenance.registry import Record
 from provenance.report import Action, AIReport, CredentialReport, Ingredient, Signal, WatermarkReport
 
-__all__ = ["Metadata", "assess", "metadata_signals", "pixel_signals", "read_metadata", "verdict"]
+__all__ = ["Metadata", "assess", "metadata_signals", "pixel_signals", "read_metadata", "skipped_checks", "verdict"]
 
 _STRENGTH_ORDER = {"ai-generated": 0, "ai-edited": 1, "captured": 2, "info": 3}
 _SOURCE_ORDER = {
@@ -255,4 +255,18 @@ def assess(
     checked = pixels is not None and (silent or deep)
     if checked and pixels is not None:
         signals += pixel_signals(pixels, data, meta)
-    return verdict(signals, pixels_checked=checked)
+    report = verdict(signals, pixels_checked=checked)
+    if checked and pixels is not None:
+        report.skipped = skipped_checks(pixels)
+    return report
+
+
+def skipped_checks(pixels: Image.Image) -> list[str]:
+    """The pixel checks this image is too small for, each with why: named in the report, never
+    dropped silently (an empty list: every pixel check ran)."""
+    if pixels.width * pixels.height >= sd_watermark.MIN_PIXELS:
+        return []
+    return [
+        f"Stable Diffusion watermarks (invisible-watermark dwtDct) not checked: the image has under"
+        f" {sd_watermark.MIN_PIXELS:,} pixels, the smallest that decoder reads"
+    ]

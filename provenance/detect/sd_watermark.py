@@ -58,9 +58,7 @@ class SDMark:
     bits: int
 
 
-def _block_votes(
-    bgr: NDArray[np.uint8] | NDArray[np.float32], *, swapped: bool = False
-) -> list[NDArray[np.float64]]:
+def _block_votes(bgr: NDArray[np.uint8] | NDArray[np.float32], *, swapped: bool = False) -> list[NDArray[np.float64]]:
     """One 0/1 vote per 4x4 block of the LL band, row-major, per marked channel.
 
     dwtDct's scales are [0, 36, 36] over range(2): only U (channel 1) carries the mark.
@@ -84,7 +82,7 @@ def _block_votes(
     if swapped and bgr.dtype != np.uint8:
         raise ValueError("a swapped channel order is read exactly only from 8-bit pixels")
     code = cv2.COLOR_RGB2YUV if swapped else cv2.COLOR_BGR2YUV
-    yuv = cv2.cvtColor(bgr[: br * 2 * _BLOCK, : bc * 2 * _BLOCK], code)
+    yuv: NDArray[Any] = cv2.cvtColor(bgr[: br * 2 * _BLOCK, : bc * 2 * _BLOCK], code)
     votes = []
     for channel in _CHANNELS:
         plane = yuv[:, :, channel]
@@ -116,13 +114,13 @@ def _largest_but_first(ll: NDArray[Any], br: int, bc: int) -> NDArray[Any]:
     return out.reshape(-1)
 
 
-def _float_votes(plane: NDArray[np.float32], br: int, bc: int) -> NDArray[np.float64]:
+def _float_votes(plane: NDArray[Any], br: int, bc: int) -> NDArray[np.float64]:
     ll = np.abs(_haar_ll(plane, np.float32(_H64)))
     largest = _largest_but_first(ll, br, bc)
     return ((largest % _SCALE) > 0.5 * _SCALE).astype(np.float64)
 
 
-def _integer_votes(plane: NDArray[np.uint8], br: int, bc: int) -> NDArray[np.float64]:
+def _integer_votes(plane: NDArray[Any], br: int, bc: int) -> NDArray[np.float64]:
     sums = plane[0::2, 0::2].astype(np.int16)
     sums += plane[0::2, 1::2]
     sums += plane[1::2, 0::2]
@@ -158,7 +156,7 @@ STRIP_PIXELS = 1 << 20
 def _swap(pixels: NDArray[np.float32]) -> NDArray[np.float32]:
     import cv2
 
-    swapped: NDArray[np.float32] = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)
+    swapped: NDArray[Any] = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)
     return swapped
 
 
