@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from PIL import Image
 
-from provenance.detect import generators, sd_watermark, stealth
+from provenance.detect import generators
 from provenance.detect.metadata import Metadata, read_metadata
 from provenance.detect.sources import describe
 from provenance.registry import Record
@@ -185,6 +185,8 @@ def metadata_signals(meta: Metadata) -> list[Signal]:
 
 def pixel_signals(pixels: Image.Image, data: bytes, meta: Metadata) -> list[Signal]:
     """Signals that need decoded pixels: Stable Diffusion watermarks, A1111 stealth info."""
+    from provenance.detect import sd_watermark, stealth  # numpy: only where pixels are checked
+
     signals = [
         Signal(
             kind="sd.watermark",
@@ -264,6 +266,8 @@ def assess(
 def skipped_checks(pixels: Image.Image) -> list[str]:
     """The pixel checks this image is too small for, each with why: named in the report, never
     dropped silently (an empty list: every pixel check ran)."""
+    from provenance.detect import sd_watermark
+
     if pixels.width * pixels.height >= sd_watermark.MIN_PIXELS:
         return []
     return [

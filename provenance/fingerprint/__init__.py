@@ -11,10 +11,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-import numpy as np
-from numpy.typing import NDArray
 from PIL import Image
+
+if TYPE_CHECKING:  # numpy only where a hash is computed: comparing hashes needs none of it
+    import numpy as np
+    from numpy.typing import NDArray
 
 PHASH = "phash-64/imagehash-4"
 PDQ = "pdq-256/pdqhash-0.2"
@@ -64,7 +67,9 @@ def phash(img: Image.Image) -> Fingerprint:
     """64-bit DCT perceptual hash, computed as imagehash.phash does (grey, Lanczos to 32 x 32,
     2-D DCT-II, the 8 x 8 lowest frequencies against their median) with the DCT as two small
     matrix products instead of scipy's FFT (whose import alone took 0.2 s a process); the
-    values agree to rounding, and so do the bits (tests/test_fingerprint_speed.py)."""
+    values agree to rounding, and so do the bits (tests/test_verify_speed.py)."""
+    import numpy as np
+
     small = np.asarray(img.convert("L").resize((_PHASH_SIDE, _PHASH_SIDE), Image.Resampling.LANCZOS), np.float64)
     # Rounded far below a grey level: exact zeros stay zeros (a flat picture's frequencies), as scipy's.
     dct = np.round(_dct_rows() @ small @ _dct_rows().T, 6)
@@ -79,6 +84,8 @@ _PHASH_BITS_SIDE = 8
 @cache
 def _dct_rows() -> NDArray[np.float64]:
     """The first 8 rows of scipy.fftpack's unnormalised 32-point DCT-II: 2 cos(pi k (2n + 1) / 64)."""
+    import numpy as np
+
     k = np.arange(_PHASH_BITS_SIDE)[:, None]
     n = np.arange(_PHASH_SIDE)[None, :]
     rows: NDArray[np.float64] = 2.0 * np.cos(np.pi * k * (2 * n + 1) / (2 * _PHASH_SIDE))
@@ -91,7 +98,7 @@ def _dct_rows() -> NDArray[np.float64]:
 # reference hasher downsamples large pictures first) so that its long side is at most
 # PDQ_MAX_SIDE, and further while its short side stays over a quarter of that: the box is
 # then narrower than a quarter of PDQ's own window, the hash moves by a few bits of 256 at
-# most (match: 31 or closer; tests/test_fingerprint_speed.py measures it), and the cost and
+# most (match: 31 or closer; tests/test_verify_speed.py measures it), and the cost and
 # memory are those of a picture under a megapixel, whatever the size.
 PDQ_MAX_SIDE = 2048
 
@@ -103,6 +110,7 @@ def pdq_factor(width: int, height: int) -> int:
 
 def pdq(img: Image.Image) -> Fingerprint:
     """256-bit PDQ hash with its quality score (pdqhash, Meta's reference C++)."""
+    import numpy as np
     import pdqhash
 
     factor = pdq_factor(*img.size)
