@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from benchmarks.stamp_verify import machine, publish  # noqa: E402
+from benchmarks.stamp_verify import measured_on, publish  # noqa: E402
 from provenance.config import Home  # noqa: E402
 from provenance.credentials import init_identity  # noqa: E402
 from provenance.scan import Scanner, ScanOptions  # noqa: E402
@@ -91,7 +91,7 @@ def main() -> None:
     lines = [
         f"# scan throughput at 1 megapixel ({n} images)",
         "",
-        f"Machine: {machine()}",
+        measured_on("benchmarks/scan.py"),
         "Images: 4 stamped PNGs (watermark + manifest + registry), JPEG re-encodes of them and unsigned photos.",
         f"Best of {args.repeat} runs each. Overhead and speed-up are against verifying one by one in one process.",
         "",
