@@ -67,7 +67,9 @@ def commit() -> str:
 
     head = git("rev-parse", "--short", "HEAD") or "unknown"
     branch = git("rev-parse", "--abbrev-ref", "HEAD")
-    dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else ""
+    # results files are what a run writes, not what it measures: a rewritten one does not make the tree dirty
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)benchmarks/results")
+    dirty = " (with uncommitted changes)" if changed else ""
     return f"{head}{f' on {branch}' if branch else ''}{dirty}"
 
 

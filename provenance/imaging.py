@@ -19,7 +19,7 @@ import tempfile
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -135,9 +135,9 @@ class LoadedImage:
     _pixels: Image.Image | None = field(default=None, repr=False)
     _decode_error: InputError | None = field(default=None, repr=False)
 
-    @property
+    @cached_property
     def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        return hashlib.sha256(self.data).hexdigest()  # asked for more than once a verify: hashed once
 
     @property
     def decodable(self) -> bool:
