@@ -296,12 +296,13 @@ def _ownership(registry: Registry | None, found: list[_Found]) -> OwnershipRepor
         if _STRENGTH.get(item.matched_by) is None:
             continue  # neither this record nor its sources are established
         for depth, (parent, child) in enumerate(_sources(registry, item.record)):
-            if parent.record_id in matches and matches[parent.record_id].strength != "inconclusive":
-                continue
+            strength = _STRENGTH[item.matched_by]
+            known = matches.get(parent.record_id)
+            if known is not None and _STRENGTH_ORDER.index(known.strength) <= _STRENGTH_ORDER.index(strength):
+                continue  # already established at least as firmly; a weaker look-alike yields to the chain
             relation = "ancestor" if depth else ("twin-of" if child.kind == "twin" else "derivative-of")
-            matches[parent.record_id] = _match(
-                parent, relation, _STRENGTH[item.matched_by], "registry link", {}, via=child.record_id
-            )
+            distances = known.distances if known is not None else {}
+            matches[parent.record_id] = _match(parent, relation, strength, "registry link", distances, via=child.record_id)
     ordered = sorted(matches.values(), key=_match_order)
     verdict, summary = _ownership_verdict(ordered)
     return OwnershipReport(verdict=verdict, summary=summary, matches=ordered, registry=registry.location)

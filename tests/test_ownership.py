@@ -213,3 +213,17 @@ def _count(db: Path) -> int:
             return int(conn.execute("SELECT COUNT(*) FROM records").fetchone()[0])
     except sqlite3.OperationalError:
         return 0
+
+
+def test_a_twin_that_looks_like_its_original_is_its_twin_not_the_original(keyed_home: Path, tmp_path: Path) -> None:
+    """The demo model's twin is within a few PDQ bits of its source: the registry link, not the look-alike, names it."""
+    twin_out = tmp_path / "twin.png"
+    made = run_cli("twin", SAMPLES / "astronaut.png", "-o", twin_out, "--steps", "10", "--user", "eve", home=keyed_home)
+    assert made.code == 0, made.stderr
+    report = _only(_json(run_cli("verify", "--json", twin_out, home=keyed_home).stdout))
+    by_relation = {m["relation"]: m for m in report["ownership"]["matches"]}
+    assert set(by_relation) == {"same-as", "twin-of"}
+    assert by_relation["twin-of"]["title"] == "astronaut.png"
+    assert by_relation["twin-of"]["distances"], "the look-alike's distances stay on the linked record"
+    assert report["ownership"]["verdict"] == "derived"
+    assert "an AI twin of the registered original 'astronaut.png'" in report["ownership"]["summary"]
