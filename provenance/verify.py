@@ -302,7 +302,9 @@ def _ownership(registry: Registry | None, found: list[_Found]) -> OwnershipRepor
                 continue  # already established at least as firmly; a weaker look-alike yields to the chain
             relation = "ancestor" if depth else ("twin-of" if child.kind == "twin" else "derivative-of")
             distances = known.distances if known is not None else {}
-            matches[parent.record_id] = _match(parent, relation, strength, "registry link", distances, via=child.record_id)
+            matches[parent.record_id] = _match(
+                parent, relation, strength, "registry link", distances, via=child.record_id
+            )
     ordered = sorted(matches.values(), key=_match_order)
     verdict, summary = _ownership_verdict(ordered)
     return OwnershipReport(verdict=verdict, summary=summary, matches=ordered, registry=registry.location)

@@ -4,8 +4,8 @@ the code gave before the speed work (tests/data/verdicts_before.json).
 
 The expected file is written by this module run as a script against the older code:
 ``PYTHONPATH=OLD_TREE python tests/test_same_verdicts.py --write tests/data/verdicts_before.json``
-(it was written from commit 7918c30, before issue 22's changes; main at c4526c3 writes the same). Record ids, keys and times
-differ between runs; the verdict words and exit codes must not."""
+(it was written from commit 7918c30, before issue 22's changes; main at c4526c3 writes the
+same). Record ids, keys and times differ between runs; the verdict words and exit codes must not."""
 
 from __future__ import annotations
 
