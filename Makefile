@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck clean
+.PHONY: demo test lint typecheck clean bench bench-quick
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,48 @@ test: $(VENV)/.test
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks (issue 22): `make bench` re-runs every one and rewrites every results file
+# from its script's own output (each names the commit and machine it measured);
+# `make bench-NAME` runs one; `make bench-quick` the ones that take minutes, not hours.
+# Several need ../shared/fixtures; generate, demo-model and journeys load the demo model.
+BENCH_RUN = HF_HUB_OFFLINE=1 $(BIN)/python
+RESULTS := benchmarks/results
+BENCHES := stamp-verify scan hostile detection registry registry-accuracy crop-match watermark watermark-fp \
+	journeys service generate demo-model fuzz
+QUICK_BENCHES := stamp-verify scan hostile detection registry-accuracy
+
+bench: $(addprefix bench-,$(BENCHES))
+
+bench-quick: $(addprefix bench-,$(QUICK_BENCHES))
+
+.PHONY: $(addprefix bench-,$(BENCHES))
+
+bench-stamp-verify: $(VENV)/.test
+	$(BENCH_RUN) benchmarks/stamp_verify.py --out $(RESULTS)/stamp_verify.md
+bench-scan: $(VENV)/.test
+	$(BENCH_RUN) benchmarks/scan.py --images 500 --out $(RESULTS)/scan.md
+bench-hostile: $(VENV)/.test
+	$(BENCH_RUN) benchmarks/hostile.py --out $(RESULTS)/hostile.md
+bench-detection: $(VENV)/.test
+	$(BENCH_RUN) benchmarks/detection.py --out $(RESULTS)/detection.md
+bench-registry: $(VENV)/.test
+	$(BENCH_RUN) benchmarks/registry.py --out $(RESULTS)/registry.md
+bench-registry-accuracy: $(VENV)/.test
+	$(BENCH_RUN) benchmarks/registry_accuracy.py --out $(RESULTS)/registry_accuracy.md
+bench-crop-match: $(VENV)/.test
+	$(BENCH_RUN) benchmarks/crop_match.py --out $(RESULTS)/crop_match.md
+bench-watermark: $(VENV)/.test
+	$(BENCH_RUN) benchmarks/watermark.py --out $(RESULTS)/watermark.md
+bench-watermark-fp: $(VENV)/.test
+	$(BENCH_RUN) benchmarks/watermark_fp.py --out $(RESULTS)/watermark_fp.md
+bench-journeys: $(VENV)/.test
+	$(BENCH_RUN) benchmarks/journeys.py --out $(RESULTS)/journeys.md
+bench-service: $(VENV)/.test
+	$(BENCH_RUN) benchmarks/service_load.py --out $(RESULTS)/service.md
+bench-generate: $(VENV)/.test
+	$(BENCH_RUN) benchmarks/generate.py --out $(RESULTS)/generate.md
+bench-demo-model: $(VENV)/.test
+	$(BENCH_RUN) benchmarks/demo_model.py --out $(RESULTS)/demo_model.md
+bench-fuzz: $(VENV)/.test
+	$(BENCH_RUN) fuzz/run.py --out $(RESULTS)/fuzz.md

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from benchmarks.stamp_verify import machine  # noqa: E402
+from benchmarks.stamp_verify import measured_on  # noqa: E402
 from provenance import detect  # noqa: E402
 from provenance.config import Home  # noqa: E402
 from provenance.detect import sd_watermark  # noqa: E402
@@ -123,7 +123,12 @@ def main() -> None:
             verdicts[group] = counter
         meta_median, meta_max = metadata_ms([p for g in ("ai", "photos", "watermarked", "c2pa") for p in groups[g]])
     columns = ["ai-generated", "ai-edited", "captured", "no-evidence", "error"]
-    lines = [f"Machine: {machine()}", "", "| group | files | " + " | ".join(columns) + " |", "|---" * 7 + "|"]
+    lines = [
+        measured_on("benchmarks/detection.py"),
+        "",
+        "| group | files | " + " | ".join(columns) + " |",
+        "|---" * 7 + "|",
+    ]
     for group, counter in verdicts.items():
         cells = [str(counter.get(c, 0)) for c in columns]
         lines.append(f"| {group} | {sum(counter.values())} | " + " | ".join(cells) + " |")

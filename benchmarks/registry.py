@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from benchmarks.stamp_verify import machine  # noqa: E402
+from benchmarks.stamp_verify import measured_on  # noqa: E402
 from provenance.fingerprint import PDQ, PHASH, Fingerprint  # noqa: E402
 from provenance.registry import Record, Registry  # noqa: E402
 from provenance.registry.index import MIH_MIN, HashIndex  # noqa: E402
@@ -149,7 +149,7 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    lines = [f"Machine: {machine()}", "", "## Database (records with PDQ and pHash rows)", "",
+    lines = [measured_on("benchmarks/registry.py"), "", "## Database (records with PDQ and pHash rows)", "",
              "| backend | records | insert records/s | index build from database s |", "|---|---|---|---|"]  # fmt: skip
     backends = [("sqlite", None)] + ([("postgresql", args.postgresql)] if args.postgresql else [])
     for name, url in backends:

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from PIL import Image, ImageEnhance, ImageFilter  # noqa: E402
 
-from benchmarks.stamp_verify import machine  # noqa: E402
+from benchmarks.stamp_verify import measured_on  # noqa: E402
 from benchmarks.watermark import _crop, _encode, _scale  # noqa: E402
 from provenance import fingerprint  # noqa: E402
 from provenance.fingerprint import PDQ, PHASH, THRESHOLDS  # noqa: E402
@@ -118,7 +118,7 @@ def run(twins: int) -> str:
             elif verdict == "match":
                 row["false"] += 1
     lines = [
-        f"Machine: {machine()}",
+        measured_on("benchmarks/registry_accuracy.py"),
         f"Originals: {len(images)} distinct pictures (samples and ../shared/fixtures), each a different owner;"
         f" queries: {len(queries)}, each compared with every original ({len(queries) * len(images)} pairs).",
         "",

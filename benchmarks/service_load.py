@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from benchmarks.stamp_verify import machine, publish  # noqa: E402
+from benchmarks.stamp_verify import measured_on, publish  # noqa: E402
 from provenance.config import Home  # noqa: E402
 from provenance.credentials import init_identity  # noqa: E402
 from provenance.twin import stamp_file  # noqa: E402
@@ -166,7 +166,7 @@ def main() -> None:
     lines = [
         f"# Service load: {args.clients} concurrent clients, verify uploads of 1-megapixel JPEGs",
         "",
-        f"Machine: {machine()}",
+        measured_on("benchmarks/service_load.py"),
         f"Server: `provenance serve --workers {args.workers} --concurrency 1` on loopback (one image at a time per"
         " worker process, requests queue in the gate).",
         f"Images: {len(bodies)} distinct JPEGs ({SIZE[0]}x{SIZE[1]}), a third stamped and registered.",

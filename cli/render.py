@@ -193,6 +193,8 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
             out.append(f"{pad}  negative prompt: {_one_line(signal.negative_prompt)}")
     for conflict in report.ai.conflicts:
         out.append(f"{pad}! conflict: {conflict}")
+    for skipped in report.ai.skipped:
+        out.append(f"{pad}- {skipped}")
     words = verdicts.exit_word(report.exit_code).label
     out.append(f"{_label('Exit')}{report.exit_code} ({words})")
     return "\n".join(out)

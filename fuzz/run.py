@@ -9,7 +9,6 @@ tests/test_fuzz_regressions.py replays them on every test run.
 from __future__ import annotations
 
 import argparse
-import platform
 import shutil
 import subprocess
 import sys
@@ -19,6 +18,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REGRESSIONS = ROOT / "tests" / "fuzz_regressions"
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.stamp_verify import measured_on  # noqa: E402
+
 SEED_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".avif", ".heic", ".gif", ".bmp", ".c2pa"}
 MAX_SEED_BYTES = 150_000
 
@@ -63,7 +66,7 @@ def main() -> None:
     lines = [
         "# Fuzzing the verify path (atheris)",
         "",
-        f"Machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}",
+        measured_on("fuzz/run.py"),
         f"Ran {elapsed / 60:.1f} minutes; {seeded} seed files (samples/, ../shared/fixtures); corpus grew to"
         f" {corpus_size} inputs; exit status {proc.returncode}.",
         f"Crashes (anything but ProvenanceError): {len(found)}"

@@ -19,14 +19,17 @@ import tempfile
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from provenance.errors import InputError, OutputExistsError, UnsupportedFormatError, UsageError
+
+if TYPE_CHECKING:  # numpy is imported where pixels are read: reading a manifest needs none of it
+    import numpy as np
+    from numpy.typing import NDArray
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_PIXELS = 100_000_000
@@ -132,9 +135,9 @@ class LoadedImage:
     _pixels: Image.Image | None = field(default=None, repr=False)
     _decode_error: InputError | None = field(default=None, repr=False)
 
-    @property
+    @cached_property
     def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        return hashlib.sha256(self.data).hexdigest()  # asked for more than once a verify: hashed once
 
     @property
     def decodable(self) -> bool:
@@ -231,6 +234,8 @@ def rgb_strips(img: Image.Image, *, rows: int = STRIP_ROWS, stop: int | None = N
     Why: ``np.asarray(img)`` of a whole picture costs two copies of it at once (Pillow's
     bytes, then the array) and float conversions of it four times more; a check that only
     needs per-pixel values or block votes reads strips and stays bounded whatever the size."""
+    import numpy as np
+
     width, height = img.size
     end = height if stop is None else min(stop, height)
     for top in range(0, end, rows):

@@ -256,6 +256,7 @@ class AIReport:
     signals: list[Signal] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     pixels_checked: bool = False
+    skipped: list[str] = field(default_factory=list)  # pixel checks not run on this image, each with why
 
 
 @dataclass

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from provenance import detect, fingerprint, verdicts, watermark
+from provenance import detect, fingerprint, verdicts
 from provenance.config import Home
 from provenance.credentials import codes, read_credentials, read_recovered
 from provenance.credentials.claims import SCHEME_FOR_ALG, record_id_from_soft_binding
 from provenance.credentials.codes import TRUST_CODES
 from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.errors import InputError
-from provenance.fingerprint import PHASH, THRESHOLDS, Fingerprint, thumbnail
+from provenance.fingerprint import PHASH, THRESHOLDS, Fingerprint
 from provenance.imaging import MAX_MANIFEST_BYTES, LoadedImage, load_image, read_input
 from provenance.registry import Record, Registry, read_home_registry
 from provenance.registry.matching import agree, classify
@@ -36,6 +37,12 @@ from provenance.report import (
 )
 from provenance.runtime import time_limit
 from provenance.verdicts import ExitCode
+
+if TYPE_CHECKING:
+    from provenance.fingerprint import thumbnail
+
+# Pixel checks import numpy, OpenCV and the watermark where they run (verify --metadata-only
+# needs none of them: tests/test_verify_speed.py).
 
 # Records from before thumbnails (schema 4) are checked against the mark's picture by
 # whole-picture pHash: this close, it is the picture; further, a crop or another picture
@@ -114,7 +121,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
     mark, print_, seen = _pixel_checks(image) if use_pixels else (skipped, None, None)
     registry = read_home_registry(home)
     try:
-        carry = print_ is not None and min(image.pixels().size) >= watermark.MIN_SIDE
+        carry = print_ is not None and min(image.pixels().size) >= _min_side()
         found = _lookup(registry, image, mark, credentials, print_, seen=seen, could_carry=carry) if registry else []
         wm_record = next((f.record for f in found if f.matched_by == "watermark"), None)
         confirmed = _check_agreement(mark, credentials, wm_record, seen, print_)
@@ -149,6 +156,12 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
     )
 
 
+def _min_side() -> int:
+    from provenance import watermark
+
+    return watermark.MIN_SIDE
+
+
 def _error_report(path: Path, message: str) -> VerifyReport:
     """A file that could not be read: no verdict is claimed that was never computed."""
     return VerifyReport(
@@ -178,6 +191,8 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
     """The mark, the fingerprints and the picture turned upright as the mark says (None undecodable)."""
     if not image.decodable:
         return WatermarkReport(found=False, note="pixels could not be decoded", state="not-checked"), None, None
+    from provenance import watermark
+
     pixels = image.pixels()
     reading = watermark.detect(pixels)
     mark = WatermarkReport(
@@ -242,6 +257,8 @@ def _picture(seen: _Seen | None, record: Record) -> thumbnail.Verdict | None:
     """The record's thumbnail on whether this image is its picture (or part of it); None without one."""
     if record.thumbnail is None or seen is None:
         return None
+    from provenance.fingerprint import thumbnail
+
     placement = thumbnail.compare(seen.pixels, record.thumbnail)
     return None if placement is None else placement.verdict
 
@@ -285,7 +302,9 @@ def _ownership(registry: Registry | None, found: list[_Found]) -> OwnershipRepor
                 continue  # already established at least as firmly; a weaker look-alike yields to the chain
             relation = "ancestor" if depth else ("twin-of" if child.kind == "twin" else "derivative-of")
             distances = known.distances if known is not None else {}
-            matches[parent.record_id] = _match(parent, relation, strength, "registry link", distances, via=child.record_id)
+            matches[parent.record_id] = _match(
+                parent, relation, strength, "registry link", distances, via=child.record_id
+            )
     ordered = sorted(matches.values(), key=_match_order)
     verdict, summary = _ownership_verdict(ordered)
     return OwnershipReport(verdict=verdict, summary=summary, matches=ordered, registry=registry.location)
@@ -452,6 +471,8 @@ def _same_picture(
 ) -> tuple[thumbnail.Verdict, str]:
     """The record's thumbnail decides (crops, rescales, edits; docs/registry.md). A record from
     before thumbnails has only whole-picture hashes: near is the picture; far may be a crop."""
+    from provenance.fingerprint import thumbnail
+
     placement = None
     if record.thumbnail is not None and seen is not None:  # placed where the mark says, when the search cannot tell
         placement = thumbnail.compare(seen.pixels, record.thumbnail, scale=seen.scale, frame=seen.frame)

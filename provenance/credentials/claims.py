@@ -13,7 +13,6 @@ from typing import Any
 
 from provenance.fingerprint import Fingerprint
 from provenance.version import __version__
-from provenance.watermark import SCHEME, parse_record_id
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED_ALGORITHMIC_MEDIA = IPTC + "trainedAlgorithmicMedia"
@@ -32,6 +31,9 @@ STAMP_ASSERTION = "org.provenance.stamp"
 METADATA_NAMESPACES = {"exif": "http://ns.adobe.com/exif/1.0/", "tiff": "http://ns.adobe.com/tiff/1.0/"}
 SOFT_BINDING_ALG = "org.provenance.wm-2"
 # every scheme we can read, by its soft-binding algorithm (manifests made before wm-2 name wm-1)
+# (the names are written out: importing provenance.watermark for one would import numpy into every
+# manifest read; tests/test_verify_speed.py checks the current one against provenance.watermark.SCHEME)
+SCHEME = "provenance-wm-2"  # the scheme stamps write (provenance.watermark.SCHEME)
 SCHEME_FOR_ALG = {
     SOFT_BINDING_ALG: SCHEME,
     "org.provenance.wm-1": "provenance-wm-1",
@@ -58,6 +60,8 @@ class StampClaims:
 
 
 def soft_binding_value(record_id: str) -> str:
+    from provenance.watermark import parse_record_id
+
     return base64.b64encode(parse_record_id(record_id).to_bytes(8, "big")).decode()
 
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from PIL import Image
 
-from provenance.detect import generators, sd_watermark, stealth
+from provenance.detect import generators
 from provenance.detect.metadata import Metadata, read_metadata
 from provenance.detect.sources import describe
 from provenance.registry import Record
 from provenance.report import Action, AIReport, CredentialReport, Ingredient, Signal, WatermarkReport
 
-__all__ = ["Metadata", "assess", "metadata_signals", "pixel_signals", "read_metadata", "verdict"]
+__all__ = ["Metadata", "assess", "metadata_signals", "pixel_signals", "read_metadata", "skipped_checks", "verdict"]
 
 _STRENGTH_ORDER = {"ai-generated": 0, "ai-edited": 1, "captured": 2, "info": 3}
 _SOURCE_ORDER = {
@@ -185,6 +185,8 @@ def metadata_signals(meta: Metadata) -> list[Signal]:
 
 def pixel_signals(pixels: Image.Image, data: bytes, meta: Metadata) -> list[Signal]:
     """Signals that need decoded pixels: Stable Diffusion watermarks, A1111 stealth info."""
+    from provenance.detect import sd_watermark, stealth  # numpy: only where pixels are checked
+
     signals = [
         Signal(
             kind="sd.watermark",
@@ -255,4 +257,20 @@ def assess(
     checked = pixels is not None and (silent or deep)
     if checked and pixels is not None:
         signals += pixel_signals(pixels, data, meta)
-    return verdict(signals, pixels_checked=checked)
+    report = verdict(signals, pixels_checked=checked)
+    if checked and pixels is not None:
+        report.skipped = skipped_checks(pixels)
+    return report
+
+
+def skipped_checks(pixels: Image.Image) -> list[str]:
+    """The pixel checks this image is too small for, each with why: named in the report, never
+    dropped silently (an empty list: every pixel check ran)."""
+    from provenance.detect import sd_watermark
+
+    if pixels.width * pixels.height >= sd_watermark.MIN_PIXELS:
+        return []
+    return [
+        f"Stable Diffusion watermarks (invisible-watermark dwtDct) not checked: the image has under"
+        f" {sd_watermark.MIN_PIXELS:,} pixels, the smallest that decoder reads"
+    ]

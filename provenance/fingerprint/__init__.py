@@ -8,11 +8,16 @@ quality score) and pHash (64 bits, imagehash), which fail on different edits.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-import imagehash
-import numpy as np
 from PIL import Image
+
+if TYPE_CHECKING:  # numpy only where a hash is computed: comparing hashes needs none of it
+    import numpy as np
+    from numpy.typing import NDArray
 
 PHASH = "phash-64/imagehash-4"
 PDQ = "pdq-256/pdqhash-0.2"
@@ -59,25 +64,58 @@ class Fingerprint:
 
 
 def phash(img: Image.Image) -> Fingerprint:
-    """64-bit DCT perceptual hash (imagehash.phash) of the image's pixels."""
-    return Fingerprint(PHASH, str(imagehash.phash(img)))
+    """64-bit DCT perceptual hash, computed as imagehash.phash does (grey, Lanczos to 32 x 32,
+    2-D DCT-II, the 8 x 8 lowest frequencies against their median) with the DCT as two small
+    matrix products instead of scipy's FFT (whose import alone took 0.2 s a process); the
+    values agree to rounding, and so do the bits (tests/test_verify_speed.py)."""
+    import numpy as np
+
+    small = np.asarray(img.convert("L").resize((_PHASH_SIDE, _PHASH_SIDE), Image.Resampling.LANCZOS), np.float64)
+    # Rounded far below a grey level: exact zeros stay zeros (a flat picture's frequencies), as scipy's.
+    dct = np.round(_dct_rows() @ small @ _dct_rows().T, 6)
+    bits = (dct > np.median(dct)).reshape(-1)
+    return Fingerprint(PHASH, f"{int(''.join('1' if b else '0' for b in bits), 2):016x}")
 
 
-# PDQ boxes the picture down to 64 x 64 anyway; pdqhash's own float64 grey of a 7000 x 7000
-# picture takes 1.2 GB. A larger picture is first boxed down to this long side (as Meta's
-# reference hasher downsamples large pictures first): on photos scaled to 6000 px the
-# hash moved by 2 to 6 bits of 256 (match: 31 or closer), and memory stays near 150 MB.
+_PHASH_SIDE = 32
+_PHASH_BITS_SIDE = 8
+
+
+@cache
+def _dct_rows() -> NDArray[np.float64]:
+    """The first 8 rows of scipy.fftpack's unnormalised 32-point DCT-II: 2 cos(pi k (2n + 1) / 64)."""
+    import numpy as np
+
+    k = np.arange(_PHASH_BITS_SIDE)[:, None]
+    n = np.arange(_PHASH_SIDE)[None, :]
+    rows: NDArray[np.float64] = 2.0 * np.cos(np.pi * k * (2 * n + 1) / (2 * _PHASH_SIDE))
+    return rows
+
+
+# PDQ boxes the picture down to 64 x 64 anyway, through its own box filters a window of
+# about 1/128 of each side wide; pdqhash's float64 grey of a 7000 x 7000 picture takes
+# 1.2 GB. So a larger picture is first reduced by a whole factor (a box average, as Meta's
+# reference hasher downsamples large pictures first) so that its long side is at most
+# PDQ_MAX_SIDE, and further while its short side stays over a quarter of that: the box is
+# then narrower than a quarter of PDQ's own window, the hash moves by a few bits of 256 at
+# most (match: 31 or closer; tests/test_verify_speed.py measures it), and the cost and
+# memory are those of a picture under a megapixel, whatever the size.
 PDQ_MAX_SIDE = 2048
+
+
+def pdq_factor(width: int, height: int) -> int:
+    """The whole factor :func:`pdq` reduces a ``width`` x ``height`` picture by."""
+    return max(1, math.ceil(max(width, height) / PDQ_MAX_SIDE), min(width, height) // (PDQ_MAX_SIDE // 4))
 
 
 def pdq(img: Image.Image) -> Fingerprint:
     """256-bit PDQ hash with its quality score (pdqhash, Meta's reference C++)."""
+    import numpy as np
     import pdqhash
 
-    if max(img.size) > PDQ_MAX_SIDE:
-        factor = PDQ_MAX_SIDE / max(img.size)
-        size = (max(1, round(img.width * factor)), max(1, round(img.height * factor)))
-        img = img.resize(size, Image.Resampling.BOX)
+    factor = pdq_factor(*img.size)
+    if factor > 1:
+        img = img.reduce(factor)
     rgb = np.ascontiguousarray(np.asarray(img if img.mode == "RGB" else img.convert("RGB"), dtype=np.uint8))
     bits, quality = pdqhash.compute(rgb)
     value = np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()

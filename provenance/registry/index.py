@@ -2,6 +2,8 @@
 
 Two exact methods, picked by size (measurements in benchmarks/results/registry.md):
 
+* under :data:`NUMPY_MAX` hashes, numpy compares the query with all of them (faiss's import
+  alone costs more than such a search);
 * up to :data:`MIH_MIN` hashes, faiss ``IndexBinaryFlat`` compares the query with all
   of them (about 1.5 ns per 256-bit hash on one core);
 * above it, multi-index hashing (Norouzi et al.): the hash is cut into 16-bit chunks;
@@ -37,6 +39,7 @@ from provenance.registry._backend import Backend
 from provenance.registry.schema import meta
 
 MIH_MIN = 500_000
+NUMPY_MAX = 20_000  # under this many hashes numpy compares them all (about 0.3 ms at 20,000) and faiss is not loaded
 CHUNK_BITS = 16
 FORMAT = 1
 
@@ -148,6 +151,10 @@ class HashIndex:
         return self._flat_search(q, radius)
 
     def _flat_search(self, q: Codes, radius: int) -> list[tuple[int, int]]:
+        if len(self.seqs) < NUMPY_MAX:  # numpy's popcount: no faiss import (60 ms a process) for a few codes
+            dist = _distances(self.codes, q)
+            keep = np.flatnonzero(dist <= radius)
+            return list(zip(self.seqs[keep].tolist(), dist[keep].tolist(), strict=True))
         import faiss
 
         if self._flat is None:

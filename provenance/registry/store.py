@@ -26,14 +26,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provenance.errors import RegistryError
 from provenance.fingerprint import Fingerprint, find
 from provenance.registry._backend import Backend, PostgresBackend, SQLiteBackend, is_postgres
-from provenance.registry.index import HashIndex, IndexFiles
 from provenance.registry.schema import SCHEMA_VERSION, migrate, schema_version, set_meta
-from provenance.watermark import ID_BITS, format_record_id
+
+if TYPE_CHECKING:  # numpy (the search index) and the watermark are imported where they are used:
+    from provenance.registry.index import HashIndex, IndexFiles  # a lookup by id or hash needs neither
 
 _PRINT_COLUMNS = ("record_id", "algorithm", "value", "quality")
 _COLUMNS = (
@@ -120,7 +121,8 @@ class Registry:
         self._db = backend
         self.readonly = readonly
         self.location = backend.location
-        self._indexes = IndexFiles(backend, index_dir, readonly=readonly)
+        self._index_dir = index_dir
+        self._index_files: IndexFiles | None = None
 
     @property
     def database(self) -> Backend:
@@ -179,8 +181,18 @@ class Registry:
 
     # records ------------------------------------------------------------------------
 
+    @property
+    def _indexes(self) -> IndexFiles:
+        if self._index_files is None:
+            from provenance.registry.index import IndexFiles
+
+            self._index_files = IndexFiles(self._db, self._index_dir, readonly=self.readonly)
+        return self._index_files
+
     def new_record_id(self) -> str:
         """A random id that fits the watermark payload and is not yet taken."""
+        from provenance.watermark import ID_BITS, format_record_id
+
         while True:
             candidate = format_record_id(secrets.randbits(ID_BITS))
             if self.get(candidate) is None:
