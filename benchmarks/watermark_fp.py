@@ -137,8 +137,8 @@ def variants(img: Image.Image, rng: random.Random) -> Iterator[tuple[str, Image.
                 yield f"rotate{degrees:.0f}-crop", cropped
         elif kind == 10:
             yield "turn", img.transpose(rng.choice(TURNS))
-        elif kind == 12 and (cropped := _crop_resized(img, rng)) is not None:
-            yield cropped
+        elif kind == 12 and (resized := _crop_resized(img, rng)) is not None:
+            yield resized
         else:
             fx, fy = rng.choice(((0.8, 1.0), (1.0, 1.25), (1.25, 1.0), (1.0, 0.8)))
             yield f"stretch{fx}x{fy}", img.resize((int(img.width * fx), int(img.height * fy)), Image.Resampling.BICUBIC)

@@ -431,6 +431,7 @@ class AIJSON(TypedDict, total=False):
     signals: list[SignalJSON]
     conflicts: list[str]
     pixels_checked: bool
+    skipped: list[str]
 
 
 class VerifyReportJSON(TypedDict, total=False):

@@ -60,18 +60,18 @@ def collect(work: Path) -> dict[str, list[Any]]:
     stamped = [(ROOT / "samples" / "astronaut.png", "ai"), (ROOT / "samples" / "rocket.jpg", "captured")]
     stamped += [(p, "captured") for p in photos[-1:]]
     for source, kind in stamped:
-        out = made / f"stamped-{source.stem}.jpg"
-        stamp_file(source, out, user="verdicts", model="test" if kind == "ai" else None, identity=identity,
+        stamped_out = made / f"stamped-{source.stem}.jpg"
+        stamp_file(source, stamped_out, user="verdicts", model="test" if kind == "ai" else None, identity=identity,
                    home=home, source_type=kind)  # fmt: skip
-        cases[f"made/{out.name}"] = out
-        with Image.open(out) as img:
+        cases[f"made/{stamped_out.name}"] = stamped_out
+        with Image.open(stamped_out) as img:
             pixels = img.convert("RGB")
         for label, variant in (
             ("jpeg70", pixels),
             ("crop70", pixels.crop((0, 0, int(pixels.width * 0.7), int(pixels.height * 0.7)))),
             ("half", pixels.resize((pixels.width // 2, pixels.height // 2), Image.Resampling.LANCZOS)),
         ):
-            path = made / f"{out.stem}-{label}.jpg"
+            path = made / f"{stamped_out.stem}-{label}.jpg"
             buf = io.BytesIO()
             variant.save(buf, "JPEG", quality=70 if label == "jpeg70" else 90)
             path.write_bytes(buf.getvalue())

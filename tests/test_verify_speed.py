@@ -85,7 +85,8 @@ def _pywt_votes(bgr: np.ndarray) -> np.ndarray:
     flat = ca1[: br * 4, : bc * 4].reshape(br, 4, bc, 4).swapaxes(1, 2).reshape(br * bc, 16)
     pos = np.argmax(np.abs(flat[:, 1:]), axis=1) + 1
     val = np.abs(flat[np.arange(flat.shape[0]), pos])
-    return ((val % 36.0) > 18.0).astype(np.float64)
+    votes: np.ndarray = ((val % 36.0) > 18.0).astype(np.float64)
+    return votes
 
 
 def test_sd_watermark_votes_are_pywavelets_bit_for_bit() -> None:
