@@ -67,7 +67,7 @@ bench-hostile: $(VENV)/.test
 bench-detection: $(VENV)/.test
 	$(BENCH_RUN) benchmarks/detection.py --out $(RESULTS)/detection.md
 bench-registry: $(VENV)/.test
-	$(BENCH_RUN) benchmarks/registry.py --out $(RESULTS)/registry.md
+	$(BENCH_RUN) benchmarks/registry.py --db-sizes 100000,1000000,10000000 --postgresql auto --out $(RESULTS)/registry.md
 bench-registry-accuracy: $(VENV)/.test
 	$(BENCH_RUN) benchmarks/registry_accuracy.py --out $(RESULTS)/registry_accuracy.md
 bench-crop-match: $(VENV)/.test
