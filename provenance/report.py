@@ -28,6 +28,12 @@ CredentialState = Literal[
 # States whose manifest was read from the file (or its sidecar, or fetched).
 PRESENT_STATES = frozenset({"trusted", "valid", "ingredient-invalid", "invalid", "truncated", "unsupported"})
 TrustState = Literal["trusted", "untrusted", "unknown"]
+StatusKind = Literal["success", "informational", "failure"]
+RemoteFetch = Literal["off", "failed"]  # why a remote manifest was not read
+# verify ranks matches in these orders (tightest relation, strongest first)
+MatchRelation = Literal["same-as", "twin-of", "derivative-of", "ancestor", "source-of", "similar-to"]
+MatchStrength = Literal["exact", "match", "inconclusive"]
+SignalStrength = Literal["ai-generated", "ai-edited", "captured", "info"]
 AIVerdict = Literal["ai-generated", "ai-edited", "captured", "no-evidence", "not-assessed"]
 WatermarkState = Literal["ours", "unconfirmed", "known-ai", "declared", "mismatch", "none", "not-checked"]
 
@@ -38,7 +44,7 @@ class StatusCode:
 
     code: str
     explanation: str
-    kind: Literal["success", "informational", "failure"]
+    kind: StatusKind
     scope: str = "active manifest"
     url: str | None = None  # the JUMBF URI of what was checked (which assertion, which signature)
 
@@ -130,7 +136,7 @@ class CredentialReport:
     manifest_label: str | None = None
     manifest_source: str | None = None  # embedded, sidecar, registry
     remote_url: str | None = None
-    remote_fetch: Literal["off", "failed"] | None = None  # why a remote manifest was not read
+    remote_fetch: RemoteFetch | None = None  # why a remote manifest was not read
     truncation: str | None = None  # how the file ends early, when it does
     claim_generator: str | None = None
     model: str | None = None
@@ -209,8 +215,8 @@ class OwnershipMatch:
 
     record_id: str
     owner: str
-    relation: Literal["same-as", "twin-of", "derivative-of", "ancestor", "source-of", "similar-to"]
-    strength: Literal["exact", "match", "inconclusive"]
+    relation: MatchRelation
+    strength: MatchStrength
     matched_by: str
     kind: str
     distances: dict[str, int] = field(default_factory=dict)
@@ -244,7 +250,7 @@ class Signal:
     generator: str | None = None
     model: str | None = None
     prompt: str | None = None  # whole, never shortened (several prompts: separated by a blank line)
-    strength: Literal["ai-generated", "ai-edited", "captured", "info"] = "ai-generated"
+    strength: SignalStrength = "ai-generated"
     negative_prompt: str | None = None
 
 
@@ -289,7 +295,7 @@ class VerifyReport:
 class StatusCodeJSON(TypedDict, total=False):
     code: str
     explanation: str
-    kind: Literal["success", "informational", "failure"]
+    kind: StatusKind
     scope: str
     url: str | None
 
@@ -360,7 +366,7 @@ class CredentialJSON(TypedDict, total=False):
     manifest_label: str | None
     manifest_source: str | None
     remote_url: str | None
-    remote_fetch: Literal["off", "failed"] | None
+    remote_fetch: RemoteFetch | None
     truncation: str | None
     claim_generator: str | None
     model: str | None
@@ -396,8 +402,8 @@ class WatermarkJSON(TypedDict, total=False):
 class OwnershipMatchJSON(TypedDict, total=False):
     record_id: str
     owner: str
-    relation: Literal["same-as", "twin-of", "derivative-of", "ancestor", "source-of", "similar-to"]
-    strength: Literal["exact", "match", "inconclusive"]
+    relation: MatchRelation
+    strength: MatchStrength
     matched_by: str
     kind: str
     distances: dict[str, int]
@@ -422,7 +428,7 @@ class SignalJSON(TypedDict, total=False):
     generator: str | None
     model: str | None
     prompt: str | None
-    strength: Literal["ai-generated", "ai-edited", "captured", "info"]
+    strength: SignalStrength
     negative_prompt: str | None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 from PIL import Image
 
@@ -29,6 +29,8 @@ from provenance.report import (
     AIReport,
     CredentialReport,
     Ingredient,
+    MatchRelation,
+    MatchStrength,
     OwnershipMatch,
     OwnershipReport,
     OwnershipVerdict,
@@ -280,8 +282,13 @@ def _phash_distance(prints: list[Fingerprint] | None, record: Record) -> int | N
 
 
 # Matches that establish the record (and lead up its chain of sources); the others are named, not counted.
-_STRENGTH = {"watermark": "exact", "sha256": "exact", "manifest": "exact", "fingerprint": "match"}
-_RELATION = {"fingerprint-unmarked": "similar-to", "input-sha256": "source-of"}
+_STRENGTH: dict[str, MatchStrength] = {
+    "watermark": "exact",
+    "sha256": "exact",
+    "manifest": "exact",
+    "fingerprint": "match",
+}
+_RELATION: dict[str, MatchRelation] = {"fingerprint-unmarked": "similar-to", "input-sha256": "source-of"}
 
 
 def _ownership(registry: Registry | None, found: list[_Found]) -> OwnershipReport:
@@ -300,10 +307,10 @@ def _ownership(registry: Registry | None, found: list[_Found]) -> OwnershipRepor
             known = matches.get(parent.record_id)
             if known is not None and _STRENGTH_ORDER.index(known.strength) <= _STRENGTH_ORDER.index(strength):
                 continue  # already established at least as firmly; a weaker look-alike yields to the chain
-            relation = "ancestor" if depth else ("twin-of" if child.kind == "twin" else "derivative-of")
+            linked: MatchRelation = "ancestor" if depth else ("twin-of" if child.kind == "twin" else "derivative-of")
             distances = known.distances if known is not None else {}
             matches[parent.record_id] = _match(
-                parent, relation, strength, "registry link", distances, via=child.record_id
+                parent, linked, strength, "registry link", distances, via=child.record_id
             )
     ordered = sorted(matches.values(), key=_match_order)
     verdict, summary = _ownership_verdict(ordered)
@@ -325,8 +332,8 @@ def _sources(registry: Registry, record: Record, limit: int = 1000) -> list[tupl
     return chain
 
 
-_RELATION_ORDER = ("same-as", "twin-of", "derivative-of", "ancestor", "source-of", "similar-to")
-_STRENGTH_ORDER = ("exact", "match", "inconclusive")
+_RELATION_ORDER: tuple[MatchRelation, ...] = get_args(MatchRelation)
+_STRENGTH_ORDER: tuple[MatchStrength, ...] = get_args(MatchStrength)
 
 
 def _match_order(match: OwnershipMatch) -> tuple[int, int, int]:
@@ -336,8 +343,8 @@ def _match_order(match: OwnershipMatch) -> tuple[int, int, int]:
 
 def _match(
     record: Record,
-    relation: str,
-    strength: str,
+    relation: MatchRelation,
+    strength: MatchStrength,
     how: str,
     distances: dict[str, int],
     *,
@@ -346,8 +353,8 @@ def _match(
     return OwnershipMatch(
         record_id=record.record_id,
         owner=record.owner,
-        relation=relation,  # type: ignore[arg-type]
-        strength=strength,  # type: ignore[arg-type]
+        relation=relation,
+        strength=strength,
         matched_by=how,
         kind=record.kind,
         distances=distances,
