@@ -202,7 +202,7 @@ def _library_picture(loader: str) -> Image.Image:
         array = array[0] if isinstance(array, tuple) else array  # stereo_motorcycle: (left, right, disparity)
         return Image.fromarray(array)
     if kind == "sklearn":
-        from sklearn.datasets import load_sample_image  # type: ignore[import-untyped]
+        from sklearn.datasets import load_sample_image
 
         return Image.fromarray(load_sample_image(name))
     import matplotlib.cbook

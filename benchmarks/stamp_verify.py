@@ -122,7 +122,7 @@ def make_photo(megapixels: float, path: Path) -> None:
     else:
         from skimage import data
 
-        source = Image.fromarray(data.astronaut())  # type: ignore[no-untyped-call]  # scikit-image is untyped
+        source = Image.fromarray(data.astronaut())
     width = round((megapixels * 1e6 * 4 / 3) ** 0.5)
     height = round(width * 3 / 4)
     picture = source.resize((width, height), Image.Resampling.LANCZOS)
