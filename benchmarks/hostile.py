@@ -5,7 +5,8 @@ Usage: python benchmarks/hostile.py [--out benchmarks/results/hostile.md] [--onl
 Crafts decompression bombs (PNG and JPEG: small files declaring large or all-zero
 pictures), huge and compressed-bomb PNG text chunks, deeply nested JUMBF, EXIF IFD loops,
 random bytes behind valid magic and truncated files. Each is verified by `provenance
-verify` in a child process of its own (peak memory: the child's ru_maxrss) and uploaded
+verify` in a child process of its own (peak memory: the child's own VmHWM, written by an
+exit hook; not ru_maxrss, which Linux carries across exec from the parent) and uploaded
 once to `provenance serve` on loopback (peak memory: the server's VmHWM, reset before
 each upload); then four bombs are uploaded at once to a fresh server allowed four
 images at a time by count, so only its memory budget holds them back.
@@ -142,22 +143,45 @@ def cases() -> dict[str, Callable[[], bytes]]:
 # ---------------------------------------------------------------- measuring
 
 
+# Runs the CLI as `python -m provenance_cli.main` would, and writes the process's own
+# peak (VmHWM) to the file named by PEAK_FILE as it exits, whatever the exit path.
+_CLI_WITH_PEAK = """
+import atexit, os, runpy, sys
+def _peak():
+    for line in open('/proc/self/status'):
+        if line.startswith('VmHWM:'):
+            open(os.environ['PEAK_FILE'], 'w').write(line.split()[1])
+atexit.register(_peak)
+sys.argv[0] = 'provenance'
+runpy.run_module('provenance_cli.main', run_name='__main__', alter_sys=True)
+"""
+
+
 def verify_cli(path: Path, env: dict[str, str]) -> dict[str, object]:
-    """Exit code, seconds, peak RSS (bytes) and last stderr line of `provenance verify PATH`."""
-    command = [sys.executable, "-m", "provenance_cli.main", "verify", str(path)]
-    start = time.perf_counter()
-    with tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        seconds = time.perf_counter() - start
-        err.seek(0)
-        text = err.read().decode(errors="replace")
+    """Exit code, seconds, peak memory (bytes; the child's own VmHWM) and last stderr line of
+    `provenance verify PATH`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        peak_file = Path(tmp) / "peak"
+        command = [sys.executable, "-c", _CLI_WITH_PEAK, "verify", str(path)]
+        start = time.perf_counter()
+        with tempfile.TemporaryFile() as err:
+            child = subprocess.run(
+                command,
+                check=False,
+                cwd=ROOT,
+                env={**env, "PEAK_FILE": str(peak_file)},
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
+            seconds = time.perf_counter() - start
+            err.seek(0)
+            text = err.read().decode(errors="replace")
+        peak = int(peak_file.read_text()) * 1024 if peak_file.exists() else 0
     lines = [line for line in text.splitlines() if line.strip()]
     return {
         "exit": child.returncode,
         "seconds": seconds,
-        "peak": usage.ru_maxrss * 1024,
+        "peak": peak,
         "message": lines[-1] if lines else "",
         "traceback": "Traceback" in text,
     }
@@ -350,7 +374,7 @@ def main() -> None:
         "",
         f"Targets: verify and each upload under {MAX_BYTES / GB:g} GB and {MAX_SECONDS:g} s, no exit 5, no"
         f" traceback; four bombs at once keep the service under {MAX_SERVICE_BYTES / GB:g} GB.",
-        "CLI: `provenance verify FILE` in a child process each (peak: its ru_maxrss). Service: `provenance serve`"
+        "CLI: `provenance verify FILE` in a child process each (peak: its own VmHWM). Service: `provenance serve`"
         " (defaults: --memory-budget-mb 1024, --max-pixels 50000000), one upload each to /v1/verify (peak: the"
         " server's VmHWM, reset before each upload; its idle memory is included).",
         "",

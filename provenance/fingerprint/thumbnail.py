@@ -45,6 +45,7 @@ _BLOCK = 16  # px of the thumbnail; blocks overlap by half
 _DETAIL = 1.5  # band-pass standard deviation (grey levels) that makes a block worth comparing
 _BLOCK_DETAIL = 0.5  # a block agrees when its band-pass correlation reaches this...
 _BLOCK_TONE = 0.7  # ...and its (blurred) luminance correlation this
+_KNOWN_SCALE = 0.04  # a scale the mark measured is refined within +-4 % (its tiles decode only within ~1 %)
 _TURNS = (-2.0, 2.0, -4.0, 4.0)  # degrees tried when the upright image does not fit (a slightly rotated copy)
 
 # The verdict (design set: benchmarks/results/crop_match.md).
@@ -230,7 +231,7 @@ def _at_scale(thumb: Array, query: Array, size: tuple[int, int], scale: float) -
             result = cv2.matchTemplate(patch, blurred, cv2.TM_CCOEFF_NORMED)
             starts = [(pw / small.shape[1], -float(x), -float(y)) for x, y in _peaks(result)]
     detail = _band(thumb)
-    fits = [_judge(thumb, detail, small, *_refine(blurred, small, start)) for start in starts]
+    fits = [_judge(thumb, detail, small, *_refine(blurred, small, start, spread=_KNOWN_SCALE)) for start in starts]
     return _verdict(fits, large=True) if fits else Placement("cannot-tell", 0.0, 0.0, 0, 0, 0.0)
 
 
@@ -415,11 +416,15 @@ def _score(blurred: Array, smooth: Array, scale: float, x: float, y: float) -> f
     return _ncc(blurred[mask], seen[mask])
 
 
-def _refine(blurred: Array, query: Array, start: Geometry) -> tuple[float, Geometry]:
-    """Hill-climb scale and position to sub-pixel precision (halving steps): (score, geometry)."""
+def _refine(blurred: Array, query: Array, start: Geometry, *, spread: float | None = None) -> tuple[float, Geometry]:
+    """Hill-climb scale and position to sub-pixel precision (halving steps): (score, geometry).
+
+    ``spread``: the scale stays within this share of the start's (a scale measured by the
+    watermark is known; unbounded, the climb can shrink the image onto any small patch)."""
     import cv2
 
     scale, x, y = start
+    low, high = (scale * (1 - spread), scale * (1 + spread)) if spread is not None else (0.0, math.inf)
     # the image blurred once as the thumbnail is (shrinking, then _BLUR), at the starting scale
     smooth = cv2.GaussianBlur(query, (0, 0), math.hypot(0.35, _BLUR) / scale)
     best = _score(blurred, smooth, scale, x, y)
@@ -436,6 +441,8 @@ def _refine(blurred: Array, query: Array, start: Geometry) -> tuple[float, Geome
                 (scale, x, y - shift),
             )
             for s, mx, my in moves:
+                if not low <= s <= high:
+                    continue
                 value = _score(blurred, smooth, s, mx, my)
                 if value > best + 1e-4:
                     best, scale, x, y, better = value, s, mx, my, True
