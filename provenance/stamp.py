@@ -30,6 +30,7 @@ from provenance.imaging import (
     MIME_FOR_FORMAT,
     LoadedImage,
     check_output,
+    claim_thumbnail,
     decode_pixels,
     encode_image,
     load_image,
@@ -120,7 +121,13 @@ def stamp_pixels(
             camera=request.camera,
         )
         signed, manifest = _c2pa.sign(
-            manifest_definition(claims), identity, mime, encoded, ingredients=_ingredients(request), options=options
+            manifest_definition(claims),
+            identity,
+            mime,
+            encoded,
+            ingredients=_ingredients(request),
+            options=options,
+            thumbnail=claim_thumbnail(final_pixels) if options.thumbnails else None,
         )
         with registry.transaction():
             source_id = _register_source(registry, request) if request.source else None

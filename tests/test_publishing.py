@@ -348,3 +348,34 @@ def test_a_source_type_the_file_contradicts_is_refused_unless_allowed(newsroom: 
                     home=newsroom)  # fmt: skip
     assert again.code == 0, again.stderr
     assert "Warning" not in again.stderr
+
+
+def test_the_claim_thumbnail_is_made_from_the_stamped_pixels(newsroom: Path, tmp_path: Path) -> None:
+    """Ours, not c2pa's: c2pa would decode the signed file again and shrink it at full size
+    (ten times the signature's cost); the stamp hands it the thumbnail of the pixels it holds.
+    ``--no-thumbnail`` still leaves the claim without one."""
+    import c2pa
+
+    from provenance.credentials._c2pa import thumbnail_uris
+    from provenance.imaging import CLAIM_THUMBNAIL_SIDE, claim_thumbnail
+
+    source = tmp_path / "wide.jpg"
+    Image.open(SAMPLES / "astronaut.png").convert("RGB").resize((1600, 1200)).save(source, quality=92)
+    out = tmp_path / "stamped.jpg"
+    _stamp_captured(source, out, newsroom)
+    data = out.read_bytes()
+    with c2pa.Reader("image/jpeg", io.BytesIO(data)) as reader:
+        store = json.loads(reader.json())
+        ref = store["manifests"][store["active_manifest"]]["thumbnail"]
+        stored = io.BytesIO()
+        reader.resource_to_stream(ref["identifier"], stored)
+    assert ref["format"] == "image/jpeg"
+    with Image.open(out) as stamped:
+        assert stored.getvalue() == claim_thumbnail(stamped.convert("RGB"))
+    with Image.open(stored) as thumb:
+        assert max(thumb.size) == CLAIM_THUMBNAIL_SIDE
+        assert thumb.size == (1024, 768)
+    bare = tmp_path / "bare.jpg"
+    result = run_cli("stamp", source, "-o", bare, "--user", "Jane Doe", "--no-thumbnail", home=newsroom)
+    assert result.code == 0, result.stderr
+    assert thumbnail_uris("image/jpeg", bare.read_bytes()) == {}

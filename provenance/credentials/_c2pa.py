@@ -65,6 +65,9 @@ class StoreRead:
     extracted: list[Path]
 
 
+_THUMBNAIL_ID = "claim-thumbnail.jpg"
+
+
 @dataclass(frozen=True)
 class SignOptions:
     thumbnails: bool = True
@@ -193,16 +196,24 @@ def sign(
     *,
     ingredients: list[tuple[dict[str, Any], str, bytes]] | None = None,
     options: SignOptions | None = None,
+    thumbnail: bytes | None = None,
 ) -> tuple[bytes, bytes]:
     """Sign ``asset`` with ``manifest``; returns (asset to write, manifest bytes).
 
     With ``options.sidecar`` the asset comes back without an embedded manifest
-    and the manifest bytes are meant for a ``.c2pa`` file beside it.
+    and the manifest bytes are meant for a ``.c2pa`` file beside it. ``thumbnail``
+    (JPEG bytes) is the claim's thumbnail when thumbnails are on; without it c2pa
+    makes one from ``asset`` (slower: it decodes the whole picture again).
     """
     options = options or SignOptions()
+    ours = options.thumbnails and thumbnail is not None
+    if ours:
+        manifest = {**manifest, "thumbnail": {"format": "image/jpeg", "identifier": _THUMBNAIL_ID}}
     signer = signer_for(identity, options.tsa_url)
     try:
-        with signer, c2pa.Builder(manifest, context=context(thumbnails=options.thumbnails)) as builder:
+        with signer, c2pa.Builder(manifest, context=context(thumbnails=options.thumbnails and not ours)) as builder:
+            if ours:
+                builder.add_resource(_THUMBNAIL_ID, io.BytesIO(thumbnail or b""))
             if options.sidecar:
                 builder.set_no_embed()
             for ingredient_json, ingredient_mime, ingredient_data in ingredients or []:
