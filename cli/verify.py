@@ -77,8 +77,9 @@ def verify(
         options = VerifyOptions(policy=policy, manifest=manifest, extract_to=target, pixels=pixels or "auto")
         reports.append(verify_path(path, home=home, options=options))
     for report in reports:
-        if report.error:
-            click.echo(f"provenance: error: {report.error}", err=True)
+        if report.error:  # every line names its file (the decoder's messages do; the others are given it)
+            named = report.error if report.file in report.error else f"{report.file}: {report.error}"
+            click.echo(f"provenance: error: {named}", err=True)
     if as_json:
         payload = [r.to_dict() for r in reports]
         click.echo(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2))

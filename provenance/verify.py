@@ -137,7 +137,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
                 item.matched_by = "watermark-unconfirmed" if item.matched_by == "watermark" else item.matched_by
             wm_record = None
             mark.state = "unconfirmed"
-        ownership = _ownership(registry, found)
+        ownership = _ownership(registry, found, pixels_checked=print_ is not None)
         if not credentials.present and registry is not None:
             credentials = _recover(image, found, credentials, policy, print_)
     finally:
@@ -291,7 +291,7 @@ _STRENGTH: dict[str, MatchStrength] = {
 _RELATION: dict[str, MatchRelation] = {"fingerprint-unmarked": "similar-to", "input-sha256": "source-of"}
 
 
-def _ownership(registry: Registry | None, found: list[_Found]) -> OwnershipReport:
+def _ownership(registry: Registry | None, found: list[_Found], *, pixels_checked: bool = True) -> OwnershipReport:
     if registry is None:
         return OwnershipReport()
     matches: dict[str, OwnershipMatch] = {}
@@ -313,7 +313,7 @@ def _ownership(registry: Registry | None, found: list[_Found]) -> OwnershipRepor
                 parent, linked, strength, "registry link", distances, via=child.record_id
             )
     ordered = sorted(matches.values(), key=_match_order)
-    verdict, summary = _ownership_verdict(ordered)
+    verdict, summary = _ownership_verdict(ordered, pixels_checked=pixels_checked)
     return OwnershipReport(verdict=verdict, summary=summary, matches=ordered, registry=registry.location)
 
 
@@ -366,7 +366,7 @@ def _match(
     )
 
 
-def _ownership_verdict(matches: list[OwnershipMatch]) -> tuple[OwnershipVerdict, str]:
+def _ownership_verdict(matches: list[OwnershipMatch], *, pixels_checked: bool = True) -> tuple[OwnershipVerdict, str]:
     solid = [m for m in matches if m.strength != "inconclusive" and m.relation not in ("similar-to", "source-of")]
     originals = [m for m in solid if m.kind == "original"]
     if any(m.relation == "same-as" for m in originals):
@@ -400,6 +400,11 @@ def _ownership_verdict(matches: list[OwnershipMatch]) -> tuple[OwnershipVerdict,
         return "inconclusive", (
             f"Inconclusive: it resembles registered record {_name(m)} (owner {m.owner}; distance {near}),"
             " but not closely enough to say it is that picture."
+        )
+    if not pixels_checked:  # only the file's hash and manifest were looked up
+        return "no-match", (
+            "No registered match by file hash or manifest; the pixels were not checked, so a watermark or"
+            " fingerprint match was not looked for."
         )
     return "no-match", "No registered match: no record is near this picture by watermark, hash or fingerprint."
 
@@ -668,12 +673,28 @@ def _absent_sentence(
         return f"{head}: the file itself carries no Content Credentials and no watermark." + looks + _ai_sentence(ai)
     if ai.verdict in ("ai-generated", "ai-edited"):
         return f"{none}, watermark of ours or registry match." + looks + _ai_sentence(ai)
-    unproven = "no watermark that could be confirmed" if mark.found else "no known watermark"
     return (
-        f"{head}: no Content Credentials, {unproven} and no exact registry match."
+        f"{head}: no Content Credentials, {_mark_clause(mark, ownership)} and {_registry_clause(ownership)}."
         + looks
         + " That alone says nothing about whether the image is genuine."
     )
+
+
+def _mark_clause(mark: WatermarkReport, ownership: OwnershipReport) -> str:
+    """What the watermark check found, in the words of a sentence that says nothing was established."""
+    if mark.state == "not-checked":
+        return f"the watermark not checked ({mark.note or 'pixels not checked'})"
+    if mark.found and ownership.verdict == "no-registry":
+        return f"a {mark.scheme} watermark naming record {mark.record_id}, which no registry here can look up"
+    return "no watermark that could be confirmed" if mark.found else "no known watermark"
+
+
+def _registry_clause(ownership: OwnershipReport) -> str:
+    if ownership.verdict == "no-registry":
+        return "no registry to check against"
+    if ownership.verdict == "not-checked":
+        return "no registry check"
+    return "no exact registry match"
 
 
 def _kind(ai: AIReport) -> str:

@@ -124,7 +124,8 @@ def test_policy_passes_our_photo_and_refuses_undisclosed_ai(newsroom: Path, publ
     assert result["status"] == "fail"
     failed = {r["rule"]: r for r in result["rules"] if r["outcome"] == "fail"}
     assert set(failed) == {"ai-disclosure"}
-    assert "does not disclose" in failed["ai-disclosure"]["reason"]
+    assert "disclose it" in failed["ai-disclosure"]["reason"]
+    assert "no caption does not" not in failed["ai-disclosure"]["reason"]
     code, result = _check(newsroom, twin, caption="An AI-generated illustration of a cat")
     assert code == 0
 

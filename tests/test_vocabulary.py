@@ -152,7 +152,7 @@ def test_the_policy_check_speaks_the_vocabulary(tmp_path: Path) -> None:
     edited = check_report(policy, _report(ai={"verdict": "ai-edited", "signals": []}))
     reason = next(r.reason for r in edited.rules if r.rule == "ai-disclosure")
     assert verdicts.word("ai", "ai-edited").label in reason
-    assert "does not disclose" in reason
+    assert "there is no caption to disclose it" in reason  # not "no caption does not disclose it"
 
 
 @pytest.mark.parametrize("command", ["scan", "verify", "register", "check"])

@@ -107,11 +107,11 @@ def _ai_disclosure(rule: Rule, policy: Policy, report: VerifyReportJSON, caption
     evidence = [str(s.get("evidence")) for s in ai.get("signals") or []][:3]
     if text and any(p.lower() in text.lower() for p in phrases):
         return RuleResult(rule.name, "pass", f"AI: {verdict.label}, and the caption discloses it", evidence)
-    said = f'the caption "{text}"' if text else "there is no caption"
+    said = f'the caption "{text}" does not disclose it' if text else "there is no caption to disclose it"
     return RuleResult(
         rule.name,
         "fail",
-        f"AI: {verdict.label}, but {said} does not disclose it (say one of: {', '.join(phrases)})",
+        f"AI: {verdict.label}, but {said} (say one of: {', '.join(phrases)})",
         evidence,
     )
 

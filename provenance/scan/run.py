@@ -17,7 +17,7 @@ from typing import Literal
 from provenance import verdicts
 from provenance.config import Home
 from provenance.credentials.trust import TrustPolicy
-from provenance.errors import UsageError
+from provenance.errors import InputError, UsageError
 from provenance.imaging import check_output, image_files
 from provenance.scan import reports
 from provenance.scan.checkpoint import Checkpoint
@@ -126,7 +126,7 @@ def _plan(paths: Iterable[Path], recursive: bool) -> list[str]:
     paths = list(paths)
     for path in paths:
         if not path.exists() and not path.is_symlink():
-            raise UsageError(f"{path}: no such file or folder")
+            raise InputError(f"{path}: no such file or folder")
     files = {_key(found): None for found in image_files(paths, recursive=recursive)}
     return list(files)
 

@@ -1,0 +1,84 @@
+"""The summary says what was checked and what was not (a new user's reading of the README).
+
+A check that did not run is never reported as a negative finding: ``--metadata-only``
+does not look for a watermark, so "no known watermark" would be false; a watermark read
+where no registry can look up its record is named, not called unconfirmable; an error
+line names its file; a folder that does not exist is unreadable input (exit 4), as a
+missing file is for ``verify``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from provenance.config import Home
+from provenance.credentials import init_identity
+from provenance.credentials.keys import home_identity
+from provenance.stamp import stamp_file
+from provenance.verdicts import ExitCode
+from provenance.verify import VerifyOptions, verify_path
+from tests.conftest import SAMPLES, run_cli
+
+
+@pytest.fixture
+def half(tmp_path: Path) -> Path:
+    """A stamped photo downscaled to half, its manifest lost with the re-save."""
+    home = Home(tmp_path / "newsroom")
+    init_identity(home, org="Daily Planet")
+    source = tmp_path / "photo.jpg"
+    Image.open(SAMPLES / "astronaut.png").convert("RGB").resize((1024, 1024)).save(source, quality=92)
+    stamped = tmp_path / "stamped.jpg"
+    stamp_file(source, stamped, user="Jane", identity=home_identity(home), home=home, source_type="captured")
+    out = tmp_path / "half.jpg"
+    Image.open(stamped).convert("RGB").resize((512, 512), Image.Resampling.LANCZOS).save(out, quality=90)
+    return out
+
+
+def test_metadata_only_never_says_no_watermark_was_found(half: Path, tmp_path: Path) -> None:
+    home = Home(tmp_path / "newsroom")
+    report = verify_path(half, home=home, options=VerifyOptions(pixels="never"))
+    assert report.watermark.state == "not-checked"
+    assert "no known watermark" not in report.summary
+    assert "watermark not checked" in report.summary
+    assert report.ownership.verdict == "no-match"
+    assert "pixels were not checked" in report.ownership.summary
+    assert "by watermark, hash or fingerprint" not in report.ownership.summary
+    full = verify_path(half, home=home)  # and the pixels do carry the mark
+    assert full.watermark.found
+    assert full.exit_code == ExitCode.OK
+
+
+def test_a_mark_where_no_registry_can_look_it_up_is_named(half: Path, tmp_path: Path) -> None:
+    report = verify_path(half, home=Home(tmp_path / "elsewhere"))
+    assert report.watermark.found
+    assert report.ownership.verdict == "no-registry"
+    assert report.exit_code == ExitCode.ABSENT
+    assert f"naming record {report.watermark.record_id}, which no registry here can look up" in report.summary
+    assert "no watermark that could be confirmed" not in report.summary
+    assert "no registry to check against" in report.summary
+
+
+def test_every_error_line_names_its_file(tmp_path: Path) -> None:
+    """A stamped JPEG cut short: c2pa's "the file is incomplete" line did not name the file."""
+    home = Home(tmp_path / "newsroom")
+    init_identity(home, org="Daily Planet")
+    stamped = tmp_path / "stamped.jpg"
+    stamp_file(SAMPLES / "rocket.jpg", stamped, user="Jane", identity=home_identity(home), home=home)
+    cut = tmp_path / "cut.jpg"
+    data = stamped.read_bytes()
+    cut.write_bytes(data[:5000])  # inside the manifest segment: c2pa cannot parse the file
+    ok = tmp_path / "ok.png"
+    Image.new("RGB", (64, 64), "white").save(ok)
+    result = run_cli("verify", cut, ok, home=tmp_path / "newsroom")
+    errors = [line for line in result.stderr.splitlines() if line.startswith("provenance: error:")]
+    assert errors, result.stderr
+    assert all(str(cut) in line for line in errors), errors
+
+
+def test_scan_of_a_missing_folder_is_unreadable_input(tmp_path: Path) -> None:
+    result = run_cli("scan", tmp_path / "missing", home=tmp_path / "home")
+    assert result.code == ExitCode.UNREADABLE
+    assert "no such file or folder" in result.stderr
