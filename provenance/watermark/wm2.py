@@ -33,6 +33,7 @@ import hashlib
 import io
 import itertools
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -263,17 +264,44 @@ def residual_fold(y: Array, window: int) -> tuple[Array, Array]:
     if h * w <= STRIP_PIXELS:
         full = residual(y)
         return wm1._fold(full), wm1._central(full, window)
+    return fold_strips((y[top : top + _STRIP_ROWS] for top in range(0, h, _STRIP_ROWS)), (h, w), window)
+
+
+def fold_strips(strips: Iterable[Array], shape: tuple[int, int], window: int) -> tuple[Array, Array]:
+    """:func:`residual_fold` of a picture whose luminance comes as ``strips`` of rows, top to
+    bottom, of any height: a few hundred rows are held at a time, never the whole picture.
+
+    Each _STRIP_ROWS strip's residual is taken with _STRIP_MARGIN rows either side, the
+    rows held in one buffer that moves down the picture (the same numbers as residual_fold's
+    strips of an array)."""
+    h, w = shape
     top_w, left_w = max(0, (h - window) // 2), max(0, (w - window) // 2)
     central: Array = np.empty((min(window, h), min(window, w)), np.float32)
     folded: Array = np.zeros((wm1.TILE, wm1.TILE), np.float32)
-    for top in range(0, h, _STRIP_ROWS):
-        stop = min(h, top + _STRIP_ROWS)
-        lo, hi = max(0, top - _STRIP_MARGIN), min(h, stop + _STRIP_MARGIN)
-        strip = residual(y[lo:hi])[top - lo : stop - lo]
-        folded += wm1._fold(strip)
-        first, last = max(top, top_w), min(stop, top_w + central.shape[0])
-        if first < last:
-            central[first - top_w : last - top_w] = strip[first - top : last - top, left_w : left_w + central.shape[1]]
+    capacity = _STRIP_ROWS + 2 * _STRIP_MARGIN
+    held: Array = np.empty((capacity, w), np.float32)  # rows first .. first + count of the picture
+    first = count = top = 0
+    for rows in strips:
+        at = 0
+        while at < len(rows):
+            take = min(len(rows) - at, capacity - count)
+            held[count : count + take] = rows[at : at + take]
+            count, at = count + take, at + take
+            while top < h and first + count >= min(h, top + _STRIP_ROWS + _STRIP_MARGIN):
+                stop = min(h, top + _STRIP_ROWS)
+                lo, hi = max(0, top - _STRIP_MARGIN), min(h, stop + _STRIP_MARGIN)
+                strip = residual(held[lo - first : hi - first])[top - lo : stop - lo]
+                folded += wm1._fold(strip)
+                start, end = max(top, top_w), min(stop, top_w + central.shape[0])
+                if start < end:
+                    cols = slice(left_w, left_w + central.shape[1])
+                    central[start - top_w : end - top_w] = strip[start - top : end - top, cols]
+                top = stop
+                keep = max(0, top - _STRIP_MARGIN)  # the next strip's first row
+                held[: first + count - keep] = held[keep - first : count].copy()
+                first, count = keep, first + count - keep
+    if top < h:
+        raise ValueError(f"fold_strips: {first + count} rows of {h}")
     return folded, central
 
 
@@ -479,7 +507,12 @@ class _TilePlan:
 
 def _global_read(y: Array) -> tuple[tuple[int, int], int] | None:
     """((record, errors), arrangement) of the global layer in luminance ``y``, or None."""
-    cells = _frame_cells(_frame(y))
+    return _global_read_frame(_frame(y))
+
+
+def _global_read_frame(frame: Array) -> tuple[tuple[int, int], int] | None:
+    """:func:`_global_read` of the picture's global frame."""
+    cells = _frame_cells(frame)
     for index, arranged in enumerate(_arrangements(cells)):
         decoded = GLOBAL_CODE.decode_soft(_global_soft(arranged))
         if decoded is not None:
@@ -609,20 +642,81 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
 
 
 def detect(img: Image.Image) -> Reading:
-    """Find a provenance-wm-2 mark (global layer, then tiles) or a provenance-wm-1 mark (tiles)."""
+    """Find a provenance-wm-2 mark (global layer, then tiles) or a provenance-wm-1 mark (tiles).
+
+    A picture over STRIP_PIXELS is read in one pass of strips (:func:`_streamed`): its
+    luminance is never held whole."""
     from provenance.watermark import _tiles
 
     if min(img.size) < wm1.TILE:
         return Reading(False, SCHEME, None, 0.0)
+    if img.width * img.height > STRIP_PIXELS and min(img.size) >= _CANON:
+        frame, folded, seen = _streamed(img)
+        found = _global_reading(frame)
+        return found or _tiles.search_folded(_tiles.Luma((img.height, img.width), _central_luma(img)), folded, seen)
     y = wm1.picture_luma(img)
-    found = _global_read(y)
-    if found is not None:
-        (record, errors), index = found
-        confidence = _confidence(errors, GLOBAL_CODE)
-        turns, mirrored = divmod(index, 2)
-        record_id = f"{record:016x}"
-        return Reading(True, SCHEME, record_id, confidence, "global", turns=turns, mirrored=bool(mirrored), decoded=8)
-    return _tiles.search(y)
+    return _global_reading(_frame(y)) or _tiles.search(y)
+
+
+def _global_reading(frame: Array) -> Reading | None:
+    found = _global_read_frame(frame)
+    if found is None:
+        return None
+    (record, errors), index = found
+    turns, mirrored = divmod(index, 2)
+    confidence = _confidence(errors, GLOBAL_CODE)
+    record_id = f"{record:016x}"
+    return Reading(True, SCHEME, record_id, confidence, "global", turns=turns, mirrored=bool(mirrored), decoded=8)
+
+
+_STREAM_ROWS = 64  # rows of a large picture converted to luminance at a time
+
+
+def _streamed(img: Image.Image) -> tuple[Array, Array, Array]:
+    """(global frame, tile fold, central residual window) of a picture, from one pass over
+    its rows: the luminance of 64 rows at a time (wm1.picture_luma's values), each row
+    area-resized to the frame's width as it goes (the frame is then the column of those
+    rows area-resized to its height: cv2's INTER_AREA is separable, and sums each row
+    first the same way), and the residual folded strip by strip (:func:`fold_strips`)."""
+    import cv2
+
+    from provenance.imaging import rgb_strips
+
+    h, w = img.height, img.width
+    across: Array = np.empty((h, _CANON), np.float32)  # every row, area-resized to the frame's width
+    rgb: Array = np.empty((_STREAM_ROWS, w, 3), np.float32)  # reused: fresh memory is dear
+
+    def rows() -> Iterator[Array]:
+        top = 0
+        for strip in rgb_strips(img, rows=_STREAM_ROWS):
+            n = len(strip)
+            rgb[:n] = strip
+            y: Array = cv2.cvtColor(rgb[:n], cv2.COLOR_RGB2GRAY)
+            across[top : top + n] = cv2.resize(y, (_CANON, n), interpolation=cv2.INTER_AREA)
+            top += n
+            yield y
+
+    folded, seen = fold_strips(rows(), (h, w), wm1._SWEEP_WINDOW)
+    frame: Array = cv2.resize(across, (_CANON, _CANON), interpolation=cv2.INTER_AREA)
+    return frame, folded, seen
+
+
+def _central_luma(img: Image.Image) -> Any:
+    """``central(size)``: the luminance of the picture's central ``size`` square (wm1._central's
+    crop of wm1.picture_luma), converted from that square alone when the search asks for it."""
+    held: dict[int, Array] = {}
+
+    def central(size: int) -> Array:
+        h, w = img.height, img.width
+        top, left = max(0, (h - size) // 2), max(0, (w - size) // 2)
+        if size not in held:
+            held.clear()  # one window at a time: the decodes' sizes differ
+            box = (left, top, min(w, left + size), min(h, top + size))
+            crop = img.crop(box)
+            held[size] = wm1._luma(np.asarray(crop if crop.mode == "RGB" else crop.convert("RGB"), dtype=np.uint8))
+        return held[size]
+
+    return central
 
 
 def _confidence(errors: int, code: _Code) -> float:
