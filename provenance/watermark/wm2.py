@@ -701,20 +701,30 @@ def _streamed(img: Image.Image) -> tuple[Array, Array, Array]:
     return frame, folded, seen
 
 
+_ALIGN = 64  # OpenCV converts a row in SIMD blocks and its last few pixels apart: crops start on a block
+
+
 def _central_luma(img: Image.Image) -> Any:
-    """``central(size)``: the luminance of the picture's central ``size`` square (wm1._central's
-    crop of wm1.picture_luma), converted from that square alone when the search asks for it."""
-    held: dict[int, Array] = {}
+    """``central(size)``: the luminance of the picture's central ``size`` square, the same
+    numbers as wm1._central of wm1.picture_luma, converted from that square alone when the
+    search asks for it (the largest one asked is kept: smaller ones lie inside it)."""
+    h, w = img.height, img.width
+    held: list[tuple[int, int, int, Array]] = []  # (size, top, left, luminance)
 
     def central(size: int) -> Array:
-        h, w = img.height, img.width
         top, left = max(0, (h - size) // 2), max(0, (w - size) // 2)
-        if size not in held:
-            held.clear()  # one window at a time: the decodes' sizes differ
-            box = (left, top, min(w, left + size), min(h, top + size))
-            crop = img.crop(box)
-            held[size] = wm1._luma(np.asarray(crop if crop.mode == "RGB" else crop.convert("RGB"), dtype=np.uint8))
-        return held[size]
+        if not held or held[0][0] < size:
+            # columns from a multiple of _ALIGN to one (or to the end of the row), so that
+            # every pixel goes through the same arithmetic as in the whole row
+            start = left - left % _ALIGN
+            stop = min(w, start + -(-(min(w, left + size) - start) // _ALIGN) * _ALIGN)
+            crop = img.crop((start, top, stop, min(h, top + size)))
+            rgb = np.asarray(crop if crop.mode == "RGB" else crop.convert("RGB"), dtype=np.uint8)
+            held[:] = [(size, top, start, _luma(rgb))]
+        _, held_top, held_left, y = held[0]
+        rows, cols = slice(top - held_top, top - held_top + size), slice(left - held_left, left - held_left + size)
+        out: Array = y[rows, :][:, cols][: h - top, : w - left]
+        return out
 
     return central
 
