@@ -552,7 +552,7 @@ def _tile(coefficients: Array) -> Array:
 def _tiled(shape: tuple[int, int], coefficients: Array, mask: Array) -> Array:
     h, w = shape
     tiled = np.tile(_tile(coefficients), (h // wm1.TILE + 1, w // wm1.TILE + 1))[:h, :w]
-    out: Array = (_T_ALPHA * tiled * mask).astype(np.float32)
+    out: Array = (_T_ALPHA * tiled * mask).astype(np.float32, copy=False)
     return out
 
 
@@ -619,25 +619,30 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
     y = _luma(rgb)
     mask = _mask(y)
     tiles, whole = _TilePlan(y, record, mask), _GlobalPlan(y, record, mask)
-    marked = _apply(rgb, strength * (tiles.layer() + whole.layer()))
+    tile_layer, global_layer = tiles.layer(), whole.layer()  # each made again only when its strength changes
+    marked = _apply(rgb, strength * (tile_layer + global_layer))
     tiles_done = global_done = False
     for _ in range(_ROUNDS):
         seen = _luma(marked)
-        jpeg = _jpeg(seen, 50)
-        jpeg_errors = np.count_nonzero(whole.margins(_frame(jpeg)) <= 0)
         if not global_done:
             # margins are asked of the clean copy (_G_TARGET) and of the small JPEG (_G_CHECK_TARGET)
             small = whole.margins(_small_jpeg_frame(seen)) + _G_TARGET - _G_CHECK_TARGET
             global_done = not whole.strengthen(np.minimum(whole.margins(_frame(seen)), small))
+            if not global_done:
+                global_layer = whole.layer()
         if not tiles_done:
             # the tiles must survive the screenshot (the global frame moves with its crop), and
-            # JPEG 50 when the global layer alone would not
+            # JPEG 50 when the global layer alone would not (its margins do not depend on its strength)
+            jpeg = _jpeg(seen, 50)
+            jpeg_errors = np.count_nonzero(whole.margins(_frame(jpeg)) <= 0)
             checks = [_screenshot(seen)] + ([jpeg] if jpeg_errors > _G_CHECK_ERRORS else [])
             weak = max(tiles.errors(check) for check in checks) > _T_CHECK_ERRORS
             tiles_done = not (weak and tiles.strengthen())
+            if not tiles_done:
+                tile_layer = tiles.layer()
         if tiles_done and global_done:
             break
-        marked = _apply(rgb, strength * (tiles.layer() + whole.layer()))
+        marked = _apply(rgb, strength * (tile_layer + global_layer))
     return Image.fromarray(marked, "RGB")
 
 
