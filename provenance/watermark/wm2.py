@@ -473,13 +473,14 @@ class _TilePlan:
         self.shape, self.mask = y.shape, mask
         self.truth = TILE_CODE.encode(record).astype(np.float32) * 2 - 1
         high, local = residual_parts(y)
-        r0 = high / local
+        r0 = np.divide(high, local, out=high)
         rows, cols = _kept(*y.shape)
         part = np.zeros_like(r0)
         part[rows, cols] = r0[rows, cols]
         self.lean, lean_part = _lean(r0), _lean(part)
         plain = _tiled(y.shape, self.truth, mask)
-        rt = (plain - cv2.GaussianBlur(plain, (0, 0), 1.2)) / local
+        rt = np.subtract(plain, cv2.GaussianBlur(plain, (0, 0), 1.2), out=plain)
+        np.divide(rt, local, out=rt)  # in place: picture-sized temporaries cost more than their arithmetic
         part[rows, cols] = rt[rows, cols]
         self.response = float(np.mean(_lean(rt) * self.truth))
         response_part = float(np.mean(_lean(part) * self.truth))
