@@ -33,7 +33,7 @@ import hashlib
 import io
 import itertools
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -301,7 +301,7 @@ def fold_strips(strips: Iterable[Array], shape: tuple[int, int], window: int) ->
                 held[: first + count - keep] = held[keep - first : count].copy()
                 first, count = keep, first + count - keep
     if top < h:
-        raise ValueError(f"fold_strips: {first + count} rows of {h}")
+        raise WatermarkError(f"the strips held {first + count} rows of the picture's {h}")
     return folded, central
 
 
@@ -710,7 +710,7 @@ def _streamed(img: Image.Image) -> tuple[Array, Array, Array]:
 _ALIGN = 64  # OpenCV converts a row in SIMD blocks and its last few pixels apart: crops start on a block
 
 
-def _central_luma(img: Image.Image) -> Any:
+def _central_luma(img: Image.Image) -> Callable[[int], Array]:
     """``central(size)``: the luminance of the picture's central ``size`` square, the same
     numbers as wm1._central of wm1.picture_luma, converted from that square alone when the
     search asks for it (the largest one asked is kept: smaller ones lie inside it)."""
