@@ -181,8 +181,8 @@ TILE_CODE = _Code(_T_T, _T_CHASE)
 # ---------------------------------------------------------------- pixels
 
 
-def _luma(rgb: Array) -> Array:
-    return wm1._luma(rgb)
+def _luma(rgb: Array, out: Array | None = None) -> Array:
+    return wm1._luma(rgb, out)
 
 
 # Adding d to R, G and B in proportion to their luminance weights changes the luminance by
@@ -196,10 +196,12 @@ def _apply(rgb: Array, luma_delta: Array) -> Array:
     rounded and added with saturation (OpenCV's uint8 arithmetic: no float copy of ``rgb``)."""
     import cv2
 
-    up, down = cv2.max(luma_delta, 0.0), cv2.max(-luma_delta, 0.0)
+    # the negative part is kept negative: convertScaleAbs takes |value x share|, the same for either sign
+    up, down = cv2.max(luma_delta, 0.0), cv2.min(luma_delta, 0.0)
     ups = [cv2.convertScaleAbs(up, alpha=float(f)) for f in _SPREAD]
     downs = [cv2.convertScaleAbs(down, alpha=float(f)) for f in _SPREAD]
-    out: Array = cv2.subtract(cv2.add(rgb, cv2.merge(ups)), cv2.merge(downs))
+    out: Array = cv2.add(rgb, cv2.merge(ups))
+    cv2.subtract(out, cv2.merge(downs), dst=out)
     return out
 
 
@@ -621,10 +623,12 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
     mask = _mask(y)
     tiles, whole = _TilePlan(y, record, mask), _GlobalPlan(y, record, mask)
     tile_layer, global_layer = tiles.layer(), whole.layer()  # each made again only when its strength changes
-    marked = _apply(rgb, strength * (tile_layer + global_layer))
+    delta = np.add(tile_layer, global_layer)  # one buffer for every round: fresh memory is dear
+    delta *= strength
+    marked = _apply(rgb, delta)
     tiles_done = global_done = False
     for _ in range(_ROUNDS):
-        seen = _luma(marked)
+        seen = _luma(marked, out=y)  # y's buffer: the plans are made, nothing reads y again
         if not global_done:
             # margins are asked of the clean copy (_G_TARGET) and of the small JPEG (_G_CHECK_TARGET)
             small = whole.margins(_small_jpeg_frame(seen)) + _G_TARGET - _G_CHECK_TARGET
@@ -643,7 +647,9 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
                 tile_layer = tiles.layer()
         if tiles_done and global_done:
             break
-        marked = _apply(rgb, strength * (tile_layer + global_layer))
+        np.add(tile_layer, global_layer, out=delta)
+        delta *= strength
+        marked = _apply(rgb, delta)
     return Image.fromarray(marked, "RGB")
 
 
