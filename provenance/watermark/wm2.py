@@ -200,8 +200,8 @@ def _apply(rgb: Array, luma_delta: Array) -> Array:
     up, down = cv2.max(luma_delta, 0.0), cv2.min(luma_delta, 0.0)
     ups = [cv2.convertScaleAbs(up, alpha=float(f)) for f in _SPREAD]
     downs = [cv2.convertScaleAbs(down, alpha=float(f)) for f in _SPREAD]
-    out: Array = cv2.add(rgb, cv2.merge(ups))
-    cv2.subtract(out, cv2.merge(downs), dst=out)
+    added = cv2.add(rgb, cv2.merge(ups))
+    out: Array = cv2.subtract(added, cv2.merge(downs), dst=added)
     return out
 
 
@@ -211,24 +211,29 @@ def _mask(y: Array) -> Array:
     field: the same to a few percent, at a quarter of the cost)."""
     import cv2
 
-    texture = _half_blur(cv2.absdiff(y, cv2.GaussianBlur(y, (0, 0), 2)), 4.0)
-    mask: Array = np.clip(cv2.pow(texture * (1 / _MASK_REF), _MASK_GAMMA), _MASK_LO, _MASK_HI)
+    blur = cv2.GaussianBlur(y, (0, 0), 2)
+    mask: Array = _half_blur(cv2.absdiff(y, blur, dst=blur), 4.0, into=blur)  # the texture; in place below
+    mask *= 1 / _MASK_REF
+    mask = cv2.pow(mask, _MASK_GAMMA, dst=mask)
+    np.clip(mask, _MASK_LO, _MASK_HI, out=mask)
     return mask
 
 
-def _half_blur(x: Array, sigma: float) -> Array:
-    """Gaussian blur of ``x`` taken at half size and brought back (for wide blurs of smooth fields)."""
+def _half_blur(x: Array, sigma: float, into: Array | None = None) -> Array:
+    """Gaussian blur of ``x`` taken at half size and brought back (for wide blurs of smooth
+    fields); ``into``: a plane of ``x``'s shape to write it in (``x`` itself will do)."""
     import cv2
 
     h, w = x.shape
     half = cv2.resize(x, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
-    out: Array = cv2.resize(cv2.GaussianBlur(half, (0, 0), sigma / 2), (w, h), interpolation=cv2.INTER_LINEAR)
+    out: Array = cv2.resize(cv2.GaussianBlur(half, (0, 0), sigma / 2), (w, h), into, interpolation=cv2.INTER_LINEAR)
     return out
 
 
 def _local_deviation(high: Array) -> Array:
     """sqrt(Gaussian(high^2, sigma 4)) + 1, the blur taken at half size."""
-    out: Array = _half_blur(high * high, 4.0)
+    square = high * high
+    out: Array = _half_blur(square, 4.0, into=square)
     np.maximum(out, 0.0, out=out)
     np.sqrt(out, out=out)
     out += 1.0  # in place: the picture-sized temporaries were most of a check's memory
@@ -239,7 +244,8 @@ def residual_parts(y: Array) -> tuple[Array, Array]:
     """(high-pass, local deviation) of luminance ``y``; the tiles' residual is their ratio."""
     import cv2
 
-    high = y - cv2.GaussianBlur(y, (0, 0), 1.2)
+    blur = cv2.GaussianBlur(y, (0, 0), 1.2)
+    high: Array = np.subtract(y, blur, out=blur)
     return high, _local_deviation(high)
 
 
