@@ -385,7 +385,9 @@ def _jpeg(y: Array, quality: int) -> Array:
     JPEG of the picture would keep (the same weights and quantisation table), at a third
     of the cost; the marks live in Y."""
     buf = io.BytesIO()
-    Image.fromarray(np.clip(np.rint(y), 0, 255).astype(np.uint8), "L").save(buf, "JPEG", quality=quality)
+    rounded = np.rint(y)
+    np.clip(rounded, 0, 255, out=rounded)
+    Image.fromarray(rounded.astype(np.uint8), "L").save(buf, "JPEG", quality=quality)
     buf.seek(0)
     with Image.open(buf) as img:
         return np.asarray(img, dtype=np.float32)
