@@ -502,7 +502,8 @@ class _TilePlan:
 
     def layer(self) -> Array:
         cancel = _T_CANCEL * self.lean / (self.strength * self.response) if self.response > 0 else 0.0
-        out: Array = self.strength * _tiled(self.shape, self.truth - cancel, self.mask)
+        out: Array = _tiled(self.shape, self.truth - cancel, self.mask)
+        out *= self.strength
         return out
 
     def errors(self, y: Array) -> int:
@@ -563,7 +564,8 @@ def _tile(coefficients: Array) -> Array:
 def _tiled(shape: tuple[int, int], coefficients: Array, mask: Array) -> Array:
     h, w = shape
     tiled = np.tile(_tile(coefficients), (h // wm1.TILE + 1, w // wm1.TILE + 1))[:h, :w]
-    out: Array = (_T_ALPHA * tiled * mask).astype(np.float32, copy=False)
+    out: Array = np.multiply(_T_ALPHA, tiled, dtype=np.float32)
+    out *= mask  # in place: (alpha x tile) x mask, as before
     return out
 
 
