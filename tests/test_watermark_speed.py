@@ -148,13 +148,36 @@ READINGS: list[Row] = [  # recorded with commit 40f0687
 ]
 
 
+def _same(got: list[Row], expected: list[Row]) -> None:
+    """Every field equal, but the refined scale and angle within a step of their rounding: on
+    the machine that recorded them they are equal too (measured); another CPU's SIMD paths
+    may move a refinement's parabola by an ulp, never what was found or how it was read."""
+    assert [row[:6] + row[8:] for row in got] == [row[:6] + row[8:] for row in expected]
+    for a, b in zip(got, expected, strict=True):
+        assert a[6] == pytest.approx(b[6], abs=2e-3), a
+        assert a[7] == pytest.approx(b[7], abs=0.02), a
+
+
+def _recorded_here() -> bool:
+    """Whether this is the kind of CPU and OpenCV that recorded READINGS (AVX-512, OpenCV 5.1)."""
+    import cv2
+
+    return "AVX512-SKX" in cv2.getCPUFeaturesLine() and cv2.__version__.startswith("5.1")
+
+
 def test_readings_are_the_recorded_ones() -> None:
-    assert readings() == READINGS
+    got = readings()
+    _same(got, READINGS)
+    if _recorded_here():
+        assert got == READINGS  # the strict form, where they were recorded
 
 
 def test_large_pictures_read_in_one_pass_read_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(wm2, "STRIP_PIXELS", 0)
-    assert readings() == READINGS
+    got = readings()
+    _same(got, READINGS)
+    if _recorded_here():
+        assert got == READINGS
 
 
 def test_the_frame_built_from_strips_is_cv2s_area_resize() -> None:
