@@ -151,6 +151,7 @@ def decode_bits(votes: list[NDArray[np.float64]], length: int) -> NDArray[np.uin
 
 _ORDERS = ("BGR", "RGB", "BGR float", "RGB float")
 STRIP_PIXELS = 1 << 20
+_MIN_ROWS = 64  # a multiple of 8: strips of whole blocks
 
 
 def _swap(pixels: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -162,15 +163,16 @@ def _swap(pixels: NDArray[np.float32]) -> NDArray[np.float32]:
 
 def agreements(img: Image.Image) -> list[SDMark]:
     """How well each known payload matches, in each channel order (highest first)."""
-    from provenance.imaging import STRIP_ROWS, rgb_strips
+    from provenance.imaging import rgb_strips
 
     if img.width * img.height < MIN_PIXELS:
         return []
     # Each block covers 8 x 8 pixels: strips of whole blocks give the whole picture's votes in
     # the same order, at a strip's memory (four float copies of a 7000 x 7000 picture: 2.4 GB).
-    # A strip holds about STRIP_PIXELS pixels (fewer calls on narrow pictures, 12 MB a float copy).
+    # A strip holds about STRIP_PIXELS pixels (fewer calls on narrow pictures, 12 MB a float copy);
+    # a wide picture's strips are 64 rows (10000 px wide: 2.6 MB of RGB, 7.7 MB a float copy).
     used = img.height // 4 * 4 // 2 // _BLOCK * _BLOCK * 2
-    rows = max(STRIP_ROWS, STRIP_PIXELS // img.width // STRIP_ROWS * STRIP_ROWS)
+    rows = max(_MIN_ROWS, STRIP_PIXELS // img.width // _MIN_ROWS * _MIN_ROWS)
     parts: dict[str, list[list[NDArray[np.float64]]]] = {order: [] for order in _ORDERS}
     for rgb in rgb_strips(img, rows=rows, stop=used):
         parts["BGR"].append(_block_votes(rgb, swapped=True))

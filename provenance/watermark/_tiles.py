@@ -15,7 +15,8 @@ session 10).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -64,6 +65,22 @@ FINE_TRIES = 2
 MAX_DECODED = 1 + SHORTLIST * FINE_TRIES
 
 Spectrum = tuple[Array, Array]
+
+
+@dataclass(frozen=True)
+class Luma:
+    """The picture's luminance as the search reads it: its shape, and ``central(size)``, its
+    central ``size`` square (wm1._central's crop). Only central squares are read, up to
+    :data:`LARGEST_WINDOW`, so a large picture's need never be held whole (wm2.detect)."""
+
+    shape: tuple[int, int]
+    central: Callable[[int], Array]
+
+
+def whole(y: Array) -> Luma:
+    """:class:`Luma` of a luminance plane held whole."""
+    h, w = y.shape
+    return Luma((h, w), lambda size: wm1._central(y, size))
 
 
 @cache
@@ -193,7 +210,7 @@ def refine(spectrum: tuple[Array, Array], scale: float, angle: float) -> list[tu
     return out
 
 
-def spectra(y: Array, seen: Array) -> dict[str, Spectrum]:
+def spectra(y: Luma, seen: Array) -> dict[str, Spectrum]:
     """The sweep's spectra of luminance ``y`` whose central residual window is ``seen``: the
     main one (which the small scales read too) and, where the picture holds MIN_TILES tiles
     at the larger scales, the large scales' (a window twice as large, shrunk by HALF)."""
@@ -201,14 +218,14 @@ def spectra(y: Array, seen: Array) -> dict[str, Spectrum]:
 
     out = {"main": wm1._spectrum(seen)}
     if min(y.shape) >= MIN_TILES * wm1.TILE * LARGE_SCALES[2]:
-        window = wm1._central(y, HALF * wm1._SWEEP_WINDOW)
+        window = y.central(HALF * wm1._SWEEP_WINDOW)
         h, w = window.shape
         shrunk = cv2.resize(window, (w // HALF, h // HALF), interpolation=cv2.INTER_AREA)
         out["large"] = wm1._spectrum(wm2.residual(shrunk))
     return out
 
 
-def candidates(y: Array, seen: Array) -> tuple[list[Candidate], dict[str, Spectrum]]:
+def candidates(y: Luma, seen: Array) -> tuple[list[Candidate], dict[str, Spectrum]]:
     """(z, scale, angle, spectrum) of every sweep's best peaks, and the spectra."""
     found = spectra(y, seen)
     out = [(*g, "main") for g in sweep(found["main"])]
@@ -222,6 +239,11 @@ def candidates(y: Array, seen: Array) -> tuple[list[Candidate], dict[str, Spectr
 def search(y: Array) -> wm2.Reading:
     """Find a tiled mark (wm-2 or wm-1) in luminance ``y``."""
     folded, seen = wm2.residual_fold(y, wm1._SWEEP_WINDOW)
+    return search_folded(whole(y), folded, seen)
+
+
+def search_folded(y: Luma, folded: Array, seen: Array) -> wm2.Reading:
+    """:func:`search` of a picture whose residual's fold and central _SWEEP_WINDOW are known."""
     direct = _decode(folded, own=True)
     if direct is not None:
         return _found(direct, 1.0, 0.0, 1)
@@ -235,7 +257,7 @@ def search(y: Array) -> wm2.Reading:
             if fine_z < wm1._DECODE_Z or (fine_scale, fine_angle) in tried:
                 continue
             tried.append((fine_scale, fine_angle))
-            warped = wm1._warp(wm1._central(y, _decode_window(fine_scale)), fine_scale, fine_angle)
+            warped = wm1._warp(y.central(_decode_window(fine_scale)), fine_scale, fine_angle)
             decoded = _decode(wm1._fold(wm2.residual(warped)), own=False)
             if decoded is not None:
                 return _found(decoded, fine_scale, fine_angle, len(tried))
@@ -246,6 +268,11 @@ def _decode_window(scale: float) -> int:
     """The central window of the picture that a decode at ``scale`` warps back: _WINDOW
     pixels, or _WINDOW of the stamped picture's (8 x 8 tiles) where the tiles are larger."""
     return round(wm1._WINDOW * max(1.0, scale))
+
+
+# The largest central square a search reads: a decode at the largest scale a refinement
+# reaches (the large sweep's last, FINE_STEPS fine steps up); the rest read 1024 px.
+LARGEST_WINDOW = _decode_window(float(max(LARGE_SCALES[-1], SCALES[-1])) * (1 + FINE_STEPS * FINE_STEP))
 
 
 def _found(decoded: tuple[str, int, int], scale: float, angle: float, tries: int) -> wm2.Reading:

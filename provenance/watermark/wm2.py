@@ -33,6 +33,7 @@ import hashlib
 import io
 import itertools
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -180,8 +181,8 @@ TILE_CODE = _Code(_T_T, _T_CHASE)
 # ---------------------------------------------------------------- pixels
 
 
-def _luma(rgb: Array) -> Array:
-    return wm1._luma(rgb)
+def _luma(rgb: Array, out: Array | None = None) -> Array:
+    return wm1._luma(rgb, out)
 
 
 # Adding d to R, G and B in proportion to their luminance weights changes the luminance by
@@ -195,10 +196,12 @@ def _apply(rgb: Array, luma_delta: Array) -> Array:
     rounded and added with saturation (OpenCV's uint8 arithmetic: no float copy of ``rgb``)."""
     import cv2
 
-    up, down = cv2.max(luma_delta, 0.0), cv2.max(-luma_delta, 0.0)
+    # the negative part is kept negative: convertScaleAbs takes |value x share|, the same for either sign
+    up, down = cv2.max(luma_delta, 0.0), cv2.min(luma_delta, 0.0)
     ups = [cv2.convertScaleAbs(up, alpha=float(f)) for f in _SPREAD]
     downs = [cv2.convertScaleAbs(down, alpha=float(f)) for f in _SPREAD]
-    out: Array = cv2.subtract(cv2.add(rgb, cv2.merge(ups)), cv2.merge(downs))
+    added = cv2.add(rgb, cv2.merge(ups))
+    out: Array = cv2.subtract(added, cv2.merge(downs), dst=added)
     return out
 
 
@@ -208,24 +211,29 @@ def _mask(y: Array) -> Array:
     field: the same to a few percent, at a quarter of the cost)."""
     import cv2
 
-    texture = _half_blur(cv2.absdiff(y, cv2.GaussianBlur(y, (0, 0), 2)), 4.0)
-    mask: Array = np.clip(cv2.pow(texture * (1 / _MASK_REF), _MASK_GAMMA), _MASK_LO, _MASK_HI)
+    blur = cv2.GaussianBlur(y, (0, 0), 2)
+    mask: Array = _half_blur(cv2.absdiff(y, blur, dst=blur), 4.0, into=blur)  # the texture; in place below
+    mask *= 1 / _MASK_REF
+    mask = cv2.pow(mask, _MASK_GAMMA, dst=mask)
+    np.clip(mask, _MASK_LO, _MASK_HI, out=mask)
     return mask
 
 
-def _half_blur(x: Array, sigma: float) -> Array:
-    """Gaussian blur of ``x`` taken at half size and brought back (for wide blurs of smooth fields)."""
+def _half_blur(x: Array, sigma: float, into: Array | None = None) -> Array:
+    """Gaussian blur of ``x`` taken at half size and brought back (for wide blurs of smooth
+    fields); ``into``: a plane of ``x``'s shape to write it in (``x`` itself will do)."""
     import cv2
 
     h, w = x.shape
     half = cv2.resize(x, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
-    out: Array = cv2.resize(cv2.GaussianBlur(half, (0, 0), sigma / 2), (w, h), interpolation=cv2.INTER_LINEAR)
+    out: Array = cv2.resize(cv2.GaussianBlur(half, (0, 0), sigma / 2), (w, h), into, interpolation=cv2.INTER_LINEAR)
     return out
 
 
 def _local_deviation(high: Array) -> Array:
     """sqrt(Gaussian(high^2, sigma 4)) + 1, the blur taken at half size."""
-    out: Array = _half_blur(high * high, 4.0)
+    square = high * high
+    out: Array = _half_blur(square, 4.0, into=square)
     np.maximum(out, 0.0, out=out)
     np.sqrt(out, out=out)
     out += 1.0  # in place: the picture-sized temporaries were most of a check's memory
@@ -236,7 +244,8 @@ def residual_parts(y: Array) -> tuple[Array, Array]:
     """(high-pass, local deviation) of luminance ``y``; the tiles' residual is their ratio."""
     import cv2
 
-    high = y - cv2.GaussianBlur(y, (0, 0), 1.2)
+    blur = cv2.GaussianBlur(y, (0, 0), 1.2)
+    high: Array = np.subtract(y, blur, out=blur)
     return high, _local_deviation(high)
 
 
@@ -263,17 +272,44 @@ def residual_fold(y: Array, window: int) -> tuple[Array, Array]:
     if h * w <= STRIP_PIXELS:
         full = residual(y)
         return wm1._fold(full), wm1._central(full, window)
+    return fold_strips((y[top : top + _STRIP_ROWS] for top in range(0, h, _STRIP_ROWS)), (h, w), window)
+
+
+def fold_strips(strips: Iterable[Array], shape: tuple[int, int], window: int) -> tuple[Array, Array]:
+    """:func:`residual_fold` of a picture whose luminance comes as ``strips`` of rows, top to
+    bottom, of any height: a few hundred rows are held at a time, never the whole picture.
+
+    Each _STRIP_ROWS strip's residual is taken with _STRIP_MARGIN rows either side, the
+    rows held in one buffer that moves down the picture (the same numbers as residual_fold's
+    strips of an array)."""
+    h, w = shape
     top_w, left_w = max(0, (h - window) // 2), max(0, (w - window) // 2)
     central: Array = np.empty((min(window, h), min(window, w)), np.float32)
     folded: Array = np.zeros((wm1.TILE, wm1.TILE), np.float32)
-    for top in range(0, h, _STRIP_ROWS):
-        stop = min(h, top + _STRIP_ROWS)
-        lo, hi = max(0, top - _STRIP_MARGIN), min(h, stop + _STRIP_MARGIN)
-        strip = residual(y[lo:hi])[top - lo : stop - lo]
-        folded += wm1._fold(strip)
-        first, last = max(top, top_w), min(stop, top_w + central.shape[0])
-        if first < last:
-            central[first - top_w : last - top_w] = strip[first - top : last - top, left_w : left_w + central.shape[1]]
+    capacity = _STRIP_ROWS + 2 * _STRIP_MARGIN
+    held: Array = np.empty((capacity, w), np.float32)  # rows first .. first + count of the picture
+    first = count = top = 0
+    for rows in strips:
+        at = 0
+        while at < len(rows):
+            take = min(len(rows) - at, capacity - count)
+            held[count : count + take] = rows[at : at + take]
+            count, at = count + take, at + take
+            while top < h and first + count >= min(h, top + _STRIP_ROWS + _STRIP_MARGIN):
+                stop = min(h, top + _STRIP_ROWS)
+                lo, hi = max(0, top - _STRIP_MARGIN), min(h, stop + _STRIP_MARGIN)
+                strip = residual(held[lo - first : hi - first])[top - lo : stop - lo]
+                folded += wm1._fold(strip)
+                start, end = max(top, top_w), min(stop, top_w + central.shape[0])
+                if start < end:
+                    cols = slice(left_w, left_w + central.shape[1])
+                    central[start - top_w : end - top_w] = strip[start - top : end - top, cols]
+                top = stop
+                keep = max(0, top - _STRIP_MARGIN)  # the next strip's first row
+                held[: first + count - keep] = held[keep - first : count].copy()
+                first, count = keep, first + count - keep
+    if top < h:
+        raise WatermarkError(f"the strips held {first + count} rows of the picture's {h}")
     return folded, central
 
 
@@ -349,7 +385,9 @@ def _jpeg(y: Array, quality: int) -> Array:
     JPEG of the picture would keep (the same weights and quantisation table), at a third
     of the cost; the marks live in Y."""
     buf = io.BytesIO()
-    Image.fromarray(np.clip(np.rint(y), 0, 255).astype(np.uint8), "L").save(buf, "JPEG", quality=quality)
+    rounded = np.rint(y)
+    np.clip(rounded, 0, 255, out=rounded)
+    Image.fromarray(rounded.astype(np.uint8), "L").save(buf, "JPEG", quality=quality)
     buf.seek(0)
     with Image.open(buf) as img:
         return np.asarray(img, dtype=np.float32)
@@ -445,13 +483,14 @@ class _TilePlan:
         self.shape, self.mask = y.shape, mask
         self.truth = TILE_CODE.encode(record).astype(np.float32) * 2 - 1
         high, local = residual_parts(y)
-        r0 = high / local
+        r0 = np.divide(high, local, out=high)
         rows, cols = _kept(*y.shape)
         part = np.zeros_like(r0)
         part[rows, cols] = r0[rows, cols]
         self.lean, lean_part = _lean(r0), _lean(part)
         plain = _tiled(y.shape, self.truth, mask)
-        rt = (plain - cv2.GaussianBlur(plain, (0, 0), 1.2)) / local
+        rt = np.subtract(plain, cv2.GaussianBlur(plain, (0, 0), 1.2), out=plain)
+        np.divide(rt, local, out=rt)  # in place: picture-sized temporaries cost more than their arithmetic
         part[rows, cols] = rt[rows, cols]
         self.response = float(np.mean(_lean(rt) * self.truth))
         response_part = float(np.mean(_lean(part) * self.truth))
@@ -463,7 +502,8 @@ class _TilePlan:
 
     def layer(self) -> Array:
         cancel = _T_CANCEL * self.lean / (self.strength * self.response) if self.response > 0 else 0.0
-        out: Array = self.strength * _tiled(self.shape, self.truth - cancel, self.mask)
+        out: Array = _tiled(self.shape, self.truth - cancel, self.mask)
+        out *= self.strength
         return out
 
     def errors(self, y: Array) -> int:
@@ -479,7 +519,12 @@ class _TilePlan:
 
 def _global_read(y: Array) -> tuple[tuple[int, int], int] | None:
     """((record, errors), arrangement) of the global layer in luminance ``y``, or None."""
-    cells = _frame_cells(_frame(y))
+    return _global_read_frame(_frame(y))
+
+
+def _global_read_frame(frame: Array) -> tuple[tuple[int, int], int] | None:
+    """:func:`_global_read` of the picture's global frame."""
+    cells = _frame_cells(frame)
     for index, arranged in enumerate(_arrangements(cells)):
         decoded = GLOBAL_CODE.decode_soft(_global_soft(arranged))
         if decoded is not None:
@@ -519,7 +564,8 @@ def _tile(coefficients: Array) -> Array:
 def _tiled(shape: tuple[int, int], coefficients: Array, mask: Array) -> Array:
     h, w = shape
     tiled = np.tile(_tile(coefficients), (h // wm1.TILE + 1, w // wm1.TILE + 1))[:h, :w]
-    out: Array = (_T_ALPHA * tiled * mask).astype(np.float32)
+    out: Array = np.multiply(_T_ALPHA, tiled, dtype=np.float32)
+    out *= mask  # in place: (alpha x tile) x mask, as before
     return out
 
 
@@ -586,43 +632,123 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
     y = _luma(rgb)
     mask = _mask(y)
     tiles, whole = _TilePlan(y, record, mask), _GlobalPlan(y, record, mask)
-    marked = _apply(rgb, strength * (tiles.layer() + whole.layer()))
+    tile_layer, global_layer = tiles.layer(), whole.layer()  # each made again only when its strength changes
+    delta = np.add(tile_layer, global_layer)  # one buffer for every round: fresh memory is dear
+    delta *= strength
+    marked = _apply(rgb, delta)
     tiles_done = global_done = False
     for _ in range(_ROUNDS):
-        seen = _luma(marked)
-        jpeg = _jpeg(seen, 50)
-        jpeg_errors = np.count_nonzero(whole.margins(_frame(jpeg)) <= 0)
+        seen = _luma(marked, out=y)  # y's buffer: the plans are made, nothing reads y again
         if not global_done:
             # margins are asked of the clean copy (_G_TARGET) and of the small JPEG (_G_CHECK_TARGET)
             small = whole.margins(_small_jpeg_frame(seen)) + _G_TARGET - _G_CHECK_TARGET
             global_done = not whole.strengthen(np.minimum(whole.margins(_frame(seen)), small))
+            if not global_done:
+                global_layer = whole.layer()
         if not tiles_done:
             # the tiles must survive the screenshot (the global frame moves with its crop), and
-            # JPEG 50 when the global layer alone would not
+            # JPEG 50 when the global layer alone would not (its margins do not depend on its strength)
+            jpeg = _jpeg(seen, 50)
+            jpeg_errors = np.count_nonzero(whole.margins(_frame(jpeg)) <= 0)
             checks = [_screenshot(seen)] + ([jpeg] if jpeg_errors > _G_CHECK_ERRORS else [])
             weak = max(tiles.errors(check) for check in checks) > _T_CHECK_ERRORS
             tiles_done = not (weak and tiles.strengthen())
+            if not tiles_done:
+                tile_layer = tiles.layer()
         if tiles_done and global_done:
             break
-        marked = _apply(rgb, strength * (tiles.layer() + whole.layer()))
+        np.add(tile_layer, global_layer, out=delta)
+        delta *= strength
+        marked = _apply(rgb, delta)
     return Image.fromarray(marked, "RGB")
 
 
 def detect(img: Image.Image) -> Reading:
-    """Find a provenance-wm-2 mark (global layer, then tiles) or a provenance-wm-1 mark (tiles)."""
+    """Find a provenance-wm-2 mark (global layer, then tiles) or a provenance-wm-1 mark (tiles).
+
+    A picture over STRIP_PIXELS is read in one pass of strips (:func:`_streamed`): its
+    luminance is never held whole."""
     from provenance.watermark import _tiles
 
     if min(img.size) < wm1.TILE:
         return Reading(False, SCHEME, None, 0.0)
+    if img.width * img.height > STRIP_PIXELS and min(img.size) >= _CANON:
+        frame, folded, seen = _streamed(img)
+        found = _global_reading(frame)
+        return found or _tiles.search_folded(_tiles.Luma((img.height, img.width), _central_luma(img)), folded, seen)
     y = wm1.picture_luma(img)
-    found = _global_read(y)
-    if found is not None:
-        (record, errors), index = found
-        confidence = _confidence(errors, GLOBAL_CODE)
-        turns, mirrored = divmod(index, 2)
-        record_id = f"{record:016x}"
-        return Reading(True, SCHEME, record_id, confidence, "global", turns=turns, mirrored=bool(mirrored), decoded=8)
-    return _tiles.search(y)
+    return _global_reading(_frame(y)) or _tiles.search(y)
+
+
+def _global_reading(frame: Array) -> Reading | None:
+    found = _global_read_frame(frame)
+    if found is None:
+        return None
+    (record, errors), index = found
+    turns, mirrored = divmod(index, 2)
+    confidence = _confidence(errors, GLOBAL_CODE)
+    record_id = f"{record:016x}"
+    return Reading(True, SCHEME, record_id, confidence, "global", turns=turns, mirrored=bool(mirrored), decoded=8)
+
+
+_STREAM_ROWS = 64  # rows of a large picture converted to luminance at a time
+
+
+def _streamed(img: Image.Image) -> tuple[Array, Array, Array]:
+    """(global frame, tile fold, central residual window) of a picture, from one pass over
+    its rows: the luminance of 64 rows at a time (wm1.picture_luma's values), each row
+    area-resized to the frame's width as it goes (the frame is then the column of those
+    rows area-resized to its height: cv2's INTER_AREA is separable, and sums each row
+    first the same way), and the residual folded strip by strip (:func:`fold_strips`)."""
+    import cv2
+
+    from provenance.imaging import rgb_strips
+
+    h, w = img.height, img.width
+    across: Array = np.empty((h, _CANON), np.float32)  # every row, area-resized to the frame's width
+    rgb: Array = np.empty((_STREAM_ROWS, w, 3), np.float32)  # reused: fresh memory is dear
+
+    def rows() -> Iterator[Array]:
+        top = 0
+        for strip in rgb_strips(img, rows=_STREAM_ROWS):
+            n = len(strip)
+            rgb[:n] = strip
+            y: Array = cv2.cvtColor(rgb[:n], cv2.COLOR_RGB2GRAY)
+            across[top : top + n] = cv2.resize(y, (_CANON, n), interpolation=cv2.INTER_AREA)
+            top += n
+            yield y
+
+    folded, seen = fold_strips(rows(), (h, w), wm1._SWEEP_WINDOW)
+    frame: Array = cv2.resize(across, (_CANON, _CANON), interpolation=cv2.INTER_AREA)
+    return frame, folded, seen
+
+
+_ALIGN = 64  # OpenCV converts a row in SIMD blocks and its last few pixels apart: crops start on a block
+
+
+def _central_luma(img: Image.Image) -> Callable[[int], Array]:
+    """``central(size)``: the luminance of the picture's central ``size`` square, the same
+    numbers as wm1._central of wm1.picture_luma, converted from that square alone when the
+    search asks for it (the largest one asked is kept: smaller ones lie inside it)."""
+    h, w = img.height, img.width
+    held: list[tuple[int, int, int, Array]] = []  # (size, top, left, luminance)
+
+    def central(size: int) -> Array:
+        top, left = max(0, (h - size) // 2), max(0, (w - size) // 2)
+        if not held or held[0][0] < size:
+            # columns from a multiple of _ALIGN to one (or to the end of the row), so that
+            # every pixel goes through the same arithmetic as in the whole row
+            start = left - left % _ALIGN
+            stop = min(w, start + -(-(min(w, left + size) - start) // _ALIGN) * _ALIGN)
+            crop = img.crop((start, top, stop, min(h, top + size)))
+            rgb = np.asarray(crop if crop.mode == "RGB" else crop.convert("RGB"), dtype=np.uint8)
+            held[:] = [(size, top, start, _luma(rgb))]
+        _, held_top, held_left, y = held[0]
+        rows, cols = slice(top - held_top, top - held_top + size), slice(left - held_left, left - held_left + size)
+        out: Array = y[rows, :][:, cols][: h - top, : w - left]
+        return out
+
+    return central
 
 
 def _confidence(errors: int, code: _Code) -> float:
