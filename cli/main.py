@@ -11,6 +11,7 @@ import click
 
 from provenance import __version__
 from provenance.errors import ProvenanceError
+from provenance.runtime import keep_freed_memory
 from provenance.verdicts import ExitCode, exit_codes_help
 
 # name: (module beside this one, attribute, one-line help). Commands are imported
@@ -96,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; every failure ends as one line on stderr and a documented code."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    keep_freed_memory()  # picture-sized arrays reuse freed memory (provenance/runtime.py)
     try:
         result = cli.main(args=args, prog_name="provenance", standalone_mode=False)
     except ProvenanceError as exc:

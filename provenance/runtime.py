@@ -27,6 +27,39 @@ def single_threaded() -> None:
     threadpool_limits(limits=1)
 
 
+# glibc's mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+_KEEP_BYTES = 1 << 30
+
+
+def keep_freed_memory() -> bool:
+    """Let glibc reuse the memory of freed picture-sized arrays instead of returning it.
+
+    By default glibc serves every allocation over 32 MB with a fresh ``mmap`` and returns
+    it on free, so each float plane of a large picture is faulted in page by page again;
+    on virtual machines that costs about 10 ms per MB (a stamp of an 8 MP photo spent 1 to
+    2 s in the kernel for 1 s of work; tuned, 0.02 s). Raising the mmap and trim
+    thresholds to 1 GB keeps freed memory in the heap for the next plane. The peak is
+    unchanged; the process keeps its high-water mark until it exits. The CLI, the service
+    and scan workers call this; a library user decides for their own process. Returns
+    whether it applied (glibc only; elsewhere nothing changes)."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False  # not glibc (musl has no mallopt)
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, _KEEP_BYTES) and mallopt(_M_TRIM_THRESHOLD, 2 * _KEEP_BYTES))
+
+
 class _Expired(BaseException):
     """Raised by the alarm. A BaseException so that no ``except Exception`` (or our own
     ``except InputError``) on the way can swallow it; turned into InputError at the edge."""

@@ -20,7 +20,7 @@ from provenance.config import Home
 from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.errors import ProvenanceError
 from provenance.report import VerifyReportJSON
-from provenance.runtime import single_threaded
+from provenance.runtime import keep_freed_memory, single_threaded
 from provenance.verify import VerifyOptions, verify_path
 
 THUMB_SIDE = 96
@@ -54,6 +54,7 @@ class Verifier:
         self.home = Home(Path(options.home_root), options.registry_url)
         self.policy = options.policy or build_policy(self.home)
         single_threaded()
+        keep_freed_memory()
 
     def __call__(self, path: str) -> ScanRow:
         try:

@@ -18,7 +18,7 @@ from provenance.errors import UnsupportedFormatError
 from provenance.imaging import LoadedImage, sniff_mime
 from provenance.policy import Policy, load_policy
 from provenance.registry import Registry, read_home_registry
-from provenance.runtime import single_threaded
+from provenance.runtime import keep_freed_memory, single_threaded
 from provenance.service.errors import Forbidden, Unauthorised, UnsupportedMedia
 from provenance.service.gate import Gate
 from provenance.service.settings import ServiceSettings
@@ -49,6 +49,7 @@ class Service:
         self.policy: TrustPolicy = build_policy(home)
         self.publishing: Policy | None = load_policy(Path(settings.policy)) if settings.policy else None
         single_threaded()  # many requests at once: one BLAS thread each (provenance/runtime.py)
+        keep_freed_memory()
         self.gate = Gate(settings.max_concurrent, settings.max_queue, settings.timeout_s, settings.memory_budget)
 
     def registry(self) -> Registry | None:
