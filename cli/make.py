@@ -34,6 +34,7 @@ def _report(result: StampResult, home: Home) -> None:
     click.echo(f"  record      {result.record_id}  (registry {home.registry_path})")
     if result.source_record_id:
         click.echo(f"  source      record {result.source_record_id}")
+    click.echo(f"  declared    {_declared(result.source_type)}")
     click.echo(f"  watermark   {watermark.SCHEME}, read back with confidence {result.watermark_confidence:.2f}")
     where = f" in {sidecar_path(result.output)}" if result.sidecar else ""
     click.echo(f"  manifest    {len(result.manifest)} bytes, signed{where}")
@@ -43,7 +44,17 @@ def _report(result: StampResult, home: Home) -> None:
         for line in _exif_lines(result.exif):
             click.echo(line)
     for warning in result.warnings:
-        click.echo(f"Warning: {warning} (signed anyway: --allow-contradiction)", err=True)
+        click.echo(f"Warning: {warning}", err=True)
+
+
+def _declared(source_type: str) -> str:
+    """The source type the manifest declares, in words, with its IPTC term."""
+    from provenance.credentials.claims import SOURCE_TYPES
+    from provenance.detect.sources import describe
+
+    term, words, _ = describe(SOURCE_TYPES[source_type])
+    default = "; the default" if source_type == "ai" else ""
+    return f"{words} (--source-type {source_type}: {term}{default})"
 
 
 def _exif_lines(kept: KeptExif) -> list[str]:

@@ -84,6 +84,7 @@ class StampResult:
     sidecar: bool = False
     exif: KeptExif | None = None  # what of the input's EXIF the output kept
     warnings: list[str] = field(default_factory=list)
+    source_type: str = "ai"  # what the manifest declares the picture to be (--source-type)
 
 
 def stamp_pixels(
@@ -230,15 +231,30 @@ def stamp_file(
         camera=kept.recorded,
         input_sha256=loaded.sha256,
     )
+    warnings += _camera_declared_ai(source_type, kept)
     result = stamp_pixels(pixels, output, fmt, request, identity=identity, home=home, options=options)
-    result.exif, result.warnings = kept, warnings
+    result.exif, result.warnings, result.source_type = kept, warnings, source_type
     return result
+
+
+def _camera_declared_ai(source_type: str, kept: KeptExif) -> list[str]:
+    """A camera photo stamped as AI-generated, the default, is most often a forgotten
+    --source-type: say so (it is signed, as declared; an AI edit of a photo can keep its EXIF)."""
+    make, model = kept.recorded.get("tiff:Make", ""), kept.recorded.get("tiff:Model", "")
+    if source_type != "ai" or not (make or model):
+        return []
+    camera_name = " ".join(dict.fromkeys(f"{make} {model}".split()))
+    return [
+        f"the file's EXIF names a camera ({camera_name}) but it is signed as AI-generated (--source-type ai,"
+        " the default); for a camera photo, stamp it again with --source-type captured"
+    ]
 
 
 def _check_declaration(source_type: str, images: list[LoadedImage | None], home: Home, *, allow: bool) -> list[str]:
     """Refuse (or, when ``allow``, warn about) a source type the files contradict."""
     found = [
         f"{image.path.name}: --source-type {source_type} contradicts the file: {reason}"
+        + (" (signed anyway: --allow-contradiction)" if allow else "")
         for image in images
         if image is not None
         for reason in contradictions(image, source_type, home)

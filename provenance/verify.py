@@ -697,9 +697,14 @@ def _registry_clause(ownership: OwnershipReport) -> str:
     return "no exact registry match"
 
 
-def _kind(ai: AIReport) -> str:
-    """What the picture is, in the AI verdict's own words."""
+def _kind(ai: AIReport, credentials: CredentialReport) -> str:
+    """What the picture is, in the AI verdict's own words; without one, what was established.
+
+    Intact credentials from a signer this home does not trust establish that the file is
+    as signed, not who signed it: anyone can make a key in any name."""
     if ai.verdict in ("no-evidence", "not-assessed"):
+        if credentials.intact and credentials.trust != "trusted" and credentials.state != "trusted":
+            return "Credentials intact, signer unproven"
         return _head(verdicts.exit_word(ExitCode.OK).label)
     label = verdicts.word("ai", ai.verdict).label
     return f"{label} image" if ai.verdict in ("ai-generated", "ai-edited") else label
@@ -716,7 +721,7 @@ def _summary(
         return _broken_sentence(credentials, mark)
     if code == ExitCode.ABSENT:
         return _absent_sentence(credentials, mark, ownership, ai)
-    parts = [_kind(ai)]
+    parts = [_kind(ai, credentials)]
     parts += _credential_parts(credentials)
     if mark.found:
         parts.append(f"carries the {mark.scheme} watermark (record {mark.record_id})")

@@ -380,3 +380,24 @@ def test_the_claim_thumbnail_is_made_from_the_stamped_pixels(newsroom: Path, tmp
     result = run_cli("stamp", source, "-o", bare, "--user", "Jane Doe", "--no-thumbnail", home=newsroom)
     assert result.code == 0, result.stderr
     assert thumbnail_uris("image/jpeg", bare.read_bytes()) == {}
+
+
+def test_stamp_says_what_it_declares_and_warns_on_a_camera_photo_signed_as_ai(newsroom: Path, tmp_path: Path) -> None:
+    """The default declaration is AI-generated: a camera photo stamped without --source-type
+    is said aloud, with the camera its EXIF names, and signed as declared."""
+    photo = require_fixtures("photos", PHOTO)
+    out = tmp_path / "as-ai.jpg"
+    result = run_cli("stamp", photo, "-o", out, "--user", "Desk", home=newsroom)
+    assert result.code == 0, result.stderr
+    assert "declared    created by a trained AI model (--source-type ai: trainedAlgorithmicMedia; the default)" in (
+        result.stdout
+    )
+    assert "EXIF names a camera (NIKON E950)" in result.stderr
+    assert "--source-type captured" in result.stderr
+    captured = run_cli("stamp", photo, "-o", tmp_path / "cap.jpg", "--source-type", "captured", "--user", "Desk",
+                       home=newsroom)  # fmt: skip
+    assert captured.code == 0, captured.stderr
+    assert "(--source-type captured: digitalCapture)" in captured.stdout
+    assert "Warning" not in captured.stderr
+    plain = run_cli("stamp", SAMPLES / "rocket.jpg", "-o", tmp_path / "ai.jpg", "--user", "Desk", home=newsroom)
+    assert "Warning" not in plain.stderr  # no camera named: nothing to warn about

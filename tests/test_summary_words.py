@@ -82,3 +82,22 @@ def test_scan_of_a_missing_folder_is_unreadable_input(tmp_path: Path) -> None:
     result = run_cli("scan", tmp_path / "missing", home=tmp_path / "home")
     assert result.code == ExitCode.UNREADABLE
     assert "no such file or folder" in result.stderr
+
+
+def test_an_untrusted_signer_establishes_the_file_not_who_signed_it(tmp_path: Path) -> None:
+    """Anyone can make a key named "Reuters": intact credentials from a signer this home
+    does not trust are not "provenance established"."""
+    elsewhere = Home(tmp_path / "someone")
+    init_identity(elsewhere, org="Reuters")
+    signed = tmp_path / "signed.jpg"
+    stamp_file(
+        SAMPLES / "rocket.jpg", signed, user="x", identity=home_identity(elsewhere), home=elsewhere,
+        source_type="captured",
+    )  # fmt: skip
+    report = verify_path(signed, home=Home(tmp_path / "newsroom"))
+    assert report.credentials.state == "valid"
+    assert report.summary.startswith("Credentials intact, signer unproven"), report.summary
+    assert "rovenance established" not in report.summary
+    trusted = verify_path(signed, home=elsewhere)  # where the signer is trusted, it is said so
+    assert trusted.credentials.state == "trusted"
+    assert not trusted.summary.startswith("Credentials intact, signer unproven")
