@@ -162,10 +162,16 @@ CREDENTIALS = _table(
 )
 
 WATERMARK = _table(
-    Word("ours", "Our watermark", "The pixels carry this toolkit's watermark, naming a registry record.", "ok"),
+    Word(
+        "ours",
+        "This toolkit's watermark",
+        "The pixels carry this toolkit's watermark (whoever stamped them), naming a record of the registry that"
+        " stamped it; the ownership verdict says whether this home's registry knows that record.",
+        "ok",
+    ),
     Word(
         "unconfirmed",
-        "Our watermark, picture unconfirmed",
+        "This toolkit's watermark, picture unconfirmed",
         "The pixels carry this toolkit's watermark, but whether the picture is its record's picture (or a crop of"
         " it) or another picture carrying a copied mark cannot be told: the record is named, its credentials are"
         " not handed over.",

@@ -672,7 +672,7 @@ def _absent_sentence(
     if any(m.relation == "source-of" for m in ownership.matches):
         return f"{head}: the file itself carries no Content Credentials and no watermark." + looks + _ai_sentence(ai)
     if ai.verdict in ("ai-generated", "ai-edited"):
-        return f"{none}, watermark of ours or registry match." + looks + _ai_sentence(ai)
+        return f"{none}, provenance watermark or registry match." + looks + _ai_sentence(ai)
     return (
         f"{head}: no Content Credentials, {_mark_clause(mark, ownership)} and {_registry_clause(ownership)}."
         + looks

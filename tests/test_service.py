@@ -197,7 +197,7 @@ def test_the_page_shows_a_fresh_twin_in_chromium(twin: Twin, tmp_path: Path) -> 
             assert page.locator("#v-ai .word").inner_text() == "AI-generated"
             assert page.locator("#v-credentials .word").inner_text() == "Signed by a trusted signer"
             assert "Test Newsroom" in page.locator("#v-credentials .detail").inner_text()
-            assert page.locator("#v-watermark .word").inner_text() == "Our watermark"
+            assert page.locator("#v-watermark .word").inner_text() == "This toolkit's watermark"
             assert "provenance-wm-2" in page.locator("#v-watermark .detail").inner_text()
             facts = page.locator("#facts").inner_text()
             assert "tiny" in facts
