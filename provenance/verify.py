@@ -20,7 +20,7 @@ from provenance.credentials.claims import SCHEME_FOR_ALG, record_id_from_soft_bi
 from provenance.credentials.codes import TRUST_CODES
 from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.errors import InputError
-from provenance.fingerprint import PHASH, THRESHOLDS, Fingerprint
+from provenance.fingerprint import PDQ, PHASH, THRESHOLDS, Fingerprint
 from provenance.imaging import MAX_MANIFEST_BYTES, LoadedImage, load_image, read_input
 from provenance.registry import Record, Registry, read_home_registry
 from provenance.registry.matching import agree, classify
@@ -122,6 +122,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
     skipped = WatermarkReport(False, note="pixels not checked", state="not-checked")
     mark, print_, seen = _pixel_checks(image) if use_pixels else (skipped, None, None)
     registry = read_home_registry(home)
+    turn: str | None = None
     try:
         carry = print_ is not None and min(image.pixels().size) >= _min_side()
         found = _lookup(registry, image, mark, credentials, print_, seen=seen, could_carry=carry) if registry else []
@@ -137,7 +138,13 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
                 item.matched_by = "watermark-unconfirmed" if item.matched_by == "watermark" else item.matched_by
             wm_record = None
             mark.state = "unconfirmed"
+        if not found and registry is not None and seen is not None and not mark.found:
+            turned = _turned_lookup(registry, image, mark, credentials, seen)
+            if turned is not None:  # a sideways or mirrored copy, matched turned back
+                found, print_, seen, turn = turned
         ownership = _ownership(registry, found, pixels_checked=print_ is not None)
+        if turn is not None and found:
+            ownership.summary += f" This copy is {turn} relative to the registered picture."
         if not credentials.present and registry is not None:
             credentials = _recover(image, found, credentials, policy, print_)
     finally:
@@ -187,6 +194,7 @@ class _Seen:
     pixels: Image.Image
     scale: float | None = None
     frame: bool = False
+    turned: tuple[Fingerprint, ...] = ()  # PDQ of the picture's seven other orientations
 
 
 def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint] | None, _Seen | None]:
@@ -207,8 +215,47 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
         mark.note = f"image under {watermark.MIN_SIDE} px: too small to carry a watermark"
         mark.state = mark.state if mark.found else "not-checked"
     # a mirrored or rotated copy is fingerprinted and placed the way it was marked (the mark says how)
-    seen = _Seen(watermark.upright(pixels, reading), reading.scale, reading.frame)
-    return mark, fingerprint.compute(seen.pixels), seen
+    upright = watermark.upright(pixels, reading)
+    prints, turned = fingerprint.compute_with_turns(upright)
+    return mark, prints, _Seen(upright, reading.scale, reading.frame, tuple(turned))
+
+
+# How a copy lies relative to its registered picture, by the transpose that undoes it.
+_TURNS = {
+    Image.Transpose.ROTATE_90: "turned 90 degrees clockwise",
+    Image.Transpose.ROTATE_270: "turned 90 degrees counter-clockwise",
+    Image.Transpose.ROTATE_180: "upside down (turned 180 degrees)",
+    Image.Transpose.FLIP_LEFT_RIGHT: "mirrored left to right",
+    Image.Transpose.FLIP_TOP_BOTTOM: "flipped top to bottom",
+    Image.Transpose.TRANSPOSE: "mirrored across its diagonal",
+    Image.Transpose.TRANSVERSE: "mirrored across its other diagonal",
+}
+
+
+def _turned_lookup(
+    registry: Registry, image: LoadedImage, mark: WatermarkReport, credentials: CredentialReport, seen: _Seen
+) -> tuple[list[_Found], list[Fingerprint], _Seen, str] | None:
+    """A picture that matches nothing upright may be a registered one turned or mirrored (a
+    resize that dropped the EXIF orientation leaves a photo sideways): its seven other PDQ
+    hashes are looked up, and on a match the picture is turned back and looked up again,
+    so every later check (thumbnail, credentials) sees it upright."""
+    limit = THRESHOLDS[PDQ].match
+    hits = [rec for variant in seen.turned for rec, _ in registry.search(variant, limit)]
+    if not hits:
+        return None
+    target = fingerprint.find(hits[0].fingerprints, PDQ)
+    if target is None:
+        return None
+
+    def distance(transpose: Image.Transpose) -> int:
+        return fingerprint.pdq(seen.pixels.transpose(transpose)).distance(target)
+
+    undo = min(_TURNS, key=distance)
+    upright = _Seen(seen.pixels.transpose(undo))
+    prints = fingerprint.compute(upright.pixels)
+    carry = min(upright.pixels.size) >= _min_side()
+    found = _lookup(registry, image, mark, credentials, prints, seen=upright, could_carry=carry)
+    return (found, prints, upright, _TURNS[undo]) if found else None
 
 
 def _lookup(

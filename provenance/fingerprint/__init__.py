@@ -122,6 +122,24 @@ def pdq(img: Image.Image) -> Fingerprint:
     return Fingerprint(PDQ, value, int(quality))
 
 
+def compute_with_turns(img: Image.Image) -> tuple[list[Fingerprint], list[Fingerprint]]:
+    """(:func:`compute`'s fingerprints, the PDQ hashes of ``img`` turned and mirrored the
+    seven other ways) for a lookup: a photo whose EXIF orientation was lost on a resize is
+    sideways. One pass of pdqhash gives all eight at the cost of one; the first is
+    :func:`pdq`'s own hash, bit for bit."""
+    import numpy as np
+    import pdqhash
+
+    factor = pdq_factor(*img.size)
+    small = img.reduce(factor) if factor > 1 else img
+    rgb = np.ascontiguousarray(np.asarray(small if small.mode == "RGB" else small.convert("RGB"), dtype=np.uint8))
+    hashes, quality = pdqhash.compute_dihedral(rgb)
+    turned = [
+        Fingerprint(PDQ, np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex(), int(quality)) for bits in hashes
+    ]
+    return [turned[0], phash(img)], turned[1:]
+
+
 def compute(img: Image.Image) -> list[Fingerprint]:
     """Every fingerprint the registry stores, PDQ first."""
     return [pdq(img), phash(img)]

@@ -1,0 +1,66 @@
+"""A registered picture found again when its copy is sideways or mirrored.
+
+A resize that drops the EXIF orientation leaves a photo sideways; a mirrored copy is a
+common re-post. Upright, their hashes are as far from the original as another picture's;
+verify looks up the seven other orientations' PDQ hashes when nothing matches upright,
+turns the copy back and says how it lies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from provenance.config import Home
+from provenance.register import register_paths
+from provenance.verify import verify_path
+from tests.conftest import SAMPLES
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Home:
+    home = Home(tmp_path / "archive")
+    photo = tmp_path / "photo.jpg"
+    Image.open(SAMPLES / "astronaut.png").convert("RGB").resize((1024, 1024)).save(photo, quality=92)
+    register_paths([photo], home=home, owner="Daily Planet")
+    return home
+
+
+@pytest.mark.parametrize(
+    ("transpose", "words"),
+    [
+        (Image.Transpose.ROTATE_270, "turned 90 degrees clockwise"),
+        (Image.Transpose.ROTATE_90, "turned 90 degrees counter-clockwise"),
+        (Image.Transpose.FLIP_LEFT_RIGHT, "mirrored left to right"),
+    ],
+)
+def test_a_sideways_or_mirrored_copy_is_matched_and_said_so(
+    archive: Home, tmp_path: Path, transpose: Image.Transpose, words: str
+) -> None:
+    copy = tmp_path / "copy.jpg"
+    Image.open(tmp_path / "photo.jpg").transpose(transpose).resize((600, 600)).save(copy, quality=85)
+    report = verify_path(copy, home=archive)
+    assert report.ownership.verdict == "registered", report.ownership.summary
+    assert report.ownership.matches[0].owner == "Daily Planet"
+    assert f"This copy is {words} relative to the registered picture." in report.ownership.summary
+
+
+def test_another_picture_turned_matches_nothing(archive: Home, tmp_path: Path) -> None:
+    other = tmp_path / "other.jpg"
+    Image.open(SAMPLES / "rocket.jpg").convert("RGB").transpose(Image.Transpose.ROTATE_90).save(other)
+    report = verify_path(other, home=archive)
+    assert report.ownership.verdict == "no-match"
+    assert "This copy is" not in report.ownership.summary
+
+
+def test_the_turned_hashes_come_with_the_same_fingerprints_as_ever() -> None:
+    """Verify hashes once for both: its fingerprints must be the registry's, bit for bit."""
+    from provenance import fingerprint
+
+    img = Image.open(SAMPLES / "coffee.png").convert("RGB").resize((1200, 800))
+    prints, turned = fingerprint.compute_with_turns(img)
+    assert prints == fingerprint.compute(img)
+    assert len(turned) == 7
+    mirrored = fingerprint.pdq(img.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
+    assert min(t.distance(mirrored) for t in turned) <= 12
