@@ -604,7 +604,8 @@ def model_card(training: dict[str, Any], scaling: float) -> str:
     rows = "\n".join(f"| {p['file']} | {p['package']} | `{p['sha256'][:16]}` |" for p in training["photos"])
 
     def curve(entries: list[dict[str, Any]], key: str) -> str:
-        picks = [e for e in entries if e["step"] in {entries[0]["step"], *range(0, 10**6, 50)}] + entries[-1:]
+        every = max(50, entries[-1]["step"] // 12 // 50 * 50)  # about a dozen points
+        picks = [e for e in entries if e["step"] in {entries[0]["step"], *range(0, 10**6, every)}] + entries[-1:]
         seen: dict[int, Any] = {e["step"]: e[key] for e in picks}
         return ", ".join(f"{step}: {value}" for step, value in sorted(seen.items()))
 
