@@ -37,10 +37,12 @@ import hashlib
 import importlib.util
 import json
 import math
+import os
 import platform
 import subprocess
 import sys
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -90,9 +92,19 @@ PROMPTS = (
     "a landscape at sunset",
 )
 MAX_SIDE = 768  # photos are kept at most this size in memory
-# The autoencoder's learning rate follows a cosine over VAE_SCHEDULE steps; the committed
-# model stopped after 250 of them (--vae-steps): on the shared machine a step took up to 15 s.
-VAE_SCHEDULE = 300
+
+
+@dataclass(frozen=True)
+class VaeRecipe:
+    """The autoencoder's training: batch of ``batch`` random ``crop`` px crops, AdamW with a
+    linear warm-up over ``warmup`` steps to ``lr``, then a cosine down to 5% of it at step
+    ``schedule`` (0: at the last step)."""
+
+    batch: int = 4
+    crop: int = 64
+    lr: float = 6e-4
+    warmup: int = 100
+    schedule: int = 0
 
 
 # --------------------------------------------------------------------------- data
@@ -348,7 +360,16 @@ def lr_at(step: int, total: int, peak: float, warmup: int = 20) -> float:
     return peak * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
-def train_vae(work: Path, photos: list[Any], steps: int, seed: int, log: list[dict[str, Any]]) -> None:
+def train_vae(
+    work: Path,
+    photos: list[Any],
+    steps: int,
+    seed: int,
+    log: list[dict[str, Any]],
+    *,
+    recipe: VaeRecipe,
+    device: str = "cpu",
+) -> None:
     import torch
 
     torch.manual_seed(seed)
@@ -357,7 +378,7 @@ def train_vae(work: Path, photos: list[Any], steps: int, seed: int, log: list[di
     start = torch.stack([augment(photos[int(rng.integers(len(photos)))], 128, rng) for _ in range(16)])
     linear_start(vae, start)
     vae.save_pretrained(work / "vae-start", safe_serialization=True)
-    vae.train()
+    vae.to(device).train()
     # Only the residual branches learn; the codec path (input, resampling and output convs,
     # whose inputs carry the large constant channels) stays as set up: training it with
     # Adam shifts every output by the constants and undoes the start.
@@ -366,14 +387,15 @@ def train_vae(work: Path, photos: list[Any], steps: int, seed: int, log: list[di
         param.requires_grad_(False)
     for param in branches:
         param.requires_grad_(True)
-    opt = torch.optim.AdamW(branches, lr=1e-3, weight_decay=0.0)
-    batch, crop, kl_weight, peak = 8, 64, 1e-6, 3e-4
+    opt = torch.optim.AdamW(branches, lr=recipe.lr, weight_decay=0.0)
+    batch, crop, kl_weight, peak = recipe.batch, recipe.crop, 1e-6, recipe.lr
+    schedule = recipe.schedule or steps
     begin = time.time()
     running: list[float] = []
     for step in range(steps):
         for group in opt.param_groups:
-            group["lr"] = lr_at(step, VAE_SCHEDULE, peak)
-        x = torch.stack([augment(photos[int(rng.integers(len(photos)))], crop, rng) for _ in range(batch)])
+            group["lr"] = lr_at(step, schedule, peak, recipe.warmup)
+        x = torch.stack([augment(photos[int(rng.integers(len(photos)))], crop, rng) for _ in range(batch)]).to(device)
         post = vae.encode(x).latent_dist
         rec = vae.decode(post.sample()).sample
         err = rec - x
@@ -419,12 +441,12 @@ def check_vae(folder: Path, paths: list[Path]) -> dict[str, float]:
     return out
 
 
-def encode_latents(work: Path, photos: list[Any], seed: int) -> Any:
+def encode_latents(work: Path, photos: list[Any], seed: int, device: str = "cpu") -> Any:
     """Latents of every training photo at several scales, flips and colour jitters."""
     import torch
     from diffusers import AutoencoderKL
 
-    vae = AutoencoderKL.from_pretrained(work / "vae").eval()
+    vae = AutoencoderKL.from_pretrained(work / "vae").to(device).eval()
     rng = np.random.default_rng(seed + 1)
     latents = []
     with torch.inference_mode():
@@ -434,8 +456,8 @@ def encode_latents(work: Path, photos: list[Any], seed: int) -> Any:
                     _, h, w = img.shape
                     scale = side / max(h, w)
                     size = (max(128, round(h * scale) // 8 * 8), max(128, round(w * scale) // 8 * 8))
-                    z = vae.encode(augment_full(img, size, rng)[None]).latent_dist.sample()
-                    latents.append(z[0])
+                    z = vae.encode(augment_full(img, size, rng)[None].to(device)).latent_dist.sample()
+                    latents.append(z[0].cpu())
     return latents
 
 
@@ -454,11 +476,13 @@ def augment_full(img: Any, size: tuple[int, int], rng: np.random.Generator) -> A
     return (x.clamp(0, 1) * 2 - 1).contiguous()
 
 
-def train_unet(work: Path, photos: list[Any], steps: int, seed: int, log: list[dict[str, Any]]) -> None:
+def train_unet(
+    work: Path, photos: list[Any], steps: int, seed: int, log: list[dict[str, Any]], *, device: str = "cpu"
+) -> None:
     import torch
 
     torch.manual_seed(seed)
-    latents = encode_latents(work, photos, seed)
+    latents = encode_latents(work, photos, seed, device)
     flat = torch.cat([z.reshape(4, -1) for z in latents], dim=1)
     scaling = round(1.0 / float(flat.std()), 5)
     print(json.dumps({"stage": "unet", "latent_sets": len(latents), "scaling_factor": scaling}), flush=True)
@@ -469,7 +493,7 @@ def train_unet(work: Path, photos: list[Any], steps: int, seed: int, log: list[d
     schedule = noise_schedule()
     alphas = schedule.alphas_cumprod
     rng = np.random.default_rng(seed + 2)
-    unet = new_unet().train()
+    unet = new_unet().to(device).train()
     opt = torch.optim.AdamW(unet.parameters(), lr=5e-4, weight_decay=0.0)
     batch, size = 8, 16
     begin = time.time()
@@ -488,13 +512,13 @@ def train_unet(work: Path, photos: list[Any], steps: int, seed: int, log: list[d
         low = rng.random(batch) < 0.8
         t = np.where(low, rng.integers(0, 300, batch), rng.integers(0, 1000, batch))
         timesteps = torch.from_numpy(t).long()
-        noise = torch.randn(z0.shape)
+        noise = torch.randn(z0.shape)  # drawn on the CPU: the same noise on every device
         a = alphas[timesteps].sqrt()[:, None, None, None]
         s = (1 - alphas[timesteps]).sqrt()[:, None, None, None]
-        noisy = a * z0 + s * noise
-        cond = embeddings[torch.from_numpy(rng.integers(0, len(PROMPTS), batch)).long()]
-        pred = unet(noisy, timesteps, encoder_hidden_states=cond).sample
-        loss = (pred - noise).pow(2).mean()
+        noisy = (a * z0 + s * noise).to(device)
+        cond = embeddings[torch.from_numpy(rng.integers(0, len(PROMPTS), batch)).long()].to(device)
+        pred = unet(noisy, timesteps.to(device), encoder_hidden_states=cond).sample
+        loss = (pred - noise.to(device)).pow(2).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
@@ -574,10 +598,14 @@ def model_card(training: dict[str, Any], scaling: float) -> str:
     unet = [e for e in log if e["stage"] == "unet"]
     trained = [p for p in training["photos"] if p["file"] not in training["held_out"]]
     held = training["vae_psnr_512_held_out"]
+    recipe = training["vae_recipe"]
+    held_mean = {k: round(sum(v.values()) / len(v), 2) for k, v in held.items()}
+    load = training["load_average"]
     rows = "\n".join(f"| {p['file']} | {p['package']} | `{p['sha256'][:16]}` |" for p in training["photos"])
 
     def curve(entries: list[dict[str, Any]], key: str) -> str:
-        picks = [e for e in entries if e["step"] in {entries[0]["step"], *range(0, 10**6, 50)}] + entries[-1:]
+        every = max(50, entries[-1]["step"] // 12 // 50 * 50)  # about a dozen points
+        picks = [e for e in entries if e["step"] in {entries[0]["step"], *range(0, 10**6, every)}] + entries[-1:]
         seen: dict[int, Any] = {e["step"]: e[key] for e in picks}
         return ", ".join(f"{step}: {value}" for step, value in sorted(seen.items()))
 
@@ -599,9 +627,10 @@ Made by `scripts/train_demo_model.py` (seed {training["seed"]}, git {training["g
 - `vae`: AutoencoderKL, 8x downsampling, 4 latent channels (as SD), blocks (16, 32, 64, 64),
   no attention; scaling factor {scaling}. It starts as a plain codec (latents = the 8x8 mean
   colour, smooth upsampling, output convs fitted by least squares; see `linear_start` in the
-  script); then its residual branches are trained {training["vae_steps"]} steps (batch 8, random
-  64 px crops; L1 + MSE + 1e-6 KL; AdamW, peak learning rate 3e-4, 20-step warm-up, then a
-  cosine planned over 300 steps).
+  script); then its residual branches are trained {training["vae_steps"]} steps (batch {recipe["batch"]}, random
+  {recipe["crop"]} px crops; L1 + MSE + 1e-6 KL; AdamW, peak learning rate {recipe["lr"]:g},
+  {recipe["warmup"]}-step linear warm-up, then a cosine down to 5% of the peak at step
+  {recipe["schedule"] or training["vae_steps"]}).
 - `unet`: UNet2DConditionModel, blocks (32, 64, 64), cross-attention at the lowest level only;
   trained {training["unet_steps"]} steps (batch 8, 16x16 crops of the latents of every training photo
   at long sides 320 and 512 px, twice each with flips and colour jitter; AdamW, 5e-4) to predict the
@@ -629,30 +658,29 @@ the training: they are the evaluation set (benchmarks/results/demo_model.md).
 - VAE mean squared error on training crops (range -1..1), by step: {curve(vae, "mse")}
   (PSNR on training crops at the end: {vae[-1]["psnr_train_crops"]} dB).
 - VAE round trip at 512 px on the held-out design photos (PSNR, dB): before training
-  {held["start"]}, after {held["trained"]}.
+  {held["start"]} (mean {held_mean["start"]}), after {held["trained"]} (mean {held_mean["trained"]}).
 - UNet epsilon MSE, by step: {curve(unet, "loss")}.
-- Wall time on a shared, heavily loaded 2-core machine (load average 6 to 12): VAE
-  {vae[-1]["seconds"]:.0f} s, UNet {unet[-1]["seconds"]:.0f} s, plus a few minutes of encoding and checks.
+- Wall time on {training["device"]} ({training["torch_threads"]} torch threads) of a shared 2-core machine
+  (1-minute load average {load["start"]} at the start, {load["end"]} at the end, other jobs included):
+  VAE {vae[-1]["seconds"]:.0f} s, UNet {unet[-1]["seconds"]:.0f} s; with loading the photos and encoding
+  the latents, {training["total_seconds"]:.0f} s ({training["total_seconds"] / 60:.0f} min).
 
 ## Known limits
 
 - It reproduces its input; it cannot make anything new. Prompts are ignored. Its denoiser is
-  weak (150 steps of training): higher strength leaves more noise in the picture (on the design
-  photos, mean PSNR 20.1 dB at strength 0.05, 19.7 at the default 0.1, 18.7 at 0.3).
+  weak ({training["unet_steps"]} steps of training): a higher strength than the default leaves more
+  noise in the picture.
 - Twins are softer than their source (an 8x-downsampling autoencoder this small, trained this
-  briefly, loses fine detail and texture): on the evaluation camera photos the twins' PDQ
-  distance is well inside the match bound but the mean PSNR is about 21.4 dB, short of the
-  22 dB aimed for (benchmarks/results/demo_model.md). Each generation of a chain loses more
-  detail and shifts colour (cooler, in the chains measured), which is what makes chains drift.
+  briefly, loses fine detail and texture); the twins' PSNR and PDQ distance on the evaluation
+  camera photos are measured in benchmarks/results/demo_model.md. Each generation of a chain
+  loses more detail and shifts colour, which is what makes chains drift.
 - Trained on about twenty photos: unusual content (text, fine patterns) reconstructs worse.
 - Not a production generator and not a stand-in for one: figures measured with it say how
   provenance handles a faithful img2img twin, not how any real model behaves.
-- Reproducibility: everything is seeded, but a re-run from scratch has not yet been compared
-  with these weights (the shared machine's load made one run take most of an hour of wall
-  time); CPU kernels may differ between machines, so expect close, not bit-identical, weights.
-- The committed autoencoder is the checkpoint at step 250 of a run planned for 300 (the run was
-  stopped there for time; `--vae-steps 250` with the cosine over 300 reproduces it), and its
-  loss log above was copied from that run's console output.
+- Reproducibility: everything is seeded (torch, the data order, the augmentations, the UNet's
+  noise, drawn on the CPU whatever the device), and `python scripts/train_demo_model.py` with its
+  defaults reproduces this recipe; `--device cuda` runs the same recipe on a GPU. CPU and GPU
+  kernels differ between machines, so expect close, not bit-identical, weights.
 """
 
 
@@ -676,39 +704,82 @@ def write_log(work: Path, log: list[dict[str, Any]]) -> None:
     (work / "log.json").write_text(json.dumps(log, indent=1) + "\n")
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "demo-train")
     parser.add_argument("--out", type=Path, default=ROOT / "provenance" / "generate" / "models" / "demo")
     parser.add_argument("--stage", choices=["all", "vae", "unet", "assemble"], default="all")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--vae-steps", type=int, default=250)
+    parser.add_argument("--vae-steps", type=int, default=2400)
     parser.add_argument("--unet-steps", type=int, default=150)
+    parser.add_argument("--vae-batch", type=int, default=VaeRecipe.batch)
+    parser.add_argument("--vae-crop", type=int, default=VaeRecipe.crop, help="crop side in px (a multiple of 8)")
+    parser.add_argument("--vae-lr", type=float, default=VaeRecipe.lr, help="peak learning rate")
+    parser.add_argument("--vae-warmup", type=int, default=VaeRecipe.warmup)
+    parser.add_argument(
+        "--vae-schedule", type=int, default=VaeRecipe.schedule, help="steps the cosine spans (0: --vae-steps)"
+    )
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        help="torch device to train on (cpu, cuda, cuda:1); data, augmentation and noise stay seeded on the CPU",
+    )
     args = parser.parse_args()
-
     import torch
 
+    if args.device != "cpu" and torch.device(args.device).type != "cuda":
+        parser.error(f"--device {args.device}: only cpu and cuda devices are supported")
+    if args.device != "cpu" and not torch.cuda.is_available():
+        parser.error(f"--device {args.device}: this torch sees no CUDA device")
+    return args
+
+
+def main() -> None:
+    import torch
+
+    args = parse_args()
+    recipe = VaeRecipe(args.vae_batch, args.vae_crop, args.vae_lr, args.vae_warmup, args.vae_schedule)
     torch.set_num_threads(2)
     args.work.mkdir(parents=True, exist_ok=True)
     paths = photo_paths()
     train_paths = [p for p in paths if p.name not in HELD_OUT]
     held = [p for p in paths if p.name in HELD_OUT]
+    timing_path = args.work / "timing.json"  # seconds and load per training stage, for the card
+    timing: dict[str, Any] = json.loads(timing_path.read_text()) if timing_path.exists() else {}
     log_path = args.work / "log.json"
     log: list[dict[str, Any]] = json.loads(log_path.read_text()) if log_path.exists() else []
     begin = time.time()
     if args.stage in ("all", "vae"):
+        load = round(os.getloadavg()[0], 2)
         log = [e for e in log if e.get("stage") != "vae"]
-        train_vae(args.work, load_photos(train_paths), args.vae_steps, args.seed, log)
+        train_vae(
+            args.work, load_photos(train_paths), args.vae_steps, args.seed, log, recipe=recipe, device=args.device
+        )
+        timing["vae"] = {"seconds": round(time.time() - begin, 1), "load_start": load}
     if args.stage in ("all", "vae", "unet"):
         check = {"start": check_vae(args.work / "vae-start", held), "trained": check_vae(args.work / "vae", held)}
         print(json.dumps({"vae_psnr_512_held_out": check}), flush=True)
         (args.work / "vae_check.json").write_text(json.dumps(check))
     if args.stage in ("all", "unet"):
+        started = time.time()
         log = [e for e in log if e.get("stage") != "unet"]
-        train_unet(args.work, load_photos(train_paths), args.unet_steps, args.seed, log)
+        train_unet(args.work, load_photos(train_paths), args.unet_steps, args.seed, log, device=args.device)
+        timing["unet"] = {"seconds": round(time.time() - started, 1), "load_end": round(os.getloadavg()[0], 2)}
+    if args.stage != "assemble":
+        timing_path.write_text(json.dumps(timing))
     if args.stage in ("all", "assemble"):
         check = json.loads((args.work / "vae_check.json").read_text())
-        extra = {"vae_psnr_512_held_out": check, "vae_steps": args.vae_steps, "unet_steps": args.unet_steps}
+        extra = {
+            "vae_psnr_512_held_out": check,
+            "vae_steps": args.vae_steps,
+            "vae_recipe": asdict(recipe),
+            "unet_steps": args.unet_steps,
+            "device": args.device,
+            "load_average": {"start": timing["vae"]["load_start"], "end": timing["unet"]["load_end"]},
+            # wall time of the training stages (the VAE's includes loading the photos, the UNet's
+            # the encoding of the latents; the VAE check between them is not counted)
+            "total_seconds": round(timing["vae"]["seconds"] + timing["unet"]["seconds"], 1),
+        }
         assemble(args.work, args.out, args.seed, paths, extra)
         print(f"wrote {args.out}", flush=True)
     print(json.dumps({"total_seconds": round(time.time() - begin, 1)}), flush=True)
