@@ -284,16 +284,28 @@ def _picture(seen: _Seen | None, record: Record) -> thumbnail.Placement | None:
 def _placement(placed: thumbnail.Placement | None, record: Record, seen: _Seen | None) -> Placement | None:
     """What the image is relative to the record's picture, from where its thumbnail placed it
     (the image found to be that picture; None when it was not placed)."""
-    if placed is None or seen is None or record.thumbnail is None or placed.verdict != "same-picture":
+    if placed is None or seen is None or record.thumbnail is None:
         return None
     from provenance.fingerprint import thumbnail
 
     decoded = thumbnail.decode(record.thumbnail)
+    return placement_of(placed, decoded[1] if decoded else None, seen.pixels.size)
+
+
+def placement_of(
+    placed: thumbnail.Placement, picture: tuple[int, int] | None, image: tuple[int, int]
+) -> Placement | None:
+    """What an image of size ``image`` is relative to a picture of size ``picture`` its thumbnail
+    placed it in: whole, crop or altered (docs/registry.md, "What the image is"); None unless
+    the thumbnail called it the same picture."""
+    from provenance.fingerprint import thumbnail
+
+    if placed.verdict != "same-picture":
+        return None
     scale = None
-    if decoded is not None and placed.shown > 0:
-        width, height = decoded[1]
-        shown_px = placed.shown * width * height  # the picture's pixels the image shows
-        scale = round(math.sqrt(seen.pixels.width * seen.pixels.height * placed.inside / shown_px), 2)
+    if picture is not None and placed.shown > 0:
+        shown_px = placed.shown * picture[0] * picture[1]  # the picture's pixels the image shows
+        scale = round(math.sqrt(image[0] * image[1] * placed.inside / shown_px), 2)
     differ = placed.detailed - placed.agree
     cropped = placed.shown < CROP_SHOWN and placed.cut > thumbnail.FLAT
     altered = differ >= ALTERED_AREAS and differ >= ALTERED_SHARE * placed.detailed
