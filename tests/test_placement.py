@@ -19,6 +19,7 @@ from provenance.credentials import init_identity
 from provenance.fingerprint import thumbnail
 from provenance.register import register_paths
 from provenance.report import Action, CredentialReport, VerifyReport
+from provenance.scan import reports
 from provenance.stamp import stamp_file
 from provenance.verify import ALTERED_AREAS, verify_path
 from tests.conftest import SAMPLES
@@ -94,6 +95,9 @@ def test_a_copy_with_a_region_pasted_in_is_not_the_signed_capture(signed: Signed
     assert f"{placed.differ} of its {placed.detailed} detailed areas" in report.summary
     assert "(expected)" not in report.summary
     assert "parts differ" in report.ownership.summary
+    row = reports.flat(report.to_dict())  # a scan's CSV row: the state, and the summary that says it
+    assert row["placement"] == "altered"
+    assert "parts differ" in str(row["summary"])
 
 
 def test_a_crop_says_it_is_a_crop_and_how_much_it_shows(signed: Signed, tmp_path: Path) -> None:
