@@ -782,10 +782,9 @@ def _altered_sentence(credentials: CredentialReport, ownership: OwnershipReport,
             " made since."
         )
     same = next(m for m in ownership.matches if m.placement is placed)
-    what = _placement_words(placed, f"the registered picture {_name(same)}")
     return (
-        f"{head} for this picture as it stands: it is {what} (owner {same.owner}); what was changed since has no"
-        " provenance."
+        f"{head} for this picture as it stands: it is {_placement_words(placed, 'the registered picture')}."
+        f" That picture is {_name(same)}, owned by {same.owner}; what was changed since has no provenance."
     )
 
 
