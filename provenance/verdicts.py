@@ -223,7 +223,8 @@ AI = _table(
     Word(
         "captured",
         "Captured (trusted signer)",
-        "A trusted signer states that this picture was captured by a camera.",
+        "A trusted signer states that this picture was captured by a camera (a copy whose parts differ from"
+        " the signed picture does not inherit the claim: it is reported, not counted).",
         "info",
     ),
     Word(
