@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from provenance import verdicts
-from provenance.report import CredentialReport, Ingredient, VerifyReport
+from provenance.report import CredentialReport, Ingredient, Placement, VerifyReport
 
 
 def _one_line(text: str, limit: int = 200) -> str:
@@ -38,6 +38,17 @@ def _verdict(axis: str, state: str | None) -> str:
     """A verdict in its plain words and colour, from the one vocabulary."""
     word = verdicts.word(axis, str(state))
     return click.style(word.label, fg=word.terminal_colour, bold=True)
+
+
+def _placement_line(placed: Placement, picture: str) -> str:
+    """What this image is relative to ``picture``: the placement's word, then what was measured."""
+    word = verdicts.placement_word(placed.state)
+    size = f", at {round(100 * placed.scale)} % of its size" if placed.scale is not None else ""
+    measured = (
+        f"shows about {round(100 * placed.shown)} % of {picture}{size}; {placed.agree} of {placed.detailed}"
+        " detailed areas match it"
+    )
+    return f"{click.style(word.label, fg=word.terminal_colour, bold=True)} ({measured})"
 
 
 def _ownership_line(state: str, summary: str) -> str:
@@ -164,6 +175,8 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
         rec = cred.recovered_manifest
         found = f"the registry's manifest, found via {cred.recovered_via}"
         out.append(f"{pad}{found}: {_verdict('credentials', rec.state)}")
+        if cred.placement is not None:
+            out.append(f"{pad}this picture: {_placement_line(cred.placement, 'the signed picture')}")
         out += [pad + "  " + line for line in _credential_lines(rec, verbose)]
     mark = report.watermark
     text = _verdict("watermark", mark.state)
@@ -183,6 +196,8 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
             f" {match.strength}, by {match.matched_by}{via}{'; distance ' + dist if dist else ''})"
         )
         out.append(pad + line)
+        if match.placement is not None:
+            out.append(f"{pad}  this image: {_placement_line(match.placement, 'that picture')}")
     checked = "" if report.ai.pixels_checked else " (pixels not needed)"
     out.append(f"{_label('AI')}{_verdict('ai', report.ai.verdict)}{checked if report.ai.signals else ''}")
     for signal in report.ai.signals:

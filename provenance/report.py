@@ -36,6 +36,8 @@ MatchStrength = Literal["exact", "match", "inconclusive"]
 SignalStrength = Literal["ai-generated", "ai-edited", "captured", "info"]
 AIVerdict = Literal["ai-generated", "ai-edited", "captured", "no-evidence", "not-assessed"]
 WatermarkState = Literal["ours", "unconfirmed", "known-ai", "declared", "mismatch", "none", "not-checked"]
+# What an image is relative to a registered picture it was found to be (words: provenance/verdicts.py, PLACEMENT)
+PlacementState = Literal["whole", "crop", "altered"]
 
 
 @dataclass
@@ -121,6 +123,28 @@ class SoftBinding:
 
 
 @dataclass
+class Placement:
+    """Where this image lies in a registered picture, as the record's thumbnail placed it
+    (provenance/fingerprint/thumbnail.py): kept when the image was found to be that picture
+    without being its signed file (a copy, a crop, a rescale, an edit).
+
+    ``state``: whole (all of the picture, any size), crop (a part of it) or altered (some
+    detailed areas of the image differ from the picture: an overlay, a caption band, a logo,
+    a pasted region); ``shown``: share of the picture's area the image shows; ``scale``:
+    image pixels per pixel of the picture (1: its size); ``agree`` of ``detailed`` areas
+    (blocks of the thumbnail with detail to compare) agree; ``differ``: those that do not;
+    ``cropped``: the image shows only part of the picture (a crop, whatever else changed)."""
+
+    state: PlacementState
+    shown: float
+    scale: float | None
+    agree: int
+    detailed: int
+    differ: int
+    cropped: bool
+
+
+@dataclass
 class CredentialReport:
     """The C2PA manifest found in (or recovered for) a file."""
 
@@ -156,6 +180,7 @@ class CredentialReport:
     recovered: bool = False
     recovered_via: str | None = None
     recovered_manifest: CredentialReport | None = None
+    placement: Placement | None = None  # recovered: what this picture is relative to the signed one
 
     @property
     def present(self) -> bool:
@@ -225,6 +250,7 @@ class OwnershipMatch:
     source_url: str | None = None
     registered_at: str | None = None
     via_record: str | None = None
+    placement: Placement | None = None  # where this image lies in the record's picture, when placed
 
 
 @dataclass
@@ -353,6 +379,16 @@ class SoftBindingJSON(TypedDict, total=False):
     value: str
 
 
+class PlacementJSON(TypedDict, total=False):
+    state: PlacementState
+    shown: float
+    scale: float | None
+    agree: int
+    detailed: int
+    differ: int
+    cropped: bool
+
+
 class CredentialJSON(TypedDict, total=False):
     state: CredentialState
     trust: TrustState
@@ -386,6 +422,7 @@ class CredentialJSON(TypedDict, total=False):
     recovered: bool
     recovered_via: str | None
     recovered_manifest: CredentialJSON | None
+    placement: PlacementJSON | None
 
 
 class WatermarkJSON(TypedDict, total=False):
@@ -412,6 +449,7 @@ class OwnershipMatchJSON(TypedDict, total=False):
     source_url: str | None
     registered_at: str | None
     via_record: str | None
+    placement: PlacementJSON | None
 
 
 class OwnershipJSON(TypedDict, total=False):

@@ -72,8 +72,9 @@ EXIT = {
     ExitCode.OK: Word(
         "0",
         "provenance established",
-        "Content Credentials that validate (embedded, or recovered from the registry), or a registry match."
-        " An ingredient whose own credentials fail is a warning, not a failure of this file.",
+        "Content Credentials that validate (embedded, or recovered from the registry for this picture, a crop"
+        " or a rescale of it), or a registry match. An ingredient whose own credentials fail is a warning, not a"
+        " failure of this file.",
         "ok",
     ),
     ExitCode.BROKEN: Word(
@@ -89,8 +90,10 @@ EXIT = {
     ExitCode.ABSENT: Word(
         "3",
         "no provenance established",
-        "Nothing verifiable was found (no credentials, or credentials not fetched or that cannot be checked)."
-        " That alone says nothing about whether the image is genuine.",
+        "Nothing verifiable was found (no credentials, or credentials not fetched or that cannot be checked),"
+        " or the picture is a registered one with parts changed since (an overlay, a caption band, a logo, a"
+        " pasted region): what it shows is not all what was signed or registered. That alone says nothing about"
+        " whether the image is genuine.",
         "none",
     ),
     ExitCode.UNREADABLE: Word(
@@ -152,9 +155,10 @@ CREDENTIALS = _table(
     Word(
         "recovered",
         "Credentials recovered from the registry",
-        "The file carries no manifest, but the registry holds the signed manifest of the picture it is:"
-        " the signature is valid; the picture is bound to it by watermark or fingerprint; its hashes"
-        " belong to the original file.",
+        "The file carries no manifest, but the registry holds the signed manifest of the picture it is (or a"
+        " crop, a rescale or an altered copy of it: the report says which): the signature is valid; the picture"
+        " is bound to it by watermark or fingerprint; its hashes belong to the original file, and what it says"
+        " describes the signed picture, not changes made since.",
         "ok",
     ),
     Word("absent", "No Content Credentials", "No C2PA manifest in or beside the file.", "none"),
@@ -225,7 +229,8 @@ AI = _table(
     Word(
         "captured",
         "Captured (trusted signer)",
-        "A trusted signer states that this picture was captured by a camera.",
+        "A trusted signer states that this picture was captured by a camera (a copy whose parts differ from"
+        " the signed picture does not inherit the claim: it is reported, not counted).",
         "info",
     ),
     Word(
@@ -242,6 +247,56 @@ AI = _table(
     ),
     Word("not-assessed", "Not assessed", "The file could not be read, so no AI evidence was looked for.", "none"),
 )
+
+# What an image is relative to a registered picture it was found to be (placed by the record's
+# thumbnail): not a verdict of its own, it qualifies the credentials recovered and the match.
+PLACEMENT = _table(
+    Word(
+        "whole",
+        "Whole picture",
+        "The image shows all of the registered picture (re-saved, re-encoded or rescaled, perhaps with colour"
+        " or tone changed); every detailed area compared agrees with it.",
+        "ok",
+    ),
+    Word(
+        "crop",
+        "Crop of the picture",
+        "The image shows only part of the registered picture (perhaps rescaled); what it shows agrees with it."
+        " A caption written for the whole picture may not fit the part.",
+        "info",
+    ),
+    Word(
+        "altered",
+        "Parts differ",
+        "Some detailed areas of the image differ from the registered picture (an overlay, a caption band, a"
+        " logo, a pasted region, or a rotation the comparison does not follow): credentials recovered for it"
+        " describe the signed picture, not the changes made since, so a signed capture claim is reported, not"
+        " counted, and provenance is not established for the picture as it stands (exit 3).",
+        "warn",
+    ),
+)
+
+
+def placement_word(state: str) -> Word:
+    """The word for what an image is relative to its registered picture (PLACEMENT)."""
+    return PLACEMENT.get(state) or Word(state, state, "", "none")
+
+
+def placement_words(
+    state: str, *, shown: float, scale: float | None, differ: int, detailed: int, cropped: bool, picture: str
+) -> str:
+    """What an image is relative to ``picture`` (e.g. "the signed picture"), in a few words: "a crop
+    showing about 56 % of the signed picture, at 80 % of its size, but parts differ: 8 of its 75
+    detailed areas do not match (...)"."""
+    size = f", at {round(100 * scale)} % of its size" if scale is not None and abs(scale - 1) >= 0.05 else ""
+    part = f"a crop showing about {round(100 * shown)} % of {picture}" if cropped else f"the whole of {picture}"
+    if state != "altered":
+        return part + size
+    return (
+        f"{part}{size}, but parts differ: {differ} of its {detailed} detailed areas do not match (an overlay,"
+        " a caption band, a logo, a pasted region?)"
+    )
+
 
 AXES: dict[str, dict[str, Word]] = {
     "credentials": CREDENTIALS,

@@ -7,6 +7,7 @@ code follows the documented scheme (README, ``provenance verify --help``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
@@ -34,6 +35,7 @@ from provenance.report import (
     OwnershipMatch,
     OwnershipReport,
     OwnershipVerdict,
+    Placement,
     VerifyReport,
     WatermarkReport,
 )
@@ -51,6 +53,16 @@ if TYPE_CHECKING:
 # cannot be told apart, so the mark is neither confirmed nor called copied.
 WATERMARK_MISMATCH_DISTANCE = 26
 
+# What a picture placed in its record's thumbnail is (a report's Placement; docs/registry.md).
+# Chosen on the design set (scikit-image's pictures and samples/ through benchmarks/crop_match.py's
+# honest journeys, and the same pictures with a region of another pasted over 4 to 45 % of them):
+# re-encodes, rescales and crops to 30 % of the area left at most 5 detailed areas not matching
+# (a silhouette on white, whatever was done to it); most captions, logos and pasted regions more.
+CROP_SHOWN = 0.95  # a crop shows under this share of the picture's area (a whole copy measures 95-100 %)
+#   and leaves out more than a plain margin (thumbnail.FLAT: what the comparison trims from any image)
+ALTERED_AREAS = 6  # parts differ: at least this many detailed areas do not match...
+ALTERED_SHARE = 0.03  # ...and at least this share of them
+
 
 @dataclass
 class _Found:
@@ -62,6 +74,7 @@ class _Found:
     # fingerprint-unmarked, fingerprint-inconclusive
     matched_by: str
     distances: dict[str, int]
+    placement: Placement | None = None  # where the image lies in the record's picture, when placed
     picture: thumbnail.Verdict | None = None  # the thumbnail's word on a fingerprint match, when asked
 
 
@@ -127,7 +140,9 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
         carry = print_ is not None and min(image.pixels().size) >= _min_side()
         found = _lookup(registry, image, mark, credentials, print_, seen=seen, could_carry=carry) if registry else []
         wm_record = next((f.record for f in found if f.matched_by == "watermark"), None)
-        confirmed = _check_agreement(mark, credentials, wm_record, seen, print_)
+        confirmed, placed = _check_agreement(mark, credentials, wm_record, seen, print_)
+        for item in found:
+            item.placement = placed if item.matched_by == "watermark" else item.placement
         if mark.agrees_with_manifest is False:
             # A mark that contradicts the manifest or the picture proves nothing.
             found = [f for f in found if f.matched_by != "watermark"]
@@ -291,7 +306,8 @@ def _lookup(
             if record.record_id in found:
                 continue
             decision = classify(prints, record.fingerprints)
-            picture = _picture(seen, record) if decision != "none" else None
+            placed = _picture(seen, record) if decision != "none" else None
+            picture = None if placed is None else placed.verdict
             # a match the thumbnail does not contradict, or a crop the hashes half lost that it confirms
             if (decision == "match" and picture != "different") or (decision != "none" and picture == "same-picture"):
                 add(record, _fingerprint_kind(record, mark, could_carry))
@@ -299,17 +315,56 @@ def _lookup(
                 add(record, "fingerprint-inconclusive")
             if record.record_id in found:
                 found[record.record_id].picture = picture
+                found[record.record_id].placement = _placement(placed, record, seen)
     return list(found.values())
 
 
-def _picture(seen: _Seen | None, record: Record) -> thumbnail.Verdict | None:
+def _picture(seen: _Seen | None, record: Record) -> thumbnail.Placement | None:
     """The record's thumbnail on whether this image is its picture (or part of it); None without one."""
     if record.thumbnail is None or seen is None:
         return None
     from provenance.fingerprint import thumbnail
 
-    placement = thumbnail.compare(seen.pixels, record.thumbnail)
-    return None if placement is None else placement.verdict
+    return thumbnail.compare(seen.pixels, record.thumbnail)
+
+
+def _placement(placed: thumbnail.Placement | None, record: Record, seen: _Seen | None) -> Placement | None:
+    """What the image is relative to the record's picture, from where its thumbnail placed it
+    (the image found to be that picture; None when it was not placed)."""
+    if placed is None or seen is None or record.thumbnail is None:
+        return None
+    from provenance.fingerprint import thumbnail
+
+    decoded = thumbnail.decode(record.thumbnail)
+    return placement_of(placed, decoded[1] if decoded else None, seen.pixels.size)
+
+
+def placement_of(
+    placed: thumbnail.Placement, picture: tuple[int, int] | None, image: tuple[int, int]
+) -> Placement | None:
+    """What an image of size ``image`` is relative to a picture of size ``picture`` its thumbnail
+    placed it in: whole, crop or altered (docs/registry.md, "What the image is"); None unless
+    the thumbnail called it the same picture."""
+    from provenance.fingerprint import thumbnail
+
+    if placed.verdict != "same-picture":
+        return None
+    scale = None
+    if picture is not None and placed.shown > 0:
+        shown_px = placed.shown * picture[0] * picture[1]  # the picture's pixels the image shows
+        scale = round(math.sqrt(image[0] * image[1] * placed.inside / shown_px), 2)
+    differ = placed.detailed - placed.agree
+    cropped = placed.shown < CROP_SHOWN and placed.cut > thumbnail.FLAT
+    altered = differ >= ALTERED_AREAS and differ >= ALTERED_SHARE * placed.detailed
+    return Placement(
+        state="altered" if altered else "crop" if cropped else "whole",
+        shown=placed.shown,
+        scale=scale,
+        agree=placed.agree,
+        detailed=placed.detailed,
+        differ=differ,
+        cropped=cropped,
+    )
 
 
 def _fingerprint_kind(record: Record, mark: WatermarkReport, could_carry: bool) -> str:
@@ -345,7 +400,9 @@ def _ownership(registry: Registry | None, found: list[_Found], *, pixels_checked
     for item in found:  # direct matches first: they are the strongest claims
         relation = _RELATION.get(item.matched_by, "same-as")
         strength = _STRENGTH.get(item.matched_by) or ("exact" if item.matched_by == "input-sha256" else "inconclusive")
-        matches[item.record.record_id] = _match(item.record, relation, strength, item.matched_by, item.distances)
+        matches[item.record.record_id] = _match(
+            item.record, relation, strength, item.matched_by, item.distances, placement=item.placement
+        )
     for item in found:
         if _STRENGTH.get(item.matched_by) is None:
             continue  # neither this record nor its sources are established
@@ -361,7 +418,33 @@ def _ownership(registry: Registry | None, found: list[_Found], *, pixels_checked
             )
     ordered = sorted(matches.values(), key=_match_order)
     verdict, summary = _ownership_verdict(ordered, pixels_checked=pixels_checked)
+    if (placed := _placed(ordered)) is not None:
+        summary = f"{summary.rstrip('.')}; this image is {_placement_words(placed, 'that picture')}."
     return OwnershipReport(verdict=verdict, summary=summary, matches=ordered, registry=registry.location)
+
+
+def _placed(matches: list[OwnershipMatch]) -> Placement | None:
+    """Where this image lies in the picture it was established to be (its first firm same-as match)."""
+    same = next((m for m in matches if m.relation == "same-as" and m.strength in ("exact", "match")), None)
+    return same.placement if same is not None else None
+
+
+def _placement_words(placed: Placement, picture: str) -> str:
+    return verdicts.placement_words(
+        placed.state,
+        shown=placed.shown,
+        scale=placed.scale,
+        differ=placed.differ,
+        detailed=placed.detailed,
+        cropped=placed.cropped,
+        picture=picture,
+    )
+
+
+def _altered(credentials: CredentialReport, ownership: OwnershipReport) -> Placement | None:
+    """The placement of a picture established as a registered one with parts changed since, if it is one."""
+    placed = credentials.placement if credentials.state == "recovered" else _placed(ownership.matches)
+    return placed if placed is not None and placed.state == "altered" else None
 
 
 def _sources(registry: Registry, record: Record, limit: int = 1000) -> list[tuple[Record, Record]]:
@@ -396,6 +479,7 @@ def _match(
     distances: dict[str, int],
     *,
     via: str | None = None,
+    placement: Placement | None = None,
 ) -> OwnershipMatch:
     return OwnershipMatch(
         record_id=record.record_id,
@@ -410,6 +494,7 @@ def _match(
         source_url=record.source_url,
         registered_at=record.created_at,
         via_record=via,
+        placement=placement,
     )
 
 
@@ -483,6 +568,7 @@ def _recover(
             credentials.recovered = True
             credentials.recovered_via = via
             credentials.recovered_manifest = recovered
+            credentials.placement = item.placement
             return credentials
     return credentials
 
@@ -493,11 +579,12 @@ def _check_agreement(
     wm_record: Record | None,
     seen: _Seen | None,
     prints: list[Fingerprint] | None,
-) -> bool:
+) -> tuple[bool, Placement | None]:
     """Does the mark belong here? Against the manifest (the record it declares) and against
     the picture (the record's thumbnail): a mark on another picture is a copy (exit 1).
-    Returns whether the picture is confirmed as the record's (or a crop of it); when that
-    cannot be told, the mark is named but proves nothing."""
+    Returns whether the picture is confirmed as the record's (or a crop of it), and where it
+    lies in the record's picture when placed; when that cannot be told, the mark is named but
+    proves nothing."""
     declared = [record_id_from_soft_binding(b.value) for b in credentials.soft_bindings if b.alg in SCHEME_FOR_ALG]
     if declared and credentials.present:
         if mark.found:
@@ -507,10 +594,10 @@ def _check_agreement(
         else:
             mark.note = "the manifest declares a watermark that could not be read from the pixels"
     if not mark.found or wm_record is None or mark.agrees_with_manifest is False:
-        return True
+        return True, None
     if mark.agrees_with_manifest and credentials.intact:
-        return True  # the hard binding covers these very pixels, signed with this mark
-    verdict, evidence = _same_picture(seen, wm_record, prints)
+        return True, None  # the hard binding covers these very pixels, signed with this mark
+    verdict, evidence, placed = _same_picture(seen, wm_record, prints)
     if verdict == "different":
         mark.agrees_with_manifest = False
         mark.note = (
@@ -522,12 +609,12 @@ def _check_agreement(
             f"the watermark names record {wm_record.record_id}, but whether this picture is that picture or a"
             f" crop of it cannot be told ({evidence}): the record is named, its credentials are not handed over"
         )
-    return verdict == "same-picture"
+    return verdict == "same-picture", _placement(placed, wm_record, seen)
 
 
 def _same_picture(
     seen: _Seen | None, record: Record, prints: list[Fingerprint] | None
-) -> tuple[thumbnail.Verdict, str]:
+) -> tuple[thumbnail.Verdict, str, thumbnail.Placement | None]:
     """The record's thumbnail decides (crops, rescales, edits; docs/registry.md). A record from
     before thumbnails has only whole-picture hashes: near is the picture; far may be a crop."""
     from provenance.fingerprint import thumbnail
@@ -536,12 +623,12 @@ def _same_picture(
     if record.thumbnail is not None and seen is not None:  # placed where the mark says, when the search cannot tell
         placement = thumbnail.compare(seen.pixels, record.thumbnail, scale=seen.scale, frame=seen.frame)
     if placement is not None:
-        return placement.verdict, placement.words
+        return placement.verdict, placement.words, placement
     distance = _phash_distance(prints, record)
     if distance is not None and distance <= WATERMARK_MISMATCH_DISTANCE:
-        return "same-picture", f"pHash distance {distance}"
+        return "same-picture", f"pHash distance {distance}", None
     far = "" if distance is None else f", pHash distance {distance}"
-    return "cannot-tell", f"the record keeps no thumbnail to locate a crop in{far}"
+    return "cannot-tell", f"the record keeps no thumbnail to locate a crop in{far}", None
 
 
 def _assess(  # noqa: PLR0917 - one call site, every argument a different part's result
@@ -557,7 +644,9 @@ def _assess(  # noqa: PLR0917 - one call site, every argument a different part's
     if credentials.present:
         signals += detect.credential_signals(credentials, "C2PA manifest")
     if credentials.recovered_manifest is not None and credentials.recovered_manifest.state != "invalid":
-        signals += detect.credential_signals(credentials.recovered_manifest, "recovered C2PA manifest")
+        placed = credentials.placement
+        changed = _placement_words(placed, "the signed picture") if placed and placed.state == "altered" else None
+        signals += detect.credential_signals(credentials.recovered_manifest, "recovered C2PA manifest", changed=changed)
     if mark.agrees_with_manifest is not False:
         signals += detect.watermark_signals(mark, wm_record)
     by_print = [f.record for f in found if f.matched_by == "fingerprint"]
@@ -603,6 +692,8 @@ def _exit_code(credentials: CredentialReport, mark: WatermarkReport, ownership: 
         return ExitCode.BROKEN
     if credentials.state == "unreadable":
         return ExitCode.UNREADABLE
+    if not credentials.intact and _altered(credentials, ownership) is not None:
+        return ExitCode.ABSENT  # a registered picture with parts changed since: those parts have no provenance
     if credentials.intact or credentials.state == "recovered" or ownership.verdict in ("registered", "derived"):
         return ExitCode.OK
     return ExitCode.ABSENT  # absent, remote (not read) or unsupported (cannot be checked)
@@ -663,10 +754,12 @@ def _credential_parts(cred: CredentialReport) -> list[str]:
     recovered = cred.recovered_manifest
     if cred.state == "recovered" and recovered is not None:
         bound = "its watermark" if cred.recovered_via == "watermark" else "its fingerprint (perceptual hash)"
+        where = cred.placement
+        placed = "" if where is None else f"; it is {_placement_words(where, 'the signed picture')}"
         return [
             f"credentials stripped, recovered from the registry: {_signed_by(recovered)}, signature valid",
             *_identities(recovered),
-            f"bound to this picture by {bound}; the manifest's hashes belong to the original file, so they"
+            f"bound to this picture by {bound}{placed}; the manifest's hashes belong to the original file, so they"
             " cannot match this copy (expected)",
         ]
     if cred.state == "unsupported":
@@ -744,6 +837,25 @@ def _registry_clause(ownership: OwnershipReport) -> str:
     return "no exact registry match"
 
 
+def _altered_sentence(credentials: CredentialReport, ownership: OwnershipReport, placed: Placement) -> str:
+    """A registered picture with parts changed since (exit 3): what it is, and what its recovered
+    credentials, if any, do and do not say."""
+    head = _head(verdicts.exit_word(ExitCode.ABSENT).label)
+    recovered = credentials.recovered_manifest
+    if credentials.state == "recovered" and recovered is not None:
+        return (
+            f"{head} for this picture as it stands: it is {_placement_words(placed, 'the signed picture')}."
+            " Its credentials were stripped; the registry's manifest for the signed picture is recovered,"
+            f" {_signed_by(recovered)}, signature valid, but it describes the signed picture, not the changes"
+            " made since."
+        )
+    same = next(m for m in ownership.matches if m.placement is placed)
+    return (
+        f"{head} for this picture as it stands: it is {_placement_words(placed, 'the registered picture')}."
+        f" That picture is {_name(same)}, owned by {same.owner}; what was changed since has no provenance."
+    )
+
+
 def _kind(ai: AIReport, credentials: CredentialReport) -> str:
     """What the picture is, in the AI verdict's own words; without one, what was established.
 
@@ -766,6 +878,8 @@ def _summary(
 ) -> str:
     if code == ExitCode.BROKEN:
         return _broken_sentence(credentials, mark)
+    if code == ExitCode.ABSENT and (placed := _altered(credentials, ownership)) is not None:
+        return _altered_sentence(credentials, ownership, placed) + _ai_sentence(ai)
     if code == ExitCode.ABSENT:
         return _absent_sentence(credentials, mark, ownership, ai)
     parts = [_kind(ai, credentials)]
@@ -776,7 +890,8 @@ def _summary(
         names = ", ".join(_declared_name(alg) for alg in mark.declared)
         parts.append(f"declares a {names} watermark, not checked here")
     if ownership.verdict in ("registered", "derived"):
-        said = ownership.summary.rstrip(".")
+        # the placement was said with the credentials: the ownership summary without it
+        said = (_ownership_verdict(ownership.matches)[1] if credentials.placement else ownership.summary).rstrip(".")
         parts.append(said[:1].lower() + said[1:])
     conflict = " Some evidence contradicts the verdict (see conflicts)." if ai.conflicts else ""
     return "; ".join(parts) + "." + conflict

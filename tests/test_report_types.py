@@ -33,6 +33,7 @@ PAIRS: dict[type[Any], type[Any]] = {
     report.OwnershipReport: report.OwnershipJSON,
     report.Signal: report.SignalJSON,
     report.AIReport: report.AIJSON,
+    report.Placement: report.PlacementJSON,
     report.VerifyReport: report.VerifyReportJSON,
     RuleResult: RuleResultJSON,
 }

@@ -41,8 +41,12 @@ _SOURCE_ORDER = {
 }
 
 
-def credential_signals(credentials: CredentialReport, where: str) -> list[Signal]:
-    """Signals from a manifest (embedded or recovered): its actions and its ingredients."""
+def credential_signals(credentials: CredentialReport, where: str, *, changed: str | None = None) -> list[Signal]:
+    """Signals from a manifest (embedded or recovered): its actions and its ingredients.
+
+    ``changed``: the image is not all the signed picture (a manifest recovered for a copy
+    with parts that differ from it, in these words): a capture claim covers the signed
+    picture, not the changes, so it is reported, not counted."""
     signals: list[Signal] = []
     intact = credentials.intact
     caveat = "" if intact else " (but the manifest is invalid)"
@@ -57,6 +61,9 @@ def credential_signals(credentials: CredentialReport, where: str) -> list[Signal
             continue
         if credentials.broken:
             signals.append(_unbound_claim(credentials, action, term, words, where))
+            continue
+        if strength == "captured" and changed is not None:
+            signals.append(_changed_capture(action, term, words, where, changed))
             continue
         agent = f", using {action.software_agent}" if action.software_agent else ""
         not_ai = "; that is not AI" if strength == "info" else ""
@@ -102,6 +109,22 @@ def _unbound_claim(credentials: CredentialReport, action: Action, term: str, wor
             f"The manifest claims the image was {words}{agent} ({term}), but {why} (changed after signing,"
             " cut short, or moved from another picture): the claim may be about other pixels, so it is"
             " reported, not counted."
+        ),
+        generator=action.software_agent,
+        strength="info",
+    )
+
+
+def _changed_capture(action: Action, term: str, words: str, where: str, changed: str) -> Signal:
+    """A trusted capture claim recovered for a copy with parts that differ from the signed picture."""
+    agent = f", using {action.software_agent}" if action.software_agent else ""
+    return Signal(
+        kind="c2pa.digitalSourceType",
+        source=f"{where}, action {action.action}",
+        evidence=(
+            f"The signed manifest says the signed picture was {words}{agent} ({term}), but this image is"
+            f" {changed}: the claim covers the signed picture, not what was changed since (which could be"
+            " anything, AI-made included), so it is reported, not counted."
         ),
         generator=action.software_agent,
         strength="info",

@@ -57,6 +57,7 @@ APART_STRAY = 3  # and at most this many blocks agree where there is little deta
 APART_SIZE = 0.8  # and the image is so large (long side, against the picture's) that a crop the search
 #   cannot see (under 40 % of the side) would have been enlarged twice or more: no honest journey does that
 APART_INSIDE = 0.5  # or the picture is found whole but fills under this share of the image (pasted in)
+FLAT = 2.5  # grey levels (standard deviation): a margin this plain is what _trim cuts, not part of a picture
 
 Array = NDArray[Any]
 Geometry = tuple[float, float, float]  # scale (thumbnail px per image px), x, y (thumbnail px)
@@ -69,7 +70,10 @@ class Placement:
 
     ``shown``: share of the picture's area the image shows; ``inside``: share of the
     image that lies within the picture; ``agree`` of ``detailed`` blocks agree;
-    ``correlation``: of the blurred luminance over the whole overlap."""
+    ``correlation``: of the blurred luminance over the whole overlap; ``cut``: how much
+    the part of the picture the image does not show varies (standard deviation of its grey
+    levels; 0 when it shows all: under :data:`FLAT`, only a plain margin was cut, such as
+    :func:`_trim` cuts from an image too)."""
 
     verdict: Verdict
     shown: float
@@ -77,6 +81,7 @@ class Placement:
     agree: int
     detailed: int
     correlation: float
+    cut: float = 0.0
 
     @property
     def pasted(self) -> bool:
@@ -105,6 +110,7 @@ class _Fit:
     inside: float
     agree: int
     detailed: int
+    cut: float = 0.0
 
     @property
     def share(self) -> float:
@@ -194,7 +200,13 @@ def _verdict(fits: list[_Fit], *, large: bool) -> Placement:
     elif _apart(fits, large=large):
         verdict = "different"
     return Placement(
-        verdict, round(best.shown, 3), round(best.inside, 3), best.agree, best.detailed, round(best.score, 3)
+        verdict,
+        round(best.shown, 3),
+        round(best.inside, 3),
+        best.agree,
+        best.detailed,
+        round(best.score, 3),
+        round(best.cut, 2),
     )
 
 
@@ -307,7 +319,7 @@ def _trim(y: Array, most: float = 0.25) -> Array:
         count, first = 0, None
         for line in lines:
             mean = float(line.mean())
-            if float(line.std()) > 2.5 or float(np.ptp(line)) > 24:
+            if float(line.std()) > FLAT or float(np.ptp(line)) > 24:
                 break
             first = mean if first is None else first
             if abs(mean - first) > 8:
@@ -464,7 +476,10 @@ def _judge(thumb: Array, detail: Array, query: Array, score: float, where: Geome
     detailed_blocks = inside_blocks & (np.sqrt(np.maximum(_block_var(detail), 0)) >= _DETAIL)
     agreeing = detailed_blocks & (band >= _BLOCK_DETAIL) & (tone >= _BLOCK_TONE)
     inside = min(1.0, float(mask.sum()) / (query.shape[0] * query.shape[1] * scale * scale))
-    return _Fit(where, score, float(mask.mean()), inside, int(agreeing.sum()), int(detailed_blocks.sum()))
+    # what the image leaves out, a few pixels away from where it lies (its edges blur into the picture)
+    out = ~cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    cut = float(thumb[out].std()) if int(out.sum()) >= 2 else 0.0
+    return _Fit(where, score, float(mask.mean()), inside, int(agreeing.sum()), int(detailed_blocks.sum()), cut)
 
 
 def _block_mean(a: Array) -> Array:

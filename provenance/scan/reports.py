@@ -37,6 +37,7 @@ CSV_COLUMNS = (
     "ownership",
     "ownership_label",
     "owner",
+    "placement",
     "ai",
     "ai_label",
     "ai_evidence",
@@ -78,6 +79,7 @@ def flat(report: VerifyReportJSON) -> dict[str, str | int | None]:
     mark = report.get("watermark") or {}
     own = report.get("ownership") or {}
     matches = own.get("matches") or []
+    placed = cred.get("placement") or (matches[0].get("placement") if matches else None) or {}
     signals = (report.get("ai") or {}).get("signals") or []
     states = verdicts.states(report)
     labels = {f"{axis}_label": verdicts.word(axis, state).label for axis, state in states.items()}
@@ -92,6 +94,7 @@ def flat(report: VerifyReportJSON) -> dict[str, str | int | None]:
         "signer": signed.get("signer"),
         "watermark_record": mark.get("record_id"),
         "owner": matches[0].get("owner") if matches else None,
+        "placement": placed.get("state"),  # whole, crop or altered: what the image is relative to its match
         "ai_evidence": signals[0].get("evidence") if signals else None,
         "summary": report.get("summary"),
         "error": report.get("error"),

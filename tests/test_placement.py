@@ -1,0 +1,199 @@
+"""A picture found to be a registered one without being its signed file: where it lies in that
+picture is kept and said (a crop, a rescale, parts that differ), and an altered copy is not passed
+off as the signed capture (issue: "an image altered after signing passes as an authentic capture";
+"nothing says a copy is a crop")."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from provenance import detect, verdicts
+from provenance.config import Home
+from provenance.credentials import init_identity
+from provenance.fingerprint import thumbnail
+from provenance.register import register_paths
+from provenance.report import Action, CredentialReport, VerifyReport
+from provenance.scan import reports
+from provenance.stamp import stamp_file
+from provenance.verify import ALTERED_AREAS, verify_path
+from tests.conftest import SAMPLES
+
+
+@dataclass(frozen=True)
+class Signed:
+    home: Home
+    path: Path
+    pixels: Image.Image
+
+
+@pytest.fixture(scope="module")
+def signed(tmp_path_factory: pytest.TempPathFactory) -> Signed:
+    """A camera photo stamped as captured by the home's (trusted) identity, as in the README."""
+    base = tmp_path_factory.mktemp("placement")
+    home = Home(base / "home")
+    identity = init_identity(home, org="Daily Planet")
+    out = base / "stamped.jpg"
+    stamp_file(
+        SAMPLES / "rocket.jpg", out, user="x", identity=identity, home=home, source_type="captured", caption="Launch"
+    )
+    with Image.open(out) as img:
+        return Signed(home, out, img.convert("RGB"))
+
+
+def _save(img: Image.Image, path: Path, quality: int = 90) -> Path:
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality)  # re-saved: the manifest is gone
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def _pasted(picture: Image.Image, side: float) -> Image.Image:
+    """Another picture (an AI image) pasted over ``side`` x ``side`` of the picture, top right."""
+    out = picture.copy()
+    w, h = out.size
+    size = (round(w * side), round(h * side))
+    with Image.open(SAMPLES / "astronaut.png") as other:
+        out.paste(other.convert("RGB").resize(size), (w - size[0] - 10, 10))
+    return out
+
+
+def _verify(path: Path, home: Home) -> tuple[VerifyReport, dict[str, object]]:
+    report = verify_path(path, home=home)
+    return report, json.loads(report.to_json())
+
+
+def test_a_copy_with_a_region_pasted_in_is_not_the_signed_capture(signed: Signed, tmp_path: Path) -> None:
+    """The README's camera photo, an AI picture pasted over 16 % of it, re-saved: the signed
+    manifest is still recovered (it is that picture), but the report says parts differ, the
+    capture claim is reported, not counted, and provenance is not established (exit 3)."""
+    path = _save(_pasted(signed.pixels, 0.4), tmp_path / "pasted.jpg")
+    report, data = _verify(path, signed.home)
+    cred = report.credentials
+    assert cred.state == "recovered"
+    placed = cred.placement
+    assert placed is not None
+    assert placed.state == "altered"
+    assert placed.differ >= ALTERED_AREAS
+    assert placed.agree + placed.differ == placed.detailed
+    assert not placed.cropped
+    assert data["credentials"]["placement"]["state"] == "altered"  # type: ignore[index]
+    same = report.ownership.matches[0]
+    assert same.relation == "same-as"
+    assert same.placement == placed
+    assert report.ai.verdict != "captured"
+    claim = next(s for s in report.ai.signals if "captured" in s.evidence)
+    assert claim.strength == "info"
+    assert "parts differ" in claim.evidence
+    assert report.exit_code == 3
+    assert "parts differ" in report.summary
+    assert f"{placed.differ} of its {placed.detailed} detailed areas" in report.summary
+    assert "(expected)" not in report.summary
+    assert "parts differ" in report.ownership.summary
+    row = reports.flat(report.to_dict())  # a scan's CSV row: the state, and the summary that says it
+    assert row["placement"] == "altered"
+    assert "parts differ" in str(row["summary"])
+
+
+def test_a_crop_says_it_is_a_crop_and_how_much_it_shows(signed: Signed, tmp_path: Path) -> None:
+    """A 16:9 crop and a web-size crop: still the signed capture (exit 0), and said to be crops."""
+    w, h = signed.pixels.size
+    ch = round(w * 9 / 16)
+    wide = _save(signed.pixels.crop((0, (h - ch) // 2, w, (h - ch) // 2 + ch)), tmp_path / "wide.jpg")
+    part = signed.pixels.crop((w // 8, h // 8, w * 7 // 8, h * 7 // 8))
+    web = _save(
+        part.resize((round(part.width * 0.8), round(part.height * 0.8)), Image.Resampling.LANCZOS), tmp_path / "web.jpg"
+    )
+    for path, shown, scale in ((wide, ch / h, 1.0), (web, 0.5625, 0.8)):
+        report, data = _verify(path, signed.home)
+        placed = report.credentials.placement
+        assert placed is not None, path.name
+        assert (placed.state, placed.cropped, placed.differ) == ("crop", True, 0), placed
+        assert placed.shown == pytest.approx(shown, abs=0.04)
+        assert placed.scale == pytest.approx(scale, abs=0.05)
+        assert report.ownership.matches[0].placement == placed
+        assert data["ownership"]["matches"][0]["placement"]["state"] == "crop"  # type: ignore[index]
+        assert report.ai.verdict == "captured"
+        assert report.exit_code == 0
+        assert f"a crop showing about {round(100 * placed.shown)} % of the signed picture" in report.summary
+        assert "a crop showing about" in report.ownership.summary
+
+
+def test_a_rescaled_copy_is_the_whole_picture_and_keeps_its_verdicts(signed: Signed, tmp_path: Path) -> None:
+    half = signed.pixels.resize((signed.pixels.width // 2, signed.pixels.height // 2), Image.Resampling.LANCZOS)
+    report, _ = _verify(_save(half, tmp_path / "half.jpg", 85), signed.home)
+    placed = report.credentials.placement
+    assert placed is not None
+    assert (placed.state, placed.cropped, placed.differ) == ("whole", False, 0)
+    assert placed.scale == pytest.approx(0.5, abs=0.03)
+    assert report.ai.verdict == "captured"
+    assert report.exit_code == 0
+    assert "the whole of the signed picture, at 50 % of its size" in report.summary
+
+
+def test_the_signed_file_itself_needs_no_placement(signed: Signed) -> None:
+    report, data = _verify(signed.path, signed.home)
+    assert report.credentials.state == "trusted"
+    assert report.credentials.placement is None
+    assert data["credentials"]["placement"] is None  # type: ignore[index]
+    assert report.exit_code == 0
+
+
+def test_a_registered_picture_with_a_region_pasted_in_is_not_provenance(tmp_path: Path) -> None:
+    """No manifest anywhere, only a registry match by fingerprint: the same words and exit code."""
+    home = Home(tmp_path / "home")
+    register_paths([SAMPLES / "coffee.png"], owner="alice", home=home)
+    with Image.open(SAMPLES / "coffee.png") as img:
+        picture = img.convert("RGB")
+    honest, _ = _verify(_save(picture, tmp_path / "copy.jpg"), home)
+    assert honest.ownership.verdict == "registered"
+    assert honest.exit_code == 0
+    report, _ = _verify(_save(_pasted(picture, 0.4), tmp_path / "pasted.jpg"), home)
+    assert report.ownership.verdict == "registered"
+    placed = report.ownership.matches[0].placement
+    assert placed is not None
+    assert placed.state == "altered"
+    assert report.exit_code == 3
+    assert "parts differ" in report.summary
+
+
+def test_a_capture_claim_for_an_altered_copy_is_reported_not_counted() -> None:
+    capture = "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
+    manifest = CredentialReport(
+        state="trusted", trust="trusted", actions=[Action("c2pa.created", digital_source_type=capture)]
+    )
+    assert detect.verdict(detect.credential_signals(manifest, "m")).verdict == "captured"
+    changed = detect.credential_signals(manifest, "m", changed="the whole of the signed picture, but parts differ")
+    assert [s.strength for s in changed] == ["info"]
+    assert detect.verdict(changed).verdict == "no-evidence"
+
+
+def test_a_plain_margin_cut_is_not_a_crop() -> None:
+    """A picture on a plain background: the comparison trims plain margins, so even the picture
+    itself shows under 90 % of its thumbnail; what was left out is flat, so it is not a crop."""
+    picture = Image.new("RGB", (600, 400), "white")
+    with Image.open(SAMPLES / "chelsea.png") as cat:
+        picture.paste(cat.convert("RGB").resize((400, 266)), (100, 67))
+    placed = thumbnail.compare(picture, thumbnail.describe(picture))
+    assert placed is not None
+    assert placed.verdict == "same-picture"
+    assert placed.shown < 0.9
+    assert placed.cut <= thumbnail.FLAT
+    part = thumbnail.compare(picture.crop((100, 67, 400, 333)), thumbnail.describe(picture))
+    assert part is not None
+    assert part.cut > thumbnail.FLAT
+
+
+def test_the_placement_words_live_in_the_vocabulary() -> None:
+    for state in ("whole", "crop", "altered"):
+        assert verdicts.placement_word(state).meaning
+    words = verdicts.placement_words(
+        "altered", shown=0.56, scale=0.8, differ=8, detailed=75, cropped=True, picture="the signed picture"
+    )
+    assert words.startswith("a crop showing about 56 % of the signed picture, at 80 % of its size")
+    assert "8 of its 75 detailed areas" in words
