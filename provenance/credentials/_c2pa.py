@@ -203,7 +203,8 @@ def sign(
     With ``options.sidecar`` the asset comes back without an embedded manifest
     and the manifest bytes are meant for a ``.c2pa`` file beside it. ``thumbnail``
     (JPEG bytes) is the claim's thumbnail when thumbnails are on; without it c2pa
-    makes one from ``asset`` (slower: it decodes the whole picture again).
+    makes one from ``asset`` (slower: it decodes the whole picture again). c2pa still
+    makes the ingredients' thumbnails (they are small pictures, or carry their own).
     """
     options = options or SignOptions()
     ours = options.thumbnails and thumbnail is not None
@@ -211,7 +212,7 @@ def sign(
         manifest = {**manifest, "thumbnail": {"format": "image/jpeg", "identifier": _THUMBNAIL_ID}}
     signer = signer_for(identity, options.tsa_url)
     try:
-        with signer, c2pa.Builder(manifest, context=context(thumbnails=options.thumbnails and not ours)) as builder:
+        with signer, c2pa.Builder(manifest, context=context(thumbnails=options.thumbnails)) as builder:
             if ours:
                 builder.add_resource(_THUMBNAIL_ID, io.BytesIO(thumbnail or b""))
             if options.sidecar:
