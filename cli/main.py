@@ -89,6 +89,8 @@ def cli(ctx: click.Context, home: Path | None, registry_url: str | None, debug: 
 
     from .context import CliContext
 
+    keep_freed_memory()  # picture-sized arrays reuse freed memory (provenance/runtime.py); not for --help
+
     base = Home(home.expanduser().resolve()) if home else Home.default()
     ctx.obj = CliContext(home=Home(base.root, registry_url or base.registry_url), debug=debug)
 
@@ -97,7 +99,6 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; every failure ends as one line on stderr and a documented code."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
-    keep_freed_memory()  # picture-sized arrays reuse freed memory (provenance/runtime.py)
     try:
         result = cli.main(args=args, prog_name="provenance", standalone_mode=False)
     except ProvenanceError as exc:

@@ -44,15 +44,14 @@ def keep_freed_memory() -> bool:
     unchanged; the process keeps its high-water mark until it exits. The CLI, the service
     and scan workers call this; a library user decides for their own process. Returns
     whether it applied (glibc only; elsewhere nothing changes)."""
-    import ctypes
-    import ctypes.util
     import sys
 
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes
+
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        mallopt = ctypes.CDLL(None).mallopt  # the process's own symbols (no ldconfig subprocess)
     except (OSError, AttributeError):
         return False  # not glibc (musl has no mallopt)
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
