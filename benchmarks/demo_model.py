@@ -35,7 +35,7 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +128,8 @@ def measure(model: str, photos: list[Path], generations: int, chains: int, work:
     home = Home(work / "home")
     identity = init_identity(home, org="Bench")
     settings = TwinSettings.for_model(model)
+    if (Path(model) / "training.json").is_file():  # a re-run of scripts/train_demo_model.py: the demo's defaults
+        settings = replace(TwinSettings.for_model(DEMO_NAME), model=model)
     maker = TwinMaker(settings, user="bench", identity=identity, home=home)
     results = Results(model, asdict(settings), ", ".join(p.name for p in photos))
     sources = []
