@@ -124,6 +124,19 @@ def design_photos() -> list[Path]:
     return out
 
 
+def _trained_by(model: str) -> str:
+    """How a model folder made by scripts/train_demo_model.py was trained (its training.json)."""
+    record = Path(model) / "training.json"
+    if not record.is_file():
+        return ""
+    t = json.loads(record.read_text())
+    return (
+        f" Trained from scratch by `python scripts/train_demo_model.py` (seed {t.get('seed')}, commit"
+        f" {t.get('git_commit')}, {t.get('vae_steps')} VAE and {t.get('unet_steps')} UNet steps on"
+        f" {t.get('device', 'cpu')} with {t.get('torch_threads')} threads, {t.get('total_seconds')} s)."
+    )
+
+
 def measure(model: str, photos: list[Path], generations: int, chains: int, work: Path) -> Results:
     home = Home(work / "home")
     identity = init_identity(home, org="Bench")
@@ -220,7 +233,8 @@ def markdown(results: Results, design: bool) -> list[str]:
         f"Machine: {machine()}",
         "",
         f"Model `{results.model}` at its defaults: strength {results.settings['strength']}, "
-        f"steps {results.settings['steps']}, guidance {results.settings['guidance']}, seed {results.settings['seed']}.",
+        f"steps {results.settings['steps']}, guidance {results.settings['guidance']}, seed {results.settings['seed']}."
+        + _trained_by(results.model),
         "",
         "Design set (defaults chosen on it; never trained on): the held-out allowed photos grace_hopper.jpg"
         " (matplotlib) and china.jpg (scikit-learn). "
