@@ -64,10 +64,8 @@ def _exif_lines(kept: KeptExif) -> list[str]:
     if kept.data is None:
         return []
     recorded = kept.recorded
-    make, model = recorded.get("tiff:Make", ""), recorded.get("tiff:Model", "")
-    camera = model if make and model.lower().startswith(make.split()[0].lower()) else f"{make} {model}".strip()
     taken = recorded.get("exif:DateTimeOriginal")
-    what = ", ".join(x for x in (camera, f"taken {taken}" if taken else "") if x)
+    what = ", ".join(x for x in (kept.camera, f"taken {taken}" if taken else "") if x)
     lines = [f"  exif        kept{f' ({what}; recorded in the manifest)' if what else ''}"]
     if kept.removed:
         lines.append(f"              removed: {', '.join(kept.removed)}")

@@ -51,6 +51,14 @@ class KeptExif:
     gps_kept: bool = False
     problem: str | None = None
 
+    @property
+    def camera(self) -> str:
+        """The camera the EXIF names ("NIKON E950"; the maker once when the model repeats it), or ""."""
+        make, model = self.recorded.get("tiff:Make", ""), self.recorded.get("tiff:Model", "")
+        if make and model.lower().startswith(make.split()[0].lower()):
+            return model
+        return f"{make} {model}".strip()
+
 
 def keep(data: bytes, size: tuple[int, int], *, keep_gps: bool = False) -> KeptExif:
     """What of ``data``'s EXIF an output of ``size`` pixels (upright) should carry."""

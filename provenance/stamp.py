@@ -240,12 +240,10 @@ def stamp_file(
 def _camera_declared_ai(source_type: str, kept: KeptExif) -> list[str]:
     """A camera photo stamped as AI-generated, the default, is most often a forgotten
     --source-type: say so (it is signed, as declared; an AI edit of a photo can keep its EXIF)."""
-    make, model = kept.recorded.get("tiff:Make", ""), kept.recorded.get("tiff:Model", "")
-    if source_type != "ai" or not (make or model):
+    if source_type != "ai" or not kept.camera:
         return []
-    camera_name = " ".join(dict.fromkeys(f"{make} {model}".split()))
     return [
-        f"the file's EXIF names a camera ({camera_name}) but it is signed as AI-generated (--source-type ai,"
+        f"the file's EXIF names a camera ({kept.camera}) but it is signed as AI-generated (--source-type ai,"
         " the default); for a camera photo, stamp it again with --source-type captured"
     ]
 

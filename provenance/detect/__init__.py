@@ -97,51 +97,51 @@ def _trusted(credentials: CredentialReport) -> bool:
     return credentials.state == "trusted" or credentials.trust == "trusted"
 
 
-def _unbound_claim(credentials: CredentialReport, action: Action, term: str, words: str, where: str) -> Signal:
-    """A claim of a manifest that does not match this file: it may have been changed after signing,
-    cut short, or moved here from another picture, so it is reported, never counted as evidence."""
-    agent = f", using {action.software_agent}" if action.software_agent else ""
-    why = "the file is incomplete" if credentials.state == "truncated" else "it does not match this file"
+def _reported_claim(action: Action, where: str, evidence: str) -> Signal:
+    """A source-type claim that is reported, never counted as evidence (``evidence`` says why)."""
     return Signal(
         kind="c2pa.digitalSourceType",
         source=f"{where}, action {action.action}",
-        evidence=(
-            f"The manifest claims the image was {words}{agent} ({term}), but {why} (changed after signing,"
-            " cut short, or moved from another picture): the claim may be about other pixels, so it is"
-            " reported, not counted."
-        ),
+        evidence=evidence,
         generator=action.software_agent,
         strength="info",
+    )
+
+
+def _agent(action: Action) -> str:
+    return f", using {action.software_agent}" if action.software_agent else ""
+
+
+def _unbound_claim(credentials: CredentialReport, action: Action, term: str, words: str, where: str) -> Signal:
+    """A claim of a manifest that does not match this file: it may have been changed after signing,
+    cut short, or moved here from another picture, so it is reported, never counted as evidence."""
+    why = "the file is incomplete" if credentials.state == "truncated" else "it does not match this file"
+    return _reported_claim(
+        action,
+        where,
+        f"The manifest claims the image was {words}{_agent(action)} ({term}), but {why} (changed after signing,"
+        " cut short, or moved from another picture): the claim may be about other pixels, so it is"
+        " reported, not counted.",
     )
 
 
 def _changed_capture(action: Action, term: str, words: str, where: str, changed: str) -> Signal:
     """A trusted capture claim recovered for a copy with parts that differ from the signed picture."""
-    agent = f", using {action.software_agent}" if action.software_agent else ""
-    return Signal(
-        kind="c2pa.digitalSourceType",
-        source=f"{where}, action {action.action}",
-        evidence=(
-            f"The signed manifest says the signed picture was {words}{agent} ({term}), but this image is"
-            f" {changed}: the claim covers the signed picture, not what was changed since (which could be"
-            " anything, AI-made included), so it is reported, not counted."
-        ),
-        generator=action.software_agent,
-        strength="info",
+    return _reported_claim(
+        action,
+        where,
+        f"The signed manifest says the signed picture was {words}{_agent(action)} ({term}), but this image is"
+        f" {changed}: the claim covers the signed picture, not what was changed since (which could be"
+        " anything, AI-made included), so it is reported, not counted.",
     )
 
 
 def _untrusted_capture(action: Action, term: str, words: str, where: str) -> Signal:
-    agent = f", using {action.software_agent}" if action.software_agent else ""
-    return Signal(
-        kind="c2pa.digitalSourceType",
-        source=f"{where}, action {action.action}",
-        evidence=(
-            f"The manifest claims the image was {words}{agent} ({term}), but its signer is not trusted"
-            " here: a claim anyone with a key of their own could sign, so it is reported, not believed."
-        ),
-        generator=action.software_agent,
-        strength="info",
+    return _reported_claim(
+        action,
+        where,
+        f"The manifest claims the image was {words}{_agent(action)} ({term}), but its signer is not trusted"
+        " here: a claim anyone with a key of their own could sign, so it is reported, not believed.",
     )
 
 

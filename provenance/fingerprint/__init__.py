@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
@@ -108,18 +108,27 @@ def pdq_factor(width: int, height: int) -> int:
     return max(1, math.ceil(max(width, height) / PDQ_MAX_SIDE), min(width, height) // (PDQ_MAX_SIDE // 4))
 
 
-def pdq(img: Image.Image) -> Fingerprint:
-    """256-bit PDQ hash with its quality score (pdqhash, Meta's reference C++)."""
+def _pdq_input(img: Image.Image) -> Any:
+    """The contiguous RGB array pdqhash hashes: ``img`` reduced by :func:`pdq_factor`."""
     import numpy as np
-    import pdqhash
 
     factor = pdq_factor(*img.size)
-    if factor > 1:
-        img = img.reduce(factor)
-    rgb = np.ascontiguousarray(np.asarray(img if img.mode == "RGB" else img.convert("RGB"), dtype=np.uint8))
-    bits, quality = pdqhash.compute(rgb)
-    value = np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
-    return Fingerprint(PDQ, value, int(quality))
+    small = img.reduce(factor) if factor > 1 else img
+    return np.ascontiguousarray(np.asarray(small if small.mode == "RGB" else small.convert("RGB"), dtype=np.uint8))
+
+
+def _pdq_print(bits: Any, quality: int) -> Fingerprint:
+    import numpy as np
+
+    return Fingerprint(PDQ, np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex(), int(quality))
+
+
+def pdq(img: Image.Image) -> Fingerprint:
+    """256-bit PDQ hash with its quality score (pdqhash, Meta's reference C++)."""
+    import pdqhash
+
+    bits, quality = pdqhash.compute(_pdq_input(img))
+    return _pdq_print(bits, quality)
 
 
 def compute_with_turns(img: Image.Image) -> tuple[list[Fingerprint], list[Fingerprint]]:
@@ -127,16 +136,10 @@ def compute_with_turns(img: Image.Image) -> tuple[list[Fingerprint], list[Finger
     seven other ways) for a lookup: a photo whose EXIF orientation was lost on a resize is
     sideways. One pass of pdqhash gives all eight at the cost of one; the first is
     :func:`pdq`'s own hash, bit for bit."""
-    import numpy as np
     import pdqhash
 
-    factor = pdq_factor(*img.size)
-    small = img.reduce(factor) if factor > 1 else img
-    rgb = np.ascontiguousarray(np.asarray(small if small.mode == "RGB" else small.convert("RGB"), dtype=np.uint8))
-    hashes, quality = pdqhash.compute_dihedral(rgb)
-    turned = [
-        Fingerprint(PDQ, np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex(), int(quality)) for bits in hashes
-    ]
+    hashes, quality = pdqhash.compute_dihedral(_pdq_input(img))
+    turned = [_pdq_print(bits, quality) for bits in hashes]
     return [turned[0], phash(img)], turned[1:]
 
 
