@@ -93,8 +93,8 @@ def _dct_rows() -> NDArray[np.float64]:
 
 
 # PDQ boxes the picture down to 64 x 64 anyway, through its own box filters a window of
-# about 1/128 of each side wide; pdqhash's float64 grey of a 7000 x 7000 picture takes
-# 1.2 GB. So a larger picture is first reduced by a whole factor (a box average, as Meta's
+# about 1/128 of each side wide; the reference's float grey of a 7000 x 7000 picture takes
+# 1.2 GB (pdqhash's float64 copy). So a larger picture is first reduced by a whole factor (a box average, as Meta's
 # reference hasher downsamples large pictures first) so that its long side is at most
 # PDQ_MAX_SIDE, and further while its short side stays over a quarter of that: the box is
 # then narrower than a quarter of PDQ's own window, the hash moves by a few bits of 256 at
@@ -109,7 +109,7 @@ def pdq_factor(width: int, height: int) -> int:
 
 
 def _pdq_input(img: Image.Image) -> Any:
-    """The contiguous RGB array pdqhash hashes: ``img`` reduced by :func:`pdq_factor`."""
+    """The contiguous RGB array PDQ hashes: ``img`` reduced by :func:`pdq_factor`."""
     import numpy as np
 
     factor = pdq_factor(*img.size)
@@ -124,21 +124,22 @@ def _pdq_print(bits: Any, quality: int) -> Fingerprint:
 
 
 def pdq(img: Image.Image) -> Fingerprint:
-    """256-bit PDQ hash with its quality score (pdqhash, Meta's reference C++)."""
-    import pdqhash
+    """256-bit PDQ hash with its quality score: Meta's reference algorithm, computed at the
+    64 x 64 points it keeps (fingerprint/_pdq.py; the same bits as pdqhash, tested)."""
+    from provenance.fingerprint import _pdq
 
-    bits, quality = pdqhash.compute(_pdq_input(img))
+    (bits,), quality = _pdq.hash_rgb(_pdq_input(img))
     return _pdq_print(bits, quality)
 
 
 def compute_with_turns(img: Image.Image) -> tuple[list[Fingerprint], list[Fingerprint]]:
     """(:func:`compute`'s fingerprints, the PDQ hashes of ``img`` turned and mirrored the
     seven other ways) for a lookup: a photo whose EXIF orientation was lost on a resize is
-    sideways. One pass of pdqhash gives all eight at the cost of one; the first is
-    :func:`pdq`'s own hash, bit for bit."""
-    import pdqhash
+    sideways. The turned hashes are read off the picture's own DCT, as the reference's
+    dihedral hasher does; the first is :func:`pdq`'s own hash, bit for bit."""
+    from provenance.fingerprint import _pdq
 
-    hashes, quality = pdqhash.compute_dihedral(_pdq_input(img))
+    hashes, quality = _pdq.hash_rgb(_pdq_input(img), turns=True)
     turned = [_pdq_print(bits, quality) for bits in hashes]
     return [turned[0], phash(img)], turned[1:]
 
