@@ -20,7 +20,6 @@ def single_threaded() -> None:
     """
     import cv2
     import faiss  # noqa: F401 - loaded now so that its OpenMP pool is limited too
-    import scipy.ndimage  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     cv2.setNumThreads(1)

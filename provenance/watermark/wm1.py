@@ -336,7 +336,7 @@ def _fold(r: Array) -> Array:
 
 @cache
 def _sync_spectrum() -> Array:
-    from scipy import fft
+    from numpy import fft
 
     sync, _ = _patterns()
     spectrum: Array = np.conj(fft.rfft2(sync)).astype(np.complex64)
@@ -345,7 +345,7 @@ def _sync_spectrum() -> Array:
 
 def _sync(folded: Array) -> tuple[float, int, int]:
     """(z-score, dy, dx) of the sync pattern's best cyclic match in a folded tile."""
-    from scipy import fft
+    from numpy import fft
 
     corr = fft.irfft2(fft.rfft2(folded) * _sync_spectrum(), s=folded.shape)
     dy, dx = np.unravel_index(int(np.argmax(corr)), corr.shape)
@@ -393,8 +393,7 @@ def _lattice_offsets() -> tuple[tuple[Array, Array], ...]:
 def _candidates(r: Array) -> list[tuple[float, float]]:
     """Likely (scale, angle) of the tile lattice in residual ``r``, best first."""
     import cv2
-    from scipy import fft
-    from scipy.ndimage import maximum_filter
+    from numpy import fft
 
     h, w = r.shape
     spectrum = fft.rfft2(r * _hann(h, w))
@@ -407,7 +406,8 @@ def _candidates(r: Array) -> list[tuple[float, float]]:
             for dx, dy in _lattice_offsets()
         ]
     )
-    peaks = np.argwhere(score == maximum_filter(score, size=(9, 9)))
+    # a 9 x 9 maximum filter, scipy.ndimage's reflect border (OpenCV's BORDER_REFLECT): the same values
+    peaks = np.argwhere(score == cv2.dilate(score, np.ones((9, 9), np.uint8), borderType=cv2.BORDER_REFLECT))
     ranked = sorted(peaks, key=lambda p: -float(score[p[0], p[1]]))[:_PEAKS]
     radii, angles = _lattice_grid()
     found = [(float(radii[i] / TILE), float(np.degrees(angles[j]))) for i, j in ranked]
@@ -420,7 +420,7 @@ def _candidates(r: Array) -> list[tuple[float, float]]:
 def _spectrum(r: Array) -> tuple[Array, Array]:
     """(real, imaginary) half spectrum of a residual window, zero-padded so that it can be
     read between bins; two planes, because OpenCV interpolates one plane faster than pairs."""
-    from scipy import fft
+    from numpy import fft
 
     # rfft2 in two steps, so that the padding's all-zero rows are never transformed (the same numbers)
     spectrum = fft.fft(fft.rfft(r, n=_SPECTRUM, axis=1), n=_SPECTRUM, axis=0)
@@ -493,7 +493,7 @@ def _sync_scores(spectrum: tuple[Array, Array], lookups: tuple[Array, Array, Arr
     holds 98% of the sync pattern's power); the correlation is computed at every offset of a
     band.grid x band.grid grid over the tile."""
     import cv2
-    from scipy import fft
+    from numpy import fft
 
     real, imag = spectrum
     fx, fy, sign = lookups
