@@ -330,28 +330,30 @@ def encode_image(img: Image.Image, fmt: str, *, quality: int = 95, exif: bytes |
     return buf.getvalue()
 
 
-CLAIM_THUMBNAIL_SIDE = 1024  # c2pa-rs's own default long edge
+CLAIM_THUMBNAIL_SIDE = 1024  # c2pa-rs's own default long edge, as an upper bound
+_REDUCIBLE = {"L", "LA", "RGB", "RGBA", "CMYK", "I", "F"}
 
 
 def claim_thumbnail(img: Image.Image) -> bytes:
-    """A JPEG thumbnail of ``img`` for a C2PA claim, at most :data:`CLAIM_THUMBNAIL_SIDE` px.
+    """A JPEG thumbnail of ``img`` for a C2PA claim: its long side at most
+    :data:`CLAIM_THUMBNAIL_SIDE` px and over half that (a larger picture is box-reduced by
+    the smallest whole factor that fits).
 
     Why ours: c2pa-rs makes one by decoding the signed file again and resizing it at full
     resolution, 40 ms for a 1 MP photo and 100 ms at 8 MP, ten times the signature itself;
-    the stamp already holds the decoded pixels, which Pillow reduces first."""
-    small = img if max(img.size) <= CLAIM_THUMBNAIL_SIDE else img.resize(_fit(img.size), reducing_gap=2.0)
+    the stamp already holds the decoded pixels. Why a whole factor: a box average of whole
+    pixel blocks is a fair thumbnail at a fraction of a resampling's cost (1155 x 866: 1 ms
+    against 14 for bicubic to 1024 px)."""
+    factor = -(-max(img.size) // CLAIM_THUMBNAIL_SIDE)
+    if img.mode not in _REDUCIBLE:  # bilevel, palette, 16-bit grey: Pillow reduces none of them
+        img = img.convert("RGBA")
+    small = img.reduce(factor) if factor > 1 else img
     if small.mode != "RGB":
         rgba = small.convert("RGBA")  # transparency shown on white, as a viewer would
         small = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
     out = io.BytesIO()
     small.save(out, "JPEG", quality=80)
     return out.getvalue()
-
-
-def _fit(size: tuple[int, int]) -> tuple[int, int]:
-    w, h = size
-    factor = CLAIM_THUMBNAIL_SIDE / max(w, h)
-    return max(1, round(w * factor)), max(1, round(h * factor))
 
 
 def check_output(path: Path, *, force: bool, inputs: tuple[Path, ...] = ()) -> None:

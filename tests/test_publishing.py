@@ -374,8 +374,8 @@ def test_the_claim_thumbnail_is_made_from_the_stamped_pixels(newsroom: Path, tmp
     with Image.open(out) as stamped:
         assert stored.getvalue() == claim_thumbnail(stamped.convert("RGB"))
     with Image.open(stored) as thumb:
-        assert max(thumb.size) == CLAIM_THUMBNAIL_SIDE
-        assert thumb.size == (1024, 768)
+        assert CLAIM_THUMBNAIL_SIDE // 2 < max(thumb.size) <= CLAIM_THUMBNAIL_SIDE
+        assert thumb.size == (800, 600)  # 1600 x 1200 box-reduced by 2
     bare = tmp_path / "bare.jpg"
     result = run_cli("stamp", source, "-o", bare, "--user", "Jane Doe", "--no-thumbnail", home=newsroom)
     assert result.code == 0, result.stderr
@@ -401,3 +401,18 @@ def test_stamp_says_what_it_declares_and_warns_on_a_camera_photo_signed_as_ai(ne
     assert "Warning" not in captured.stderr
     plain = run_cli("stamp", SAMPLES / "rocket.jpg", "-o", tmp_path / "ai.jpg", "--user", "Desk", home=newsroom)
     assert "Warning" not in plain.stderr  # no camera named: nothing to warn about
+
+
+@pytest.mark.parametrize("mode", ["1", "L", "P", "RGB", "RGBA", "LA", "I;16", "CMYK"])
+@pytest.mark.parametrize("size", [(300, 200), (1024, 700), (1155, 866), (2100, 1000), (5657, 4243), (40, 9000)])
+def test_claim_thumbnails_fit_between_half_and_the_whole_side_in_every_mode(mode: str, size: tuple[int, int]) -> None:
+    from provenance.imaging import CLAIM_THUMBNAIL_SIDE, claim_thumbnail
+
+    with Image.open(io.BytesIO(claim_thumbnail(Image.new(mode, size)))) as thumb:
+        assert thumb.format == "JPEG"
+        assert thumb.mode == "RGB"
+        side = max(thumb.size)
+        if max(size) <= CLAIM_THUMBNAIL_SIDE:
+            assert thumb.size == size
+        else:
+            assert CLAIM_THUMBNAIL_SIDE // 2 < side <= CLAIM_THUMBNAIL_SIDE
