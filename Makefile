@@ -48,8 +48,8 @@ clean:
 # Several need ../shared/fixtures; generate, demo-model and journeys load the demo model.
 BENCH_RUN = HF_HUB_OFFLINE=1 $(BIN)/python
 RESULTS := benchmarks/results
-BENCHES := stamp-verify scan hostile detection registry registry-accuracy crop-match watermark watermark-fp \
-	journeys service generate demo-model fuzz
+BENCHES := stamp-verify scan hostile detection registry registry-accuracy crop-match placement watermark \
+	watermark-fp journeys service generate demo-model fuzz
 QUICK_BENCHES := stamp-verify scan hostile detection registry-accuracy
 
 bench: $(addprefix bench-,$(BENCHES))
@@ -72,6 +72,8 @@ bench-registry-accuracy: $(VENV)/.test
 	$(BENCH_RUN) benchmarks/registry_accuracy.py --out $(RESULTS)/registry_accuracy.md
 bench-crop-match: $(VENV)/.test
 	$(BENCH_RUN) benchmarks/crop_match.py --out $(RESULTS)/crop_match.md
+bench-placement: $(VENV)/.test
+	$(BENCH_RUN) benchmarks/placement.py --out $(RESULTS)/placement.md
 bench-watermark: $(VENV)/.test
 	$(BENCH_RUN) benchmarks/watermark.py --out $(RESULTS)/watermark.md
 bench-watermark-fp: $(VENV)/.test
