@@ -171,6 +171,7 @@ def test_a_capture_claim_for_an_altered_copy_is_reported_not_counted() -> None:
     changed = detect.credential_signals(manifest, "m", changed="the whole of the signed picture, but parts differ")
     assert [s.strength for s in changed] == ["info"]
     assert detect.verdict(changed).verdict == "no-evidence"
+    assert changed[0].evidence.count(" but ") == 1  # one "but": the placement's own, not a second one around it
 
 
 def test_a_plain_margin_cut_is_not_a_crop() -> None:

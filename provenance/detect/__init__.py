@@ -130,8 +130,8 @@ def _changed_capture(action: Action, term: str, words: str, where: str, changed:
     return _reported_claim(
         action,
         where,
-        f"The signed manifest says the signed picture was {words}{_agent(action)} ({term}), but this image is"
-        f" {changed}: the claim covers the signed picture, not what was changed since (which could be"
+        f"The signed manifest says the signed picture was {words}{_agent(action)} ({term}); this image is"
+        f" {changed}. The claim covers the signed picture, not what was changed since (which could be"
         " anything, AI-made included), so it is reported, not counted.",
     )
 
