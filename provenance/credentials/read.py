@@ -8,6 +8,7 @@ ingredient carries its own state, to any depth.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -126,13 +127,28 @@ def read_recovered(mime: str, data: bytes, manifest: bytes, *, policy: TrustPoli
 
 
 def _expected_binding(status: list[StatusCode]) -> list[StatusCode]:
-    """A recovered manifest's hard-binding mismatch is no failure of this copy: say so."""
-    return [
-        StatusCode(c.code, f"{_RECOVERED_BINDING} ({c.explanation})", "informational", c.scope, c.url)
-        if c.kind == "failure" and c.code in HARD_BINDING_CODES and c.scope == "active manifest"
-        else c
-        for c in status
-    ]
+    """A recovered manifest's hard-binding mismatch is no failure of this copy: say so, once per
+    code. The reader reports one failure per hash it checked (a JPEG's data hash gives two
+    ``assertion.dataHash.mismatch``: its exclusion range and the asset's hash), each expected
+    here for the same reason: one line, at the first one's place, naming every detail."""
+    out: list[StatusCode] = []
+    first: dict[str, int] = {}  # code: its line's place in out
+    details: dict[str, list[str]] = {}  # code: the reader's explanations, in order
+    for c in status:
+        if c.kind != "failure" or c.code not in HARD_BINDING_CODES or c.scope != "active manifest":
+            out.append(c)
+            continue
+        if c.code not in first:
+            first[c.code] = len(out)
+            out.append(StatusCode(c.code, _RECOVERED_BINDING, "informational", c.scope, c.url))
+            details[c.code] = []
+        if c.explanation and c.explanation not in details[c.code]:
+            details[c.code].append(c.explanation)
+    for code, place in first.items():
+        if details[code]:
+            said = f"{_RECOVERED_BINDING} ({'; '.join(details[code])})"
+            out[place] = dataclasses.replace(out[place], explanation=said)
+    return out
 
 
 def _report(
