@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from provenance import verdicts
-from provenance.report import CredentialReport, Ingredient, Placement, VerifyReport
+from provenance.report import CredentialReport, Ingredient, Placement, VerifyReport, camera_name
 
 
 def _one_line(text: str, limit: int = 200) -> str:
@@ -96,6 +96,18 @@ def _source_lines(cred: CredentialReport) -> list[str]:
     return lines
 
 
+def _declared_camera(declared: dict[str, str]) -> str:
+    """The camera a manifest declares, in words: its name, when it says the picture was taken,
+    where (when the signer kept the location)."""
+    parts = [camera_name(declared)]
+    if taken := declared.get("exif:DateTimeOriginal"):
+        parts.append(f"taken {taken}")
+    if "exif:GPSLatitude" in declared or "exif:GPSLongitude" in declared:
+        where = " ".join(declared.get(k, "?") for k in ("exif:GPSLatitude", "exif:GPSLongitude"))
+        parts.append(f"location {where}")
+    return ", ".join(p for p in parts if p)
+
+
 def _credential_lines(cred: CredentialReport, verbose: bool = False) -> list[str]:
     lines = _source_lines(cred)
     cert = cred.certificate
@@ -127,6 +139,8 @@ def _credential_lines(cred: CredentialReport, verbose: bool = False) -> list[str
         lines.append(f"caption: {cred.caption}")
     if cred.credit:
         lines.append(f"credit: {cred.credit}")
+    if camera := _declared_camera(cred.declared_camera):
+        lines.append(f"camera, as the signer declared it (not proof): {camera}")
     if gen := cred.generation:
         lines.append(
             f"generated with {gen.get('model')} (revision {str(gen.get('revision', '?'))[:23]}), "

@@ -278,6 +278,35 @@ def test_a_stamped_photo_keeps_its_camera_exif_but_not_its_location(newsroom: Pa
     assert report["watermark"]["found"] is True  # type: ignore[index]
 
 
+def test_verify_shows_the_camera_the_stamp_declared(newsroom: Path, tmp_path: Path) -> None:
+    """stamp records make, model and capture time (and a kept location) in the manifest; verify
+    did not show them. Now the text report says them as what the signer declared, not proof, and
+    --json carries them (credentials.declared_camera), the recovered manifest's too."""
+    photo = _camera_jpeg(tmp_path / "camera.jpg")
+    out = tmp_path / "published.jpg"
+    made = run_cli("stamp", photo, "-o", out, "--source-type", "captured", "--user", "Jane Doe", "--keep-gps",
+                   home=newsroom)  # fmt: skip
+    assert made.code == 0, made.stderr
+    declared = {
+        "tiff:Make": "Canon",
+        "tiff:Model": "Canon EOS R5",
+        "exif:DateTimeOriginal": "2024-05-01T10:11:12+02:00",
+        "exif:GPSLatitude": "51,30.500000N",
+        "exif:GPSLongitude": "0,7.000000W",
+    }
+    assert _verify(out, newsroom)["credentials"]["declared_camera"] == declared  # type: ignore[index]
+    text = run_cli("verify", out, home=newsroom).stdout
+    line = "camera, as the signer declared it (not proof): Canon EOS R5, taken 2024-05-01T10:11:12+02:00, location"
+    assert f"{line} 51,30.500000N 0,7.000000W" in text, text
+    stripped = tmp_path / "stripped.jpg"
+    with Image.open(out) as img:
+        img.convert("RGB").save(stripped, quality=92)
+    recovered = _verify(stripped, newsroom)["credentials"]["recovered_manifest"]  # type: ignore[index]
+    assert recovered["declared_camera"] == declared
+    plain = _verify(SAMPLES / "rocket.jpg", newsroom)["credentials"]
+    assert plain["declared_camera"] == {}  # type: ignore[index]
+
+
 def test_keep_gps_keeps_the_location_and_records_it(newsroom: Path, tmp_path: Path) -> None:
     photo = _camera_jpeg(tmp_path / "camera.jpg")
     out = tmp_path / "located.png"

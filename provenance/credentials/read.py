@@ -23,6 +23,7 @@ from provenance.credentials.codes import HARD_BINDING_CODES
 from provenance.credentials.trust import AnchorSource, TrustPolicy, certificates
 from provenance.imaging import truncation
 from provenance.report import (
+    CAMERA_PROPERTIES,
     Action,
     Cawg,
     CawgIdentity,
@@ -199,6 +200,7 @@ def _report(
         generation=_dict(stamp.get("generation")),
         caption=_creative_work(assertions, "description"),
         credit=_creative_work(assertions, "creditText"),
+        declared_camera=_declared_camera(assertions),
         actions=actions,
         ingredients=[context.ingredient(i, label, frozenset({label})) for i in active.get("ingredients") or []],
         soft_bindings=_soft_bindings(active.get("assertions") or []),
@@ -369,6 +371,21 @@ def _creative_work(assertions: dict[str, Any], key: str) -> str | None:
         if label.startswith("stds.schema-org.CreativeWork") and isinstance(data.get(key), str):
             return str(data[key])
     return None
+
+
+def _declared_camera(assertions: dict[str, Any]) -> dict[str, str]:
+    """The camera properties the manifest's metadata assertion declares (c2pa.metadata, or the
+    older stds.exif), as text; others' manifests may carry any of them, or none."""
+    out: dict[str, str] = {}
+    for label in ("c2pa.metadata", "stds.exif"):
+        data = assertions.get(label)
+        if not isinstance(data, dict):
+            continue
+        for name in CAMERA_PROPERTIES:
+            value = data.get(name)
+            if name not in out and isinstance(value, (str, int, float)) and str(value).strip():
+                out[name] = str(value).strip()
+    return out
 
 
 def _author(assertions: dict[str, Any]) -> str | None:
