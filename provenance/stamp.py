@@ -66,6 +66,10 @@ class StampRequest:
     credit: str | None = None
     organisation: str | None = None
     owner: str | None = None  # who the registry row belongs to (default: the author)
+    # Who a source registered here as an original belongs to (default: the author). Stamp and twin
+    # both give the signer's organisation, as stamp does for a newsroom's own photo: a registered
+    # original is the organisation's; the AI image or twin made from it is the user's.
+    source_owner: str | None = None
     ai_training: bool | None = None
     exif: bytes | None = None  # the input's EXIF block, for the output file (camera.keep)
     camera: dict[str, str] = field(default_factory=dict)  # make, model, capture time: for the manifest
@@ -226,6 +230,7 @@ def stamp_file(
         credit=credit,
         organisation=organisation,
         owner=owner or (organisation if ours and organisation else user),
+        source_owner=original_owner(identity, user),
         ai_training=ai_training,
         exif=kept.data,
         camera=kept.recorded,
@@ -321,8 +326,14 @@ def sidecar_path(output: Path) -> Path:
     return output.with_suffix(".c2pa")
 
 
+def original_owner(identity: Identity, user: str) -> str:
+    """Who a picture registered as an original while stamping belongs to: the signer's
+    organisation (the certificate's O=), else the user when the certificate names none."""
+    return organisation_of(identity) or user
+
+
 def _register_source(registry: Registry, request: StampRequest) -> str:
-    """The source's record, registered as an original of the author if new."""
+    """The source's record, registered as an original of ``source_owner`` (else the author) if new."""
     source = request.source
     assert source is not None
     existing = registry.find_by_sha256(source.sha256)
@@ -333,7 +344,7 @@ def _register_source(registry: Registry, request: StampRequest) -> str:
         Record(
             record_id=record_id,
             kind="original",
-            owner=request.author,
+            owner=request.source_owner or request.author,
             sha256=source.sha256,
             fingerprints=fingerprint.compute(source.pixels()),
             title=source.path.name,
