@@ -89,6 +89,9 @@ class StampResult:
     exif: KeptExif | None = None  # what of the input's EXIF the output kept
     warnings: list[str] = field(default_factory=list)
     source_type: str = "ai"  # what the manifest declares the picture to be (--source-type)
+    kind: str = "stamped"  # the registry record's kind: original, stamped or twin
+    owner: str | None = None  # the registry record's owner
+    prior_signer: str | None = None  # who signed a manifest the input carried, when not this signer
 
 
 def stamp_pixels(
@@ -157,7 +160,9 @@ def stamp_pixels(
             if options.sidecar:
                 write_atomic(sidecar_path(output), manifest)
         registry.save_indexes()
-    return StampResult(output, record_id, source_id, signed, manifest, prints, reading.confidence, options.sidecar)
+    result = StampResult(output, record_id, source_id, signed, manifest, prints, reading.confidence, options.sidecar)
+    result.kind, result.owner = request.kind, request.owner or request.author
+    return result
 
 
 def _marked(
@@ -217,11 +222,13 @@ def stamp_file(
     kept = camera.keep(loaded.data, pixels.size, keep_gps=keep_gps)
     organisation = organisation_of(identity)
     ours = source_type != "ai"
+    prior = prior_signer(loaded, organisation, home)
     request = StampRequest(
         author=user,
         model=model if not ours or model else None,
         title=output.name,
-        kind="original" if ours else "stamped",
+        # a picture someone else signed first is not our original: stamped here, its manifest kept
+        kind="original" if ours and prior is None else "stamped",
         source=source_loaded,
         parent=loaded if _c2pa.has_manifest(loaded.mime, loaded.data) else None,
         source_type=source_type,
@@ -237,9 +244,31 @@ def stamp_file(
         input_sha256=loaded.sha256,
     )
     warnings += _camera_declared_ai(source_type, kept)
+    if prior is not None:
+        warnings.append(
+            f"{image.name} carries a C2PA manifest signed by {prior}, not by this signer: it is kept as the"
+            " parent ingredient, and the registry records this picture as stamped here (kind stamped), not as"
+            " an original of yours: who made it is what that manifest says, not this stamp"
+        )
     result = stamp_pixels(pixels, output, fmt, request, identity=identity, home=home, options=options)
     result.exif, result.warnings, result.source_type = kept, warnings, source_type
+    result.prior_signer = prior
     return result
+
+
+def prior_signer(image: LoadedImage, organisation: str | None, home: Home) -> str | None:
+    """Who signed the C2PA manifest ``image`` already carries, in words, when another than the
+    organisation stamping it (told by the signing certificate's organisation, O=); None when it
+    carries none, or one this organisation signed (a newsroom re-stamping its own picture)."""
+    if not _c2pa.has_manifest(image.mime, image.data):
+        return None
+    report = read_credentials(image.mime, image.data, policy=build_policy(home))
+    if organisation and report.issuer == organisation:
+        return None
+    who = report.signer or "an unnamed signer"
+    if report.issuer and report.issuer != who:
+        who += f" ({report.issuer})"
+    return who if report.intact else f"{who}, a manifest that does not validate ({report.state})"
 
 
 def _camera_declared_ai(source_type: str, kept: KeptExif) -> list[str]:
