@@ -32,6 +32,7 @@ _OUT = click.Path(path_type=Path, dir_okay=False, writable=True)
 def _report(result: StampResult, home: Home) -> None:
     click.echo(f"Wrote {result.output}")
     click.echo(f"  record      {result.record_id}  (registry {home.registry_path})")
+    click.echo(f"  registered  {_registered(result)}")
     if result.source_record_id:
         click.echo(f"  source      record {result.source_record_id}")
     click.echo(f"  declared    {_declared(result.source_type)}")
@@ -45,6 +46,18 @@ def _report(result: StampResult, home: Home) -> None:
             click.echo(line)
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
+
+
+def _registered(result: StampResult) -> str:
+    """What the registry now says of the picture: its kind and owner, and why a signed input is
+    not recorded as an original."""
+    kind = {"original": "as an original", "twin": "as a twin", "stamped": "as stamped here"}.get(
+        result.kind, result.kind
+    )
+    text = f"{kind}, owner {result.owner}"
+    if result.prior_signer:
+        text += f" (not an original: the input was signed first by {result.prior_signer})"
+    return text
 
 
 def _declared(source_type: str) -> str:

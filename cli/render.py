@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from provenance import verdicts
-from provenance.report import CredentialReport, Ingredient, Placement, VerifyReport
+from provenance.report import CredentialReport, Ingredient, Placement, VerifyReport, camera_name
 
 
 def _one_line(text: str, limit: int = 200) -> str:
@@ -34,9 +34,10 @@ def _state(state: str | None) -> str:
     return click.style(str(state), fg=verdicts.word("credentials", str(state)).terminal_colour, bold=True)
 
 
-def _verdict(axis: str, state: str | None) -> str:
-    """A verdict in its plain words and colour, from the one vocabulary."""
-    word = verdicts.word(axis, str(state))
+def _verdict(axis: str, state: str | None, placement: str | None = None) -> str:
+    """A verdict in its plain words and colour, from the one vocabulary (qualified for an
+    altered copy: :func:`verdicts.shown_word`)."""
+    word = verdicts.shown_word(axis, str(state), placement)
     return click.style(word.label, fg=word.terminal_colour, bold=True)
 
 
@@ -51,13 +52,14 @@ def _placement_line(placed: Placement, picture: str) -> str:
     return f"{click.style(word.label, fg=word.terminal_colour, bold=True)} ({measured})"
 
 
-def _ownership_line(state: str, summary: str) -> str:
+def _ownership_line(state: str, summary: str, placement: str | None = None) -> str:
     """The verdict's words, then the summary; a summary that begins with those words reads on
     from them instead of repeating them."""
     label = verdicts.word("ownership", state).label
-    if summary.lower().startswith(label.lower()):
-        return _verdict("ownership", state) + summary[len(label) :]
-    return f"{_verdict('ownership', state)}: {summary}" if summary else _verdict("ownership", state)
+    shown = _verdict("ownership", state, placement)
+    if summary.lower().startswith(label.lower()) and placement != "altered":
+        return shown + summary[len(label) :]
+    return f"{shown}: {summary}" if summary else shown
 
 
 def _status_lines(cred: CredentialReport, verbose: bool) -> list[str]:
@@ -94,6 +96,18 @@ def _source_lines(cred: CredentialReport) -> list[str]:
     return lines
 
 
+def _declared_camera(declared: dict[str, str]) -> str:
+    """The camera a manifest declares, in words: its name, when it says the picture was taken,
+    where (when the signer kept the location)."""
+    parts = [camera_name(declared)]
+    if taken := declared.get("exif:DateTimeOriginal"):
+        parts.append(f"taken {taken}")
+    if "exif:GPSLatitude" in declared or "exif:GPSLongitude" in declared:
+        where = " ".join(declared.get(k, "?") for k in ("exif:GPSLatitude", "exif:GPSLongitude"))
+        parts.append(f"location {where}")
+    return ", ".join(p for p in parts if p)
+
+
 def _credential_lines(cred: CredentialReport, verbose: bool = False) -> list[str]:
     lines = _source_lines(cred)
     cert = cred.certificate
@@ -125,6 +139,8 @@ def _credential_lines(cred: CredentialReport, verbose: bool = False) -> list[str
         lines.append(f"caption: {cred.caption}")
     if cred.credit:
         lines.append(f"credit: {cred.credit}")
+    if camera := _declared_camera(cred.declared_camera):
+        lines.append(f"camera, as the signer declared it (not proof): {camera}")
     if gen := cred.generation:
         lines.append(
             f"generated with {gen.get('model')} (revision {str(gen.get('revision', '?'))[:23]}), "
@@ -168,7 +184,8 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
         return "\n".join(out)
     out.append(f"{_label('Summary')}{report.summary}")
     cred = report.credentials
-    out.append(f"{_label('Credentials')}{_verdict('credentials', cred.state)}")
+    placed = verdicts.placement_state(report.to_dict())
+    out.append(f"{_label('Credentials')}{_verdict('credentials', cred.state, placed)}")
     pad = " " * 14
     out += [pad + line for line in _credential_lines(cred, verbose)]
     if cred.recovered_manifest is not None:
@@ -186,7 +203,7 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
     if mark.note:
         out.append(f"{pad}{mark.note}")
     own = report.ownership
-    out.append(f"{_label('Ownership')}{_ownership_line(own.verdict, own.summary)}")
+    out.append(f"{_label('Ownership')}{_ownership_line(own.verdict, own.summary, placed)}")
     for match in own.matches:
         dist = ", ".join(f"{alg.split('/')[0]} {d}" for alg, d in match.distances.items())
         title = f" '{match.title}'" if match.title else ""

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 from PIL import ExifTags, Image
 
+from provenance.report import camera_name
+
 ORIENTATION = 0x0112
 _EXIF_IFD, _GPS_IFD = ExifTags.IFD.Exif, ExifTags.IFD.GPSInfo
 _MAKER_NOTE = 0x927C
@@ -54,10 +56,7 @@ class KeptExif:
     @property
     def camera(self) -> str:
         """The camera the EXIF names ("NIKON E950"; the maker once when the model repeats it), or ""."""
-        make, model = self.recorded.get("tiff:Make", ""), self.recorded.get("tiff:Model", "")
-        if make and model.lower().startswith(make.split()[0].lower()):
-            return model
-        return f"{make} {model}".strip()
+        return camera_name(self.recorded)
 
 
 def keep(data: bytes, size: tuple[int, int], *, keep_gps: bool = False) -> KeptExif:

@@ -122,6 +122,19 @@ class SoftBinding:
     value: str
 
 
+# The camera properties a manifest's metadata may declare, in the order they are said.
+CAMERA_PROPERTIES = ("tiff:Make", "tiff:Model", "exif:DateTimeOriginal", "exif:GPSLatitude", "exif:GPSLongitude")
+
+
+def camera_name(recorded: dict[str, str]) -> str:
+    """The camera that EXIF-style properties name ("NIKON E950"; the maker once when the model
+    repeats it), or "": one name for stamp's output and verify's report."""
+    make, model = recorded.get("tiff:Make", ""), recorded.get("tiff:Model", "")
+    if make and model.lower().startswith(make.split()[0].lower()):
+        return model
+    return f"{make} {model}".strip()
+
+
 @dataclass
 class Placement:
     """Where this image lies in a registered picture, as the record's thumbnail placed it
@@ -170,6 +183,10 @@ class CredentialReport:
     generation: dict[str, Any] = field(default_factory=dict)  # our stamp's generation record, if any
     caption: str | None = None  # schema.org CreativeWork description
     credit: str | None = None  # schema.org CreativeWork creditText
+    # The camera the manifest's metadata assertion names (c2pa.metadata, stds.exif: tiff:Make,
+    # tiff:Model, exif:DateTimeOriginal, exif:GPSLatitude/Longitude): what the signer declared
+    # (a stamp copies it from the input's EXIF), covered by the signature but not proof of it.
+    declared_camera: dict[str, str] = field(default_factory=dict)
     actions: list[Action] = field(default_factory=list)
     ingredients: list[Ingredient] = field(default_factory=list)
     soft_bindings: list[SoftBinding] = field(default_factory=list)
@@ -412,6 +429,7 @@ class CredentialJSON(TypedDict, total=False):
     generation: dict[str, Any]  # read from a manifest's assertion: foreign JSON, whatever its signer wrote
     caption: str | None
     credit: str | None
+    declared_camera: dict[str, str]
     actions: list[ActionJSON]
     ingredients: list[IngredientJSON]
     soft_bindings: list[SoftBindingJSON]

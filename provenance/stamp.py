@@ -66,6 +66,10 @@ class StampRequest:
     credit: str | None = None
     organisation: str | None = None
     owner: str | None = None  # who the registry row belongs to (default: the author)
+    # Who a source registered here as an original belongs to (default: the author). Stamp and twin
+    # both give the signer's organisation, as stamp does for a newsroom's own photo: a registered
+    # original is the organisation's; the AI image or twin made from it is the user's.
+    source_owner: str | None = None
     ai_training: bool | None = None
     exif: bytes | None = None  # the input's EXIF block, for the output file (camera.keep)
     camera: dict[str, str] = field(default_factory=dict)  # make, model, capture time: for the manifest
@@ -85,6 +89,9 @@ class StampResult:
     exif: KeptExif | None = None  # what of the input's EXIF the output kept
     warnings: list[str] = field(default_factory=list)
     source_type: str = "ai"  # what the manifest declares the picture to be (--source-type)
+    kind: str = "stamped"  # the registry record's kind: original, stamped or twin
+    owner: str | None = None  # the registry record's owner
+    prior_signer: str | None = None  # who signed a manifest the input carried, when not this signer
 
 
 def stamp_pixels(
@@ -153,7 +160,9 @@ def stamp_pixels(
             if options.sidecar:
                 write_atomic(sidecar_path(output), manifest)
         registry.save_indexes()
-    return StampResult(output, record_id, source_id, signed, manifest, prints, reading.confidence, options.sidecar)
+    result = StampResult(output, record_id, source_id, signed, manifest, prints, reading.confidence, options.sidecar)
+    result.kind, result.owner = request.kind, request.owner or request.author
+    return result
 
 
 def _marked(
@@ -213,11 +222,13 @@ def stamp_file(
     kept = camera.keep(loaded.data, pixels.size, keep_gps=keep_gps)
     organisation = organisation_of(identity)
     ours = source_type != "ai"
+    prior = prior_signer(loaded, organisation, home)
     request = StampRequest(
         author=user,
         model=model if not ours or model else None,
         title=output.name,
-        kind="original" if ours else "stamped",
+        # a picture someone else signed first is not our original: stamped here, its manifest kept
+        kind="original" if ours and prior is None else "stamped",
         source=source_loaded,
         parent=loaded if _c2pa.has_manifest(loaded.mime, loaded.data) else None,
         source_type=source_type,
@@ -226,15 +237,38 @@ def stamp_file(
         credit=credit,
         organisation=organisation,
         owner=owner or (organisation if ours and organisation else user),
+        source_owner=original_owner(identity, user),
         ai_training=ai_training,
         exif=kept.data,
         camera=kept.recorded,
         input_sha256=loaded.sha256,
     )
     warnings += _camera_declared_ai(source_type, kept)
+    if prior is not None:
+        warnings.append(
+            f"{image.name} carries a C2PA manifest signed by {prior}, not by this signer: it is kept as the"
+            " parent ingredient, and the registry records this picture as stamped here (kind stamped), not as"
+            " an original of yours: who made it is what that manifest says, not this stamp"
+        )
     result = stamp_pixels(pixels, output, fmt, request, identity=identity, home=home, options=options)
     result.exif, result.warnings, result.source_type = kept, warnings, source_type
+    result.prior_signer = prior
     return result
+
+
+def prior_signer(image: LoadedImage, organisation: str | None, home: Home) -> str | None:
+    """Who signed the C2PA manifest ``image`` already carries, in words, when another than the
+    organisation stamping it (told by the signing certificate's organisation, O=); None when it
+    carries none, or one this organisation signed (a newsroom re-stamping its own picture)."""
+    if not _c2pa.has_manifest(image.mime, image.data):
+        return None
+    report = read_credentials(image.mime, image.data, policy=build_policy(home))
+    if organisation and report.issuer == organisation:
+        return None
+    who = report.signer or "an unnamed signer"
+    if report.issuer and report.issuer != who:
+        who += f" ({report.issuer})"
+    return who if report.intact else f"{who}, a manifest that does not validate ({report.state})"
 
 
 def _camera_declared_ai(source_type: str, kept: KeptExif) -> list[str]:
@@ -321,8 +355,14 @@ def sidecar_path(output: Path) -> Path:
     return output.with_suffix(".c2pa")
 
 
+def original_owner(identity: Identity, user: str) -> str:
+    """Who a picture registered as an original while stamping belongs to: the signer's
+    organisation (the certificate's O=), else the user when the certificate names none."""
+    return organisation_of(identity) or user
+
+
 def _register_source(registry: Registry, request: StampRequest) -> str:
-    """The source's record, registered as an original of the author if new."""
+    """The source's record, registered as an original of ``source_owner`` (else the author) if new."""
     source = request.source
     assert source is not None
     existing = registry.find_by_sha256(source.sha256)
@@ -333,7 +373,7 @@ def _register_source(registry: Registry, request: StampRequest) -> str:
         Record(
             record_id=record_id,
             kind="original",
-            owner=request.author,
+            owner=request.source_owner or request.author,
             sha256=source.sha256,
             fingerprints=fingerprint.compute(source.pixels()),
             title=source.path.name,

@@ -298,6 +298,31 @@ def placement_words(
     )
 
 
+# The verdicts a copy whose parts differ from its registered picture (placement "altered",
+# exit 3) must not show as a pass: what they say is true of the signed or registered picture,
+# not of this copy as it stands. Each surface (the CLI's text, the web page, the scan report)
+# shows such a verdict with these words and the "warn" tone instead of its green one.
+QUALIFIED_WHEN_ALTERED = ("credentials", "ownership")
+_ALTERED_NOTE = (
+    "Parts of this copy differ from that picture (an overlay, a caption band, a logo, a pasted region):"
+    " this holds for the picture as signed or registered, not for this copy as it stands (exit 3)."
+)
+
+
+def _qualified(w: Word) -> Word:
+    return Word(w.state, f"{w.label}, but parts differ", f"{w.meaning} {_ALTERED_NOTE}", "warn")
+
+
+def shown_word(axis: str, state: str, placement: str | None = None) -> Word:
+    """The word a surface shows for one verdict of an image placed as ``placement`` relative to
+    its registered picture (:func:`placement_state`): the verdict's own word, except that for an
+    altered copy a credentials or ownership verdict that would read as a pass is qualified."""
+    w = word(axis, state)
+    if placement == "altered" and axis in QUALIFIED_WHEN_ALTERED and w.tone == "ok":
+        return _qualified(w)
+    return w
+
+
 AXES: dict[str, dict[str, Word]] = {
     "credentials": CREDENTIALS,
     "watermark": WATERMARK,
@@ -359,6 +384,7 @@ class VocabularyJSON(TypedDict):
     """The vocabulary as data: words per axis and state, per exit code, and each tone's colour."""
 
     axes: dict[str, dict[str, WordJSON]]
+    altered: dict[str, dict[str, WordJSON]]  # the words shown instead for an altered copy (shown_word)
     exit: dict[str, WordJSON]
     tones: dict[str, str]
 
@@ -367,6 +393,10 @@ def vocabulary() -> VocabularyJSON:
     """The whole vocabulary as JSON-ready data, for the web page and reports."""
     return {
         "axes": {axis: {s: _json(w) for s, w in table.items()} for axis, table in AXES.items()},
+        "altered": {
+            axis: {s: _json(shown_word(axis, s, "altered")) for s, w in AXES[axis].items() if w.tone == "ok"}
+            for axis in QUALIFIED_WHEN_ALTERED
+        },
         "exit": {str(int(c)): _json(w) for c, w in EXIT.items()},
         "tones": {tone: colour for tone, (_, colour) in TONE_COLOURS.items()},
     }
@@ -402,6 +432,19 @@ def states(report: VerifyReportJSON) -> dict[str, str]:
         "ownership": str((report.get("ownership") or {}).get("verdict") or "no-registry"),
         "ai": str((report.get("ai") or {}).get("verdict") or "no-evidence"),
     }
+
+
+def placement_state(report: VerifyReportJSON) -> str | None:
+    """What the image of one verify report is relative to the registered picture it was found to
+    be (whole, crop or altered), or None when it was not placed: the recovered credentials'
+    placement, else that of its first firm same-as match (as verify decides exit 3)."""
+    cred = report.get("credentials") or {}
+    placed = cred.get("placement") if states(report)["credentials"] == "recovered" else None
+    if placed is None:
+        matches = (report.get("ownership") or {}).get("matches") or []
+        firm = [m for m in matches if m.get("relation") == "same-as" and m.get("strength") in ("exact", "match")]
+        placed = firm[0].get("placement") if firm else None
+    return str(placed["state"]) if placed and placed.get("state") else None
 
 
 def _watermark_state(mark: WatermarkJSON) -> str:

@@ -263,3 +263,24 @@ def test_recovered_credentials_say_what_holds_and_call_no_hash_mismatch_a_failur
     assert "Credentials Credentials recovered from the registry" in text
     assert "failure       assertion.dataHash.mismatch" not in text
     assert "Exit        0 (provenance established)" in text
+
+
+def test_a_recovered_manifests_hash_mismatch_is_listed_once(keyed_home: Path, tmp_path: Path) -> None:
+    """A stamped JPEG re-saved without its manifest: the reader reports two
+    assertion.dataHash.mismatch failures (the exclusion range, the asset's hash), both expected
+    for recovered credentials; the report listed the same code twice. Now one line, in the
+    place of the first, naming both details."""
+    stamped, copy = tmp_path / "stamped.jpg", tmp_path / "copy.jpg"
+    assert run_cli("stamp", SAMPLES / "rocket.jpg", "-o", stamped, "--user", "Ann", home=keyed_home).code == 0
+    with Image.open(stamped) as img:
+        img.convert("RGB").save(copy, quality=92)
+    text = run_cli("verify", copy, home=keyed_home)
+    assert text.code == 0, text.stdout
+    assert text.stdout.count("assertion.dataHash.mismatch") == 1, text.stdout
+    data = json.loads(run_cli("verify", copy, "--json", home=keyed_home).stdout)
+    recovered = data["credentials"]["recovered_manifest"]
+    codes = [(c["code"], c["kind"]) for c in recovered["status_codes"]]
+    assert codes.count(("assertion.dataHash.mismatch", "informational")) == 1
+    line = next(c for c in recovered["status_codes"] if c["code"] == "assertion.dataHash.mismatch")
+    assert line["explanation"].startswith("expected for recovered credentials")
+    assert line["explanation"].count(";") >= 1  # both of the reader's details kept

@@ -227,3 +227,26 @@ def test_a_twin_that_looks_like_its_original_is_its_twin_not_the_original(keyed_
     assert by_relation["twin-of"]["distances"], "the look-alike's distances stay on the linked record"
     assert report["ownership"]["verdict"] == "derived"
     assert "an AI twin of the registered original 'astronaut.png'" in report["ownership"]["summary"]
+
+
+def test_a_registered_original_belongs_to_the_organisation_for_twin_and_stamp(keyed_home: Path, tmp_path: Path) -> None:
+    """stamp registers a newsroom's own photo as an original of the signer's organisation, but
+    twin registered its source photo (an original too) as the --user's: one registry, two
+    notions of who owns an original. Both now give the organisation; the AI image or twin made
+    from it stays the user's."""
+    twin_out = tmp_path / "twin.png"
+    made = run_cli("twin", SAMPLES / "chelsea.png", "-o", twin_out, "--model", "tiny", "--steps", "2",
+                   "--strength", "0.5", "--user", "eve", home=keyed_home)  # fmt: skip
+    assert made.code == 0, made.stderr
+    report = _only(_json(run_cli("verify", "--json", twin_out, home=keyed_home).stdout))
+    owners = {m["relation"]: (m["kind"], m["owner"]) for m in report["ownership"]["matches"]}
+    assert owners["twin-of"] == ("original", "Test Newsroom")
+    assert owners["same-as"] == ("twin", "eve")
+    stamped = tmp_path / "stamped.png"
+    made = run_cli("stamp", SAMPLES / "astronaut.png", "-o", stamped, "--source", SAMPLES / "coffee.png",
+                   "--user", "eve", home=keyed_home)  # fmt: skip
+    assert made.code == 0, made.stderr
+    report = _only(_json(run_cli("verify", "--json", stamped, home=keyed_home).stdout))
+    owners = {m["relation"]: (m["kind"], m["owner"]) for m in report["ownership"]["matches"]}
+    assert owners["derivative-of"] == ("original", "Test Newsroom")
+    assert owners["same-as"] == ("stamped", "eve")

@@ -165,6 +165,44 @@ def test_the_page_shows_stamped_and_recovered_credentials(
     page.close()
 
 
+def _rgb(colour: str) -> str:
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({red}, {green}, {blue})"
+
+
+def test_an_altered_copy_shows_no_passing_chip(
+    material: dict[str, Path], server: str, browser: Any, tmp_path: Path
+) -> None:
+    """A stamped picture with another pasted over part of it, re-saved (placement "altered",
+    exit 3): its credentials and ownership cards were green with their passing words, the
+    change said only in the summary; now each shows the vocabulary's qualified word in the
+    warning colour, and no card is green."""
+    altered = tmp_path / "altered-chelsea.jpg"
+    with Image.open(material["stamped"]) as img, Image.open(SAMPLES / "astronaut.png") as other:
+        picture = img.convert("RGB")
+        w, h = picture.size
+        picture.paste(other.convert("RGB").resize((w * 2 // 5, h * 2 // 5)), (w - w * 2 // 5 - 10, 10))
+        picture.save(altered, quality=90)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server + "/")
+    _check(page, altered)
+    assert "parts differ" in page.locator("#summary").inner_text()
+    passing = verdicts.TONE_COLOURS["ok"][1]
+    for axis, state in (("credentials", "recovered"), ("ownership", "registered")):
+        shown = verdicts.shown_word(axis, state, "altered")
+        assert shown.tone == "warn"
+        card = page.locator(f"#v-{axis}")
+        assert card.locator(".word").inner_text() == shown.label
+        assert card.get_attribute("data-tone") == "warn"
+        colour = card.locator(".word").evaluate("e => getComputedStyle(e).color")
+        assert colour == _rgb(shown.colour) != _rgb(passing)
+    for axis in ("credentials", "ownership"):
+        assert page.locator(f"#v-{axis}").get_attribute("data-tone") != "ok"
+    _said_once(page)
+    page.screenshot(path=str(tmp_path / "altered-1280.png"), full_page=True)
+    page.close()
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_long_ai_text_stays_inside_its_card(
     material: dict[str, Path], server: str, browser: Any, width: int, tmp_path: Path

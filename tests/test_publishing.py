@@ -79,6 +79,8 @@ def test_a_photo_with_a_manifest_keeps_it_as_the_parent_ingredient(newsroom: Pat
         home=newsroom,
     )  # fmt: skip
     assert result.code == 0, result.stderr
+    assert "registered  as an original, owner Daily Planet" in result.stdout  # our own picture, signed by us first
+    assert "Warning" not in result.stderr
     cred = _verify(edited, newsroom)["credentials"]
     assert isinstance(cred, dict)
     assert cred["state"] == "trusted"
@@ -97,6 +99,26 @@ def test_a_reference_manifest_from_elsewhere_is_kept_too(newsroom: Path, tmp_pat
     assert cred["ingredients"][0]["title"] == "CA.jpg"
     assert cred["ingredients"][0]["has_manifest"] is True
     assert cred["ingredients"][0]["ingredients"], "the original manifest's own ingredients are kept"
+
+
+def test_a_picture_someone_else_signed_is_not_registered_as_our_original(newsroom: Path, tmp_path: Path) -> None:
+    """Stamping a file that carries a third party's signed manifest (the C2PA reference
+    CA.jpg) as the newsroom's photo registered it as the newsroom's original, silently. The
+    manifest is still kept as the parent ingredient; now stamp warns, its output names the
+    first signer, and the registry records the picture as stamped here, not as an original."""
+    signed = require_fixtures("c2pa", "c2pa-rs", "CA.jpg")
+    out = tmp_path / "ours.jpg"
+    result = run_cli("stamp", signed, "-o", out, "--source-type", "edited", "--user", "Desk", home=newsroom)
+    assert result.code == 0, result.stderr
+    assert "Warning: CA.jpg carries a C2PA manifest signed by C2PA Signer" in result.stderr
+    assert "not as an original of yours" in result.stderr
+    registered = next(line for line in result.stdout.splitlines() if line.strip().startswith("registered"))
+    assert "as stamped here" in registered
+    assert "not an original: the input was signed first by C2PA Signer" in registered
+    report = _verify(out, newsroom)
+    assert report["credentials"]["ingredients"][0]["title"] == "CA.jpg"  # type: ignore[index]
+    matches = report["ownership"]["matches"]  # type: ignore[index]
+    assert [(m["relation"], m["kind"]) for m in matches] == [("same-as", "stamped")]
 
 
 @pytest.fixture
@@ -276,6 +298,35 @@ def test_a_stamped_photo_keeps_its_camera_exif_but_not_its_location(newsroom: Pa
     assert report["credentials"]["state"] == "trusted"  # type: ignore[index]
     assert report["ai"]["verdict"] == "captured"  # type: ignore[index]
     assert report["watermark"]["found"] is True  # type: ignore[index]
+
+
+def test_verify_shows_the_camera_the_stamp_declared(newsroom: Path, tmp_path: Path) -> None:
+    """stamp records make, model and capture time (and a kept location) in the manifest; verify
+    did not show them. Now the text report says them as what the signer declared, not proof, and
+    --json carries them (credentials.declared_camera), the recovered manifest's too."""
+    photo = _camera_jpeg(tmp_path / "camera.jpg")
+    out = tmp_path / "published.jpg"
+    made = run_cli("stamp", photo, "-o", out, "--source-type", "captured", "--user", "Jane Doe", "--keep-gps",
+                   home=newsroom)  # fmt: skip
+    assert made.code == 0, made.stderr
+    declared = {
+        "tiff:Make": "Canon",
+        "tiff:Model": "Canon EOS R5",
+        "exif:DateTimeOriginal": "2024-05-01T10:11:12+02:00",
+        "exif:GPSLatitude": "51,30.500000N",
+        "exif:GPSLongitude": "0,7.000000W",
+    }
+    assert _verify(out, newsroom)["credentials"]["declared_camera"] == declared  # type: ignore[index]
+    text = run_cli("verify", out, home=newsroom).stdout
+    line = "camera, as the signer declared it (not proof): Canon EOS R5, taken 2024-05-01T10:11:12+02:00, location"
+    assert f"{line} 51,30.500000N 0,7.000000W" in text, text
+    stripped = tmp_path / "stripped.jpg"
+    with Image.open(out) as img:
+        img.convert("RGB").save(stripped, quality=92)
+    recovered = _verify(stripped, newsroom)["credentials"]["recovered_manifest"]  # type: ignore[index]
+    assert recovered["declared_camera"] == declared
+    plain = _verify(SAMPLES / "rocket.jpg", newsroom)["credentials"]
+    assert plain["declared_camera"] == {}  # type: ignore[index]
 
 
 def test_keep_gps_keeps_the_location_and_records_it(newsroom: Path, tmp_path: Path) -> None:

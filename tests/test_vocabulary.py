@@ -137,6 +137,47 @@ def test_scan_reports_show_labels_meanings_and_colours(tmp_path: Path) -> None:
     assert verdicts.TONE_COLOURS["none"][1] in page  # the unknown state in the neutral colour
 
 
+def test_an_altered_copy_is_never_shown_as_a_pass(tmp_path: Path) -> None:
+    """A copy whose parts differ from its registered picture (exit 3) showed its recovered
+    credentials and its ownership with their green, passing words: every surface now shows the
+    vocabulary's qualified word, in the warning tone, from one table."""
+    placed = {"state": "altered", "shown": 1.0, "agree": 40, "detailed": 75}
+    match = {
+        "record_id": "r1",
+        "owner": "Daily Planet",
+        "relation": "same-as",
+        "strength": "exact",
+        "matched_by": "watermark",
+        "placement": placed,
+    }
+    altered = _report(
+        credentials={"state": "recovered", "recovered_manifest": {"state": "trusted"}, "placement": placed},
+        ownership={"verdict": "registered", "matches": [match]},
+        exit_code=3,
+    )  # fmt: skip
+    assert verdicts.placement_state(altered) == "altered"
+    assert verdicts.placement_state(_report()) is None
+    by_match = _report(ownership={"verdict": "registered", "matches": [match]})
+    assert verdicts.placement_state(by_match) == "altered"
+    table = verdicts.vocabulary()["altered"]
+    for axis in verdicts.QUALIFIED_WHEN_ALTERED:
+        passing = [s for s, w in verdicts.AXES[axis].items() if w.tone == "ok"]
+        assert passing
+        assert sorted(table[axis]) == sorted(passing)
+        for state in passing:
+            shown = verdicts.shown_word(axis, state, "altered")
+            assert shown.tone == "warn"
+            assert shown.label != verdicts.word(axis, state).label
+            assert table[axis][state]["label"] == shown.label
+            assert verdicts.shown_word(axis, state, "crop") == verdicts.word(axis, state)
+    assert verdicts.shown_word("ai", "captured", "altered") == verdicts.word("ai", "captured")
+    rows: list[ScanRow] = [{"path": altered["file"], "report": altered}]
+    reports.write(tmp_path / "r.html", rows, _summary(rows))
+    page = (tmp_path / "r.html").read_text()
+    for axis, state in (("credentials", "recovered"), ("ownership", "registered")):
+        assert verdicts.shown_word(axis, state, "altered").label in page
+
+
 def test_the_policy_check_speaks_the_vocabulary(tmp_path: Path) -> None:
     policy_file = tmp_path / "p.toml"
     policy_file.write_text(
@@ -183,6 +224,7 @@ def test_the_service_serves_the_vocabulary_and_the_states(keyed_home: Path) -> N
     photo = ROOT / "samples" / "rocket.jpg"
     answer = client.post("/v1/verify?states=true", files={"file": (photo.name, photo.read_bytes())}).json()
     assert answer["states"] == verdicts.states(answer)
+    assert answer["placement"] == verdicts.placement_state(answer)
     plain = client.post("/v1/verify", files={"file": (photo.name, photo.read_bytes())}).json()
     assert "states" not in plain
 

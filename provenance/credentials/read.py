@@ -8,6 +8,7 @@ ingredient carries its own state, to any depth.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +23,7 @@ from provenance.credentials.codes import HARD_BINDING_CODES
 from provenance.credentials.trust import AnchorSource, TrustPolicy, certificates
 from provenance.imaging import truncation
 from provenance.report import (
+    CAMERA_PROPERTIES,
     Action,
     Cawg,
     CawgIdentity,
@@ -126,13 +128,28 @@ def read_recovered(mime: str, data: bytes, manifest: bytes, *, policy: TrustPoli
 
 
 def _expected_binding(status: list[StatusCode]) -> list[StatusCode]:
-    """A recovered manifest's hard-binding mismatch is no failure of this copy: say so."""
-    return [
-        StatusCode(c.code, f"{_RECOVERED_BINDING} ({c.explanation})", "informational", c.scope, c.url)
-        if c.kind == "failure" and c.code in HARD_BINDING_CODES and c.scope == "active manifest"
-        else c
-        for c in status
-    ]
+    """A recovered manifest's hard-binding mismatch is no failure of this copy: say so, once per
+    code. The reader reports one failure per hash it checked (a JPEG's data hash gives two
+    ``assertion.dataHash.mismatch``: its exclusion range and the asset's hash), each expected
+    here for the same reason: one line, at the first one's place, naming every detail."""
+    out: list[StatusCode] = []
+    first: dict[str, int] = {}  # code: its line's place in out
+    details: dict[str, list[str]] = {}  # code: the reader's explanations, in order
+    for c in status:
+        if c.kind != "failure" or c.code not in HARD_BINDING_CODES or c.scope != "active manifest":
+            out.append(c)
+            continue
+        if c.code not in first:
+            first[c.code] = len(out)
+            out.append(StatusCode(c.code, _RECOVERED_BINDING, "informational", c.scope, c.url))
+            details[c.code] = []
+        if c.explanation and c.explanation not in details[c.code]:
+            details[c.code].append(c.explanation)
+    for code, place in first.items():
+        if details[code]:
+            said = f"{_RECOVERED_BINDING} ({'; '.join(details[code])})"
+            out[place] = dataclasses.replace(out[place], explanation=said)
+    return out
 
 
 def _report(
@@ -183,6 +200,7 @@ def _report(
         generation=_dict(stamp.get("generation")),
         caption=_creative_work(assertions, "description"),
         credit=_creative_work(assertions, "creditText"),
+        declared_camera=_declared_camera(assertions),
         actions=actions,
         ingredients=[context.ingredient(i, label, frozenset({label})) for i in active.get("ingredients") or []],
         soft_bindings=_soft_bindings(active.get("assertions") or []),
@@ -353,6 +371,21 @@ def _creative_work(assertions: dict[str, Any], key: str) -> str | None:
         if label.startswith("stds.schema-org.CreativeWork") and isinstance(data.get(key), str):
             return str(data[key])
     return None
+
+
+def _declared_camera(assertions: dict[str, Any]) -> dict[str, str]:
+    """The camera properties the manifest's metadata assertion declares (c2pa.metadata, or the
+    older stds.exif), as text; others' manifests may carry any of them, or none."""
+    out: dict[str, str] = {}
+    for label in ("c2pa.metadata", "stds.exif"):
+        data = assertions.get(label)
+        if not isinstance(data, dict):
+            continue
+        for name in CAMERA_PROPERTIES:
+            value = data.get(name)
+            if name not in out and isinstance(value, (str, int, float)) and str(value).strip():
+                out[name] = str(value).strip()
+    return out
 
 
 def _author(assertions: dict[str, Any]) -> str | None:

@@ -118,8 +118,8 @@ def _e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _badge(axis: str, state: str) -> str:
-    word = verdicts.word(axis, state)
+def _badge(axis: str, state: str, placement: str | None = None) -> str:
+    word = verdicts.shown_word(axis, state, placement)
     return f'<span class="badge" style="background:{word.colour}" title="{_e(word.meaning)}">{_e(word.label)}</span>'
 
 
@@ -149,8 +149,9 @@ def _row(index: int, row: ScanRow, root: str | None) -> str:
     data = " ".join(f'data-{k}="{_e(v)}"' for k, v in states.items())
     file = str(report.get("file") or "")
     code = report.get("exit_code")
+    placed = verdicts.placement_state(report)  # an altered copy's passing verdicts are qualified
     cells = "".join(
-        f'<td data-label="{_AXIS_NAMES[axis]}">{_badge(axis, states[axis])}{_evidence(why[axis])}</td>'
+        f'<td data-label="{_AXIS_NAMES[axis]}">{_badge(axis, states[axis], placed)}{_evidence(why[axis])}</td>'
         for axis in verdicts.AXES
     )
     return (

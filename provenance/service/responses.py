@@ -15,10 +15,13 @@ from provenance.report import VerifyReportJSON
 
 class VerifyAnswer(VerifyReportJSON, total=False):
     """/v1/verify: the report, with ``?thumbnails=true`` the manifest store's thumbnails
-    as data URIs, with ``?states=true`` each axis's state."""
+    as data URIs, with ``?states=true`` each axis's state and, for an image found to be a
+    registered picture, what it is relative to it (``verdicts.placement_state``: whole, crop or
+    altered; with altered, the page shows the words of ``verdicts.shown_word``)."""
 
     thumbnails: dict[str, str]
     states: dict[str, str]
+    placement: str | None
 
 
 class BatchFailure(TypedDict):

@@ -102,6 +102,7 @@ def _verify(service: Service, image: LoadedImage, pixels: str, thumbnails: bool,
         payload["thumbnails"] = thumbnail_uris(image.mime, image.data)
     if states:
         payload["states"] = verdicts.states(payload)
+        payload["placement"] = verdicts.placement_state(payload)
     return payload
 
 

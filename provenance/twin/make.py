@@ -23,7 +23,7 @@ from provenance.generate import (
     run_img2img,
 )
 from provenance.imaging import LoadedImage, load_image, output_format
-from provenance.stamp import StampRequest, StampResult, check_outputs, stamp_file, stamp_pixels
+from provenance.stamp import StampRequest, StampResult, check_outputs, original_owner, stamp_file, stamp_pixels
 
 __all__ = ["TwinMaker", "make_twin", "stamp_file"]
 
@@ -74,6 +74,7 @@ class TwinMaker:
             title=output.name,
             kind="twin",
             source=source,
+            source_owner=original_owner(self.identity, self.user),
             generation=describe(self.model, settings, source_sha256=source.sha256, output=twin),
         )
         return stamp_pixels(twin, output, fmt, request, identity=self.identity, home=self.home, options=self.options)

@@ -19,7 +19,12 @@
     }
     return vocabulary;
   }
-  function word(axis, state) {
+  // placement: what the image is relative to its registered picture (the answer's
+  // "placement"); for an altered copy a verdict that would read as a pass has its own,
+  // qualified word (the vocabulary's "altered" table, verdicts.shown_word).
+  function word(axis, state, placement) {
+    const altered = placement === "altered" && vocabulary && vocabulary.altered && vocabulary.altered[axis];
+    if (altered && altered[state]) return altered[state];
     const known = vocabulary && vocabulary.axes[axis] && vocabulary.axes[axis][state];
     if (known) return known;
     return { state: state, label: String(state), meaning: "", tone: "none", colour: "var(--none)" };
@@ -31,9 +36,9 @@
     if (cls) node.className = cls;
     return node;
   }
-  function verdict(axis, state, detail) {
+  function verdict(axis, state, detail, placement) {
     const box = $("v-" + axis);
-    const w = word(axis, state);
+    const w = word(axis, state, placement);
     box.dataset.state = state;
     box.dataset.tone = w.tone;
     box.style.setProperty("--tone", w.colour);
@@ -143,12 +148,13 @@
     $("json-link").href = jsonUrl;
     $("json-link").download = file.name + ".provenance.json";
     const recovered = cred.recovered_manifest ? "recovered via " + cred.recovered_via : "";
+    const placement = report.placement;
     verdict("credentials", states.credentials, [manifest.signer && "signed by " + manifest.signer, recovered]
-      .filter(Boolean).join("; "));
+      .filter(Boolean).join("; "), placement);
     const firstAi = (ai.signals || [])[0];
     verdict("ai", states.ai, firstAi ? firstAi.evidence : "");
     // Without a match the summary only restates the verdict's own word: say it once.
-    verdict("ownership", states.ownership, (own.matches || []).length ? own.summary : "");
+    verdict("ownership", states.ownership, (own.matches || []).length ? own.summary : "", placement);
     verdict("watermark", states.watermark, watermarkDetail(mark));
     showFacts(cred, manifest, states.credentials);
     const thumbs = report.thumbnails || {};
