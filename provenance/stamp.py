@@ -237,7 +237,7 @@ def stamp_file(
         credit=credit,
         organisation=organisation,
         owner=owner or (organisation if ours and organisation else user),
-        source_owner=original_owner(identity, user),
+        source_owner=original_owner(identity, user, source_loaded, home),
         ai_training=ai_training,
         exif=kept.data,
         camera=kept.recorded,
@@ -355,10 +355,19 @@ def sidecar_path(output: Path) -> Path:
     return output.with_suffix(".c2pa")
 
 
-def original_owner(identity: Identity, user: str) -> str:
+def original_owner(identity: Identity, user: str, source: LoadedImage | None = None, home: Home | None = None) -> str:
     """Who a picture registered as an original while stamping belongs to: the signer's
-    organisation (the certificate's O=), else the user when the certificate names none."""
-    return organisation_of(identity) or user
+    organisation (the certificate's O=), else the user when the certificate names none; but
+    a ``source`` that carries an intact manifest another organisation signed is that
+    organisation's (a newsroom making a twin of an agency's photo does not come to own it)."""
+    ours = organisation_of(identity) or user
+    if source is None or home is None or not _c2pa.has_manifest(source.mime, source.data):
+        return ours
+    report = read_credentials(source.mime, source.data, policy=build_policy(home))
+    theirs = report.issuer or report.signer
+    if report.intact and theirs and theirs != organisation_of(identity):
+        return theirs
+    return ours
 
 
 def _register_source(registry: Registry, request: StampRequest) -> str:

@@ -250,3 +250,34 @@ def test_a_registered_original_belongs_to_the_organisation_for_twin_and_stamp(ke
     owners = {m["relation"]: (m["kind"], m["owner"]) for m in report["ownership"]["matches"]}
     assert owners["derivative-of"] == ("original", "Test Newsroom")
     assert owners["same-as"] == ("stamped", "eve")
+
+
+def test_a_source_another_organisation_signed_stays_theirs(keyed_home: Path, tmp_path: Path) -> None:
+    """A twin made from an agency's signed photo registered that photo as the newsroom's
+    original. A source carrying an intact manifest another organisation signed is now
+    registered as that organisation's; the twin stays the user's."""
+    from provenance.config import Home
+    from provenance.credentials import init_identity
+
+    agency = tmp_path / "agency"
+    init_identity(Home(agency), org="Wire Agency")
+    photo = tmp_path / "wire.png"
+    made = run_cli("stamp", SAMPLES / "coffee.png", "-o", photo, "--source-type", "captured", "--user", "desk",
+                   home=agency)  # fmt: skip
+    assert made.code == 0, made.stderr
+    twin_out = tmp_path / "twin.png"
+    made = run_cli("twin", photo, "-o", twin_out, "--model", "tiny", "--steps", "2", "--strength", "0.5",
+                   "--user", "eve", home=keyed_home)  # fmt: skip
+    assert made.code == 0, made.stderr
+    report = _only(_json(run_cli("verify", "--json", twin_out, home=keyed_home).stdout))
+    owners = {m["relation"]: (m["kind"], m["owner"]) for m in report["ownership"]["matches"]}
+    assert owners["twin-of"] == ("original", "Wire Agency")
+    assert owners["same-as"] == ("twin", "eve")
+    # the newsroom's own unsigned photo as a source is still the newsroom's
+    stamped = tmp_path / "stamped.png"
+    made = run_cli("stamp", SAMPLES / "astronaut.png", "-o", stamped, "--source", photo, "--user", "eve",
+                   home=keyed_home)  # fmt: skip
+    assert made.code == 0, made.stderr
+    report = _only(_json(run_cli("verify", "--json", stamped, home=keyed_home).stdout))
+    owners = {m["relation"]: (m["kind"], m["owner"]) for m in report["ownership"]["matches"]}
+    assert owners["derivative-of"] == ("original", "Wire Agency")

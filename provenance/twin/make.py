@@ -74,7 +74,7 @@ class TwinMaker:
             title=output.name,
             kind="twin",
             source=source,
-            source_owner=original_owner(self.identity, self.user),
+            source_owner=original_owner(self.identity, self.user, source, self.home),
             generation=describe(self.model, settings, source_sha256=source.sha256, output=twin),
         )
         return stamp_pixels(twin, output, fmt, request, identity=self.identity, home=self.home, options=self.options)
