@@ -129,12 +129,19 @@ def pattern_stream(count: int) -> Array:
     same tiles (provenance-wm-2 reads 152 payload patterns, the first 144 being these)."""
     import cv2
 
-    raw = hashlib.shake_256(SCHEME.encode()).digest(count * _GRID * _GRID // 8)
-    signs = np.unpackbits(np.frombuffer(raw, dtype=np.uint8)).astype(np.float32) * 2 - 1
-    grids = signs.reshape(count, _GRID, _GRID)
+    grids = pattern_grids(count)
     tiles: Array = np.stack([cv2.resize(g, (TILE, TILE), interpolation=cv2.INTER_LINEAR) for g in grids])
     normalised: Array = (tiles - tiles.mean(axis=(1, 2), keepdims=True)) / tiles.std(axis=(1, 2), keepdims=True)
     return normalised
+
+
+@cache
+def pattern_grids(count: int) -> Array:
+    """The +-1 grids (_GRID x _GRID) of :func:`pattern_stream`'s first ``count`` tiles, before upsampling."""
+    raw = hashlib.shake_256(SCHEME.encode()).digest(count * _GRID * _GRID // 8)
+    signs = np.unpackbits(np.frombuffer(raw, dtype=np.uint8)).astype(np.float32) * 2 - 1
+    grids: Array = signs.reshape(count, _GRID, _GRID)
+    return grids
 
 
 def payload_bits() -> int:
