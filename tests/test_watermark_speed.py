@@ -202,3 +202,59 @@ def test_central_squares_are_cropped_as_the_whole_luminance_would_be() -> None:
     central = wm2._central_luma(img)
     for size in (512, 1024, 1031, 2000, _tiles.LARGEST_WINDOW, 1031, 700):  # growing: converted; then cut
         np.testing.assert_array_equal(central(size), wm1._central(y, size))
+
+
+def test_payload_correlations_through_the_grids_are_those_of_the_patterns() -> None:
+    """pattern_lean reads the 64 x 64 grids (2.5 MB) instead of the upsampled 128 x 128
+    patterns (10 MB): cv2's linear upsampling is U g U^T exactly, so the correlations are
+    the same to float32 rounding."""
+    import cv2
+
+    _, patterns = wm2._tile_patterns()
+    flat, upsample, _, _ = wm2._pattern_factors()
+    for grid in flat.reshape(-1, wm1._GRID, wm1._GRID)[:8]:
+        tile = cv2.resize(grid, (wm1.TILE, wm1.TILE), interpolation=cv2.INTER_LINEAR)
+        np.testing.assert_array_equal(upsample @ grid @ upsample.T, tile)
+    rng = np.random.default_rng(11)
+    for level in (0.1, 30.0, 2000.0):
+        folded = (rng.standard_normal((wm1.TILE, wm1.TILE)) * level + level).astype(np.float32)
+        want = patterns.reshape(len(patterns), -1) @ folded.reshape(-1)
+        got = wm2.pattern_lean(folded)
+        assert got.dtype == np.float32
+        assert got.shape == (wm2.TILE_CODE.bits,)
+        np.testing.assert_allclose(got, want, rtol=0, atol=2e-5 * float(np.abs(want).max()))
+
+
+@pytest.mark.parametrize("shape", [(300, 451), (257, 2048), (1200, 1800)])
+def test_the_mark_is_applied_a_strip_at_a_time_with_the_pixels_of_the_whole(shape: tuple[int, int]) -> None:
+    """_apply changes a strip of rows at a time (its temporaries stay in cache), into a
+    buffer used again: the same pixels as one whole-picture pass, saturated both ways."""
+    import cv2
+
+    rng = np.random.default_rng(12)
+    rgb = rng.integers(0, 256, (*shape, 3), dtype=np.uint8)
+    rgb[:5], rgb[5:10] = 0, 255
+    delta = (rng.standard_normal(shape) * 8).astype(np.float32)
+    up, down = cv2.max(delta, 0.0), cv2.min(delta, 0.0)
+    ups = cv2.merge([cv2.convertScaleAbs(up, alpha=float(f)) for f in wm2._SPREAD])
+    downs = cv2.merge([cv2.convertScaleAbs(down, alpha=float(f)) for f in wm2._SPREAD])
+    whole = cv2.subtract(cv2.add(rgb, ups), downs)
+    assert shape[0] * shape[1] > wm2._APPLY_PIXELS  # more than one strip
+    np.testing.assert_array_equal(wm2._apply(rgb, delta), whole)
+    buffer = np.full_like(rgb, 77)
+    assert wm2._apply(rgb, delta, out=buffer) is buffer
+    np.testing.assert_array_equal(buffer, whole)
+    assert (whole[:5].min(), whole[5:10].max()) == (0, 255)
+
+
+def test_embedding_reuses_its_buffer_and_returns_the_last_rounds_copy() -> None:
+    """The rounds write the marked copy into one buffer: what embed returns is the copy of its
+    last round, which the tiles read at their own geometry (an unmarked copy reads nothing)."""
+    img = _picture("chelsea")
+    marked = wm2.embed(img, RECORD)
+    y = wm1.picture_luma(marked)
+    assert wm2._global_read(y) is not None
+    decoded = _tiles._decode(wm1._fold(wm2.residual(y)), own=True)
+    assert decoded is not None
+    assert decoded[:2] == (wm2.SCHEME, int(RECORD, 16))
+    assert _tiles._decode(wm1._fold(wm2.residual(wm1.picture_luma(img))), own=True) is None
