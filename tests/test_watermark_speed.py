@@ -258,3 +258,21 @@ def test_embedding_reuses_its_buffer_and_returns_the_last_rounds_copy() -> None:
     assert decoded is not None
     assert decoded[:2] == (wm2.SCHEME, int(RECORD, 16))
     assert _tiles._decode(wm1._fold(wm2.residual(wm1.picture_luma(img))), own=True) is None
+
+
+def _pillow_jpeg(y: np.ndarray, quality: int) -> np.ndarray:
+    rounded = np.clip(np.rint(y), 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(rounded, "L").save(buf, "JPEG", quality=quality)
+    buf.seek(0)
+    with Image.open(buf) as img:
+        return np.asarray(img, dtype=np.float32)
+
+
+@pytest.mark.parametrize("name", ["astronaut", "chelsea", "coffee", "brick", "moon"])
+def test_the_embedders_jpeg_checks_are_pillows_jpeg(name: str) -> None:
+    """The embedder's checks compress with OpenCV's codec, faster than Pillow's: the same
+    decoded pixels, so the same checks (the design pictures, at the qualities it uses)."""
+    y = wm1.picture_luma(_picture(name))
+    for quality in (50, 70, 75):
+        np.testing.assert_array_equal(wm2._jpeg(y, quality), _pillow_jpeg(y, quality))

@@ -30,7 +30,6 @@ BCH over GF(2^8): t=16 for the global layer (212 bits), t=8 for the tiles (152 b
 from __future__ import annotations
 
 import hashlib
-import io
 import itertools
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -395,14 +394,18 @@ def _arrangements(cells: Array) -> list[Array]:
 def _jpeg(y: Array, quality: int) -> Array:
     """Luminance ``y`` after JPEG at ``quality``. A grey JPEG: its Y plane is what a colour
     JPEG of the picture would keep (the same weights and quantisation table), at a third
-    of the cost; the marks live in Y."""
-    buf = io.BytesIO()
+    of the cost; the marks live in Y. OpenCV's codec: the same libjpeg-turbo arithmetic as
+    Pillow's (the same pixels on every design picture at qualities 50, 70 and 75: tested),
+    without Pillow's chunked writes to a Python buffer (a quarter to a third faster)."""
+    import cv2
+
     rounded = np.rint(y)
     np.clip(rounded, 0, 255, out=rounded)
-    Image.fromarray(rounded.astype(np.uint8), "L").save(buf, "JPEG", quality=quality)
-    buf.seek(0)
-    with Image.open(buf) as img:
-        return np.asarray(img, dtype=np.float32)
+    ok, data = cv2.imencode(".jpg", rounded.astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise WatermarkError("OpenCV could not encode a JPEG check copy")
+    out: Array = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE).astype(np.float32)
+    return out
 
 
 def _resized(y: Array, factor: float) -> Array:
