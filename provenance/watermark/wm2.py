@@ -404,7 +404,10 @@ def _jpeg(y: Array, quality: int) -> Array:
     ok, data = cv2.imencode(".jpg", rounded.astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise WatermarkError("OpenCV could not encode a JPEG check copy")
-    out: Array = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE).astype(np.float32)
+    decoded = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+    if decoded is None:
+        raise WatermarkError("OpenCV could not decode its own JPEG check copy")
+    out: Array = decoded.astype(np.float32)
     return out
 
 
