@@ -276,3 +276,16 @@ def test_the_embedders_jpeg_checks_are_pillows_jpeg(name: str) -> None:
     y = wm1.picture_luma(_picture(name))
     for quality in (50, 70, 75):
         np.testing.assert_array_equal(wm2._jpeg(y, quality), _pillow_jpeg(y, quality))
+
+
+@pytest.mark.parametrize("shape", [(512, 512), (300, 451), (256, 256), (511, 97)])
+def test_the_padded_spectrum_unpacked_from_opencv_is_the_fft(shape: tuple[int, int]) -> None:
+    """wm1._spectrum unpacks OpenCV's packed DFT of the padded window: every bin of the half
+    spectrum, the first and middle columns (packed apart) and their conjugate rows included,
+    is the FFT's to float32 rounding."""
+    r = np.random.default_rng(13).standard_normal(shape).astype(np.float32)
+    real, imag = wm1._spectrum(r)
+    size = wm1._SPECTRUM
+    want = np.fft.fft(np.fft.rfft(r.astype(np.float64), n=size, axis=1), n=size, axis=0)
+    assert real.shape == imag.shape == want.shape
+    np.testing.assert_allclose(real + 1j * imag, want, rtol=0, atol=1e-6 * float(np.abs(want).max()))
