@@ -289,3 +289,35 @@ def test_the_padded_spectrum_unpacked_from_opencv_is_the_fft(shape: tuple[int, i
     want = np.fft.fft(np.fft.rfft(r.astype(np.float64), n=size, axis=1), n=size, axis=0)
     assert real.shape == imag.shape == want.shape
     np.testing.assert_allclose(real + 1j * imag, want, rtol=0, atol=1e-6 * float(np.abs(want).max()))
+
+
+def test_an_unmarked_small_picture_scores_no_more_geometries_than_the_sweeps_hold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fixed cost of "no mark" is the geometries scored: every screened one once (the main
+    sweep's scales and rotations, the small scales, the large ones the picture can hold), a
+    few peaks in full with their neighbours, and the refinement of at most the shortlist. A
+    change that scores more (a wider sweep, a second pass) must show up here."""
+    counted = {"screen": 0, "full": 0}
+    scores = wm1._sync_scores
+
+    def counting(
+        spectrum: tuple[np.ndarray, np.ndarray], lookups: tuple[np.ndarray, ...], band: wm1._Band = wm1._FULL
+    ) -> np.ndarray:
+        out = scores(spectrum, lookups, band)  # type: ignore[arg-type]
+        counted["full" if band == wm1._FULL else "screen"] += len(out)
+        return out
+
+    monkeypatch.setattr(wm1, "_sync_scores", counting)
+    for name in ("chelsea", "camera"):  # 451 x 300 and 512 x 512
+        counted.update(screen=0, full=0)
+        img = _picture(name)
+        reading = wm2.detect(img)
+        assert not reading.found
+        largest = min(img.size) / (_tiles.MIN_TILES * wm1.TILE * _tiles.HALF)
+        large = int(np.searchsorted(_tiles.LARGE_SCALES / _tiles.HALF, largest, side="right"))
+        screened = len(_tiles.SCALES) + len(_tiles.ANGLES) + len(_tiles.SMALL_SCALES) + (large if large >= 3 else 0)
+        assert counted["screen"] == screened, name
+        peaks = 3 * (_tiles.SCALE_PEAKS + _tiles.ANGLE_PEAKS + 2 * _tiles.WIDE_PEAKS)
+        refined = (reading.decoded - 1) * (2 * _tiles.FINE_STEPS + 1 + 2 * _tiles.ANGLE_STEPS + 1)
+        assert counted["full"] <= peaks + refined, name
