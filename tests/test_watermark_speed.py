@@ -225,6 +225,20 @@ def test_payload_correlations_through_the_grids_are_those_of_the_patterns() -> N
         np.testing.assert_allclose(got, want, rtol=0, atol=2e-5 * float(np.abs(want).max()))
 
 
+def test_the_tile_made_from_the_grids_is_the_sum_of_the_patterns() -> None:
+    """_tile weights the 64 x 64 grids and upsamples once: the tile the weighted 128 x 128
+    patterns sum to, to float32 rounding."""
+    sync, patterns = wm2._tile_patterns()
+    rng = np.random.default_rng(14)
+    for _ in range(3):
+        coefficients = (rng.choice([-1.0, 1.0], len(patterns)) * rng.uniform(0.3, 1.7, len(patterns))).astype(
+            np.float32
+        )
+        payload = np.tensordot(coefficients, patterns, axes=1) / np.sqrt(len(coefficients))
+        want = np.sqrt(1 - wm2._T_SYNC_SHARE**2) * payload + wm2._T_SYNC_SHARE * sync
+        np.testing.assert_allclose(wm2._tile(coefficients), want, rtol=0, atol=1e-5)
+
+
 @pytest.mark.parametrize("shape", [(300, 451), (257, 2048), (1200, 1800)])
 def test_the_mark_is_applied_a_strip_at_a_time_with_the_pixels_of_the_whole(shape: tuple[int, int]) -> None:
     """_apply changes a strip of rows at a time (its temporaries stay in cache), into a
