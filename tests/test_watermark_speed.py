@@ -202,3 +202,136 @@ def test_central_squares_are_cropped_as_the_whole_luminance_would_be() -> None:
     central = wm2._central_luma(img)
     for size in (512, 1024, 1031, 2000, _tiles.LARGEST_WINDOW, 1031, 700):  # growing: converted; then cut
         np.testing.assert_array_equal(central(size), wm1._central(y, size))
+
+
+def test_payload_correlations_through_the_grids_are_those_of_the_patterns() -> None:
+    """pattern_lean reads the 64 x 64 grids (2.5 MB) instead of the upsampled 128 x 128
+    patterns (10 MB): cv2's linear upsampling is U g U^T exactly, so the correlations are
+    the same to float32 rounding."""
+    import cv2
+
+    _, patterns = wm2._tile_patterns()
+    flat, upsample, _, _ = wm2._pattern_factors()
+    for grid in flat.reshape(-1, wm1._GRID, wm1._GRID)[:8]:
+        tile = cv2.resize(grid, (wm1.TILE, wm1.TILE), interpolation=cv2.INTER_LINEAR)
+        np.testing.assert_array_equal(upsample @ grid @ upsample.T, tile)
+    rng = np.random.default_rng(11)
+    for level in (0.1, 30.0, 2000.0):
+        folded = (rng.standard_normal((wm1.TILE, wm1.TILE)) * level + level).astype(np.float32)
+        want = patterns.reshape(len(patterns), -1) @ folded.reshape(-1)
+        got = wm2.pattern_lean(folded)
+        assert got.dtype == np.float32
+        assert got.shape == (wm2.TILE_CODE.bits,)
+        np.testing.assert_allclose(got, want, rtol=0, atol=2e-5 * float(np.abs(want).max()))
+
+
+def test_the_tile_made_from_the_grids_is_the_sum_of_the_patterns() -> None:
+    """_tile weights the 64 x 64 grids and upsamples once: the tile the weighted 128 x 128
+    patterns sum to, to float32 rounding."""
+    sync, patterns = wm2._tile_patterns()
+    rng = np.random.default_rng(14)
+    for _ in range(3):
+        coefficients = (rng.choice([-1.0, 1.0], len(patterns)) * rng.uniform(0.3, 1.7, len(patterns))).astype(
+            np.float32
+        )
+        payload = np.tensordot(coefficients, patterns, axes=1) / np.sqrt(len(coefficients))
+        want = np.sqrt(1 - wm2._T_SYNC_SHARE**2) * payload + wm2._T_SYNC_SHARE * sync
+        np.testing.assert_allclose(wm2._tile(coefficients), want, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(300, 451), (257, 2048), (1200, 1800)])
+def test_the_mark_is_applied_a_strip_at_a_time_with_the_pixels_of_the_whole(shape: tuple[int, int]) -> None:
+    """_apply changes a strip of rows at a time (its temporaries stay in cache), into a
+    buffer used again: the same pixels as one whole-picture pass, saturated both ways."""
+    import cv2
+
+    rng = np.random.default_rng(12)
+    rgb = rng.integers(0, 256, (*shape, 3), dtype=np.uint8)
+    rgb[:5], rgb[5:10] = 0, 255
+    delta = (rng.standard_normal(shape) * 8).astype(np.float32)
+    up, down = cv2.max(delta, 0.0), cv2.min(delta, 0.0)
+    ups = cv2.merge([cv2.convertScaleAbs(up, alpha=float(f)) for f in wm2._SPREAD])
+    downs = cv2.merge([cv2.convertScaleAbs(down, alpha=float(f)) for f in wm2._SPREAD])
+    whole = cv2.subtract(cv2.add(rgb, ups), downs)
+    assert shape[0] * shape[1] > wm2._APPLY_PIXELS  # more than one strip
+    np.testing.assert_array_equal(wm2._apply(rgb, delta), whole)
+    buffer = np.full_like(rgb, 77)
+    assert wm2._apply(rgb, delta, out=buffer) is buffer
+    np.testing.assert_array_equal(buffer, whole)
+    assert (whole[:5].min(), whole[5:10].max()) == (0, 255)
+
+
+def test_embedding_reuses_its_buffer_and_returns_the_last_rounds_copy() -> None:
+    """The rounds write the marked copy into one buffer: what embed returns is the copy of its
+    last round, which the tiles read at their own geometry (an unmarked copy reads nothing)."""
+    img = _picture("chelsea")
+    marked = wm2.embed(img, RECORD)
+    y = wm1.picture_luma(marked)
+    assert wm2._global_read(y) is not None
+    decoded = _tiles._decode(wm1._fold(wm2.residual(y)), own=True)
+    assert decoded is not None
+    assert decoded[:2] == (wm2.SCHEME, int(RECORD, 16))
+    assert _tiles._decode(wm1._fold(wm2.residual(wm1.picture_luma(img))), own=True) is None
+
+
+def _pillow_jpeg(y: np.ndarray, quality: int) -> np.ndarray:
+    rounded = np.clip(np.rint(y), 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(rounded, "L").save(buf, "JPEG", quality=quality)
+    buf.seek(0)
+    with Image.open(buf) as img:
+        return np.asarray(img, dtype=np.float32)
+
+
+@pytest.mark.parametrize("name", ["astronaut", "chelsea", "coffee", "brick", "moon"])
+def test_the_embedders_jpeg_checks_are_pillows_jpeg(name: str) -> None:
+    """The embedder's checks compress with OpenCV's codec, faster than Pillow's: the same
+    decoded pixels, so the same checks (the design pictures, at the qualities it uses)."""
+    y = wm1.picture_luma(_picture(name))
+    for quality in (50, 70, 75):
+        np.testing.assert_array_equal(wm2._jpeg(y, quality), _pillow_jpeg(y, quality))
+
+
+@pytest.mark.parametrize("shape", [(512, 512), (300, 451), (256, 256), (511, 97)])
+def test_the_padded_spectrum_unpacked_from_opencv_is_the_fft(shape: tuple[int, int]) -> None:
+    """wm1._spectrum unpacks OpenCV's packed DFT of the padded window: every bin of the half
+    spectrum, the first and middle columns (packed apart) and their conjugate rows included,
+    is the FFT's to float32 rounding."""
+    r = np.random.default_rng(13).standard_normal(shape).astype(np.float32)
+    real, imag = wm1._spectrum(r)
+    size = wm1._SPECTRUM
+    want = np.fft.fft(np.fft.rfft(r.astype(np.float64), n=size, axis=1), n=size, axis=0)
+    assert real.shape == imag.shape == want.shape
+    np.testing.assert_allclose(real + 1j * imag, want, rtol=0, atol=1e-6 * float(np.abs(want).max()))
+
+
+def test_an_unmarked_small_picture_scores_no_more_geometries_than_the_sweeps_hold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fixed cost of "no mark" is the geometries scored: every screened one once (the main
+    sweep's scales and rotations, the small scales, the large ones the picture can hold), a
+    few peaks in full with their neighbours, and the refinement of at most the shortlist. A
+    change that scores more (a wider sweep, a second pass) must show up here."""
+    counted = {"screen": 0, "full": 0}
+    scores = wm1._sync_scores
+
+    def counting(
+        spectrum: tuple[np.ndarray, np.ndarray], lookups: tuple[np.ndarray, ...], band: wm1._Band = wm1._FULL
+    ) -> np.ndarray:
+        out = scores(spectrum, lookups, band)  # type: ignore[arg-type]
+        counted["full" if band == wm1._FULL else "screen"] += len(out)
+        return out
+
+    monkeypatch.setattr(wm1, "_sync_scores", counting)
+    for name in ("chelsea", "camera"):  # 451 x 300 and 512 x 512
+        counted.update(screen=0, full=0)
+        img = _picture(name)
+        reading = wm2.detect(img)
+        assert not reading.found
+        largest = min(img.size) / (_tiles.MIN_TILES * wm1.TILE * _tiles.HALF)
+        large = int(np.searchsorted(_tiles.LARGE_SCALES / _tiles.HALF, largest, side="right"))
+        screened = len(_tiles.SCALES) + len(_tiles.ANGLES) + len(_tiles.SMALL_SCALES) + (large if large >= 3 else 0)
+        assert counted["screen"] == screened, name
+        peaks = 3 * (_tiles.SCALE_PEAKS + _tiles.ANGLE_PEAKS + 2 * _tiles.WIDE_PEAKS)
+        refined = (reading.decoded - 1) * (2 * _tiles.FINE_STEPS + 1 + 2 * _tiles.ANGLE_STEPS + 1)
+        assert counted["full"] <= peaks + refined, name

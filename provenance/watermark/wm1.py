@@ -129,12 +129,19 @@ def pattern_stream(count: int) -> Array:
     same tiles (provenance-wm-2 reads 152 payload patterns, the first 144 being these)."""
     import cv2
 
-    raw = hashlib.shake_256(SCHEME.encode()).digest(count * _GRID * _GRID // 8)
-    signs = np.unpackbits(np.frombuffer(raw, dtype=np.uint8)).astype(np.float32) * 2 - 1
-    grids = signs.reshape(count, _GRID, _GRID)
+    grids = pattern_grids(count)
     tiles: Array = np.stack([cv2.resize(g, (TILE, TILE), interpolation=cv2.INTER_LINEAR) for g in grids])
     normalised: Array = (tiles - tiles.mean(axis=(1, 2), keepdims=True)) / tiles.std(axis=(1, 2), keepdims=True)
     return normalised
+
+
+@cache
+def pattern_grids(count: int) -> Array:
+    """The +-1 grids (_GRID x _GRID) of :func:`pattern_stream`'s first ``count`` tiles, before upsampling."""
+    raw = hashlib.shake_256(SCHEME.encode()).digest(count * _GRID * _GRID // 8)
+    signs = np.unpackbits(np.frombuffer(raw, dtype=np.uint8)).astype(np.float32) * 2 - 1
+    grids: Array = signs.reshape(count, _GRID, _GRID)
+    return grids
 
 
 def payload_bits() -> int:
@@ -419,12 +426,30 @@ def _candidates(r: Array) -> list[tuple[float, float]]:
 
 def _spectrum(r: Array) -> tuple[Array, Array]:
     """(real, imaginary) half spectrum of a residual window, zero-padded so that it can be
-    read between bins; two planes, because OpenCV interpolates one plane faster than pairs."""
-    from numpy import fft
+    read between bins; two planes, because OpenCV interpolates one plane faster than pairs.
 
-    # rfft2 in two steps, so that the padding's all-zero rows are never transformed (the same numbers)
-    spectrum = fft.fft(fft.rfft(r, n=_SPECTRUM, axis=1), n=_SPECTRUM, axis=0)
-    return np.ascontiguousarray(spectrum.real), np.ascontiguousarray(spectrum.imag)
+    OpenCV's DFT of the padded window, told how many rows are not padding (its first pass
+    skips the rest), in its packed form (CCS: the picture's size, no complex copy), unpacked
+    here: the same spectrum as numpy's FFT to 2e-7 of its largest value, 4-7 ms less of an
+    unmarked picture's search (numpy transforms the columns one at a time; measured paired)."""
+    import cv2
+
+    h, w = r.shape
+    size, half = _SPECTRUM, _SPECTRUM // 2
+    padded = np.zeros((size, size), np.float32)
+    padded[:h, :w] = r
+    packed = cv2.dft(padded, nonzeroRows=h)
+    real: Array = np.empty((size, half + 1), np.float32)
+    imag: Array = np.empty((size, half + 1), np.float32)
+    # columns 1 .. half - 1: (Re, Im) pairs of every row
+    real[:, 1:half], imag[:, 1:half] = packed[:, 1 : size - 1 : 2], packed[:, 2 : size - 1 : 2]
+    # columns 0 and half: the real sequences' own packing down the first and last column
+    for column, k in ((packed[:, 0], 0), (packed[:, size - 1], half)):
+        real[0, k], imag[0, k] = column[0], 0.0
+        real[1:half, k], imag[1:half, k] = column[1 : size - 1 : 2], column[2 : size - 1 : 2]
+        real[half, k], imag[half, k] = column[size - 1], 0.0
+        real[half + 1 :, k], imag[half + 1 :, k] = real[half - 1 : 0 : -1, k], -imag[half - 1 : 0 : -1, k]
+    return real, imag
 
 
 @dataclass(frozen=True)
