@@ -11,7 +11,7 @@ import click
 
 from provenance import __version__
 from provenance.errors import ProvenanceError
-from provenance.runtime import keep_freed_memory
+from provenance.runtime import keep_freed_memory, one_blas_thread
 from provenance.verdicts import ExitCode, exit_codes_help
 
 # name: (module beside this one, attribute, one-line help). Commands are imported
@@ -90,6 +90,7 @@ def cli(ctx: click.Context, home: Path | None, registry_url: str | None, debug: 
     from .context import CliContext
 
     keep_freed_memory()  # picture-sized arrays reuse freed memory (provenance/runtime.py); not for --help
+    one_blas_thread()  # before numpy loads: its thread pool only spins on a picture's small products
 
     base = Home(home.expanduser().resolve()) if home else Home.default()
     ctx.obj = CliContext(home=Home(base.root, registry_url or base.registry_url), debug=debug)

@@ -5,9 +5,11 @@ one is faulted in again page by page (about 10 ms per MB on virtual machines).""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +46,27 @@ def test_freed_picture_memory_is_reused_not_faulted_in_again() -> None:
     _, default = _faults("default")
     assert default > 20_000  # 100 MB in 4 KB pages, faulted in again
     assert kept < default / 20
+
+
+CLI_THEN_POOLS = textwrap.dedent("""
+    import sys
+    from provenance_cli.main import run
+    sys.argv = ["provenance", "--home", sys.argv[2], "verify", sys.argv[1]]
+    try:
+        run()
+    except SystemExit:
+        pass
+    from threadpoolctl import threadpool_info
+    print(sorted({p["num_threads"] for p in threadpool_info() if p["internal_api"] == "openblas"}))
+""")
+
+
+def test_the_cli_runs_numpys_blas_on_one_thread(tmp_path: Path) -> None:
+    """A verify process spent a third more CPU than wall time in OpenBLAS's spinning pool."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    rocket = Path(__file__).resolve().parents[1] / "samples" / "rocket.jpg"
+    done = subprocess.run(
+        [sys.executable, "-c", CLI_THEN_POOLS, str(rocket), str(tmp_path / "home")],
+        capture_output=True, text=True, check=True, env={**env, "HF_HUB_OFFLINE": "1"},
+    )  # fmt: skip
+    assert done.stdout.strip().splitlines()[-1] == "[1]", done.stdout + done.stderr
