@@ -126,6 +126,8 @@ def test_reading_a_manifest_needs_no_numpy(tmp_path: Path) -> None:
     )
     loaded = _modules_after(code)
     assert not loaded & {*HEAVY, "numpy", "cv2", "pdqhash"}, loaded
+    # nor what only fetching trust lists (urllib.request: http, email, ssl) or signing (keys) needs
+    assert not loaded & {"urllib.request", "provenance.credentials.keys"}, loaded
 
 
 def test_verifying_pixels_loads_no_scipy_faiss_or_torch(tmp_path: Path) -> None:

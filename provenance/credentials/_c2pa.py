@@ -13,14 +13,16 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import c2pa
 
-from provenance.credentials.keys import Identity
 from provenance.credentials.trust import TrustPolicy
 from provenance.errors import CredentialError, InputError, KeyMaterialError
 from provenance.imaging import truncation, write_atomic
+
+if TYPE_CHECKING:  # keys (cryptography's key handling) loads where a picture is signed, not read
+    from provenance.credentials.keys import Identity
 
 # Manifest stores and manifest definitions cross this boundary as c2pa-python's JSON
 # (untyped dicts): foreign data, shaped by the C2PA specification, not by this package.

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import os
 import tomllib
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -201,6 +199,9 @@ def fetch_list(url: str, *, timeout: float = 30.0) -> str:
     """Download a PEM trust list (http, https or file URL) and check it parses."""
     if not url.startswith(("https://", "http://", "file://")):
         raise UsageError(f"{url}: only https, http and file URLs are supported")
+    import urllib.error  # only here: urllib.request's import (http, email, ssl) is most of reading's own
+    import urllib.request
+
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             data: bytes = response.read(MAX_LIST_BYTES + 1)
