@@ -591,6 +591,8 @@ def _check_agreement(
             mark.agrees_with_manifest = mark.record_id in declared
             if not mark.agrees_with_manifest:
                 mark.note = f"the manifest declares watermark record {declared[0]}, the pixels carry {mark.record_id}"
+        elif mark.state == "not-checked":
+            mark.note = f"the manifest declares watermark record {declared[0]}; the pixels were not checked"
         else:
             mark.note = "the manifest declares a watermark that could not be read from the pixels"
     if not mark.found or wm_record is None or mark.agrees_with_manifest is False:

@@ -101,3 +101,17 @@ def test_an_untrusted_signer_establishes_the_file_not_who_signed_it(tmp_path: Pa
     trusted = verify_path(signed, home=elsewhere)  # where the signer is trusted, it is said so
     assert trusted.credentials.state == "trusted"
     assert not trusted.summary.startswith("Credentials intact, signer unproven")
+
+
+def test_metadata_only_of_a_signed_file_does_not_say_the_declared_mark_was_unreadable(tmp_path: Path) -> None:
+    """The manifest names a watermark; --metadata-only did not look at the pixels, so the
+    mark was not "unreadable": the note says the pixels were not checked."""
+    home = Home(tmp_path / "newsroom")
+    init_identity(home, org="Daily Planet")
+    stamped = tmp_path / "stamped.png"
+    stamp_file(SAMPLES / "chelsea.png", stamped, user="Jane", identity=home_identity(home), home=home)
+    report = verify_path(stamped, home=home, options=VerifyOptions(pixels="never"))
+    assert report.watermark.state == "not-checked"
+    assert report.watermark.note is not None
+    assert "could not be read" not in report.watermark.note
+    assert "the pixels were not checked" in report.watermark.note
