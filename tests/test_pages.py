@@ -60,7 +60,22 @@ def material(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     ai = folder / "generated-with-a-long-prompt.png"
     Image.open(SAMPLES / "astronaut.png").convert("RGB").save(ai, pnginfo=info)
     (folder / "not-an-image.png").write_bytes(b"not an image")
-    return {"home": home, "archive": base / "archive", "stamped": stamped, "stripped": stripped, "ai": ai}
+    camera = _camera_photo(base / "camera.jpg")
+    photo = base / "camera-stamped.jpg"
+    made = run_cli("stamp", camera, "-o", photo, "--source-type", "captured", "--user", "Alice Reporter", home=home)
+    assert made.code == 0, made.stderr
+    return {
+        "home": home, "archive": base / "archive", "stamped": stamped, "stripped": stripped, "ai": ai, "photo": photo,
+    }  # fmt: skip
+
+
+def _camera_photo(path: Path) -> Path:
+    """A JPEG whose EXIF names its camera and when it was taken, as a camera writes it."""
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "NIKON", "E950"  # Make, Model
+    exif.get_ifd(0x8769)[0x9003] = "2001:06:09 15:17:32"  # DateTimeOriginal
+    Image.open(SAMPLES / "rocket.jpg").convert("RGB").save(path, quality=92, exif=exif)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -266,3 +281,19 @@ def test_the_html_report_fits_1280_px_with_every_why_open(
         assert recovered.inner_text() == verdicts.word("credentials", "recovered").label
         page.screenshot(path=str(tmp_path / f"report-{width}.png"), full_page=True)
         page.close()
+
+
+def test_the_page_shows_the_camera_the_signer_declared(
+    material: dict[str, Path], server: str, browser: Any, tmp_path: Path
+) -> None:
+    """verify's JSON carried the declared camera, but the page's facts did not show it."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server + "/")
+    _check(page, material["photo"])
+    names = [t.strip() for t in page.locator("#facts dt").all_inner_texts()]
+    values = [t.strip() for t in page.locator("#facts dd").all_inner_texts()]
+    shown = dict(zip(names, values, strict=True))
+    assert shown["camera (as declared)"] == "NIKON E950, taken 2001-06-09T15:17:32", shown
+    _said_once(page)
+    page.screenshot(path=str(tmp_path / "camera.png"), full_page=True)
+    page.close()

@@ -89,6 +89,15 @@
     return `${mark.scheme}, record ${mark.record_id}, confidence ${confidence}` + (mark.note ? ". " + mark.note : "");
   }
 
+  // The camera the signer declared (stamp keeps it from the photo's EXIF): what it says, not proof.
+  function declaredCamera(declared) {
+    if (!declared) return "";
+    const make = declared["tiff:Make"] || "", model = declared["tiff:Model"] || "";
+    const name = make && model.toLowerCase().startsWith(make.split(" ")[0].toLowerCase()) ? model : `${make} ${model}`.trim();
+    const taken = declared["exif:DateTimeOriginal"];
+    return [name, taken && `taken ${taken}`].filter(Boolean).join(", ");
+  }
+
   function showFacts(cred, manifest, state) {
     const facts = $("facts");
     facts.replaceChildren();
@@ -103,6 +112,7 @@
     fact(facts, "author", manifest.author);
     fact(facts, "caption", manifest.caption);
     fact(facts, "credit", manifest.credit);
+    fact(facts, "camera (as declared)", declaredCamera(manifest.declared_camera));
     fact(facts, "claim generator", manifest.claim_generator);
     fact(facts, "source type", manifest.digital_source_type && manifest.digital_source_type.split("/").pop());
     if (manifest.generation && manifest.generation.seed !== undefined) {
