@@ -108,7 +108,7 @@ def _declared_camera(declared: dict[str, str]) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _credential_lines(cred: CredentialReport, verbose: bool = False) -> list[str]:
+def _credential_lines(cred: CredentialReport, verbose: bool = False, placed: str | None = None) -> list[str]:
     lines = _source_lines(cred)
     cert = cred.certificate
     if cert is not None:
@@ -125,7 +125,8 @@ def _credential_lines(cred: CredentialReport, verbose: bool = False) -> list[str
     if stamp is not None:
         who = stamp.authority.subject if stamp.authority else "an unnamed authority"
         vouched = "trusted" if stamp.trusted or stamp.listed else "not on a trusted list"
-        lines.append(f"time-stamped {stamp.time} by {who} ({vouched})")
+        when = stamp.time or "at a time it does not state"  # a token whose time c2pa could not read
+        lines.append(f"time-stamped {when} by {who} ({vouched})")
     elif cred.signed_at:
         lines.append(f"signed at {cred.signed_at} (no time-stamp authority: the signer's own clock)")
     facts = [
@@ -136,7 +137,8 @@ def _credential_lines(cred: CredentialReport, verbose: bool = False) -> list[str
     if any(facts):
         lines.append("; ".join(f for f in facts if f))
     if cred.caption:
-        lines.append(f"caption: {cred.caption}")
+        caveat = verdicts.caption_caveat(placed)
+        lines.append(f"caption: {cred.caption}" + (f" ({caveat})" if caveat else ""))
     if cred.credit:
         lines.append(f"credit: {cred.credit}")
     if camera := _declared_camera(cred.declared_camera):
@@ -194,7 +196,7 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
         out.append(f"{pad}{found}: {_verdict('credentials', rec.state)}")
         if cred.placement is not None:
             out.append(f"{pad}this picture: {_placement_line(cred.placement, 'the signed picture')}")
-        out += [pad + "  " + line for line in _credential_lines(rec, verbose)]
+        out += [pad + "  " + line for line in _credential_lines(rec, verbose, placed)]
     mark = report.watermark
     text = _verdict("watermark", mark.state)
     if mark.found:

@@ -385,6 +385,7 @@ class VocabularyJSON(TypedDict):
 
     axes: dict[str, dict[str, WordJSON]]
     altered: dict[str, dict[str, WordJSON]]  # the words shown instead for an altered copy (shown_word)
+    captions: dict[str, str]  # placement -> why a signed caption may not describe this copy (caption_caveat)
     exit: dict[str, WordJSON]
     tones: dict[str, str]
 
@@ -397,6 +398,7 @@ def vocabulary() -> VocabularyJSON:
             axis: {s: _json(shown_word(axis, s, "altered")) for s, w in AXES[axis].items() if w.tone == "ok"}
             for axis in QUALIFIED_WHEN_ALTERED
         },
+        "captions": dict(CAPTION_CAVEATS),
         "exit": {str(int(c)): _json(w) for c, w in EXIT.items()},
         "tones": {tone: colour for tone, (_, colour) in TONE_COLOURS.items()},
     }
@@ -432,6 +434,18 @@ def states(report: VerifyReportJSON) -> dict[str, str]:
         "ownership": str((report.get("ownership") or {}).get("verdict") or "no-registry"),
         "ai": str((report.get("ai") or {}).get("verdict") or "no-evidence"),
     }
+
+
+CAPTION_CAVEATS = {
+    "crop": "written for the whole signed picture; this copy shows only part of it, which the caption may not fit",
+    "altered": "written for the signed picture; parts of this copy differ from it, which the caption does not describe",
+}
+
+
+def caption_caveat(placement: str | None) -> str:
+    """What a signed caption is worth on this copy: "" for the signed picture itself or a
+    whole copy of it; for a crop or an altered copy, why it may not describe what is shown."""
+    return CAPTION_CAVEATS.get(placement or "", "")
 
 
 def placement_state(report: VerifyReportJSON) -> str | None:

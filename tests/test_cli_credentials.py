@@ -284,3 +284,13 @@ def test_a_recovered_manifests_hash_mismatch_is_listed_once(keyed_home: Path, tm
     line = next(c for c in recovered["status_codes"] if c["code"] == "assertion.dataHash.mismatch")
     assert line["explanation"].startswith("expected for recovered credentials")
     assert line["explanation"].count(";") >= 1  # both of the reader's details kept
+
+
+def test_a_time_stamp_without_a_readable_time_prints_no_none(tmp_path: Path) -> None:
+    """c2pa-rs/E-sig-CA.jpg's time-stamp token names its authority but c2pa reads no time from
+    it: the text said "time-stamped None by ..."."""
+    _need_fixtures()
+    result = run_cli("verify", C2PA / "c2pa-rs" / "E-sig-CA.jpg", home=tmp_path / "home")
+    stamped = [line for line in result.stdout.splitlines() if "time-stamped" in line]
+    assert stamped, result.stdout
+    assert all("None" not in line for line in stamped), stamped

@@ -115,3 +115,26 @@ def test_metadata_only_of_a_signed_file_does_not_say_the_declared_mark_was_unrea
     assert report.watermark.note is not None
     assert "could not be read" not in report.watermark.note
     assert "the pixels were not checked" in report.watermark.note
+
+
+def test_a_crops_signed_caption_carries_its_caveat(tmp_path: Path) -> None:
+    """The README promises that a caption written for the whole picture is flagged on a crop;
+    the recovered credentials printed it bare."""
+    from provenance.verdicts import caption_caveat, vocabulary
+
+    home = Home(tmp_path / "newsroom")
+    init_identity(home, org="Daily Planet")
+    source = tmp_path / "photo.jpg"
+    Image.open(SAMPLES / "astronaut.png").convert("RGB").resize((1024, 1024)).save(source, quality=92)
+    stamped = tmp_path / "stamped.jpg"
+    stamp_file(source, stamped, user="Jane", identity=home_identity(home), home=home, source_type="captured",
+               caption="The crew of STS-41 before launch")  # fmt: skip
+    crop = tmp_path / "crop.jpg"
+    Image.open(stamped).convert("RGB").crop((0, 0, 600, 600)).save(crop, quality=90)
+    text = run_cli("verify", crop, home=home.root).stdout
+    assert "Crop of the picture" in text, text
+    caption = next(line.strip() for line in text.splitlines() if line.strip().startswith("caption:"))
+    assert caption == f"caption: The crew of STS-41 before launch ({caption_caveat('crop')})"
+    whole = run_cli("verify", stamped, home=home.root).stdout
+    assert "caption: The crew of STS-41 before launch\n" in whole  # the signed file itself: no caveat
+    assert vocabulary()["captions"]["crop"] == caption_caveat("crop")  # what the web page shows

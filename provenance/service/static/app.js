@@ -98,7 +98,7 @@
     return [name, taken && `taken ${taken}`].filter(Boolean).join(", ");
   }
 
-  function showFacts(cred, manifest, state) {
+  function showFacts(cred, manifest, state, placement) {
     const facts = $("facts");
     facts.replaceChildren();
     if (cred.recovered_manifest) {
@@ -110,7 +110,8 @@
     fact(facts, "signed at", stamp ? stamp.time + " (time-stamp authority)" : manifest.signed_at);
     fact(facts, "model", manifest.model);
     fact(facts, "author", manifest.author);
-    fact(facts, "caption", manifest.caption);
+    const caveat = manifest.caption && vocabulary && vocabulary.captions && vocabulary.captions[placement];
+    fact(facts, "caption", manifest.caption && (caveat ? `${manifest.caption} (${caveat})` : manifest.caption));
     fact(facts, "credit", manifest.credit);
     fact(facts, "camera (as declared)", declaredCamera(manifest.declared_camera));
     fact(facts, "claim generator", manifest.claim_generator);
@@ -166,7 +167,7 @@
     // Without a match the summary only restates the verdict's own word: say it once.
     verdict("ownership", states.ownership, (own.matches || []).length ? own.summary : "", placement);
     verdict("watermark", states.watermark, watermarkDetail(mark));
-    showFacts(cred, manifest, states.credentials);
+    showFacts(cred, manifest, states.credentials, placement);
     const thumbs = report.thumbnails || {};
     const ing = $("ingredients");
     ing.replaceChildren();
