@@ -231,6 +231,7 @@ def test_declared_trustmark_is_not_none_found_and_untrusted_signer_names_the_off
     assert "None found" not in text
     # No official list installed: whether it names the signer is unknown, so say how to get it.
     assert "provenance trust update" in str(report["credentials"]["trust_hint"])
+    assert "`" not in str(report["credentials"]["trust_hint"])  # shown as is on the web page: no markdown
     assert "trust update" in report["summary"]
     assert run_cli("trust", "update", "--url", trust.as_uri(), home=home).code == 0
     # Installed, and the C2PA test signer is not on it: fetching again would not help, so no hint.

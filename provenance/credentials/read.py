@@ -225,7 +225,7 @@ def _trust_hint(policy: TrustPolicy, certificate: Certificate | None) -> str | N
     if policy.official == "missing":
         return (
             "the official C2PA trust list is not installed here, so whether it names this signer is unknown;"
-            " `provenance trust update` fetches it"
+            " the command provenance trust update fetches it"
         )
     issuer = certificate.issuer if certificate else None
     official = [AnchorSource("official", policy.official_pem or "")]
