@@ -35,7 +35,7 @@ def _report(result: StampResult, home: Home) -> None:
     click.echo(f"  registered  {_registered(result)}")
     if result.source_record_id:
         click.echo(f"  source      record {result.source_record_id}")
-    click.echo(f"  declared    {_declared(result.source_type)}")
+    click.echo(f"  declared    {_declared(result.source_type, twin=result.kind == 'twin')}")
     click.echo(f"  watermark   {watermark.SCHEME}, read back with confidence {result.watermark_confidence:.2f}")
     where = f" in {sidecar_path(result.output)}" if result.sidecar else ""
     click.echo(f"  manifest    {len(result.manifest)} bytes, signed{where}")
@@ -60,12 +60,15 @@ def _registered(result: StampResult) -> str:
     return text
 
 
-def _declared(source_type: str) -> str:
-    """The source type the manifest declares, in words, with its IPTC term."""
+def _declared(source_type: str, *, twin: bool = False) -> str:
+    """The source type the manifest declares, in words, with its IPTC term (and, for stamp, the
+    option that chose it; a twin is always AI-generated)."""
     from provenance.credentials.claims import SOURCE_TYPES
     from provenance.detect.sources import describe
 
     term, words, _ = describe(SOURCE_TYPES[source_type])
+    if twin:
+        return f"{words} ({term}: a twin is generated)"
     default = "; the default" if source_type == "ai" else ""
     return f"{words} (--source-type {source_type}: {term}{default})"
 

@@ -269,6 +269,9 @@ def test_a_source_another_organisation_signed_stays_theirs(keyed_home: Path, tmp
     made = run_cli("twin", photo, "-o", twin_out, "--model", "tiny", "--steps", "2", "--strength", "0.5",
                    "--user", "eve", home=keyed_home)  # fmt: skip
     assert made.code == 0, made.stderr
+    declared = next(line for line in made.stdout.splitlines() if line.strip().startswith("declared"))
+    assert "--source-type" not in declared  # twin has no such option: a twin is generated
+    assert "trainedAlgorithmicMedia" in declared
     report = _only(_json(run_cli("verify", "--json", twin_out, home=keyed_home).stdout))
     owners = {m["relation"]: (m["kind"], m["owner"]) for m in report["ownership"]["matches"]}
     assert owners["twin-of"] == ("original", "Wire Agency")
