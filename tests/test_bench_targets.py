@@ -1,0 +1,43 @@
+"""`make bench` re-runs every benchmark and rewrites every results file (issue 22): each
+script in benchmarks/ has a target that writes its results file, and each results file
+in benchmarks/results/ is written by one of those targets (or says which run wrote it)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Written by a benchmark run on a model trained from scratch (hours of CPU): its header names the run.
+ONE_OFF = {"demo_model_retrained.md"}
+
+
+def _targets() -> dict[str, str]:
+    """bench target name -> its recipe line."""
+    text = (ROOT / "Makefile").read_text()
+    return dict(re.findall(r"^bench-([\w-]+): \$\(VENV\)/\.test\n\t(.+)$", text, flags=re.MULTILINE))
+
+
+def _bench_list() -> set[str]:
+    text = (ROOT / "Makefile").read_text()
+    match = re.search(r"^BENCHES := ((?:.*\\\n)*.*)$", text, flags=re.MULTILINE)
+    assert match, "Makefile has no BENCHES list"
+    return set(match.group(1).replace("\\\n", " ").split())
+
+
+def test_every_benchmark_script_has_a_target_in_make_bench() -> None:
+    targets, listed = _targets(), _bench_list()
+    scripts = {p.name for p in (ROOT / "benchmarks").glob("*.py") if p.name != "__init__.py"}
+    run = {name: re.search(r"(benchmarks|fuzz)/(\w+\.py)", recipe) for name, recipe in targets.items()}
+    covered = {m.group(2) for m in run.values() if m and m.group(1) == "benchmarks"}
+    assert scripts <= covered, scripts - covered
+    assert set(targets) == listed, set(targets) ^ listed
+
+
+def test_every_results_file_is_written_by_a_target() -> None:
+    written = {m.group(1) for recipe in _targets().values() if (m := re.search(r"\$\(RESULTS\)/([\w.]+\.md)", recipe))}
+    results = {p.name for p in (ROOT / "benchmarks" / "results").glob("*.md")}
+    assert results - ONE_OFF <= written, (results - ONE_OFF) - written
+    assert written <= results, f"cited by make bench but never committed: {written - results}"
+    for name in ONE_OFF & results:
+        assert "Written by `benchmarks/" in (ROOT / "benchmarks" / "results" / name).read_text()
