@@ -295,3 +295,10 @@ def test_a_time_stamp_without_a_readable_time_prints_no_none(tmp_path: Path) -> 
     stamped = [line for line in result.stdout.splitlines() if "time-stamped" in line]
     assert stamped, result.stdout
     assert all("None" not in line for line in stamped), stamped
+
+
+def test_an_author_named_twice_is_listed_once(tmp_path: Path) -> None:
+    """c2pa-rs/ocsp.jpg's CreativeWork names its author twice; the report said "Alex Tran, Alex Tran"."""
+    _need_fixtures()
+    report = json.loads(run_cli("verify", "--json", C2PA / "c2pa-rs" / "ocsp.jpg", home=tmp_path / "home").stdout)
+    assert report["credentials"]["author"] == "Alex Tran"

@@ -393,7 +393,7 @@ def _author(assertions: dict[str, Any]) -> str | None:
         if label.startswith("stds.schema-org.CreativeWork"):
             names = [a.get("name") for a in data.get("author") or [] if isinstance(a, dict)]
             if names := [n for n in names if n]:
-                return ", ".join(names)
+                return ", ".join(dict.fromkeys(names))  # a manifest may name its author twice (ocsp.jpg)
     return None
 
 
