@@ -752,6 +752,14 @@ def _credential_parts(cred: CredentialReport) -> list[str]:
                 f"warning: an ingredient's credentials fail ({which}{', '.join(dict.fromkeys(failed))}), so what"
                 " the manifest says about that ingredient is unproven; this file's own credentials are intact"
             )
+        elif (item := _failing_ingredient(cred.ingredients)) is not None:
+            # the ingredient's own manifest failed when it was checked (its recorded state): the file's
+            # validation does not repeat that, but what the manifest says about the ingredient is unproven
+            failing = ", ".join(dict.fromkeys(c.code for c in item.problems if c.code not in TRUST_CODES)) or "invalid"
+            parts.append(
+                f"warning: ingredient {item.title or 'untitled'} carries credentials that fail ({failing}), so what"
+                " the manifest says about it is unproven; this file's own credentials are intact"
+            )
         return parts
     recovered = cred.recovered_manifest
     if cred.state == "recovered" and recovered is not None:
