@@ -158,6 +158,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
             if turned is not None:  # a sideways or mirrored copy, matched turned back
                 found, print_, seen, turn = turned
         ownership = _ownership(registry, found, pixels_checked=print_ is not None)
+        turn = turn if turn is not None or seen is None or not mark.found else seen.turn
         if turn is not None and found:
             ownership.summary += f" This copy is {turn} relative to the registered picture."
         if not credentials.present and registry is not None:
@@ -210,6 +211,7 @@ class _Seen:
     scale: float | None = None
     frame: bool = False
     turned: tuple[Fingerprint, ...] = ()  # PDQ of the picture's seven other orientations
+    turn: str | None = None  # how the copy lies, when its mark says it is turned or mirrored (_TURNS)
 
 
 def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint] | None, _Seen | None]:
@@ -232,7 +234,20 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
     # a mirrored or rotated copy is fingerprinted and placed the way it was marked (the mark says how)
     upright = watermark.upright(pixels, reading)
     prints, turned = fingerprint.compute_with_turns(upright)
-    return mark, prints, _Seen(upright, reading.scale, reading.frame, tuple(turned))
+    turn = _TURNS[_undoing(reading.turns, reading.mirrored)] if reading.turns or reading.mirrored else None
+    return mark, prints, _Seen(upright, reading.scale, reading.frame, tuple(turned), turn)
+
+
+def _undoing(turns: int, mirrored: bool) -> Image.Transpose:
+    """The transpose that :func:`watermark.upright` applies for a mark read ``turns`` quarter
+    turns and ``mirrored`` (found by applying both to a small picture with no symmetry)."""
+    import numpy as np
+
+    probe = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    undone = np.rot90(probe, turns)
+    undone = undone[:, ::-1] if mirrored else undone
+    image = Image.fromarray(probe)
+    return next(t for t in _TURNS if np.array_equal(np.asarray(image.transpose(t)), undone))
 
 
 # How a copy lies relative to its registered picture, by the transpose that undoes it.

@@ -64,3 +64,35 @@ def test_the_turned_hashes_come_with_the_same_fingerprints_as_ever() -> None:
     assert len(turned) == 7
     mirrored = fingerprint.pdq(img.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
     assert min(t.distance(mirrored) for t in turned) <= 12
+
+
+@pytest.mark.parametrize(
+    ("transpose", "words"),
+    [
+        (Image.Transpose.ROTATE_270, "turned 90 degrees clockwise"),
+        (Image.Transpose.ROTATE_90, "turned 90 degrees counter-clockwise"),
+        (Image.Transpose.ROTATE_180, "upside down (turned 180 degrees)"),
+        (Image.Transpose.FLIP_LEFT_RIGHT, "mirrored left to right"),
+    ],
+)
+def test_a_stamped_copy_turned_says_so_when_its_watermark_found_it(
+    tmp_path: Path, transpose: Image.Transpose, words: str
+) -> None:
+    """Found by its watermark (which reads the turn), a turned copy was called the whole
+    picture with no word of how it lies; found by fingerprint, it was said."""
+    from provenance.credentials import init_identity
+    from provenance.credentials.keys import home_identity
+    from provenance.stamp import stamp_file
+
+    home = Home(tmp_path / "newsroom")
+    init_identity(home, org="Daily Planet")
+    stamped = tmp_path / "stamped.png"
+    stamp_file(SAMPLES / "coffee.png", stamped, user="Jane", identity=home_identity(home), home=home,
+               source_type="captured")  # fmt: skip
+    copy = tmp_path / "copy.jpg"
+    Image.open(stamped).convert("RGB").transpose(transpose).save(copy, quality=90)
+    report = verify_path(copy, home=home)
+    assert report.watermark.found
+    assert f"This copy is {words} relative to the registered picture." in report.ownership.summary
+    plain = verify_path(stamped, home=home)
+    assert "This copy is" not in plain.ownership.summary
