@@ -686,8 +686,10 @@ def _assess(  # noqa: PLR0917 - one call site, every argument a different part's
         signals += detect.credential_signals(credentials.recovered_manifest, "recovered C2PA manifest", changed=changed)
     if mark.agrees_with_manifest is not False:
         signals += detect.watermark_signals(mark, wm_record)
-    by_print = [f.record for f in found if f.matched_by == "fingerprint"]
+    by_print = [f.record for f in found if f.matched_by == "fingerprint" and f.other is None]
     signals += detect.registry_signals(by_print)
+    others = [(f.record, f.other != "similar-to") for f in found if f.other is not None]
+    signals += detect.look_alike_signals(others)
     pixels = image.pixels() if options.pixels != "never" and image.decodable else None
     # Images we stamped may also carry their generator's own watermark (diffusers'
     # SDXL watermarker): look for it so both marks are reported.
