@@ -31,7 +31,9 @@ TrustState = Literal["trusted", "untrusted", "unknown"]
 StatusKind = Literal["success", "informational", "failure"]
 RemoteFetch = Literal["off", "failed"]  # why a remote manifest was not read
 # verify ranks matches in these orders (tightest relation, strongest first)
-MatchRelation = Literal["same-as", "twin-of", "derivative-of", "ancestor", "source-of", "similar-to"]
+MatchRelation = Literal[
+    "same-as", "twin-of", "derivative-of", "ancestor", "source-of", "similar-to", "has-twin", "has-derivative"
+]  # fmt: skip
 MatchStrength = Literal["exact", "match", "inconclusive"]
 SignalStrength = Literal["ai-generated", "ai-edited", "captured", "info"]
 AIVerdict = Literal["ai-generated", "ai-edited", "captured", "no-evidence", "not-assessed"]
@@ -250,7 +252,10 @@ class OwnershipMatch:
     ``relation``: same-as (this picture), twin-of (an AI twin made here from it),
     derivative-of (stamped from it), ancestor (further up the chain), source-of (this
     file is, byte for byte, the unsigned file the record was stamped from), similar-to
-    (looks like a stamped record but lacks its watermark). ``strength``: exact (file
+    (looks like a stamped record but lacks its watermark, or, this file's own record being
+    found exactly, another record of a near-identical picture), has-twin and has-derivative
+    (this file's own record being found exactly, a look-alike record made from it: an AI
+    twin, or a stamp or a twin further down). ``strength``: exact (file
     hash or watermark), match (fingerprints within the match threshold), inconclusive
     (near the threshold, low-quality hashes, or a watermark on a picture that could not
     be told to be its record's: never proof)."""

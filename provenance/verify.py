@@ -76,6 +76,8 @@ class _Found:
     distances: dict[str, int]
     placement: Placement | None = None  # where the image lies in the record's picture, when placed
     picture: thumbnail.Verdict | None = None  # the thumbnail's word on a fingerprint match, when asked
+    # a look-alike of another file (the file's own record was found exactly): what this image is to it
+    other: MatchRelation | None = None
 
 
 @dataclass
@@ -157,6 +159,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
             turned = _turned_lookup(registry, image, mark, credentials, seen)
             if turned is not None:  # a sideways or mirrored copy, matched turned back
                 found, print_, seen, turn = turned
+        _mark_others(registry, found)
         ownership = _ownership(registry, found, pixels_checked=print_ is not None)
         turn = turn if turn is not None or seen is None or not mark.found else seen.turn
         if turn is not None and found:
@@ -398,6 +401,32 @@ def _phash_distance(prints: list[Fingerprint] | None, record: Record) -> int | N
     return print_distances(prints or [], record.fingerprints).get(PHASH)
 
 
+# How the file's own record is found exactly: its watermark (confirmed on the picture), the record
+# its manifest names, or its SHA-256. Found so, that record decides what the file is.
+_OWN = frozenset({"watermark", "manifest", "sha256"})
+_BY_PRINT = frozenset({"fingerprint", "fingerprint-unmarked", "fingerprint-inconclusive"})
+
+
+def _mark_others(registry: Registry | None, found: list[_Found]) -> None:
+    """When the file's own record is found exactly, the records that are merely near it by
+    fingerprint belong to other files: a twin or a stamp made from this picture (``has-twin``,
+    ``has-derivative``), or another record of a near-identical picture, such as another stamp
+    of the same photo (``similar-to``). They are listed, never "same-as" this file, never
+    grounds for its credentials or its AI verdict, and their sources are not followed."""
+    own = {f.record.record_id for f in found if f.matched_by in _OWN}
+    if registry is None or not own:
+        return
+    # its sources are followed from its own record (twin-of, derivative-of, ancestor)
+    sources = {p.record_id for f in found if f.matched_by in _OWN for p, _ in _sources(registry, f.record)}
+    for item in found:
+        if item.matched_by in _BY_PRINT and item.record.record_id not in sources:
+            item.other = "similar-to"
+            for depth, (parent, child) in enumerate(_sources(registry, item.record)):
+                if parent.record_id in own:
+                    item.other = "has-twin" if depth == 0 and child.kind == "twin" else "has-derivative"
+                    break
+
+
 # Matches that establish the record (and lead up its chain of sources); the others are named, not counted.
 _STRENGTH: dict[str, MatchStrength] = {
     "watermark": "exact",
@@ -413,13 +442,13 @@ def _ownership(registry: Registry | None, found: list[_Found], *, pixels_checked
         return OwnershipReport()
     matches: dict[str, OwnershipMatch] = {}
     for item in found:  # direct matches first: they are the strongest claims
-        relation = _RELATION.get(item.matched_by, "same-as")
+        relation = item.other or _RELATION.get(item.matched_by, "same-as")
         strength = _STRENGTH.get(item.matched_by) or ("exact" if item.matched_by == "input-sha256" else "inconclusive")
         matches[item.record.record_id] = _match(
             item.record, relation, strength, item.matched_by, item.distances, placement=item.placement
         )
     for item in found:
-        if _STRENGTH.get(item.matched_by) is None:
+        if _STRENGTH.get(item.matched_by) is None or item.other is not None:
             continue  # neither this record nor its sources are established
         for depth, (parent, child) in enumerate(_sources(registry, item.record)):
             strength = _STRENGTH[item.matched_by]
@@ -513,8 +542,12 @@ def _match(
     )
 
 
+# Relations that say what another file is to this one, not what this file is.
+_NOT_THIS: frozenset[MatchRelation] = frozenset({"similar-to", "source-of", "has-twin", "has-derivative"})
+
+
 def _ownership_verdict(matches: list[OwnershipMatch], *, pixels_checked: bool = True) -> tuple[OwnershipVerdict, str]:
-    solid = [m for m in matches if m.strength != "inconclusive" and m.relation not in ("similar-to", "source-of")]
+    solid = [m for m in matches if m.strength != "inconclusive" and m.relation not in _NOT_THIS]
     originals = [m for m in solid if m.kind == "original"]
     if any(m.relation == "same-as" for m in originals):
         m = next(m for m in originals if m.relation == "same-as")
@@ -573,6 +606,8 @@ def _recover(
 ) -> CredentialReport:
     """Credentials stripped: fetch the signed manifest the registry kept."""
     for item in sorted(found, key=lambda f: f.matched_by != "watermark"):
+        if item.other is not None:
+            continue  # another file's record: its credentials are not this file's
         if item.matched_by == "fingerprint" and not _fingerprints_agree(item, prints):
             continue  # one hash alone is too easy to collide with to hand over credentials
         if item.matched_by == "fingerprint" and item.picture not in (None, "same-picture"):
@@ -666,8 +701,10 @@ def _assess(  # noqa: PLR0917 - one call site, every argument a different part's
         signals += detect.credential_signals(credentials.recovered_manifest, "recovered C2PA manifest", changed=changed)
     if mark.agrees_with_manifest is not False:
         signals += detect.watermark_signals(mark, wm_record)
-    by_print = [f.record for f in found if f.matched_by == "fingerprint"]
+    by_print = [f.record for f in found if f.matched_by == "fingerprint" and f.other is None]
     signals += detect.registry_signals(by_print)
+    others = [(f.record, f.other != "similar-to") for f in found if f.other is not None]
+    signals += detect.look_alike_signals(others)
     pixels = image.pixels() if options.pixels != "never" and image.decodable else None
     # Images we stamped may also carry their generator's own watermark (diffusers'
     # SDXL watermarker): look for it so both marks are reported.

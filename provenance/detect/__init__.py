@@ -201,6 +201,37 @@ def registry_signals(records: list[Record]) -> list[Signal]:
     ]
 
 
+def look_alike_signals(records: list[tuple[Record, bool]]) -> list[Signal]:
+    """AI records near this picture by perceptual hash that are another file's, this file's
+    own record being found exactly (its manifest, its watermark or its SHA-256): a twin or stamp
+    made from this picture (``True``), or another record of a near-identical picture, such as
+    an earlier AI stamp of the same photo. What another file's record declares is not what this
+    file is: reported (``info``), never counted, never a conflict with this file's own claim."""
+    out = []
+    for r, made_from_this in records:
+        if r.kind not in ("twin", "stamped"):
+            continue
+        model = f" with {r.model}" if r.model else ""
+        if made_from_this:
+            what = "A twin of this picture" if r.kind == "twin" else "An AI image made from this picture"
+            said = f"{what} is registered (record {r.record_id}, made{model})"
+        else:
+            said = f"Another record of a near-identical picture, {r.record_id}, declares it AI-generated{model}"
+        out.append(
+            Signal(
+                kind="registry",
+                source="registry fingerprint match (another file's record)",
+                evidence=(
+                    f"{said}; it looks like this picture by perceptual hash, but this file's own record was"
+                    " found exactly and decides: reported, not counted."
+                ),
+                model=r.model,
+                strength="info",
+            )
+        )
+    return out
+
+
 def metadata_signals(meta: Metadata) -> list[Signal]:
     """Generator metadata, read without decoding pixels."""
     return generators.metadata_signals(meta)

@@ -116,11 +116,16 @@ def _ai_disclosure(rule: Rule, policy: Policy, report: VerifyReportJSON, caption
     )
 
 
+# A record made from this picture (a twin, a stamp with --source) is another owner's derivative of
+# it, not a claim on it: no rights review for that.
+_MADE_FROM_IT = ("has-twin", "has-derivative")
+
+
 def _rights_review(rule: Rule, policy: Policy, report: VerifyReportJSON, caption: str | None) -> RuleResult:
     own = report.get("ownership") or {}
     theirs = [
         m for m in own.get("matches") or []
-        if not _ours(m, policy) and m.get("strength") in ("exact", "match")
+        if not _ours(m, policy) and m.get("strength") in ("exact", "match") and m.get("relation") not in _MADE_FROM_IT
     ]  # fmt: skip
     if not theirs:
         return RuleResult(rule.name, "pass", "no registered original of another owner matches")

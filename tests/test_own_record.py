@@ -1,0 +1,124 @@
+"""A file's own record, found exactly, decides; records of other files that merely look like it do not.
+
+Its own record is the one its intact manifest names, its watermark names (confirmed on the
+picture), or its exact SHA-256 finds. A twin made from the picture, or another stamp of the
+same picture, is near it by perceptual hash: listed, never "same-as", never its AI verdict.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import ROOT, SAMPLES, run_cli
+
+
+def _verify(path: Path, home: Path) -> Any:
+    result = run_cli("verify", "--json", path, home=home)
+    assert result.code == 0, result.stderr
+    report = json.loads(result.stdout)
+    return report[0] if isinstance(report, list) else report
+
+
+def _by_title(report: Any) -> dict[str, Any]:
+    return {m["title"]: m for m in report["ownership"]["matches"]}
+
+
+def _stamp(src: Path, out: Path, home: Path, *extra: str) -> None:
+    made = run_cli("stamp", src, "-o", out, "--user", "J. Olsen", *extra, home=home)
+    assert made.code == 0, made.stderr
+
+
+def _check(path: Path, home: Path, tmp_path: Path) -> dict[str, str]:
+    """The example publishing policy, with the test home's organisation as ours."""
+    text = (ROOT / "docs" / "examples" / "publishing-policy.toml").read_text(encoding="utf-8")
+    policy = tmp_path / "policy.toml"
+    policy.write_text(text.replace('our_owners = ["Daily Planet"]', 'our_owners = ["Test Newsroom"]'), "utf-8")
+    checked = run_cli("check", "--json", "--policy", policy, path, home=home)
+    result = json.loads(checked.stdout)
+    return {r["rule"]: r["outcome"] for r in result["rules"]}
+
+
+def test_a_twin_made_from_our_signed_photo_leaves_the_photo_captured(keyed_home: Path, tmp_path: Path) -> None:
+    photo = tmp_path / "photo.png"
+    _stamp(SAMPLES / "chelsea.png", photo, keyed_home, "--source-type", "captured")
+    twin = tmp_path / "photo_twin.png"
+    made = run_cli("twin", photo, "-o", twin, "--user", "A. Artist", home=keyed_home)
+    assert made.code == 0, made.stderr
+
+    report = _verify(photo, keyed_home)
+    matches = _by_title(report)
+    assert matches["photo.png"]["relation"] == "same-as"
+    assert matches["photo.png"]["strength"] == "exact"
+    # the twin looks like the photo (the demo model's twins do) and was made from it: not the photo
+    assert matches["photo_twin.png"]["relation"] == "has-twin"
+    assert matches["photo_twin.png"]["matched_by"] == "fingerprint"
+    assert report["ownership"]["verdict"] == "registered"
+    assert "'photo.png'" in report["ownership"]["summary"]
+    assert report["ai"]["verdict"] == "captured"
+    assert report["ai"]["conflicts"] == []
+    told = [s for s in report["ai"]["signals"] if s["kind"] == "registry"]
+    assert [s["strength"] for s in told] == ["info"]
+    assert "A twin of this picture is registered" in told[0]["evidence"]
+    assert not report["summary"].startswith("AI-generated")
+    # a twin someone made from our photo is no claim on the photo: nothing to disclose, nothing to review
+    assert _check(photo, keyed_home, tmp_path) == dict.fromkeys(
+        ("require-provenance", "refuse-invalid", "ai-disclosure", "rights-review"), "pass"
+    )
+
+    # the twin itself: its own record decides there too (an AI twin of the photo)
+    own = _verify(twin, keyed_home)
+    assert own["ownership"]["verdict"] == "derived"
+    assert _by_title(own)["photo.png"]["relation"] == "twin-of"
+    assert own["ai"]["verdict"] == "ai-generated"
+
+
+def test_a_captured_restamp_is_not_ai_because_an_earlier_ai_stamp_looks_like_it(
+    keyed_home: Path, tmp_path: Path
+) -> None:
+    """stamp (default: AI) then stamp again with --source-type captured, as the tool advises."""
+    first, second = tmp_path / "a.png", tmp_path / "b.png"
+    _stamp(SAMPLES / "coffee.png", first, keyed_home)
+    _stamp(SAMPLES / "coffee.png", second, keyed_home, "--source-type", "captured")
+
+    report = _verify(second, keyed_home)
+    matches = _by_title(report)
+    assert matches["b.png"]["relation"] == "same-as"
+    assert matches["a.png"]["relation"] == "similar-to"  # another record of the same picture, not this one
+    assert report["ai"]["verdict"] == "captured"
+    assert report["ai"]["conflicts"] == []
+    told = [s for s in report["ai"]["signals"] if s["kind"] == "registry"]
+    assert [s["strength"] for s in told] == ["info"]
+    assert "another record of a near-identical picture" in told[0]["evidence"].lower()
+
+    outcomes = _check(second, keyed_home, tmp_path)
+    assert outcomes["ai-disclosure"] == "pass"
+    assert outcomes["rights-review"] == "review"  # another owner (J. Olsen) registered a near-identical picture
+
+    # the AI stamp is still AI
+    assert _verify(first, keyed_home)["ai"]["verdict"] == "ai-generated"
+
+
+def test_a_twin_of_a_registered_photo_is_its_twin_not_a_stamp_that_looks_like_it(
+    keyed_home: Path, tmp_path: Path
+) -> None:
+    """samples/chelsea.png stamped as stamped.png (captured), samples/ registered, then a twin of chelsea.png."""
+    _stamp(SAMPLES / "chelsea.png", tmp_path / "stamped.png", keyed_home, "--source-type", "captured")
+    registered = run_cli("register", SAMPLES, "--owner", "Test Newsroom", home=keyed_home)
+    assert registered.code == 0, registered.stderr
+    twin = tmp_path / "twin.png"
+    made = run_cli("twin", SAMPLES / "chelsea.png", "-o", twin, "--user", "A. Artist", home=keyed_home)
+    assert made.code == 0, made.stderr
+
+    report = _verify(twin, keyed_home)
+    matches = _by_title(report)
+    assert matches["twin.png"]["relation"] == "same-as"
+    assert matches["chelsea.png"]["relation"] == "twin-of"
+    assert report["ownership"]["verdict"] == "derived"
+    assert report["ownership"]["summary"].startswith(
+        "This image is an AI twin of the registered original 'chelsea.png'"
+    )
+    # the stamp of the same photo looks like the twin, but is another file's record
+    assert matches["stamped.png"]["relation"] == "similar-to"
+    assert all(m["relation"] != "same-as" for m in report["ownership"]["matches"] if m["title"] != "twin.png")
