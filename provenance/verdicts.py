@@ -72,9 +72,9 @@ EXIT = {
     ExitCode.OK: Word(
         "0",
         "provenance established",
-        "Content Credentials that validate (embedded, or recovered from the registry for this picture, a crop"
-        " or a rescale of it), or a registry match. An ingredient whose own credentials fail is a warning, not a"
-        " failure of this file.",
+        "Content Credentials that validate and whose signer this home trusts (embedded), or that were recovered"
+        " from this home's registry for this picture, a crop or a rescale of it, or a match in this home's"
+        " registry. An ingredient whose own credentials fail is a warning, not a failure of this file.",
         "ok",
     ),
     ExitCode.BROKEN: Word(
@@ -91,8 +91,10 @@ EXIT = {
         "3",
         "no provenance established",
         "Nothing verifiable was found (no credentials, or credentials not fetched or that cannot be checked),"
-        " or the picture is a registered one with parts changed since (an overlay, a caption band, a logo, a"
-        " pasted region): what it shows is not all what was signed or registered. That alone says nothing about"
+        " or credentials that are intact but signed by a signer this home does not trust (anyone can make a key"
+        " in any name: who signed is unproven) and nothing else here establishes the picture, or the picture"
+        " is a registered one with parts changed since (an overlay, a caption band, a logo, a pasted region):"
+        " what it shows is not all what was signed or registered. That alone says nothing about"
         " whether the image is genuine.",
         "none",
     ),
