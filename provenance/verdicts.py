@@ -19,7 +19,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Literal, TypedDict
 
 if TYPE_CHECKING:
-    from provenance.report import VerifyReportJSON, WatermarkJSON
+    from provenance.report import PlacementJSON, VerifyReportJSON, WatermarkJSON
 
 Tone = Literal["ok", "warn", "bad", "info", "ai", "none"]
 
@@ -436,17 +436,44 @@ def states(report: VerifyReportJSON) -> dict[str, str]:
     }
 
 
-def placement_state(report: VerifyReportJSON) -> str | None:
-    """What the image of one verify report is relative to the registered picture it was found to
-    be (whole, crop or altered), or None when it was not placed: the recovered credentials'
-    placement, else that of its first firm same-as match (as verify decides exit 3)."""
+def placement(report: VerifyReportJSON) -> PlacementJSON | None:
+    """Where the image of one verify report lies in the registered picture it was found to be, or
+    None when it was not placed: the recovered credentials' placement, else that of its first firm
+    same-as match (as verify decides exit 3)."""
     cred = report.get("credentials") or {}
     placed = cred.get("placement") if states(report)["credentials"] == "recovered" else None
     if placed is None:
         matches = (report.get("ownership") or {}).get("matches") or []
         firm = [m for m in matches if m.get("relation") == "same-as" and m.get("strength") in ("exact", "match")]
         placed = firm[0].get("placement") if firm else None
+    return placed or None
+
+
+def placement_state(report: VerifyReportJSON) -> str | None:
+    """What the image of one verify report is relative to the registered picture it was found to
+    be (whole, crop or altered), or None when it was not placed (:func:`placement`)."""
+    placed = placement(report)
     return str(placed["state"]) if placed and placed.get("state") else None
+
+
+def placement_report_words(report: VerifyReportJSON) -> str | None:
+    """:func:`placement_words` for one verify report's placement (None when it was not placed):
+    relative to "the signed picture" when its credentials were recovered, else "the registered
+    picture"."""
+    placed = placement(report)
+    if not placed or not placed.get("state"):
+        return None
+    cred = report.get("credentials") or {}
+    recovered = states(report)["credentials"] == "recovered" and bool(cred.get("placement"))
+    return placement_words(
+        str(placed["state"]),
+        shown=float(placed.get("shown", 1.0)),
+        scale=placed.get("scale"),
+        differ=int(placed.get("differ", 0)),
+        detailed=int(placed.get("detailed", 0)),
+        cropped=bool(placed.get("cropped", False)),
+        picture="the signed picture" if recovered else "the registered picture",
+    )
 
 
 def _watermark_state(mark: WatermarkJSON) -> str:
