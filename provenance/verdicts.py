@@ -358,6 +358,17 @@ def exit_word(code: int) -> Word:
         return Word(str(code), f"exit {code}", "", "none")
 
 
+def scan_exit_reason(code: int, fail_on: tuple[str, ...], met: tuple[str, ...]) -> str:
+    """Why a scan exits with ``code``, in words. With --fail-on its code is the condition's, not a
+    verify code: 1 says an image met a condition (``met``), 0 that none did; without --fail-on, or
+    with no image at all, it is the highest per-image code and reads as that code's label."""
+    if fail_on and met and code == 1:
+        return "an image matched " + " and ".join(f"--fail-on {m}" for m in met)
+    if fail_on and code == 0:
+        return "no image matched " + " or ".join(f"--fail-on {f}" for f in fail_on)
+    return exit_word(code).label
+
+
 def exit_codes_help() -> str:
     """The exit-code block of ``--help`` texts (click's ``\\b`` keeps it unwrapped)."""
     lines = ["\b", "Exit codes (several files: the highest):"]
