@@ -127,6 +127,8 @@ def _print_summary(summary: ScanSummary) -> None:
     click.echo(f"  {'exit codes':<12} " + "; ".join(f"{w.state} {w.label} {n}" for w, n in exits))
     if summary.report:
         click.echo(f"  report       {summary.report}")
+    reason = summary.exit_reason or verdicts.exit_word(summary.exit_code).label
+    click.echo(f"  exit         {summary.exit_code} ({reason})")
 
 
 def _styled(text: str, colour: str | None) -> str:

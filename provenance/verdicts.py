@@ -19,7 +19,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Literal, TypedDict
 
 if TYPE_CHECKING:
-    from provenance.report import VerifyReportJSON, WatermarkJSON
+    from provenance.report import PlacementJSON, VerifyReportJSON, WatermarkJSON
 
 Tone = Literal["ok", "warn", "bad", "info", "ai", "none"]
 
@@ -72,9 +72,9 @@ EXIT = {
     ExitCode.OK: Word(
         "0",
         "provenance established",
-        "Content Credentials that validate (embedded, or recovered from the registry for this picture, a crop"
-        " or a rescale of it), or a registry match. An ingredient whose own credentials fail is a warning, not a"
-        " failure of this file.",
+        "Content Credentials that validate and whose signer this home trusts (embedded), or that were recovered"
+        " from this home's registry for this picture, a crop or a rescale of it, or a match in this home's"
+        " registry. An ingredient whose own credentials fail is a warning, not a failure of this file.",
         "ok",
     ),
     ExitCode.BROKEN: Word(
@@ -91,8 +91,10 @@ EXIT = {
         "3",
         "no provenance established",
         "Nothing verifiable was found (no credentials, or credentials not fetched or that cannot be checked),"
-        " or the picture is a registered one with parts changed since (an overlay, a caption band, a logo, a"
-        " pasted region): what it shows is not all what was signed or registered. That alone says nothing about"
+        " or credentials that are intact but signed by a signer this home does not trust (anyone can make a key"
+        " in any name: who signed is unproven) and nothing else here establishes the picture, or the picture"
+        " is a registered one with parts changed since (an overlay, a caption band, a logo, a pasted region):"
+        " what it shows is not all what was signed or registered. That alone says nothing about"
         " whether the image is genuine.",
         "none",
     ),
@@ -356,6 +358,17 @@ def exit_word(code: int) -> Word:
         return Word(str(code), f"exit {code}", "", "none")
 
 
+def scan_exit_reason(code: int, fail_on: tuple[str, ...], met: tuple[str, ...]) -> str:
+    """Why a scan exits with ``code``, in words. With --fail-on its code is the condition's, not a
+    verify code: 1 says an image met a condition (``met``), 0 that none did; without --fail-on, or
+    with no image at all, it is the highest per-image code and reads as that code's label."""
+    if fail_on and met and code == 1:
+        return "an image matched " + " and ".join(f"--fail-on {m}" for m in met)
+    if fail_on and code == 0:
+        return "no image matched " + " or ".join(f"--fail-on {f}" for f in fail_on)
+    return exit_word(code).label
+
+
 def exit_codes_help() -> str:
     """The exit-code block of ``--help`` texts (click's ``\\b`` keeps it unwrapped)."""
     lines = ["\b", "Exit codes (several files: the highest):"]
@@ -448,17 +461,44 @@ def caption_caveat(placement: str | None) -> str:
     return CAPTION_CAVEATS.get(placement or "", "")
 
 
-def placement_state(report: VerifyReportJSON) -> str | None:
-    """What the image of one verify report is relative to the registered picture it was found to
-    be (whole, crop or altered), or None when it was not placed: the recovered credentials'
-    placement, else that of its first firm same-as match (as verify decides exit 3)."""
+def placement(report: VerifyReportJSON) -> PlacementJSON | None:
+    """Where the image of one verify report lies in the registered picture it was found to be, or
+    None when it was not placed: the recovered credentials' placement, else that of its first firm
+    same-as match (as verify decides exit 3)."""
     cred = report.get("credentials") or {}
     placed = cred.get("placement") if states(report)["credentials"] == "recovered" else None
     if placed is None:
         matches = (report.get("ownership") or {}).get("matches") or []
         firm = [m for m in matches if m.get("relation") == "same-as" and m.get("strength") in ("exact", "match")]
         placed = firm[0].get("placement") if firm else None
+    return placed or None
+
+
+def placement_state(report: VerifyReportJSON) -> str | None:
+    """What the image of one verify report is relative to the registered picture it was found to
+    be (whole, crop or altered), or None when it was not placed (:func:`placement`)."""
+    placed = placement(report)
     return str(placed["state"]) if placed and placed.get("state") else None
+
+
+def placement_report_words(report: VerifyReportJSON) -> str | None:
+    """:func:`placement_words` for one verify report's placement (None when it was not placed):
+    relative to "the signed picture" when its credentials were recovered, else "the registered
+    picture"."""
+    placed = placement(report)
+    if not placed or not placed.get("state"):
+        return None
+    cred = report.get("credentials") or {}
+    recovered = states(report)["credentials"] == "recovered" and bool(cred.get("placement"))
+    return placement_words(
+        str(placed["state"]),
+        shown=float(placed.get("shown", 1.0)),
+        scale=placed.get("scale"),
+        differ=int(placed.get("differ", 0)),
+        detailed=int(placed.get("detailed", 0)),
+        cropped=bool(placed.get("cropped", False)),
+        picture="the signed picture" if recovered else "the registered picture",
+    )
 
 
 def _watermark_state(mark: WatermarkJSON) -> str:

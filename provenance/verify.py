@@ -746,11 +746,14 @@ def _exit_code(credentials: CredentialReport, mark: WatermarkReport, ownership: 
         return ExitCode.BROKEN
     if credentials.state == "unreadable":
         return ExitCode.UNREADABLE
-    if not credentials.intact and _altered(credentials, ownership) is not None:
+    # Intact credentials establish who signed only when this home trusts the signer: anyone can
+    # make a key in any name. An untrusted signer is no provenance (exit 3) unless the registry is.
+    trusted = credentials.intact and credentials.trust == "trusted"
+    if not trusted and _altered(credentials, ownership) is not None:
         return ExitCode.ABSENT  # a registered picture with parts changed since: those parts have no provenance
-    if credentials.intact or credentials.state == "recovered" or ownership.verdict in ("registered", "derived"):
+    if trusted or credentials.state == "recovered" or ownership.verdict in ("registered", "derived"):
         return ExitCode.OK
-    return ExitCode.ABSENT  # absent, remote (not read) or unsupported (cannot be checked)
+    return ExitCode.ABSENT  # absent, untrusted signer, remote (not read) or unsupported (cannot be checked)
 
 
 def _head(text: str) -> str:
@@ -942,9 +945,12 @@ def _summary(
         return _broken_sentence(credentials, mark)
     if code == ExitCode.ABSENT and (placed := _altered(credentials, ownership)) is not None:
         return _altered_sentence(credentials, ownership, placed) + _ai_sentence(ai)
-    if code == ExitCode.ABSENT:
+    if code == ExitCode.ABSENT and not credentials.intact:
         return _absent_sentence(credentials, mark, ownership, ai)
     parts = [_kind(ai, credentials)]
+    if code == ExitCode.ABSENT:  # intact, but from a signer this home does not trust
+        head = _head(verdicts.exit_word(ExitCode.ABSENT).label)
+        parts = [f"{head}: credentials intact, signer unproven (anyone can make a key in any name)"]
     parts += _credential_parts(credentials)
     if mark.found:
         parts.append(f"carries the {mark.scheme} watermark (record {mark.record_id})")
@@ -956,4 +962,5 @@ def _summary(
         said = (_ownership_verdict(ownership.matches)[1] if credentials.placement else ownership.summary).rstrip(".")
         parts.append(said[:1].lower() + said[1:])
     conflict = " Some evidence contradicts the verdict (see conflicts)." if ai.conflicts else ""
-    return "; ".join(parts) + "." + conflict
+    said_ai = _ai_sentence(ai) if code == ExitCode.ABSENT else ""  # exit 0 said it first, in _kind
+    return "; ".join(parts) + "." + said_ai + conflict

@@ -76,7 +76,7 @@ def test_extract_writes_thumbnails_that_open_and_the_manifest_json(tmp_path: Pat
     _need_fixtures()
     target = tmp_path / "extracted"
     result = run_cli("verify", REF / "CACA.jpg", "--extract", target, home=tmp_path / "home")
-    assert result.code == 0, result.stderr
+    assert result.code == 3, result.stderr  # intact, but its test signer is not trusted here: nothing established
     images = sorted(p for p in target.iterdir() if p.suffix in {".jpg", ".png"})
     assert len(images) >= 2
     for path in images:

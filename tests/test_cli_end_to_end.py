@@ -58,7 +58,10 @@ def test_untrusted_signer_is_valid_not_invalid(twin: Twin, tmp_path: Path) -> No
     report = _json(result.stdout)
     assert report["credentials"]["state"] == "valid"
     assert report["credentials"]["trust"] == "untrusted"
-    assert result.code == 0
+    # Intact but from a signer this home does not trust: who signed is unproven, so no provenance
+    # is established (exit 3; it was 0, which let anyone's key in any name pass as established).
+    assert result.code == 3
+    assert report["summary"].startswith("No provenance established: credentials intact, signer unproven")
     assert not other_home.exists(), "verify must not create a home or registry"
 
 

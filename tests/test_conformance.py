@@ -67,11 +67,14 @@ def _expected(observed: str) -> tuple[str, int]:
     state = match.group(1).lower()
     active = _codes(observed, match.group(1) + " ") - TRUST_ONLY
     ingredient = _codes(observed, "ingredient:") - TRUST_ONLY
+    # Intact credentials establish provenance (exit 0) only from a signer this home trusts: from
+    # an untrusted one (anyone can make a key in any name) they establish nothing (exit 3).
+    untrusted = "signingCredential.untrusted" in _codes(observed, match.group(1) + " ")
     if state == "invalid" and not active and ingredient:
-        return "ingredient-invalid", 0  # this file's own claim validates; an ingredient's fails
-    if state == "valid" and "signingCredential.untrusted" not in _codes(observed, "Valid "):
+        return "ingredient-invalid", 3 if untrusted else 0  # this file's own claim validates; an ingredient's fails
+    if state == "valid" and not untrusted:
         return "trusted", 0  # the claim signer is trusted; only a CAWG identity is not (reported apart)
-    return state, 1 if state == "invalid" else 0
+    return state, {"invalid": 1, "valid": 3}.get(state, 0)
 
 
 ROWS = _rows()

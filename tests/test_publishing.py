@@ -467,3 +467,28 @@ def test_claim_thumbnails_fit_between_half_and_the_whole_side_in_every_mode(mode
             assert thumb.size == size
         else:
             assert CLAIM_THUMBNAIL_SIDE // 2 < side <= CLAIM_THUMBNAIL_SIDE
+
+
+def test_a_copy_of_our_original_with_a_region_pasted_in_is_not_passed(newsroom: Path, tmp_path: Path) -> None:
+    """verify says parts of it differ from our stamped picture (placement altered, exit 3): the
+    require-provenance rule used to pass it as "a registered original of Daily Planet"."""
+    stamped = tmp_path / "ours.jpg"
+    _stamp_captured(SAMPLES / "rocket.jpg", stamped, newsroom)
+    with Image.open(stamped) as img:
+        picture = img.convert("RGB")
+    w, h = picture.size
+    with Image.open(SAMPLES / "astronaut.png") as other:
+        pasted = other.convert("RGB").resize((round(w * 0.4), round(h * 0.4)))
+    picture.paste(pasted, (w - pasted.width - 10, 10))
+    altered = tmp_path / "altered.jpg"
+    picture.save(altered, quality=90)
+    assert run_cli("verify", altered, home=newsroom).code == 3
+    code, result = _check(newsroom, altered, caption="Flooding on Main Street")
+    assert code == 1
+    assert isinstance(result, dict)
+    assert result["status"] != "pass"
+    rule = next(r for r in result["rules"] if r["rule"] == "require-provenance")
+    assert rule["outcome"] == "review", rule
+    assert "parts differ" in rule["reason"], rule
+    assert "detailed areas do not match" in rule["reason"], rule
+    assert _check(newsroom, stamped)[0] == 0  # the stamped picture itself still passes

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from provenance import verdicts
 from provenance.config import Home
 from provenance.report import VerifyReportJSON
 from provenance.scan import Scanner, ScanOptions
@@ -276,3 +277,38 @@ def test_joining_a_cluster_that_wants_a_token_names_the_cause() -> None:
     assert "InvalidAuthToken: the token presented is not valid" in line
     assert "RAY_AUTH_TOKEN" in line
     assert "\n" not in line
+
+
+def test_a_fail_on_exit_names_the_condition_not_a_verify_code(tmp_path: Path, keyed_home: Path) -> None:
+    """Under --fail-on, 1 means the condition asked for was found: the HTML header, the JSON
+    summary and the CLI's last line used to call it "exit code 1 (provenance broken)"."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    assert run_cli("stamp", SAMPLES / "chelsea.png", "-o", folder / "ai.png", "--user", "u", home=keyed_home).code == 0
+    page = tmp_path / "scan.html"
+    result = run_cli("scan", folder, "--report", page, "--fail-on", "ai", home=keyed_home)
+    assert result.code == 1, result.stderr
+    broken = verdicts.exit_word(1).label
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "exit",
+        "1",
+        "(an",
+        "image",
+        "matched",
+        "--fail-on",
+        "ai)",
+    ]
+    header = page.read_text(encoding="utf-8")
+    assert "exit code 1 (an image matched --fail-on ai)" in header
+    assert f"exit code 1 ({broken})" not in header
+    summary = tmp_path / "scan.json"
+    assert (
+        run_cli("scan", folder, "--report", summary, "--fail-on", "ai", "--fail-on", "absent", home=keyed_home).code
+        == 1
+    )
+    assert json.loads(summary.read_text())["summary"]["exit_reason"] == "an image matched --fail-on ai"
+    passed = run_cli("scan", folder, "--fail-on", "broken", "--json", home=keyed_home)
+    assert passed.code == 0
+    assert json.loads(passed.stdout)["exit_reason"] == "no image matched --fail-on broken"
+    plain = run_cli("scan", folder, "--json", home=keyed_home)  # no --fail-on: the highest verify code's words
+    assert json.loads(plain.stdout)["exit_reason"] == verdicts.exit_word(plain.code).label

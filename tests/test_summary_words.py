@@ -96,11 +96,32 @@ def test_an_untrusted_signer_establishes_the_file_not_who_signed_it(tmp_path: Pa
     )  # fmt: skip
     report = verify_path(signed, home=Home(tmp_path / "newsroom"))
     assert report.credentials.state == "valid"
-    assert report.summary.startswith("Credentials intact, signer unproven"), report.summary
-    assert "rovenance established" not in report.summary
+    # exit 3, not 0: an untrusted signer establishes nothing, and the words agree with the code
+    assert report.exit_code == ExitCode.ABSENT
+    assert report.summary.startswith("No provenance established: credentials intact, signer unproven"), report.summary
+    assert "signed by Reuters" in report.summary
     trusted = verify_path(signed, home=elsewhere)  # where the signer is trusted, it is said so
     assert trusted.credentials.state == "trusted"
-    assert not trusted.summary.startswith("Credentials intact, signer unproven")
+    assert trusted.exit_code == ExitCode.OK
+    assert "signer unproven" not in trusted.summary
+
+
+def test_an_untrusted_signer_fails_scan_on_absent_unless_this_home_registered_the_picture(tmp_path: Path) -> None:
+    """A gate must not let anyone's key in any name through: scan --fail-on absent catches the
+    untrusted signer (it used to exit 0), and this home's own registry still establishes it."""
+    elsewhere = Home(tmp_path / "someone")
+    init_identity(elsewhere, org="Reuters")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    signed = folder / "signed.jpg"
+    stamp_file(SAMPLES / "rocket.jpg", signed, user="x", identity=home_identity(elsewhere), home=elsewhere)
+    newsroom = tmp_path / "newsroom"
+    assert run_cli("keys", "init", "--org", "Daily Planet", home=newsroom).code == 0
+    scanned = run_cli("scan", folder, "--fail-on", "absent", "--json", home=newsroom)
+    assert scanned.code == 1, scanned.stdout + scanned.stderr
+    assert '"3": 1' in scanned.stdout  # counted as no provenance established, not as established
+    assert run_cli("register", signed, "--owner", "Daily Planet", home=newsroom).code == 0
+    assert verify_path(signed, home=Home(newsroom)).exit_code == ExitCode.OK  # a match in this home's registry
 
 
 def test_metadata_only_of_a_signed_file_does_not_say_the_declared_mark_was_unreadable(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ A policy file is TOML (docs/publishing.md has the example):
 
     [[rule]]
     kind = "require-provenance"            # trusted credentials, or a registered original of ours
+                                           # (a copy whose parts differ from it: review)
     [[rule]]
     kind = "refuse-invalid"                # a manifest that does not validate
     [[rule]]
@@ -74,6 +75,17 @@ def _require_provenance(rule: Rule, policy: Policy, report: VerifyReportJSON, ca
         m for m in own.get("matches") or []
         if _ours(m, policy) and m.get("kind") == "original" and m.get("strength") in ("exact", "match")
     ]  # fmt: skip
+    if verdicts.placement_state(report) == "altered":
+        # Parts differ from the signed or registered picture (an overlay, a pasted region): what its
+        # record says holds for that picture, not for this copy as it stands (verify exits 3).
+        altered = verdicts.placement_word("altered")
+        return RuleResult(
+            rule.name,
+            "review",
+            f"this copy is {verdicts.placement_report_words(report)}; a person must see what changed before it"
+            " is published",
+            [altered.meaning, str(report.get("summary", ""))],
+        )
     if originals:
         first = originals[0]
         return RuleResult(rule.name, "pass", f"a registered original of {first['owner']} ({first['record_id']})")

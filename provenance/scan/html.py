@@ -231,7 +231,7 @@ def render(rows: list[ScanRow], summary: ScanSummary) -> str:
         + '<col class="c-exit"><col class="c-json">'
     )
     where = f"under {_e(root)}; " if root else ""
-    exit_label = verdicts.exit_word(summary.exit_code).label
+    exit_label = summary.exit_reason or verdicts.exit_word(summary.exit_code).label
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name="viewport" content="width=device-width,initial-scale=1">'

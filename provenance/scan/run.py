@@ -53,6 +53,7 @@ class ScanSummary:
     counts: dict[str, dict[str, int]]
     exit_code: int
     report: str | None
+    exit_reason: str = ""  # why exit_code (verdicts.scan_exit_reason): under --fail-on, the condition met
 
 
 class Scanner:
@@ -106,14 +107,18 @@ class Scanner:
         """Write the report (input order) and drop the checkpoint it supersedes."""
         ordered = [self.rows[p] for p in self.files if p in self.rows]
         counts = reports.counts(ordered)
+        code = exit_code(ordered, self.options.fail_on)
         summary = ScanSummary(
             files=len(self.files),
             resumed=self.resumed,
             scanned=len(ordered) - self.resumed,
             seconds=round(time.monotonic() - self._start, 2),
             counts=counts,
-            exit_code=exit_code(ordered, self.options.fail_on),
+            exit_code=code,
             report=str(self.options.report) if self.options.report else None,
+            exit_reason=verdicts.scan_exit_reason(
+                code, self.options.fail_on, fail_on_met(ordered, self.options.fail_on)
+            ),
         )
         if self.options.report is not None:
             reports.write(self.options.report, ordered, summary)
@@ -167,12 +172,16 @@ def exit_code(rows: list[ScanRow], fail_on: tuple[str, ...]) -> int:
         return int(ExitCode.UNREADABLE)
     if not fail_on:
         return max(codes)
-    for row, code in zip(rows, codes, strict=True):
+    return 1 if fail_on_met(rows, fail_on) else 0
+
+
+def fail_on_met(rows: list[ScanRow], fail_on: tuple[str, ...]) -> tuple[str, ...]:
+    """The --fail-on conditions some image meets, in ``fail_on``'s order."""
+    met: set[str] = set()
+    for row in rows:
+        code = int(row["report"].get("exit_code", 5))
         ai = verdicts.word("ai", verdicts.states(row["report"])["ai"])
-        if (
-            ("ai" in fail_on and ai.tone == "ai")
-            or ("broken" in fail_on and code in (1, 4, 5))
-            or ("absent" in fail_on and code == 3)
-        ):
-            return 1
-    return 0
+        met |= {"ai"} if ai.tone == "ai" else set()
+        met |= {"broken"} if code in (1, 4, 5) else set()
+        met |= {"absent"} if code == 3 else set()
+    return tuple(f for f in dict.fromkeys(fail_on) if f in met)
