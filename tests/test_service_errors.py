@@ -125,6 +125,8 @@ def test_framework_errors_have_the_shape_too(tmp_path: Path) -> None:
     _shape(client.delete("/healthz"), 405, "method-not-allowed")
     _shape(client.post("/v1/verify", content=b"plain", headers={"content-type": "text/plain"}), 415, "unsupported")
     _shape(client.post("/v1/verify", files={"file": ("a.txt", b"hello")}), 415, "unsupported")
+    # an empty upload is unreadable input (422), as the CLI's "empty file" (exit 4), not an unknown format
+    assert "empty file" in _shape(client.post("/v1/verify", files={"file": ("a.png", b"")}), 422, "unreadable")
     _shape(client.post("/v1/verify", json={"url": "https://example.org/a.png"}), 403, "fetch-disabled")
 
 

@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 
 from provenance.config import Home
 from provenance.credentials.trust import TrustPolicy, build_policy
-from provenance.errors import UnsupportedFormatError
+from provenance.errors import InputError, UnsupportedFormatError
 from provenance.imaging import LoadedImage, sniff_mime
 from provenance.policy import Policy, load_policy
 from provenance.registry import Registry, read_home_registry
@@ -78,7 +78,10 @@ class Service:
 
 
 def upload_image(name: str, data: bytes) -> LoadedImage:
-    """An uploaded file as an image, 415 when it is not one we read."""
+    """An uploaded file as an image: 422 when it is empty (as the CLI's "empty file", exit 4),
+    415 when it is not one we read."""
+    if not data:
+        raise InputError(f"{name}: empty file")
     mime = sniff_mime(data[:32])
     if mime is None:
         raise UnsupportedFormatError(f"{name}: not a supported image (unrecognised file format)")
