@@ -110,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("provenance: aborted", err=True)
         return int(ExitCode.USAGE)
+    except click.UsageError as exc:  # one line, as every other error (click's own is three)
+        where = exc.ctx.command_path if exc.ctx else "provenance"
+        click.echo(f"provenance: error: {exc.format_message()} (see '{where} --help')", err=True)
+        return int(ExitCode.USAGE)
     except click.ClickException as exc:
         exc.show()
         return int(ExitCode.USAGE)

@@ -67,3 +67,14 @@ def test_verify_extract_keeps_existing_files_without_force(keyed_home: Path, tmp
     assert (tmp_path / "new" / "manifest_store.json").is_file()
     assert run_cli("verify", stamped, "--extract", folder, "--force", home=keyed_home).code == 0
     assert json.loads((folder / "manifest_store.json").read_text())["manifests"]
+
+
+def test_usage_errors_are_one_line_like_every_other_error(tmp_path: Path) -> None:
+    """click's own usage error is three lines (Usage, Try, Error); the CLI's errors are one."""
+    for args in (("stamp", SAMPLES / "chelsea.png", "-o", tmp_path), ("verify", "--bogus", "x"), ("nosuchcmd",)):
+        result = run_cli(*args, home=tmp_path / "home")
+        assert result.code == 2, (args, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, (args, lines)
+        assert lines[0].startswith("provenance: error: "), lines
+        assert "--help" in lines[0]
