@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
@@ -241,6 +242,7 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
     return mark, prints, _Seen(upright, reading.scale, reading.frame, tuple(turned), turn)
 
 
+@cache
 def _undoing(turns: int, mirrored: bool) -> Image.Transpose:
     """The transpose that :func:`watermark.upright` applies for a mark read ``turns`` quarter
     turns and ``mirrored`` (found by applying both to a small picture with no symmetry)."""
@@ -795,26 +797,31 @@ def _failing_ingredient(items: list[Ingredient]) -> Ingredient | None:
     return None
 
 
+def _ingredient_warning(cred: CredentialReport) -> str | None:
+    """An ingredient whose own credentials fail, in words: reported by the file's validation
+    (state ``ingredient-invalid``: its failure codes) or recorded in the ingredient when it was
+    added (its state in the tree: its own codes, c2pa-rs/CIE-sig-CA.jpg). None when none fails."""
+    item = _failing_ingredient(cred.ingredients)
+    if cred.state == "ingredient-invalid":
+        problems = [c for c in cred.status_codes if c.kind == "failure"]
+    elif item is not None:
+        problems = item.problems
+    else:
+        return None
+    failing = ", ".join(dict.fromkeys(c.code for c in problems if c.code not in TRUST_CODES)) or "invalid"
+    title = item.title if item is not None and item.title else "untitled"
+    return (
+        f"warning: ingredient {title} carries credentials that fail ({failing}), so what the manifest says"
+        " about it is unproven; this file's own credentials are intact"
+    )
+
+
 def _credential_parts(cred: CredentialReport) -> list[str]:
     """What the credentials establish, for a file whose provenance holds (exit 0)."""
     if cred.intact:
         parts = [_signed_by(cred), *_identities(cred)]
-        if cred.state == "ingredient-invalid":
-            item = _failing_ingredient(cred.ingredients)
-            failed = [c.code for c in cred.status_codes if c.kind == "failure" and c.code not in TRUST_CODES]
-            which = f"{item.title}: " if item is not None and item.title else ""
-            parts.append(
-                f"warning: an ingredient's credentials fail ({which}{', '.join(dict.fromkeys(failed))}), so what"
-                " the manifest says about that ingredient is unproven; this file's own credentials are intact"
-            )
-        elif (item := _failing_ingredient(cred.ingredients)) is not None:
-            # the ingredient's own manifest failed when it was checked (its recorded state): the file's
-            # validation does not repeat that, but what the manifest says about the ingredient is unproven
-            failing = ", ".join(dict.fromkeys(c.code for c in item.problems if c.code not in TRUST_CODES)) or "invalid"
-            parts.append(
-                f"warning: ingredient {item.title or 'untitled'} carries credentials that fail ({failing}), so what"
-                " the manifest says about it is unproven; this file's own credentials are intact"
-            )
+        if (warning := _ingredient_warning(cred)) is not None:
+            parts.append(warning)
         return parts
     recovered = cred.recovered_manifest
     if cred.state == "recovered" and recovered is not None:
