@@ -207,7 +207,7 @@ def test_only_an_ingredient_failing_is_not_a_changed_file(tmp_path: Path) -> Non
     report = _verify("c2pa-python/CIE-sig-CA.jpg", _reference_policy(), tmp_path)
     assert report.credentials.state == "ingredient-invalid"
     assert report.exit_code == 0
-    assert "E-sig-CA.jpg: claimSignature.mismatch" in report.summary
+    assert "ingredient E-sig-CA.jpg carries credentials that fail (claimSignature.mismatch)" in report.summary
     assert "this file's own credentials are intact" in report.summary
     assert "broken" not in report.summary.lower()
     signal = report.ai.signals[0].evidence
