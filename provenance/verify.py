@@ -315,6 +315,11 @@ def _lookup(
         add(registry.get(credentials.record_id), "manifest")
     add(registry.find_by_sha256(image.sha256), "sha256")
     add(registry.find_by_input_sha256(image.sha256), "input-sha256")
+    # Found exactly, the file's own record decides; records merely near it by fingerprint are other
+    # files (_mark_others), listed by their hashes alone: placing each one's thumbnail (a search of
+    # ~35 ms at 1 MP) would only say where another file's picture lies, and an original with twins
+    # would pay it once per twin.
+    place = not any(item.matched_by in _OWN for item in found.values())
     if prints:
         near: dict[str, Record] = {}
         for print_ in prints:
@@ -326,7 +331,7 @@ def _lookup(
             if record.record_id in found:
                 continue
             decision = classify(prints, record.fingerprints)
-            placed = _picture(seen, record) if decision != "none" else None
+            placed = _picture(seen, record) if decision != "none" and place else None
             picture = None if placed is None else placed.verdict
             # a match the thumbnail does not contradict, or a crop the hashes half lost that it confirms
             if (decision == "match" and picture != "different") or (decision != "none" and picture == "same-picture"):

@@ -122,3 +122,36 @@ def test_a_twin_of_a_registered_photo_is_its_twin_not_a_stamp_that_looks_like_it
     # the stamp of the same photo looks like the twin, but is another file's record
     assert matches["stamped.png"]["relation"] == "similar-to"
     assert all(m["relation"] != "same-as" for m in report["ownership"]["matches"] if m["title"] != "twin.png")
+
+
+def test_look_alikes_of_a_file_found_exactly_are_listed_without_placing_their_thumbnails(
+    keyed_home: Path, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Placing a look-alike's thumbnail costs a search per look-alike (an original with twins pays
+    it once per twin) and could only say where another file's picture lies."""
+    from provenance.config import Home
+    from provenance.fingerprint import thumbnail
+    from provenance.verify import verify_path
+
+    first, second = tmp_path / "first.png", tmp_path / "second.png"
+    _stamp(SAMPLES / "chelsea.png", first, keyed_home, "--source-type", "captured")
+    _stamp(SAMPLES / "chelsea.png", second, keyed_home, "--source-type", "captured")
+    placed: list[str] = []
+    compare = thumbnail.compare
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        placed.append("placed")
+        return compare(*args, **kwargs)
+
+    monkeypatch.setattr(thumbnail, "compare", counted)
+
+    report = verify_path(second, home=Home(keyed_home))
+    matches = {m.title: m for m in report.ownership.matches}
+    assert (matches["second.png"].relation, matches["second.png"].strength) == ("same-as", "exact")
+    assert matches["first.png"].relation == "similar-to"  # still listed, by its hashes
+    assert matches["first.png"].placement is None
+    assert placed == []
+    # the unstamped photo has no record of its own: one stamp is found as made from it (its input's
+    # SHA-256), the other by its hashes alone, a candidate whose thumbnail is placed
+    verify_path(SAMPLES / "chelsea.png", home=Home(keyed_home))
+    assert len(placed) == 1
