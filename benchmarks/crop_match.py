@@ -140,6 +140,16 @@ def _logo(img: Image.Image) -> Image.Image:
     return out
 
 
+def _band_below(img: Image.Image) -> Image.Image:
+    """A caption bar added below the picture (a taller canvas): nothing of the picture covered."""
+    out = Image.new("RGB", (img.width, round(img.height * 1.16)), (20, 20, 20))
+    out.paste(img.convert("RGB"), (0, 0))
+    draw = ImageDraw.Draw(out)
+    font = ImageFont.load_default(size=max(10, img.height // 16))
+    draw.text((img.width * 0.04, img.height * 1.03), "BREAKING: what happened here", fill="white", font=font)
+    return out
+
+
 def _border(fraction: float, colour: tuple[int, int, int]) -> Edit:
     return lambda im: ImageOps.expand(im, border=max(8, round(min(im.size) * fraction)), fill=colour)
 
@@ -186,6 +196,7 @@ HONEST: dict[str, Edit] = {
     "caption": _caption,
     "solid-caption": _solid_caption,
     "logo": _logo,
+    "band-below": _band_below,
     "white-border": _border(1 / 16, (255, 255, 255)),
     "black-border": _border(0.08, (0, 0, 0)),
     "turn1": _turn(1.0),

@@ -198,3 +198,39 @@ def test_the_placement_words_live_in_the_vocabulary() -> None:
     )
     assert words.startswith("a crop showing about 56 % of the signed picture, at 80 % of its size")
     assert "8 of its 75 detailed areas" in words
+
+
+def _band_over(picture: Image.Image, share: float) -> Image.Image:
+    """A dark caption bar with a line of text over the bottom ``share`` of the picture (same size)."""
+    from PIL import ImageDraw
+
+    out = picture.copy()
+    draw = ImageDraw.Draw(out)
+    top = round(out.height * (1 - share))
+    draw.rectangle((0, top, out.width, out.height), fill=(20, 20, 20))
+    draw.text((10, top + round(out.height * 0.03)), "BREAKING NEWS some caption text here", fill=(255, 255, 255))
+    return out
+
+
+def test_a_caption_bar_laid_over_the_bottom_edge_is_not_an_honest_crop(signed: Signed, tmp_path: Path) -> None:
+    """The walkthrough's case: a plain bar along one edge was trimmed as if it were a frame, and
+    the rest read as a crop at 107 % that passed (exit 0). A bar over the picture hides part of it."""
+    path = _save(_band_over(signed.pixels, 0.18), tmp_path / "captioned.jpg")
+    report, _ = _verify(path, signed.home)
+    placed = report.credentials.placement
+    assert placed is not None
+    assert placed.state == "altered", placed
+    assert report.exit_code == 3
+    assert "parts differ" in report.summary
+
+
+def test_a_band_added_outside_the_picture_leaves_it_whole(signed: Signed, tmp_path: Path) -> None:
+    """The same bar added below the picture (a taller canvas) covers nothing: the whole picture."""
+    w, h = signed.pixels.size
+    canvas = Image.new("RGB", (w, round(h * 1.18)), (20, 20, 20))
+    canvas.paste(signed.pixels, (0, 0))
+    report, _ = _verify(_save(canvas, tmp_path / "below.jpg"), signed.home)
+    placed = report.credentials.placement
+    assert placed is not None
+    assert placed.state == "whole", placed
+    assert report.exit_code == 0

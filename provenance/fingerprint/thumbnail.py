@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -160,8 +160,13 @@ def compare(img: Image.Image, stored: bytes, *, scale: float | None = None, fram
     if decoded is None or min(decoded[0].shape) < _BLOCK:
         return None
     thumb, size = decoded
-    query = _trim(_luma(img))
-    placement = _place(thumb, query, size)
+    luma = _luma(img)
+    top, bottom, left, right = _margins(luma)
+    query = luma[top : luma.shape[0] - bottom, left : luma.shape[1] - right]
+    # a plain band along one edge only may be a caption bar laid over the picture: the fit is
+    # found without it, then judged with it (what it covers of the picture's detail differs)
+    banded = (not top) != (not bottom) or (not left) != (not right)
+    placement = _place(thumb, query, size, whole=(luma, top, left) if banded else None)
     for angle in _TURNS if placement.verdict != "same-picture" and not placement.pasted else ():
         turned = _place(thumb, _turn(query, angle), size)
         if turned.verdict == "same-picture" or (placement.verdict == "different" != turned.verdict):
@@ -174,7 +179,12 @@ def compare(img: Image.Image, stored: bytes, *, scale: float | None = None, fram
     return placement
 
 
-def _place(thumb: Array, query: Array, size: tuple[int, int]) -> Placement:
+def _place(
+    thumb: Array, query: Array, size: tuple[int, int], *, whole: tuple[Array, int, int] | None = None
+) -> Placement:
+    """The verdict of the best placement of ``query`` in the thumbnail. ``whole``: the image
+    ``query`` was trimmed from, with the rows and columns cut above and to the left of it: a
+    same-picture fit then counts its blocks with the cut band in place."""
     import cv2
 
     th, tw = thumb.shape
@@ -186,12 +196,27 @@ def _place(thumb: Array, query: Array, size: tuple[int, int]) -> Placement:
     fits = [_judge(thumb, detail, small, *_refine(blurred, small, start)) for start in _candidates(small, blurred)]
     if not fits:
         return Placement("cannot-tell", 0.0, 0.0, 0, 0, 0.0)
-    return _verdict(fits, large=max(qh, qw) >= APART_SIZE * max(size))
+    placement = _verdict(fits, large=max(qh, qw) >= APART_SIZE * max(size))
+    if whole is None or placement.verdict != "same-picture":
+        return placement
+    image, top, left = whole
+    k = small.shape[1] / qw  # px of the shrunk query per image px
+    scale, x, y = _best(fits).where
+    inside, _, _ = _blocks(thumb, detail, small, (scale, x, y))
+    covers, detailed, agreeing = _blocks(
+        thumb, detail, _shrunk(image, fit), (scale, x - scale * left * k, y - scale * top * k)
+    )
+    band = covers & ~inside  # blocks under the cut band alone: those judged without it stay as they were
+    return replace(
+        placement,
+        agree=placement.agree + int((agreeing & band).sum()),
+        detailed=placement.detailed + int((detailed & band).sum()),
+    )
 
 
 def _verdict(fits: list[_Fit], *, large: bool) -> Placement:
     """The verdict of the best of ``fits`` (``large``: no crop too small to search for can be it)."""
-    best = max(fits, key=lambda f: (f.agree, f.score))
+    best = _best(fits)
     verdict: Verdict = "cannot-tell"
     if best.detailed >= SAME_BLOCKS and best.agree >= SAME_BLOCKS and best.share >= SAME_AGREE:
         verdict = (
@@ -208,6 +233,10 @@ def _verdict(fits: list[_Fit], *, large: bool) -> Placement:
         round(best.score, 3),
         round(best.cut, 2),
     )
+
+
+def _best(fits: list[_Fit]) -> _Fit:
+    return max(fits, key=lambda f: (f.agree, f.score))
 
 
 def _at_frame(thumb: Array, y: Array) -> Placement:
@@ -313,6 +342,12 @@ def _luma(img: Image.Image) -> Array:
 
 def _trim(y: Array, most: float = 0.25) -> Array:
     """Cut a uniform border (one colour, a frame added around the picture), up to a quarter a side."""
+    top, bottom, left, right = _margins(y, most)
+    return y[top : y.shape[0] - bottom, left : y.shape[1] - right]
+
+
+def _margins(y: Array, most: float = 0.25) -> tuple[int, int, int, int]:
+    """Rows and columns of a uniform border (top, bottom, left, right), up to a quarter a side."""
     h, w = y.shape
 
     def run(lines: list[Array]) -> int:
@@ -331,7 +366,7 @@ def _trim(y: Array, most: float = 0.25) -> Array:
     bottom = run([y[h - 1 - i] for i in range(int(h * most))])
     left = run([y[top : h - bottom, i] for i in range(int(w * most))])
     right = run([y[top : h - bottom, w - 1 - i] for i in range(int(w * most))])
-    return y[top : h - bottom, left : w - right]
+    return top, bottom, left, right
 
 
 def _band(y: Array) -> Array:
@@ -467,19 +502,34 @@ def _judge(thumb: Array, detail: Array, query: Array, score: float, where: Geome
     blocks with detail agree in detail and in tone."""
     import cv2
 
-    scale, x, y = where
-    seen, mask = _project(query, scale, x, y, thumb.shape)
-    filled = np.where(mask, seen, thumb)
-    tone = _block_ncc(cv2.GaussianBlur(thumb, (0, 0), _BLUR), cv2.GaussianBlur(filled, (0, 0), _BLUR))
-    band = _block_ncc(detail, _band(filled))
-    inside_blocks = _block_mean(mask.astype(np.float32)) > 0.999
-    detailed_blocks = inside_blocks & (np.sqrt(np.maximum(_block_var(detail), 0)) >= _DETAIL)
-    agreeing = detailed_blocks & (band >= _BLOCK_DETAIL) & (tone >= _BLOCK_TONE)
+    scale = where[0]
+    _, detailed_blocks, agreeing, mask = _block_states(thumb, detail, query, where)
     inside = min(1.0, float(mask.sum()) / (query.shape[0] * query.shape[1] * scale * scale))
     # what the image leaves out, a few pixels away from where it lies (its edges blur into the picture)
     out = ~cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     cut = float(thumb[out].std()) if int(out.sum()) >= 2 else 0.0
     return _Fit(where, score, float(mask.mean()), inside, int(agreeing.sum()), int(detailed_blocks.sum()), cut)
+
+
+def _blocks(thumb: Array, detail: Array, query: Array, where: Geometry) -> tuple[Array, Array, Array]:
+    """(inside, detailed, agreeing) block masks of ``query`` placed at ``where``."""
+    inside, detailed, agreeing, _ = _block_states(thumb, detail, query, where)
+    return inside, detailed, agreeing
+
+
+def _block_states(thumb: Array, detail: Array, query: Array, where: Geometry) -> tuple[Array, Array, Array, Array]:
+    """Blocks of the thumbnail that ``query`` placed at ``where`` covers whole, those of them
+    with detail, those that agree in detail and in tone; and the covered pixels."""
+    import cv2
+
+    seen, mask = _project(query, *where, thumb.shape)
+    filled = np.where(mask, seen, thumb)
+    tone = _block_ncc(cv2.GaussianBlur(thumb, (0, 0), _BLUR), cv2.GaussianBlur(filled, (0, 0), _BLUR))
+    band = _block_ncc(detail, _band(filled))
+    inside = _block_mean(mask.astype(np.float32)) > 0.999
+    detailed = inside & (np.sqrt(np.maximum(_block_var(detail), 0)) >= _DETAIL)
+    agreeing = detailed & (band >= _BLOCK_DETAIL) & (tone >= _BLOCK_TONE)
+    return inside, detailed, agreeing, mask
 
 
 def _block_mean(a: Array) -> Array:
