@@ -234,3 +234,20 @@ def test_a_band_added_outside_the_picture_leaves_it_whole(signed: Signed, tmp_pa
     assert placed is not None
     assert placed.state == "whole", placed
     assert report.exit_code == 0
+
+
+@pytest.mark.parametrize("name", ["astronaut.png", "chelsea.png"])
+def test_a_caption_bar_is_judged_in_place_not_trimmed_as_a_frame(name: str) -> None:
+    """A plain bar with a line of text over the bottom 18 %: trimmed as if it were a frame, the rest
+    of the picture read as a crop at 107 % (the walkthrough's 2 of 2). Judged in place, the detail it
+    hides differs."""
+    from provenance.verify import placement_of
+
+    with Image.open(SAMPLES / name) as img:
+        picture = img.convert("RGB")
+    captioned = _band_over(picture, 0.18)
+    placed = thumbnail.compare(captioned, thumbnail.describe(picture))
+    assert placed is not None and placed.verdict == "same-picture"
+    where = placement_of(placed, picture.size, captioned.size)
+    assert where is not None
+    assert where.state == "altered", where
