@@ -57,7 +57,7 @@ APART_STRAY = 3  # and at most this many blocks agree where there is little deta
 APART_SIZE = 0.8  # and the image is so large (long side, against the picture's) that a crop the search
 #   cannot see (under 40 % of the side) would have been enlarged twice or more: no honest journey does that
 APART_INSIDE = 0.5  # or the picture is found whole but fills under this share of the image (pasted in)
-FLAT = 2.5  # grey levels (standard deviation): a margin this plain is what _trim cuts, not part of a picture
+FLAT = 2.5  # grey levels (standard deviation): a margin this plain is what _margins cuts, not part of a picture
 
 Array = NDArray[Any]
 Geometry = tuple[float, float, float]  # scale (thumbnail px per image px), x, y (thumbnail px)
@@ -73,7 +73,7 @@ class Placement:
     ``correlation``: of the blurred luminance over the whole overlap; ``cut``: how much
     the part of the picture the image does not show varies (standard deviation of its grey
     levels; 0 when it shows all: under :data:`FLAT`, only a plain margin was cut, such as
-    :func:`_trim` cuts from an image too)."""
+    :func:`_margins` cuts from an image too)."""
 
     verdict: Verdict
     shown: float
