@@ -114,17 +114,26 @@ def verify_loaded(image: LoadedImage, *, home: Home, options: VerifyOptions | No
 
 
 def _credentials(image: LoadedImage, options: VerifyOptions, policy: TrustPolicy) -> CredentialReport:
-    """Embedded manifest first; else the sidecar (given, or ``NAME.c2pa`` beside the file)."""
+    """Embedded manifest first; else the sidecar (given, or ``NAME.c2pa`` beside the file).
+
+    A file whose manifest is stored remotely (not fetched, or the fetch failed) is read from
+    the sidecar beside it when there is one: that is how remote manifests travel offline
+    (c2pa-rs/cloud.jpg with its cloud_manifest.c2pa). The remote address stays in the report."""
     extract = options.extract_to
     if options.manifest is not None:
         sidecar = read_input(options.manifest, max_bytes=MAX_MANIFEST_BYTES)
         return read_credentials(image.mime, image.data, policy=policy, sidecar=sidecar, extract_to=extract)
     report = read_credentials(image.mime, image.data, policy=policy, extract_to=extract)
     beside = image.path.with_suffix(".c2pa")
-    if report.state == "absent" and report.remote_url is None and options.look_beside and beside.is_file():
-        sidecar = read_input(beside, max_bytes=MAX_MANIFEST_BYTES)
-        return read_credentials(image.mime, image.data, policy=policy, sidecar=sidecar, extract_to=extract)
-    return report
+    if report.state not in ("absent", "remote") or not options.look_beside or not beside.is_file():
+        return report
+    sidecar = read_input(beside, max_bytes=MAX_MANIFEST_BYTES)
+    found = read_credentials(image.mime, image.data, policy=policy, sidecar=sidecar, extract_to=extract)
+    if report.state == "remote":
+        if found.state == "absent":
+            return report
+        found.remote_url, found.remote_fetch = report.remote_url, report.remote_fetch
+    return found
 
 
 def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | None = None) -> VerifyReport:

@@ -101,6 +101,28 @@ def test_remote_manifest_is_reported_clearly(tmp_path: Path) -> None:
     assert "((" not in text
 
 
+def test_a_remote_manifest_is_read_from_the_sidecar_beside_the_file(tmp_path: Path) -> None:
+    """How remote manifests travel offline: cloud.jpg names a URL, its store sits beside it as cloud.c2pa."""
+    _need_fixtures()
+    folder = tmp_path / "delivery"
+    folder.mkdir()
+    (folder / "cloud.jpg").write_bytes((REF / "cloud.jpg").read_bytes())
+    (folder / "cloud.c2pa").write_bytes((REF / "cloud_manifest.c2pa").read_bytes())
+    result = run_cli("verify", "--json", "--trust-anchors", _bundle(), folder / "cloud.jpg", home=tmp_path / "home")
+    report = json.loads(result.stdout)
+    cred = report["credentials"]
+    assert cred["manifest_source"] == "sidecar"
+    assert cred["state"] == "trusted", cred
+    assert (cred["remote_url"], cred["remote_fetch"]) == (
+        "https://cai-manifests.adobe.com/manifests/adobe-urn-uuid-5f37e182-3687-462e-a7fb-573462780391",
+        "off",
+    )
+    assert result.code == 0, report["summary"]
+    text = run_cli("verify", folder / "cloud.jpg", home=tmp_path / "home").stdout
+    assert "manifest read from: sidecar" in text
+    assert "manifest stored remotely at https://cai-manifests.adobe.com/" in text
+
+
 def test_remote_fetch_that_fails_says_so_not_that_fetching_is_off(tmp_path: Path) -> None:
     _need_fixtures()
     # Its manifest is at http://localhost:5000 (loopback only; nothing listens there).
