@@ -57,6 +57,8 @@ def _registered(result: StampResult) -> str:
     text = f"{kind}, owner {result.owner}"
     if result.prior_signer:
         text += f" (not an original: the input was signed first by {result.prior_signer})"
+    elif result.input_record_id and result.kind == "stamped":
+        text += f" (not a new original: the input is registered here as record {result.input_record_id})"
     return text
 
 

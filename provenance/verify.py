@@ -21,6 +21,7 @@ from provenance.credentials import codes, read_credentials, read_recovered
 from provenance.credentials.claims import SCHEME_FOR_ALG, record_id_from_soft_binding
 from provenance.credentials.codes import TRUST_CODES
 from provenance.credentials.trust import TrustPolicy, build_policy
+from provenance.detect.sources import AI_TERMS, describe
 from provenance.errors import InputError
 from provenance.fingerprint import PDQ, PHASH, THRESHOLDS, Fingerprint
 from provenance.imaging import MAX_MANIFEST_BYTES, LoadedImage, load_image, read_input
@@ -414,6 +415,34 @@ _OWN = frozenset({"watermark", "manifest", "sha256"})
 _BY_PRINT = frozenset({"fingerprint", "fingerprint-unmarked", "fingerprint-inconclusive"})
 
 
+def own_record(
+    registry: Registry, image: LoadedImage, credentials: CredentialReport, *, read_mark: bool = True
+) -> Record | None:
+    """The file's own record, found exactly as verify finds it (``_OWN``): the record its SHA-256
+    finds, the one its intact manifest names, or (``read_mark``) the one its watermark names,
+    confirmed on the picture by the record's thumbnail and not contradicted by the manifest.
+    None when it has none here. The stamp asks, so that a picture registered here is stamped
+    as made from its record, never registered as a second original of the same picture."""
+    if (record := registry.find_by_sha256(image.sha256)) is not None:
+        return record
+    if credentials.intact and credentials.record_id and (record := registry.get(credentials.record_id)):
+        return record
+    if not read_mark or not image.decodable:
+        return None
+    from provenance import watermark
+
+    pixels = image.pixels()
+    reading = watermark.detect(pixels)
+    record = registry.get(reading.record_id) if reading.found and reading.record_id else None
+    if record is None:
+        return None
+    mark = WatermarkReport(True, scheme=reading.scheme, record_id=reading.record_id, confidence=reading.confidence)
+    upright = watermark.upright(pixels, reading)
+    seen = _Seen(upright, reading.scale, reading.frame)
+    confirmed, _ = _check_agreement(mark, credentials, record, seen, fingerprint.compute(upright))
+    return record if confirmed and mark.agrees_with_manifest is not False else None
+
+
 def _mark_others(registry: Registry | None, found: list[_Found]) -> None:
     """When the file's own record is found exactly, the records that are merely near it by
     fingerprint belong to other files: a twin or a stamp made from this picture (``has-twin``,
@@ -426,8 +455,11 @@ def _mark_others(registry: Registry | None, found: list[_Found]) -> None:
     # its sources are followed from its own record (twin-of, derivative-of, ancestor)
     sources = {p.record_id for f in found if f.matched_by in _OWN for p, _ in _sources(registry, f.record)}
     for item in found:
-        if item.matched_by in _BY_PRINT and item.record.record_id not in sources:
-            item.other = "similar-to"
+        # a stamp made from this very file (found by its input's SHA-256) is what was made from it, when
+        # linked to its record (a re-stamp of a picture registered here); else it stays source-of
+        made_from = item.matched_by == "input-sha256"
+        if (item.matched_by in _BY_PRINT or made_from) and item.record.record_id not in sources:
+            item.other = None if made_from else "similar-to"
             for depth, (parent, child) in enumerate(_sources(registry, item.record)):
                 if parent.record_id in own:
                     item.other = "has-twin" if depth == 0 and child.kind == "twin" else "has-derivative"
@@ -706,11 +738,12 @@ def _assess(  # noqa: PLR0917 - one call site, every argument a different part's
         placed = credentials.placement
         changed = _placement_words(placed, "the signed picture") if placed and placed.state == "altered" else None
         signals += detect.credential_signals(credentials.recovered_manifest, "recovered C2PA manifest", changed=changed)
-    if mark.agrees_with_manifest is not False:
+    if mark.agrees_with_manifest is not False and _made_by_ai(wm_record, credentials):
         signals += detect.watermark_signals(mark, wm_record)
     by_print = [f.record for f in found if f.matched_by == "fingerprint" and f.other is None]
     signals += detect.registry_signals(by_print)
-    others = [(f.record, f.other != "similar-to") for f in found if f.other is not None]
+    # a stamp of this very file (found by its input's SHA-256) is listed by the ownership verdict, not here
+    others = [(f.record, f.other != "similar-to") for f in found if f.other is not None and f.matched_by in _BY_PRINT]
     signals += detect.look_alike_signals(others)
     pixels = image.pixels() if options.pixels != "never" and image.decodable else None
     # Images we stamped may also carry their generator's own watermark (diffusers'
@@ -718,6 +751,23 @@ def _assess(  # noqa: PLR0917 - one call site, every argument a different part's
     ours = credentials.record_id is not None or wm_record is not None
     deep = options.pixels == "always" or ours
     return detect.assess(signals, meta=meta, data=image.data, pixels=pixels, deep=deep)
+
+
+def _made_by_ai(record: Record | None, credentials: CredentialReport) -> bool:
+    """Whether the record the mark names stands for an AI picture. A stamped record is an AI
+    image unless the signed manifest it was stamped with (the file's own, or the one recovered
+    from that record) declares otherwise: a photo stamped again here, or one another signer
+    signed first, is kind stamped too, and its manifest says what it is."""
+    if record is None or record.kind != "stamped":
+        return True
+    own = credentials if credentials.intact and credentials.record_id == record.record_id else None
+    recovered = credentials.recovered_manifest
+    if own is None and recovered is not None and recovered.intact and recovered.record_id == record.record_id:
+        own = recovered
+    if own is None:
+        return True  # no signed word on it in hand: a stamp, as stamps were made by default
+    terms = {describe(a.digital_source_type)[0] for a in own.actions if a.digital_source_type}
+    return not terms or bool(terms & AI_TERMS)
 
 
 # Soft-binding algorithms other tools declare, by name prefix (C2PA soft-binding list).
