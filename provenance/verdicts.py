@@ -171,9 +171,17 @@ WATERMARK = _table(
     Word(
         "ours",
         "This toolkit's watermark",
-        "The pixels carry this toolkit's watermark (whoever stamped them), naming a record of the registry that"
-        " stamped it; the ownership verdict says whether this home's registry knows that record.",
+        "The pixels carry this toolkit's watermark, naming a record this home's registry holds; the ownership"
+        " verdict says what that record is to this picture.",
         "ok",
+    ),
+    Word(
+        "unknown-record",
+        "This toolkit's watermark, record not in this registry",
+        "The pixels carry this toolkit's watermark and its record id was read, but this home's registry does not"
+        " hold that record (or there is no registry here): another registry stamped it, or the record was"
+        " removed, so what the mark stands for cannot be checked here. It is not a pass.",
+        "info",
     ),
     Word(
         "unconfirmed",

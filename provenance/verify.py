@@ -162,6 +162,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
             if turned is not None:  # a sideways or mirrored copy, matched turned back
                 found, print_, seen, turn = turned
         _mark_others(registry, found)
+        _unknown_record(registry, mark)
         ownership = _ownership(registry, found, pixels_checked=print_ is not None)
         turn = turn if turn is not None or seen is None or not mark.found else seen.turn
         if turn is not None and found:
@@ -184,6 +185,18 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
         summary=_summary(credentials, mark, ownership, ai, code),
         exit_code=int(code),
     )
+
+
+def _unknown_record(registry: Registry | None, mark: WatermarkReport) -> None:
+    """Our mark, read whole, naming a record this home's registry does not hold: true of the
+    pixels, but nothing here can check what it stands for, so it is not shown as a pass."""
+    if mark.state != "ours" or not mark.record_id:
+        return
+    if registry is not None and registry.get(mark.record_id) is not None:
+        return
+    mark.state = "unknown-record"
+    where = "this home's registry does not hold its record" if registry is not None else "this home has no registry"
+    mark.note = mark.note or f"the mark was read, but {where}: what it stands for cannot be checked here"
 
 
 def _min_side() -> int:
@@ -1014,7 +1027,9 @@ def _summary(
         head = _head(verdicts.exit_word(ExitCode.ABSENT).label)
         parts = [f"{head}: credentials intact, signer unproven (anyone can make a key in any name)"]
     parts += _credential_parts(credentials)
-    if mark.found:
+    if mark.state == "unknown-record":
+        parts.append(f"carries the {mark.scheme} watermark (record {mark.record_id}, not in this registry)")
+    elif mark.found:
         parts.append(f"carries the {mark.scheme} watermark (record {mark.record_id})")
     elif mark.state == "declared":
         names = ", ".join(_declared_name(alg) for alg in mark.declared)
