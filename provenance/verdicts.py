@@ -258,6 +258,16 @@ AI = _table(
     Word("not-assessed", "Not assessed", "The file could not be read, so no AI evidence was looked for.", "none"),
 )
 
+# An AI verdict's words where a summary names it first and the signer with its trust right after
+# ("Captured; signed by X (a trusted signer)"): the label's "(trusted signer)" would say it twice.
+SUMMARY_LEADS = {"captured": "Captured"}
+
+
+def summary_lead(state: str) -> str:
+    """How a summary opens for the AI verdict ``state`` (its label, unless SUMMARY_LEADS shortens it)."""
+    return SUMMARY_LEADS.get(state) or word("ai", state).label
+
+
 # What an image is relative to a registered picture it was found to be (placed by the record's
 # thumbnail): not a verdict of its own, it qualifies the credentials recovered and the match.
 PLACEMENT = _table(

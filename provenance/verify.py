@@ -1005,7 +1005,7 @@ def _kind(ai: AIReport, credentials: CredentialReport) -> str:
         if credentials.intact and credentials.trust != "trusted" and credentials.state != "trusted":
             return "Credentials intact, signer unproven"
         return _head(verdicts.exit_word(ExitCode.OK).label)
-    label = verdicts.word("ai", ai.verdict).label
+    label = verdicts.summary_lead(ai.verdict)  # the signer's trust follows in the summary: said once
     return f"{label} image" if ai.verdict in ("ai-generated", "ai-edited") else label
 
 

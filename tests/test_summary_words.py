@@ -159,3 +159,21 @@ def test_a_crops_signed_caption_carries_its_caveat(tmp_path: Path) -> None:
     whole = run_cli("verify", stamped, home=home.root).stdout
     assert "caption: The crew of STS-41 before launch\n" in whole  # the signed file itself: no caveat
     assert vocabulary()["captions"]["crop"] == caption_caveat("crop")  # what the web page shows
+
+
+def test_a_captured_summary_says_trusted_signer_once(tmp_path: Path) -> None:
+    """It read "Captured (trusted signer); signed by ... (a trusted signer); ...": the verdict's
+    label and the signer's standing said the same thing twice. The signer's part, which names
+    who, stays; the card's label keeps its own words."""
+    from provenance import verdicts
+
+    home = Home(tmp_path / "newsroom")
+    init_identity(home, org="Daily Planet")
+    stamped = tmp_path / "stamped.png"
+    stamp_file(SAMPLES / "chelsea.png", stamped, user="Jane", identity=home_identity(home), home=home,
+               source_type="captured")  # fmt: skip
+    report = verify_path(stamped, home=home)
+    assert report.ai.verdict == "captured"
+    assert report.summary.startswith("Captured; signed by Daily Planet Signer (a trusted signer);")
+    assert report.summary.lower().count("trusted signer") == 1
+    assert verdicts.word("ai", "captured").label == "Captured (trusted signer)"  # the chip, on its own
