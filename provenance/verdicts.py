@@ -258,6 +258,24 @@ AI = _table(
     Word("not-assessed", "Not assessed", "The file could not be read, so no AI evidence was looked for.", "none"),
 )
 
+# An AI image stamped without --model: no model is invented (the manifest names none, JSON says null);
+# the words say so where a model would be named.
+MODEL_NOT_STATED = "model not stated"
+# What stamps wrote in its place before (manifest and registry): read as not stated, never as a model's name.
+_UNSTATED_BEFORE = frozenset({"unknown model"})
+
+
+def stated_model(model: str | None) -> str | None:
+    """The model a record or manifest names, or None when it names none (or only said it did not know)."""
+    return None if not model or model in _UNSTATED_BEFORE else model
+
+
+def model_clause(model: str | None) -> str:
+    """What follows "made" or "stamped as AI-generated": " with MODEL", or ", model not stated"."""
+    named = stated_model(model)
+    return f" with {named}" if named else f", {MODEL_NOT_STATED}"
+
+
 # An AI verdict's words where a summary names it first and the signer with its trust right after
 # ("Captured; signed by X (a trusted signer)"): the label's "(trusted signer)" would say it twice.
 SUMMARY_LEADS = {"captured": "Captured"}
