@@ -37,7 +37,9 @@ MatchRelation = Literal[
 MatchStrength = Literal["exact", "match", "inconclusive"]
 SignalStrength = Literal["ai-generated", "ai-edited", "captured", "info"]
 AIVerdict = Literal["ai-generated", "ai-edited", "captured", "no-evidence", "not-assessed"]
-WatermarkState = Literal["ours", "unknown-record", "unconfirmed", "known-ai", "declared", "mismatch", "none", "not-checked"]
+WatermarkState = Literal[
+    "ours", "unknown-record", "unconfirmed", "known-ai", "declared", "mismatch", "none", "not-checked"
+]
 # What an image is relative to a registered picture it was found to be (words: provenance/verdicts.py, PLACEMENT)
 PlacementState = Literal["whole", "crop", "altered"]
 

@@ -175,7 +175,9 @@ def stamp_pixels(
     return result
 
 
-def _input_record(registry: Registry, image: LoadedImage, prints: list[fingerprint.Fingerprint], home: Home) -> Record | None:
+def _input_record(
+    registry: Registry, image: LoadedImage, prints: list[fingerprint.Fingerprint], home: Home
+) -> Record | None:
     """The stamped file's own record here, found as verify finds it (:func:`verify.own_record`).
     Its watermark is read only when a record is near the stamped picture by fingerprint: an
     unmarked picture's search costs about as much as the whole stamp, and a picture with no

@@ -250,4 +250,7 @@ def test_our_mark_whose_record_this_registry_lacks_is_not_shown_as_a_pass(keyed_
     page = _client(other).get("/v1/vocabulary").json()
     assert page["axes"]["watermark"]["unknown-record"]["colour"] == verdicts.TONE_COLOURS["info"][1]
     # the home that stamped it holds the record: there it is ours
-    assert _client(keyed_home).post("/v1/verify?states=true", files=_upload(stamped)).json()["states"]["watermark"] == "ours"
+    assert (
+        _client(keyed_home).post("/v1/verify?states=true", files=_upload(stamped)).json()["states"]["watermark"]
+        == "ours"
+    )
