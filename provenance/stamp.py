@@ -142,7 +142,7 @@ def stamp_pixels(
             options=options,
             thumbnail=claim_thumbnail(final_pixels) if options.thumbnails else None,
         )
-        own = _input_record(registry, request.restamped, prints, home) if request.restamped else None
+        own = _input_record(registry, request.restamped, home) if request.restamped else None
         # a picture registered here is not a new original: stamped again, made from its record
         kind = "stamped" if own is not None and request.kind == "original" else request.kind
         with registry.transaction():
@@ -175,23 +175,16 @@ def stamp_pixels(
     return result
 
 
-def _input_record(
-    registry: Registry, image: LoadedImage, prints: list[fingerprint.Fingerprint], home: Home
-) -> Record | None:
-    """The stamped file's own record here, found as verify finds it (:func:`verify.own_record`).
-    Its watermark is read only when a record is near the stamped picture by fingerprint: an
-    unmarked picture's search costs about as much as the whole stamp, and a picture with no
-    record near it cannot be a copy of one (a crop of one, whose hashes moved, is not found)."""
+def _input_record(registry: Registry, image: LoadedImage, home: Home) -> Record | None:
+    """The stamped file's own record here, found as verify finds it (:func:`verify.own_record`),
+    its mark read from the whole-picture layer alone: a few ms per megapixel, where the tile
+    search on an unmarked picture costs about as much as the whole stamp. A whole copy of a
+    stamped picture (re-encoded, rescaled) is found; a crop of one is not."""
     if _c2pa.has_manifest(image.mime, image.data):
         credentials = read_credentials(image.mime, image.data, policy=build_policy(home))
     else:
         credentials = CredentialReport(state="absent")
-    near = any(
-        registry.search(print_, fingerprint.THRESHOLDS[print_.algorithm].inconclusive)
-        for print_ in prints
-        if print_.algorithm in fingerprint.THRESHOLDS
-    )
-    return own_record(registry, image, credentials, read_mark=near)
+    return own_record(registry, image, credentials, search=False)
 
 
 def _marked(

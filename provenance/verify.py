@@ -429,23 +429,24 @@ _BY_PRINT = frozenset({"fingerprint", "fingerprint-unmarked", "fingerprint-incon
 
 
 def own_record(
-    registry: Registry, image: LoadedImage, credentials: CredentialReport, *, read_mark: bool = True
+    registry: Registry, image: LoadedImage, credentials: CredentialReport, *, search: bool = True
 ) -> Record | None:
     """The file's own record, found exactly as verify finds it (``_OWN``): the record its SHA-256
-    finds, the one its intact manifest names, or (``read_mark``) the one its watermark names,
-    confirmed on the picture by the record's thumbnail and not contradicted by the manifest.
-    None when it has none here. The stamp asks, so that a picture registered here is stamped
-    as made from its record, never registered as a second original of the same picture."""
+    finds, the one its intact manifest names, or the one its watermark names, confirmed on the
+    picture by the record's thumbnail and not contradicted by the manifest. None when it has
+    none here. ``search=False`` reads the mark's whole-picture layer alone (see watermark.detect).
+    The stamp asks, so that a picture registered here is stamped as made from its record,
+    never registered as a second original of the same picture."""
     if (record := registry.find_by_sha256(image.sha256)) is not None:
         return record
     if credentials.intact and credentials.record_id and (record := registry.get(credentials.record_id)):
         return record
-    if not read_mark or not image.decodable:
+    if not image.decodable:
         return None
     from provenance import watermark
 
     pixels = image.pixels()
-    reading = watermark.detect(pixels)
+    reading = watermark.detect(pixels, search=search)
     record = registry.get(reading.record_id) if reading.found and reading.record_id else None
     if record is None:
         return None
