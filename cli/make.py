@@ -57,6 +57,8 @@ def _registered(result: StampResult) -> str:
     text = f"{kind}, owner {result.owner}"
     if result.prior_signer:
         text += f" (not an original: the input was signed first by {result.prior_signer})"
+    elif result.input_record_id and result.kind == "stamped":
+        text += f" (not a new original: the input is registered here as record {result.input_record_id})"
     return text
 
 
@@ -419,7 +421,7 @@ def _replay(home: Home, image: Path, source: Path | None, generation: Generation
     help="What IMAGE is: an AI image, or a newsroom's own photo (IPTC digitalCapture, minorHumanEdits, "
     "compositeCapture); photos are registered as originals of the organisation.",
 )
-@click.option("--model", default=None, help="Model that made IMAGE (AI images) [default: unknown model].")
+@click.option("--model", default=None, help="Model that made IMAGE (AI images) [default: none: 'model not stated'].")
 @click.option("--edit", "edits", multiple=True, type=click.Choice(EDITS), help="An edit made (repeatable).")
 @click.option("--caption", default=None, help="Caption recorded in the manifest.")
 @click.option("--credit", default=None, help="Credit line recorded in the manifest.")
@@ -475,7 +477,7 @@ def stamp(
         image,
         output,
         user=user,
-        model=model or ("unknown model" if source_type == "ai" else None),
+        model=model,  # none given: none invented (the manifest names none; reports say "model not stated")
         identity=identity,
         home=home,
         source=source,

@@ -96,6 +96,14 @@ def _source_lines(cred: CredentialReport) -> list[str]:
     return lines
 
 
+def _model_not_stated(cred: CredentialReport) -> str:
+    """An AI claim that names no model (a stamp without --model) says so, rather than nothing."""
+    from provenance.detect.sources import AI_TERMS, describe
+
+    term = describe(cred.digital_source_type)[0] if cred.digital_source_type else None
+    return verdicts.MODEL_NOT_STATED if term in AI_TERMS else ""
+
+
 def _declared_camera(declared: dict[str, str]) -> str:
     """The camera a manifest declares, in words: its name, when it says the picture was taken,
     where (when the signer kept the location)."""
@@ -131,7 +139,7 @@ def _credential_lines(cred: CredentialReport, verbose: bool = False, placed: str
         lines.append(f"signed at {cred.signed_at} (no time-stamp authority: the signer's own clock)")
     facts = [
         f"claim generator {cred.claim_generator}" if cred.claim_generator else "",
-        f"model {cred.model}" if cred.model else "",
+        f"model {cred.model}" if verdicts.stated_model(cred.model) else _model_not_stated(cred),
         f"author {cred.author}" if cred.author else "",
     ]
     if any(facts):

@@ -37,7 +37,9 @@ MatchRelation = Literal[
 MatchStrength = Literal["exact", "match", "inconclusive"]
 SignalStrength = Literal["ai-generated", "ai-edited", "captured", "info"]
 AIVerdict = Literal["ai-generated", "ai-edited", "captured", "no-evidence", "not-assessed"]
-WatermarkState = Literal["ours", "unconfirmed", "known-ai", "declared", "mismatch", "none", "not-checked"]
+WatermarkState = Literal[
+    "ours", "unknown-record", "unconfirmed", "known-ai", "declared", "mismatch", "none", "not-checked"
+]
 # What an image is relative to a registered picture it was found to be (words: provenance/verdicts.py, PLACEMENT)
 PlacementState = Literal["whole", "crop", "altered"]
 
@@ -220,7 +222,8 @@ class CredentialReport:
 @dataclass
 class WatermarkReport:
     """``state`` is the watermark verdict (words in provenance/verdicts.py, WATERMARK):
-    ours, unconfirmed (ours, on a picture that cannot be told to be its record's), known-ai,
+    ours, unknown-record (ours, naming a record this home's registry does not hold), unconfirmed
+    (ours, on a picture that cannot be told to be its record's), known-ai,
     declared (the manifest names a mark this tool cannot read),
     mismatch (a mark that contradicts the manifest or the picture), none, not-checked."""
 

@@ -38,7 +38,8 @@ from provenance.imaging import (
     write_atomic,
 )
 from provenance.registry import Record, Registry, open_home_registry
-from provenance.report import Ingredient
+from provenance.report import CredentialReport, Ingredient
+from provenance.verify import own_record
 
 # --source-type -> the IPTC terms a file may say of itself without contradicting it
 # (anything else it says, AI, composite or computer-made, contradicts the declaration).
@@ -74,6 +75,9 @@ class StampRequest:
     exif: bytes | None = None  # the input's EXIF block, for the output file (camera.keep)
     camera: dict[str, str] = field(default_factory=dict)  # make, model, capture time: for the manifest
     input_sha256: str | None = None  # the unsigned file stamped (none for a twin: its pixels were made here)
+    # the file stamped (stamp, not twin): when it is a picture registered here (its own record found
+    # as verify finds it), the new record is made from that record, never a second original
+    restamped: LoadedImage | None = None
 
 
 @dataclass
@@ -92,6 +96,7 @@ class StampResult:
     kind: str = "stamped"  # the registry record's kind: original, stamped or twin
     owner: str | None = None  # the registry record's owner
     prior_signer: str | None = None  # who signed a manifest the input carried, when not this signer
+    input_record_id: str | None = None  # the input's own record here, when it had one (a re-stamp)
 
 
 def stamp_pixels(
@@ -137,12 +142,16 @@ def stamp_pixels(
             options=options,
             thumbnail=claim_thumbnail(final_pixels) if options.thumbnails else None,
         )
+        own = _input_record(registry, request.restamped, home) if request.restamped else None
+        # a picture registered here is not a new original: stamped again, made from its record
+        kind = "stamped" if own is not None and request.kind == "original" else request.kind
         with registry.transaction():
             source_id = _register_source(registry, request) if request.source else None
+            source_id = own.record_id if own is not None else source_id
             registry.add(
                 Record(
                     record_id=record_id,
-                    kind=request.kind,
+                    kind=kind,
                     owner=request.owner or request.author,
                     sha256=hashlib.sha256(signed).hexdigest(),
                     fingerprints=prints,
@@ -161,8 +170,21 @@ def stamp_pixels(
                 write_atomic(sidecar_path(output), manifest)
         registry.save_indexes()
     result = StampResult(output, record_id, source_id, signed, manifest, prints, reading.confidence, options.sidecar)
-    result.kind, result.owner = request.kind, request.owner or request.author
+    result.kind, result.owner = kind, request.owner or request.author
+    result.input_record_id = own.record_id if own is not None else None
     return result
+
+
+def _input_record(registry: Registry, image: LoadedImage, home: Home) -> Record | None:
+    """The stamped file's own record here, found as verify finds it (:func:`verify.own_record`),
+    its mark read from the whole-picture layer alone: a few ms per megapixel, where the tile
+    search on an unmarked picture costs about as much as the whole stamp. A whole copy of a
+    stamped picture (re-encoded, rescaled) is found; a crop of one is not."""
+    if _c2pa.has_manifest(image.mime, image.data):
+        credentials = read_credentials(image.mime, image.data, policy=build_policy(home))
+    else:
+        credentials = CredentialReport(state="absent")
+    return own_record(registry, image, credentials, search=False)
 
 
 def _marked(
@@ -242,6 +264,7 @@ def stamp_file(
         exif=kept.data,
         camera=kept.recorded,
         input_sha256=loaded.sha256,
+        restamped=loaded,
     )
     warnings += _camera_declared_ai(source_type, kept)
     if prior is not None:

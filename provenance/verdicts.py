@@ -171,9 +171,17 @@ WATERMARK = _table(
     Word(
         "ours",
         "This toolkit's watermark",
-        "The pixels carry this toolkit's watermark (whoever stamped them), naming a record of the registry that"
-        " stamped it; the ownership verdict says whether this home's registry knows that record.",
+        "The pixels carry this toolkit's watermark, naming a record this home's registry holds; the ownership"
+        " verdict says what that record is to this picture.",
         "ok",
+    ),
+    Word(
+        "unknown-record",
+        "This toolkit's watermark, record not in this registry",
+        "The pixels carry this toolkit's watermark and its record id was read, but this home's registry does not"
+        " hold that record (or there is no registry here): another registry stamped it, or the record was"
+        " removed, so what the mark stands for cannot be checked here. It is not a pass.",
+        "info",
     ),
     Word(
         "unconfirmed",
@@ -249,6 +257,34 @@ AI = _table(
     ),
     Word("not-assessed", "Not assessed", "The file could not be read, so no AI evidence was looked for.", "none"),
 )
+
+# An AI image stamped without --model: no model is invented (the manifest names none, JSON says null);
+# the words say so where a model would be named.
+MODEL_NOT_STATED = "model not stated"
+# What stamps wrote in its place before (manifest and registry): read as not stated, never as a model's name.
+_UNSTATED_BEFORE = frozenset({"unknown model"})
+
+
+def stated_model(model: str | None) -> str | None:
+    """The model a record or manifest names, or None when it names none (or only said it did not know)."""
+    return None if not model or model in _UNSTATED_BEFORE else model
+
+
+def model_clause(model: str | None) -> str:
+    """What follows "made" or "stamped as AI-generated": " with MODEL", or ", model not stated"."""
+    named = stated_model(model)
+    return f" with {named}" if named else f", {MODEL_NOT_STATED}"
+
+
+# An AI verdict's words where a summary names it first and the signer with its trust right after
+# ("Captured; signed by X (a trusted signer)"): the label's "(trusted signer)" would say it twice.
+SUMMARY_LEADS = {"captured": "Captured"}
+
+
+def summary_lead(state: str) -> str:
+    """How a summary opens for the AI verdict ``state`` (its label, unless SUMMARY_LEADS shortens it)."""
+    return SUMMARY_LEADS.get(state) or word("ai", state).label
+
 
 # What an image is relative to a registered picture it was found to be (placed by the record's
 # thumbnail): not a verdict of its own, it qualifies the credentials recovered and the match.

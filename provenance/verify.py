@@ -21,6 +21,7 @@ from provenance.credentials import codes, read_credentials, read_recovered
 from provenance.credentials.claims import SCHEME_FOR_ALG, record_id_from_soft_binding
 from provenance.credentials.codes import TRUST_CODES
 from provenance.credentials.trust import TrustPolicy, build_policy
+from provenance.detect.sources import AI_TERMS, describe
 from provenance.errors import InputError
 from provenance.fingerprint import PDQ, PHASH, THRESHOLDS, Fingerprint
 from provenance.imaging import MAX_MANIFEST_BYTES, LoadedImage, load_image, read_input
@@ -170,6 +171,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
             if turned is not None:  # a sideways or mirrored copy, matched turned back
                 found, print_, seen, turn = turned
         _mark_others(registry, found)
+        _unknown_record(registry, mark)
         ownership = _ownership(registry, found, pixels_checked=print_ is not None)
         turn = turn if turn is not None or seen is None or not mark.found else seen.turn
         if turn is not None and found:
@@ -192,6 +194,18 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
         summary=_summary(credentials, mark, ownership, ai, code),
         exit_code=int(code),
     )
+
+
+def _unknown_record(registry: Registry | None, mark: WatermarkReport) -> None:
+    """Our mark, read whole, naming a record this home's registry does not hold: true of the
+    pixels, but nothing here can check what it stands for, so it is not shown as a pass."""
+    if mark.state != "ours" or not mark.record_id:
+        return
+    if registry is not None and registry.get(mark.record_id) is not None:
+        return
+    mark.state = "unknown-record"
+    where = "this home's registry does not hold its record" if registry is not None else "this home has no registry"
+    mark.note = mark.note or f"the mark was read, but {where}: what it stands for cannot be checked here"
 
 
 def _min_side() -> int:
@@ -423,6 +437,35 @@ _OWN = frozenset({"watermark", "manifest", "sha256"})
 _BY_PRINT = frozenset({"fingerprint", "fingerprint-unmarked", "fingerprint-inconclusive"})
 
 
+def own_record(
+    registry: Registry, image: LoadedImage, credentials: CredentialReport, *, search: bool = True
+) -> Record | None:
+    """The file's own record, found exactly as verify finds it (``_OWN``): the record its SHA-256
+    finds, the one its intact manifest names, or the one its watermark names, confirmed on the
+    picture by the record's thumbnail and not contradicted by the manifest. None when it has
+    none here. ``search=False`` reads the mark's whole-picture layer alone (see watermark.detect).
+    The stamp asks, so that a picture registered here is stamped as made from its record,
+    never registered as a second original of the same picture."""
+    if (record := registry.find_by_sha256(image.sha256)) is not None:
+        return record
+    if credentials.intact and credentials.record_id and (record := registry.get(credentials.record_id)):
+        return record
+    if not image.decodable:
+        return None
+    from provenance import watermark
+
+    pixels = image.pixels()
+    reading = watermark.detect(pixels, search=search)
+    record = registry.get(reading.record_id) if reading.found and reading.record_id else None
+    if record is None:
+        return None
+    mark = WatermarkReport(True, scheme=reading.scheme, record_id=reading.record_id, confidence=reading.confidence)
+    upright = watermark.upright(pixels, reading)
+    seen = _Seen(upright, reading.scale, reading.frame)
+    confirmed, _ = _check_agreement(mark, credentials, record, seen, fingerprint.compute(upright))
+    return record if confirmed and mark.agrees_with_manifest is not False else None
+
+
 def _mark_others(registry: Registry | None, found: list[_Found]) -> None:
     """When the file's own record is found exactly, the records that are merely near it by
     fingerprint belong to other files: a twin or a stamp made from this picture (``has-twin``,
@@ -435,8 +478,11 @@ def _mark_others(registry: Registry | None, found: list[_Found]) -> None:
     # its sources are followed from its own record (twin-of, derivative-of, ancestor)
     sources = {p.record_id for f in found if f.matched_by in _OWN for p, _ in _sources(registry, f.record)}
     for item in found:
-        if item.matched_by in _BY_PRINT and item.record.record_id not in sources:
-            item.other = "similar-to"
+        # a stamp made from this very file (found by its input's SHA-256) is what was made from it, when
+        # linked to its record (a re-stamp of a picture registered here); else it stays source-of
+        made_from = item.matched_by == "input-sha256"
+        if (item.matched_by in _BY_PRINT or made_from) and item.record.record_id not in sources:
+            item.other = None if made_from else "similar-to"
             for depth, (parent, child) in enumerate(_sources(registry, item.record)):
                 if parent.record_id in own:
                     item.other = "has-twin" if depth == 0 and child.kind == "twin" else "has-derivative"
@@ -715,11 +761,12 @@ def _assess(  # noqa: PLR0917 - one call site, every argument a different part's
         placed = credentials.placement
         changed = _placement_words(placed, "the signed picture") if placed and placed.state == "altered" else None
         signals += detect.credential_signals(credentials.recovered_manifest, "recovered C2PA manifest", changed=changed)
-    if mark.agrees_with_manifest is not False:
+    if mark.agrees_with_manifest is not False and _made_by_ai(wm_record, credentials):
         signals += detect.watermark_signals(mark, wm_record)
     by_print = [f.record for f in found if f.matched_by == "fingerprint" and f.other is None]
     signals += detect.registry_signals(by_print)
-    others = [(f.record, f.other != "similar-to") for f in found if f.other is not None]
+    # a stamp of this very file (found by its input's SHA-256) is listed by the ownership verdict, not here
+    others = [(f.record, f.other != "similar-to") for f in found if f.other is not None and f.matched_by in _BY_PRINT]
     signals += detect.look_alike_signals(others)
     pixels = image.pixels() if options.pixels != "never" and image.decodable else None
     # Images we stamped may also carry their generator's own watermark (diffusers'
@@ -727,6 +774,23 @@ def _assess(  # noqa: PLR0917 - one call site, every argument a different part's
     ours = credentials.record_id is not None or wm_record is not None
     deep = options.pixels == "always" or ours
     return detect.assess(signals, meta=meta, data=image.data, pixels=pixels, deep=deep)
+
+
+def _made_by_ai(record: Record | None, credentials: CredentialReport) -> bool:
+    """Whether the record the mark names stands for an AI picture. A stamped record is an AI
+    image unless the signed manifest it was stamped with (the file's own, or the one recovered
+    from that record) declares otherwise: a photo stamped again here, or one another signer
+    signed first, is kind stamped too, and its manifest says what it is."""
+    if record is None or record.kind != "stamped":
+        return True
+    own = credentials if credentials.intact and credentials.record_id == record.record_id else None
+    recovered = credentials.recovered_manifest
+    if own is None and recovered is not None and recovered.intact and recovered.record_id == record.record_id:
+        own = recovered
+    if own is None:
+        return True  # no signed word on it in hand: a stamp, as stamps were made by default
+    terms = {describe(a.digital_source_type)[0] for a in own.actions if a.digital_source_type}
+    return not terms or bool(terms & AI_TERMS)
 
 
 # Soft-binding algorithms other tools declare, by name prefix (C2PA soft-binding list).
@@ -951,7 +1015,7 @@ def _kind(ai: AIReport, credentials: CredentialReport) -> str:
         if credentials.intact and credentials.trust != "trusted" and credentials.state != "trusted":
             return "Credentials intact, signer unproven"
         return _head(verdicts.exit_word(ExitCode.OK).label)
-    label = verdicts.word("ai", ai.verdict).label
+    label = verdicts.summary_lead(ai.verdict)  # the signer's trust follows in the summary: said once
     return f"{label} image" if ai.verdict in ("ai-generated", "ai-edited") else label
 
 
@@ -973,7 +1037,9 @@ def _summary(
         head = _head(verdicts.exit_word(ExitCode.ABSENT).label)
         parts = [f"{head}: credentials intact, signer unproven (anyone can make a key in any name)"]
     parts += _credential_parts(credentials)
-    if mark.found:
+    if mark.state == "unknown-record":
+        parts.append(f"carries the {mark.scheme} watermark (record {mark.record_id}, not in this registry)")
+    elif mark.found:
         parts.append(f"carries the {mark.scheme} watermark (record {mark.record_id})")
     elif mark.state == "declared":
         names = ", ".join(_declared_name(alg) for alg in mark.declared)

@@ -155,3 +155,54 @@ def test_look_alikes_of_a_file_found_exactly_are_listed_without_placing_their_th
     # SHA-256), the other by its hashes alone, a candidate whose thumbnail is placed
     verify_path(SAMPLES / "chelsea.png", home=Home(keyed_home))
     assert len(placed) == 1
+
+
+def test_restamping_our_own_stamped_file_makes_a_derivative_not_a_second_original(
+    keyed_home: Path, tmp_path: Path
+) -> None:
+    """stamp chelsea.png -> a.png (captured), then stamp a.png -> b.png: b was registered as a
+    second original, and verify of a.png called b another record of the same picture."""
+    first, second = tmp_path / "a.png", tmp_path / "b.png"
+    _stamp(SAMPLES / "chelsea.png", first, keyed_home, "--source-type", "captured")
+    made = run_cli("stamp", first, "-o", second, "--user", "J. Olsen", "--source-type", "captured", home=keyed_home)
+    assert made.code == 0, made.stderr
+    own = _verify(first, keyed_home)["ownership"]["matches"][0]["record_id"]
+    registered = next(line for line in made.stdout.splitlines() if line.strip().startswith("registered"))
+    assert f"not a new original: the input is registered here as record {own}" in registered
+    assert f"source      record {own}" in made.stdout
+
+    report = _verify(second, keyed_home)
+    matches = _by_title(report)
+    assert (matches["b.png"]["relation"], matches["b.png"]["kind"]) == ("same-as", "stamped")
+    assert (matches["a.png"]["relation"], matches["a.png"]["record_id"]) == ("derivative-of", own)
+    assert report["ownership"]["verdict"] == "derived"
+    assert "derived from the registered original 'a.png'" in report["summary"]
+    assert report["ai"]["verdict"] == "captured"  # a stamped record is not AI when its manifest says captured
+    assert report["ai"]["conflicts"] == []
+
+    report = _verify(first, keyed_home)
+    matches = _by_title(report)
+    assert matches["a.png"]["relation"] == "same-as"
+    assert matches["b.png"]["relation"] == "has-derivative"
+    assert [m["relation"] for m in report["ownership"]["matches"]].count("same-as") == 1
+    assert report["ai"]["verdict"] == "captured"
+    assert not [s for s in report["ai"]["signals"] if s["kind"] == "registry"]
+
+
+def test_a_stripped_copy_of_our_stamp_is_found_by_its_watermark_when_stamped_again(
+    keyed_home: Path, tmp_path: Path
+) -> None:
+    """A copy that lost the manifest and the bytes (re-saved as JPEG) is still the stamped
+    picture by its watermark: stamping it again links it to that record."""
+    from PIL import Image
+
+    first = tmp_path / "a.png"
+    _stamp(SAMPLES / "chelsea.png", first, keyed_home, "--source-type", "captured")
+    copy = tmp_path / "copy.jpg"
+    Image.open(first).convert("RGB").save(copy, quality=92)
+    second = tmp_path / "b.png"
+    _stamp(copy, second, keyed_home, "--source-type", "captured")
+
+    matches = _by_title(_verify(second, keyed_home))
+    assert matches["a.png"]["relation"] == "derivative-of"
+    assert matches["b.png"]["kind"] == "stamped"

@@ -79,7 +79,10 @@ def test_a_photo_with_a_manifest_keeps_it_as_the_parent_ingredient(newsroom: Pat
         home=newsroom,
     )  # fmt: skip
     assert result.code == 0, result.stderr
-    assert "registered  as an original, owner Daily Planet" in result.stdout  # our own picture, signed by us first
+    # our own picture, signed and registered by us first: the edit is made from its record, not a second original
+    assert "registered  as stamped here, owner Daily Planet (not a new original: the input is registered here" in (
+        result.stdout
+    )
     assert "Warning" not in result.stderr
     cred = _verify(edited, newsroom)["credentials"]
     assert isinstance(cred, dict)

@@ -219,3 +219,38 @@ def test_the_page_shows_a_fresh_twin_in_chromium(twin: Twin, tmp_path: Path) -> 
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_our_mark_whose_record_this_registry_lacks_is_not_shown_as_a_pass(keyed_home: Path, tmp_path: Path) -> None:
+    """A picture stamped by another home carries our watermark, read exactly, but this home's
+    registry does not hold its record: the page's watermark card was green ("ours", tone ok).
+    It is now the neutral info tone, in words that say the record cannot be checked here."""
+    from provenance import verdicts
+
+    stamped = tmp_path / "elsewhere.png"
+    made = run_cli("stamp", SAMPLES / "chelsea.png", "-o", stamped, "--user", "Elsewhere", home=keyed_home)
+    assert made.code == 0, made.stderr
+    other = tmp_path / "other-home"
+    assert run_cli("keys", "init", "--org", "Other Desk", home=other).code == 0
+    word = verdicts.word("watermark", "unknown-record")
+    assert word.tone == "info" != verdicts.word("watermark", "ours").tone
+    assert "not in this registry" in word.label
+
+    for registry in ("none", "another picture's"):
+        answer = _client(other).post("/v1/verify?states=true", files=_upload(stamped))
+        assert answer.status_code == 200, answer.text
+        report = answer.json()
+        assert report["states"]["watermark"] == "unknown-record", registry
+        assert report["watermark"]["found"] is True
+        assert "cannot be checked here" in report["watermark"]["note"]
+        assert "not in this registry" in report["summary"]
+        text = run_cli("verify", stamped, home=other)
+        assert f"Watermark   {word.label}: provenance-wm-2" in text.stdout
+        assert run_cli("register", SAMPLES / "coffee.png", "--owner", "Other Desk", home=other).code == 0
+    page = _client(other).get("/v1/vocabulary").json()
+    assert page["axes"]["watermark"]["unknown-record"]["colour"] == verdicts.TONE_COLOURS["info"][1]
+    # the home that stamped it holds the record: there it is ours
+    assert (
+        _client(keyed_home).post("/v1/verify?states=true", files=_upload(stamped)).json()["states"]["watermark"]
+        == "ours"
+    )

@@ -159,3 +159,52 @@ def test_a_crops_signed_caption_carries_its_caveat(tmp_path: Path) -> None:
     whole = run_cli("verify", stamped, home=home.root).stdout
     assert "caption: The crew of STS-41 before launch\n" in whole  # the signed file itself: no caveat
     assert vocabulary()["captions"]["crop"] == caption_caveat("crop")  # what the web page shows
+
+
+def test_a_captured_summary_says_trusted_signer_once(tmp_path: Path) -> None:
+    """It read "Captured (trusted signer); signed by ... (a trusted signer); ...": the verdict's
+    label and the signer's standing said the same thing twice. The signer's part, which names
+    who, stays; the card's label keeps its own words."""
+    from provenance import verdicts
+
+    home = Home(tmp_path / "newsroom")
+    init_identity(home, org="Daily Planet")
+    stamped = tmp_path / "stamped.png"
+    stamp_file(SAMPLES / "chelsea.png", stamped, user="Jane", identity=home_identity(home), home=home,
+               source_type="captured")  # fmt: skip
+    report = verify_path(stamped, home=home)
+    assert report.ai.verdict == "captured"
+    assert report.summary.startswith("Captured; signed by Daily Planet Signer (a trusted signer);")
+    assert report.summary.lower().count("trusted signer") == 1
+    assert verdicts.word("ai", "captured").label == "Captured (trusted signer)"  # the chip, on its own
+
+
+def test_an_ai_stamp_without_a_model_names_none_and_says_so(tmp_path: Path) -> None:
+    """`stamp` without --model wrote "unknown model" as if it were a model's name: in the manifest
+    (the action's softwareAgent, the stamp assertion), the registry row and every sentence
+    ("stamped as AI-generated with unknown model"). Now no model is named (JSON null) and the
+    words say "model not stated"."""
+    import json
+
+    home = tmp_path / "home"
+    assert run_cli("keys", "init", "--org", "Daily Planet", home=home).code == 0
+    out = tmp_path / "ai.png"
+    made = run_cli("stamp", SAMPLES / "coffee.png", "-o", out, "--user", "Jane", home=home)
+    assert made.code == 0, made.stderr
+    as_json = run_cli("verify", "--json", out, home=home)
+    report = json.loads(as_json.stdout)
+    assert "unknown model" not in as_json.stdout
+    assert report["credentials"]["model"] is None
+    assert [m["model"] for m in report["ownership"]["matches"]] == [None]
+    assert report["ai"]["verdict"] == "ai-generated"
+    marked = next(s for s in report["ai"]["signals"] if s["kind"] == "watermark")
+    assert marked["evidence"].endswith("stamped as AI-generated, model not stated.")
+    assert marked["model"] is None
+    text = run_cli("verify", out, home=home).stdout
+    assert "unknown model" not in text
+    assert "; model not stated; author Jane" in text
+    # a row an older stamp wrote reads the same way
+    from provenance import verdicts
+
+    assert verdicts.model_clause("unknown model") == ", model not stated"
+    assert verdicts.model_clause("dall-e-3") == " with dall-e-3"

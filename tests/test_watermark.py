@@ -496,3 +496,15 @@ def test_frequencies_past_the_nyquist_limit_are_not_read() -> None:
     rows = wm1._FULL.width
     assert np.array_equal(sign[:rows] == 0, (np.abs(ky) > nyquist) | (kx > nyquist))
     assert np.all(np.abs(sign[rows:]) == 1)
+
+
+def test_the_whole_picture_read_finds_a_whole_copy_without_the_tile_search() -> None:
+    """``search=False`` (the stamp's look for a picture registered here) reads the global
+    layer alone: a re-encoded, rescaled copy reads; a picture without a mark does not."""
+    plain = Image.open(SAMPLES / "chelsea.png").convert("RGB")
+    marked = watermark.embed(plain, "00c0ffee00c0ffee")
+    buffer = io.BytesIO()
+    marked.resize((marked.width * 3 // 4, marked.height * 3 // 4)).save(buffer, "JPEG", quality=85)
+    copy = Image.open(buffer).convert("RGB")
+    assert watermark.detect(copy, search=False).record_id == "00c0ffee00c0ffee"
+    assert not watermark.detect(plain, search=False).found

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from PIL import Image
 
+from provenance import verdicts
 from provenance.detect import generators
 from provenance.detect.metadata import Metadata, read_metadata
 from provenance.detect.sources import describe
@@ -177,7 +178,7 @@ def watermark_signals(mark: WatermarkReport, record: Record | None) -> list[Sign
             source=f"pixels ({mark.scheme})",
             evidence=(
                 f"An invisible watermark links the pixels to registry record {record.record_id},"
-                f" {made} with {record.model or 'an unnamed model'}."
+                f" {made}{verdicts.model_clause(record.model)}."
             ),
             generator="provenance",
             model=record.model,
@@ -191,8 +192,8 @@ def registry_signals(records: list[Record]) -> list[Signal]:
             kind="registry",
             source="registry fingerprint match",
             evidence=(
-                f"The picture matches registry record {r.record_id}, an AI image made with"
-                f" {r.model or 'an unnamed model'}, by perceptual hash."
+                f"The picture matches registry record {r.record_id}, an AI image"
+                f" made{verdicts.model_clause(r.model)}, by perceptual hash."
             ),
             model=r.model,
         )
@@ -211,7 +212,7 @@ def look_alike_signals(records: list[tuple[Record, bool]]) -> list[Signal]:
     for r, made_from_this in records:
         if r.kind not in ("twin", "stamped"):
             continue
-        model = f" with {r.model}" if r.model else ""
+        model = verdicts.model_clause(r.model)
         if made_from_this:
             what = "A twin of this picture" if r.kind == "twin" else "An AI image made from this picture"
             said = f"{what} is registered (record {r.record_id}, made{model})"

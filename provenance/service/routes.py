@@ -204,7 +204,7 @@ async def stamp(request: Request) -> Response:
                 src,
                 out,
                 user=user,
-                model=fields.get("model") or ("unknown model" if source_type == "ai" else None),
+                model=fields.get("model") or None,  # none given: none invented
                 identity=identity,
                 home=service.home,
                 source=source_path,

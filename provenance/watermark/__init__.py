@@ -37,9 +37,12 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
     return wm2.embed(img, record_id, strength=strength)
 
 
-def detect(img: Image.Image) -> WatermarkReading:
-    """The first scheme that finds a mark (wm-2 or wm-1, then wm-0), or not found."""
-    current = wm2.detect(img)
+def detect(img: Image.Image, *, search: bool = True) -> WatermarkReading:
+    """The first scheme that finds a mark (wm-2 or wm-1, then wm-0), or not found.
+
+    ``search=False``: wm-2's whole-picture layer alone (a few ms per megapixel; see wm2.detect):
+    for a caller that asks only whether a picture is a whole copy of a marked one."""
+    current = wm2.detect(img, search=search)
     if current.found:
         return WatermarkReading(
             True,
@@ -52,8 +55,8 @@ def detect(img: Image.Image) -> WatermarkReading:
             frame=current.layer == "global",
             scale=current.scale if current.layer == "tiles" else None,
         )
-    older = wm0.detect(img)
-    if older.found:
+    older = wm0.detect(img) if search else None
+    if older is not None and older.found:
         return WatermarkReading(True, wm0.SCHEME, older.record_id, older.confidence)
     return WatermarkReading(False, SCHEME, None, 0.0)
 

@@ -713,15 +713,19 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
     return Image.fromarray(marked, "RGB")
 
 
-def detect(img: Image.Image) -> Reading:
+def detect(img: Image.Image, *, search: bool = True) -> Reading:
     """Find a provenance-wm-2 mark (global layer, then tiles) or a provenance-wm-1 mark (tiles).
 
     A picture over STRIP_PIXELS is read in one pass of strips (:func:`_streamed`): its
-    luminance is never held whole."""
+    luminance is never held whole. ``search=False`` reads the global layer alone (a few ms
+    per megapixel, the luminance held whole): a whole copy of a marked picture, re-encoded,
+    rescaled, mirrored or turned, reads; a crop or a rotation, which the tile search finds, does not."""
     from provenance.watermark import _tiles
 
     if min(img.size) < wm1.TILE:
         return Reading(False, SCHEME, None, 0.0)
+    if not search:
+        return _global_reading(_frame(wm1.picture_luma(img))) or Reading(False, SCHEME, None, 0.0)
     if img.width * img.height > STRIP_PIXELS and min(img.size) >= _CANON:
         frame, folded, seen = _streamed(img)
         found = _global_reading(frame)
