@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import ROOT, SAMPLES, run_cli
 
 
@@ -189,17 +191,23 @@ def test_restamping_our_own_stamped_file_makes_a_derivative_not_a_second_origina
     assert not [s for s in report["ai"]["signals"] if s["kind"] == "registry"]
 
 
+@pytest.mark.parametrize("enlarged", [1, 4])
 def test_a_stripped_copy_of_our_stamp_is_found_by_its_watermark_when_stamped_again(
-    keyed_home: Path, tmp_path: Path
+    keyed_home: Path, tmp_path: Path, enlarged: int
 ) -> None:
     """A copy that lost the manifest and the bytes (re-saved as JPEG) is still the stamped
-    picture by its watermark: stamping it again links it to that record."""
+    picture by its watermark: stamping it again links it to that record. Enlarged 4 times
+    (1804 x 1200), the mark is read from a box-reduced copy (verify._box_reduced)."""
     from PIL import Image
 
     first = tmp_path / "a.png"
     _stamp(SAMPLES / "chelsea.png", first, keyed_home, "--source-type", "captured")
     copy = tmp_path / "copy.jpg"
-    Image.open(first).convert("RGB").save(copy, quality=92)
+    with Image.open(first) as img:
+        picture = img.convert("RGB")
+    picture.resize((picture.width * enlarged, picture.height * enlarged), Image.Resampling.LANCZOS).save(
+        copy, quality=92
+    )
     second = tmp_path / "b.png"
     _stamp(copy, second, keyed_home, "--source-type", "captured")
 
