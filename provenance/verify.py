@@ -466,14 +466,15 @@ def own_record(
     return record if confirmed and mark.agrees_with_manifest is not False else None
 
 
-_WHOLE_READ_SIDE = 512  # the whole-picture layer reads from a copy at least this big (measured; 256 px is its floor)
+_WHOLE_READ_SIDE = 384  # the whole-picture layer reads from a copy at least this big (measured; 256 px is its floor)
 
 
 def _box_reduced(pixels: Image.Image) -> Image.Image:
     """``pixels`` box-reduced by a whole factor to no less than _WHOLE_READ_SIDE px on the short
     side: the whole-picture layer is read at 256 x 256 and survives such downscales, so a large
     picture is read in a quarter of the time or less (design pictures marked and saved as JPEG 85,
-    at their size and at twice it: 50 of 50 read, as from the whole picture)."""
+    at their size, 1.5 and 2 times it: 75 of 75 read, as from the whole picture; reduced to 256 px
+    one of 50 was missed)."""
     factor = min(pixels.size) // _WHOLE_READ_SIDE
     return pixels.reduce(factor) if factor >= 2 else pixels
 

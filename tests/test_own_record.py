@@ -197,7 +197,7 @@ def test_a_stripped_copy_of_our_stamp_is_found_by_its_watermark_when_stamped_aga
 ) -> None:
     """A copy that lost the manifest and the bytes (re-saved as JPEG) is still the stamped
     picture by its watermark: stamping it again links it to that record. Enlarged 4 times
-    (1804 x 1200), the mark is read from a box-reduced copy (verify._box_reduced)."""
+    (1804 x 1200), the mark is read from a box-reduced copy (400 px) (verify._box_reduced)."""
     from PIL import Image
 
     first = tmp_path / "a.png"
