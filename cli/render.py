@@ -83,7 +83,9 @@ def _status_lines(cred: CredentialReport, verbose: bool) -> list[str]:
 def _source_lines(cred: CredentialReport) -> list[str]:
     """Where the manifest came from, and whether the file is all there."""
     lines = []
-    if cred.remote_url and cred.remote_fetch == "failed":
+    if cred.remote_url and cred.manifest_source == "sidecar":
+        lines.append(f"manifest stored remotely at {cred.remote_url}; its copy beside the file was read instead")
+    elif cred.remote_url and cred.remote_fetch == "failed":
         lines.append(f"manifest stored remotely at {cred.remote_url}: fetching it failed")
     elif cred.remote_url and cred.remote_fetch == "off":
         lines.append(f"manifest stored remotely at {cred.remote_url} (not fetched; --allow-remote fetches it)")

@@ -121,6 +121,8 @@ def test_a_remote_manifest_is_read_from_the_sidecar_beside_the_file(tmp_path: Pa
     text = run_cli("verify", folder / "cloud.jpg", home=tmp_path / "home").stdout
     assert "manifest read from: sidecar" in text
     assert "manifest stored remotely at https://cai-manifests.adobe.com/" in text
+    assert "its copy beside the file was read instead" in text
+    assert "not fetched" not in text  # it was read, from beside the file
 
 
 def test_remote_fetch_that_fails_says_so_not_that_fetching_is_off(tmp_path: Path) -> None:
