@@ -922,8 +922,7 @@ def _credential_parts(cred: CredentialReport) -> list[str]:
         return [
             f"credentials stripped, recovered from the registry: {_signed_by(recovered)}, signature valid",
             *_identities(recovered),
-            f"bound to this picture by {bound}{placed}; the manifest's hashes belong to the original file, so they"
-            " cannot match this copy (expected)",
+            f"bound to this picture by {bound}{placed}; its hashes belong to the original file (expected)",
         ]
     if cred.state == "unsupported":
         return [f"carries {codes.unsupported_reason(cred.status_codes)}, which cannot be checked"]
@@ -1050,9 +1049,11 @@ def _summary(
         head = _head(verdicts.exit_word(ExitCode.ABSENT).label)
         parts = [f"{head}: credentials intact, signer unproven (anyone can make a key in any name)"]
     parts += _credential_parts(credentials)
+    # credentials recovered by the mark already say it binds the picture, and the match names its record
+    said_by_mark = credentials.state == "recovered" and credentials.recovered_via == "watermark"
     if mark.state == "unknown-record":
         parts.append(f"carries the {mark.scheme} watermark (record {mark.record_id}, not in this registry)")
-    elif mark.found:
+    elif mark.found and not said_by_mark:
         parts.append(f"carries the {mark.scheme} watermark (record {mark.record_id})")
     elif mark.state == "declared":
         names = ", ".join(_declared_name(alg) for alg in mark.declared)
