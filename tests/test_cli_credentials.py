@@ -285,6 +285,9 @@ def test_recovered_credentials_say_what_holds_and_call_no_hash_mismatch_a_failur
     assert all("belong to the original file" in c["explanation"] for c in binding)
     for words in ("signature valid", "bound to this picture by its watermark", "hashes belong to the original file"):
         assert words in report["summary"]
+    # the mark is named once (it bound the credentials; the match names its record): a summary, not a page
+    assert "carries the provenance-wm-2 watermark" not in report["summary"]
+    assert len(report["summary"]) < 400, report["summary"]
     text = run_cli("verify", stripped, home=keyed_home).stdout
     assert "Credentials Credentials recovered from the registry" in text
     assert "failure       assertion.dataHash.mismatch" not in text
