@@ -196,7 +196,7 @@ HONEST: dict[str, Edit] = {
     "caption": _caption,
     "solid-caption": _solid_caption,
     "logo": _logo,
-    "band-below": _band_below,
+    "caption-below": _band_below,
     "white-border": _border(1 / 16, (255, 255, 255)),
     "black-border": _border(0.08, (0, 0, 0)),
     "turn1": _turn(1.0),

@@ -150,7 +150,10 @@ class Placement:
     a pasted region); ``shown``: share of the picture's area the image shows; ``scale``:
     image pixels per pixel of the picture (1: its size); ``agree`` of ``detailed`` areas
     (blocks of the thumbnail with detail to compare) agree; ``differ``: those that do not;
-    ``cropped``: the image shows only part of the picture (a crop, whatever else changed)."""
+    ``cropped``: the image shows only part of the picture (a crop, whatever else changed);
+    ``added``: share of the image lying beyond the picture that has detail (content added
+    around it, such as a caption printed under it on a taller canvas: altered), when it is
+    ``verify.ADDED_SHARE`` or more; else 0."""
 
     state: PlacementState
     shown: float
@@ -159,6 +162,7 @@ class Placement:
     detailed: int
     differ: int
     cropped: bool
+    added: float = 0.0
 
 
 @dataclass
@@ -412,6 +416,7 @@ class PlacementJSON(TypedDict, total=False):
     detailed: int
     differ: int
     cropped: bool
+    added: float
 
 
 class CredentialJSON(TypedDict, total=False):

@@ -321,19 +321,34 @@ def placement_word(state: str) -> Word:
 
 
 def placement_words(
-    state: str, *, shown: float, scale: float | None, differ: int, detailed: int, cropped: bool, picture: str
+    state: str,
+    *,
+    shown: float,
+    scale: float | None,
+    differ: int,
+    detailed: int,
+    cropped: bool,
+    picture: str,
+    added: float = 0.0,
 ) -> str:
     """What an image is relative to ``picture`` (e.g. "the signed picture"), in a few words: "a crop
     showing about 56 % of the signed picture, at 80 % of its size, but parts differ: 8 of its 75
-    detailed areas do not match (...)"."""
+    detailed areas do not match (...)"; "the whole of the signed picture, but parts differ: content
+    was added around it (about 5 % of this image)"."""
     size = f", at {round(100 * scale)} % of its size" if scale is not None and abs(scale - 1) >= 0.05 else ""
     part = f"a crop showing about {round(100 * shown)} % of {picture}" if cropped else f"the whole of {picture}"
     if state != "altered":
         return part + size
-    return (
-        f"{part}{size}, but parts differ: {differ} of its {detailed} detailed areas do not match (an overlay,"
-        " a caption band, a logo, a pasted region?)"
-    )
+    changes = []
+    if differ >= 1:
+        changes.append(f"{differ} of its {detailed} detailed areas do not match")
+    if added > 0:
+        changes.append(f"content was added around it (about {max(1, round(100 * added))} % of this image)")
+    what = "; ".join(changes) or f"{differ} of its {detailed} detailed areas do not match"
+    if added > 0:
+        size = ""  # measured on an image that is more than the picture: not the picture's size
+    hint = " (an overlay, a caption band, a logo, a pasted region?)" if differ else ""
+    return f"{part}{size}, but parts differ: {what}{hint}"
 
 
 # The verdicts a copy whose parts differ from its registered picture (placement "altered",
@@ -534,6 +549,7 @@ def placement_report_words(report: VerifyReportJSON) -> str | None:
         detailed=int(placed.get("detailed", 0)),
         cropped=bool(placed.get("cropped", False)),
         picture="the signed picture" if recovered else "the registered picture",
+        added=float(placed.get("added", 0.0)),
     )
 
 

@@ -64,6 +64,10 @@ CROP_SHOWN = 0.95  # a crop shows under this share of the picture's area (a whol
 #   and leaves out more than a plain margin (thumbnail.FLAT: what the comparison trims from any image)
 ALTERED_AREAS = 6  # parts differ: at least this many detailed areas do not match...
 ALTERED_SHARE = 0.03  # ...and at least this share of them
+# or content was added around the picture: this share of the image lies beyond it and has detail
+# (design set, benchmarks/results/placement.md: honest copies at most 0.3 %; a caption printed under
+# the picture on a taller canvas 1-6 %; a line of 11 px text under a 600 px photo 0.7 %)
+ADDED_SHARE = 0.005
 
 
 @dataclass
@@ -403,7 +407,8 @@ def placement_of(
         scale = round(math.sqrt(image[0] * image[1] * placed.inside / shown_px), 2)
     differ = placed.detailed - placed.agree
     cropped = placed.shown < CROP_SHOWN and placed.cut > thumbnail.FLAT
-    altered = differ >= ALTERED_AREAS and differ >= ALTERED_SHARE * placed.detailed
+    added = placed.beyond if placed.beyond >= ADDED_SHARE else 0.0
+    altered = (differ >= ALTERED_AREAS and differ >= ALTERED_SHARE * placed.detailed) or added > 0
     return Placement(
         state="altered" if altered else "crop" if cropped else "whole",
         shown=placed.shown,
@@ -412,6 +417,7 @@ def placement_of(
         detailed=placed.detailed,
         differ=differ,
         cropped=cropped,
+        added=added,
     )
 
 
@@ -557,6 +563,7 @@ def _placement_words(placed: Placement, picture: str) -> str:
         detailed=placed.detailed,
         cropped=placed.cropped,
         picture=picture,
+        added=placed.added,
     )
 
 

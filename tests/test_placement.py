@@ -224,8 +224,9 @@ def test_a_caption_bar_laid_over_the_bottom_edge_is_not_an_honest_crop(signed: S
     assert "parts differ" in report.summary
 
 
-def test_a_band_added_outside_the_picture_leaves_it_whole(signed: Signed, tmp_path: Path) -> None:
-    """The same bar added below the picture (a taller canvas) covers nothing: the whole picture."""
+def test_a_plain_band_added_outside_the_picture_leaves_it_whole(signed: Signed, tmp_path: Path) -> None:
+    """A plain bar added below the picture (a taller canvas) covers nothing and says nothing: the
+    whole picture, as a frame is."""
     w, h = signed.pixels.size
     canvas = Image.new("RGB", (w, round(h * 1.18)), (20, 20, 20))
     canvas.paste(signed.pixels, (0, 0))
@@ -233,7 +234,29 @@ def test_a_band_added_outside_the_picture_leaves_it_whole(signed: Signed, tmp_pa
     placed = report.credentials.placement
     assert placed is not None
     assert placed.state == "whole", placed
+    assert placed.added < 0.05
     assert report.exit_code == 0
+
+
+def test_text_added_below_the_picture_is_not_the_signed_picture(signed: Signed, tmp_path: Path) -> None:
+    """The walkthrough's case: a false caption printed under the signed photo on a taller canvas
+    passed as "the whole of the signed picture" (exit 0). The picture is intact, but the image is more
+    than what was signed: parts differ, content was added around it (exit 3)."""
+    from PIL import ImageDraw
+
+    w, h = signed.pixels.size
+    canvas = Image.new("RGB", (w, round(h * 1.4)), (20, 20, 20))
+    canvas.paste(signed.pixels, (0, 0))
+    ImageDraw.Draw(canvas).text((10, round(h * 1.05)), "BREAKING: ships burning in harbour", fill=(255, 255, 255))
+    report, data = _verify(_save(canvas, tmp_path / "text-below.jpg"), signed.home)
+    placed = report.credentials.placement
+    assert placed is not None
+    assert placed.state == "altered", placed
+    assert placed.added > 0
+    assert data["credentials"]["placement"]["added"] == placed.added  # type: ignore[index]
+    assert report.exit_code == 3
+    assert "content was added around it" in report.summary
+    assert "% of its size" not in report.summary  # not the picture's size: the image is more than it
 
 
 @pytest.mark.parametrize("name", ["astronaut.png", "chelsea.png"])
@@ -247,7 +270,8 @@ def test_a_caption_bar_is_judged_in_place_not_trimmed_as_a_frame(name: str) -> N
         picture = img.convert("RGB")
     captioned = _band_over(picture, 0.18)
     placed = thumbnail.compare(captioned, thumbnail.describe(picture))
-    assert placed is not None and placed.verdict == "same-picture"
+    assert placed is not None
+    assert placed.verdict == "same-picture"
     where = placement_of(placed, picture.size, captioned.size)
     assert where is not None
     assert where.state == "altered", where

@@ -82,6 +82,7 @@ class Placement:
     detailed: int
     correlation: float
     cut: float = 0.0
+    beyond: float = 0.0  # share of the image lying beyond the picture that has detail (added content)
 
     @property
     def pasted(self) -> bool:
@@ -197,7 +198,10 @@ def _place(
     if not fits:
         return Placement("cannot-tell", 0.0, 0.0, 0, 0, 0.0)
     placement = _verdict(fits, large=max(qh, qw) >= APART_SIZE * max(size))
-    if whole is None or placement.verdict != "same-picture":
+    if placement.verdict != "same-picture":
+        return placement
+    placement = replace(placement, beyond=_beyond(small, _best(fits).where, thumb.shape))
+    if whole is None:
         return placement
     image, top, left = whole
     k = small.shape[1] / qw  # px of the shrunk query per image px
@@ -212,6 +216,29 @@ def _place(
         agree=placement.agree + int((agreeing & band).sum()),
         detailed=placement.detailed + int((detailed & band).sum()),
     )
+
+
+_BEYOND_BLOCK = 4  # px of the shrunk image: a block this big with detail (grey levels varying) counts
+
+
+def _beyond(query: Array, where: Geometry, shape: tuple[int, ...]) -> float:
+    """Share of ``query`` (plain margins already cut) that lies beyond the picture placed at
+    ``where`` and has detail: content added around the picture, such as a caption printed under
+    it on a taller canvas. A plain band or frame has none."""
+    scale, x, y = where
+    qh, qw = query.shape
+    rows, cols = (np.arange(qh) + 0.5) * scale + y, (np.arange(qw) + 0.5) * scale + x
+    outside = ((rows < 0) | (rows >= shape[0]))[:, None] | ((cols < 0) | (cols >= shape[1]))[None, :]
+    if not outside.any():
+        return 0.0
+    b = _BEYOND_BLOCK
+    h, w = qh - qh % b, qw - qw % b
+    if not h or not w:
+        return 0.0
+    blocks = query[:h, :w].reshape(h // b, b, w // b, b)
+    busy = blocks.std(axis=(1, 3)) > FLAT
+    away = outside[:h, :w].reshape(h // b, b, w // b, b).all(axis=(1, 3))
+    return round(float((busy & away).sum()) / busy.size, 3)
 
 
 def _verdict(fits: list[_Fit], *, large: bool) -> Placement:
@@ -420,7 +447,9 @@ def _containing(query: Array, blurred: Array) -> list[Geometry]:
     th, tw = blurred.shape
     qh, qw = query.shape
     smallest = max(tw / qw, th / qh)  # thumbnail px per image px when the picture spans the image
-    scale, best = smallest * _SCALE_STEP, (-2.0, smallest, 0.0, 0.0)
+    # from the picture spanning the image one way: content added along one edge (a caption bar under
+    # the picture) leaves it spanning the other at exactly this scale
+    scale, best = smallest, (-2.0, smallest, 0.0, 0.0)
     while scale <= smallest / _MIN_SHOWN_SIDE:
         size = (round(qw * scale), round(qh * scale))
         seen = cv2.GaussianBlur(cv2.resize(query, size, interpolation=cv2.INTER_AREA), (0, 0), _BLUR)
