@@ -238,7 +238,7 @@ def _beyond(query: Array, where: Geometry, shape: tuple[int, ...]) -> float:
     blocks = query[:h, :w].reshape(h // b, b, w // b, b)
     busy = blocks.std(axis=(1, 3)) > FLAT
     away = outside[:h, :w].reshape(h // b, b, w // b, b).all(axis=(1, 3))
-    return round(float((busy & away).sum()) / busy.size, 3)
+    return round(float((busy & away).sum()) / float(busy.size), 3)
 
 
 def _verdict(fits: list[_Fit], *, large: bool) -> Placement:
