@@ -77,7 +77,8 @@ class _Found:
     record: Record
     # watermark, watermark-unconfirmed (the picture could not be told to be the record's), manifest,
     # sha256, input-sha256 (the unsigned file the record was stamped from), fingerprint,
-    # fingerprint-unmarked, fingerprint-inconclusive
+    # fingerprint-unmarked, fingerprint-inconclusive, fingerprint-ambiguous (records one made from the
+    # other, both matched: which one this image is cannot be told)
     matched_by: str
     distances: dict[str, int]
     placement: Placement | None = None  # where the image lies in the record's picture, when placed
@@ -175,6 +176,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
             if turned is not None:  # a sideways or mirrored copy, matched turned back
                 found, print_, seen, turn = turned
         _mark_others(registry, found)
+        _mark_ambiguous(registry, found)
         _unknown_record(registry, mark)
         ownership = _ownership(registry, found, pixels_checked=print_ is not None)
         turn = turn if turn is not None or seen is None or not mark.found else seen.turn
@@ -440,7 +442,7 @@ def _phash_distance(prints: list[Fingerprint] | None, record: Record) -> int | N
 # How the file's own record is found exactly: its watermark (confirmed on the picture), the record
 # its manifest names, or its SHA-256. Found so, that record decides what the file is.
 _OWN = frozenset({"watermark", "manifest", "sha256"})
-_BY_PRINT = frozenset({"fingerprint", "fingerprint-unmarked", "fingerprint-inconclusive"})
+_BY_PRINT = frozenset({"fingerprint", "fingerprint-unmarked", "fingerprint-inconclusive", "fingerprint-ambiguous"})
 
 
 def own_record(
@@ -483,6 +485,26 @@ def _box_reduced(pixels: Image.Image) -> Image.Image:
     one of 50 was missed)."""
     factor = min(pixels.size) // _WHOLE_READ_SIDE
     return pixels.reduce(factor) if factor >= 2 else pixels
+
+
+def _mark_ambiguous(registry: Registry | None, found: list[_Found]) -> None:
+    """Fingerprint matches of records one made from the other (a photo and its twin, a stamp and
+    its derivative), with no exact record of the file's own to say which it is: a near-copy twin
+    looks like its source, so the hashes cannot tell them apart. None of them is established
+    (``fingerprint-ambiguous``: inconclusive; no credentials recovered, no AI verdict taken
+    from either); the ownership summary names them together."""
+    if registry is None or any(f.matched_by in _OWN for f in found):
+        return
+    firm = [f for f in found if f.matched_by == "fingerprint" and f.other is None]
+    ids = {f.record.record_id for f in firm}
+    linked: set[str] = set()
+    for item in firm:
+        for parent, _ in _sources(registry, item.record):
+            if parent.record_id in ids:
+                linked |= {parent.record_id, item.record.record_id}
+    for item in firm:
+        if item.record.record_id in linked:
+            item.matched_by = "fingerprint-ambiguous"
 
 
 def _mark_others(registry: Registry | None, found: list[_Found]) -> None:
@@ -650,6 +672,13 @@ def _ownership_verdict(matches: list[OwnershipMatch], *, pixels_checked: bool = 
         return "similar", (
             f"It looks like registered record {_name(look)} (owner {look.owner}) but lacks that image's"
             " watermark: possibly its unsigned source, or a heavily edited copy."
+        )
+    if len(twins := [m for m in matches if m.matched_by == "fingerprint-ambiguous"]) >= 2:
+        named = " and ".join(f"{_name(m)} ({m.kind}, owner {m.owner})" for m in twins[:3])
+        return "inconclusive", (
+            f"Inconclusive: it matches registered records {named}, one made from the other, both within its"
+            " fingerprints' matching distance; which of them this image is cannot be told without a watermark"
+            " or manifest."
         )
     if mark := next((m for m in matches if m.matched_by == "watermark-unconfirmed"), None):
         return "inconclusive", (

@@ -214,3 +214,32 @@ def test_a_stripped_copy_of_our_stamp_is_found_by_its_watermark_when_stamped_aga
     matches = _by_title(_verify(second, keyed_home))
     assert matches["a.png"]["relation"] == "derivative-of"
     assert matches["b.png"]["kind"] == "stamped"
+
+
+def test_a_small_copy_of_a_photo_or_its_twin_is_neither_when_the_hashes_cannot_tell(
+    keyed_home: Path, tmp_path: Path
+) -> None:
+    """The walkthrough's case: a small copy of an AI twin (too small for the watermark) was
+    "the registered original" photo, AI-generated, exit 0; a copy of the photo itself read
+    AI-generated too. A near-copy twin looks like its source: both records match, so neither is
+    established, nothing is recovered and neither record's AI claim is the verdict."""
+    from PIL import Image
+
+    photo = tmp_path / "photo.png"
+    _stamp(SAMPLES / "chelsea.png", photo, keyed_home, "--source-type", "captured")
+    twin = tmp_path / "photo_twin.png"
+    assert run_cli("twin", photo, "-o", twin, "--user", "A. Artist", home=keyed_home).code == 0
+    for made in (photo, twin):
+        copy = tmp_path / f"{made.stem}-small.jpg"
+        with Image.open(made) as img:
+            img.convert("RGB").resize((img.width // 4, img.height // 4)).save(copy, quality=90)  # under 256 px: no mark
+        result = run_cli("verify", "--json", copy, home=keyed_home)
+        assert result.code == 3, result.stdout
+        report = json.loads(result.stdout)
+        assert report["ownership"]["verdict"] == "inconclusive"
+        matches = _by_title(report)
+        assert {m["matched_by"] for m in matches.values()} == {"fingerprint-ambiguous"}
+        assert set(matches) == {"photo.png", "photo_twin.png"}
+        assert "cannot be told" in report["ownership"]["summary"]
+        assert report["credentials"]["state"] == "absent"
+        assert report["ai"]["verdict"] == "no-evidence"
