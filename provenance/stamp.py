@@ -37,7 +37,7 @@ from provenance.imaging import (
     output_format,
     write_atomic,
 )
-from provenance.registry import Record, Registry, open_home_registry, read_home_registry
+from provenance.registry import Record, Registry, open_home_registry
 from provenance.report import CredentialReport, Ingredient
 from provenance.verify import input_record, made_from
 
@@ -186,12 +186,10 @@ def stamp_pixels(
 def own_records(home: Home, images: list[LoadedImage | None]) -> list[OwnRecord | None]:
     """Each image's own record in this home's registry (:func:`verify.input_record`: its SHA-256,
     the record its intact manifest names, or its watermark confirmed on the picture), with the
-    records it was made from; None for an image that has none here (or for None)."""
-    registry = read_home_registry(home)
-    if registry is None:
-        return [None for _ in images]
+    records it was made from; None for an image that has none here (or for None). Opened as the
+    stamp opens it, to write (an old registry is migrated, not refused as unreadable)."""
     policy = build_policy(home)
-    with registry:
+    with open_home_registry(home) as registry:
         found = [input_record(registry, image, policy) if image is not None else None for image in images]
         return [OwnRecord(rec, made_from(registry, rec)) if rec is not None else None for rec in found]
 
