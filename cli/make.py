@@ -436,7 +436,7 @@ def _replay(home: Home, image: Path, source: Path | None, generation: Generation
 @click.option(
     "--allow-contradiction",
     is_flag=True,
-    help="Sign --source-type even when IMAGE's own manifest or AI metadata contradicts it (with a warning).",
+    help="Sign --source-type even when IMAGE's manifest, AI metadata or record here contradicts it (with a warning).",
 )
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @signing_options
@@ -467,7 +467,8 @@ def stamp(
     IMAGE already carries (a camera's, an editor's) is kept as its parent ingredient.
     IMAGE's EXIF is kept (not its orientation, thumbnail, maker notes or, unless
     --keep-gps, GPS location); make, model and capture time go into the manifest.
-    A --source-type that IMAGE's own manifest or AI metadata contradicts is refused.
+    A --source-type that IMAGE's own manifest or AI metadata contradicts is refused, and
+    so is one its record here contradicts (a stripped copy of an AI stamp is still AI).
     """
     from provenance.stamp import stamp_file
 

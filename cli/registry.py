@@ -14,7 +14,6 @@ from provenance.register import RegisterResult, register_paths
 from provenance.registry import open_home_registry, read_home_registry
 from provenance.registry.backup import export_registry, import_registry
 from provenance.registry.check import check_registry
-from provenance.verdicts import ExitCode
 
 from .context import CliContext, pass_context
 from .options import EXIT_CODES
@@ -51,15 +50,20 @@ def register(
 
     Copies that come back re-encoded, resized, stripped or turned into AI twins are
     then traced to them by verify. Registering the same file again changes nothing;
-    an interrupted run can simply be run again.
+    an interrupted run can simply be run again. A picture that is already registered
+    here as another file (a copy of a stamped picture, found by its watermark or
+    manifest, or the stamped file itself) is refused (exit 2): it has an owner.
     """
-    counts = {"registered": 0, "already-registered": 0, "error": 0}
+    counts = {"registered": 0, "already-registered": 0, "refused": 0, "error": 0}
+    code = 0
 
     def show(result: RegisterResult) -> None:
+        nonlocal code
         counts[result.status] += 1
+        code = max(code, result.exit_code)
         if as_json:
             click.echo(json.dumps(dataclasses.asdict(result)))
-        elif result.status == "error":
+        elif result.status in ("error", "refused"):
             click.echo(f"provenance: error: {result.error}", err=True)
         else:
             flag = " (low-quality PDQ hash: flat picture, fingerprint matches will be inconclusive)"
@@ -81,10 +85,10 @@ def register(
     if not as_json:
         click.echo(
             f"{counts['registered']} registered, {counts['already-registered']} already registered,"
-            f" {counts['error']} unreadable",
+            f" {counts['refused']} refused, {counts['error']} unreadable",
             err=True,
         )
-    return int(ExitCode.UNREADABLE) if counts["error"] else 0
+    return code
 
 
 @click.group()

@@ -3,6 +3,10 @@
 Each file is registered in its own transaction: a killed bulk run leaves every file
 either fully registered or not at all, and running it again skips what is done
 (the file's SHA-256 identifies it), so nothing is lost or doubled.
+
+A picture that already has its own record here (a copy of a stamped picture, found by its
+watermark or manifest, or the stamped file itself) is refused: registering it would name a
+second owner for that picture. A picture merely like a registered one is registered.
 """
 
 from __future__ import annotations
@@ -14,20 +18,31 @@ from typing import Literal, NotRequired, TypedDict, cast
 
 from provenance import fingerprint
 from provenance.config import Home
-from provenance.errors import InputError, RegistryError
+from provenance.credentials import TrustPolicy, build_policy
+from provenance.credentials._c2pa import has_manifest
+from provenance.errors import InputError, RegistryError, UsageError
 from provenance.fingerprint import thumbnail
 from provenance.imaging import image_files, load_image
 from provenance.registry import Record, Registry, open_home_registry
+from provenance.verify import input_record, whole_mark
 
 
 @dataclass
 class RegisterResult:
     path: str
-    status: Literal["registered", "already-registered", "error"]
+    # refused: the picture already has its own record here (record_id, owner); error says which
+    status: Literal["registered", "already-registered", "refused", "error"]
     record_id: str | None = None
     owner: str | None = None
     low_quality: bool = False
     error: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """This file's exit code (the CLI's: several files, the highest)."""
+        if self.status == "error":
+            return int(InputError.exit_code)
+        return int(UsageError.exit_code) if self.status == "refused" else 0
 
 
 def register_paths(
@@ -50,14 +65,17 @@ def register_paths(
         raise RegistryError("an owner is needed to register images", hint="Pass --owner NAME.")
     files = image_files(paths)  # nothing to register is an error, not a silent success
     results = []
+    policy = build_policy(home)
     with open_home_registry(home) as registry:
         if engine == "ray":
             from provenance.scan.engines import ray_map
 
             rows = ray_map([str(p) for p in files], lambda: fingerprint_file, jobs, ray_address)
-            items = (_commit(registry, row, owner=owner, title=title, source_url=source_url) for row in rows)
+            items = (_commit(registry, row, policy, owner=owner, title=title, source_url=source_url) for row in rows)
         else:
-            items = (_register_one(registry, path, owner=owner, title=title, source_url=source_url) for path in files)
+            items = (
+                _register_one(registry, path, policy, owner=owner, title=title, source_url=source_url) for path in files
+            )
         for result in items:
             results.append(result)
             if on_result is not None:
@@ -80,6 +98,10 @@ class FingerprintRow(TypedDict):
     sha256: NotRequired[str]
     fingerprints: NotRequired[list[_PrintJSON]]
     thumbnail: NotRequired[str]  # hex
+    # what could make it a picture registered here beyond its SHA-256 (verify.input_record): the record
+    # its mark's whole-picture layer names, and whether it carries a manifest
+    mark: NotRequired[str | None]
+    manifest: NotRequired[bool]
 
 
 def fingerprint_file(path: str) -> FingerprintRow:
@@ -88,36 +110,85 @@ def fingerprint_file(path: str) -> FingerprintRow:
         image = load_image(Path(path))
         prints = fingerprint.compute(image.pixels())
         thumb = thumbnail.describe(image.pixels())
+        mark = whole_mark(image.pixels())
     except InputError as exc:
         return {"path": path, "error": exc.diagnostics()}
     fingerprints = [cast("_PrintJSON", asdict(f)) for f in prints]  # Fingerprint's fields
-    return {"path": path, "sha256": image.sha256, "fingerprints": fingerprints, "thumbnail": thumb.hex()}
+    return {
+        "path": path,
+        "sha256": image.sha256,
+        "fingerprints": fingerprints,
+        "thumbnail": thumb.hex(),
+        "mark": mark,
+        "manifest": has_manifest(image.mime, image.data),
+    }
 
 
 def _commit(
-    registry: Registry, row: FingerprintRow, *, owner: str, title: str | None, source_url: str | None
+    registry: Registry,
+    row: FingerprintRow,
+    policy: TrustPolicy,
+    *,
+    owner: str,
+    title: str | None,
+    source_url: str | None,
 ) -> RegisterResult:
     path = Path(row["path"])
     if row.get("error"):
         return RegisterResult(str(path), "error", error=str(row["error"]))
+    sha256 = str(row["sha256"])
+    if (existing := registry.find_by_sha256(sha256, kind="original")) is not None:
+        return RegisterResult(str(path), "already-registered", existing.record_id, existing.owner)
+    try:
+        own = _row_record(registry, row, policy)
+    except InputError as exc:
+        return RegisterResult(str(path), "error", error=exc.diagnostics())
+    if own is not None:
+        return _refused(path, own, owner)
     prints = [fingerprint.Fingerprint(**f) for f in row["fingerprints"]]
     thumb = bytes.fromhex(row["thumbnail"]) if row.get("thumbnail") else None
-    return _add(registry, path, str(row["sha256"]), prints, thumb, owner=owner, title=title, source_url=source_url)
+    return _add(registry, path, sha256, prints, thumb, owner=owner, title=title, source_url=source_url)
+
+
+def _row_record(registry: Registry, row: FingerprintRow, policy: TrustPolicy) -> Record | None:
+    """A fingerprinted file's own record here: by its SHA-256, else looked up on the file (read
+    here) only when its worker found a mark naming a record here or a manifest; an archive of
+    unmarked photos is not read twice."""
+    if (record := registry.find_by_sha256(str(row["sha256"]))) is not None:
+        return record
+    mark = row.get("mark")
+    if not row.get("manifest") and not (mark and registry.get(mark) is not None):
+        return None
+    return input_record(registry, load_image(Path(row["path"])), policy)
 
 
 def _register_one(
-    registry: Registry, path: Path, *, owner: str, title: str | None, source_url: str | None
+    registry: Registry, path: Path, policy: TrustPolicy, *, owner: str, title: str | None, source_url: str | None
 ) -> RegisterResult:
     try:
         image = load_image(path)
         existing = registry.find_by_sha256(image.sha256, kind="original")
         if existing is not None:
             return RegisterResult(str(path), "already-registered", existing.record_id, existing.owner)
+        if (own := input_record(registry, image, policy)) is not None:
+            return _refused(path, own, owner)
         prints = fingerprint.compute(image.pixels())
         thumb = thumbnail.describe(image.pixels())
     except InputError as exc:
         return RegisterResult(str(path), "error", error=exc.diagnostics())
     return _add(registry, path, image.sha256, prints, thumb, owner=owner, title=title, source_url=source_url)
+
+
+def _refused(path: Path, record: Record, owner: str) -> RegisterResult:
+    """A picture that is a registered one (its own record found as verify finds it) is not
+    registered again: another original of it would name a second owner for the same picture."""
+    title = f", title '{record.title}'" if record.title else ""
+    refusal = UsageError(
+        f"{path}: already registered here as record {record.record_id} (owner {record.owner}{title});"
+        f" not registered again as {owner}'s",
+        hint="verify traces a copy of a registered picture to its record and that record's owner",
+    )
+    return RegisterResult(str(path), "refused", record.record_id, record.owner, error=refusal.diagnostics())
 
 
 def _add(

@@ -19,7 +19,7 @@ from PIL import Image
 from provenance import camera, detect, fingerprint, watermark
 from provenance.camera import KeptExif
 from provenance.config import Home
-from provenance.credentials import _c2pa, build_policy, read_credentials
+from provenance.credentials import _c2pa, build_policy, read_credentials, read_recovered
 from provenance.credentials._c2pa import SignOptions
 from provenance.credentials.claims import EDITS, PARENT_LABEL, SOURCE_TYPES, StampClaims, manifest_definition
 from provenance.credentials.keys import Identity, organisation_of
@@ -39,7 +39,7 @@ from provenance.imaging import (
 )
 from provenance.registry import Record, Registry, open_home_registry
 from provenance.report import CredentialReport, Ingredient
-from provenance.verify import own_record
+from provenance.verify import input_record, made_from
 
 # --source-type -> the IPTC terms a file may say of itself without contradicting it
 # (anything else it says, AI, composite or computer-made, contradicts the declaration).
@@ -75,9 +75,17 @@ class StampRequest:
     exif: bytes | None = None  # the input's EXIF block, for the output file (camera.keep)
     camera: dict[str, str] = field(default_factory=dict)  # make, model, capture time: for the manifest
     input_sha256: str | None = None  # the unsigned file stamped (none for a twin: its pixels were made here)
-    # the file stamped (stamp, not twin): when it is a picture registered here (its own record found
-    # as verify finds it), the new record is made from that record, never a second original
-    restamped: LoadedImage | None = None
+    # the file stamped is a picture registered here (stamp, not twin: its own record found as verify
+    # finds it, verify.input_record): the new record is made from that record, never a second original
+    input_record: Record | None = None
+
+
+@dataclass(frozen=True)
+class OwnRecord:
+    """A file's own record in this home's registry, and the records it was made from (nearest first)."""
+
+    record: Record
+    made_from: list[Record]
 
 
 @dataclass
@@ -142,7 +150,7 @@ def stamp_pixels(
             options=options,
             thumbnail=claim_thumbnail(final_pixels) if options.thumbnails else None,
         )
-        own = _input_record(registry, request.restamped, home) if request.restamped else None
+        own = request.input_record
         # a picture registered here is not a new original: stamped again, made from its record
         kind = "stamped" if own is not None and request.kind == "original" else request.kind
         with registry.transaction():
@@ -175,16 +183,15 @@ def stamp_pixels(
     return result
 
 
-def _input_record(registry: Registry, image: LoadedImage, home: Home) -> Record | None:
-    """The stamped file's own record here, found as verify finds it (:func:`verify.own_record`),
-    its mark read from the whole-picture layer alone: a few ms per megapixel, where the tile
-    search on an unmarked picture costs about as much as the whole stamp. A whole copy of a
-    stamped picture (re-encoded, rescaled) is found; a crop of one is not."""
-    if _c2pa.has_manifest(image.mime, image.data):
-        credentials = read_credentials(image.mime, image.data, policy=build_policy(home))
-    else:
-        credentials = CredentialReport(state="absent")
-    return own_record(registry, image, credentials, search=False)
+def own_records(home: Home, images: list[LoadedImage | None]) -> list[OwnRecord | None]:
+    """Each image's own record in this home's registry (:func:`verify.input_record`: its SHA-256,
+    the record its intact manifest names, or its watermark confirmed on the picture), with the
+    records it was made from; None for an image that has none here (or for None). Opened as the
+    stamp opens it, to write (an old registry is migrated, not refused as unreadable)."""
+    policy = build_policy(home)
+    with open_home_registry(home) as registry:
+        found = [input_record(registry, image, policy) if image is not None else None for image in images]
+        return [OwnRecord(rec, made_from(registry, rec)) if rec is not None else None for rec in found]
 
 
 def _marked(
@@ -239,7 +246,10 @@ def stamp_file(
     check_outputs(output, force, options, (image,) + ((source,) if source else ()))
     loaded = load_image(image)
     source_loaded = load_image(source) if source else None
-    warnings = _check_declaration(source_type, [loaded, source_loaded], home, allow=allow_contradiction)
+    # what the files are here (a source's record only matters to a declaration: AI never contradicts)
+    own, source_own = own_records(home, [loaded, source_loaded if source_type != "ai" else None])
+    checked = [(loaded, own), (source_loaded, source_own)]
+    warnings = _check_declaration(source_type, checked, home, allow=allow_contradiction)
     pixels = loaded.pixels()
     kept = camera.keep(loaded.data, pixels.size, keep_gps=keep_gps)
     organisation = organisation_of(identity)
@@ -264,7 +274,7 @@ def stamp_file(
         exif=kept.data,
         camera=kept.recorded,
         input_sha256=loaded.sha256,
-        restamped=loaded,
+        input_record=own.record if own is not None else None,
     )
     warnings += _camera_declared_ai(source_type, kept)
     if prior is not None:
@@ -305,14 +315,16 @@ def _camera_declared_ai(source_type: str, kept: KeptExif) -> list[str]:
     ]
 
 
-def _check_declaration(source_type: str, images: list[LoadedImage | None], home: Home, *, allow: bool) -> list[str]:
-    """Refuse (or, when ``allow``, warn about) a source type the files contradict."""
+def _check_declaration(
+    source_type: str, images: list[tuple[LoadedImage | None, OwnRecord | None]], home: Home, *, allow: bool
+) -> list[str]:
+    """Refuse (or, when ``allow``, warn about) a source type the files, or their records here, contradict."""
     found = [
         f"{image.path.name}: --source-type {source_type} contradicts the file: {reason}"
         + (" (signed anyway: --allow-contradiction)" if allow else "")
-        for image in images
+        for image, own in images
         if image is not None
-        for reason in contradictions(image, source_type, home)
+        for reason in contradictions(image, source_type, home, own)
     ]
     if found and not allow:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
@@ -323,26 +335,63 @@ def _check_declaration(source_type: str, images: list[LoadedImage | None], home:
     return found
 
 
-def contradictions(image: LoadedImage, source_type: str, home: Home) -> list[str]:
+def contradictions(image: LoadedImage, source_type: str, home: Home, own: OwnRecord | None = None) -> list[str]:
     """Why declaring ``image`` as ``source_type`` contradicts what it says of itself: its own
-    C2PA manifest (a source type outside what the declaration allows, AI ingredients) or
-    AI generator metadata. Declaring an image AI never contradicts anything."""
+    C2PA manifest (a source type outside what the declaration allows, AI ingredients), AI
+    generator metadata, or, when it is a picture registered here (``own``), what that record
+    and the records it was made from are: a copy that lost its manifest and metadata is still
+    the picture its record says (an AI image re-saved is not a capture). Declaring an image AI
+    never contradicts anything."""
     allowed = COMPATIBLE_TERMS.get(source_type)
     if allowed is None:
         return []
     reasons: list[str] = []
+    named = None  # the record the file's own intact manifest names: what it says, the file said
     if _c2pa.has_manifest(image.mime, image.data):
         report = read_credentials(image.mime, image.data, policy=build_policy(home))
         caveat = "" if report.state in ("trusted", "valid") else " (though that manifest is invalid)"
-        for action in report.actions:
-            term, words, _ = describe(action.digital_source_type or "")
-            if term in DIGITAL_SOURCE_TYPES and term not in allowed:
-                reasons.append(f"its own C2PA manifest says it was {words} ({term}){caveat}")
-        reasons += [f"its own C2PA manifest says it contains {r}{caveat}" for r in _ai_ingredients(report.ingredients)]
+        reasons += [f"its own C2PA manifest says it {said}{caveat}" for said in _declared(report, allowed)]
+        named = report.record_id if report.intact else None
     signals = detect.metadata_signals(detect.read_metadata(image.data, image.mime))
     evidence = [s.evidence.rstrip(".") for s in signals if s.strength in ("ai-generated", "ai-edited")]
     reasons += [text[:1].lower() + text[1:] for text in evidence]
+    if own is not None:
+        if own.record.record_id != named:
+            picture = f"it is the picture registered here as {_named(own.record)}"
+            reasons += [f"{picture}, {said}" for said in _record_says(own.record, allowed, image, home)]
+        for parent in own.made_from:
+            picture = f"it was made from the picture registered here as {_named(parent)}"
+            reasons += [f"{picture}, {said}" for said in _record_says(parent, allowed, image, home)]
     return reasons
+
+
+def _declared(report: CredentialReport, allowed: frozenset[str]) -> list[str]:
+    """What a manifest says the picture is that ``allowed`` does not admit ("was ...", "contains ...")."""
+    said = []
+    for action in report.actions:
+        term, words, _ = describe(action.digital_source_type or "")
+        if term in DIGITAL_SOURCE_TYPES and term not in allowed:
+            said.append(f"was {words} ({term})")
+    return said + [f"contains {r}" for r in _ai_ingredients(report.ingredients)]
+
+
+def _record_says(record: Record, allowed: frozenset[str], image: LoadedImage, home: Home) -> list[str]:
+    """What a record here says its picture is that ``allowed`` does not admit: a twin is AI; a stamp
+    is what its signed manifest declares, AI when no declaration can be read (as verify judges a
+    record: verify._made_by_ai); a registered original without a manifest says nothing."""
+    if record.kind == "twin":
+        return ["an AI twin generated here (trainedAlgorithmicMedia)"]
+    said: list[str] = []
+    if record.manifest is not None:
+        report = read_recovered(image.mime, image.data, record.manifest, policy=build_policy(home), via="registry")
+        said = [f"whose signed manifest says it {what}" for what in _declared(report, allowed)]
+        if any(a.digital_source_type for a in report.actions):
+            return said
+    return said or (["stamped here as AI-generated"] if record.kind == "stamped" else [])
+
+
+def _named(record: Record) -> str:
+    return f"record {record.record_id} ('{record.title}')" if record.title else f"record {record.record_id}"
 
 
 def _ai_ingredients(items: list[Ingredient]) -> list[str]:

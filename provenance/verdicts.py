@@ -85,7 +85,11 @@ EXIT = {
         "bad",
     ),
     ExitCode.USAGE: Word(
-        "2", "usage error", "Bad options, missing keys, an unavailable model, or a registry that cannot be used.", "bad"
+        "2",
+        "usage error",
+        "Bad options, missing keys, an unavailable model, a request refused (a declaration the file or its record"
+        " here contradicts, a picture registered here already), or a registry that cannot be used.",
+        "bad",
     ),
     ExitCode.ABSENT: Word(
         "3",

@@ -474,6 +474,30 @@ def own_record(
     return record if confirmed and mark.agrees_with_manifest is not False else None
 
 
+def input_record(registry: Registry, image: LoadedImage, policy: TrustPolicy) -> Record | None:
+    """A file given to stamp or to register: its own record here (:func:`own_record`), its mark
+    read from the whole-picture layer alone: a few ms per megapixel, where the tile search on an
+    unmarked picture costs about as much as a whole stamp. A whole copy of a picture stamped here
+    (re-encoded, rescaled) is found; a crop of one is not."""
+    credentials = read_credentials(image.mime, image.data, policy=policy)
+    return own_record(registry, image, credentials, search=False)
+
+
+def whole_mark(pixels: Image.Image) -> str | None:
+    """The record the mark's whole-picture layer names, read as :func:`input_record` reads it
+    (None when none reads): what a Ray worker tells the registering process, which looks the
+    file's own record up only for a file that names one."""
+    from provenance import watermark
+
+    reading = watermark.detect(_box_reduced(pixels), search=False)
+    return reading.record_id if reading.found else None
+
+
+def made_from(registry: Registry, record: Record) -> list[Record]:
+    """The records ``record`` was made from, nearest first (its chain of sources)."""
+    return [parent for parent, _ in _sources(registry, record)]
+
+
 _WHOLE_READ_SIDE = 384  # the whole-picture layer reads from a copy at least this big (measured; 256 px is its floor)
 
 

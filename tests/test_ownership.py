@@ -284,3 +284,116 @@ def test_a_source_another_organisation_signed_stays_theirs(keyed_home: Path, tmp
     report = _only(_json(run_cli("verify", "--json", stamped, home=keyed_home).stdout))
     owners = {m["relation"]: (m["kind"], m["owner"]) for m in report["ownership"]["matches"]}
     assert owners["derivative-of"] == ("original", "Wire Agency")
+
+
+def _resaved(path: Path, out: Path, *, half: bool = False) -> Path:
+    """A copy that lost its manifest and its bytes: the pixels re-saved as JPEG (halved: resized too)."""
+    with Image.open(path) as img:
+        picture = img.convert("RGB")
+    if half:
+        picture = picture.resize((picture.width // 2, picture.height // 2), Image.Resampling.BICUBIC)
+    picture.save(out, "JPEG", quality=85)
+    return out
+
+
+def _owners(home: Path) -> set[str]:
+    from provenance.registry import read_home_registry
+
+    registry = read_home_registry(Home(home))
+    assert registry is not None
+    with registry:
+        return {r.owner for r in registry.iter_records()}
+
+
+def test_a_copy_of_a_stamped_photo_is_not_registered_to_another_owner(tmp_path: Path) -> None:
+    """stamp a photo as captured (Daily Planet), re-save it as JPEG (the mark stays), register the
+    copy as Evil Corp's: it was registered, and verify could then name Evil Corp as the owner."""
+    home = tmp_path / "home"
+    assert run_cli("keys", "init", "--org", "Daily Planet", home=home).code == 0
+    published = tmp_path / "published.jpg"
+    made = run_cli("stamp", SAMPLES / "rocket.jpg", "-o", published, "--source-type", "captured",
+                   "--user", "Jane Doe", home=home)  # fmt: skip
+    assert made.code == 0, made.stderr
+    record = made.stdout.splitlines()[1].split()[1]
+    copy = _resaved(published, tmp_path / "copy.jpg")
+
+    refused = run_cli("register", copy, "--owner", "Evil Corp", home=home)
+    assert refused.code == 2, refused.stdout
+    assert refused.stdout == ""
+    errors = [line for line in refused.stderr.splitlines() if line.startswith("provenance: error:")]
+    assert len(errors) == 1, refused.stderr
+    assert (
+        f"{copy}: already registered here as record {record} (owner Daily Planet, title 'published.jpg')" in (errors[0])
+    )
+    assert "not registered again as Evil Corp's" in errors[0]
+    assert "0 registered, 0 already registered, 1 refused, 0 unreadable" in refused.stderr
+    assert _owners(home) == {"Daily Planet"}
+    report = _only(_json(run_cli("verify", "--json", copy, home=home).stdout))
+    assert {m["owner"] for m in report["ownership"]["matches"]} == {"Daily Planet"}
+
+    # in bulk, with --json: the copy refused, a new picture registered, the stamped file itself already is
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for path in (copy, published, SAMPLES / "coffee.png"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    bulk = run_cli("register", folder, "--owner", "Evil Corp", "--json", home=home)
+    assert bulk.code == 2, bulk.stderr
+    results = {Path(r["path"]).name: r for r in map(json.loads, bulk.stdout.splitlines())}
+    assert (results["copy.jpg"]["status"], results["copy.jpg"]["record_id"]) == ("refused", record)
+    assert results["copy.jpg"]["owner"] == "Daily Planet"
+    assert "already registered here as record" in results["copy.jpg"]["error"]
+    assert (results["published.jpg"]["status"], results["published.jpg"]["owner"]) == (
+        "already-registered",
+        "Daily Planet",
+    )
+    assert results["coffee.png"]["status"] == "registered"
+
+
+def test_a_stamped_ai_file_is_refused_but_a_look_alike_of_a_registered_original_is_registered(
+    keyed_home: Path, tmp_path: Path
+) -> None:
+    """The file an AI stamp wrote is that record's picture (found by its SHA-256): not a new original.
+    A copy of a registered original carries no mark: merely like it, it is registered as asked."""
+    stamped = tmp_path / "ai.png"
+    made = run_cli("stamp", SAMPLES / "chelsea.png", "-o", stamped, "--user", "bot", home=keyed_home)
+    assert made.code == 0, made.stderr
+    refused = run_cli("register", stamped, "--owner", "Evil Corp", home=keyed_home)
+    assert refused.code == 2, refused.stdout
+    assert f"already registered here as record {made.stdout.splitlines()[1].split()[1]} (owner bot" in refused.stderr
+
+    assert run_cli("register", SAMPLES / "coffee.png", "--owner", "Agency", home=keyed_home).code == 0
+    like = _resaved(SAMPLES / "coffee.png", tmp_path / "like.jpg", half=True)
+    before = _only(_json(run_cli("verify", "--json", like, home=keyed_home).stdout))
+    assert before["ownership"]["matches"][0]["owner"] == "Agency"  # near it by fingerprint
+    registered = run_cli("register", like, "--owner", "Someone", home=keyed_home)
+    assert registered.code == 0, registered.stderr
+    assert "like.jpg: registered" in registered.stdout
+    assert _owners(keyed_home) == {"bot", "Agency", "Someone"}
+
+
+def test_the_ray_engine_refuses_what_the_local_one_refuses(keyed_home: Path, tmp_path: Path, monkeypatch: Any) -> None:
+    """Ray workers tell the registering process what a file's mark names; it looks the file's own
+    record up as the local engine does (Ray itself replaced by a local map: the rows are JSON)."""
+    from provenance import register as registering
+    from provenance.scan import engines
+
+    def local_map(paths: list[str], make_worker: Any, jobs: int, address: str | None) -> Any:
+        worker = make_worker()
+        return (json.loads(json.dumps(worker(path))) for path in paths)
+
+    monkeypatch.setattr(engines, "ray_map", local_map)
+    published = tmp_path / "published.png"
+    made = run_cli("stamp", SAMPLES / "chelsea.png", "-o", published, "--source-type", "captured",
+                   "--user", "Jane", home=keyed_home)  # fmt: skip
+    assert made.code == 0, made.stderr
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    _resaved(published, folder / "copy.jpg")
+    (folder / "rocket.jpg").write_bytes((SAMPLES / "rocket.jpg").read_bytes())
+    results = registering.register_paths([folder], owner="Evil Corp", home=Home(keyed_home), engine="ray")
+    by_name = {Path(r.path).name: r for r in results}
+    assert by_name["copy.jpg"].status == "refused"
+    assert by_name["copy.jpg"].owner == "Test Newsroom"
+    assert by_name["copy.jpg"].exit_code == 2
+    assert by_name["rocket.jpg"].status == "registered"
+    assert _owners(keyed_home) == {"Test Newsroom", "Evil Corp"}

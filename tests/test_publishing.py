@@ -405,6 +405,75 @@ def test_a_source_type_the_file_contradicts_is_refused_unless_allowed(newsroom: 
     assert "Warning" not in again.stderr
 
 
+def _record_of(stamped: str) -> str:
+    """The record id a stamp's output names (its ``record`` line)."""
+    return next(line.split()[1] for line in stamped.splitlines() if line.strip().startswith("record "))
+
+
+def _stripped(path: Path, out: Path) -> Path:
+    """A copy that lost its manifest and metadata: the pixels re-saved as JPEG."""
+    with Image.open(path) as img:
+        img.convert("RGB").save(out, quality=90)
+    return out
+
+
+def test_a_stripped_copy_of_an_ai_stamp_is_not_stamped_as_a_capture(newsroom: Path, tmp_path: Path) -> None:
+    """stamp an AI image, re-save it as JPEG, stamp the copy with --source-type captured: it was
+    signed, and verify called the result a capture from a trusted signer. The copy says nothing
+    of itself; its own record here (found by its watermark) says it is AI, and that decides."""
+    made = run_cli("stamp", SAMPLES / "chelsea.png", "-o", tmp_path / "ai-stamped.png", "--user", "bot",
+                   home=newsroom)  # fmt: skip
+    assert made.code == 0, made.stderr
+    record = _record_of(made.stdout)
+    copy = _stripped(tmp_path / "ai-stamped.png", tmp_path / "copy.jpg")
+    for declared in ("captured", "edited", "composite"):
+        out = tmp_path / f"launder-{declared}.jpg"
+        refused = run_cli("stamp", copy, "-o", out, "--source-type", declared, "--user", "X", home=newsroom)
+        assert refused.code == 2, (declared, refused.stdout)
+        assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+        assert f"copy.jpg: --source-type {declared} contradicts the file" in refused.stderr
+        assert f"registered here as record {record} ('ai-stamped.png')" in refused.stderr
+        assert "trainedAlgorithmicMedia" in refused.stderr
+        assert not out.exists()
+    # stamped as what it is (AI, the default), it is a derivative of its record, as before
+    again = run_cli("stamp", copy, "-o", tmp_path / "as-ai.jpg", "--user", "X", home=newsroom)
+    assert again.code == 0, again.stderr
+    assert "contradicts" not in again.stderr
+    assert f"the input is registered here as record {record}" in again.stdout
+    # --allow-contradiction signs it, with the reason as a warning
+    forced = tmp_path / "forced.jpg"
+    allowed = run_cli("stamp", copy, "-o", forced, "--source-type", "captured", "--user", "X",
+                      "--allow-contradiction", home=newsroom)  # fmt: skip
+    assert allowed.code == 0, allowed.stderr
+    warned = "Warning: copy.jpg: --source-type captured contradicts the file: it is the picture registered here as"
+    assert f"{warned} record {record}" in allowed.stderr
+    # ...and what was made from it stays AI-made: a copy of the forced capture is refused in turn
+    twice = run_cli("stamp", _stripped(forced, tmp_path / "copy2.jpg"), "-o", tmp_path / "twice.jpg",
+                    "--source-type", "captured", "--user", "X", home=newsroom)  # fmt: skip
+    assert twice.code == 2, twice.stdout
+    assert f"it was made from the picture registered here as record {record}" in twice.stderr
+
+
+def test_a_stripped_copy_of_a_twin_is_not_stamped_as_a_capture(newsroom: Path, tmp_path: Path) -> None:
+    twin = tmp_path / "twin.png"
+    made = run_cli("twin", SAMPLES / "coffee.png", "-o", twin, "--user", "A. Artist", home=newsroom)
+    assert made.code == 0, made.stderr
+    copy = _stripped(twin, tmp_path / "copy.jpg")
+    out = tmp_path / "launder.jpg"
+    refused = run_cli("stamp", copy, "-o", out, "--source-type", "captured", "--user", "X", home=newsroom)
+    assert refused.code == 2, refused.stdout
+    assert f"registered here as record {_record_of(made.stdout)} ('twin.png'), an AI twin generated here" in (
+        refused.stderr
+    )
+    assert not out.exists()
+    # the photo the twin was made from is registered here too, as an original: that says nothing against a capture
+    photo = run_cli("stamp", SAMPLES / "coffee.png", "-o", tmp_path / "p.jpg", "--source-type", "captured",
+                    "--user", "X", home=newsroom)  # fmt: skip
+    assert photo.code == 0, photo.stderr
+    assert "contradicts" not in photo.stderr
+    assert "the input is registered here as record" in photo.stdout
+
+
 def test_the_claim_thumbnail_is_made_from_the_stamped_pixels(newsroom: Path, tmp_path: Path) -> None:
     """Ours, not c2pa's: c2pa would decode the signed file again and shrink it at full size
     (ten times the signature's cost); the stamp hands it the thumbnail of the pixels it holds.

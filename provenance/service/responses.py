@@ -40,7 +40,7 @@ class RegisterItem(TypedDict):
     """One file of /v1/register (``RegisterResult``; ``path`` is the uploaded name)."""
 
     path: str
-    status: Literal["registered", "already-registered", "error"]
+    status: Literal["registered", "already-registered", "refused", "error"]
     record_id: str | None
     owner: str | None
     low_quality: bool
