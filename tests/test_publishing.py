@@ -190,6 +190,19 @@ def test_policy_flags_another_owners_original_for_rights_review(newsroom: Path, 
     assert "Other Agency" in review["reason"]
 
 
+def test_our_own_staffs_ai_stamp_is_no_rights_review(newsroom: Path, tmp_path: Path) -> None:
+    """The walkthrough's case: an AI image a staff member stamped here (owner: that user) was
+    "a registered original of A. Reporter" for rights review. Only originals are cleared for rights."""
+    stamped = tmp_path / "ai-stamped.png"
+    made = run_cli("stamp", SAMPLES / "astronaut.png", "-o", stamped, "--user", "A. Reporter", home=newsroom)
+    assert made.code == 0, made.stderr
+    code, result = _check(newsroom, stamped, caption="An AI-generated illustration")
+    assert isinstance(result, dict)
+    outcomes = {r["rule"]: r["outcome"] for r in result["rules"]}
+    assert outcomes["rights-review"] == "pass", result
+    assert code == 0
+
+
 def test_an_empty_policy_refuses_everything_and_a_bad_one_is_an_error(
     newsroom: Path, published: Path, tmp_path: Path
 ) -> None:

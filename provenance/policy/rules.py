@@ -135,9 +135,12 @@ _MADE_FROM_IT = ("has-twin", "has-derivative")
 
 def _rights_review(rule: Rule, policy: Policy, report: VerifyReportJSON, caption: str | None) -> RuleResult:
     own = report.get("ownership") or {}
+    # originals only: a stamp or twin made here is the work of whoever made it (its owner is that
+    # user), not someone else's original to clear rights for
     theirs = [
         m for m in own.get("matches") or []
-        if not _ours(m, policy) and m.get("strength") in ("exact", "match") and m.get("relation") not in _MADE_FROM_IT
+        if not _ours(m, policy) and m.get("kind") == "original" and m.get("strength") in ("exact", "match")
+        and m.get("relation") not in _MADE_FROM_IT
     ]  # fmt: skip
     if not theirs:
         return RuleResult(rule.name, "pass", "no registered original of another owner matches")
