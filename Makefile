@@ -42,6 +42,12 @@ test: $(VENV)/.test
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache
 
+# The benchmarks' own packages: scikit-image's, scikit-learn's photos (design sets), onnxruntime
+# (rivaGan), atheris (fuzz/). Installed only by the bench targets.
+$(VENV)/.bench: pyproject.toml $(VENV)/.test
+	$(PIP) install -e ".[generate,ray,service,dev,bench,train,fuzz]"
+	@touch $@
+
 # Benchmarks (issue 22): `make bench` re-runs every one and rewrites every results file
 # from its script's own output (each names the commit and machine it measured);
 # `make bench-NAME` runs one; `make bench-quick` the ones that take minutes, not hours.
@@ -58,33 +64,33 @@ bench-quick: $(addprefix bench-,$(QUICK_BENCHES))
 
 .PHONY: $(addprefix bench-,$(BENCHES))
 
-bench-stamp-verify: $(VENV)/.test
+bench-stamp-verify: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/stamp_verify.py --out $(RESULTS)/stamp_verify.md
-bench-scan: $(VENV)/.test
+bench-scan: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/scan.py --images 500 --out $(RESULTS)/scan.md
-bench-hostile: $(VENV)/.test
+bench-hostile: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/hostile.py --out $(RESULTS)/hostile.md
-bench-detection: $(VENV)/.test
+bench-detection: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/detection.py --out $(RESULTS)/detection.md
-bench-registry: $(VENV)/.test
+bench-registry: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/registry.py --db-sizes 100000,1000000,10000000 --postgresql auto --out $(RESULTS)/registry.md
-bench-registry-accuracy: $(VENV)/.test
+bench-registry-accuracy: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/registry_accuracy.py --out $(RESULTS)/registry_accuracy.md
-bench-crop-match: $(VENV)/.test
+bench-crop-match: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/crop_match.py --out $(RESULTS)/crop_match.md
-bench-placement: $(VENV)/.test
+bench-placement: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/placement.py --out $(RESULTS)/placement.md
-bench-watermark: $(VENV)/.test
+bench-watermark: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/watermark.py --out $(RESULTS)/watermark.md
-bench-watermark-fp: $(VENV)/.test
+bench-watermark-fp: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/watermark_fp.py --out $(RESULTS)/watermark_fp.md
-bench-journeys: $(VENV)/.test
+bench-journeys: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/journeys.py --out $(RESULTS)/journeys.md
-bench-service: $(VENV)/.test
+bench-service: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/service_load.py --out $(RESULTS)/service.md
-bench-generate: $(VENV)/.test
+bench-generate: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/generate.py --out $(RESULTS)/generate.md
-bench-demo-model: $(VENV)/.test
+bench-demo-model: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/demo_model.py --out $(RESULTS)/demo_model.md
-bench-fuzz: $(VENV)/.test
+bench-fuzz: $(VENV)/.bench
 	$(BENCH_RUN) fuzz/run.py --out $(RESULTS)/fuzz.md

@@ -15,7 +15,7 @@ ONE_OFF = {"demo_model_retrained.md"}
 def _targets() -> dict[str, str]:
     """bench target name -> its recipe line."""
     text = (ROOT / "Makefile").read_text()
-    return dict(re.findall(r"^bench-([\w-]+): \$\(VENV\)/\.test\n\t(.+)$", text, flags=re.MULTILINE))
+    return dict(re.findall(r"^bench-([\w-]+): \$\(VENV\)/\.bench\n\t(.+)$", text, flags=re.MULTILINE))
 
 
 def _bench_list() -> set[str]:
@@ -41,3 +41,17 @@ def test_every_results_file_is_written_by_a_target() -> None:
     assert written <= results, f"cited by make bench but never committed: {written - results}"
     for name in ONE_OFF & results:
         assert "Written by `benchmarks/" in (ROOT / "benchmarks" / "results" / name).read_text()
+
+
+def test_the_bench_targets_install_what_the_benchmarks_import() -> None:
+    """On a fresh clone `make bench` must not stop at the first benchmark that needs scikit-image's
+    photos (the design sets), scikit-learn's, onnxruntime or atheris: the test venv has none of them."""
+    text = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^\$\(VENV\)/\.bench: .*\n\t(.+)$", text, flags=re.MULTILINE)
+    assert recipe, "Makefile has no $(VENV)/.bench target"
+    extras = set(re.search(r"\.\[([\w,]+)\]", recipe.group(1)).group(1).split(","))  # type: ignore[union-attr]
+    assert {"bench", "train", "fuzz", "dev", "generate"} <= extras, extras
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    for package, extra in (("scikit-image", "bench"), ("scikit-learn", "train"), ("atheris", "fuzz")):
+        line = next(row for row in pyproject.splitlines() if row.startswith(f"{extra} = "))
+        assert package in line, (package, extra)
