@@ -325,7 +325,7 @@ def test_a_mark_that_does_not_read_back_is_refused_and_nothing_written(
     from provenance.registry import Registry
     from provenance.twin import stamp_file
 
-    monkeypatch.setattr(watermark, "detect", lambda img: watermark.WatermarkReading(False, "x", None, 0.0))
+    monkeypatch.setattr(watermark, "detect", lambda img, **_: watermark.WatermarkReading(False, "x", None, 0.0))
     out = tmp_path / "stamped.png"
     home = Home(keyed_home)
     with pytest.raises(WatermarkError, match="does not read back"):
