@@ -201,6 +201,9 @@ def decode_pixels(data: bytes, path: Path, *, max_pixels: int = MAX_PIXELS) -> I
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # own limit below
+            # a damaged EXIF block (its orientation unreadable: the picture stays as stored) is not the
+            # picture's problem; Pillow warns while reading it (a fuzzed TIFF, tests/fuzz_regressions)
+            warnings.filterwarnings("ignore", "Truncated File Read", UserWarning)
             img: Image.Image = Image.open(io.BytesIO(data))  # in memory: nothing to close but the picture itself
             width, height = img.size
             if width * height > max_pixels:

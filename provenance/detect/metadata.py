@@ -21,7 +21,7 @@ import re
 import struct
 import warnings
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from PIL import ExifTags, Image, UnidentifiedImageError
@@ -278,10 +278,10 @@ def exif_fields(raw: bytes) -> list[TextField]:
 def _fields_of(exif: Image.Exif) -> list[TextField]:
     """Every known text tag, from IFD0, the Exif IFD and IFD1 alike."""
     big_endian = getattr(exif, "endian", "<") in (">", "MM")
-    ifds: list[tuple[str, dict[int, object]]] = [("IFD0", dict(exif))]
+    ifds: list[tuple[str, dict[int, object]]] = [("IFD0", _readable(exif))]
     for name, ifd in (("Exif IFD", ExifTags.IFD.Exif), ("IFD1", ExifTags.IFD.IFD1)):
         try:
-            ifds.append((name, dict(exif.get_ifd(ifd))))
+            ifds.append((name, _readable(exif.get_ifd(ifd))))
         except (KeyError, ValueError, TypeError, struct.error):  # a broken sub-IFD: skip it
             continue
     out: list[TextField] = []
@@ -294,6 +294,25 @@ def _fields_of(exif: Image.Exif) -> list[TextField]:
             if text:
                 home = _HOME_IFD.get(name, "IFD0")
                 out.append(TextField("EXIF", name, text, "" if ifd_name == home else f"in {ifd_name}"))
+    return out
+
+
+_BROKEN_TAG = (KeyError, ValueError, TypeError, struct.error)
+
+
+def _readable(ifd: Mapping[int, object]) -> dict[int, object]:
+    """The tags of an IFD that Pillow can read, one at a time: a tag whose entry is broken (a
+    damaged TIFF's IFD0 raised KeyError from inside Pillow, fuzz/run.py found it) is skipped."""
+    try:
+        tags = list(ifd.keys())
+    except _BROKEN_TAG:
+        return {}
+    out: dict[int, object] = {}
+    for tag in tags:
+        try:
+            out[tag] = ifd[tag]
+        except _BROKEN_TAG:
+            continue
     return out
 
 
