@@ -114,7 +114,7 @@ def scan(
 def _print_summary(summary: ScanSummary) -> None:
     rate = summary.scanned / summary.seconds if summary.seconds else 0.0
     click.echo(
-        f"Scanned {summary.scanned} images in {summary.seconds:.1f} s ({rate:.1f}/s)"
+        f"Scanned {verdicts.counted(summary.scanned, 'file')} in {summary.seconds:.1f} s ({rate:.1f}/s)"
         + (f", {summary.resumed} from the checkpoint" if summary.resumed else "")
         + f"; {summary.files} in all."
     )

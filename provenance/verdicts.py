@@ -563,3 +563,8 @@ def _watermark_state(mark: WatermarkJSON) -> str:
     if mark.get("agrees_with_manifest") is False:
         return "mismatch"
     return "ours" if str(mark.get("scheme") or "").startswith("provenance-") else "known-ai"
+
+
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless one ("1 file", "22 files"): every surface counts alike."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

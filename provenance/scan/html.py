@@ -235,8 +235,8 @@ def render(rows: list[ScanRow], summary: ScanSummary) -> str:
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>provenance scan: {summary.files} images</title><style>{_STYLE}</style></head><body><main>"
-        f"<h1>provenance scan: {summary.files} images</h1>"
+        f"<title>provenance scan: {verdicts.counted(summary.files, 'file')}</title><style>{_STYLE}</style></head>"
+        f"<body><main><h1>provenance scan: {verdicts.counted(summary.files, 'file')}</h1>"
         f'<p class="meta">{where}{summary.scanned} scanned now, {summary.resumed} from a checkpoint, '
         f"{summary.seconds} s; exit code {summary.exit_code} ({_e(exit_label)}). Each verdict stands on its own:"
         " no provenance found is not the same as fake.</p>"
