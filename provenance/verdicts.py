@@ -208,7 +208,13 @@ WATERMARK = _table(
         "A watermark was found that names another picture or another manifest: probably copied.",
         "bad",
     ),
-    Word("none", "None found", "No watermark this tool knows was found. Most pictures carry none.", "none"),
+    Word(
+        "none",
+        "None this tool reads",
+        "No watermark this tool reads was found (its own, and the known AI ones it lists); others, such as"
+        " TrustMark, are not read from the pixels. Most pictures carry none.",
+        "none",
+    ),
     Word("not-checked", "Not checked", "The pixels were not checked (metadata only, or too small).", "none"),
 )
 

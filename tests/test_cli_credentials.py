@@ -253,7 +253,7 @@ def test_declared_trustmark_is_not_none_found_and_untrusted_signer_names_the_off
     assert "declares a TrustMark watermark, not checked here" in report["summary"]
     text = run_cli("verify", signed, home=home).stdout
     assert "Watermark   Declared, not checked here" in text
-    assert "None found" not in text
+    assert "None this tool reads" not in text
     # No official list installed: whether it names the signer is unknown, so say how to get it.
     assert "provenance trust update" in str(report["credentials"]["trust_hint"])
     assert "`" not in str(report["credentials"]["trust_hint"])  # shown as is on the web page: no markdown
@@ -330,3 +330,14 @@ def test_an_author_named_twice_is_listed_once(tmp_path: Path) -> None:
     _need_fixtures()
     report = json.loads(run_cli("verify", "--json", C2PA / "c2pa-rs" / "ocsp.jpg", home=tmp_path / "home").stdout)
     assert report["credentials"]["author"] == "Alex Tran"
+
+
+def test_a_trustmark_picture_without_a_manifest_reads_none_this_tool_reads(tmp_path: Path) -> None:
+    """The walkthrough: a TrustMark-marked picture read "Watermark None found", which a reader takes
+    for "no watermark". The tool does not read TrustMark from the pixels: it says so."""
+    picture = FIXTURES / "watermarked" / "trustmark" / "images_bfly_rgba_Q.png"
+    if not picture.exists():
+        pytest.skip("../shared/fixtures/watermarked is not present")
+    text = run_cli("verify", picture, home=tmp_path / "home").stdout
+    assert "Watermark   None this tool reads" in text
+    assert "None found" not in text
