@@ -445,15 +445,16 @@ _OWN = frozenset({"watermark", "manifest", "sha256"})
 _BY_PRINT = frozenset({"fingerprint", "fingerprint-unmarked", "fingerprint-inconclusive", "fingerprint-ambiguous"})
 
 
-def own_record(
-    registry: Registry, image: LoadedImage, credentials: CredentialReport, *, search: bool = True
-) -> Record | None:
-    """The file's own record, found exactly as verify finds it (``_OWN``): the record its SHA-256
-    finds, the one its intact manifest names, or the one its watermark names, confirmed on the
-    picture by the record's thumbnail and not contradicted by the manifest. None when it has
-    none here. ``search=False`` reads the mark's whole-picture layer alone (see watermark.detect).
-    The stamp asks, so that a picture registered here is stamped as made from its record,
-    never registered as a second original of the same picture."""
+def input_record(registry: Registry, image: LoadedImage, policy: TrustPolicy) -> Record | None:
+    """A file given to stamp or to register: its own record here, found exactly as verify finds
+    it (``_OWN``): the record its SHA-256 finds, the one its intact manifest names, or the one its
+    watermark names, confirmed on the picture by the record's thumbnail and not contradicted by
+    the manifest; None when it has none here. The mark is read from its whole-picture layer alone
+    (:func:`whole_mark`): a few ms per megapixel, where the tile search on an unmarked picture
+    costs about as much as a whole stamp; a whole copy of a picture stamped here (re-encoded,
+    rescaled) is found, a crop of one is not. So a picture registered here is stamped as made
+    from its record, never registered as a second original of the same picture."""
+    credentials = read_credentials(image.mime, image.data, policy=policy)
     if (record := registry.find_by_sha256(image.sha256)) is not None:
         return record
     if credentials.intact and credentials.record_id and (record := registry.get(credentials.record_id)):
@@ -463,7 +464,7 @@ def own_record(
     from provenance import watermark
 
     pixels = image.pixels()
-    reading = watermark.detect(pixels if search else _box_reduced(pixels), search=search)
+    reading = watermark.detect(_box_reduced(pixels), search=False)
     record = registry.get(reading.record_id) if reading.found and reading.record_id else None
     if record is None:
         return None
@@ -472,15 +473,6 @@ def own_record(
     seen = _Seen(upright, reading.scale, reading.frame)
     confirmed, _ = _check_agreement(mark, credentials, record, seen, fingerprint.compute(upright))
     return record if confirmed and mark.agrees_with_manifest is not False else None
-
-
-def input_record(registry: Registry, image: LoadedImage, policy: TrustPolicy) -> Record | None:
-    """A file given to stamp or to register: its own record here (:func:`own_record`), its mark
-    read from the whole-picture layer alone: a few ms per megapixel, where the tile search on an
-    unmarked picture costs about as much as a whole stamp. A whole copy of a picture stamped here
-    (re-encoded, rescaled) is found; a crop of one is not."""
-    credentials = read_credentials(image.mime, image.data, policy=policy)
-    return own_record(registry, image, credentials, search=False)
 
 
 def whole_mark(pixels: Image.Image) -> str | None:

@@ -206,8 +206,8 @@ def _place(
     image, top, left = whole
     k = small.shape[1] / qw  # px of the shrunk query per image px
     scale, x, y = _best(fits).where
-    inside, _, _ = _blocks(thumb, detail, small, (scale, x, y))
-    covers, detailed, agreeing = _blocks(
+    inside, _, _, _ = _block_states(thumb, detail, small, (scale, x, y))
+    covers, detailed, agreeing, _ = _block_states(
         thumb, detail, _shrunk(image, fit), (scale, x - scale * left * k, y - scale * top * k)
     )
     band = covers & ~inside  # blocks under the cut band alone: those judged without it stay as they were
@@ -538,12 +538,6 @@ def _judge(thumb: Array, detail: Array, query: Array, score: float, where: Geome
     out = ~cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     cut = float(thumb[out].std()) if int(out.sum()) >= 2 else 0.0
     return _Fit(where, score, float(mask.mean()), inside, int(agreeing.sum()), int(detailed_blocks.sum()), cut)
-
-
-def _blocks(thumb: Array, detail: Array, query: Array, where: Geometry) -> tuple[Array, Array, Array]:
-    """(inside, detailed, agreeing) block masks of ``query`` placed at ``where``."""
-    inside, detailed, agreeing, _ = _block_states(thumb, detail, query, where)
-    return inside, detailed, agreeing
 
 
 def _block_states(thumb: Array, detail: Array, query: Array, where: Geometry) -> tuple[Array, Array, Array, Array]:
