@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import getpass
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,7 +201,9 @@ def _generation_options(func: Command[R]) -> Command[R]:
     help="Regenerate this verified twin from its manifest (SOURCE optional) and check it matches bit for bit.",
 )
 @_generation_options
-@click.option("--user", default=None, help="Author recorded in the manifest (default: login name).")
+@click.option(
+    "--user", default=None, help="Author the signed manifest names (required to make a twin; never your login name)."
+)
 @click.option("--force", is_flag=True, help="Replace outputs that exist.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @signing_options
@@ -242,6 +243,9 @@ def twin(
     from provenance.twin import TwinMaker
 
     identity = signing.identity(home)
+    if not user:
+        # a signed file is published: the login name of whoever ran the command is not put in it unasked
+        raise UsageError("twin needs --user NAME: the author its signed manifest names (a login name is never used)")
     model = generation.model or DEMO_NAME
     settings = TwinSettings.for_model(
         model,
@@ -255,7 +259,7 @@ def twin(
         _model_note(model, explicit=generation.model is not None)
     maker = TwinMaker(
         settings,
-        user=user or getpass.getuser(),
+        user=user,
         identity=identity,
         home=home,
         load=generation.load_options(),

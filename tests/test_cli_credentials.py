@@ -33,7 +33,7 @@ def test_twin_signed_with_reference_certificates(tmp_path: Path) -> None:
     home = tmp_path / "home"
     out = tmp_path / "ref-twin.jpg"
     made = run_cli(
-        "twin", SAMPLES / "chelsea.png", "-o", out, "--steps", "2", "--strength", "0.5",
+        "twin", SAMPLES / "chelsea.png", "-o", out, "--steps", "2", "--strength", "0.5", "--user", "alice",
         "--cert", REF / "certs" / "es256.pub", "--key", REF / "certs" / "es256.pem",
         home=home,
     )  # fmt: skip

@@ -158,6 +158,8 @@ def test_unknown_model_offline_fails_clearly_before_loading_torch(keyed_home: Pa
         tmp_path / "t.png",
         "--model",
         "some/unknown-model",
+        "--user",
+        "alice",
         home=keyed_home,
     )
     assert result.code == 2
@@ -185,10 +187,20 @@ def test_unknown_model_offline_fails_clearly_before_loading_torch(keyed_home: Pa
 
 def test_twin_refuses_to_overwrite_and_never_writes_unstamped(twin: Twin) -> None:
     before = twin.path.read_bytes()
-    result = run_cli("twin", twin.source, "-o", twin.path, home=twin.home)
+    result = run_cli("twin", twin.source, "-o", twin.path, "--user", "alice", home=twin.home)
     assert result.code == 2
     assert "already exists" in result.stderr
     assert twin.path.read_bytes() == before
+
+
+def test_twin_never_signs_a_login_name_unasked(keyed_home: Path, tmp_path: Path) -> None:
+    """The signed manifest is published with the picture: without --user no twin is made (before it
+    used the login name of whoever ran the command)."""
+    result = run_cli("twin", SAMPLES / "chelsea.png", "-o", tmp_path / "t.png", "--model", "tiny", home=keyed_home)
+    assert result.code == 2
+    assert "--user" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "t.png").exists()
 
 
 def test_twin_without_identity_says_how_to_make_one(empty_home: Path, tmp_path: Path) -> None:

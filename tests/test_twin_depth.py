@@ -159,7 +159,7 @@ def test_batch_twins_a_folder_and_survives_an_unreadable_file(keyed_home: Path, 
     (folder / "b-broken.jpg").write_bytes((SAMPLES / "rocket.jpg").read_bytes()[:2000])
     (folder / "notes.txt").write_text("not an image, not a candidate")
     out = tmp_path / "out"
-    result = run_cli("twin", folder, "-o", out, "--steps", "2", "--strength", "0.5", home=keyed_home)
+    result = run_cli("twin", folder, "-o", out, "--steps", "2", "--strength", "0.5", "--user", "alice", home=keyed_home)
     assert result.code == 4, result.stderr
     assert "[1/3]" in result.stdout
     assert "[3/3]" in result.stdout
@@ -192,7 +192,9 @@ def test_broken_model_folders_name_the_missing_or_corrupt_component(keyed_home: 
     weights.write_bytes(weights.read_bytes()[:5000])
     out = tmp_path / "t.png"
     for folder, expected in ((missing, "component 'unet'"), (corrupt, "component 'vae'")):
-        result = run_cli("twin", SAMPLES / "chelsea.png", "-o", out, "--model", folder, home=keyed_home)
+        result = run_cli(
+            "twin", SAMPLES / "chelsea.png", "-o", out, "--model", folder, "--user", "alice", home=keyed_home
+        )
         assert result.code == 2
         assert expected in result.stderr
         assert "missing" in result.stderr or "corrupt" in result.stderr
