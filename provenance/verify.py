@@ -262,7 +262,8 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
         confidence=reading.confidence,
     )
     if min(pixels.size) < watermark.MIN_SIDE:
-        mark.note = f"image under {watermark.MIN_SIDE} px: too small to carry a watermark"
+        # too small for our marks, not for every mark: a TrustMark picture of 200 px still carries its own
+        mark.note = f"image under {watermark.MIN_SIDE} px: too small for the watermarks this tool reads"
         mark.state = mark.state if mark.found else "not-checked"
     # a mirrored or rotated copy is fingerprinted and placed the way it was marked (the mark says how)
     upright = watermark.upright(pixels, reading)
