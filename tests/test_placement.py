@@ -222,6 +222,13 @@ def test_a_caption_bar_laid_over_the_bottom_edge_is_not_an_honest_crop(signed: S
     assert placed.state == "altered", placed
     assert report.exit_code == 3
     assert "parts differ" in report.summary
+    # the bar hides the bottom edge, it does not crop it: the whole picture, at its own size (was "a
+    # crop showing about 90 %, at 105 %")
+    assert not placed.cropped, placed
+    assert placed.shown >= 0.95, placed
+    assert placed.scale is not None
+    assert abs(placed.scale - 1.0) <= 0.02, placed
+    assert "the whole of the signed picture, but parts differ" in report.summary
 
 
 def test_a_plain_band_added_outside_the_picture_leaves_it_whole(signed: Signed, tmp_path: Path) -> None:
@@ -236,6 +243,9 @@ def test_a_plain_band_added_outside_the_picture_leaves_it_whole(signed: Signed, 
     assert placed.state == "whole", placed
     assert placed.added < 0.05
     assert report.exit_code == 0
+    # the picture's own size, not the taller canvas's (was "at 109 % of its size")
+    assert placed.scale is not None
+    assert abs(placed.scale - 1.0) <= 0.02, placed
 
 
 def test_text_added_below_the_picture_is_not_the_signed_picture(signed: Signed, tmp_path: Path) -> None:

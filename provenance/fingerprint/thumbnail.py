@@ -207,14 +207,21 @@ def _place(
     k = small.shape[1] / qw  # px of the shrunk query per image px
     scale, x, y = _best(fits).where
     inside, _, _, _ = _block_states(thumb, detail, small, (scale, x, y))
-    covers, detailed, agreeing, _ = _block_states(
-        thumb, detail, _shrunk(image, fit), (scale, x - scale * left * k, y - scale * top * k)
+    shrunk = _shrunk(image, fit)
+    covers, detailed, agreeing, mask = _block_states(
+        thumb, detail, shrunk, (scale, x - scale * left * k, y - scale * top * k)
     )
     band = covers & ~inside  # blocks under the cut band alone: those judged without it stay as they were
+    # how much of the picture the image shows, and of the image the picture fills, with the band in
+    # place: a bar over the bottom edge hides that edge, it does not crop it; a band below the
+    # picture is not part of it (its size is then the picture's, not the taller canvas's)
     return replace(
         placement,
         agree=placement.agree + int((agreeing & band).sum()),
         detailed=placement.detailed + int((detailed & band).sum()),
+        shown=round(float(mask.mean()), 3),
+        inside=round(min(1.0, float(mask.sum()) / (shrunk.shape[0] * shrunk.shape[1] * scale * scale)), 3),
+        cut=round(_left_out(thumb, mask), 2),
     )
 
 
@@ -529,15 +536,21 @@ def _refine(blurred: Array, query: Array, start: Geometry, *, spread: float | No
 def _judge(thumb: Array, detail: Array, query: Array, score: float, where: Geometry) -> _Fit:
     """Block by block over the overlap (blocks of _BLOCK px every half block): how many
     blocks with detail agree in detail and in tone."""
-    import cv2
 
     scale = where[0]
     _, detailed_blocks, agreeing, mask = _block_states(thumb, detail, query, where)
     inside = min(1.0, float(mask.sum()) / (query.shape[0] * query.shape[1] * scale * scale))
-    # what the image leaves out, a few pixels away from where it lies (its edges blur into the picture)
-    out = ~cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-    cut = float(thumb[out].std()) if int(out.sum()) >= 2 else 0.0
+    cut = _left_out(thumb, mask)
     return _Fit(where, score, float(mask.mean()), inside, int(agreeing.sum()), int(detailed_blocks.sum()), cut)
+
+
+def _left_out(thumb: Array, mask: Array) -> float:
+    """How much what the image leaves out of the picture varies (standard deviation of its grey
+    levels), a few pixels away from where the image lies (its edges blur into the picture)."""
+    import cv2
+
+    out = ~cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    return float(thumb[out].std()) if int(out.sum()) >= 2 else 0.0
 
 
 def _block_states(thumb: Array, detail: Array, query: Array, where: Geometry) -> tuple[Array, Array, Array, Array]:
