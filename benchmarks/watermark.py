@@ -154,6 +154,8 @@ ATTACKS: dict[str, Attack] = {
 TODAY = list(ATTACKS)[: list(ATTACKS).index("screenshot") + 1]
 # not in issue 20's list: the hardest downscale (whatever the factor, to the smallest size we read)
 EXTRA = ("to256",)
+# not in issue 20's list either: issue 19's crops resized for the web
+ISSUE_19 = ("crop70-16x9-1200px", "crop50-1x1-400px")
 
 
 @dataclass
@@ -466,7 +468,15 @@ def attack_table(by_set: dict[str, dict[str, Results]]) -> list[str]:
     columns = [(m, s) for m in next(iter(by_set.values())) for s in by_set]
     lines = ["| attack | " + " | ".join(f"{m} {s}" for m, s in columns) + " |", "|---" * (1 + len(columns)) + "|"]
     for attack_name in ATTACKS:
-        mark = " (today)" if attack_name in TODAY else " (extra)" if attack_name in EXTRA else ""
+        mark = (
+            " (today)"
+            if attack_name in TODAY
+            else " (extra)"
+            if attack_name in EXTRA
+            else " (issue 19)"
+            if attack_name in ISSUE_19
+            else ""
+        )
         cells = [_rate(by_set[s][m].exact[attack_name]) for m, s in columns]
         lines.append(f"| {attack_name}{mark} | " + " | ".join(cells) + " |")
     return lines
@@ -530,7 +540,8 @@ def main() -> None:
               *summary_table(by_set, {s: len(p) for s, p in sets.items()}), "",
               "Exact-payload rate per attack (in brackets: pictures x payloads counted; an attack whose result is "
               "under 256 px on its short side is not counted). (today): the table before issue 20; (extra): not in "
-              "issue 20's list.", "", *attack_table(by_set)]  # fmt: skip
+              "issue 20's list; (issue 19): crops resized for the web, issue 19's, not in issue 20's list either.",
+              "", *attack_table(by_set)]  # fmt: skip
     missed = [line for name in names if name.startswith("provenance") for line in misses(by_set, name)]
     if missed:
         lines += ["", "Pictures that missed (any payload):", "", *missed]
