@@ -179,6 +179,12 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
         _mark_ambiguous(registry, found)
         _unknown_record(registry, mark)
         ownership = _ownership(registry, found, pixels_checked=print_ is not None)
+        if ownership.verdict == "no-match" and mark.found and mark.agrees_with_manifest is False:
+            # the mark's record was set aside: "no record is near by watermark" would contradict the mark's line
+            ownership.summary = (
+                f"No registered match: this image is none of the registered pictures (its watermark names record"
+                f" {mark.record_id}, which does not describe this image)."
+            )
         turn = turn if turn is not None or seen is None or not mark.found else seen.turn
         if turn is not None and found:
             ownership.summary += f" This copy is {turn} relative to the registered picture."
@@ -781,7 +787,10 @@ def _check_agreement(
     if verdict == "different":
         mark.agrees_with_manifest = False
         mark.note = (
-            f"the watermark names record {wm_record.record_id}, but {evidence}: the mark was probably copied"
+            # the picture itself, mark and all, is part of a larger one (a composite): nothing was copied
+            f"the watermark names record {wm_record.record_id}, and {evidence}: this image is not that picture"
+            if placed is not None and placed.pasted
+            else f"the watermark names record {wm_record.record_id}, but {evidence}: the mark was probably copied"
             " onto another image"
         )
     elif verdict == "cannot-tell":

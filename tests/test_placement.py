@@ -285,3 +285,22 @@ def test_a_caption_bar_is_judged_in_place_not_trimmed_as_a_frame(name: str) -> N
     where = placement_of(placed, picture.size, captioned.size)
     assert where is not None
     assert where.state == "altered", where
+
+
+def test_a_signed_picture_pasted_into_a_larger_one_is_not_called_a_copied_mark(signed: Signed, tmp_path: Path) -> None:
+    """The walkthrough's side-by-side: the signed picture, mark and all, is part of a composite. It is not
+    that picture (exit 1, as before), but nothing was copied: the note says the picture was pasted in."""
+    w, h = signed.pixels.size
+    canvas = Image.new("RGB", (round(w * 2.2), round(h * 1.1)), (90, 120, 80))
+    noise = Image.effect_noise(canvas.size, 40).convert("RGB")
+    canvas = Image.blend(canvas, noise, 0.5)
+    canvas.paste(signed.pixels, (round(w * 1.1), round(h * 0.05)))
+    report, _ = _verify(_save(canvas, tmp_path / "side-by-side.jpg"), signed.home)
+    assert report.exit_code == 1
+    assert report.watermark.state == "mismatch"
+    note = report.watermark.note or ""
+    assert "pasted into another picture" in note, note
+    assert "copied" not in note, note
+    assert report.ownership.verdict == "no-match"
+    assert "no record is near this picture by watermark" not in report.ownership.summary  # the mark named one
+    assert report.watermark.record_id in report.ownership.summary

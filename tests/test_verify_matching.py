@@ -136,7 +136,7 @@ def test_our_stamped_picture_pasted_small_into_another_is_broken(newsroom: Home,
     assert report.watermark.record_id == record_id
     assert report.exit_code == 1, report.summary
     assert report.watermark.state == "mismatch"
-    assert "copied onto another image" in (report.watermark.note or "")
+    assert "pasted into another picture" in (report.watermark.note or "")  # the picture itself, not a copied mark
 
 
 def test_a_crop_checked_against_a_record_without_thumbnail_is_inconclusive_never_broken(
