@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from provenance.policy import Policy, check_report
+from provenance.policy.rules import Rule
+from provenance.report import VerifyReportJSON
 from tests import metadata_files as mf
 from tests.conftest import ROOT, SAMPLES, require_fixtures, run_cli
 
@@ -153,6 +156,43 @@ def test_policy_passes_our_photo_and_refuses_undisclosed_ai(newsroom: Path, publ
     assert "no caption does not" not in failed["ai-disclosure"]["reason"]
     code, result = _check(newsroom, twin, caption="An AI-generated illustration of a cat")
     assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("caption", "discloses"),
+    [
+        ("NOT AI-generated", False),
+        ("This is not an AI-generated image", False),
+        ("A non-AI-generated photo of a cat", False),
+        ("It isn\u2019t AI generated", False),
+        ("A Thai illustration of the harbour", False),  # its letters hold "ai illustration", its words do not
+        ("No retouching. AI-generated illustration of a cat", True),  # the denial is another sentence's
+        ("An ai generated picture", True),
+        ("Generated with AI from a sketch", True),
+    ],
+)
+def test_a_caption_that_denies_ai_or_only_contains_the_letters_does_not_disclose_it(
+    caption: str, discloses: bool
+) -> None:
+    ai: VerifyReportJSON = {"file": "x.png", "ai": {"verdict": "ai-generated", "signals": []}}
+    policy = Policy("p", ("Us",), (Rule("ai-disclosure", "ai-disclosure", {}),), "p.toml")
+    result = check_report(policy, ai, caption)
+    assert result.status == ("pass" if discloses else "fail"), result.summary
+
+
+def test_an_ai_stamp_whose_signed_caption_says_not_ai_is_refused(newsroom: Path, tmp_path: Path) -> None:
+    stamped = tmp_path / "denied.png"
+    made = run_cli(
+        "stamp", SAMPLES / "chelsea.png", "-o", stamped, "--user", "Daily Planet", "--caption", "NOT AI-generated",
+        home=newsroom,
+    )  # fmt: skip
+    assert made.code == 0, made.stderr
+    code, result = _check(newsroom, stamped)
+    assert code == 1
+    assert isinstance(result, dict)
+    failed = {r["rule"]: r for r in result["rules"] if r["outcome"] == "fail"}
+    assert "ai-disclosure" in failed
+    assert '"NOT AI-generated" does not disclose it' in failed["ai-disclosure"]["reason"]
 
 
 def test_policy_refuses_a_tampered_file(newsroom: Path, published: Path, tmp_path: Path) -> None:
