@@ -224,6 +224,10 @@ def decode_pixels(data: bytes, path: Path, *, max_pixels: int = MAX_PIXELS) -> I
     except (OSError, SyntaxError, ValueError, EOFError, RuntimeError, struct.error, IndexError, KeyError) as exc:
         # Format plugins fail in their own ways: AVIF/HEIF decoders raise RuntimeError
         # on a malformed container (found by the fuzzer), others struct or index errors.
+        if cut := truncation(data, sniff_mime(data[:32]) or ""):
+            # its own structure says it ends early: damaged in transit, and said so (not "corrupt")
+            why = f"the file is incomplete ({cut}: an interrupted download or copy?)"
+            raise InputError(f"{path}: truncated image: {why}") from None
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{path}: truncated or corrupt image ({reason})") from None
 

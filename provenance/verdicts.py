@@ -80,8 +80,8 @@ EXIT = {
     ExitCode.BROKEN: Word(
         "1",
         "provenance broken",
-        "The credentials do not match this file (it or they changed after signing, or the file is incomplete),"
-        " or a watermark was copied onto another picture.",
+        "The credentials do not match this file (it or they changed after signing), or a watermark was copied"
+        " onto another picture.",
         "bad",
     ),
     ExitCode.USAGE: Word(
@@ -105,8 +105,9 @@ EXIT = {
     ExitCode.UNREADABLE: Word(
         "4",
         "input unreadable",
-        "The file is missing, unreadable or unsupported, or its picture cannot be decoded (e.g. truncated) and it"
-        " carries no credentials: nothing was checked.",
+        "The file is missing, unreadable or unsupported, or incomplete (cut short, e.g. an interrupted download:"
+        " what could still be read is shown, but nothing can be checked against a file that is not all there),"
+        " or its picture cannot be decoded. A damaged file is not evidence of tampering: get the whole file.",
         "bad",
     ),
     ExitCode.INTERNAL: Word("5", "internal error", "A bug: please report it with the --debug output.", "bad"),
@@ -133,9 +134,10 @@ CREDENTIALS = _table(
     ),
     Word(
         "truncated",
-        "Broken: file incomplete",
+        "File incomplete",
         "The file ends early (an interrupted download or copy?): the signed data is not all there, so the"
-        " credentials cannot match it. Get the complete file and verify again.",
+        " credentials cannot be checked against it and establish nothing for it. A damaged file is not evidence"
+        " of tampering: get the complete file and verify again.",
         "bad",
     ),
     Word(
