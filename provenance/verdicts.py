@@ -88,7 +88,8 @@ EXIT = {
         "2",
         "usage error",
         "Bad options, missing keys, an unavailable model, a request refused (a declaration the file or its record"
-        " here contradicts, a picture registered here already), or a registry that cannot be used.",
+        " here contradicts, a picture registered here already or the file a stamp here was made from), or a registry"
+        " that cannot be used.",
         "bad",
     ),
     ExitCode.ABSENT: Word(
