@@ -39,7 +39,7 @@ from provenance.imaging import (
 )
 from provenance.registry import Record, Registry, open_home_registry
 from provenance.report import CredentialReport, Ingredient
-from provenance.verify import input_record, made_from
+from provenance.verify import file_credentials, input_record, made_from
 
 # --source-type -> the IPTC terms a file may say of itself without contradicting it
 # (anything else it says, AI, composite or computer-made, contradicts the declaration).
@@ -347,10 +347,15 @@ def contradictions(image: LoadedImage, source_type: str, home: Home, own: OwnRec
         return []
     reasons: list[str] = []
     named = None  # the record the file's own intact manifest names: what it says, the file said
-    if _c2pa.has_manifest(image.mime, image.data):
-        report = read_credentials(image.mime, image.data, policy=build_policy(home))
+    report = file_credentials(image, build_policy(home))  # embedded, or the sidecar beside it, as verify reads
+    if report.present:
         caveat = "" if report.state in ("trusted", "valid") else " (though that manifest is invalid)"
-        reasons += [f"its own C2PA manifest says it {said}{caveat}" for said in _declared(report, allowed)]
+        where = (
+            f" (the sidecar {image.path.with_suffix('.c2pa').name} beside it)"
+            if report.manifest_source == "sidecar"
+            else ""
+        )
+        reasons += [f"its own C2PA manifest{where} says it {said}{caveat}" for said in _declared(report, allowed)]
         named = report.record_id if report.intact else None
     signals = detect.metadata_signals(detect.read_metadata(image.data, image.mime))
     evidence = [s.evidence.rstrip(".") for s in signals if s.strength in ("ai-generated", "ai-edited")]

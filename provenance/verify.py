@@ -142,6 +142,13 @@ def _credentials(image: LoadedImage, options: VerifyOptions, policy: TrustPolicy
     return found
 
 
+def file_credentials(image: LoadedImage, policy: TrustPolicy) -> CredentialReport:
+    """The Content Credentials a file carries as verify reads them: embedded, else the sidecar
+    ``NAME.c2pa`` beside it (what stamp checks a declaration against: a manifest beside the file
+    is the file's own as much as an embedded one)."""
+    return _credentials(image, VerifyOptions(policy=policy), policy)
+
+
 def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | None = None) -> VerifyReport:
     options = options or VerifyOptions()
     policy = options.policy or build_policy(home)

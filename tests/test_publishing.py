@@ -458,6 +458,58 @@ def test_a_source_type_the_file_contradicts_is_refused_unless_allowed(newsroom: 
     assert "Warning" not in again.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "term"),
+    [("C.jpg", "algorithmicMedia"), ("CIE-sig-CA.jpg", "algorithmicMedia"), ("ocsp.jpg", "TrainedAlgorithmicMedia")],
+)
+def test_a_reference_file_whose_own_manifest_says_algorithmic_is_not_stamped_as_captured(
+    newsroom: Path, tmp_path: Path, name: str, term: str
+) -> None:
+    """Real files signed elsewhere whose own manifest declares algorithmicMedia, or an AI composite
+    (ocsp.jpg: compositeWithTrainedAlgorithmicMedia), are refused as captures like the laundering
+    guard refuses an AI record; --allow-contradiction signs them with a warning."""
+    image = require_fixtures("c2pa", "c2pa-rs", name)
+    out = tmp_path / "out.jpg"
+    refused = run_cli("stamp", image, "-o", out, "--source-type", "captured", "--user", "Desk", home=newsroom)
+    assert refused.code == 2, refused.stdout
+    (line,) = refused.stderr.strip().splitlines()
+    assert f"{name}: --source-type captured contradicts the file: its own C2PA manifest says it" in line
+    assert term in line
+    assert not out.exists()
+    allowed = run_cli("stamp", image, "-o", out, "--source-type", "captured", "--user", "Desk",
+                      "--allow-contradiction", home=newsroom)  # fmt: skip
+    assert allowed.code == 0, allowed.stderr
+    assert f"{name}: --source-type captured contradicts the file" in allowed.stderr
+
+
+def test_a_manifest_beside_the_file_is_its_own_to_a_declaration(newsroom: Path, tmp_path: Path) -> None:
+    """A walkthrough: an AI image signed elsewhere with its manifest in a sidecar (NAME.c2pa beside it, which
+    verify reads as the file's own: "the file itself says it is AI-generated") was stamped --source-type
+    captured and registered as the newsroom's original photo. Refused, naming the sidecar, as an embedded
+    manifest is. (The reference's CA.jpg, which the walkthrough named, declares no source type: its own
+    manifest opens A.jpg and adjusts its colours, so nothing in it contradicts a capture.)"""
+    elsewhere = tmp_path / "elsewhere"
+    assert run_cli("keys", "init", "--org", "Generator Inc", home=elsewhere).code == 0
+    ai = tmp_path / "ai.png"
+    made = run_cli("stamp", SAMPLES / "chelsea.png", "-o", ai, "--user", "bot", "--sidecar", home=elsewhere)
+    assert made.code == 0, made.stderr
+    assert (tmp_path / "ai.c2pa").is_file()
+    said = _verify(ai, newsroom)["ai"]
+    assert isinstance(said, dict)
+    assert said["verdict"] == "ai-generated"  # verify reads the sidecar as the file's own
+    out = tmp_path / "captured.png"
+    refused = run_cli("stamp", ai, "-o", out, "--source-type", "captured", "--user", "Desk", home=newsroom)
+    assert refused.code == 2, refused.stdout
+    (line,) = refused.stderr.strip().splitlines()
+    assert "its own C2PA manifest (the sidecar ai.c2pa beside it) says it was created by a trained AI model" in line
+    assert not out.exists()
+    ca = require_fixtures("c2pa", "c2pa-rs", "CA.jpg")
+    accepted = run_cli("stamp", ca, "-o", tmp_path / "ca.jpg", "--source-type", "captured", "--user", "Desk",
+                       home=newsroom)  # fmt: skip
+    assert accepted.code == 0, accepted.stderr
+    assert "contradicts" not in accepted.stderr
+
+
 def _record_of(stamped: str) -> str:
     """The record id a stamp's output names (its ``record`` line)."""
     return next(line.split()[1] for line in stamped.splitlines() if line.strip().startswith("record "))
