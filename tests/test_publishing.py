@@ -326,6 +326,45 @@ def _manifest_assertion(path: Path, label: str) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
+def _icc(path: Path) -> bytes | None:
+    with Image.open(path) as img:
+        profile = img.info.get("icc_profile")
+    return profile if isinstance(profile, bytes) else None
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png"])
+def test_a_stamped_picture_keeps_its_colour_profile(newsroom: Path, tmp_path: Path, suffix: str) -> None:
+    """A walkthrough: stamp dropped the input's ICC profile, so a wide-gamut photo's colours changed (its
+    pixel values were read as sRGB). The profile says what the values mean: the output keeps it, JPEG
+    and PNG, from a real camera JPEG and from a PNG carrying the same profile."""
+    photo = require_fixtures("c2pa", "c2pa-rs", "no_manifest.jpg")  # a camera JPEG with an RGB ICC profile
+    profile = _icc(photo)
+    assert profile is not None
+    png = tmp_path / "profiled.png"
+    Image.open(SAMPLES / "chelsea.png").convert("RGB").save(png, icc_profile=profile)
+    for source in (photo, png):
+        out = tmp_path / f"stamped-{source.stem}{suffix}"
+        made = run_cli("stamp", source, "-o", out, "--source-type", "captured", "--user", "Jane Doe", home=newsroom)
+        assert made.code == 0, made.stderr
+        assert _icc(out) == profile, source.name
+        assert _verify(out, newsroom)["exit_code"] == 0  # still the signed file: the profile is part of it
+
+
+def test_a_profile_of_another_colour_space_than_the_pixels_is_not_kept() -> None:
+    """Pixels are decoded to RGB without colour management: a CMYK or grey profile would misdescribe them."""
+    from provenance.imaging import rgb_icc_profile
+
+    rgb = _icc(require_fixtures("c2pa", "c2pa-rs", "no_manifest.jpg"))
+    assert rgb is not None
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), "red").save(buf, "JPEG", icc_profile=rgb)
+    assert rgb_icc_profile(buf.getvalue()) == rgb
+    cmyk = rgb[:16] + b"CMYK" + rgb[20:]
+    buf = io.BytesIO()
+    Image.new("CMYK", (64, 64)).save(buf, "JPEG", icc_profile=cmyk)
+    assert rgb_icc_profile(buf.getvalue()) is None
+
+
 def test_a_stamped_photo_keeps_its_camera_exif_but_not_its_location(newsroom: Path, tmp_path: Path) -> None:
     photo = _camera_jpeg(tmp_path / "camera.jpg")
     out = tmp_path / "published.jpg"
