@@ -34,6 +34,11 @@ from .options import EXIT_CODES
 )
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Ray workers [default: CPU count].")
 @click.option("--ray-address", metavar="ADDR", help="Join this Ray cluster (default: start a local Ray).")
+@click.option(
+    "--allow-contradiction",
+    is_flag=True,
+    help="Register a file a stamp here was made from (its unsigned ingredient) anyway, with a warning.",
+)
 @pass_context
 def register(
     context: CliContext,
@@ -45,6 +50,7 @@ def register(
     engine: str,
     jobs: int | None,
     ray_address: str | None,
+    allow_contradiction: bool,
 ) -> int:
     """Register originals (files, or folders walked recursively) as owned by OWNER.
 
@@ -52,7 +58,9 @@ def register(
     then traced to them by verify. Registering the same file again changes nothing;
     an interrupted run can simply be run again. A picture that is already registered
     here as another file (a copy of a stamped picture, found by its watermark or
-    manifest, or the stamped file itself) is refused (exit 2): it has an owner.
+    manifest, or the stamped file itself) is refused (exit 2): it has an owner. So is
+    the unsigned file a stamp here was made from (its ingredient), unless
+    --allow-contradiction, which registers it with a warning.
     """
     counts = {"registered": 0, "already-registered": 0, "refused": 0, "error": 0}
     code = 0
@@ -70,6 +78,8 @@ def register(
             extra = flag if result.low_quality else ""
             done = "registered" if result.status == "registered" else f"already registered (owner {result.owner})"
             click.echo(f"{result.record_id}  {result.path}: {done}{extra}")
+            if result.warning:
+                click.echo(f"provenance: warning: {result.warning}", err=True)
 
     register_paths(
         paths,
@@ -81,6 +91,7 @@ def register(
         engine="ray" if engine == "ray" else "local",
         jobs=jobs or os.cpu_count() or 1,
         ray_address=ray_address,
+        allow_contradiction=allow_contradiction,
     )
     if not as_json:
         click.echo(

@@ -99,7 +99,7 @@ def scan(
         options.jobs = jobs
     scanner = Scanner(paths, home, options)
     if scanner.resumed and not as_json:
-        click.echo(f"Resuming: {scanner.resumed} of {len(scanner.files)} images already done.", err=True)
+        click.echo(f"Resuming: {scanner.resumed} of {len(scanner.files)} files already done.", err=True)
     with progress_bar(scanner.run(), len(scanner.todo), "scanning", enabled=not as_json) as bar:
         for _ in bar:
             pass
@@ -121,7 +121,7 @@ def _print_summary(summary: ScanSummary) -> None:
     for axis, heading in (("credentials", "credentials"), ("watermark", "watermark"), ("ownership", "ownership"),
                           ("ai", "AI")):  # fmt: skip
         values = summary.counts.get(axis) or {}
-        words = [(verdicts.word(axis, state), count) for state, count in values.items()]
+        words = [(verdicts.counted_word(axis, key), count) for key, count in values.items()]
         click.echo(f"  {heading:<12} " + "; ".join(_styled(w.label, w.terminal_colour) + f" {n}" for w, n in words))
     exits = [(verdicts.exit_word(int(code)), count) for code, count in (summary.counts.get("exit") or {}).items()]
     click.echo(f"  {'exit codes':<12} " + "; ".join(f"{w.state} {w.label} {n}" for w, n in exits))

@@ -224,6 +224,10 @@ def decode_pixels(data: bytes, path: Path, *, max_pixels: int = MAX_PIXELS) -> I
     except (OSError, SyntaxError, ValueError, EOFError, RuntimeError, struct.error, IndexError, KeyError) as exc:
         # Format plugins fail in their own ways: AVIF/HEIF decoders raise RuntimeError
         # on a malformed container (found by the fuzzer), others struct or index errors.
+        if cut := truncation(data, sniff_mime(data[:32]) or ""):
+            # its own structure says it ends early: damaged in transit, and said so (not "corrupt")
+            why = f"the file is incomplete ({cut}: an interrupted download or copy?)"
+            raise InputError(f"{path}: truncated image: {why}") from None
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{path}: truncated or corrupt image ({reason})") from None
 
@@ -320,10 +324,32 @@ def output_format(path: Path) -> str:
     return fmt
 
 
-def encode_image(img: Image.Image, fmt: str, *, quality: int = 95, exif: bytes | None = None) -> bytes:
-    """Encode pixels with no metadata but ``exif``, if given (the manifest is added afterwards)."""
+def rgb_icc_profile(data: bytes) -> bytes | None:
+    """The ICC colour profile an image file carries, when it describes RGB: what its pixels'
+    values mean (a wide-gamut photo's Display P3 or Adobe RGB). Read from the header, no decoding.
+    A profile of another colour space (CMYK, grey) is not kept: the pixels are converted to RGB
+    without it, so it would misdescribe them."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as img:
+                profile = img.info.get("icc_profile")
+    except Exception:  # noqa: BLE001 - a profile is kept when it reads; the decode reports what does not
+        return None
+    if not isinstance(profile, bytes) or len(profile) < 128 or profile[16:20] != b"RGB ":
+        return None
+    return profile
+
+
+def encode_image(
+    img: Image.Image, fmt: str, *, quality: int = 95, exif: bytes | None = None, icc_profile: bytes | None = None
+) -> bytes:
+    """Encode pixels with no metadata but ``exif`` and ``icc_profile``, if given (the manifest is
+    added afterwards): the profile says what the pixel values mean, so colours stay as they were."""
     buf = io.BytesIO()
-    extra = {"exif": exif} if exif else {}
+    extra: dict[str, bytes] = {"exif": exif} if exif else {}
+    if icc_profile:
+        extra["icc_profile"] = icc_profile
     if fmt == "JPEG":
         img.save(buf, "JPEG", quality=quality, subsampling=0, **extra)
     elif fmt == "WEBP":

@@ -6,11 +6,15 @@ either fully registered or not at all, and running it again skips what is done
 
 A picture that already has its own record here (a copy of a stamped picture, found by its
 watermark or manifest, or the stamped file itself) is refused: registering it would name a
-second owner for that picture. A picture merely like a registered one is registered.
+second owner for that picture. So is the unsigned file one of this registry's stamps was made
+from (its ingredient, found by the SHA-256 the stamp recorded), unless the caller allows the
+contradiction: then it is registered with a warning naming that record. A picture merely like
+a registered one is registered.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,6 +40,7 @@ class RegisterResult:
     owner: str | None = None
     low_quality: bool = False
     error: str | None = None
+    warning: str | None = None  # registered although it contradicts a record here (allow_contradiction)
 
     @property
     def exit_code(self) -> int:
@@ -56,11 +61,13 @@ def register_paths(
     engine: Literal["local", "ray"] = "local",
     jobs: int = 1,
     ray_address: str | None = None,
+    allow_contradiction: bool = False,
 ) -> list[RegisterResult]:
     """Register every image under ``paths`` as an original owned by ``owner``.
 
     ``engine="ray"`` fingerprints on a Ray cluster (the scan's pipeline) and
-    commits here, one transaction per file, so the registry has one writer."""
+    commits here, one transaction per file, so the registry has one writer.
+    ``allow_contradiction`` registers a stamp's unsigned ingredient too, with a warning."""
     if not owner.strip():
         raise RegistryError("an owner is needed to register images", hint="Pass --owner NAME.")
     files = image_files(paths)  # nothing to register is an error, not a silent success
@@ -71,11 +78,14 @@ def register_paths(
             from provenance.scan.engines import ray_map
 
             rows = ray_map([str(p) for p in files], lambda: fingerprint_file, jobs, ray_address)
-            items = (_commit(registry, row, policy, owner=owner, title=title, source_url=source_url) for row in rows)
+            items = (_commit(registry, row, policy, owner=owner, title=title, source_url=source_url,
+                             allow=allow_contradiction) for row in rows)  # fmt: skip
         else:
             items = (
-                _register_one(registry, path, policy, owner=owner, title=title, source_url=source_url) for path in files
-            )
+                _register_one(registry, path, policy, owner=owner, title=title, source_url=source_url,
+                              allow=allow_contradiction)
+                for path in files
+            )  # fmt: skip
         for result in items:
             results.append(result)
             if on_result is not None:
@@ -132,6 +142,7 @@ def _commit(
     owner: str,
     title: str | None,
     source_url: str | None,
+    allow: bool = False,
 ) -> RegisterResult:
     path = Path(row["path"])
     if row.get("error"):
@@ -145,9 +156,13 @@ def _commit(
         return RegisterResult(str(path), "error", error=exc.diagnostics())
     if own is not None:
         return _refused(path, own, owner)
+    stamped, warning = _ingredient_of(registry, path, sha256, owner, allow=allow)
+    if stamped is not None:
+        return stamped
     prints = [fingerprint.Fingerprint(**f) for f in row["fingerprints"]]
     thumb = bytes.fromhex(row["thumbnail"]) if row.get("thumbnail") else None
-    return _add(registry, path, sha256, prints, thumb, owner=owner, title=title, source_url=source_url)
+    added = _add(registry, path, sha256, prints, thumb, owner=owner, title=title, source_url=source_url)
+    return dataclasses.replace(added, warning=warning) if added.status == "registered" else added
 
 
 def _row_record(registry: Registry, row: FingerprintRow, policy: TrustPolicy) -> Record | None:
@@ -163,7 +178,14 @@ def _row_record(registry: Registry, row: FingerprintRow, policy: TrustPolicy) ->
 
 
 def _register_one(
-    registry: Registry, path: Path, policy: TrustPolicy, *, owner: str, title: str | None, source_url: str | None
+    registry: Registry,
+    path: Path,
+    policy: TrustPolicy,
+    *,
+    owner: str,
+    title: str | None,
+    source_url: str | None,
+    allow: bool = False,
 ) -> RegisterResult:
     try:
         image = load_image(path)
@@ -172,11 +194,35 @@ def _register_one(
             return RegisterResult(str(path), "already-registered", existing.record_id, existing.owner)
         if (own := input_record(registry, image, policy)) is not None:
             return _refused(path, own, owner)
+        stamped, warning = _ingredient_of(registry, path, image.sha256, owner, allow=allow)
+        if stamped is not None:
+            return stamped
         prints = fingerprint.compute(image.pixels())
         thumb = thumbnail.describe(image.pixels())
     except InputError as exc:
         return RegisterResult(str(path), "error", error=exc.diagnostics())
-    return _add(registry, path, image.sha256, prints, thumb, owner=owner, title=title, source_url=source_url)
+    added = _add(registry, path, image.sha256, prints, thumb, owner=owner, title=title, source_url=source_url)
+    return dataclasses.replace(added, warning=warning) if added.status == "registered" else added
+
+
+def _ingredient_of(
+    registry: Registry, path: Path, sha256: str, owner: str, *, allow: bool
+) -> tuple[RegisterResult | None, str | None]:
+    """The unsigned file a stamp here was made from (its ingredient: the record keeps its SHA-256)
+    is that record's picture as it was before stamping, so registering it as an original names a
+    second owner for it: refused (the result), or with ``allow`` a warning to register it with."""
+    record = registry.find_by_input_sha256(sha256)
+    if record is None:
+        return None, None
+    title = f", title '{record.title}'" if record.title else ""
+    said = f"{path}: record {record.record_id} here (owner {record.owner}{title}) was stamped from this very file"
+    if allow:
+        return None, f"{said}; registered as {owner}'s original anyway (--allow-contradiction)"
+    refusal = UsageError(
+        f"{said}; not registered as {owner}'s original",
+        hint="verify names that record as made from this file; --allow-contradiction registers it anyway",
+    )
+    return RegisterResult(str(path), "refused", record.record_id, record.owner, error=refusal.diagnostics()), None
 
 
 def _refused(path: Path, record: Record, owner: str) -> RegisterResult:

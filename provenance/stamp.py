@@ -35,11 +35,12 @@ from provenance.imaging import (
     encode_image,
     load_image,
     output_format,
+    rgb_icc_profile,
     write_atomic,
 )
 from provenance.registry import Record, Registry, open_home_registry
 from provenance.report import CredentialReport, Ingredient
-from provenance.verify import input_record, made_from
+from provenance.verify import file_credentials, input_record, made_from
 
 # --source-type -> the IPTC terms a file may say of itself without contradicting it
 # (anything else it says, AI, composite or computer-made, contradicts the declaration).
@@ -73,6 +74,7 @@ class StampRequest:
     source_owner: str | None = None
     ai_training: bool | None = None
     exif: bytes | None = None  # the input's EXIF block, for the output file (camera.keep)
+    icc_profile: bytes | None = None  # the input's RGB colour profile, kept in the output (imaging.rgb_icc_profile)
     camera: dict[str, str] = field(default_factory=dict)  # make, model, capture time: for the manifest
     input_sha256: str | None = None  # the unsigned file stamped (none for a twin: its pixels were made here)
     # the file stamped is a picture registered here (stamp, not twin: its own record found as verify
@@ -123,7 +125,9 @@ def stamp_pixels(
     mime = MIME_FOR_FORMAT[fmt]
     with open_home_registry(home) as registry:
         record_id = registry.new_record_id()
-        encoded, final_pixels, reading = _marked(pixels, record_id, fmt, output, request.exif)
+        encoded, final_pixels, reading = _marked(
+            pixels, record_id, fmt, output, request.exif, icc_profile=request.icc_profile
+        )
         prints = fingerprint.compute(final_pixels)
         claims = StampClaims(
             title=request.title,
@@ -195,11 +199,18 @@ def own_records(home: Home, images: list[LoadedImage | None]) -> list[OwnRecord 
 
 
 def _marked(
-    pixels: Image.Image, record_id: str, fmt: str, output: Path, exif: bytes | None = None
+    pixels: Image.Image,
+    record_id: str,
+    fmt: str,
+    output: Path,
+    exif: bytes | None = None,
+    *,
+    icc_profile: bytes | None = None,
 ) -> tuple[bytes, Image.Image, watermark.WatermarkReading]:
     """Embed at the lowest strength whose mark still reads back after encoding."""
     for strength in watermark.STRENGTHS:
-        encoded = encode_image(watermark.embed(pixels, record_id, strength=strength), fmt, exif=exif)
+        marked = watermark.embed(pixels, record_id, strength=strength)
+        encoded = encode_image(marked, fmt, exif=exif, icc_profile=icc_profile)
         final_pixels = decode_pixels(encoded, output)
         reading = watermark.detect(final_pixels)
         if reading.record_id == record_id:
@@ -272,6 +283,7 @@ def stamp_file(
         source_owner=original_owner(identity, user, source_loaded, home),
         ai_training=ai_training,
         exif=kept.data,
+        icc_profile=rgb_icc_profile(loaded.data),
         camera=kept.recorded,
         input_sha256=loaded.sha256,
         input_record=own.record if own is not None else None,
@@ -347,10 +359,15 @@ def contradictions(image: LoadedImage, source_type: str, home: Home, own: OwnRec
         return []
     reasons: list[str] = []
     named = None  # the record the file's own intact manifest names: what it says, the file said
-    if _c2pa.has_manifest(image.mime, image.data):
-        report = read_credentials(image.mime, image.data, policy=build_policy(home))
+    report = file_credentials(image, build_policy(home))  # embedded, or the sidecar beside it, as verify reads
+    if report.present:
         caveat = "" if report.state in ("trusted", "valid") else " (though that manifest is invalid)"
-        reasons += [f"its own C2PA manifest says it {said}{caveat}" for said in _declared(report, allowed)]
+        where = (
+            f" (the sidecar {image.path.with_suffix('.c2pa').name} beside it)"
+            if report.manifest_source == "sidecar"
+            else ""
+        )
+        reasons += [f"its own C2PA manifest{where} says it {said}{caveat}" for said in _declared(report, allowed)]
         named = report.record_id if report.intact else None
     signals = detect.metadata_signals(detect.read_metadata(image.data, image.mime))
     evidence = [s.evidence.rstrip(".") for s in signals if s.strength in ("ai-generated", "ai-edited")]

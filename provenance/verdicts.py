@@ -80,15 +80,16 @@ EXIT = {
     ExitCode.BROKEN: Word(
         "1",
         "provenance broken",
-        "The credentials do not match this file (it or they changed after signing, or the file is incomplete),"
-        " or a watermark was copied onto another picture.",
+        "The credentials do not match this file (it or they changed after signing), or a watermark was copied"
+        " onto another picture.",
         "bad",
     ),
     ExitCode.USAGE: Word(
         "2",
         "usage error",
         "Bad options, missing keys, an unavailable model, a request refused (a declaration the file or its record"
-        " here contradicts, a picture registered here already), or a registry that cannot be used.",
+        " here contradicts, a picture registered here already or the file a stamp here was made from), or a registry"
+        " that cannot be used.",
         "bad",
     ),
     ExitCode.ABSENT: Word(
@@ -105,8 +106,9 @@ EXIT = {
     ExitCode.UNREADABLE: Word(
         "4",
         "input unreadable",
-        "The file is missing, unreadable or unsupported, or its picture cannot be decoded (e.g. truncated) and it"
-        " carries no credentials: nothing was checked.",
+        "The file is missing, unreadable or unsupported, or incomplete (cut short, e.g. an interrupted download:"
+        " what could still be read is shown, but nothing can be checked against a file that is not all there),"
+        " or its picture cannot be decoded. A damaged file is not evidence of tampering: get the whole file.",
         "bad",
     ),
     ExitCode.INTERNAL: Word("5", "internal error", "A bug: please report it with the --debug output.", "bad"),
@@ -133,9 +135,10 @@ CREDENTIALS = _table(
     ),
     Word(
         "truncated",
-        "Broken: file incomplete",
+        "File incomplete",
         "The file ends early (an interrupted download or copy?): the signed data is not all there, so the"
-        " credentials cannot match it. Get the complete file and verify again.",
+        " credentials cannot be checked against it and establish nothing for it. A damaged file is not evidence"
+        " of tampering: get the complete file and verify again.",
         "bad",
     ),
     Word(
@@ -376,14 +379,41 @@ def _qualified(w: Word) -> Word:
     return Word(w.state, f"{w.label}, but parts differ", f"{w.meaning} {_ALTERED_NOTE}", "warn")
 
 
+def _qualifies(axis: str, state: str, placement: str | None) -> bool:
+    return placement == "altered" and axis in QUALIFIED_WHEN_ALTERED and word(axis, state).tone == "ok"
+
+
 def shown_word(axis: str, state: str, placement: str | None = None) -> Word:
     """The word a surface shows for one verdict of an image placed as ``placement`` relative to
     its registered picture (:func:`placement_state`): the verdict's own word, except that for an
     altered copy a credentials or ownership verdict that would read as a pass is qualified."""
     w = word(axis, state)
-    if placement == "altered" and axis in QUALIFIED_WHEN_ALTERED and w.tone == "ok":
-        return _qualified(w)
-    return w
+    return _qualified(w) if _qualifies(axis, state, placement) else w
+
+
+# A scan counts images by what is shown for them: an altered copy's qualified verdict ("Registered,
+# but parts differ") is counted apart from the pass it would otherwise read as, under its state and
+# this suffix ("registered+altered"), so that "Registered 2" holds no copy whose parts differ.
+ALTERED_KEY = "+altered"
+
+
+def count_key(axis: str, state: str, placement: str | None = None) -> str:
+    """The key a scan counts one verdict under (:data:`ALTERED_KEY`): the state, or the state
+    qualified for an altered copy."""
+    return state + ALTERED_KEY if _qualifies(axis, state, placement) else state
+
+
+def counted_word(axis: str, key: str) -> Word:
+    """The word for a scan's count key (:func:`count_key`): what exactly that count holds."""
+    if key.endswith(ALTERED_KEY):
+        return shown_word(axis, key.removesuffix(ALTERED_KEY), "altered")
+    return word(axis, key)
+
+
+def count_keys(report: VerifyReportJSON) -> dict[str, str]:
+    """The count key on each axis of one verify report (:func:`states`, qualified for an altered copy)."""
+    placed = placement_state(report)
+    return {axis: count_key(axis, state, placed) for axis, state in states(report).items()}
 
 
 AXES: dict[str, dict[str, Word]] = {
@@ -419,14 +449,15 @@ def exit_word(code: int) -> Word:
         return Word(str(code), f"exit {code}", "", "none")
 
 
-def scan_exit_reason(code: int, fail_on: tuple[str, ...], met: tuple[str, ...]) -> str:
+def scan_exit_reason(code: int, fail_on: tuple[str, ...], met: tuple[str, ...], matched: int = 1) -> str:
     """Why a scan exits with ``code``, in words. With --fail-on its code is the condition's, not a
-    verify code: 1 says an image met a condition (``met``), 0 that none did; without --fail-on, or
-    with no image at all, it is the highest per-image code and reads as that code's label."""
+    verify code: 1 says ``matched`` files met a condition (``met``), 0 that none did; without
+    --fail-on, or with no file at all, it is the highest per-file code and reads as that code's
+    label. It counts files, not images: an unreadable file meets --fail-on broken too."""
     if fail_on and met and code == 1:
-        return "an image matched " + " and ".join(f"--fail-on {m}" for m in met)
+        return f"{counted(matched, 'file')} matched " + " and ".join(f"--fail-on {m}" for m in met)
     if fail_on and code == 0:
-        return "no image matched " + " or ".join(f"--fail-on {f}" for f in fail_on)
+        return "no file matched " + " or ".join(f"--fail-on {f}" for f in fail_on)
     return exit_word(code).label
 
 

@@ -142,6 +142,13 @@ def _credentials(image: LoadedImage, options: VerifyOptions, policy: TrustPolicy
     return found
 
 
+def file_credentials(image: LoadedImage, policy: TrustPolicy) -> CredentialReport:
+    """The Content Credentials a file carries as verify reads them: embedded, else the sidecar
+    ``NAME.c2pa`` beside it (what stamp checks a declaration against: a manifest beside the file
+    is the file's own as much as an embedded one)."""
+    return _credentials(image, VerifyOptions(policy=policy), policy)
+
+
 def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | None = None) -> VerifyReport:
     options = options or VerifyOptions()
     policy = options.policy or build_policy(home)
@@ -897,9 +904,11 @@ def _settle(credentials: CredentialReport, mark: WatermarkReport) -> None:
 
 
 def _exit_code(credentials: CredentialReport, mark: WatermarkReport, ownership: OwnershipReport) -> ExitCode:
-    if credentials.broken or mark.agrees_with_manifest is False:
+    if credentials.state == "invalid" or mark.agrees_with_manifest is False:
         return ExitCode.BROKEN
-    if credentials.state == "unreadable":
+    # A file cut short is damaged, not shown to be tampered with: input unreadable (4), as when the
+    # cut falls inside the manifest; a failure to every gate (scan --fail-on broken, check) all the same.
+    if credentials.state in ("unreadable", "truncated"):
         return ExitCode.UNREADABLE
     # Intact credentials establish who signed only when this home trusts the signer: anyone can
     # make a key in any name. An untrusted signer is no provenance (exit 3) unless the registry is.
@@ -1001,14 +1010,24 @@ def _remote_sentence(cred: CredentialReport) -> str:
     return f"{label}: {where}. {said}{offline}."
 
 
+def _incomplete_sentence(credentials: CredentialReport) -> str:
+    """A signed file cut short (exit 4): damaged, which is no evidence of tampering, and what
+    could still be read from it (who signed, what the manifest declares) that nothing here can
+    check against the picture."""
+    head = verdicts.word("credentials", "truncated").label
+    declared = ""
+    if credentials.digital_source_type:
+        declared = f", declaring the picture {describe(credentials.digital_source_type)[1]}"
+    return (
+        f"{head}: the file ends early ({credentials.truncation}: an interrupted download or copy?), so it"
+        " could not be checked; a damaged file is not evidence of tampering. What could still be read: Content"
+        f" Credentials {_signed_by(credentials)}{declared}; they cover the complete file, so they cannot be"
+        " matched to what is here and establish nothing for it. Get the complete file and verify again."
+    )
+
+
 def _broken_sentence(credentials: CredentialReport, mark: WatermarkReport) -> str:
     head = _head(verdicts.exit_word(ExitCode.BROKEN).label)
-    if credentials.state == "truncated":
-        return (
-            f"{head}: the file is incomplete ({credentials.truncation}: an interrupted download or copy?). Its"
-            f" Content Credentials, {_signed_by(credentials)}, cover the complete file, so they cannot match"
-            " what is here; get the complete file and verify again."
-        )
     if credentials.state == "invalid":
         why = credentials.error or "validation failed"
         if credentials.recovered:
@@ -1100,6 +1119,8 @@ def _summary(
     ai: AIReport,
     code: ExitCode,
 ) -> str:
+    if credentials.state == "truncated" and code == ExitCode.UNREADABLE:
+        return _incomplete_sentence(credentials)
     if code == ExitCode.BROKEN:
         return _broken_sentence(credentials, mark)
     if code == ExitCode.ABSENT and (placed := _altered(credentials, ownership)) is not None:

@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from PIL import Image
 
+from provenance import verdicts
 from provenance.config import Home
 from provenance.credentials import _c2pa, callback_identity, init_identity, load_identity, read_credentials
 from provenance.credentials.claims import StampClaims, manifest_definition
@@ -250,12 +251,32 @@ def test_a_stamped_jpeg_cut_short_is_truncated_not_just_a_hash_mismatch(keyed_ho
     assert cred.state == "truncated"
     assert cred.truncation is not None
     assert "compressed picture data" in cred.truncation
-    assert report.exit_code == 1  # no longer the signed file; the words say why
-    assert "the file is incomplete" in report.summary
+    assert report.exit_code == 4  # damaged, not shown to be tampered with: input unreadable
+    assert "the file ends early" in report.summary
     assert "interrupted download" in report.summary
     whole = tmp_path / "whole.jpg"
     whole.write_bytes(signed)
     assert verify_path(whole, home=Home(keyed_home)).credentials.state == "trusted"
+
+
+def test_a_signed_download_cut_at_half_is_incomplete_not_broken(tmp_path: Path) -> None:
+    """A walkthrough: the reference's C.jpg cut at half its bytes (its manifest still whole) was
+    headlined "Provenance broken" (exit 1): a damaged file is not evidence of tampering. It is an
+    incomplete input (exit 4), and the report says what could still be read."""
+    whole = require_fixtures("c2pa", "c2pa-rs", "C.jpg").read_bytes()
+    cut = tmp_path / "C-download.jpg"
+    cut.write_bytes(whole[: len(whole) // 2])
+    report = verify_path(cut, home=Home(tmp_path / "home"), options=VerifyOptions(policy=_reference_policy()))
+    assert report.credentials.state == "truncated"
+    assert report.exit_code == 4
+    incomplete = verdicts.word("credentials", "truncated")
+    assert report.summary.startswith(f"{incomplete.label}: the file ends early")
+    assert "broken" not in (report.summary + incomplete.label).lower()
+    assert "not evidence of tampering" in report.summary
+    assert f"Content Credentials signed by {report.credentials.signer} (a trusted signer)" in report.summary
+    assert "cannot be matched to what is here" in report.summary
+    assert "incomplete" in verdicts.exit_word(4).meaning
+    assert "incomplete" not in verdicts.exit_word(1).meaning
 
 
 def test_a_file_cut_inside_its_manifest_says_incomplete(keyed_home: Path, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from provenance.config import Home
 from provenance.fingerprint import PDQ, PHASH, Fingerprint
 from provenance.registry import Record, Registry
 from provenance.verify import verify_path
-from tests.conftest import ROOT, SAMPLES, run_cli
+from tests.conftest import ROOT, SAMPLES, require_fixtures, run_cli
 
 
 def _json(text: str) -> Any:
@@ -397,3 +397,51 @@ def test_the_ray_engine_refuses_what_the_local_one_refuses(keyed_home: Path, tmp
     assert by_name["copy.jpg"].exit_code == 2
     assert by_name["rocket.jpg"].status == "registered"
     assert _owners(keyed_home) == {"Test Newsroom", "Evil Corp"}
+
+
+def test_the_unsigned_camera_file_a_stamp_was_made_from_is_not_someone_elses_original(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A walkthrough: stamp a camera photo as captured (Daily Planet), then register the unsigned camera
+    file it was made from (the stamp's ingredient, byte for byte) as Evil Corp's: it was registered,
+    and verify then called the camera file Evil Corp's original. Refused as the guard refuses a copy,
+    unless --allow-contradiction, which registers it with a warning."""
+    camera = tmp_path / "camera.jpg"
+    camera.write_bytes(require_fixtures("photos", "exif-samples__exif-org__nikon-e950.jpg").read_bytes())
+    home = tmp_path / "home"
+    assert run_cli("keys", "init", "--org", "Daily Planet", home=home).code == 0
+    published = tmp_path / "published.jpg"
+    made = run_cli("stamp", camera, "-o", published, "--source-type", "captured", "--user", "Jane Doe", home=home)
+    assert made.code == 0, made.stderr
+    record = made.stdout.splitlines()[1].split()[1]
+
+    refused = run_cli("register", camera, "--owner", "Evil Corp", home=home)
+    assert refused.code == 2, refused.stdout
+    assert refused.stdout == ""
+    errors = [line for line in refused.stderr.splitlines() if line.startswith("provenance: error:")]
+    assert len(errors) == 1, refused.stderr
+    assert f"{camera}: record {record} here (owner Daily Planet, title 'published.jpg') was stamped from" in errors[0]
+    assert "not registered as Evil Corp's original" in errors[0]
+    assert "--allow-contradiction" in errors[0]
+    assert _owners(home) == {"Daily Planet"}
+    as_json = _json(run_cli("register", camera, "--owner", "Evil Corp", "--json", home=home).stdout)
+    assert (as_json["status"], as_json["record_id"], as_json["owner"]) == ("refused", record, "Daily Planet")
+
+    # the Ray engine's rows are refused alike (Ray replaced by a local map: the rows are JSON)
+    from provenance import register as registering
+    from provenance.scan import engines
+
+    def local_map(paths: list[str], make_worker: Any, jobs: int, address: str | None) -> Any:
+        worker = make_worker()
+        return (json.loads(json.dumps(worker(path))) for path in paths)
+
+    monkeypatch.setattr(engines, "ray_map", local_map)
+    (ray_row,) = registering.register_paths([camera], owner="Evil Corp", home=Home(home), engine="ray")
+    assert (ray_row.status, ray_row.record_id, ray_row.exit_code) == ("refused", record, 2)
+
+    allowed = run_cli("register", camera, "--owner", "Evil Corp", "--allow-contradiction", home=home)
+    assert allowed.code == 0, allowed.stderr
+    assert "camera.jpg: registered" in allowed.stdout
+    assert f"provenance: warning: {camera}: record {record} here" in allowed.stderr
+    assert "registered as Evil Corp's original anyway (--allow-contradiction)" in allowed.stderr
+    assert _owners(home) == {"Daily Planet", "Evil Corp"}

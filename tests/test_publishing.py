@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from provenance.policy import Policy, check_report
+from provenance.policy.rules import Rule
+from provenance.report import VerifyReportJSON
 from tests import metadata_files as mf
 from tests.conftest import ROOT, SAMPLES, require_fixtures, run_cli
 
@@ -155,6 +158,43 @@ def test_policy_passes_our_photo_and_refuses_undisclosed_ai(newsroom: Path, publ
     assert code == 0
 
 
+@pytest.mark.parametrize(
+    ("caption", "discloses"),
+    [
+        ("NOT AI-generated", False),
+        ("This is not an AI-generated image", False),
+        ("A non-AI-generated photo of a cat", False),
+        ("It isn\u2019t AI generated", False),
+        ("A Thai illustration of the harbour", False),  # its letters hold "ai illustration", its words do not
+        ("No retouching. AI-generated illustration of a cat", True),  # the denial is another sentence's
+        ("An ai generated picture", True),
+        ("Generated with AI from a sketch", True),
+    ],
+)
+def test_a_caption_that_denies_ai_or_only_contains_the_letters_does_not_disclose_it(
+    caption: str, discloses: bool
+) -> None:
+    ai: VerifyReportJSON = {"file": "x.png", "ai": {"verdict": "ai-generated", "signals": []}}
+    policy = Policy("p", ("Us",), (Rule("ai-disclosure", "ai-disclosure", {}),), "p.toml")
+    result = check_report(policy, ai, caption)
+    assert result.status == ("pass" if discloses else "fail"), result.summary
+
+
+def test_an_ai_stamp_whose_signed_caption_says_not_ai_is_refused(newsroom: Path, tmp_path: Path) -> None:
+    stamped = tmp_path / "denied.png"
+    made = run_cli(
+        "stamp", SAMPLES / "chelsea.png", "-o", stamped, "--user", "Daily Planet", "--caption", "NOT AI-generated",
+        home=newsroom,
+    )  # fmt: skip
+    assert made.code == 0, made.stderr
+    code, result = _check(newsroom, stamped)
+    assert code == 1
+    assert isinstance(result, dict)
+    failed = {r["rule"]: r for r in result["rules"] if r["outcome"] == "fail"}
+    assert "ai-disclosure" in failed
+    assert '"NOT AI-generated" does not disclose it' in failed["ai-disclosure"]["reason"]
+
+
 def test_policy_refuses_a_tampered_file(newsroom: Path, published: Path, tmp_path: Path) -> None:
     tampered = tmp_path / "tampered.jpg"
     data = bytearray(published.read_bytes())
@@ -284,6 +324,45 @@ def _manifest_assertion(path: Path, label: str) -> dict[str, object] | None:
     active = store["manifests"][store["active_manifest"]]
     data = next((a["data"] for a in active["assertions"] if a["label"] == label), None)
     return data if isinstance(data, dict) else None
+
+
+def _icc(path: Path) -> bytes | None:
+    with Image.open(path) as img:
+        profile = img.info.get("icc_profile")
+    return profile if isinstance(profile, bytes) else None
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png"])
+def test_a_stamped_picture_keeps_its_colour_profile(newsroom: Path, tmp_path: Path, suffix: str) -> None:
+    """A walkthrough: stamp dropped the input's ICC profile, so a wide-gamut photo's colours changed (its
+    pixel values were read as sRGB). The profile says what the values mean: the output keeps it, JPEG
+    and PNG, from a real camera JPEG and from a PNG carrying the same profile."""
+    photo = require_fixtures("c2pa", "c2pa-rs", "no_manifest.jpg")  # a camera JPEG with an RGB ICC profile
+    profile = _icc(photo)
+    assert profile is not None
+    png = tmp_path / "profiled.png"
+    Image.open(SAMPLES / "chelsea.png").convert("RGB").save(png, icc_profile=profile)
+    for source in (photo, png):
+        out = tmp_path / f"stamped-{source.stem}{suffix}"
+        made = run_cli("stamp", source, "-o", out, "--source-type", "captured", "--user", "Jane Doe", home=newsroom)
+        assert made.code == 0, made.stderr
+        assert _icc(out) == profile, source.name
+        assert _verify(out, newsroom)["exit_code"] == 0  # still the signed file: the profile is part of it
+
+
+def test_a_profile_of_another_colour_space_than_the_pixels_is_not_kept() -> None:
+    """Pixels are decoded to RGB without colour management: a CMYK or grey profile would misdescribe them."""
+    from provenance.imaging import rgb_icc_profile
+
+    rgb = _icc(require_fixtures("c2pa", "c2pa-rs", "no_manifest.jpg"))
+    assert rgb is not None
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), "red").save(buf, "JPEG", icc_profile=rgb)
+    assert rgb_icc_profile(buf.getvalue()) == rgb
+    cmyk = rgb[:16] + b"CMYK" + rgb[20:]
+    buf = io.BytesIO()
+    Image.new("CMYK", (64, 64)).save(buf, "JPEG", icc_profile=cmyk)
+    assert rgb_icc_profile(buf.getvalue()) is None
 
 
 def test_a_stamped_photo_keeps_its_camera_exif_but_not_its_location(newsroom: Path, tmp_path: Path) -> None:
@@ -416,6 +495,58 @@ def test_a_source_type_the_file_contradicts_is_refused_unless_allowed(newsroom: 
                     home=newsroom)  # fmt: skip
     assert again.code == 0, again.stderr
     assert "Warning" not in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "term"),
+    [("C.jpg", "algorithmicMedia"), ("CIE-sig-CA.jpg", "algorithmicMedia"), ("ocsp.jpg", "TrainedAlgorithmicMedia")],
+)
+def test_a_reference_file_whose_own_manifest_says_algorithmic_is_not_stamped_as_captured(
+    newsroom: Path, tmp_path: Path, name: str, term: str
+) -> None:
+    """Real files signed elsewhere whose own manifest declares algorithmicMedia, or an AI composite
+    (ocsp.jpg: compositeWithTrainedAlgorithmicMedia), are refused as captures like the laundering
+    guard refuses an AI record; --allow-contradiction signs them with a warning."""
+    image = require_fixtures("c2pa", "c2pa-rs", name)
+    out = tmp_path / "out.jpg"
+    refused = run_cli("stamp", image, "-o", out, "--source-type", "captured", "--user", "Desk", home=newsroom)
+    assert refused.code == 2, refused.stdout
+    (line,) = refused.stderr.strip().splitlines()
+    assert f"{name}: --source-type captured contradicts the file: its own C2PA manifest says it" in line
+    assert term in line
+    assert not out.exists()
+    allowed = run_cli("stamp", image, "-o", out, "--source-type", "captured", "--user", "Desk",
+                      "--allow-contradiction", home=newsroom)  # fmt: skip
+    assert allowed.code == 0, allowed.stderr
+    assert f"{name}: --source-type captured contradicts the file" in allowed.stderr
+
+
+def test_a_manifest_beside_the_file_is_its_own_to_a_declaration(newsroom: Path, tmp_path: Path) -> None:
+    """A walkthrough: an AI image signed elsewhere with its manifest in a sidecar (NAME.c2pa beside it, which
+    verify reads as the file's own: "the file itself says it is AI-generated") was stamped --source-type
+    captured and registered as the newsroom's original photo. Refused, naming the sidecar, as an embedded
+    manifest is. (The reference's CA.jpg, which the walkthrough named, declares no source type: its own
+    manifest opens A.jpg and adjusts its colours, so nothing in it contradicts a capture.)"""
+    elsewhere = tmp_path / "elsewhere"
+    assert run_cli("keys", "init", "--org", "Generator Inc", home=elsewhere).code == 0
+    ai = tmp_path / "ai.png"
+    made = run_cli("stamp", SAMPLES / "chelsea.png", "-o", ai, "--user", "bot", "--sidecar", home=elsewhere)
+    assert made.code == 0, made.stderr
+    assert (tmp_path / "ai.c2pa").is_file()
+    said = _verify(ai, newsroom)["ai"]
+    assert isinstance(said, dict)
+    assert said["verdict"] == "ai-generated"  # verify reads the sidecar as the file's own
+    out = tmp_path / "captured.png"
+    refused = run_cli("stamp", ai, "-o", out, "--source-type", "captured", "--user", "Desk", home=newsroom)
+    assert refused.code == 2, refused.stdout
+    (line,) = refused.stderr.strip().splitlines()
+    assert "its own C2PA manifest (the sidecar ai.c2pa beside it) says it was created by a trained AI model" in line
+    assert not out.exists()
+    ca = require_fixtures("c2pa", "c2pa-rs", "CA.jpg")
+    accepted = run_cli("stamp", ca, "-o", tmp_path / "ca.jpg", "--source-type", "captured", "--user", "Desk",
+                       home=newsroom)  # fmt: skip
+    assert accepted.code == 0, accepted.stderr
+    assert "contradicts" not in accepted.stderr
 
 
 def _record_of(stamped: str) -> str:

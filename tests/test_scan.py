@@ -295,23 +295,23 @@ def test_a_fail_on_exit_names_the_condition_not_a_verify_code(tmp_path: Path, ke
     assert result.stdout.strip().splitlines()[-1].split() == [
         "exit",
         "1",
-        "(an",
-        "image",
+        "(1",
+        "file",
         "matched",
         "--fail-on",
         "ai)",
     ]
     header = page.read_text(encoding="utf-8")
-    assert "exit code 1 (an image matched --fail-on ai)" in header
+    assert "exit code 1 (1 file matched --fail-on ai)" in header
     assert f"exit code 1 ({broken})" not in header
     summary = tmp_path / "scan.json"
     assert (
         run_cli("scan", folder, "--report", summary, "--fail-on", "ai", "--fail-on", "absent", home=keyed_home).code
         == 1
     )
-    assert json.loads(summary.read_text())["summary"]["exit_reason"] == "an image matched --fail-on ai"
+    assert json.loads(summary.read_text())["summary"]["exit_reason"] == "1 file matched --fail-on ai"
     passed = run_cli("scan", folder, "--fail-on", "broken", "--json", home=keyed_home)
     assert passed.code == 0
-    assert json.loads(passed.stdout)["exit_reason"] == "no image matched --fail-on broken"
+    assert json.loads(passed.stdout)["exit_reason"] == "no file matched --fail-on broken"
     plain = run_cli("scan", folder, "--json", home=keyed_home)  # no --fail-on: the highest verify code's words
     assert json.loads(plain.stdout)["exit_reason"] == verdicts.exit_word(plain.code).label

@@ -3,6 +3,7 @@ and an empty folder says there is nothing to check instead of passing."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -101,3 +102,61 @@ def test_the_policy_check_of_an_empty_folder_does_not_pass(tmp_path: Path, keyed
 def test_the_aggregate_exit_code_of_no_rows_is_never_0() -> None:
     assert exit_code([], ()) == 4
     assert exit_code([], ("ai",)) == 4
+
+
+def _altered_copy(stamped: Path, out: Path) -> Path:
+    """The stamped picture, its manifest gone and a red block pasted over a sixth of it."""
+    from PIL import Image, ImageDraw
+
+    with Image.open(stamped) as img:
+        copy = img.convert("RGB")
+    ImageDraw.Draw(copy).rectangle((20, 20, copy.width // 2, copy.height // 3), fill=(255, 0, 0))
+    copy.save(out)
+    return out
+
+
+def test_a_missing_path_is_a_row_and_each_count_says_what_it_counts(tmp_path: Path, keyed_home: Path) -> None:
+    """A walkthrough: one missing path stopped the whole scan (exit 4, nothing scanned); the
+    text summary counted an altered copy under "Credentials recovered" and "Registered", as
+    did the HTML report's cards; an unreadable file met --fail-on as "an image"."""
+    from provenance import verdicts
+
+    stamped = tmp_path / "stamped.png"
+    made = run_cli("stamp", SAMPLES / "coffee.png", "-o", stamped, "--source-type", "captured", "--user", "J",
+                   home=keyed_home)  # fmt: skip
+    assert made.code == 0, made.stderr
+    altered = _altered_copy(stamped, tmp_path / "altered.png")
+    missing = tmp_path / "missing.png"
+    page = tmp_path / "r.html"
+    result = run_cli("scan", stamped, missing, altered, "--report", page, home=keyed_home)
+    assert result.code == 4, result.stderr  # the missing file's code; the others were scanned
+    assert "no such file or folder" not in result.stderr
+    recovered, registered = (verdicts.word("credentials", "recovered"), verdicts.word("ownership", "registered"))
+    qualified = {axis: verdicts.shown_word(axis, state, "altered").label
+                 for axis, state in (("credentials", "recovered"), ("ownership", "registered"))}  # fmt: skip
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith("  ")}
+    assert f"{qualified['credentials']} 1" in lines["credentials"]
+    assert f"{recovered.label} 1" not in lines["credentials"].replace(qualified["credentials"], "")
+    assert f"{verdicts.word('credentials', 'unreadable').label} 1" in lines["credentials"]
+    assert f"{registered.label} 1; {qualified['ownership']} 1" in lines["ownership"]
+    page_text = page.read_text(encoding="utf-8")
+    assert page_text.count('data-credentials="unreadable"') == 1
+    assert 'data-ownership="registered+altered"' in page_text
+    assert f"{qualified['ownership']}</span><b>1</b>" in page_text
+    assert f"{registered.label}</span><b>1</b>" in page_text  # not 2: the altered copy is not in it
+    rows = run_cli("scan", stamped, missing, "--json", "--report", tmp_path / "r.json", home=keyed_home)
+    assert rows.code == 4, rows.stderr
+    results = {Path(r["file"]).name: r for r in json.loads((tmp_path / "r.json").read_text())["results"]}
+    assert set(results) == {"stamped.png", "missing.png"}
+    assert "no such file" in results["missing.png"]["error"]
+    assert results["stamped.png"]["exit_code"] == 0
+    failed = run_cli("scan", stamped, missing, "--fail-on", "broken", "--json", home=keyed_home)
+    assert failed.code == 1
+    assert json.loads(failed.stdout)["exit_reason"] == "1 file matched --fail-on broken"
+
+
+def test_only_missing_paths_are_nothing_to_scan(tmp_path: Path, keyed_home: Path) -> None:
+    result = run_cli("scan", tmp_path / "a.png", tmp_path / "b", home=keyed_home)
+    assert result.code == 4
+    assert "a.png" in result.stderr
+    assert "no such file or folder" in result.stderr

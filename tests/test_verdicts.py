@@ -110,7 +110,8 @@ def test_files_cut_short_say_where() -> None:
 
 
 def test_exit_words_name_the_new_states() -> None:
-    assert "incomplete" in verdicts.exit_word(1).meaning
+    assert "incomplete" in verdicts.exit_word(4).meaning  # a damaged file: not "provenance broken"
+    assert "incomplete" not in verdicts.exit_word(1).meaning
     assert "cannot be checked" in verdicts.exit_word(3).meaning
     assert "ingredient" in verdicts.exit_word(0).meaning
 

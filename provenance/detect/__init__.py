@@ -116,13 +116,19 @@ def _agent(action: Action) -> str:
 def _unbound_claim(credentials: CredentialReport, action: Action, term: str, words: str, where: str) -> Signal:
     """A claim of a manifest that does not match this file: it may have been changed after signing,
     cut short, or moved here from another picture, so it is reported, never counted as evidence."""
-    why = "the file is incomplete" if credentials.state == "truncated" else "it does not match this file"
+    claim = f"The manifest claims the image was {words}{_agent(action)} ({term}), but"
+    if credentials.state == "truncated":  # damaged, not shown to be tampered with: said so
+        return _reported_claim(
+            action,
+            where,
+            f"{claim} the file is incomplete (cut short, e.g. an interrupted download), so the claim cannot be"
+            " checked against its picture: it is reported, not counted.",
+        )
     return _reported_claim(
         action,
         where,
-        f"The manifest claims the image was {words}{_agent(action)} ({term}), but {why} (changed after signing,"
-        " cut short, or moved from another picture): the claim may be about other pixels, so it is"
-        " reported, not counted.",
+        f"{claim} it does not match this file (changed after signing, or moved from another picture): the"
+        " claim may be about other pixels, so it is reported, not counted.",
     )
 
 

@@ -118,8 +118,7 @@ def _e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _badge(axis: str, state: str, placement: str | None = None) -> str:
-    word = verdicts.shown_word(axis, state, placement)
+def _badge(word: verdicts.Word) -> str:
     return f'<span class="badge" style="background:{word.colour}" title="{_e(word.meaning)}">{_e(word.label)}</span>'
 
 
@@ -146,12 +145,13 @@ def _row(index: int, row: ScanRow, root: str | None) -> str:
     thumb = row.get("thumbnail")
     image = f'<img class="thumb" alt="" src="{_e(thumb)}">' if thumb else ""
     payload = json.dumps(report, indent=2).replace("</", "<\\/")
-    data = " ".join(f'data-{k}="{_e(v)}"' for k, v in states.items())
+    data = " ".join(f'data-{k}="{_e(v)}"' for k, v in verdicts.count_keys(report).items())  # the filters' keys
     file = str(report.get("file") or "")
     code = report.get("exit_code")
     placed = verdicts.placement_state(report)  # an altered copy's passing verdicts are qualified
     cells = "".join(
-        f'<td data-label="{_AXIS_NAMES[axis]}">{_badge(axis, states[axis], placed)}{_evidence(why[axis])}</td>'
+        f'<td data-label="{_AXIS_NAMES[axis]}">{_badge(verdicts.shown_word(axis, states[axis], placed))}'
+        f"{_evidence(why[axis])}</td>"
         for axis in verdicts.AXES
     )
     return (
@@ -170,14 +170,14 @@ def _row(index: int, row: ScanRow, root: str | None) -> str:
 
 def _options(axis: str, values: dict[str, int]) -> str:
     return '<option value="">all</option>' + "".join(
-        f'<option value="{_e(v)}">{_e(verdicts.word(axis, v).label)} ({n})</option>' for v, n in values.items()
+        f'<option value="{_e(v)}">{_e(verdicts.counted_word(axis, v).label)} ({n})</option>' for v, n in values.items()
     )
 
 
 def _cards(counts: dict[str, dict[str, int]]) -> str:
     cards = [
         f"<div class=card><h2>{_AXIS_NAMES[axis]}</h2><ul>"
-        + "".join(f"<li>{_badge(axis, state)}<b>{n}</b></li>" for state, n in counts[axis].items())
+        + "".join(f"<li>{_badge(verdicts.counted_word(axis, key))}<b>{n}</b></li>" for key, n in counts[axis].items())
         + "</ul></div>"
         for axis in ("credentials", "ai", "ownership", "watermark")
     ]
@@ -194,9 +194,9 @@ def _legend(counts: dict[str, dict[str, int]]) -> str:
     parts = []
     for axis in verdicts.AXES:
         parts.append(f"<h3>{_AXIS_NAMES[axis]}</h3>")
-        for state in counts[axis]:
-            word = verdicts.word(axis, state)
-            parts.append(f"<dt>{_badge(axis, state)}</dt><dd>{_e(word.meaning)}</dd>")
+        for key in counts[axis]:
+            word = verdicts.counted_word(axis, key)
+            parts.append(f"<dt>{_badge(word)}</dt><dd>{_e(word.meaning)}</dd>")
     return f'<details class="legend"><summary>What the words mean</summary><dl>{"".join(parts)}</dl></details>'
 
 

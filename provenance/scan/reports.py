@@ -54,10 +54,11 @@ def format_for(path: Path) -> str:
 
 
 def counts(rows: list[ScanRow]) -> dict[str, dict[str, int]]:
-    """How many images are in each state, per verdict, and per exit code."""
+    """How many files are in each state, per verdict, and per exit code. An altered copy's
+    qualified verdict is counted apart from the pass it would read as (verdicts.count_key)."""
     tally: dict[str, Counter[str]] = {k: Counter() for k in (*verdicts.AXES, "exit")}
     for row in rows:
-        for key, value in verdicts.states(row["report"]).items():
+        for key, value in verdicts.count_keys(row["report"]).items():
             tally[key][value] += 1
         tally["exit"][str(row["report"].get("exit_code"))] += 1
     ordered = {axis: _in_table_order(tally[axis], list(table)) for axis, table in verdicts.AXES.items()}
@@ -65,10 +66,14 @@ def counts(rows: list[ScanRow]) -> dict[str, dict[str, int]]:
 
 
 def _in_table_order(tally: Counter[str], order: list[str]) -> dict[str, int]:
-    """The vocabulary's order (best news first); states it does not know after them."""
-    return dict(
-        sorted(tally.items(), key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]))
-    )
+    """The vocabulary's order (best news first), a qualified count right after its state's; states
+    it does not know after them."""
+
+    def rank(key: str) -> tuple[int, bool, str]:
+        state = key.removesuffix(verdicts.ALTERED_KEY)
+        return (order.index(state) if state in order else len(order), key != state, key)
+
+    return dict(sorted(tally.items(), key=lambda item: rank(item[0])))
 
 
 def flat(report: VerifyReportJSON) -> dict[str, str | int | None]:

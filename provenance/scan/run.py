@@ -117,7 +117,10 @@ class Scanner:
             exit_code=code,
             report=str(self.options.report) if self.options.report else None,
             exit_reason=verdicts.scan_exit_reason(
-                code, self.options.fail_on, fail_on_met(ordered, self.options.fail_on)
+                code,
+                self.options.fail_on,
+                fail_on_met(ordered, self.options.fail_on),
+                fail_on_matched(ordered, self.options.fail_on),
             ),
         )
         if self.options.report is not None:
@@ -128,10 +131,13 @@ class Scanner:
 
 
 def _plan(paths: Iterable[Path], recursive: bool) -> list[str]:
+    """The files to scan, keyed. A missing path among others is a file like any other: its row
+    says it is missing (unreadable, exit 4) and the scan goes on; only when every path is
+    missing is there nothing to scan at all (an error, exit 4)."""
     paths = list(paths)
-    for path in paths:
-        if not path.exists() and not path.is_symlink():
-            raise InputError(f"{path}: no such file or folder")
+    missing = [p for p in paths if not p.exists() and not p.is_symlink()]
+    if missing and len(missing) == len(paths):
+        raise InputError(f"{', '.join(map(str, missing))}: no such file or folder")
     files = {_key(found): None for found in image_files(paths, recursive=recursive)}
     return list(files)
 
@@ -175,13 +181,22 @@ def exit_code(rows: list[ScanRow], fail_on: tuple[str, ...]) -> int:
     return 1 if fail_on_met(rows, fail_on) else 0
 
 
+def _conditions(row: ScanRow) -> set[str]:
+    """The --fail-on conditions one file meets (an unreadable file is "broken")."""
+    code = int(row["report"].get("exit_code", 5))
+    ai = verdicts.word("ai", verdicts.states(row["report"])["ai"])
+    met = {"ai"} if ai.tone == "ai" else set()
+    met |= {"broken"} if code in (1, 4, 5) else set()
+    met |= {"absent"} if code == 3 else set()
+    return met
+
+
 def fail_on_met(rows: list[ScanRow], fail_on: tuple[str, ...]) -> tuple[str, ...]:
-    """The --fail-on conditions some image meets, in ``fail_on``'s order."""
-    met: set[str] = set()
-    for row in rows:
-        code = int(row["report"].get("exit_code", 5))
-        ai = verdicts.word("ai", verdicts.states(row["report"])["ai"])
-        met |= {"ai"} if ai.tone == "ai" else set()
-        met |= {"broken"} if code in (1, 4, 5) else set()
-        met |= {"absent"} if code == 3 else set()
+    """The --fail-on conditions some file meets, in ``fail_on``'s order."""
+    met: set[str] = set().union(*(_conditions(row) for row in rows))
     return tuple(f for f in dict.fromkeys(fail_on) if f in met)
+
+
+def fail_on_matched(rows: list[ScanRow], fail_on: tuple[str, ...]) -> int:
+    """How many files meet one of the --fail-on conditions."""
+    return sum(1 for row in rows if _conditions(row) & set(fail_on))

@@ -45,6 +45,7 @@ class RegisterItem(TypedDict):
     owner: str | None
     low_quality: bool
     error: str | None
+    warning: str | None
 
 
 class RegisterAnswer(TypedDict):
