@@ -303,4 +303,4 @@ def test_a_signed_picture_pasted_into_a_larger_one_is_not_called_a_copied_mark(s
     assert "copied" not in note, note
     assert report.ownership.verdict == "no-match"
     assert "no record is near this picture by watermark" not in report.ownership.summary  # the mark named one
-    assert report.watermark.record_id in report.ownership.summary
+    assert str(report.watermark.record_id) in report.ownership.summary
