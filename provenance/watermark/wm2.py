@@ -60,7 +60,7 @@ _G_ALPHA = 1.0  # grey levels (RMS, before the texture mask) of a bit at unit st
 _SMALL_QUALITY = 70  # JPEG quality of the embedder's small-copy check
 _G_CHECK_TARGET = 2.0  # margin asked after the embedder's compression check
 _G_TARGET = 3.0  # margin each bit's soft value is brought to (informed embedding)
-_G_KEPT_MIN = 0.2  # the least share of a bit's modelled response taken to survive the small check (a raise is at most 5x)
+_G_KEPT_MIN = 0.2  # least share of the modelled response taken to survive the small check (raises at most 5x)
 _G_STOP = 24  # bits still short after a check that end the layer's rounds (measured: more left WebP 80 misses)
 _G_MIN, _G_MAX = 0.3, 6.0  # per-bit strength limits
 _G_GAIN = 1.5  # how far past a shortfall the embedder's checks raise a bit (compression is not linear)
@@ -85,7 +85,7 @@ _T_MIN, _T_MAX = 0.45, 3.0  # limits of the tiles' strength, times _T_ALPHA
 _T_CANCEL = 1.0  # share of the picture's own lean on the tile patterns that the embedder cancels
 _T_CHECK_ERRORS = 6  # tile bit errors after JPEG 50 that an embedding may leave before the tiles are strengthened
 _T_BOOST = 1.5
-_T_TURN_ERRORS = 8  # tile bit errors after the turned check (turn by 45 degrees, crop, turn back) past which the tiles are strengthened
+_T_TURN_ERRORS = 8  # tile bit errors after a 45-degree turn, crop and turn back past which the tiles are strengthened
 _ROUNDS = 3  # check-and-strengthen rounds of the embedder
 _LEGACY_CHASE = 2  # wm-1 words away from the picture's own geometry: fewer Chase trials (false-decode budget)
 
@@ -681,7 +681,7 @@ def _turn_kept(h: int, w: int) -> bool:
     pixels on its short side (smaller copies are not ones we promise to read)."""
     c = s = np.sqrt(0.5)
     k = min(w / (w * c + h * s), h / (w * s + h * c))
-    return min(h, w) * k >= MIN_SIDE
+    return bool(min(h, w) * k >= MIN_SIDE)
 
 
 def _screenshot(y: Array) -> Array:
