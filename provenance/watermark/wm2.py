@@ -511,7 +511,9 @@ class _TilePlan:
       its corners are cropped (the hardest crop we promise) at most _T_WEAK bits short of a
       margin of _T_NOISE times that part's own lean: busy and small pictures get more, large
       ones less. Responses are taken through the decoder's filter with the picture's own
-      local contrast (the mark hardly changes it). The embedder's JPEG check may raise it."""
+      local contrast (the mark hardly changes it). The embedder's checks may raise it: a
+      screenshot, JPEG 50, and the 45-degree turn and crop as the decoder reads it, which
+      the crop model above does not see whole (interpolation, reflected corners)."""
 
     def __init__(self, y: Array, record: int, mask: Array) -> None:
         import cv2
@@ -713,7 +715,9 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
     """A copy of ``img`` carrying ``record_id`` (16 hex digits, or fewer) in both layers.
 
     Each layer is sized for this picture (see _TilePlan and _GlobalPlan); the marked copy
-    then goes through JPEG 50 and through a downscale to 256 px with JPEG 70, and whichever
+    then goes through a downscale to 256 px with JPEG 70 (the global layer, raised by its
+    shortfall over the response that check kept, until at most _G_STOP bits are short) and
+    through a screenshot, JPEG 50 and a 45-degree turn and crop (the tiles), and whichever
     layer came back short is strengthened (at most _ROUNDS times). ``strength`` scales both."""
     if min(img.size) < MIN_SIDE:
         raise WatermarkError(
