@@ -60,6 +60,8 @@ _G_ALPHA = 1.0  # grey levels (RMS, before the texture mask) of a bit at unit st
 _SMALL_QUALITY = 70  # JPEG quality of the embedder's small-copy check
 _G_CHECK_TARGET = 2.0  # margin asked after the embedder's compression check
 _G_TARGET = 3.0  # margin each bit's soft value is brought to (informed embedding)
+_G_KEPT_MIN = 0.2  # least share of the modelled response taken to survive the small check (raises at most 5x)
+_G_STOP = 24  # bits still short after a check that end the layer's rounds (measured: more left WebP 80 misses)
 _G_MIN, _G_MAX = 0.3, 6.0  # per-bit strength limits
 _G_GAIN = 1.5  # how far past a shortfall the embedder's checks raise a bit (compression is not linear)
 _G_T = 16
@@ -83,6 +85,7 @@ _T_MIN, _T_MAX = 0.45, 3.0  # limits of the tiles' strength, times _T_ALPHA
 _T_CANCEL = 1.0  # share of the picture's own lean on the tile patterns that the embedder cancels
 _T_CHECK_ERRORS = 6  # tile bit errors after JPEG 50 that an embedding may leave before the tiles are strengthened
 _T_BOOST = 1.5
+_T_TURN_ERRORS = 8  # tile bit errors after a 45-degree turn, crop and turn back past which the tiles are strengthened
 _ROUNDS = 3  # check-and-strengthen rounds of the embedder
 _LEGACY_CHASE = 2  # wm-1 words away from the picture's own geometry: fewer Chase trials (false-decode budget)
 
@@ -419,10 +422,14 @@ def _resized(y: Array, factor: float) -> Array:
     return out
 
 
-def _small_jpeg_frame(y: Array) -> Array:
+def _small_jpeg_frame(y: Array, frame: Array | None = None) -> Array:
     """The global frame of luminance ``y`` downscaled to 256 px on the short side (the
-    smallest copy we promise to read) and saved as JPEG 70."""
+    smallest copy we promise to read) and saved as JPEG 70. ``frame``: y's frame, if made;
+    a square picture's small copy is its frame (the same area resize)."""
     factor = MIN_SIDE / min(y.shape)
+    h, w = y.shape
+    if frame is not None and factor < 1 and (round(w * factor), round(h * factor)) == (_CANON, _CANON):
+        return _frame(_jpeg(frame, _SMALL_QUALITY))
     return _frame(_jpeg(_resized(y, factor) if factor < 1 else y, _SMALL_QUALITY))
 
 
@@ -474,9 +481,20 @@ class _GlobalPlan:
     def margins(self, frame: Array) -> Array:
         return _global_soft(_frame_cells(frame)) * self.truth
 
-    def strengthen(self, worst: Array) -> bool:
-        """Raise the bits whose worst margin fell short; False when none did (or none can)."""
-        short = _spare(_G_GAIN * np.maximum(0.0, _G_TARGET - worst) / self.response)
+    def kept(self, small: Array, small_host: Array) -> float:
+        """The share of the modelled response that the small check kept, the median over bits
+        (``small_host``: the unmarked picture's margins there). Smooth pictures keep a fifth to
+        a half (the uint8 rounding of a faint layer, then JPEG 70 at 256 px), busy ones 0.8-1."""
+        kept = float(np.median((small - small_host) / (self.strength * self.response)))
+        return float(np.clip(kept, _G_KEPT_MIN, 1.0))
+
+    def strengthen(self, worst: Array, kept: float = 1.0) -> bool:
+        """Raise the bits whose worst margin fell short, by their shortfall over the response
+        the checks showed (``kept`` of the modelled one); False when no more than _G_STOP fell
+        short (or none can be raised)."""
+        short = _spare(_G_GAIN * np.maximum(0.0, _G_TARGET - worst) / (self.response * kept))
+        if np.count_nonzero(short) <= _G_STOP:
+            return False
         raised = np.clip(self.strength + short, _G_MIN, _G_MAX).astype(np.float32)
         if np.array_equal(raised, self.strength):
             return False
@@ -493,7 +511,9 @@ class _TilePlan:
       its corners are cropped (the hardest crop we promise) at most _T_WEAK bits short of a
       margin of _T_NOISE times that part's own lean: busy and small pictures get more, large
       ones less. Responses are taken through the decoder's filter with the picture's own
-      local contrast (the mark hardly changes it). The embedder's JPEG check may raise it."""
+      local contrast (the mark hardly changes it). The embedder's checks may raise it: a
+      screenshot, JPEG 50, and the 45-degree turn and crop as the decoder reads it, which
+      the crop model above does not see whole (interpolation, reflected corners)."""
 
     def __init__(self, y: Array, record: int, mask: Array) -> None:
         import cv2
@@ -517,6 +537,9 @@ class _TilePlan:
             left = self.truth * (lean_part - _T_CANCEL * (response_part / self.response) * self.lean)
             need = np.sort((_T_NOISE * float(np.std(lean_part)) - left) / response_part)
             self.strength = float(np.clip(need[len(need) - 1 - _T_WEAK], _T_MIN, _T_MAX))
+        # a picture sized above the floor is checked after a 45-degree turn and crop (when that
+        # copy is one we promise to read); at the floor the turn left it slack (measured)
+        self.turn_check = _turn_kept(*y.shape) and self.strength > _T_MIN
 
     def layer(self) -> Array:
         cancel = _T_CANCEL * self.lean / (self.strength * self.response) if self.response > 0 else 0.0
@@ -527,6 +550,21 @@ class _TilePlan:
     def errors(self, y: Array) -> int:
         """Bit errors of the tiles read from luminance ``y`` at the embedding's own alignment."""
         return int(np.count_nonzero((_lean(residual(y)) > 0) != (self.truth > 0)))
+
+    def turned_errors(self, y: Array) -> int:
+        """Bit errors of the tiles in luminance ``y`` turned by 45 degrees and cropped to remove
+        its corners (the hardest crop we promise), read as the decoder reads it: turned back
+        (wm1._warp, which fills the corners by reflection) and aligned by the sync pattern."""
+        import cv2
+
+        h, w = y.shape
+        rows, cols = _kept(h, w)
+        turn = cv2.getRotationMatrix2D((w / 2, h / 2), 45.0, 1.0)
+        turn[:, 2] -= (cols.start, rows.start)  # only the kept part is made
+        kept = cv2.warpAffine(y, turn, (cols.stop - cols.start, rows.stop - rows.start), flags=cv2.INTER_LINEAR)
+        back = wm1._warp(kept, 1.0, -45.0)
+        _, soft = _tile_soft(residual(back))
+        return int(np.count_nonzero((soft > 0) != (self.truth > 0)))
 
     def strengthen(self) -> bool:
         if self.strength >= _T_MAX:
@@ -640,6 +678,14 @@ def _kept(h: int, w: int) -> tuple[slice, slice]:
     return slice(top, top + ch), slice(left, left + cw)
 
 
+def _turn_kept(h: int, w: int) -> bool:
+    """Whether a copy turned by 45 degrees and cropped to remove its corners keeps MIN_SIDE
+    pixels on its short side (smaller copies are not ones we promise to read)."""
+    c = s = np.sqrt(0.5)
+    k = min(w / (w * c + h * s), h / (w * s + h * c))
+    return bool(min(h, w) * k >= MIN_SIDE)
+
+
 def _screenshot(y: Array) -> Array:
     """Luminance ``y`` shrunk to 80%, saved as JPEG 75 and brought back to size (the
     benchmark's screenshot without its crop): what the tiles must survive."""
@@ -669,7 +715,9 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
     """A copy of ``img`` carrying ``record_id`` (16 hex digits, or fewer) in both layers.
 
     Each layer is sized for this picture (see _TilePlan and _GlobalPlan); the marked copy
-    then goes through JPEG 50 and through a downscale to 256 px with JPEG 70, and whichever
+    then goes through a downscale to 256 px with JPEG 70 (the global layer, raised by its
+    shortfall over the response that check kept, until at most _G_STOP bits are short) and
+    through a screenshot, JPEG 50 and a 45-degree turn and crop (the tiles), and whichever
     layer came back short is strengthened (at most _ROUNDS times). ``strength`` scales both."""
     if min(img.size) < MIN_SIDE:
         raise WatermarkError(
@@ -687,12 +735,17 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
     delta *= strength
     marked = _apply(rgb, delta)
     tiles_done = global_done = False
+    small_host = whole.margins(_small_jpeg_frame(y, _frame(y)))  # the picture's own lean through the small check
+    turned = False  # the turned check is made in the tiles' first round only
     for _ in range(_ROUNDS):
         seen = _luma(marked, out=y)  # y's buffer: the plans are made, nothing reads y again
         if not global_done:
             # margins are asked of the clean copy (_G_TARGET) and of the small JPEG (_G_CHECK_TARGET)
-            small = whole.margins(_small_jpeg_frame(seen)) + _G_TARGET - _G_CHECK_TARGET
-            global_done = not whole.strengthen(np.minimum(whole.margins(_frame(seen)), small))
+            frame = _frame(seen)
+            small = whole.margins(_small_jpeg_frame(seen, frame))
+            kept = whole.kept(small, small_host)
+            small = small + _G_TARGET - _G_CHECK_TARGET
+            global_done = not whole.strengthen(np.minimum(whole.margins(frame), small), kept)
             if not global_done:
                 global_layer = whole.layer()
         if not tiles_done:
@@ -700,15 +753,21 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
             # JPEG 50 when the global layer alone would not (its margins do not depend on its strength)
             jpeg = _jpeg(seen, 50)
             jpeg_errors = np.count_nonzero(whole.margins(_frame(jpeg)) <= 0)
-            checks = [_screenshot(seen)] + ([jpeg] if jpeg_errors > _G_CHECK_ERRORS else [])
-            weak = max(tiles.errors(check) for check in checks) > _T_CHECK_ERRORS
+            # in the tiles' first round the turned check stands in for the screenshot (it too loses
+            # detail to interpolation, and keeps less of the picture); later rounds read the screenshot
+            turn, turned = tiles.turn_check and not turned, True
+            checks = ([] if turn else [_screenshot(seen)]) + ([jpeg] if jpeg_errors > _G_CHECK_ERRORS else [])
+            weak = max((tiles.errors(check) for check in checks), default=0) > _T_CHECK_ERRORS
+            if turn and not weak:
+                weak = tiles.turned_errors(seen) > _T_TURN_ERRORS
             tiles_done = not (weak and tiles.strengthen())
             if not tiles_done:
                 tile_layer = tiles.layer()
         if tiles_done and global_done:
             break
         np.add(tile_layer, global_layer, out=delta)
-        delta *= strength
+        if strength != 1.0:
+            delta *= strength
         marked = _apply(rgb, delta, out=marked)  # the last round's copy is read (luminance) and no longer needed
     return Image.fromarray(marked, "RGB")
 
