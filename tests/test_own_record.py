@@ -106,9 +106,10 @@ def test_a_captured_restamp_is_not_ai_because_an_earlier_ai_stamp_looks_like_it(
 def test_a_twin_of_a_registered_photo_is_its_twin_not_a_stamp_that_looks_like_it(
     keyed_home: Path, tmp_path: Path
 ) -> None:
-    """samples/chelsea.png stamped as stamped.png (captured), samples/ registered, then a twin of chelsea.png."""
+    """samples/chelsea.png stamped as stamped.png (captured), samples/ registered anyway, then a twin of chelsea.png."""
     _stamp(SAMPLES / "chelsea.png", tmp_path / "stamped.png", keyed_home, "--source-type", "captured")
-    registered = run_cli("register", SAMPLES, "--owner", "Test Newsroom", home=keyed_home)
+    # chelsea.png is the stamp's unsigned source: registering it too takes the explicit override
+    registered = run_cli("register", SAMPLES, "--owner", "Test Newsroom", "--allow-contradiction", home=keyed_home)
     assert registered.code == 0, registered.stderr
     twin = tmp_path / "twin.png"
     made = run_cli("twin", SAMPLES / "chelsea.png", "-o", twin, "--user", "A. Artist", home=keyed_home)

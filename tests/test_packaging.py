@@ -186,7 +186,7 @@ def test_plain_install_has_no_torch_and_runs_the_readme_example(tmp_path: Path) 
         "PROVENANCE_HOME": str(tmp_path / "home"),
     }
     commands = _light_example()
-    assert [c.split()[1] for c in commands] == ["keys", "stamp", "verify", "register", "scan", "serve"]
+    assert [c.split()[1] for c in commands] == ["keys", "register", "stamp", "verify", "scan", "serve"]
     for command in commands[:-1]:
         done = subprocess.run(
             shlex.split(command), capture_output=True, text=True, cwd=work, env=env, timeout=300, check=False
