@@ -417,8 +417,8 @@ def placement_of(
 
     if placed.verdict != "same-picture":
         return None
-    scale = None
-    if picture is not None and placed.shown > 0:
+    scale = round(placed.scale, 2) if placed.scale > 0 else None
+    if scale is None and picture is not None and placed.shown > 0:
         shown_px = placed.shown * picture[0] * picture[1]  # the picture's pixels the image shows
         scale = round(math.sqrt(image[0] * image[1] * placed.inside / shown_px), 2)
     differ = placed.detailed - placed.agree

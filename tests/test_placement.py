@@ -304,3 +304,30 @@ def test_a_signed_picture_pasted_into_a_larger_one_is_not_called_a_copied_mark(s
     assert report.ownership.verdict == "no-match"
     assert "no record is near this picture by watermark" not in report.ownership.summary  # the mark named one
     assert str(report.watermark.record_id) in report.ownership.summary
+
+
+@pytest.mark.parametrize(("shrink", "border"), [(1.0, "canvas"), (0.8, "ui"), (0.6, "frame")])
+def test_the_size_reported_is_the_pictures_not_the_canvas_around_it(
+    signed: Signed, tmp_path: Path, shrink: float, border: str
+) -> None:
+    """The walkthrough's copies: the picture at 100 % on a canvas twice as wide read 'at 173 % of its
+    size', a screenshot at 80 % with a grey window border 'at 95 %', a 60 % copy in a white frame
+    'at 100 %'. The size is the picture's within the image, measured where it fits."""
+    from PIL import ImageOps
+
+    w, h = signed.pixels.size
+    picture = signed.pixels.resize((round(w * shrink), round(h * shrink)), Image.Resampling.LANCZOS)
+    if border == "canvas":
+        image = Image.new("RGB", (w * 2, round(h * 1.5)), (255, 255, 255))
+        image.paste(picture, (w // 2, h // 4))
+    elif border == "ui":
+        image = Image.new("RGB", (picture.width + 60, picture.height + 90), (60, 60, 60))
+        image.paste(picture, (30, 60))
+    else:
+        image = ImageOps.expand(picture, 40, (255, 255, 255))
+    report, _ = _verify(_save(image, tmp_path / f"{border}.png"), signed.home)
+    placed = report.credentials.placement
+    assert placed is not None
+    assert placed.state == "whole", placed
+    assert placed.scale is not None
+    assert abs(placed.scale - shrink) <= 0.03, placed

@@ -83,6 +83,9 @@ class Placement:
     correlation: float
     cut: float = 0.0
     beyond: float = 0.0  # share of the image lying beyond the picture that has detail (added content)
+    # image px per picture px where it fits (0: not measured): from the fit itself, so a frame, a
+    # border or a canvas around the picture does not count as size
+    scale: float = 0.0
 
     @property
     def pasted(self) -> bool:
@@ -175,7 +178,7 @@ def compare(img: Image.Image, stored: bytes, *, scale: float | None = None, fram
         if placement.verdict == "same-picture":
             break
     if placement.verdict == "cannot-tell" and (frame or scale is not None):
-        known = _at_frame(thumb, _luma(img)) if frame or scale is None else _at_scale(thumb, query, size, scale)
+        known = _at_frame(thumb, _luma(img), size) if frame or scale is None else _at_scale(thumb, query, size, scale)
         placement = known if known.verdict != "cannot-tell" else placement
     return placement
 
@@ -200,7 +203,13 @@ def _place(
     placement = _verdict(fits, large=max(qh, qw) >= APART_SIZE * max(size))
     if placement.verdict != "same-picture":
         return placement
-    placement = replace(placement, beyond=_beyond(small, _best(fits).where, thumb.shape))
+    where = _best(fits).where
+    thumb_per_image_px = where[0] * small.shape[1] / qw
+    placement = replace(
+        placement,
+        beyond=_beyond(small, where, thumb.shape),
+        scale=round(tw / (thumb_per_image_px * size[0]), 3),
+    )
     if whole is None:
         return placement
     image, top, left = whole
@@ -273,14 +282,15 @@ def _best(fits: list[_Fit]) -> _Fit:
     return max(fits, key=lambda f: (f.agree, f.score))
 
 
-def _at_frame(thumb: Array, y: Array) -> Placement:
+def _at_frame(thumb: Array, y: Array, size: tuple[int, int]) -> Placement:
     """The image is the whole picture (the mark's global layer says so): judged at that frame."""
     import cv2
 
     th, tw = thumb.shape
     whole = cv2.resize(y, (tw, th), interpolation=cv2.INTER_AREA)
     fit = _judge(thumb, _band(thumb), whole, 1.0, (1.0, 0.0, 0.0))
-    return _verdict([fit], large=True)
+    scale = math.sqrt(y.shape[0] * y.shape[1] / (size[0] * size[1]))  # a stretched copy: the mean of its sides
+    return replace(_verdict([fit], large=True), scale=round(scale, 3))
 
 
 def _at_scale(thumb: Array, query: Array, size: tuple[int, int], scale: float) -> Placement:
@@ -307,7 +317,9 @@ def _at_scale(thumb: Array, query: Array, size: tuple[int, int], scale: float) -
             starts = [(pw / small.shape[1], -float(x), -float(y)) for x, y in _peaks(result)]
     detail = _band(thumb)
     fits = [_judge(thumb, detail, small, *_refine(blurred, small, start, spread=_KNOWN_SCALE)) for start in starts]
-    return _verdict(fits, large=True) if fits else Placement("cannot-tell", 0.0, 0.0, 0, 0, 0.0)
+    if not fits:
+        return Placement("cannot-tell", 0.0, 0.0, 0, 0, 0.0)
+    return replace(_verdict(fits, large=True), scale=round(scale, 3))
 
 
 def _shrunk(query: Array, per_image_px: float) -> Array:
