@@ -394,8 +394,9 @@ def _declared(report: CredentialReport, allowed: frozenset[str]) -> list[str]:
 
 def _record_says(record: Record, allowed: frozenset[str], image: LoadedImage, home: Home) -> list[str]:
     """What a record here says its picture is that ``allowed`` does not admit: a twin is AI; a stamp
-    is what its signed manifest declares, AI when no declaration can be read (as verify judges a
-    record: verify._made_by_ai); a registered original without a manifest says nothing."""
+    is what its signed manifest declares, and AI when no declaration can be read (verify calls such
+    a record nothing, verify.record_is_ai; a declaration here errs towards refusing); a registered
+    original without a manifest says nothing."""
     if record.kind == "twin":
         return ["an AI twin generated here (trainedAlgorithmicMedia)"]
     said: list[str] = []

@@ -284,9 +284,16 @@ def stated_model(model: str | None) -> str | None:
 
 
 def model_clause(model: str | None) -> str:
-    """What follows "made" or "stamped as AI-generated": " with MODEL", or ", model not stated"."""
+    """What follows "stamped as AI-generated" or "declares it AI-generated": " with MODEL", or
+    ", model not stated" (after a bare "made" it would read "made, model not stated": :func:`made_with`)."""
     named = stated_model(model)
     return f" with {named}" if named else f", {MODEL_NOT_STATED}"
+
+
+def made_with(model: str | None) -> str:
+    """A clause of its own on how an AI image was made: "made with MODEL", or "model not stated"."""
+    named = stated_model(model)
+    return f"made with {named}" if named else MODEL_NOT_STATED
 
 
 # An AI verdict's words where a summary names it first and the signer with its trust right after

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
@@ -20,6 +20,7 @@ from provenance.config import Home
 from provenance.credentials import codes, read_credentials, read_recovered
 from provenance.credentials.claims import SCHEME_FOR_ALG, record_id_from_soft_binding
 from provenance.credentials.codes import TRUST_CODES
+from provenance.credentials.read import stored_source_types
 from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.detect.sources import AI_TERMS, describe
 from provenance.errors import InputError
@@ -357,7 +358,8 @@ def _lookup(
     if credentials.record_id and not credentials.broken:
         add(registry.get(credentials.record_id), "manifest")
     add(registry.find_by_sha256(image.sha256), "sha256")
-    add(registry.find_by_input_sha256(image.sha256), "input-sha256")
+    for stamp in registry.stamped_from(image.sha256):  # every stamp made from this very file
+        add(stamp, "input-sha256")
     # Found exactly, the file's own record decides; records merely near it by fingerprint are other
     # files (_mark_others), listed by their hashes alone: placing each one's thumbnail (a search of
     # ~35 ms at 1 MP) would only say where another file's picture lies, and an original with twins
@@ -845,11 +847,12 @@ def _assess(  # noqa: PLR0917 - one call site, every argument a different part's
         signals += detect.credential_signals(credentials.recovered_manifest, "recovered C2PA manifest", changed=changed)
     if mark.agrees_with_manifest is not False and _made_by_ai(wm_record, credentials):
         signals += detect.watermark_signals(mark, wm_record)
+    # records are AI by what each holds (record_is_ai): a stamp declared captured is no AI image
     by_print = [f.record for f in found if f.matched_by == "fingerprint" and f.other is None]
-    signals += detect.registry_signals(by_print)
+    signals += detect.registry_signals([r for r in by_print if record_is_ai(r)])
     # a stamp of this very file (found by its input's SHA-256) is listed by the ownership verdict, not here
     others = [(f.record, f.other != "similar-to") for f in found if f.other is not None and f.matched_by in _BY_PRINT]
-    signals += detect.look_alike_signals(others)
+    signals += detect.look_alike_signals([(r, made) for r, made in others if record_is_ai(r)])
     pixels = image.pixels() if options.pixels != "never" and image.decodable else None
     # Images we stamped may also carry their generator's own watermark (diffusers'
     # SDXL watermarker): look for it so both marks are reported.
@@ -859,20 +862,39 @@ def _assess(  # noqa: PLR0917 - one call site, every argument a different part's
 
 
 def _made_by_ai(record: Record | None, credentials: CredentialReport) -> bool:
-    """Whether the record the mark names stands for an AI picture. A stamped record is an AI
-    image unless the signed manifest it was stamped with (the file's own, or the one recovered
-    from that record) declares otherwise: a photo stamped again here, or one another signer
-    signed first, is kind stamped too, and its manifest says what it is."""
+    """Whether the record the mark names stands for an AI picture. A stamped record is what the
+    signed manifest it was stamped with declares: the file's own or the one recovered from that
+    record when in hand, else the copy the record keeps (:func:`record_is_ai`). A photo stamped
+    again here, or one another signer signed first, is kind stamped too, and its manifest says
+    what it is."""
     if record is None or record.kind != "stamped":
-        return True
+        return True  # detect.watermark_signals: a twin is AI, an original is not
     own = credentials if credentials.intact and credentials.record_id == record.record_id else None
     recovered = credentials.recovered_manifest
     if own is None and recovered is not None and recovered.intact and recovered.record_id == record.record_id:
         own = recovered
-    if own is None:
-        return True  # no signed word on it in hand: a stamp, as stamps were made by default
-    terms = {describe(a.digital_source_type)[0] for a in own.actions if a.digital_source_type}
-    return not terms or bool(terms & AI_TERMS)
+    terms = {describe(a.digital_source_type)[0] for a in own.actions if a.digital_source_type} if own else set()
+    return bool(terms & AI_TERMS) if terms else record_is_ai(record)
+
+
+def record_is_ai(record: Record) -> bool:
+    """Whether a registry record stands for an AI picture, by what the record itself holds: a twin
+    was generated here; a stamp is what its stored signed manifest declares (AI by default, a
+    capture or an edit with --source-type). An original, or a stamp whose declaration cannot be
+    read, is not called AI: nothing it holds says so. A look-alike of another file is judged so
+    too: another stamp of the same photo, stamped as captured, is not an AI image of it."""
+    if record.kind == "twin":
+        return True
+    if record.kind != "stamped" or record.manifest is None:
+        return False
+    return bool(_stored_terms(record.manifest) & AI_TERMS)
+
+
+@lru_cache(maxsize=1024)
+def _stored_terms(manifest: bytes) -> frozenset[str]:
+    """The source type terms a record's stored manifest declares, read once per record (a
+    verify of an original with many stamps, a scan or the service meets the same ones again)."""
+    return frozenset(describe(uri)[0] for uri in stored_source_types(manifest) or [])
 
 
 # Soft-binding algorithms other tools declare, by name prefix (C2PA soft-binding list).

@@ -75,6 +75,26 @@ def test_watermark_signal_needs_a_registry_record_of_an_ai_image() -> None:
     assert detect.watermark_signals(mark, None) == []
 
 
+def test_registry_sentences_name_the_model_or_say_none_was_stated_without_a_dangling_made() -> None:
+    """The look-alike sentence read "(record X, made, model not stated)": a bare "made" followed by
+    the clause meant for "stamped as AI-generated"."""
+    unstated = Record("00000000000000aa", "stamped", "alice", "00")
+    named = Record("00000000000000bb", "twin", "alice", "00", model="tiny")
+    made_from = [s.evidence for s in detect.look_alike_signals([(unstated, True), (named, True)])]
+    assert made_from[0].startswith(
+        "An AI image made from this picture is registered (record 00000000000000aa, model not stated);"
+    )
+    assert made_from[1].startswith("A twin of this picture is registered (record 00000000000000bb, made with tiny);")
+    similar = detect.look_alike_signals([(unstated, False)])[0].evidence
+    assert "00000000000000aa, declares it AI-generated, model not stated;" in similar
+    by_hash = [s.evidence for s in detect.registry_signals([unstated, named])]
+    assert by_hash == [
+        "The picture matches registry record 00000000000000aa by perceptual hash: an AI image (model not stated).",
+        "The picture matches registry record 00000000000000bb by perceptual hash: an AI image (made with tiny).",
+    ]
+    assert not any("made," in text for text in [*made_from, similar, *by_hash])
+
+
 # Issue 19, case 7: only a *trained* model is AI. Each IPTC term -> the verdict a signed
 # manifest saying it supports (and an unsigned XMP one, which can never say captured).
 IPTC_MEANING = [

@@ -155,10 +155,11 @@ def test_look_alikes_of_a_file_found_exactly_are_listed_without_placing_their_th
     assert matches["first.png"].relation == "similar-to"  # still listed, by its hashes
     assert matches["first.png"].placement is None
     assert placed == []
-    # the unstamped photo has no record of its own: one stamp is found as made from it (its input's
-    # SHA-256), the other by its hashes alone, a candidate whose thumbnail is placed
-    verify_path(SAMPLES / "chelsea.png", home=Home(keyed_home))
-    assert len(placed) == 1
+    # the unstamped photo has no record of its own: both stamps are found as made from it (its
+    # SHA-256 is their input's), so neither is a candidate whose thumbnail needs placing
+    report = verify_path(SAMPLES / "chelsea.png", home=Home(keyed_home))
+    assert [(m.relation, m.matched_by) for m in report.ownership.matches] == [("source-of", "input-sha256")] * 2
+    assert placed == []
 
 
 def test_restamping_our_own_stamped_file_makes_a_derivative_not_a_second_original(
@@ -245,3 +246,99 @@ def test_a_small_copy_of_a_photo_or_its_twin_is_neither_when_the_hashes_cannot_t
         assert "cannot be told" in report["ownership"]["summary"]
         assert report["credentials"]["state"] == "absent"
         assert report["ai"]["verdict"] == "no-evidence"
+
+
+def test_captured_stamps_of_a_registered_photo_are_not_called_ai_by_each_other_or_by_it(
+    keyed_home: Path, tmp_path: Path
+) -> None:
+    """Register a photo, stamp it twice as captured (a second edition with a caption). Each stamp
+    called the other "another record of a near-identical picture [that] declares it AI-generated",
+    and verify of the photo said "an AI image made from this picture is registered": a look-alike
+    was assumed AI unless its manifest was in hand. Its record keeps the manifest it was signed
+    with, which says digitalCapture. And the second stamp, made from this very file like the
+    first, was related to the photo by its hashes alone (inconclusive), not by its input's SHA-256."""
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes((SAMPLES / "rocket.jpg").read_bytes())
+    registered = run_cli("register", photo, "--owner", "Test Newsroom", home=keyed_home)
+    assert registered.code == 0, registered.stderr
+    first, second = tmp_path / "cap1.jpg", tmp_path / "cap2.jpg"
+    _stamp(photo, first, keyed_home, "--source-type", "captured")
+    _stamp(photo, second, keyed_home, "--source-type", "captured", "--caption", "second edition")
+
+    for own, other in ((first, second), (second, first)):
+        report = _verify(own, keyed_home)
+        matches = _by_title(report)
+        assert matches[own.name]["relation"] == "same-as"
+        assert matches[other.name]["relation"] == "similar-to"
+        assert report["ai"]["verdict"] == "captured"
+        assert [s for s in report["ai"]["signals"] if s["kind"] == "registry"] == []
+        assert "AI-generated" not in json.dumps(report["ai"])
+
+    report = _verify(photo, keyed_home)
+    matches = _by_title(report)
+    assert matches["photo.jpg"]["relation"] == "same-as"
+    for stamp in (first, second):  # both made from this very file
+        made = matches[stamp.name]
+        assert (made["relation"], made["strength"], made["matched_by"]) == ("has-derivative", "exact", "input-sha256")
+    assert [s for s in report["ai"]["signals"] if s["kind"] == "registry"] == []
+    assert "AI image" not in json.dumps(report["ai"])
+
+
+def _registered_and_stamped(home: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """samples/coffee.png registered, then stamped from twice: as AI (the default) and as captured
+    (both kind stamped: the picture is registered here)."""
+    photo = tmp_path / "photo.png"
+    photo.write_bytes((SAMPLES / "coffee.png").read_bytes())
+    registered = run_cli("register", photo, "--owner", "Test Newsroom", home=home)
+    assert registered.code == 0, registered.stderr
+    ai, captured = tmp_path / "ai.png", tmp_path / "captured.png"
+    _stamp(photo, ai, home)
+    _stamp(photo, captured, home, "--source-type", "captured")
+    return ai, captured
+
+
+def test_a_look_alike_is_ai_by_what_its_record_holds(keyed_home: Path, tmp_path: Path) -> None:
+    """An AI stamp and a captured stamp of one picture: each look-alike is judged by its own
+    record's stored manifest, so the AI one is still reported beside the captured one, and not
+    the other way round."""
+    ai, captured = _registered_and_stamped(keyed_home, tmp_path)
+
+    report = _verify(ai, keyed_home)
+    assert _by_title(report)["captured.png"]["kind"] == "stamped"
+    assert _by_title(report)["captured.png"]["relation"] == "similar-to"
+    assert report["ai"]["verdict"] == "ai-generated"
+    assert [s for s in report["ai"]["signals"] if s["kind"] == "registry"] == []  # the captured one claims no AI
+
+    report = _verify(captured, keyed_home)
+    assert _by_title(report)["ai.png"]["relation"] == "similar-to"
+    assert report["ai"]["verdict"] == "captured"
+    told = [s for s in report["ai"]["signals"] if s["kind"] == "registry"]
+    assert [s["strength"] for s in told] == ["info"]
+    assert "declares it AI-generated, model not stated" in told[0]["evidence"]
+
+
+def test_a_stamped_record_is_ai_by_its_stored_manifest_and_not_when_that_cannot_be_read(
+    keyed_home: Path, tmp_path: Path
+) -> None:
+    """The watermark's record, with no signed manifest of its in hand, was AI by default."""
+    from provenance.config import Home
+    from provenance.registry import Record, read_home_registry
+    from provenance.report import CredentialReport
+    from provenance.verify import _made_by_ai, record_is_ai
+
+    _registered_and_stamped(keyed_home, tmp_path)
+    registry = read_home_registry(Home(keyed_home))
+    assert registry is not None
+    with registry:
+        records = {r.title: r for r in registry.iter_records()}
+    ai, captured = records["ai.png"], records["captured.png"]
+    assert ai.kind == captured.kind == "stamped"
+    nothing_in_hand = CredentialReport(state="absent")
+    assert _made_by_ai(ai, nothing_in_hand) is True
+    assert _made_by_ai(captured, nothing_in_hand) is False
+    assert (record_is_ai(ai), record_is_ai(captured)) == (True, False)
+    # what cannot be told is not called AI; a twin is made here by a model
+    assert record_is_ai(Record("1", "stamped", "x", "00", manifest=b"not a manifest")) is False
+    assert record_is_ai(Record("2", "stamped", "x", "00")) is False
+    assert record_is_ai(Record("3", "twin", "x", "00")) is True
+    assert record_is_ai(Record("4", "original", "x", "00")) is False

@@ -221,6 +221,15 @@ def test_thumbnail_and_unsigned_input_are_kept(registry_location: str) -> None:
         assert reg.get(stamped.record_id) == stamped
         assert reg.find_by_input_sha256("camera-file") == stamped
         assert reg.find_by_input_sha256("signed") is None
+        # the same file stamped again (a second edition): both stamps were made from it, earliest first
+        again = Record("00000000000000f0", "stamped", "desk", "signed-again", manifest=b"m", input_sha256="camera-file",
+                       created_at="2999-01-01T00:00:00+00:00")  # fmt: skip
+        with reg.transaction():
+            reg.add(again)
+        assert reg.stamped_from("camera-file") == [stamped, again]
+        assert reg.stamped_from("camera-file", limit=1) == [stamped]
+        assert reg.stamped_from("signed") == []
+        assert reg.find_by_input_sha256("camera-file") == stamped
         assert stamped.watermarked  # a photo stamped --source-type captured is an original, and marked
         assert not registered.watermarked  # a registered original carries no mark
 

@@ -269,14 +269,21 @@ def has_manifest(mime: str, data: bytes) -> bool:
     return True
 
 
-def manifest_label(manifest: bytes) -> str | None:
-    """The active manifest's label (``urn:c2pa:...``) of a standalone manifest store."""
+def standalone_store(manifest: bytes) -> dict[str, Any] | None:
+    """A standalone manifest store (the registry's copy of what a stamp signed) as c2pa's JSON,
+    read without an asset or trust settings; None when c2pa cannot read it."""
     try:
         reader = c2pa.Reader("application/c2pa", io.BytesIO(manifest))
     except c2pa.C2paError:
         return None
     with reader:
-        label = json.loads(reader.json()).get("active_manifest")
+        store: dict[str, Any] = json.loads(reader.json())
+    return store
+
+
+def manifest_label(manifest: bytes) -> str | None:
+    """The active manifest's label (``urn:c2pa:...``) of a standalone manifest store."""
+    label = (standalone_store(manifest) or {}).get("active_manifest")
     return str(label) if label else None
 
 

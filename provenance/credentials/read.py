@@ -127,6 +127,19 @@ def read_recovered(mime: str, data: bytes, manifest: bytes, *, policy: TrustPoli
     return report
 
 
+def stored_source_types(manifest: bytes) -> list[str] | None:
+    """The digital source types the active manifest of a stored manifest store declares in its
+    actions: what a registry record says its picture is, read in a millisecond or two without the
+    picture (the record's own copy of what was signed, so no trust is asked of it). None when the
+    store cannot be read."""
+    store = _c2pa.standalone_store(manifest)
+    if store is None:
+        return None
+    active = (store.get("manifests") or {}).get(store.get("active_manifest") or "") or {}
+    assertions = {a.get("label", ""): a.get("data") or {} for a in active.get("assertions") or []}
+    return [a.digital_source_type for a in _actions(assertions) if a.digital_source_type]
+
+
 def _expected_binding(status: list[StatusCode]) -> list[StatusCode]:
     """A recovered manifest's hard-binding mismatch is no failure of this copy: say so, once per
     code. The reader reports one failure per hash it checked (a JPEG's data hash gives two

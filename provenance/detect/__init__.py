@@ -193,13 +193,15 @@ def watermark_signals(mark: WatermarkReport, record: Record | None) -> list[Sign
 
 
 def registry_signals(records: list[Record]) -> list[Signal]:
+    """This file's own record, found by perceptual hash alone, when it says it is AI (the caller
+    passes only such records: verify.record_is_ai)."""
     return [
         Signal(
             kind="registry",
             source="registry fingerprint match",
             evidence=(
-                f"The picture matches registry record {r.record_id}, an AI image"
-                f" made{verdicts.model_clause(r.model)}, by perceptual hash."
+                f"The picture matches registry record {r.record_id} by perceptual hash: an AI image"
+                f" ({verdicts.made_with(r.model)})."
             ),
             model=r.model,
         )
@@ -213,17 +215,21 @@ def look_alike_signals(records: list[tuple[Record, bool]]) -> list[Signal]:
     own record being found exactly (its manifest, its watermark or its SHA-256): a twin or stamp
     made from this picture (``True``), or another record of a near-identical picture, such as
     an earlier AI stamp of the same photo. What another file's record declares is not what this
-    file is: reported (``info``), never counted, never a conflict with this file's own claim."""
+    file is: reported (``info``), never counted, never a conflict with this file's own claim.
+    The caller passes only records that say they are AI (verify.record_is_ai: a stamp by its
+    stored manifest)."""
     out = []
     for r, made_from_this in records:
         if r.kind not in ("twin", "stamped"):
             continue
-        model = verdicts.model_clause(r.model)
         if made_from_this:
             what = "A twin of this picture" if r.kind == "twin" else "An AI image made from this picture"
-            said = f"{what} is registered (record {r.record_id}, made{model})"
+            said = f"{what} is registered (record {r.record_id}, {verdicts.made_with(r.model)})"
         else:
-            said = f"Another record of a near-identical picture, {r.record_id}, declares it AI-generated{model}"
+            said = (
+                f"Another record of a near-identical picture, {r.record_id}, declares it"
+                f" AI-generated{verdicts.model_clause(r.model)}"
+            )
         out.append(
             Signal(
                 kind="registry",

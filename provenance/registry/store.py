@@ -236,10 +236,18 @@ class Registry:
 
     def find_by_input_sha256(self, sha256: str) -> Record | None:
         """The earliest record stamped from the unsigned file with this SHA-256."""
+        found = self.stamped_from(sha256, limit=1)
+        return found[0] if found else None
+
+    def stamped_from(self, sha256: str, *, limit: int = 100) -> list[Record]:
+        """The records stamped from the unsigned file with this SHA-256, earliest first: one file
+        may be stamped more than once (a second edition, another caption), and each stamp is
+        made from it, not merely like it."""
         rows = self._db.execute(
-            "SELECT record_id FROM records WHERE input_sha256 = ? ORDER BY created_at, record_id LIMIT 1", (sha256,)
+            "SELECT record_id FROM records WHERE input_sha256 = ? ORDER BY created_at, record_id LIMIT ?",
+            (sha256, limit),
         )
-        return self.get(str(rows[0][0])) if rows else None
+        return [record for row in rows if (record := self.get(str(row[0]))) is not None]
 
     def find_by_sha256(self, sha256: str, *, kind: str | None = None) -> Record | None:
         query = "SELECT record_id FROM records WHERE sha256 = ?"
