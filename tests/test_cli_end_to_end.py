@@ -127,6 +127,22 @@ def test_bad_inputs_one_line_error_exit_4(tmp_path: Path, empty_home: Path) -> N
         assert "Traceback" not in result.stderr
 
 
+def test_metadata_only_and_deep_together_are_a_usage_error(empty_home: Path, tmp_path: Path) -> None:
+    """The two pixel modes contradict each other: in either order, for verify and scan, one
+    line and exit 2 (not the last one silently winning); each alone still does its job."""
+    for command in ("verify", "scan"):
+        for flags in (["--metadata-only", "--deep"], ["--deep", "--metadata-only"]):
+            result = run_cli(command, *flags, SAMPLES / "rocket.jpg", home=empty_home)
+            assert result.code == 2, (command, flags, result.stderr)
+            assert result.stderr.strip().splitlines() == [
+                "provenance: error: --metadata-only and --deep contradict each other; give one."
+            ]
+            assert result.stdout == ""
+    for flag, checked in (("--metadata-only", False), ("--deep", True)):
+        report = _json(run_cli("verify", "--json", flag, SAMPLES / "rocket.jpg", home=empty_home).stdout)
+        assert report["ai"]["pixels_checked"] is checked, flag
+
+
 def test_several_files_exit_with_the_highest_code(twin: Twin, tmp_path: Path) -> None:
     missing = tmp_path / "missing.png"
     result = run_cli("verify", "--json", twin.path, SAMPLES / "rocket.jpg", missing, home=twin.home)
