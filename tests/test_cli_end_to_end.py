@@ -252,6 +252,22 @@ def test_stamp_an_image_made_elsewhere(keyed_home: Path, tmp_path: Path) -> None
     assert report["ai"]["verdict"] == "ai-generated"
 
 
+def test_keys_init_without_org_warns_that_the_identity_is_a_demo_one(tmp_path: Path) -> None:
+    """Stamps name the signer: a home made without --org signs as "Provenance Demo", and is told
+    so in one line on stderr, with how to name the organisation; with --org, no warning."""
+    demo = run_cli("keys", "init", home=tmp_path / "demo")
+    assert demo.code == 0
+    assert "O=Provenance Demo" in demo.stdout
+    lines = demo.stderr.strip().splitlines()
+    assert len(lines) == 1, demo.stderr
+    assert lines[0].startswith("provenance: warning: ")
+    assert "demo identity" in lines[0] and "--org NAME" in lines[0]
+    named = run_cli("keys", "init", "--org", "Daily Planet", home=tmp_path / "named")
+    assert named.code == 0
+    assert "O=Daily Planet" in named.stdout
+    assert named.stderr == ""
+
+
 def test_help_documents_exit_codes_for_every_command(empty_home: Path) -> None:
     from provenance.verdicts import EXIT
 
