@@ -58,6 +58,7 @@ def serve(
 ) -> int:
     """Serve the API (/v1, the C2PA Soft Binding Resolution API, docs at /docs) and the web page at /."""
     from provenance.service import ServiceSettings
+    from provenance.service.server import check_port
     from provenance.service.server import serve as run_server
 
     home = context.home
@@ -75,6 +76,7 @@ def serve(
         policy=str(policy_path.resolve()) if policy_path else None,
         **({"max_concurrent": concurrency} if concurrency else {}),
     )
+    check_port(host, port)  # before the banner: a port in use is one line and exit 2, not uvicorn's log
     if host not in ("127.0.0.1", "localhost", "::1") and not require_token:
         click.echo(f"Note: verify is open to anyone who can reach {host}:{port} (--require-token closes it).", err=True)
     click.echo(f"provenance service on http://{host}:{port}/ (API docs at /docs)", err=True)
