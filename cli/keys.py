@@ -7,12 +7,13 @@ import sys
 
 import click
 
+from provenance import verdicts
 from provenance.credentials import init_identity
 from provenance.credentials.keys import PassphraseRequired, rotate_identity
 from provenance.errors import UsageError
 
 from .context import CliContext, pass_context
-from .options import ENV_PASSPHRASE, EXIT_CODES
+from .options import ENV_PASSPHRASE
 
 DEMO_ORG = "Provenance Demo"  # signs when no --org is given; the command says so, on stderr
 
@@ -32,7 +33,7 @@ def _new_passphrase() -> bytes:
     return str(entered).encode()
 
 
-@keys.command("init", epilog=EXIT_CODES)
+@keys.command("init", epilog=verdicts.command_exits_help("keys init"))
 @click.option(
     "--org", metavar="NAME", help=f"Organisation named in the certificates [default: {DEMO_ORG}, with a warning]."
 )
@@ -61,7 +62,7 @@ def init(context: CliContext, org: str | None, encrypt: bool, force: bool) -> in
     return 0
 
 
-@keys.command("rotate", epilog=EXIT_CODES)
+@keys.command("rotate", epilog=verdicts.command_exits_help("keys rotate"))
 @click.option("--new-root", is_flag=True, help="Replace the root CA too (the old root stays a trust anchor).")
 @pass_context
 def rotate(context: CliContext, new_root: bool) -> int:

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 import click
 
-from provenance import verdicts
 from provenance.config import Home
 from provenance.credentials import SignOptions
 from provenance.credentials.keys import ALGS, Identity, PassphraseRequired, resolve_identity
@@ -27,7 +26,6 @@ from provenance.errors import UsageError
 R = TypeVar("R")
 Command = Callable[..., R]
 Decorator = Callable[[Command[R]], Command[R]]
-EXIT_CODES = verdicts.exit_codes_help()
 
 
 ENV_PASSPHRASE = "PROVENANCE_KEY_PASSPHRASE"

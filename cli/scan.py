@@ -12,7 +12,7 @@ from provenance import verdicts
 from provenance.scan import FAIL_ON, Scanner, ScanOptions, ScanSummary
 
 from .context import CliContext, pass_context
-from .options import EXIT_CODES, TrustParams, pixel_options, trust_options
+from .options import TrustParams, pixel_options, trust_options
 from .progress import progress_bar
 
 
@@ -32,7 +32,7 @@ def _fail_on_help() -> str:
     )
 
 
-_SCAN_EPILOG = EXIT_CODES + "\n\n" + _fail_on_help()
+_SCAN_EPILOG = verdicts.command_exits_help("scan") + "\n\n" + _fail_on_help()
 
 
 @click.command(epilog=_SCAN_EPILOG)

@@ -12,11 +12,11 @@ from provenance.errors import OutputExistsError, UsageError
 from provenance.verify import VerifyOptions, verify_path
 
 from .context import CliContext, pass_context
-from .options import EXIT_CODES, TrustParams, pixel_options, trust_options
+from .options import TrustParams, pixel_options, trust_options
 from .render import render
 
 
-@click.command(epilog=verdicts.states_help(*verdicts.AXES) + "\n\n" + EXIT_CODES)
+@click.command(epilog=verdicts.states_help(*verdicts.AXES) + "\n\n" + verdicts.command_exits_help("verify"))
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (an object for one image, a list for several).")
 @click.option(

@@ -51,7 +51,9 @@ def check_port(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as exc:
             reason = f"port {port} is in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
-            raise UsageError(f"cannot listen on {host}:{port}: {reason}", hint="Choose another --port or --host.") from exc
+            raise UsageError(
+                f"cannot listen on {host}:{port}: {reason}", hint="Choose another --port or --host."
+            ) from exc
 
 
 def _worker(home: Home, settings: ServiceSettings, host: str, port: int, sock: socket.socket) -> None:
