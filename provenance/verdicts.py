@@ -491,8 +491,7 @@ COMMAND_EXITS: dict[str, dict[ExitCode, str | None]] = {
         ExitCode.OK: _DONE,
         ExitCode.BROKEN: "the C2PA manifest could not be signed",
         ExitCode.USAGE: None,
-        ExitCode.UNREADABLE: f"{_READ}: IMAGE is missing, unsupported or cut short, or its watermark did not"
-        " read back",
+        ExitCode.UNREADABLE: f"{_READ}: IMAGE is missing, unsupported or cut short, or its watermark did not read back",
         ExitCode.INTERNAL: None,
     },
     "twin": {

@@ -263,7 +263,8 @@ def test_keys_init_without_org_warns_that_the_identity_is_a_demo_one(tmp_path: P
     lines = demo.stderr.strip().splitlines()
     assert len(lines) == 1, demo.stderr
     assert lines[0].startswith("provenance: warning: ")
-    assert "demo identity" in lines[0] and "--org NAME" in lines[0]
+    assert "demo identity" in lines[0]
+    assert "--org NAME" in lines[0]
     named = run_cli("keys", "init", "--org", "Daily Planet", home=tmp_path / "named")
     assert named.code == 0
     assert "O=Daily Planet" in named.stdout
@@ -315,12 +316,13 @@ def test_help_lists_the_exit_codes_each_command_can_return(empty_home: Path) -> 
         expected = [] if set(COMMAND_EXITS[path]) <= GENERIC_EXITS else codes
         assert _exit_codes_listed(text) == expected, path
     everything = [int(code) for code in EXIT]
-    for command, expected in (([], everything), (["verify"], everything), (["keys", "init"], [])):
-        result = run_cli(*command, "--help", home=empty_home)
+    for words, expected in (([], everything), (["verify"], everything), (["keys", "init"], [])):
+        result = run_cli(*words, "--help", home=empty_home)
         assert result.code == 0
-        assert _exit_codes_listed(result.stdout) == expected, command
+        assert _exit_codes_listed(result.stdout) == expected, words
     keys_help = run_cli("keys", "init", "--help", home=empty_home).stdout
-    assert "provenance established" not in keys_help and "Exit codes" not in keys_help
+    assert "provenance established" not in keys_help
+    assert "Exit codes" not in keys_help
     stamp_help = run_cli("stamp", "--help", home=empty_home).stdout
     assert _exit_codes_listed(stamp_help) == [0, 1, 2, 4, 5]
     assert "provenance established" not in stamp_help  # a stamp is made, not verified

@@ -66,7 +66,8 @@ def test_a_truncated_png_names_a_chunk_only_by_ascii_letters() -> None:
     for kind, named in ((b"tEXt", "its 'tEXt' chunk"), (b"=\x0e2\xae", "an unnamed chunk (type bytes 3D0E32AE)")):
         message = truncation(start + struct.pack(">I", 1000) + kind + b"\0" * 20, "image/png")
         assert message == f"the PNG ends inside {named}", message
-        assert message.isascii() and message.isprintable(), message
+        assert message.isascii(), message
+        assert message.isprintable(), message
 
 
 def test_size_limit(tmp_path: Path) -> None:
