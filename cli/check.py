@@ -15,16 +15,7 @@ from provenance.verify import VerifyOptions, verify_path
 from .context import CliContext, pass_context
 from .options import TrustParams, trust_options
 
-_EPILOG = "\n".join(
-    [
-        "\b",
-        "Exit codes (the policy's own scheme):",
-        "  0  every image passes the policy",
-        "  1  some image is refused, or held for rights review",
-        f"  2  {verdicts.exit_word(2).label} (a bad policy file, bad options)",
-        f"  4  {verdicts.exit_word(4).label}: some image could not be read, or PATHS hold no image file",
-    ]
-)
+_EPILOG = verdicts.command_exits_help("check")  # the policy's own scheme
 
 # The outcome's word on a terminal, in the vocabulary's colours for its tone.
 _MARK = {

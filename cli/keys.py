@@ -7,12 +7,15 @@ import sys
 
 import click
 
+from provenance import verdicts
 from provenance.credentials import init_identity
 from provenance.credentials.keys import PassphraseRequired, rotate_identity
 from provenance.errors import UsageError
 
 from .context import CliContext, pass_context
-from .options import ENV_PASSPHRASE, EXIT_CODES
+from .options import ENV_PASSPHRASE
+
+DEMO_ORG = "Provenance Demo"  # signs when no --org is given; the command says so, on stderr
 
 
 @click.group()
@@ -30,12 +33,14 @@ def _new_passphrase() -> bytes:
     return str(entered).encode()
 
 
-@keys.command("init", epilog=EXIT_CODES)
-@click.option("--org", default="Provenance Demo", show_default=True, help="Organisation named in the certificates.")
+@keys.command("init", epilog=verdicts.command_exits_help("keys init"))
+@click.option(
+    "--org", metavar="NAME", help=f"Organisation named in the certificates [default: {DEMO_ORG}, with a warning]."
+)
 @click.option("--encrypt", is_flag=True, help=f"Encrypt the private keys (passphrase: ${ENV_PASSPHRASE} or asked).")
 @click.option("--force", is_flag=True, help="Replace an existing identity in this home.")
 @pass_context
-def init(context: CliContext, org: str, encrypt: bool, force: bool) -> int:
+def init(context: CliContext, org: str | None, encrypt: bool, force: bool) -> int:
     """Make a development signing identity: a root CA and a signing certificate.
 
     The private keys are written owner-only (0600) in the home's keys/ folder (0700),
@@ -43,14 +48,21 @@ def init(context: CliContext, org: str, encrypt: bool, force: bool) -> int:
     images signed here verify as trusted here and as valid-but-untrusted anywhere else.
     """
     home = context.home
-    identity = init_identity(home, org=org, force=force, passphrase=_new_passphrase() if encrypt else None)
+    passphrase = _new_passphrase() if encrypt else None
+    identity = init_identity(home, org=org or DEMO_ORG, force=force, passphrase=passphrase)
+    if org is None:  # everything stamped here would name a demo signer: say so, once
+        click.echo(
+            f"provenance: warning: no --org given: this is the demo identity '{DEMO_ORG}';"
+            " name your organisation with --org NAME (and --force to replace this one)",
+            err=True,
+        )
     click.echo(f"Signing identity: {identity.subject} ({identity.alg})")
     click.echo(f"Keys and certificates: {home.keys_dir}" + (" (keys encrypted)" if encrypt else ""))
     click.echo(f"Root added to trust anchors: {home.trust_anchors}")
     return 0
 
 
-@keys.command("rotate", epilog=EXIT_CODES)
+@keys.command("rotate", epilog=verdicts.command_exits_help("keys rotate"))
 @click.option("--new-root", is_flag=True, help="Replace the root CA too (the old root stays a trust anchor).")
 @pass_context
 def rotate(context: CliContext, new_root: bool) -> int:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import click
 
-from provenance import fingerprint, watermark
+from provenance import fingerprint, verdicts, watermark
 from provenance.camera import KeptExif
 from provenance.config import Home
 from provenance.credentials.claims import EDITS
@@ -18,7 +18,7 @@ from provenance.errors import UsageError
 from provenance.stamp import StampResult, sidecar_path
 
 from .context import CliContext, pass_context
-from .options import EXIT_CODES, Command, Decorator, R, SigningParams, option_group, signing_options
+from .options import Command, Decorator, R, SigningParams, option_group, signing_options
 from .progress import progress_bar
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ def _generation_options(func: Command[R]) -> Command[R]:
     return option_group(func, GenerationParams, "generation", options)
 
 
-@click.command(epilog=EXIT_CODES)
+@click.command(epilog=verdicts.command_exits_help("twin"))
 @click.argument("source", type=_SOURCE, required=False)
 @click.option(
     "-o",
@@ -413,7 +413,7 @@ def _replay(home: Home, image: Path, source: Path | None, generation: Generation
     return result.exit_code
 
 
-@click.command(epilog=EXIT_CODES)
+@click.command(epilog=verdicts.command_exits_help("stamp"))
 @click.argument("image", type=_PATH)
 @click.option("-o", "--output", type=_OUT, required=True, help="Output image (.jpg, .png or .webp).")
 @click.option("--user", required=True, help="Author recorded in the manifest (the photographer, for a photo).")

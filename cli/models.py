@@ -7,16 +7,17 @@ import json
 
 import click
 
+from provenance import verdicts
+
 from .context import CliContext, pass_context
-from .options import EXIT_CODES
 
 
-@click.group(epilog=EXIT_CODES)
+@click.group()
 def models() -> None:
     """Generation models available offline."""
 
 
-@models.command("list")
+@models.command("list", epilog=verdicts.command_exits_help("models list"))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def list_(context: CliContext, as_json: bool) -> int:
@@ -40,7 +41,7 @@ def list_(context: CliContext, as_json: bool) -> int:
     return 0
 
 
-@models.command("build-tiny")
+@models.command("build-tiny", epilog=verdicts.command_exits_help("models build-tiny"))
 @click.option("--force", is_flag=True, help="Rebuild it even if present.")
 @pass_context
 def build_tiny(context: CliContext, force: bool) -> int:

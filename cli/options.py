@@ -17,16 +17,15 @@ from typing import Any, TypeVar
 
 import click
 
-from provenance import verdicts
 from provenance.config import Home
 from provenance.credentials import SignOptions
 from provenance.credentials.keys import ALGS, Identity, PassphraseRequired, resolve_identity
 from provenance.credentials.trust import TrustPolicy, build_policy
+from provenance.errors import UsageError
 
 R = TypeVar("R")
 Command = Callable[..., R]
 Decorator = Callable[[Command[R]], Command[R]]
-EXIT_CODES = verdicts.exit_codes_help()
 
 
 ENV_PASSPHRASE = "PROVENANCE_KEY_PASSPHRASE"
@@ -157,3 +156,27 @@ def trust_options(func: Command[R]) -> Command[R]:
             click.option("--allow-remote", is_flag=True, help="Fetch manifests stored remotely (off by default)."),
         ],
     )
+
+
+def pixel_options(metadata_only_help: str, deep_help: str) -> Decorator[Any]:
+    """--metadata-only and --deep, as ``pixels``: "never", "always" or None (auto).
+
+    Two flags, not one shared destination, so asking for both is a usage error
+    rather than the last one silently winning."""
+
+    def decorate(func: Command[R]) -> Command[R]:
+        @functools.wraps(func)
+        def command(*args: Any, metadata_only: bool, deep: bool, **kwargs: Any) -> R:
+            if metadata_only and deep:
+                raise UsageError("--metadata-only and --deep contradict each other; give one")
+            return func(*args, **kwargs, pixels="never" if metadata_only else "always" if deep else None)
+
+        return _apply(
+            command,
+            [
+                click.option("--metadata-only", is_flag=True, help=metadata_only_help),
+                click.option("--deep", is_flag=True, help=deep_help),
+            ],
+        )
+
+    return decorate

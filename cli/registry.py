@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from provenance import verdicts
 from provenance.errors import RegistryError
 from provenance.register import RegisterResult, register_paths
 from provenance.registry import open_home_registry, read_home_registry
@@ -16,10 +17,9 @@ from provenance.registry.backup import export_registry, import_registry
 from provenance.registry.check import check_registry
 
 from .context import CliContext, pass_context
-from .options import EXIT_CODES
 
 
-@click.command(epilog=EXIT_CODES)
+@click.command(epilog=verdicts.command_exits_help("register"))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--owner", required=True, help="Who owns these originals (a person or an organisation).")
 @click.option("--title", help="Title to record (default: the file name).")
@@ -107,7 +107,7 @@ def registry() -> None:
     """Inspect and maintain the ownership registry (SQLite or PostgreSQL: see --registry)."""
 
 
-@registry.command(epilog=EXIT_CODES)
+@registry.command(epilog=verdicts.command_exits_help("registry stats"))
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def stats(context: CliContext, as_json: bool) -> int:
@@ -128,7 +128,7 @@ def stats(context: CliContext, as_json: bool) -> int:
     return 0
 
 
-@registry.command("export", epilog=EXIT_CODES)
+@registry.command("export", epilog=verdicts.command_exits_help("registry export"))
 @click.argument("output", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @pass_context
@@ -139,7 +139,7 @@ def export_cmd(context: CliContext, output: Path, force: bool) -> int:
     return 0
 
 
-@registry.command("import", epilog=EXIT_CODES)
+@registry.command("import", epilog=verdicts.command_exits_help("registry import"))
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
 @pass_context
 def import_cmd(context: CliContext, source: Path) -> int:
@@ -149,7 +149,7 @@ def import_cmd(context: CliContext, source: Path) -> int:
     return 0
 
 
-@registry.command(epilog=EXIT_CODES)
+@registry.command(epilog=verdicts.command_exits_help("registry remove"))
 @click.argument("record_ids", nargs=-1, required=True)
 @pass_context
 def remove(context: CliContext, record_ids: tuple[str, ...]) -> int:
@@ -167,7 +167,7 @@ def remove(context: CliContext, record_ids: tuple[str, ...]) -> int:
     return 0
 
 
-@registry.command(epilog=EXIT_CODES)
+@registry.command(epilog=verdicts.command_exits_help("registry check"))
 @pass_context
 def check(context: CliContext) -> int:
     """Check the registry's integrity (database and our invariants); exit 1 if anything is wrong."""

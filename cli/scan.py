@@ -12,7 +12,7 @@ from provenance import verdicts
 from provenance.scan import FAIL_ON, Scanner, ScanOptions, ScanSummary
 
 from .context import CliContext, pass_context
-from .options import EXIT_CODES, TrustParams, trust_options
+from .options import TrustParams, pixel_options, trust_options
 from .progress import progress_bar
 
 
@@ -32,7 +32,7 @@ def _fail_on_help() -> str:
     )
 
 
-_SCAN_EPILOG = EXIT_CODES + "\n\n" + _fail_on_help()
+_SCAN_EPILOG = verdicts.command_exits_help("scan") + "\n\n" + _fail_on_help()
 
 
 @click.command(epilog=_SCAN_EPILOG)
@@ -54,8 +54,7 @@ _SCAN_EPILOG = EXIT_CODES + "\n\n" + _fail_on_help()
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--ray-address", metavar="ADDR", help="Join this Ray cluster (default: start a local Ray).")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), multiple=True, help="Exit 1 if any image meets this.")
-@click.option("--metadata-only", "pixels", flag_value="never", help="Never decode pixels (fast triage).")
-@click.option("--deep", "pixels", flag_value="always", help="Run every pixel check.")
+@pixel_options("Never decode pixels (fast triage).", "Run every pixel check.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @trust_options
 @pass_context

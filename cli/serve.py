@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
+from provenance import verdicts
 from provenance.errors import UsageError
 from provenance.policy import load_policy
 
 from .context import CliContext, pass_context
-from .options import EXIT_CODES
 
 
-@click.command(epilog=EXIT_CODES)
+@click.command(epilog=verdicts.command_exits_help("serve"))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
@@ -58,6 +58,7 @@ def serve(
 ) -> int:
     """Serve the API (/v1, the C2PA Soft Binding Resolution API, docs at /docs) and the web page at /."""
     from provenance.service import ServiceSettings
+    from provenance.service.server import check_port
     from provenance.service.server import serve as run_server
 
     home = context.home
@@ -75,6 +76,7 @@ def serve(
         policy=str(policy_path.resolve()) if policy_path else None,
         **({"max_concurrent": concurrency} if concurrency else {}),
     )
+    check_port(host, port)  # before the banner: a port in use is one line and exit 2, not uvicorn's log
     if host not in ("127.0.0.1", "localhost", "::1") and not require_token:
         click.echo(f"Note: verify is open to anyone who can reach {host}:{port} (--require-token closes it).", err=True)
     click.echo(f"provenance service on http://{host}:{port}/ (API docs at /docs)", err=True)
@@ -82,12 +84,12 @@ def serve(
     return 0
 
 
-@click.group(epilog=EXIT_CODES)
+@click.group()
 def tokens() -> None:
     """API tokens for the service (stored hashed in the registry)."""
 
 
-@tokens.command("create")
+@tokens.command("create", epilog=verdicts.command_exits_help("tokens create"))
 @click.option("--scope", type=click.Choice(["stamp", "register", "admin"]), required=True)
 @click.option("--name", default="", help="A label to recognise it by.")
 @pass_context
@@ -101,7 +103,7 @@ def create(context: CliContext, scope: str, name: str) -> int:
     return 0
 
 
-@tokens.command("list")
+@tokens.command("list", epilog=verdicts.command_exits_help("tokens list"))
 @pass_context
 def list_(context: CliContext) -> int:
     """Token ids, names, scopes (never the tokens themselves)."""
@@ -114,7 +116,7 @@ def list_(context: CliContext) -> int:
     return 0
 
 
-@tokens.command("revoke")
+@tokens.command("revoke", epilog=verdicts.command_exits_help("tokens revoke"))
 @click.argument("token_id")
 @pass_context
 def revoke(context: CliContext, token_id: str) -> int:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
+from provenance import verdicts
 from provenance.credentials.trust import OFFICIAL_BASE, build_policy, update_official
 
 from .context import CliContext, pass_context
-from .options import EXIT_CODES
 
 
 @click.group()
@@ -15,7 +15,7 @@ def trust() -> None:
     """Manage trust lists (official C2PA lists, your own anchors)."""
 
 
-@trust.command("update", epilog=EXIT_CODES)
+@trust.command("update", epilog=verdicts.command_exits_help("trust update"))
 @click.option(
     "--url",
     default=OFFICIAL_BASE,
@@ -31,7 +31,7 @@ def update(context: CliContext, url: str) -> int:
     return 0
 
 
-@trust.command("show", epilog=EXIT_CODES)
+@trust.command("show", epilog=verdicts.command_exits_help("trust show"))
 @pass_context
 def show(context: CliContext) -> int:
     """List every active trust source and how many certificates each holds."""

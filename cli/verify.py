@@ -12,11 +12,11 @@ from provenance.errors import OutputExistsError, UsageError
 from provenance.verify import VerifyOptions, verify_path
 
 from .context import CliContext, pass_context
-from .options import EXIT_CODES, TrustParams, trust_options
+from .options import TrustParams, pixel_options, trust_options
 from .render import render
 
 
-@click.command(epilog=verdicts.states_help(*verdicts.AXES) + "\n\n" + EXIT_CODES)
+@click.command(epilog=verdicts.states_help(*verdicts.AXES) + "\n\n" + verdicts.command_exits_help("verify"))
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (an object for one image, a list for several).")
 @click.option(
@@ -31,17 +31,9 @@ from .render import render
 )
 @click.option("--force", is_flag=True, help="With --extract: write into a folder that already has files.")
 @click.option("-v", "--verbose", is_flag=True, help="List every passed check with its explanation too.")
-@click.option(
-    "--metadata-only",
-    "pixels",
-    flag_value="never",
-    help="Fast triage: read manifests and metadata only, never decode pixels (no watermarks, no fingerprints).",
-)
-@click.option(
-    "--deep",
-    "pixels",
-    flag_value="always",
-    help="Run every pixel check (Stable Diffusion watermarks, stealth info) even when metadata already answers.",
+@pixel_options(
+    "Fast triage: read manifests and metadata only, never decode pixels (no watermarks, no fingerprints).",
+    "Run every pixel check (Stable Diffusion watermarks, stealth info) even when metadata already answers.",
 )
 @trust_options
 @pass_context

@@ -306,11 +306,19 @@ def _png_truncation(data: bytes) -> str | None:
         length = int.from_bytes(data[pos : pos + 4], "big")
         kind = data[pos + 4 : pos + 8]
         if pos + 12 + length > end:
-            return f"the PNG ends inside its {kind.decode('latin-1')!r} chunk"
+            return f"the PNG ends inside {_png_chunk_name(kind)}"
         if kind == b"IEND":
             return None
         pos += 12 + length
     return "the PNG ends without its IEND chunk"
+
+
+def _png_chunk_name(kind: bytes) -> str:
+    """A chunk as a message may name it: its type when that is four ASCII letters, as PNG
+    types are; other bytes (a damaged or hostile file) only as hex, never raw in the text."""
+    if len(kind) == 4 and kind.isascii() and kind.isalpha():
+        return f"its '{kind.decode('ascii')}' chunk"
+    return f"an unnamed chunk (type bytes {kind.hex().upper() or 'missing'})"
 
 
 def output_format(path: Path) -> str:

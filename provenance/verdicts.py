@@ -475,6 +475,97 @@ def exit_codes_help() -> str:
     return "\n".join(lines)
 
 
+# Every command may exit 0 (done), 2 (usage error) or 5 (internal error): the top-level --help
+# lists those. A command's own --help lists its exit codes only when it has more than these.
+GENERIC_EXITS = frozenset({ExitCode.OK, ExitCode.USAGE, ExitCode.INTERNAL})
+_DONE = "done"
+_READ = "input unreadable"
+
+# The exit codes each command can return, by command path (tests/test_cli_end_to_end.py checks
+# every command is here): None is EXIT's own word (the verification scheme), a string is what
+# the code means for that command. A command with only GENERIC_EXITS lists none in its help.
+COMMAND_EXITS: dict[str, dict[ExitCode, str | None]] = {
+    "verify": dict.fromkeys(ExitCode),
+    "scan": dict.fromkeys(ExitCode),
+    "check": {
+        ExitCode.OK: "every image passes the policy",
+        ExitCode.BROKEN: "some image is refused, or held for rights review",
+        ExitCode.USAGE: "usage error: a bad policy file, bad options",
+        ExitCode.UNREADABLE: f"{_READ}: some image could not be read, or PATHS hold no image file",
+        ExitCode.INTERNAL: None,
+    },
+    "stamp": {
+        ExitCode.OK: _DONE,
+        ExitCode.BROKEN: "the C2PA manifest could not be signed",
+        ExitCode.USAGE: None,
+        ExitCode.UNREADABLE: f"{_READ}: IMAGE is missing, unsupported or cut short, or its watermark did not read back",
+        ExitCode.INTERNAL: None,
+    },
+    "twin": {
+        ExitCode.OK: f"{_DONE} (--replay: regenerated bit for bit)",
+        ExitCode.BROKEN: "--replay: the regenerated picture differs, or the manifest does not validate; or the"
+        " C2PA manifest could not be signed",
+        ExitCode.USAGE: None,
+        ExitCode.UNREADABLE: f"{_READ}: SOURCE (or an image in the folder) is missing, unsupported or cut short,"
+        " or a watermark did not read back",
+        ExitCode.INTERNAL: None,
+    },
+    "register": {
+        ExitCode.OK: _DONE,
+        ExitCode.USAGE: "usage error, or some file refused (it has an owner here)",
+        ExitCode.UNREADABLE: f"{_READ}: some file could not be read",
+        ExitCode.INTERNAL: None,
+    },
+    "registry import": {
+        ExitCode.OK: _DONE,
+        ExitCode.USAGE: None,
+        ExitCode.UNREADABLE: f"{_READ}: SOURCE cannot be read, or is not a registry export",
+        ExitCode.INTERNAL: None,
+    },
+    "registry check": {
+        ExitCode.OK: "the registry is sound",
+        ExitCode.BROKEN: "the registry has problems (each listed)",
+        ExitCode.USAGE: None,
+        ExitCode.INTERNAL: None,
+    },
+    **dict.fromkeys(
+        (
+            "keys init",
+            "keys rotate",
+            "models list",
+            "models build-tiny",
+            "registry stats",
+            "registry export",
+            "registry remove",
+            "serve",
+            "tokens create",
+            "tokens list",
+            "tokens revoke",
+            "trust update",
+            "trust show",
+        ),
+        dict.fromkeys(GENERIC_EXITS),
+    ),
+}
+
+
+_SEVERAL_FILES = frozenset({"verify", "scan", "check", "register", "twin"})  # exit with the highest code
+
+
+def command_exits_help(command: str) -> str:
+    """The exit-code block of ``command``'s --help: the codes it can return, in its words;
+    empty when they are only the generic ones (see the top-level --help)."""
+    codes = COMMAND_EXITS[command]
+    if codes.keys() <= GENERIC_EXITS:
+        return ""
+    several = " (several files: the highest)" if command in _SEVERAL_FILES else ""
+    lines = ["\b", f"Exit codes{several}:"]
+    for code, own in codes.items():
+        word = EXIT[code]
+        lines.append(f"  {int(code)}  {own or f'{word.label}: {word.meaning}'}")
+    return "\n".join(lines)
+
+
 def states_help(*axes: str) -> str:
     """The verdict states of ``axes`` with their labels, for ``--help`` (unwrapped by ``\\b``)."""
     lines = ["\b", "Verdicts (--json names the state; the text report its words and meaning):"]

@@ -275,10 +275,10 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
         record_id=reading.record_id,
         confidence=reading.confidence,
     )
-    if min(pixels.size) < watermark.MIN_SIDE:
+    if min(pixels.size) < watermark.MIN_SIDE and not reading.found:  # a mark read says it was not too small
         # too small for our marks, not for every mark: a TrustMark picture of 200 px still carries its own
         mark.note = f"image under {watermark.MIN_SIDE} px: too small for the watermarks this tool reads"
-        mark.state = mark.state if mark.found else "not-checked"
+        mark.state = "not-checked"
     # a mirrored or rotated copy is fingerprinted and placed the way it was marked (the mark says how)
     upright = watermark.upright(pixels, reading)
     prints, turned = fingerprint.compute_with_turns(upright)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from PIL import Image
 
@@ -127,6 +129,22 @@ def test_bad_inputs_one_line_error_exit_4(tmp_path: Path, empty_home: Path) -> N
         assert "Traceback" not in result.stderr
 
 
+def test_metadata_only_and_deep_together_are_a_usage_error(empty_home: Path, tmp_path: Path) -> None:
+    """The two pixel modes contradict each other: in either order, for verify and scan, one
+    line and exit 2 (not the last one silently winning); each alone still does its job."""
+    for command in ("verify", "scan"):
+        for flags in (["--metadata-only", "--deep"], ["--deep", "--metadata-only"]):
+            result = run_cli(command, *flags, SAMPLES / "rocket.jpg", home=empty_home)
+            assert result.code == 2, (command, flags, result.stderr)
+            assert result.stderr.strip().splitlines() == [
+                "provenance: error: --metadata-only and --deep contradict each other; give one."
+            ]
+            assert result.stdout == ""
+    for flag, checked in (("--metadata-only", False), ("--deep", True)):
+        report = _json(run_cli("verify", "--json", flag, SAMPLES / "rocket.jpg", home=empty_home).stdout)
+        assert report["ai"]["pixels_checked"] is checked, flag
+
+
 def test_several_files_exit_with_the_highest_code(twin: Twin, tmp_path: Path) -> None:
     missing = tmp_path / "missing.png"
     result = run_cli("verify", "--json", twin.path, SAMPLES / "rocket.jpg", missing, home=twin.home)
@@ -236,15 +254,78 @@ def test_stamp_an_image_made_elsewhere(keyed_home: Path, tmp_path: Path) -> None
     assert report["ai"]["verdict"] == "ai-generated"
 
 
-def test_help_documents_exit_codes_for_every_command(empty_home: Path) -> None:
-    from provenance.verdicts import EXIT
+def test_keys_init_without_org_warns_that_the_identity_is_a_demo_one(tmp_path: Path) -> None:
+    """Stamps name the signer: a home made without --org signs as "Provenance Demo", and is told
+    so in one line on stderr, with how to name the organisation; with --org, no warning."""
+    demo = run_cli("keys", "init", home=tmp_path / "demo")
+    assert demo.code == 0
+    assert "O=Provenance Demo" in demo.stdout
+    lines = demo.stderr.strip().splitlines()
+    assert len(lines) == 1, demo.stderr
+    assert lines[0].startswith("provenance: warning: ")
+    assert "demo identity" in lines[0]
+    assert "--org NAME" in lines[0]
+    named = run_cli("keys", "init", "--org", "Daily Planet", home=tmp_path / "named")
+    assert named.code == 0
+    assert "O=Daily Planet" in named.stdout
+    assert named.stderr == ""
 
-    codes = [f"{int(code)}  {word.label}" for code, word in EXIT.items()]
-    for command in ([], ["verify"], ["twin"], ["stamp"], ["keys", "init"], ["trust", "update"]):
-        result = run_cli(*command, "--help", home=empty_home)
+
+def _exit_codes_listed(help_text: str) -> list[int]:
+    """The codes of a --help text's exit-code block, in order (none without a block)."""
+    lines = help_text.splitlines()
+    start = next((n for n, line in enumerate(lines) if line.strip().startswith("Exit codes")), None)
+    if start is None:
+        return []
+    codes = []
+    for line in lines[start + 1 :]:
+        if not (match := re.match(r"\s+(\d)  \S", line)):
+            break
+        codes.append(int(match.group(1)))
+    return codes
+
+
+def _leaf_commands() -> dict[str, click.Command]:
+    from provenance_cli.main import cli
+
+    leaves: dict[str, click.Command] = {}
+    for name in cli.list_commands(click.Context(cli)):
+        command = cli.get_command(click.Context(cli), name)
+        assert command is not None
+        if isinstance(command, click.Group):
+            for sub in command.list_commands(click.Context(command)):
+                leaf = command.get_command(click.Context(command), sub)
+                assert leaf is not None
+                leaves[f"{name} {sub}"] = leaf
+        else:
+            leaves[name] = command
+    return leaves
+
+
+def test_help_lists_the_exit_codes_each_command_can_return(empty_home: Path) -> None:
+    """Each command's --help lists the exit codes that command can return (verdicts.COMMAND_EXITS),
+    and no others; one that returns only the generic 0, 2 and 5 lists none (keys init lists no
+    verification codes); the top-level help lists the whole scheme."""
+    from provenance.verdicts import COMMAND_EXITS, EXIT, GENERIC_EXITS
+
+    leaves = _leaf_commands()
+    assert set(leaves) == set(COMMAND_EXITS)  # every command says what it returns
+    for path, command in leaves.items():
+        text = command.get_help(click.Context(command, info_name=path))
+        codes = [int(code) for code in COMMAND_EXITS[path]]
+        expected = [] if set(COMMAND_EXITS[path]) <= GENERIC_EXITS else codes
+        assert _exit_codes_listed(text) == expected, path
+    everything = [int(code) for code in EXIT]
+    for words, expected in (([], everything), (["verify"], everything), (["keys", "init"], [])):
+        result = run_cli(*words, "--help", home=empty_home)
         assert result.code == 0
-        for line in codes:
-            assert line in result.stdout, command
+        assert _exit_codes_listed(result.stdout) == expected, words
+    keys_help = run_cli("keys", "init", "--help", home=empty_home).stdout
+    assert "provenance established" not in keys_help
+    assert "Exit codes" not in keys_help
+    stamp_help = run_cli("stamp", "--help", home=empty_home).stdout
+    assert _exit_codes_listed(stamp_help) == [0, 1, 2, 4, 5]
+    assert "provenance established" not in stamp_help  # a stamp is made, not verified
 
 
 def test_demo_script_runs_offline(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from provenance.errors import InputError, OutputExistsError, UsageError
-from provenance.imaging import check_output, load_image, output_format, sniff_mime, write_atomic
+from provenance.imaging import check_output, load_image, output_format, sniff_mime, truncation, write_atomic
 from tests.conftest import SAMPLES
 
 
@@ -54,6 +54,20 @@ def test_truncated_and_empty_and_special_files(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     with pytest.raises(InputError, match="not a regular file"):
         load_image(fifo)
+
+
+def test_a_truncated_png_names_a_chunk_only_by_ascii_letters() -> None:
+    """A chunk type is shown when it is four ASCII letters; other bytes as hex, never raw
+    (a control byte or a non-ASCII one in an error line)."""
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buf, "PNG")
+    whole = buf.getvalue()
+    start = whole[: whole.index(b"IEND") - 4]  # every chunk but IEND
+    for kind, named in ((b"tEXt", "its 'tEXt' chunk"), (b"=\x0e2\xae", "an unnamed chunk (type bytes 3D0E32AE)")):
+        message = truncation(start + struct.pack(">I", 1000) + kind + b"\0" * 20, "image/png")
+        assert message == f"the PNG ends inside {named}", message
+        assert message.isascii(), message
+        assert message.isprintable(), message
 
 
 def test_size_limit(tmp_path: Path) -> None:

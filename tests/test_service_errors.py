@@ -243,3 +243,24 @@ def test_fetch_resolves_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> N
     assert address == "93.184.216.34"
     assert threads
     assert threads[0] != loop_thread
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """The port is checked before the banner: no "provenance service on ..." line, no
+    uvicorn log, exit 2; a free port passes the same check."""
+    from tests.conftest import run_cli
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = int(holder.getsockname()[1])
+        result = run_cli("serve", "--port", port, home=tmp_path / "home", timeout=60)
+        assert result.code == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("provenance: error: ")
+        assert f"port {port} is in use" in lines[0]
+        assert "provenance service on" not in result.stderr + result.stdout
+    from provenance.service.server import check_port
+
+    check_port("127.0.0.1", port)  # released: bindable again, no error

@@ -175,3 +175,16 @@ def test_a_check_skipped_for_size_is_named_in_the_report(tmp_path: Path) -> None
     shown = run_cli("verify", small, home=tmp_path / "home")
     assert "Stable Diffusion watermarks (invisible-watermark dwtDct) not checked" in shown.stdout
     assert skipped_checks(_open(ROOT / "samples" / "rocket.jpg")) == []
+
+
+def test_a_small_copy_whose_mark_is_read_is_not_called_too_small(tmp_path: Path) -> None:
+    """A 320 x 240 copy of a marked picture still reads its mark: the report says found,
+    and does not also say the picture was too small to read one."""
+    small = tmp_path / "small.png"
+    marked = watermark.embed(_open(ROOT / "samples" / "rocket.jpg"), "00c0ffee42decade")
+    marked.resize((320, 240)).save(small)
+    report = verify_path(small, home=Home(tmp_path / "home"))
+    assert report.watermark.found
+    assert report.watermark.record_id == "00c0ffee42decade"
+    assert "too small" not in (report.watermark.note or "")
+    assert report.watermark.state != "not-checked"

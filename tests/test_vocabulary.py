@@ -176,6 +176,13 @@ def test_an_altered_copy_is_never_shown_as_a_pass(tmp_path: Path) -> None:
     page = (tmp_path / "r.html").read_text()
     for axis, state in (("credentials", "recovered"), ("ownership", "registered")):
         assert verdicts.shown_word(axis, state, "altered").label in page
+    reports.write(tmp_path / "r.csv", rows, _summary(rows))  # the CSV's label columns say the same
+    (row,) = csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text()))
+    for axis, state in (("credentials", "recovered"), ("ownership", "registered")):
+        assert row[axis] == state
+        assert row[f"{axis}_label"] == verdicts.shown_word(axis, state, "altered").label
+        assert row[f"{axis}_label"].endswith(", but parts differ")
+    assert row["ai_label"] == verdicts.word("ai", "no-evidence").label
 
 
 def test_the_policy_check_speaks_the_vocabulary(tmp_path: Path) -> None:

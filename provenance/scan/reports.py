@@ -87,7 +87,8 @@ def flat(report: VerifyReportJSON) -> dict[str, str | int | None]:
     placed = cred.get("placement") or (matches[0].get("placement") if matches else None) or {}
     signals = (report.get("ai") or {}).get("signals") or []
     states = verdicts.states(report)
-    labels = {f"{axis}_label": verdicts.word(axis, state).label for axis, state in states.items()}
+    shown = verdicts.placement_state(report)  # an altered copy's passing verdicts are qualified, as in HTML
+    labels = {f"{axis}_label": verdicts.shown_word(axis, state, shown).label for axis, state in states.items()}
     code = report.get("exit_code")
     return {
         "file": report.get("file"),

@@ -9,6 +9,7 @@ that dies; Ctrl-C or SIGTERM stops them all.
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import signal
 import socket
@@ -18,6 +19,7 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 
 from provenance.config import Home
+from provenance.errors import UsageError
 from provenance.service.settings import ServiceSettings
 
 LOG_LEVEL = "warning"
@@ -36,6 +38,22 @@ def _config(home: Home, settings: ServiceSettings, host: str, port: int) -> obje
         log_level=LOG_LEVEL,
         timeout_graceful_shutdown=10,
     )
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail in one line, before any banner, when ``host:port`` cannot be bound (as uvicorn
+    binds it: SO_REUSEADDR, so only a live listener counts as in use), rather than after
+    uvicorn has started and logged its own error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = f"port {port} is in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+            raise UsageError(
+                f"cannot listen on {host}:{port}: {reason}", hint="Choose another --port or --host."
+            ) from exc
 
 
 def _worker(home: Home, settings: ServiceSettings, host: str, port: int, sock: socket.socket) -> None:
