@@ -405,7 +405,9 @@ def _record_says(record: Record, allowed: frozenset[str], image: LoadedImage, ho
         said = [f"whose signed manifest says it {what}" for what in _declared(report, allowed)]
         if any(a.digital_source_type for a in report.actions):
             return said
-    return said or (["stamped here as AI-generated"] if record.kind == "stamped" else [])
+    # no declaration could be read: the guard errs towards refusing, and says what it does not know
+    unread = "stamped here, its declaration unreadable (a stamp is AI-generated unless --source-type said otherwise)"
+    return said or ([unread] if record.kind == "stamped" else [])
 
 
 def _named(record: Record) -> str:

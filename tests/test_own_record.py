@@ -342,3 +342,15 @@ def test_a_stamped_record_is_ai_by_its_stored_manifest_and_not_when_that_cannot_
     assert record_is_ai(Record("2", "stamped", "x", "00")) is False
     assert record_is_ai(Record("3", "twin", "x", "00")) is True
     assert record_is_ai(Record("4", "original", "x", "00")) is False
+
+
+def test_a_stamp_whose_declaration_cannot_be_read_is_not_said_to_be_ai_when_refusing() -> None:
+    """stamp's guard errs towards refusing a contradicting --source-type, but does not claim what it
+    cannot read: verify calls such a record nothing (record_is_ai), the refusal says it is unknown."""
+    from provenance.registry import Record
+    from provenance.stamp import _record_says
+
+    said = _record_says(Record("00000000000000aa", "stamped", "alice", "00"), frozenset(), None, None)  # type: ignore[arg-type]
+    assert len(said) == 1
+    assert "declaration unreadable" in said[0]
+    assert "as AI-generated" not in said[0]
