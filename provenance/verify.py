@@ -23,7 +23,7 @@ from provenance.credentials.codes import TRUST_CODES
 from provenance.credentials.read import stored_source_types
 from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.detect.sources import AI_TERMS, describe
-from provenance.errors import InputError
+from provenance.errors import InputError, UsageError
 from provenance.fingerprint import PDQ, PHASH, THRESHOLDS, Fingerprint
 from provenance.imaging import MAX_MANIFEST_BYTES, LoadedImage, load_image, read_input
 from provenance.registry import Record, Registry, read_home_registry
@@ -129,6 +129,8 @@ def _credentials(image: LoadedImage, options: VerifyOptions, policy: TrustPolicy
     extract = options.extract_to
     if options.manifest is not None:
         sidecar = read_input(options.manifest, max_bytes=MAX_MANIFEST_BYTES)
+        if sidecar[4:8] != b"jumb":  # a manifest store is one JUMBF superbox: anything else was given by mistake
+            raise UsageError(f"--manifest {options.manifest}: not a C2PA manifest store (no JUMBF box at its start)")
         return read_credentials(image.mime, image.data, policy=policy, sidecar=sidecar, extract_to=extract)
     report = read_credentials(image.mime, image.data, policy=policy, extract_to=extract)
     beside = image.path.with_suffix(".c2pa")

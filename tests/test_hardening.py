@@ -361,6 +361,18 @@ def test_an_oversized_sidecar_manifest_is_refused_unread(tmp_path: Path) -> None
     assert "over the 33554432-byte limit" in result.stderr
 
 
+def test_a_manifest_option_naming_no_manifest_is_a_usage_error_not_a_broken_file(tmp_path: Path) -> None:
+    """The walkthrough's `verify photo.jpg --manifest notes.txt`: an intact file read 'Provenance broken:
+    changed after signing' (exit 1). What was given is not a manifest at all: exit 2, one line."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a manifest\n")
+    result = run_cli("verify", SAMPLES / "rocket.jpg", "--manifest", notes, home=tmp_path / "home")
+    assert result.code == 2, result.stdout
+    assert "not a C2PA manifest store" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
 def test_backup_and_restore_round_trip_keeps_every_field(tmp_path: Path) -> None:
     from provenance.config import Home
     from provenance.registry import read_home_registry
