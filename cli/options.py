@@ -132,7 +132,9 @@ def signing_options(func: Command[R]) -> Command[R]:
             ),
             click.option("--no-thumbnail", is_flag=True, help="Do not embed thumbnails in the manifest."),
             click.option(
-                "--sidecar", is_flag=True, help="Write the manifest to OUT's name + .c2pa instead of embedding it."
+                "--sidecar",
+                is_flag=True,
+                help="Write the manifest beside OUT (photo.jpg: photo.c2pa) instead of embedding it.",
             ),
         ],
     )

@@ -22,7 +22,7 @@ from .render import render
 @click.option(
     "--manifest",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="A sidecar .c2pa manifest for IMAGE (default: IMAGE's name + .c2pa if present).",
+    help="A sidecar .c2pa manifest for IMAGE (default: photo.c2pa beside photo.jpg, if present).",
 )
 @click.option(
     "--extract",
