@@ -181,6 +181,16 @@ def test_files_without_manifest_are_absent_and_reference_files_read() -> None:
     assert report.ingredients
 
 
+def test_the_model_an_ai_action_names_is_reported_when_the_first_action_names_none() -> None:
+    """ocsp.jpg: opened (no agent), then edited by Adobe Firefly declaring AI content: it read
+    "model not stated" although the manifest states it."""
+    path = require_fixtures("c2pa", "c2pa-rs", "ocsp.jpg")
+    report = read_credentials("image/jpeg", path.read_bytes(), policy=NO_TRUST)
+    assert report.model == "Adobe Firefly"
+    captured = require_fixtures("c2pa", "c2pa-rs", "CA.jpg")  # no AI action: no model invented
+    assert read_credentials("image/jpeg", captured.read_bytes(), policy=NO_TRUST).model is None
+
+
 # Issue 19: each failure says what it means for this file, by status code.
 
 

@@ -165,6 +165,21 @@ def _expected_binding(status: list[StatusCode]) -> list[StatusCode]:
     return out
 
 
+def _ai_agent(actions: list[Action]) -> str | None:
+    """The tool an AI action names (Adobe Firefly on an edit declaring AI content), when the
+    created or opened action names none: the model is stated, just not on the first action."""
+    from provenance.detect.sources import AI_TERMS, describe
+
+    return next(
+        (
+            a.software_agent
+            for a in actions
+            if a.software_agent and describe(a.digital_source_type or "")[0] in AI_TERMS
+        ),
+        None,
+    )
+
+
 def _report(
     found: _c2pa.StoreRead,
     policy: TrustPolicy,
@@ -206,7 +221,7 @@ def _report(
         timestamp=_timestamp(cr_sig.get("timeStampInfo"), status, policy),
         manifest_label=label or None,
         claim_generator=_join(generator.get("name"), generator.get("version")) or active.get("claim_generator"),
-        model=(created.software_agent if created else None) or stamp.get("model"),
+        model=(created.software_agent if created else None) or stamp.get("model") or _ai_agent(actions),
         author=_author(assertions),
         digital_source_type=created.digital_source_type if created else None,
         record_id=stamp.get("record_id"),
