@@ -220,7 +220,11 @@ def commit() -> str:
         return run.stdout.strip()
 
     head = git("rev-parse", "--short", "HEAD") or "unknown"
-    return head + (" (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else "")
+    return head + (
+        " (with uncommitted changes)"
+        if git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)benchmarks/results")
+        else ""
+    )
 
 
 def markdown(results: Results, design: bool) -> list[str]:

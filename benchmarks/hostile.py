@@ -292,7 +292,10 @@ def commit() -> str:
             ["git", "rev-parse", "--short", "HEAD"], check=False, cwd=ROOT, capture_output=True, text=True
         )
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], check=False, cwd=ROOT, capture_output=True
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)benchmarks/results"],
+            check=False,
+            cwd=ROOT,
+            capture_output=True,
         )
     except OSError:
         return "unknown"

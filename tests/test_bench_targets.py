@@ -71,3 +71,12 @@ def test_every_results_file_names_the_commit_and_machine_it_measured() -> None:
         head = "\n".join(path.read_text().splitlines()[:12])
         assert re.search(r"\b[Cc]ommit:? ([0-9a-f]{7,40})\b", head), f"{path.name} names no commit"
         assert re.search(r"\bMachine:|\b\d+ cores\b", head), f"{path.name} names no machine"
+
+
+def test_a_results_file_rewritten_by_make_bench_does_not_mark_the_next_benchmark_dirty() -> None:
+    """make bench runs the benchmarks one after another in one tree: the results files the earlier ones
+    rewrote are output, not code, so a later benchmark must not call its commit 'with uncommitted changes'."""
+    for script in sorted((ROOT / "benchmarks").glob("*.py")):
+        text = script.read_text()
+        if "uncommitted changes" in text:
+            assert "benchmarks/results" in text, f"{script.name} counts rewritten results files as changed code"
