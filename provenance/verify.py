@@ -188,13 +188,8 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
         _mark_others(registry, found)
         _mark_ambiguous(registry, found)
         _unknown_record(registry, mark)
-        ownership = _ownership(registry, found, pixels_checked=print_ is not None)
-        if ownership.verdict == "no-match" and mark.found and mark.agrees_with_manifest is False:
-            # the mark's record was set aside: "no record is near by watermark" would contradict the mark's line
-            ownership.summary = (
-                f"No registered match: this image is none of the registered pictures (its watermark names record"
-                f" {mark.record_id}, which does not describe this image)."
-            )
+        set_aside = mark.record_id if mark.found and mark.agrees_with_manifest is False else None
+        ownership = _ownership(registry, found, pixels_checked=print_ is not None, set_aside=set_aside)
         turn = turn if turn is not None or seen is None or not mark.found else seen.turn
         if turn is not None and found:
             ownership.summary += f" This copy is {turn} relative to the registered picture."
@@ -574,7 +569,9 @@ _STRENGTH: dict[str, MatchStrength] = {
 _RELATION: dict[str, MatchRelation] = {"fingerprint-unmarked": "similar-to", "input-sha256": "source-of"}
 
 
-def _ownership(registry: Registry | None, found: list[_Found], *, pixels_checked: bool = True) -> OwnershipReport:
+def _ownership(
+    registry: Registry | None, found: list[_Found], *, pixels_checked: bool = True, set_aside: str | None = None
+) -> OwnershipReport:
     if registry is None:
         return OwnershipReport()
     matches: dict[str, OwnershipMatch] = {}
@@ -598,7 +595,7 @@ def _ownership(registry: Registry | None, found: list[_Found], *, pixels_checked
                 parent, linked, strength, "registry link", distances, via=child.record_id
             )
     ordered = sorted(matches.values(), key=_match_order)
-    verdict, summary = _ownership_verdict(ordered, pixels_checked=pixels_checked)
+    verdict, summary = _ownership_verdict(ordered, pixels_checked=pixels_checked, set_aside=set_aside)
     if (placed := _placed(ordered)) is not None:
         summary = f"{summary.rstrip('.')}; this image is {_placement_words(placed, 'that picture')}."
     return OwnershipReport(verdict=verdict, summary=summary, matches=ordered, registry=registry.location)
@@ -684,7 +681,11 @@ def _match(
 _NOT_THIS: frozenset[MatchRelation] = frozenset({"similar-to", "source-of", "has-twin", "has-derivative"})
 
 
-def _ownership_verdict(matches: list[OwnershipMatch], *, pixels_checked: bool = True) -> tuple[OwnershipVerdict, str]:
+def _ownership_verdict(
+    matches: list[OwnershipMatch], *, pixels_checked: bool = True, set_aside: str | None = None
+) -> tuple[OwnershipVerdict, str]:
+    """``set_aside``: the record a watermark named that does not describe this image (copied or
+    pasted in): nothing matches, but "no record is near by watermark" would contradict the mark."""
     solid = [m for m in matches if m.strength != "inconclusive" and m.relation not in _NOT_THIS]
     originals = [m for m in solid if m.kind == "original"]
     if any(m.relation == "same-as" for m in originals):
@@ -730,6 +731,11 @@ def _ownership_verdict(matches: list[OwnershipMatch], *, pixels_checked: bool = 
         return "no-match", (
             "No registered match by file hash or manifest; the pixels were not checked, so a watermark or"
             " fingerprint match was not looked for."
+        )
+    if set_aside is not None:
+        return "no-match", (
+            f"No registered match: this image is none of the registered pictures (its watermark names record"
+            f" {set_aside}, which does not describe this image)."
         )
     return "no-match", "No registered match: no record is near this picture by watermark, hash or fingerprint."
 

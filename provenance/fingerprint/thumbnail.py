@@ -214,7 +214,7 @@ def _place(
         return placement
     image, top, left = whole
     k = small.shape[1] / qw  # px of the shrunk query per image px
-    scale, x, y = _best(fits).where
+    scale, x, y = where
     inside, _, _, _ = _block_states(thumb, detail, small, (scale, x, y))
     shrunk = _shrunk(image, fit)
     covers, detailed, agreeing, mask = _block_states(
@@ -548,7 +548,6 @@ def _refine(blurred: Array, query: Array, start: Geometry, *, spread: float | No
 def _judge(thumb: Array, detail: Array, query: Array, score: float, where: Geometry) -> _Fit:
     """Block by block over the overlap (blocks of _BLOCK px every half block): how many
     blocks with detail agree in detail and in tone."""
-
     scale = where[0]
     _, detailed_blocks, agreeing, mask = _block_states(thumb, detail, query, where)
     inside = min(1.0, float(mask.sum()) / (query.shape[0] * query.shape[1] * scale * scale))
