@@ -7,7 +7,8 @@ Usage: python benchmarks/watermark.py [--payloads 2] [--jobs 2] [--sets evaluati
 Two image sets, kept apart (docs/watermark-research.md, session 9):
 
 * **design**: scikit-image's bundled photographs and the AI-generated pictures in
-  ../shared/fixtures/ai/comfyui. Every threshold and parameter of provenance-wm-2 was
+  ../shared/fixtures/ai/comfyui, and web-sized crops of them (16:9 at 480 px, 3:2 at 600 px,
+  4:5 at 512 px: see web_crops). Every threshold and parameter of provenance-wm-2 was
   chosen on these.
 * **evaluation**: natural photographs that influenced no choice: the camera photos and the
   distinct C2PA reference photographs in ../shared/fixtures, the TrustMark butterfly, and
@@ -303,6 +304,29 @@ def design_set() -> list[tuple[str, Image.Image]]:
     for path in sorted(folder.glob("*")) if folder.exists() else []:
         if (img := _load(path)) is not None:
             out.append((f"ai:{path.name}", img))
+    return out + [(f"{label}@{name}", crop) for label, img in out for name, crop in web_crops(img)]
+
+
+# Web-sized crops of each design picture (added 2026-12-05): the published sizes the 22
+# pictures alone under-represent (small and wide, small and tall), each a centred crop to the
+# shape, made smaller and never larger; a crop under 256 px on its short side is left out.
+WEB_CROPS = {"16x9-480": (16 / 9, 480, "width"), "3x2-600": (3 / 2, 600, "width"), "4x5-512": (4 / 5, 512, "short")}
+
+
+def web_crops(img: Image.Image) -> list[tuple[str, Image.Image]]:
+    out = []
+    for name, (aspect, size, side) in WEB_CROPS.items():
+        ch = min(img.height, img.width / aspect)
+        cw = ch * aspect
+        if side == "width" and cw < size:
+            continue  # only made smaller
+        f = size / cw if side == "width" else min(1.0, size / min(cw, ch))
+        w, h = round(cw * f), round(ch * f)
+        if min(w, h) < MIN_SIDE:
+            continue
+        left, top = (img.width - cw) / 2, (img.height - ch) / 2
+        box = (round(left), round(top), round(left + cw), round(top + ch))
+        out.append((name, img.crop(box).resize((w, h), Image.Resampling.LANCZOS)))
     return out
 
 

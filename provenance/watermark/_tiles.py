@@ -186,9 +186,7 @@ def _vertex(z: Sequence[float], best: int) -> float:
     """Where the parabola through a peak and its two neighbours peaks, in steps from the peak."""
     if best == 0 or best == len(z) - 1:
         return 0.0
-    left, mid, right = z[best - 1], z[best], z[best + 1]
-    curve = left - 2 * mid + right
-    return 0.0 if curve >= 0 else float(np.clip(0.5 * (left - right) / curve, -0.5, 0.5))
+    return wm2._vertex(z[best - 1], z[best], z[best + 1])
 
 
 def refine(spectrum: tuple[Array, Array], scale: float, angle: float) -> list[tuple[float, float, float]]:

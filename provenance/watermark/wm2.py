@@ -20,8 +20,9 @@ Two layers carry the same 64-bit record id (docs/watermark-research.md, session 
   corners keeps. Its search (_tiles.py) reads one padded spectrum for every scale 0.7-1.45
   and every rotation to 45 degrees either way, so rotated copies, cropped to remove their
   corners or not, are found; and scales 0.4-0.7 and 1.45-3.2 (a shrunk copy's spectrum for
-  those), so crops resized for the web are too. The same search reads provenance-wm-1
-  marks, which share the sync pattern.
+  those), so crops resized for the web are too. The tiles are aligned by the sync pattern
+  to a fraction of a pixel. The same search reads provenance-wm-1 marks, which share the
+  sync pattern.
 
 Payload of either layer: record id (64 bits) + CRC-24 over the scheme name and the id, then
 BCH over GF(2^8): t=16 for the global layer (212 bits), t=8 for the tiles (152 bits).
@@ -85,7 +86,9 @@ _T_MIN, _T_MAX = 0.45, 3.0  # limits of the tiles' strength, times _T_ALPHA
 _T_CANCEL = 1.0  # share of the picture's own lean on the tile patterns that the embedder cancels
 _T_CHECK_ERRORS = 6  # tile bit errors after JPEG 50 that an embedding may leave before the tiles are strengthened
 _T_BOOST = 1.5
-_T_TURN_ERRORS = 8  # tile bit errors after a 45-degree turn, crop and turn back past which the tiles are strengthened
+_T_TURN_ERRORS = 8  # tile bit errors after a 45-degree turn (and crop), turned back, that strengthen the tiles
+_WEBP_PIXELS = 500_000  # pictures under this many pixels whose mark is faint get one WebP 80 check (the tiles)
+_WEBP_RMS = 2.3  # faint: the first mark's RMS in grey levels under this (about 41 dB PSNR)
 _ROUNDS = 3  # check-and-strengthen rounds of the embedder
 _LEGACY_CHASE = 2  # wm-1 words away from the picture's own geometry: fewer Chase trials (false-decode budget)
 
@@ -414,6 +417,21 @@ def _jpeg(y: Array, quality: int) -> Array:
     return out
 
 
+def _webp(y: Array) -> Array:
+    """Luminance ``y`` after WebP at quality 80 (libwebp's defaults, as Pillow and cwebp use
+    them; OpenCV's codec gives the same pixels as Pillow's for a grey picture, measured)."""
+    import cv2
+
+    rounded = np.rint(y)
+    np.clip(rounded, 0, 255, out=rounded)
+    ok, data = cv2.imencode(".webp", rounded.astype(np.uint8), [cv2.IMWRITE_WEBP_QUALITY, 80])
+    decoded = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if ok else None
+    if decoded is None:
+        raise WatermarkError("OpenCV could not make a WebP check copy")
+    out: Array = decoded.astype(np.float32)
+    return out
+
+
 def _resized(y: Array, factor: float) -> Array:
     import cv2
 
@@ -512,8 +530,9 @@ class _TilePlan:
       margin of _T_NOISE times that part's own lean: busy and small pictures get more, large
       ones less. Responses are taken through the decoder's filter with the picture's own
       local contrast (the mark hardly changes it). The embedder's checks may raise it: a
-      screenshot, JPEG 50, and the 45-degree turn and crop as the decoder reads it, which
-      the crop model above does not see whole (interpolation, reflected corners)."""
+      screenshot, JPEG 50, the 45-degree turn as the decoder reads it, which the crop model
+      above does not see whole (interpolation, reflected corners), and WebP 80 for a faint
+      mark on a small picture."""
 
     def __init__(self, y: Array, record: int, mask: Array) -> None:
         import cv2
@@ -537,9 +556,9 @@ class _TilePlan:
             left = self.truth * (lean_part - _T_CANCEL * (response_part / self.response) * self.lean)
             need = np.sort((_T_NOISE * float(np.std(lean_part)) - left) / response_part)
             self.strength = float(np.clip(need[len(need) - 1 - _T_WEAK], _T_MIN, _T_MAX))
-        # a picture sized above the floor is checked after a 45-degree turn and crop (when that
-        # copy is one we promise to read); at the floor the turn left it slack (measured)
-        self.turn_check = _turn_kept(*y.shape) and self.strength > _T_MIN
+        # a picture sized above the floor is checked after a 45-degree turn; at the floor the
+        # turn left it slack (measured)
+        self.turn_check = self.strength > _T_MIN
 
     def layer(self) -> Array:
         cancel = _T_CANCEL * self.lean / (self.strength * self.response) if self.response > 0 else 0.0
@@ -553,12 +572,14 @@ class _TilePlan:
 
     def turned_errors(self, y: Array) -> int:
         """Bit errors of the tiles in luminance ``y`` turned by 45 degrees and cropped to remove
-        its corners (the hardest crop we promise), read as the decoder reads it: turned back
-        (wm1._warp, which fills the corners by reflection) and aligned by the sync pattern."""
+        its corners (the hardest crop we promise), or, where that crop would be under MIN_SIDE
+        (a copy we do not promise to read), turned on its own canvas with the corners black;
+        read as the decoder reads it: turned back (wm1._warp, which fills the corners by
+        reflection) and aligned by the sync pattern."""
         import cv2
 
         h, w = y.shape
-        rows, cols = _kept(h, w)
+        rows, cols = _kept(h, w) if _turn_kept(h, w) else (slice(0, h), slice(0, w))
         turn = cv2.getRotationMatrix2D((w / 2, h / 2), 45.0, 1.0)
         turn[:, 2] -= (cols.start, rows.start)  # only the kept part is made
         kept = cv2.warpAffine(y, turn, (cols.stop - cols.start, rows.stop - rows.start), flags=cv2.INTER_LINEAR)
@@ -702,10 +723,35 @@ def _tile_soft(r: Array) -> tuple[float, Array]:
 
 
 def tile_soft_folded(folded: Array) -> tuple[float, Array]:
-    """:func:`_tile_soft` of a residual already folded into one tile."""
-    z, dy, dx = wm1._sync(folded)
-    aligned = np.roll(folded, (-dy, -dx), axis=(0, 1))
+    """:func:`_tile_soft` of a residual already folded into one tile, aligned by the sync
+    pattern to a fraction of a pixel.
+
+    A copy turned or rescaled by another program is brought back with its tiles a fraction
+    of a pixel off (programs put the centre of a turn half a pixel apart), which a whole-
+    pixel alignment leaves: on the design set's 480 x 270 copies turned by 45 degrees that
+    half pixel cost as many wrong bits as the turn itself (docs/watermark-research.md,
+    2026-12-05). The fraction is the vertex of the parabola through the sync match's peak
+    and its neighbours on each axis; the folded tile is periodic, so it is shifted exactly
+    by a phase ramp in its spectrum."""
+    from numpy import fft
+
+    spectrum = fft.rfft2(folded)
+    match = fft.irfft2(spectrum * wm1._sync_spectrum(), s=folded.shape)
+    dy, dx = np.unravel_index(int(np.argmax(match)), match.shape)
+    z = float((match[dy, dx] - match.mean()) / (match.std() + 1e-9))
+    n = folded.shape[0]
+    peak = float(match[dy, dx])
+    fy = _vertex(float(match[(dy - 1) % n, dx]), peak, float(match[(dy + 1) % n, dx]))
+    fx = _vertex(float(match[dy, (dx - 1) % n]), peak, float(match[dy, (dx + 1) % n]))
+    ramp = np.exp(2j * np.pi * (fft.fftfreq(n)[:, None] * (dy + fy) + fft.rfftfreq(n)[None, :] * (dx + fx)))
+    aligned = fft.irfft2(spectrum * ramp.astype(np.complex64), s=folded.shape).astype(np.float32)
     return z, pattern_lean(aligned)
+
+
+def _vertex(left: float, mid: float, right: float) -> float:
+    """Where the parabola through a peak and its two neighbours peaks, in pixels from the peak."""
+    curve = left - 2 * mid + right
+    return 0.0 if curve >= 0 else float(np.clip(0.5 * (left - right) / curve, -0.5, 0.5))
 
 
 # ---------------------------------------------------------------- public
@@ -717,8 +763,9 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
     Each layer is sized for this picture (see _TilePlan and _GlobalPlan); the marked copy
     then goes through a downscale to 256 px with JPEG 70 (the global layer, raised by its
     shortfall over the response that check kept, until at most _G_STOP bits are short) and
-    through a screenshot, JPEG 50 and a 45-degree turn and crop (the tiles), and whichever
-    layer came back short is strengthened (at most _ROUNDS times). ``strength`` scales both."""
+    through a screenshot, JPEG 50, a 45-degree turn (see _TilePlan.turned_errors) and, for a
+    faint mark on a small picture, WebP 80 (the tiles), and whichever layer came back short
+    is strengthened (at most _ROUNDS times). ``strength`` scales both."""
     if min(img.size) < MIN_SIDE:
         raise WatermarkError(
             f"image is {img.width}x{img.height}; watermarking needs at least {MIN_SIDE} px on the short side"
@@ -737,6 +784,10 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
     tiles_done = global_done = False
     small_host = whole.margins(_small_jpeg_frame(y, _frame(y)))  # the picture's own lean through the small check
     turned = False  # the turned check is made in the tiles' first round only
+    # a faint mark on a small picture is checked once through WebP 80 as well, in the first round
+    # the other checks pass: its few tiles lose more there than through JPEG 50 (measured on the
+    # design set's web-sized crops; the check costs about 70 ms per megapixel, so only there)
+    webp_pending = y.size < _WEBP_PIXELS and float(np.sqrt(np.mean(np.square(delta)))) < _WEBP_RMS
     for _ in range(_ROUNDS):
         seen = _luma(marked, out=y)  # y's buffer: the plans are made, nothing reads y again
         if not global_done:
@@ -758,6 +809,9 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
             turn, turned = tiles.turn_check and not turned, True
             checks = ([] if turn else [_screenshot(seen)]) + ([jpeg] if jpeg_errors > _G_CHECK_ERRORS else [])
             weak = max((tiles.errors(check) for check in checks), default=0) > _T_CHECK_ERRORS
+            if webp_pending and not weak:
+                webp_pending = False
+                weak = tiles.errors(_webp(seen)) > _T_CHECK_ERRORS
             if turn and not weak:
                 weak = tiles.turned_errors(seen) > _T_TURN_ERRORS
             tiles_done = not (weak and tiles.strengthen())
