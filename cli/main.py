@@ -96,10 +96,19 @@ def cli(ctx: click.Context, home: Path | None, registry_url: str | None, debug: 
     ctx.obj = CliContext(home=Home(base.root, registry_url or base.registry_url), debug=debug)
 
 
+def _debug_first(args: list[str]) -> list[str]:
+    """``--debug`` anywhere before a ``--`` moved to the front, where the group takes it: typed
+    after the command (``provenance verify --debug X``) it was refused as an unknown option."""
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[:end]:
+        return args
+    return ["--debug", *(a for a in args[:end] if a != "--debug"), *args[end:]]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; every failure ends as one line on stderr and a documented code."""
-    args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
+    args = _debug_first(sys.argv[1:] if argv is None else argv)
+    debug = args[:1] == ["--debug"]
     try:
         result = cli.main(args=args, prog_name="provenance", standalone_mode=False)
     except ProvenanceError as exc:

@@ -737,7 +737,10 @@ def _ownership_verdict(
             f"No registered match: this image is none of the registered pictures (its watermark names record"
             f" {set_aside}, which does not describe this image)."
         )
-    return "no-match", "No registered match: no record is near this picture by watermark, hash or fingerprint."
+    return "no-match", (
+        "No registered match by watermark, hash or fingerprint (a registered picture cut to under half,"
+        " or heavily edited, may not be recognised without its watermark)."
+    )
 
 
 def _name(match: OwnershipMatch) -> str:

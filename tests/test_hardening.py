@@ -393,3 +393,15 @@ def test_backup_and_restore_round_trip_keeps_every_field(tmp_path: Path) -> None
             snapshots.append(sorted(registry.iter_records(), key=lambda r: r.record_id))
     assert snapshots[0] == snapshots[1]
     assert any(r.manifest_label and r.manifest for r in snapshots[1])
+
+
+def test_debug_typed_after_the_command_is_taken_not_refused(tmp_path: Path) -> None:
+    """The walkthrough's `provenance verify --debug missing.jpg` was refused as an unknown option
+    ('Did you mean --deep?'). It is the group's option wherever it is typed before a `--`."""
+    result = run_cli("verify", "--debug", tmp_path / "missing.jpg", home=tmp_path / "home")
+    assert result.code == 4, result.stderr
+    assert "No such option" not in result.stderr
+    assert "missing.jpg" in result.stderr
+    after = run_cli("verify", "--", "--debug", home=tmp_path / "home")  # after `--`: a file name
+    assert after.code == 4, after.stderr
+    assert "--debug" in after.stderr

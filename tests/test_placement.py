@@ -302,7 +302,7 @@ def test_a_signed_picture_pasted_into_a_larger_one_is_not_called_a_copied_mark(s
     assert "pasted into another picture" in note, note
     assert "copied" not in note, note
     assert report.ownership.verdict == "no-match"
-    assert "no record is near this picture by watermark" not in report.ownership.summary  # the mark named one
+    assert "No registered match by watermark" not in report.ownership.summary  # the mark named one
     assert str(report.watermark.record_id) in report.ownership.summary
 
 

@@ -208,3 +208,22 @@ def test_an_ai_stamp_without_a_model_names_none_and_says_so(tmp_path: Path) -> N
 
     assert verdicts.model_clause("unknown model") == ", model not stated"
     assert verdicts.model_clause("dall-e-3") == " with dall-e-3"
+
+
+def test_no_match_does_not_say_a_registered_picture_is_absent(tmp_path: Path) -> None:
+    """A quarter of a registered (unstamped) original is beyond the fingerprints' reach: the
+    verdict is no-match, but the sentence no longer says no record is near this picture; it
+    says what such a match would have needed."""
+    from provenance.register import register_paths
+
+    home = Home(tmp_path / "newsroom")
+    original = tmp_path / "coffee.png"
+    Image.open(SAMPLES / "coffee.png").convert("RGB").save(original)
+    assert register_paths([original], owner="Jane", home=home)[0].status == "registered"
+    quarter = tmp_path / "quarter.jpg"
+    with Image.open(original) as img:
+        img.convert("RGB").crop((0, 0, img.width // 2, img.height // 2)).save(quarter, quality=90)
+    report = verify_path(quarter, home=home)
+    assert report.ownership.verdict == "no-match"
+    assert "no record is near" not in report.ownership.summary
+    assert "cut to under half" in report.ownership.summary

@@ -190,5 +190,6 @@ def test_a_faint_mark_on_a_small_picture_survives_webp_80() -> None:
     wrong after WebP 80 and the global layer 39; the WebP check strengthens the tiles."""
     record = _benchmark_record(28, 0)
     img = _wide(_picture("cell"))
-    assert wm2._turn_kept(270, 480) is False and img.width * img.height < wm2._WEBP_PIXELS
+    assert not wm2._turn_kept(270, 480)
+    assert img.width * img.height < wm2._WEBP_PIXELS
     assert _read(_encode(wm2.embed(img, record), "WEBP", 80), record)
