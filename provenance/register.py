@@ -9,7 +9,8 @@ watermark or manifest, or the stamped file itself) is refused: registering it wo
 second owner for that picture. So is the unsigned file one of this registry's stamps was made
 from (its ingredient, found by the SHA-256 the stamp recorded), unless the caller allows the
 contradiction: then it is registered with a warning naming that record. A picture merely like
-a registered one is registered.
+a registered one is registered. So is a picture whose own manifest declares it AI-made (an
+artist's own AI work is theirs to register), with a warning saying so.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from typing import Literal, NotRequired, TypedDict, cast
 
 from provenance import fingerprint
 from provenance.config import Home
-from provenance.credentials import TrustPolicy, build_policy
+from provenance.credentials import TrustPolicy, build_policy, read_credentials
 from provenance.credentials._c2pa import has_manifest
+from provenance.detect.sources import describe
 from provenance.errors import InputError, RegistryError, UsageError
 from provenance.fingerprint import thumbnail
 from provenance.imaging import image_files, load_image
@@ -159,6 +161,12 @@ def _commit(
     stamped, warning = _ingredient_of(registry, path, sha256, owner, allow=allow)
     if stamped is not None:
         return stamped
+    if row.get("manifest"):
+        try:
+            image = load_image(path)
+        except InputError as exc:
+            return RegisterResult(str(path), "error", error=exc.diagnostics())
+        warning = _joined(warning, _declared_ai(path, image.mime, image.data, policy))
     prints = [fingerprint.Fingerprint(**f) for f in row["fingerprints"]]
     thumb = bytes.fromhex(row["thumbnail"]) if row.get("thumbnail") else None
     added = _add(registry, path, sha256, prints, thumb, owner=owner, title=title, source_url=source_url)
@@ -197,6 +205,7 @@ def _register_one(
         stamped, warning = _ingredient_of(registry, path, image.sha256, owner, allow=allow)
         if stamped is not None:
             return stamped
+        warning = _joined(warning, _declared_ai(path, image.mime, image.data, policy))
         prints = fingerprint.compute(image.pixels())
         thumb = thumbnail.describe(image.pixels())
     except InputError as exc:
@@ -223,6 +232,24 @@ def _ingredient_of(
         hint="verify names that record as made from this file; --allow-contradiction registers it anyway",
     )
     return RegisterResult(str(path), "refused", record.record_id, record.owner, error=refusal.diagnostics()), None
+
+
+def _declared_ai(path: Path, mime: str, data: bytes, policy: TrustPolicy) -> str | None:
+    """A warning when the file's own manifest declares it AI-made (IPTC digital source type):
+    registering it as an original is allowed (an artist's own AI work), said, never silent."""
+    if not has_manifest(mime, data):
+        return None
+    credentials = read_credentials(mime, data, policy=policy)
+    if not credentials.present or not credentials.digital_source_type:
+        return None
+    term, words, strength = describe(credentials.digital_source_type)
+    if strength not in ("ai-generated", "ai-edited"):
+        return None
+    return f"{path}: its Content Credentials declare it {words} ({term}); registered as an original all the same"
+
+
+def _joined(*warnings: str | None) -> str | None:
+    return "; ".join(w for w in warnings if w) or None
 
 
 def _refused(path: Path, record: Record, owner: str) -> RegisterResult:

@@ -354,3 +354,19 @@ def test_a_stamp_whose_declaration_cannot_be_read_is_not_said_to_be_ai_when_refu
     assert len(said) == 1
     assert "declaration unreadable" in said[0]
     assert "as AI-generated" not in said[0]
+
+
+def test_an_ai_image_registered_as_an_original_is_registered_with_a_warning(keyed_home: Path, tmp_path: Path) -> None:
+    """The walkthrough registered an AI image made elsewhere as a newsroom original without a
+    word. It is still registered (an artist's own AI work is theirs), with a warning naming
+    what its manifest declares; a camera photo gets no such warning."""
+    made = tmp_path / "made-elsewhere.png"
+    _stamp(SAMPLES / "astronaut.png", made, keyed_home, "--source-type", "ai")
+    other = tmp_path / "archive"
+    result = run_cli("register", made, "--owner", "Archive", home=other)
+    assert result.code == 0, result.stderr
+    assert "registered" in result.stdout
+    assert "declare it created by a trained AI model (trainedAlgorithmicMedia)" in result.stderr
+    plain = run_cli("register", SAMPLES / "coffee.png", "--owner", "Archive", home=other)
+    assert plain.code == 0, plain.stderr
+    assert "warning" not in plain.stderr
