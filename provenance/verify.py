@@ -8,7 +8,7 @@ code follows the documented scheme (README, ``provenance verify --help``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
@@ -256,6 +256,7 @@ class _Seen:
     frame: bool = False
     turned: tuple[Fingerprint, ...] = ()  # PDQ of the picture's seven other orientations
     turn: str | None = None  # how the copy lies, when its mark says it is turned or mirrored (_TURNS)
+    angle: float = 0.0  # degrees the mark's tiles were turned back by (watermark.upright), when not square
 
 
 def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint] | None, _Seen | None]:
@@ -279,8 +280,15 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
     # a mirrored or rotated copy is fingerprinted and placed the way it was marked (the mark says how)
     upright = watermark.upright(pixels, reading)
     prints, turned = fingerprint.compute_with_turns(upright)
-    turn = _TURNS[_undoing(reading.turns, reading.mirrored)] if reading.turns or reading.mirrored else None
-    return mark, prints, _Seen(upright, reading.scale, reading.frame, tuple(turned), turn)
+    turns = [_TURNS[_undoing(reading.turns, reading.mirrored)]] if reading.turns or reading.mirrored else []
+    angle = reading.angle if abs(reading.angle) >= _MIN_ANGLE else 0.0
+    if angle:  # the tiles were turned back by -angle's opposite: the copy was turned by -angle
+        turns.append(f"turned about {abs(angle):.0f} degrees {'counter-clockwise' if angle < 0 else 'clockwise'}")
+    turn = " and ".join(turns) or None
+    return mark, prints, _Seen(upright, reading.scale, reading.frame, tuple(turned), turn, angle)
+
+
+_MIN_ANGLE = 1.0  # degrees: a copy turned less is compared as it is (its filled corners are slivers)
 
 
 @cache
@@ -821,6 +829,28 @@ def _check_agreement(
     return verdict == "same-picture", _placement(placed, wm_record, seen)
 
 
+def _turned_placement(whole: thumbnail.Placement, seen: _Seen, stored: bytes) -> thumbnail.Placement:
+    """A turned copy turned back has filled corners (its own, and the turn back's), whose edges
+    no registered picture has: judged whole, an honest copy turned 45 degrees read as another
+    picture. The verdict and the areas compared are taken from the largest centred rectangle
+    that holds none of them; how much of the picture the copy shows, from the whole."""
+    import numpy as np
+
+    from provenance.fingerprint import thumbnail
+
+    w, h = seen.pixels.size
+    c, s = abs(np.cos(np.deg2rad(seen.angle))), abs(np.sin(np.deg2rad(seen.angle)))
+    k = min(w / (w * c + h * s), h / (w * s + h * c))
+    cw, ch = max(1, int(w * k)), max(1, int(h * k))
+    left, top = (w - cw) // 2, (h - ch) // 2
+    inner = thumbnail.compare(seen.pixels.crop((left, top, left + cw, top + ch)), stored, scale=seen.scale)
+    if inner is None:
+        return whole
+    return replace(
+        inner, shown=whole.shown, inside=whole.inside, cut=whole.cut, scale=whole.scale or inner.scale, beyond=0.0
+    )
+
+
 def _same_picture(
     seen: _Seen | None, record: Record, prints: list[Fingerprint] | None
 ) -> tuple[thumbnail.Verdict, str, thumbnail.Placement | None]:
@@ -831,6 +861,8 @@ def _same_picture(
     placement = None
     if record.thumbnail is not None and seen is not None:  # placed where the mark says, when the search cannot tell
         placement = thumbnail.compare(seen.pixels, record.thumbnail, scale=seen.scale, frame=seen.frame)
+        if seen.angle and placement is not None:
+            placement = _turned_placement(placement, seen, record.thumbnail)
     if placement is not None:
         return placement.verdict, placement.words, placement
     distance = _phash_distance(prints, record)

@@ -96,3 +96,27 @@ def test_a_stamped_copy_turned_says_so_when_its_watermark_found_it(
     assert f"This copy is {words} relative to the registered picture." in report.ownership.summary
     plain = verify_path(stamped, home=home)
     assert "This copy is" not in plain.ownership.summary
+
+
+def test_a_small_stamped_copy_turned_45_degrees_is_its_picture_not_a_copied_mark(tmp_path: Path) -> None:
+    """The walkthrough's 480 x 270 stamped photo turned 45 degrees on its own canvas: once its
+    mark read, the filled corners' edges made the whole comparison 'no part matches' and the
+    verdict 'Provenance broken: the mark was probably copied' (exit 1). The comparison now
+    leaves the corners out, and the turn is named."""
+    from provenance.credentials import init_identity
+    from provenance.credentials.keys import home_identity
+    from provenance.stamp import stamp_file
+
+    home = Home(tmp_path / "newsroom")
+    init_identity(home, org="Daily Planet")
+    small = tmp_path / "small.jpg"
+    Image.open(SAMPLES / "astronaut.png").convert("RGB").crop((0, 112, 512, 400)).resize((480, 270)).save(small)
+    stamped = tmp_path / "stamped.jpg"
+    stamp_file(small, stamped, user="Jane", identity=home_identity(home), home=home, source_type="captured")
+    turned = tmp_path / "turned.jpg"
+    Image.open(stamped).rotate(45, resample=Image.Resampling.BICUBIC).save(turned, quality=90)
+    report = verify_path(turned, home=home)
+    assert report.watermark.found
+    assert report.watermark.state == "ours", report.watermark.note
+    assert report.exit_code == 0, report.summary
+    assert "turned about 45 degrees counter-clockwise" in report.ownership.summary
