@@ -15,7 +15,7 @@ from PIL import Image
 from provenance.config import Home
 from provenance.register import register_paths
 from provenance.verify import verify_path
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, require_fixtures
 
 
 @pytest.fixture
@@ -120,3 +120,27 @@ def test_a_small_stamped_copy_turned_45_degrees_is_its_picture_not_a_copied_mark
     assert report.watermark.state == "ours", report.watermark.note
     assert report.exit_code == 0, report.summary
     assert "turned about 45 degrees counter-clockwise" in report.ownership.summary
+
+
+def test_a_stamped_copy_stretched_is_its_picture_not_a_copied_mark(tmp_path: Path) -> None:
+    """The walkthrough's 400 x 500 stamped camera photo stretched wider: its whole-picture mark
+    read, but the picture search (which keeps the shape) found no part of it and the verdict was
+    'Provenance broken' (exit 1; this photo at 600 x 500). The mark's frame says the image is
+    the whole picture: judged there, it is."""
+    from provenance.credentials import init_identity
+    from provenance.credentials.keys import home_identity
+    from provenance.stamp import stamp_file
+
+    photo = require_fixtures("photos", "exif-samples__exif-org__fujifilm-dx10.jpg")
+    home = Home(tmp_path / "newsroom")
+    init_identity(home, org="Daily Planet")
+    tall = tmp_path / "tall.jpg"
+    Image.open(photo).convert("RGB").resize((400, 500)).save(tall)
+    stamped = tmp_path / "stamped.jpg"
+    stamp_file(tall, stamped, user="Jane", identity=home_identity(home), home=home, source_type="captured")
+    for width in (520, 600):
+        stretched = tmp_path / f"stretched-{width}.jpg"
+        Image.open(stamped).resize((width, 500), Image.Resampling.BICUBIC).save(stretched, quality=90)
+        report = verify_path(stretched, home=home)
+        assert report.watermark.state == "ours", report.watermark.note
+        assert report.exit_code == 0, report.summary

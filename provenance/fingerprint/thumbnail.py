@@ -177,8 +177,14 @@ def compare(img: Image.Image, stored: bytes, *, scale: float | None = None, fram
             placement = turned
         if placement.verdict == "same-picture":
             break
-    if placement.verdict == "cannot-tell" and (frame or scale is not None):
-        known = _at_frame(thumb, _luma(img), size) if frame or scale is None else _at_scale(thumb, query, size, scale)
+    if frame and placement.verdict != "same-picture":
+        # the whole picture, resized: a stretched copy fits nowhere at its own shape (the search
+        # keeps the shape), so a search that found it different is overruled by the frame
+        known = _at_frame(thumb, _luma(img), size)
+        if known.verdict == "same-picture" or (placement.verdict == "cannot-tell" and known.verdict != "cannot-tell"):
+            placement = known
+    elif placement.verdict == "cannot-tell" and scale is not None:
+        known = _at_scale(thumb, query, size, scale)
         placement = known if known.verdict != "cannot-tell" else placement
     return placement
 
