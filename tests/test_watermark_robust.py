@@ -113,13 +113,7 @@ def test_the_turned_check_is_for_copies_we_promise_to_read() -> None:
     picture, under 256 (not counted by the benchmark): that one is checked turned on its own
     canvas, the corners filled, which the benchmark counts."""
     assert wm2._turn_kept(512, 512)
-    assert not wm2._turn_kept(300, 451)
-    img = _wide(_picture("astronaut"))
-    y = wm1.picture_luma(img)
-    tiles = wm2._TilePlan(y, 0x0123456789ABCDEF, wm2._mask(y))
-    assert tiles.turn_check
-    marked = wm1.picture_luma(wm2.embed(img, "0123456789abcdef"))
-    assert tiles.turned_errors(marked) <= wm2._T_TURN_ERRORS < tiles.turned_errors(y)
+    assert not wm2._turn_kept(300, 451)  # tests/test_watermark_small.py: checked on its own canvas
 
 
 def test_the_turned_check_counts_the_tiles_errors() -> None:
@@ -149,47 +143,3 @@ def test_cell_survives_webp_80_and_a_halving_with_jpeg_70() -> None:
     marked = wm2.embed(img, second)
     half = marked.resize((marked.width // 2, marked.height // 2), Image.Resampling.BICUBIC)
     assert _read(_encode(half, "JPEG", 70), second)
-
-
-def _wide(img: Image.Image) -> Image.Image:
-    """The benchmark design set's 16:9 crop at 480 x 270 (benchmarks/watermark.py, web_crops)."""
-    ch = min(img.height, img.width * 9 / 16)
-    cw = ch * 16 / 9
-    left, top = (img.width - cw) / 2, (img.height - ch) / 2
-    box = (round(left), round(top), round(left + cw), round(top + ch))
-    return img.crop(box).resize((480, 270), Image.Resampling.LANCZOS)
-
-
-def test_the_tiles_are_aligned_to_a_fraction_of_a_pixel() -> None:
-    """A folded tile half a pixel off its grid reads as it does on the grid: the soft values
-    keep their margins, where whole-pixel alignment lost a fifth of them."""
-    record = 0x0123456789ABCDEF
-    marked = wm1.picture_luma(wm2.embed(_picture("astronaut"), f"{record:016x}"))
-    folded = wm1._fold(wm2.residual(marked))
-    n = folded.shape[0]
-    ramp = np.exp(-2j * np.pi * (np.fft.fftfreq(n)[:, None] * 7.5 + np.fft.rfftfreq(n)[None, :] * 3.5))
-    moved = np.fft.irfft2(np.fft.rfft2(folded) * ramp, s=folded.shape).astype(np.float32)
-    truth = wm2.TILE_CODE.encode(record).astype(np.float32) * 2 - 1
-    _, on_grid = wm2.tile_soft_folded(folded)
-    _, off_grid = wm2.tile_soft_folded(moved)
-    assert float(np.mean(off_grid * truth)) >= 0.98 * float(np.mean(on_grid * truth))
-
-
-def test_a_small_wide_copy_turned_45_degrees_reads() -> None:
-    """A 480 x 270 picture turned by 45 degrees on its own canvas (the corners filled): main's
-    decoder read its tiles 17 bits wrong, half of them from the half pixel by which Pillow's
-    turn and the decoder's turn back disagree (docs/watermark-research.md, 2026-12-05)."""
-    rng = np.random.default_rng(1)
-    record = f"{int(''.join(str(int(b)) for b in rng.integers(0, 2, wm2.ID_BITS)), 2):016x}"
-    marked = wm2.embed(_wide(_picture("astronaut")), record)
-    assert _read(marked.rotate(45, resample=Image.Resampling.BICUBIC), record)
-
-
-def test_a_faint_mark_on_a_small_picture_survives_webp_80() -> None:
-    """The cell picture's 480 x 270 crop (design picture 28): its faint tiles were 18 bits
-    wrong after WebP 80 and the global layer 39; the WebP check strengthens the tiles."""
-    record = _benchmark_record(28, 0)
-    img = _wide(_picture("cell"))
-    assert not wm2._turn_kept(270, 480)
-    assert img.width * img.height < wm2._WEBP_PIXELS
-    assert _read(_encode(wm2.embed(img, record), "WEBP", 80), record)
