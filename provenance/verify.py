@@ -282,7 +282,7 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
     prints, turned = fingerprint.compute_with_turns(upright)
     turns = [_TURNS[_undoing(reading.turns, reading.mirrored)]] if reading.turns or reading.mirrored else []
     angle = reading.angle if abs(reading.angle) >= _MIN_ANGLE else 0.0
-    if angle:  # the tiles were turned back by -angle's opposite: the copy was turned by -angle
+    if angle:  # upright turns the copy by ``angle`` (Pillow: counter-clockwise when positive), so it lay the other way
         turns.append(f"turned about {abs(angle):.0f} degrees {'counter-clockwise' if angle < 0 else 'clockwise'}")
     turn = " and ".join(turns) or None
     return mark, prints, _Seen(upright, reading.scale, reading.frame, tuple(turned), turn, angle)
@@ -834,12 +834,10 @@ def _turned_placement(whole: thumbnail.Placement, seen: _Seen, stored: bytes) ->
     no registered picture has: judged whole, an honest copy turned 45 degrees read as another
     picture. The verdict and the areas compared are taken from the largest centred rectangle
     that holds none of them; how much of the picture the copy shows, from the whole."""
-    import numpy as np
-
     from provenance.fingerprint import thumbnail
 
     w, h = seen.pixels.size
-    c, s = abs(np.cos(np.deg2rad(seen.angle))), abs(np.sin(np.deg2rad(seen.angle)))
+    c, s = abs(math.cos(math.radians(seen.angle))), abs(math.sin(math.radians(seen.angle)))
     k = min(w / (w * c + h * s), h / (w * s + h * c))
     cw, ch = max(1, int(w * k)), max(1, int(h * k))
     left, top = (w - cw) // 2, (h - ch) // 2
