@@ -10,11 +10,13 @@ they run in `make test`.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
+import pytest
 from PIL import Image
 
-from provenance.watermark import wm1, wm2
+from provenance.watermark import _tiles, wm1, wm2
 from tests.conftest import SAMPLES
 
 
@@ -75,3 +77,47 @@ def test_a_faint_mark_on_a_small_picture_survives_webp_80() -> None:
     buf = io.BytesIO()
     wm2.embed(img, record).save(buf, "WEBP", quality=80)
     assert _read(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"), record)
+
+
+def test_a_strong_sync_whose_decode_fails_is_decoded_a_step_away(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refinement's geometry is a few tenths of a percent off on small turned copies; where
+    its decode fails, the geometries NEAR it are decoded. The refined ones are made to fail here."""
+    record = "0123456789abcdef"
+    copy = wm2.embed(_wide("astronaut.png"), record).rotate(30, resample=Image.Resampling.BICUBIC)
+    refined: list[tuple[float, float]] = []
+    warped: list[tuple[float, float]] = []
+    real_refine, real_warp, real_decode = _tiles.refine, wm1._warp, _tiles._decode
+
+    def refine(spectrum: Any, scale: float, angle: float) -> list[tuple[float, float, float]]:
+        out = real_refine(spectrum, scale, angle)
+        refined.extend((s, a) for _, s, a in out)
+        return out
+
+    def warp(y: Any, scale: float, angle: float) -> Any:
+        warped.append((scale, angle))
+        return real_warp(y, scale, angle)
+
+    def decode(folded: Any, *, own: bool) -> Any:
+        return None if own or warped[-1] in refined else real_decode(folded, own=own)
+
+    monkeypatch.setattr(_tiles, "refine", refine)
+    monkeypatch.setattr(wm1, "_warp", warp)
+    monkeypatch.setattr(_tiles, "_decode", decode)
+    reading = _tiles.search(wm1.picture_luma(copy))
+    assert reading.found
+    assert reading.record_id == record
+    scale, angle = refined[0]
+    near = [(scale * (1 + ds), angle + da) for ds, da in _tiles.NEAR]
+    assert any(np.allclose(w, n, rtol=0, atol=1e-9) for w in warped for n in near)
+
+
+def test_the_near_decodes_stay_within_the_false_decode_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """However many strong geometries a picture shows, at most MAX_DECODED words are decoded."""
+    strong = [(20.0, 1.0 + k / 50, 0.0, "main") for k in range(1, 12)]
+    monkeypatch.setattr(_tiles, "candidates", lambda y, seen: (strong, {"main": None}))
+    monkeypatch.setattr(_tiles, "refine", lambda spectrum, s, a: [(20.0, s, a), (20.0, s * 1.001, a)])
+    monkeypatch.setattr(wm1, "_warp", lambda y, s, a: y)
+    monkeypatch.setattr(_tiles, "_decode", lambda folded, own: None)
+    reading = _tiles.search(np.full((300, 300), 128, np.float32))
+    assert not reading.found
+    assert reading.decoded == _tiles.MAX_DECODED
