@@ -257,6 +257,9 @@ class _Seen:
     turned: tuple[Fingerprint, ...] = ()  # PDQ of the picture's seven other orientations
     turn: str | None = None  # how the copy lies, when its mark says it is turned or mirrored (_TURNS)
     angle: float = 0.0  # degrees the mark's tiles were turned back by (watermark.upright), when not square
+    # a copy turned by ``angle``: all of it turned back (on a canvas that holds it), and which of
+    # that canvas's pixels are its own (255) rather than filled (0)
+    whole: tuple[Image.Image, Image.Image] | None = None
 
 
 def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint] | None, _Seen | None]:
@@ -285,7 +288,11 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
     if angle:  # upright turns the copy by ``angle`` (Pillow: counter-clockwise when positive), so it lay the other way
         turns.append(f"turned about {abs(angle):.0f} degrees {'counter-clockwise' if angle < 0 else 'clockwise'}")
     turn = " and ".join(turns) or None
-    return mark, prints, _Seen(upright, reading.scale, reading.frame, tuple(turned), turn, angle)
+    whole = None
+    if angle:
+        own = Image.new("L", pixels.size, 255)
+        whole = watermark.upright(pixels, reading, expand=True), watermark.upright(own, reading, expand=True)
+    return mark, prints, _Seen(upright, reading.scale, reading.frame, tuple(turned), turn, angle, whole)
 
 
 _MIN_ANGLE = 1.0  # degrees: a copy turned less is compared as it is (its filled corners are slivers)
@@ -858,7 +865,9 @@ def _same_picture(
 
     placement = None
     if record.thumbnail is not None and seen is not None:  # placed where the mark says, when the search cannot tell
-        placement = thumbnail.compare(seen.pixels, record.thumbnail, scale=seen.scale, frame=seen.frame)
+        # a turned copy is placed whole (its own pixels only): upright's canvas cut its corners
+        view, kept = seen.whole if seen.whole is not None else (seen.pixels, None)
+        placement = thumbnail.compare(view, record.thumbnail, scale=seen.scale, frame=seen.frame, kept=kept)
         if seen.angle and placement is not None:
             placement = _turned_placement(placement, seen, record.thumbnail)
     if placement is not None:

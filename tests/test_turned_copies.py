@@ -172,3 +172,37 @@ def test_a_stamped_copy_stretched_is_its_picture_not_a_copied_mark(tmp_path: Pat
         report = verify_path(stretched, home=home)
         assert report.watermark.state == "ours", report.watermark.note
         assert report.exit_code == 0, report.summary
+
+
+def test_a_turned_copy_shows_what_its_own_pixels_show(tmp_path: Path) -> None:
+    """A copy turned on its own canvas loses the picture's corners (a square turned 45 degrees
+    keeps 2(sqrt 2 - 1) = 83 % of it) and was called 'the whole of the signed picture'; turned
+    on a canvas that holds it, it shows all of it; a centred 360 px crop of a 512 px picture
+    turned 30 degrees shows (360/512)^2 = 49 %, where the copy turned back on its own canvas
+    showed 41 %."""
+    from provenance.credentials import init_identity
+    from provenance.credentials.keys import home_identity
+    from provenance.stamp import stamp_file
+
+    home = Home(tmp_path / "newsroom")
+    init_identity(home, org="Daily Planet")
+    stamped = tmp_path / "stamped.png"
+    stamp_file(SAMPLES / "astronaut.png", stamped, user="Jane", identity=home_identity(home), home=home,
+               source_type="captured")  # fmt: skip
+    picture = Image.open(stamped).convert("RGB")
+    wide = picture.rotate(30, resample=Image.Resampling.BICUBIC, expand=True)
+    cx, cy = wide.width // 2, wide.height // 2
+    copies = {
+        "own-canvas-45": (picture.rotate(45, resample=Image.Resampling.BICUBIC), 0.828, "crop"),
+        "expanded-45": (picture.rotate(45, resample=Image.Resampling.BICUBIC, expand=True), 1.0, "whole"),
+        "crop-of-30": (wide.crop((cx - 180, cy - 180, cx + 180, cy + 180)), (360 / 512) ** 2, "crop"),
+    }
+    for name, (img, shown, state) in copies.items():
+        path = tmp_path / f"{name}.png"
+        img.save(path)
+        report = verify_path(path, home=home)
+        assert report.exit_code == 0, report.summary
+        placed = report.ownership.matches[0].placement
+        assert placed is not None, name
+        assert placed.state == state, (name, placed)
+        assert placed.shown == pytest.approx(shown, abs=0.03), (name, placed)
