@@ -245,7 +245,9 @@ def _declared_ai(path: Path, mime: str, data: bytes, policy: TrustPolicy) -> str
     term, words, strength = describe(credentials.digital_source_type)
     if strength not in ("ai-generated", "ai-edited"):
         return None
-    return f"{path}: its Content Credentials declare it {words} ({term}); registered as an original all the same"
+    # whose declaration it is: an AI image signed by another organisation is theirs to have made
+    by = f", signed by {credentials.signer}," if credentials.signer else ""
+    return f"{path}: its Content Credentials{by} declare it {words} ({term}); registered as an original all the same"
 
 
 def _joined(*warnings: str | None) -> str | None:

@@ -372,9 +372,10 @@ def placement_words(
 
 
 # The verdicts a copy whose parts differ from its registered picture (placement "altered",
-# exit 3) must not show as a pass: what they say is true of the signed or registered picture,
-# not of this copy as it stands. Each surface (the CLI's text, the web page, the scan report)
-# shows such a verdict with these words and the "warn" tone instead of its green one.
+# exit 3) must not show as a pass, nor as a neutral fact ("derived": a registered twin's copy):
+# what they say is true of the signed or registered picture, not of this copy as it stands.
+# Each surface (the CLI's text, the web page, the scan report) shows such a verdict with these
+# words and the "warn" tone instead of its own.
 QUALIFIED_WHEN_ALTERED = ("credentials", "ownership")
 _ALTERED_NOTE = (
     "Parts of this copy differ from that picture (an overlay, a caption band, a logo, a pasted region):"
@@ -387,7 +388,8 @@ def _qualified(w: Word) -> Word:
 
 
 def _qualifies(axis: str, state: str, placement: str | None) -> bool:
-    return placement == "altered" and axis in QUALIFIED_WHEN_ALTERED and word(axis, state).tone == "ok"
+    # "info" too: an altered copy of a registered twin is no more the twin than it is "Registered"
+    return placement == "altered" and axis in QUALIFIED_WHEN_ALTERED and word(axis, state).tone in ("ok", "info")
 
 
 def shown_word(axis: str, state: str, placement: str | None = None) -> Word:
@@ -598,7 +600,7 @@ def vocabulary() -> VocabularyJSON:
     return {
         "axes": {axis: {s: _json(w) for s, w in table.items()} for axis, table in AXES.items()},
         "altered": {
-            axis: {s: _json(shown_word(axis, s, "altered")) for s, w in AXES[axis].items() if w.tone == "ok"}
+            axis: {s: _json(shown_word(axis, s, "altered")) for s in AXES[axis] if _qualifies(axis, s, "altered")}
             for axis in QUALIFIED_WHEN_ALTERED
         },
         "captions": dict(CAPTION_CAVEATS),

@@ -278,7 +278,8 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
     )
     if min(pixels.size) < watermark.MIN_SIDE and not reading.found:  # a mark read says it was not too small
         # too small for our marks, not for every mark: a TrustMark picture of 200 px still carries its own
-        mark.note = f"image under {watermark.MIN_SIDE} px: too small for the watermarks this tool reads"
+        side = watermark.MIN_SIDE
+        mark.note = f"image under {side} px: too small to tell whether it carries the watermarks this tool reads"
         mark.state = "not-checked"
     # a mirrored or rotated copy is fingerprinted and placed the way it was marked (the mark says how)
     upright = watermark.upright(pixels, reading)
@@ -611,14 +612,21 @@ def _ownership(
             )
     ordered = sorted(matches.values(), key=_match_order)
     verdict, summary = _ownership_verdict(ordered, pixels_checked=pixels_checked, set_aside=set_aside)
-    if (placed := _placed(ordered)) is not None:
-        summary = f"{summary.rstrip('.')}; this image is {_placement_words(placed, 'that picture')}."
+    if (same := _placed_match(ordered)) is not None and same.placement is not None:
+        # derived: the summary named the original; the image was placed in the record it is (the twin)
+        picture = "that picture" if verdict != "derived" else f"the registered {same.kind} {_name(same)}"
+        summary = f"{summary.rstrip('.')}; this image is {_placement_words(same.placement, picture)}."
     return OwnershipReport(verdict=verdict, summary=summary, matches=ordered, registry=registry.location)
 
 
+def _placed_match(matches: list[OwnershipMatch]) -> OwnershipMatch | None:
+    """The record this image was established to be (its first firm same-as match)."""
+    return next((m for m in matches if m.relation == "same-as" and m.strength in ("exact", "match")), None)
+
+
 def _placed(matches: list[OwnershipMatch]) -> Placement | None:
-    """Where this image lies in the picture it was established to be (its first firm same-as match)."""
-    same = next((m for m in matches if m.relation == "same-as" and m.strength in ("exact", "match")), None)
+    """Where this image lies in the picture it was established to be."""
+    same = _placed_match(matches)
     return same.placement if same is not None else None
 
 
@@ -1000,10 +1008,12 @@ def _ai_sentence(ai: AIReport) -> str:
     if ai.verdict not in ("ai-generated", "ai-edited") or not ai.signals:
         return ""
     top = ai.signals[0]
-    named = ", ".join(x for x in (top.generator, top.model) if x and x != "provenance")
+    named = ", ".join(dict.fromkeys(x for x in (top.generator, top.model) if x and x != "provenance"))  # once each
     what = verdicts.word("ai", ai.verdict).label
     conflict = " Some evidence contradicts this (see conflicts)." if ai.conflicts else ""
-    return f" The file itself says it is {what}{f' ({named})' if named else ''}.{conflict}"
+    # whose word it is: a manifest recovered from the registry is not the file speaking
+    who = "The recovered manifest says the picture" if top.source.startswith("recovered") else "The file itself says it"
+    return f" {who} is {what}{f' ({named})' if named else ''}.{conflict}"
 
 
 def _signed_by(cred: CredentialReport) -> str:

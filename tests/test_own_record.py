@@ -367,6 +367,7 @@ def test_an_ai_image_registered_as_an_original_is_registered_with_a_warning(keye
     assert result.code == 0, result.stderr
     assert "registered" in result.stdout
     assert "declare it created by a trained AI model (trainedAlgorithmicMedia)" in result.stderr
+    assert "signed by Test Newsroom" in result.stderr  # whose declaration it is
     plain = run_cli("register", SAMPLES / "coffee.png", "--owner", "Archive", home=other)
     assert plain.code == 0, plain.stderr
     assert "warning" not in plain.stderr

@@ -20,7 +20,7 @@ from provenance.config import Home
 from provenance.fingerprint import PDQ, PHASH, Fingerprint
 from provenance.registry import Record, Registry
 from provenance.verify import verify_path
-from tests.conftest import ROOT, SAMPLES, require_fixtures, run_cli
+from tests.conftest import ROOT, SAMPLES, Twin, require_fixtures, run_cli
 
 
 def _json(text: str) -> Any:
@@ -445,3 +445,34 @@ def test_the_unsigned_camera_file_a_stamp_was_made_from_is_not_someone_elses_ori
     assert f"provenance: warning: {camera}: record {record} here" in allowed.stderr
     assert "registered as Evil Corp's original anyway (--allow-contradiction)" in allowed.stderr
     assert _owners(home) == {"Daily Planet", "Evil Corp"}
+
+
+def test_a_registered_twin_with_a_pasted_region_is_derived_but_parts_differ(twin: Twin, tmp_path: Path) -> None:
+    """A walkthrough's twin with a logo pasted over it read "Derived from a registered original"
+    with nothing qualifying it, its placement "the whole of that picture" naming the original
+    (the twin's source), and "the file itself says it is AI-generated" for a manifest recovered
+    from the registry, the model's name twice."""
+    from provenance import verdicts
+
+    altered = tmp_path / "twin-with-logo.jpg"
+    with Image.open(twin.path) as img, Image.open(SAMPLES / "rocket.jpg") as logo:
+        picture = img.convert("RGB")
+        w, h = picture.size
+        picture.paste(logo.convert("RGB").resize((w * 2 // 5, h * 2 // 5)), (w - w * 2 // 5 - 10, 10))
+        picture.save(altered, quality=90)
+    report = verify_path(altered, home=Home(twin.home))
+    assert report.ownership.verdict == "derived"
+    assert report.exit_code == 3
+    placed = report.ownership.matches[0].placement
+    assert placed is not None
+    assert placed.state == "altered"
+    shown = verdicts.shown_word("ownership", "derived", "altered")
+    assert shown.label == "Derived from a registered original, but parts differ"
+    assert shown.tone == "warn"
+    assert "but parts differ" in report.ownership.summary
+    assert f"of the registered twin '{twin.path.name}' ({twin.record_id})" in report.ownership.summary
+    assert "The recovered manifest says the picture is AI-generated" in report.summary
+    assert "The file itself says" not in report.summary
+    model = report.ai.signals[0].model
+    assert model is not None
+    assert report.summary.count(model) == 1

@@ -170,7 +170,7 @@ def test_a_check_skipped_for_size_is_named_in_the_report(tmp_path: Path) -> None
     assert report.ai.pixels_checked
     assert report.ai.skipped == named
     assert report.watermark.state == "not-checked"
-    assert "too small for the watermarks this tool reads" in (report.watermark.note or "")
+    assert "too small to tell whether it carries the watermarks this tool reads" in (report.watermark.note or "")
     assert "to carry a watermark" not in (report.watermark.note or "")  # other marks (TrustMark) fit in 200 px
     shown = run_cli("verify", small, home=tmp_path / "home")
     assert "Stable Diffusion watermarks (invisible-watermark dwtDct) not checked" in shown.stdout
