@@ -471,6 +471,29 @@ def _crop(area: float, aspect: float, centred: bool, long_side: int | None = Non
     return make
 
 
+def _turn(degrees: float, straighten: bool) -> Make:
+    """Turned counter-clockwise on the picture's own canvas, the corners filled black; or,
+    ``straighten``, cropped to the largest centred rectangle of its shape free of filled
+    corners (a photo editor's straighten tool). How much of the picture stays: the share of
+    its area inside the canvas (a mask turned alike), or the crop's."""
+
+    def make(g: Given) -> Made:
+        img = g.pixels()
+        turned = img.rotate(degrees, resample=Image.Resampling.BICUBIC)
+        if not straighten:
+            kept = Image.new("L", img.size, 255).rotate(degrees, resample=Image.Resampling.BILINEAR)
+            area = float(sum(i * n for i, n in enumerate(kept.histogram()))) / (255 * img.width * img.height)
+            return _made(turned, g.fmt, area)
+        w, h = img.size
+        c, s = abs(math.cos(math.radians(degrees))), abs(math.sin(math.radians(degrees)))
+        k = 0.995 * min(w / (w * c + h * s), h / (w * s + h * c))
+        cw, ch = round(w * k), round(h * k)
+        left, top = (w - cw) // 2, (h - ch) // 2
+        return _made(turned.crop((left, top, left + cw, top + ch)), g.fmt, cw * ch / (w * h))
+
+    return make
+
+
 def _screenshot(g: Given) -> Made:
     """Shown on a screen at 80 %, grabbed as PNG, a display's gamma and tint, posted as JPEG."""
     shot = _scale(g.pixels(), 0.8, Image.Resampling.BILINEAR)
@@ -616,6 +639,14 @@ def journeys() -> list[Journey]:
         Journey("crop70-16x9-1200px", "honest", _crop(0.7, 16 / 9, True, 1200), "16:9 crop, 70 %, resized to 1200 px"),
         Journey("crop50-1x1-400px", "honest", _crop(0.5, 1.0, True, 400), "square crop, 50 %, resized to 400 px"),
         Journey("screenshot", "honest", _screenshot, "shown at 80 %, PNG grab, gamma 1.08 and tint, JPEG 85"),
+        Journey("turn5", "honest", _turn(5, False), "turned 5 degrees on its own canvas, corners filled black"),
+        Journey("turn45", "honest", _turn(45, False), "turned 45 degrees on its own canvas, corners filled black"),
+        Journey(
+            "turn10-straighten",
+            "honest",
+            _turn(10, True),
+            "turned 10 degrees and cropped to the largest centred rectangle free of filled corners",
+        ),
         Journey("saturation", "honest", _enhance("colour", 1.4), "colour saturation x1.4"),
         Journey("brightness", "honest", _enhance("brightness", 1.2), "brightness x1.2"),
         Journey("gamma", "honest", _enhance("gamma", 0.7), "gamma 0.7"),

@@ -60,6 +60,20 @@ def test_crop_boxes_keep_the_asked_area_and_aspect() -> None:
     assert box[1] < (750 - (box[3] - box[1])) / 2
 
 
+def test_turned_copies_keep_the_share_of_the_picture_their_canvas_holds() -> None:
+    """A square turned 45 degrees on its own canvas keeps 2(sqrt 2 - 1) = 83 % of itself; the
+    straightened copy keeps the crop's share, and no filled corner."""
+    buf = io.BytesIO()
+    Image.new("RGB", (400, 400), (200, 120, 40)).save(buf, "PNG")
+    given = J.Given(buf.getvalue(), "PNG", Path("o"), Path("s"), Path("t"))
+    turned = J._turn(45, False)(given)
+    assert turned.area == pytest.approx(2 * (2**0.5 - 1), abs=0.01)
+    straight = J._turn(10, True)(given)
+    img = Image.open(io.BytesIO(straight.data)).convert("RGB")
+    assert straight.area == pytest.approx(img.width * img.height / 400**2)
+    assert min(min(px) for px in (img.getpixel((0, 0)), img.getpixel((img.width - 1, img.height - 1)))) > 30
+
+
 def test_manifest_moves_and_metadata_strips_at_the_byte_level() -> None:
     exif = Image.Exif()
     exif[0x010F] = "Camera maker"  # Make
@@ -85,7 +99,7 @@ def test_a_handful_of_journeys_end_to_end(tmp_path: Path) -> None:
     never = plan.homes[0].never[0]
     picked = [
         J.Case("design", 0, stamped, "camera", plan.starts[stamped].source.claim, "stamped", name, "camera", "camera")
-        for name in ("untouched", "strip-metadata", "graft-manifest", "unsigned-original")
+        for name in ("untouched", "strip-metadata", "graft-manifest", "unsigned-original", "turn45")
     ]
     picked.append(J.Case("design", 0, never, "camera", "captured", "never", "untouched", "camera", "camera"))
     rows = [J.run_case((i, case)) for i, case in enumerate(picked)]
@@ -95,6 +109,9 @@ def test_a_handful_of_journeys_end_to_end(tmp_path: Path) -> None:
     assert by["stamped", "graft-manifest"]["got"]["exit"] == "1"
     assert by["stamped", "graft-manifest"]["grade"]["exit"] == "right"
     assert all(g == "right" for g in by["never", "untouched"]["grade"].values()), by["never", "untouched"]
+    # a stamped photo turned 45 degrees on its own canvas: its owner named, never "broken"
+    assert by["stamped", "turn45"]["got"]["ownership"] == "named", by["stamped", "turn45"]
+    assert "WRONG" not in by["stamped", "turn45"]["grade"].values()
     out = tmp_path / "journeys.md"
     J.write(out, [plan], rows, seconds=1.0, argv=["--set", "design"], jobs=1)
     text = out.read_text()
