@@ -257,9 +257,6 @@ class _Seen:
     turned: tuple[Fingerprint, ...] = ()  # PDQ of the picture's seven other orientations
     turn: str | None = None  # how the copy lies, when its mark says it is turned or mirrored (_TURNS)
     angle: float = 0.0  # degrees the mark's tiles were turned back by (watermark.upright), when not square
-    # a copy turned by ``angle``: all of it turned back (on a canvas that holds it), and which of
-    # that canvas's pixels are its own (255) rather than filled (0)
-    whole: tuple[Image.Image, Image.Image] | None = None
 
 
 def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint] | None, _Seen | None]:
@@ -289,11 +286,7 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
     if angle:  # upright turns the copy by ``angle`` (Pillow: counter-clockwise when positive), so it lay the other way
         turns.append(f"turned about {abs(angle):.0f} degrees {'counter-clockwise' if angle < 0 else 'clockwise'}")
     turn = " and ".join(turns) or None
-    whole = None
-    if angle:
-        own = Image.new("L", pixels.size, 255)
-        whole = watermark.upright(pixels, reading, expand=True), watermark.upright(own, reading, expand=True)
-    return mark, prints, _Seen(upright, reading.scale, reading.frame, tuple(turned), turn, angle, whole)
+    return mark, prints, _Seen(upright, reading.scale, reading.frame, tuple(turned), turn, angle)
 
 
 _MIN_ANGLE = 1.0  # degrees: a copy turned less is compared as it is (its filled corners are slivers)
@@ -859,9 +852,38 @@ def _turned_placement(whole: thumbnail.Placement, seen: _Seen, stored: bytes) ->
     inner = thumbnail.compare(seen.pixels.crop((left, top, left + cw, top + ch)), stored, scale=seen.scale)
     if inner is None:
         return whole
-    return replace(
-        inner, shown=whole.shown, inside=whole.inside, cut=whole.cut, scale=whole.scale or inner.scale, beyond=0.0
-    )
+    shown, cut = whole.shown, whole.cut
+    scale = inner.scale or seen.scale
+    decoded = thumbnail.decode(stored)
+    if inner.verdict == "same-picture" and inner.centre is not None and scale and decoded is not None:
+        # the copy's frame, turned back about its centre (the rectangle's), laid on the picture:
+        # what it shows of it (whole copies measured on upright's canvas, which cuts their corners)
+        shown = _turned_share((w, h), seen.angle, inner.centre, scale, decoded[1])
+        cut = max(whole.cut, inner.cut) if shown < 1.0 else 0.0
+    return replace(inner, shown=shown, inside=whole.inside, cut=cut, scale=whole.scale or inner.scale, beyond=0.0)
+
+
+def _turned_share(
+    size: tuple[int, int], angle: float, centre: tuple[float, float], scale: float, picture: tuple[int, int]
+) -> float:
+    """Share of a picture (``picture``: width, height) that a copy of ``size`` shows when turned
+    back by ``angle`` degrees (Pillow's sense) about its centre, which lies at ``centre`` (shares
+    of the picture's sides), at ``scale`` copy px per picture px."""
+    import cv2
+    import numpy as np
+
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    cx, cy = centre[0] * picture[0], centre[1] * picture[1]
+    corners = [
+        (-size[0] / 2, -size[1] / 2),
+        (size[0] / 2, -size[1] / 2),
+        (size[0] / 2, size[1] / 2),
+        (-size[0] / 2, size[1] / 2),
+    ]
+    frame = np.array([(cx + (x * c + y * s) / scale, cy + (-x * s + y * c) / scale) for x, y in corners], np.float32)
+    whole = np.array([(0, 0), (picture[0], 0), (picture[0], picture[1]), (0, picture[1])], np.float32)
+    area, _ = cv2.intersectConvexConvex(frame, whole)
+    return round(min(1.0, float(area) / (picture[0] * picture[1])), 3)
 
 
 def _same_picture(
@@ -873,9 +895,7 @@ def _same_picture(
 
     placement = None
     if record.thumbnail is not None and seen is not None:  # placed where the mark says, when the search cannot tell
-        # a turned copy is placed whole (its own pixels only): upright's canvas cut its corners
-        view, kept = seen.whole if seen.whole is not None else (seen.pixels, None)
-        placement = thumbnail.compare(view, record.thumbnail, scale=seen.scale, frame=seen.frame, kept=kept)
+        placement = thumbnail.compare(seen.pixels, record.thumbnail, scale=seen.scale, frame=seen.frame)
         if seen.angle and placement is not None:
             placement = _turned_placement(placement, seen, record.thumbnail)
     if placement is not None:

@@ -197,6 +197,16 @@ def test_a_turned_copy_shows_what_its_own_pixels_show(tmp_path: Path) -> None:
         "expanded-45": (picture.rotate(45, resample=Image.Resampling.BICUBIC, expand=True), 1.0, "whole"),
         "crop-of-30": (wide.crop((cx - 180, cy - 180, cx + 180, cy + 180)), (360 / 512) ** 2, "crop"),
     }
+    # a wide picture and a tall one (the walkthrough's 1600 x 1200 photo turned 45 degrees read
+    # "a crop showing about 7 %", its 1536 x 2048 one "the whole"): their share from a mask turned alike
+    for sample in ("coffee.png", "rocket.jpg"):
+        stamped_other = tmp_path / f"stamped-{sample}.png"
+        stamp_file(SAMPLES / sample, stamped_other, user="Jane", identity=home_identity(home), home=home,
+                   source_type="captured")  # fmt: skip
+        other = Image.open(stamped_other).convert("RGB")
+        mask = Image.new("L", other.size, 255).rotate(45)
+        share = sum(i * n for i, n in enumerate(mask.histogram())) / (255 * other.width * other.height)
+        copies[f"own-canvas-45-{sample}"] = (other.rotate(45, resample=Image.Resampling.BICUBIC), share, "crop")
     for name, (img, shown, state) in copies.items():
         path = tmp_path / f"{name}.png"
         img.save(path)

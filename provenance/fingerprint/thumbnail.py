@@ -86,6 +86,8 @@ class Placement:
     # image px per picture px where it fits (0: not measured): from the fit itself, so a frame, a
     # border or a canvas around the picture does not count as size
     scale: float = 0.0
+    # where the image's centre lies in the picture, as shares of its width and height (from the fit)
+    centre: tuple[float, float] | None = None
 
     @property
     def pasted(self) -> bool:
@@ -115,6 +117,7 @@ class _Fit:
     agree: int
     detailed: int
     cut: float = 0.0
+    centre: tuple[float, float] | None = None  # the image's centre in the picture, shares of its sides
 
     @property
     def share(self) -> float:
@@ -152,36 +155,25 @@ def decode(data: bytes) -> tuple[Array, tuple[int, int]] | None:
         return None
 
 
-def compare(
-    img: Image.Image,
-    stored: bytes,
-    *,
-    scale: float | None = None,
-    frame: bool = False,
-    kept: Image.Image | None = None,
-) -> Placement | None:
+def compare(img: Image.Image, stored: bytes, *, scale: float | None = None, frame: bool = False) -> Placement | None:
     """Where ``img`` lies in the stored thumbnail's picture; None when the thumbnail is unreadable.
 
     A watermark read from ``img`` may say more than the pixels: ``scale`` (image pixels per
     pixel of the picture, measured by the mark's tiles) or ``frame`` (the mark's global layer
     was read, so the image is the whole picture, resized). When the search alone cannot tell,
     the image is judged where the mark puts it: with the scale known, no crop is too small to
-    place, so nothing fitting anywhere is ``different``. ``kept`` ("L", ``img``'s size): which
-    of its pixels are its own (255) rather than filled (0), such as a turned copy's corners:
-    how much of the picture the image shows counts its own pixels only."""
+    place, so nothing fitting anywhere is ``different``."""
     decoded = decode(stored)
     if decoded is None or min(decoded[0].shape) < _BLOCK:
         return None
     thumb, size = decoded
     luma = _luma(img)
     top, bottom, left, right = _margins(luma)
+    query = luma[top : luma.shape[0] - bottom, left : luma.shape[1] - right]
     # a plain band along one edge only may be a caption bar laid over the picture: the fit is
     # found without it, then judged with it (what it covers of the picture's detail differs)
-    banded = kept is None and ((not top) != (not bottom) or (not left) != (not right))  # not a turn's fill
-    rows, cols = slice(top, luma.shape[0] - bottom), slice(left, luma.shape[1] - right)
-    query = luma[rows, cols]
-    own = None if kept is None else np.asarray(kept, np.float32)[rows, cols]
-    placement = _place(thumb, query, size, whole=(luma, top, left) if banded else None, own=own)
+    banded = (not top) != (not bottom) or (not left) != (not right)
+    placement = _place(thumb, query, size, whole=(luma, top, left) if banded else None)
     for angle in _TURNS if placement.verdict != "same-picture" and not placement.pasted else ():
         turned = _place(thumb, _turn(query, angle), size)
         if turned.verdict == "same-picture" or (placement.verdict == "different" != turned.verdict):
@@ -195,23 +187,17 @@ def compare(
         if known.verdict == "same-picture" or (placement.verdict == "cannot-tell" and known.verdict != "cannot-tell"):
             placement = known
     elif placement.verdict == "cannot-tell" and scale is not None:
-        known = _at_scale(thumb, query, size, scale, own=own)
+        known = _at_scale(thumb, query, size, scale)
         placement = known if known.verdict != "cannot-tell" else placement
     return placement
 
 
 def _place(
-    thumb: Array,
-    query: Array,
-    size: tuple[int, int],
-    *,
-    whole: tuple[Array, int, int] | None = None,
-    own: Array | None = None,
+    thumb: Array, query: Array, size: tuple[int, int], *, whole: tuple[Array, int, int] | None = None
 ) -> Placement:
     """The verdict of the best placement of ``query`` in the thumbnail. ``whole``: the image
     ``query`` was trimmed from, with the rows and columns cut above and to the left of it: a
-    same-picture fit then counts its blocks with the cut band in place. ``own``: which of
-    ``query``'s pixels are its own (255) rather than filled (0): only they count as shown."""
+    same-picture fit then counts its blocks with the cut band in place."""
     import cv2
 
     th, tw = thumb.shape
@@ -233,8 +219,6 @@ def _place(
         beyond=_beyond(small, where, thumb.shape),
         scale=round(tw / (thumb_per_image_px * size[0]), 3),
     )
-    if own is not None:
-        placement = _own_share(placement, thumb, _shrunk(own, fit), where)
     if whole is None:
         return placement
     image, top, left = whole
@@ -257,15 +241,6 @@ def _place(
         inside=round(min(1.0, float(mask.sum()) / (shrunk.shape[0] * shrunk.shape[1] * scale * scale)), 3),
         cut=round(_left_out(thumb, mask), 2),
     )
-
-
-def _own_share(placement: Placement, thumb: Array, own: Array, where: Geometry) -> Placement:
-    """``placement`` with how much of the picture the image shows, and how much what it leaves
-    out varies, counted over the image's own pixels (``own`` shrunk as the query was, placed
-    at ``where``): a turned copy's filled corners hide the picture's corners."""
-    seen, mask = _warp(own, *where, thumb.shape)
-    shown = mask & (seen >= 127.5)
-    return replace(placement, shown=round(float(shown.mean()), 3), cut=round(_left_out(thumb, shown), 2))
 
 
 _BEYOND_BLOCK = 4  # px of the shrunk image: a block this big with detail (grey levels varying) counts
@@ -309,6 +284,7 @@ def _verdict(fits: list[_Fit], *, large: bool) -> Placement:
         best.detailed,
         round(best.score, 3),
         round(best.cut, 2),
+        centre=best.centre,
     )
 
 
@@ -327,12 +303,9 @@ def _at_frame(thumb: Array, y: Array, size: tuple[int, int]) -> Placement:
     return replace(_verdict([fit], large=True), scale=round(scale, 3))
 
 
-def _at_scale(
-    thumb: Array, query: Array, size: tuple[int, int], scale: float, *, own: Array | None = None
-) -> Placement:
+def _at_scale(thumb: Array, query: Array, size: tuple[int, int], scale: float) -> Placement:
     """The image placed at the scale its mark measured (``scale`` image px per picture px):
-    the best positions of the image in the picture, or of the picture in the image (``own``:
-    as in :func:`_place`)."""
+    the best positions of the image in the picture, or of the picture in the image."""
     import cv2
 
     th, tw = thumb.shape
@@ -356,10 +329,7 @@ def _at_scale(
     fits = [_judge(thumb, detail, small, *_refine(blurred, small, start, spread=_KNOWN_SCALE)) for start in starts]
     if not fits:
         return Placement("cannot-tell", 0.0, 0.0, 0, 0, 0.0)
-    placement = replace(_verdict(fits, large=True), scale=round(scale, 3))
-    if own is None or placement.verdict != "same-picture":
-        return placement
-    return _own_share(placement, thumb, _shrunk(own, per_image_px), _best(fits).where)
+    return replace(_verdict(fits, large=True), scale=round(scale, 3))
 
 
 def _shrunk(query: Array, per_image_px: float) -> Array:
@@ -592,7 +562,10 @@ def _judge(thumb: Array, detail: Array, query: Array, score: float, where: Geome
     _, detailed_blocks, agreeing, mask = _block_states(thumb, detail, query, where)
     inside = min(1.0, float(mask.sum()) / (query.shape[0] * query.shape[1] * scale * scale))
     cut = _left_out(thumb, mask)
-    return _Fit(where, score, float(mask.mean()), inside, int(agreeing.sum()), int(detailed_blocks.sum()), cut)
+    th, tw = thumb.shape
+    qh, qw = query.shape
+    centre = ((where[1] + scale * qw / 2) / tw, (where[2] + scale * qh / 2) / th)
+    return _Fit(where, score, float(mask.mean()), inside, int(agreeing.sum()), int(detailed_blocks.sum()), cut, centre)
 
 
 def _left_out(thumb: Array, mask: Array) -> float:

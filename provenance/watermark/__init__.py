@@ -61,18 +61,16 @@ def detect(img: Image.Image, *, search: bool = True) -> WatermarkReading:
     return WatermarkReading(False, SCHEME, None, 0.0)
 
 
-def upright(img: Image.Image, reading: WatermarkReading, *, expand: bool = False) -> Image.Image:
+def upright(img: Image.Image, reading: WatermarkReading) -> Image.Image:
     """``img`` turned back the way it was marked, as far as ``reading`` says: fingerprints of a
-    mirrored or rotated copy then compare with the registered picture's. Turned back by an
-    angle, the copy keeps its own canvas (its corners are lost), or with ``expand`` one large
-    enough to hold all of it."""
+    mirrored or rotated copy then compare with the registered picture's."""
     import numpy as np
 
     if reading.turns or reading.mirrored:
         pixels = np.rot90(np.asarray(img), reading.turns)
         img = Image.fromarray(np.ascontiguousarray(pixels[:, ::-1] if reading.mirrored else pixels))
     if reading.angle:
-        img = img.rotate(reading.angle, resample=Image.Resampling.BICUBIC, expand=expand)
+        img = img.rotate(reading.angle, resample=Image.Resampling.BICUBIC)
     return img
 
 
