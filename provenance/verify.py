@@ -534,15 +534,35 @@ def _mark_ambiguous(registry: Registry | None, found: list[_Found]) -> None:
     if registry is None or any(f.matched_by in _OWN for f in found):
         return
     firm = [f for f in found if f.matched_by == "fingerprint" and f.other is None]
-    ids = {f.record.record_id for f in firm}
+    # a stamped record the copy lacks the mark of (blurred, squeezed) is still a candidate when
+    # it is as near as the firm one: a blurred twin is nearer its twin than the photo it was made from
+    unmarked = [f for f in found if f.matched_by == "fingerprint-unmarked" and f.other is None]
+    by_id = {f.record.record_id: f for f in firm + unmarked}
     linked: set[str] = set()
-    for item in firm:
+    for item in firm + unmarked:
         for parent, _ in _sources(registry, item.record):
-            if parent.record_id in ids:
+            if (other := by_id.get(parent.record_id)) is not None and _rivals(item, other):
                 linked |= {parent.record_id, item.record.record_id}
     for item in firm:
         if item.record.record_id in linked:
             item.matched_by = "fingerprint-ambiguous"
+
+
+def _rivals(a: _Found, b: _Found) -> bool:
+    """Two fingerprint matches, one made from the other, that the hashes cannot tell apart: both
+    firm, or an unmarked one (a stamped record whose mark the copy lacks) at least as near as the
+    firm one (the copy lost the mark; nearer the photo, it is the photo's copy), or any, where the
+    firm one is beyond the hashes' match bound (a crop the thumbnail placed: a near-copy twin's
+    thumbnail places it as well)."""
+    if a.matched_by == b.matched_by == "fingerprint":
+        return True
+    if a.matched_by == b.matched_by:
+        return False
+    firm, unmarked = (a, b) if a.matched_by == "fingerprint" else (b, a)
+    near, theirs = firm.distances.get(PDQ), unmarked.distances.get(PDQ)
+    if near is None or theirs is None:
+        return False
+    return theirs <= near or near > THRESHOLDS[PDQ].match
 
 
 def _mark_others(registry: Registry | None, found: list[_Found]) -> None:

@@ -476,3 +476,32 @@ def test_a_registered_twin_with_a_pasted_region_is_derived_but_parts_differ(twin
     model = report.ai.signals[0].model
     assert model is not None
     assert report.summary.count(model) == 1
+
+
+def test_a_blurred_copy_of_a_twin_is_never_called_the_photo_it_was_made_from(keyed_home: Path, tmp_path: Path) -> None:
+    """A walkthrough's near-copy twin (the default demo model), blurred, lost its mark and was
+    nearer its twin record (PDQ 2) than the photo (8-10); the photo's match stood alone
+    ("Provenance established", the registered original, no AI signal, exit 0). The two records,
+    one made from the other, are now rivals: not established. A re-saved copy of the photo is
+    still the photo."""
+    from PIL import ImageFilter
+
+    made = tmp_path / "twin.png"
+    result = run_cli("twin", SAMPLES / "coffee.png", "-o", made, "--user", "alice", "--seed", "1", home=keyed_home)
+    assert result.code == 0, result.stderr
+    home = Home(keyed_home)
+    blurred = tmp_path / "twin-blurred.jpg"
+    with Image.open(made) as img:
+        img.convert("RGB").filter(ImageFilter.GaussianBlur(2.5)).save(blurred, quality=90)
+    report = verify_path(blurred, home=home)
+    assert not report.watermark.found  # the case the walkthrough met
+    assert report.exit_code == 3, report.summary
+    assert report.ownership.verdict != "registered", report.ownership.summary
+    firm = [m for m in report.ownership.matches if m.relation == "same-as" and m.strength == "match"]
+    assert not firm, firm
+    photo = tmp_path / "photo-resaved.jpg"
+    with Image.open(SAMPLES / "coffee.png") as img:
+        img.convert("RGB").save(photo, quality=90)
+    report = verify_path(photo, home=home)
+    assert report.ownership.verdict == "registered", report.ownership.summary
+    assert report.exit_code == 0
