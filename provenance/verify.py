@@ -78,8 +78,9 @@ class _Found:
     record: Record
     # watermark, watermark-unconfirmed (the picture could not be told to be the record's), manifest,
     # sha256, input-sha256 (the unsigned file the record was stamped from), fingerprint,
-    # fingerprint-unmarked, fingerprint-inconclusive, fingerprint-ambiguous (records one made from the
-    # other, both matched: which one this image is cannot be told)
+    # fingerprint-unmarked, fingerprint-foreign (our mark, for a record not here), fingerprint-inconclusive,
+    # fingerprint-ambiguous (records one made from the other, both matched: which one this image is
+    # cannot be told), fingerprint-contested (near-identical records of different owners, both matched)
     matched_by: str
     distances: dict[str, int]
     placement: Placement | None = None  # where the image lies in the record's picture, when placed
@@ -192,7 +193,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
         ownership = _ownership(registry, found, pixels_checked=print_ is not None, set_aside=set_aside)
         turn = turn if turn is not None or seen is None or not mark.found else seen.turn
         if turn is not None and found:
-            ownership.summary += f" This copy is {turn} relative to the registered picture."
+            ownership.summary += f"{_THIS_COPY}{turn} relative to the registered picture."
         if not credentials.present and registry is not None:
             credentials = _recover(image, found, credentials, policy, print_)
     finally:
@@ -363,6 +364,7 @@ def _lookup(
         add(registry.get(mark.record_id), "watermark")
     if credentials.record_id and not credentials.broken:
         add(registry.get(credentials.record_id), "manifest")
+    foreign = mark.found and mark.record_id is not None and mark.record_id not in found  # stamped elsewhere
     add(registry.find_by_sha256(image.sha256), "sha256")
     for stamp in registry.stamped_from(image.sha256):  # every stamp made from this very file
         add(stamp, "input-sha256")
@@ -386,7 +388,7 @@ def _lookup(
             picture = None if placed is None else placed.verdict
             # a match the thumbnail does not contradict, or a crop the hashes half lost that it confirms
             if (decision == "match" and picture != "different") or (decision != "none" and picture == "same-picture"):
-                add(record, _fingerprint_kind(record, mark, could_carry))
+                add(record, _fingerprint_kind(record, mark, could_carry, foreign=foreign))
             elif decision != "none":
                 add(record, "fingerprint-inconclusive")
             if record.record_id in found:
@@ -445,13 +447,17 @@ def placement_of(
     )
 
 
-def _fingerprint_kind(record: Record, mark: WatermarkReport, could_carry: bool) -> str:
+def _fingerprint_kind(record: Record, mark: WatermarkReport, could_carry: bool, *, foreign: bool = False) -> str:
     """A look-alike of an image we stamped, that lacks our watermark although it could
     carry one, is most likely that image's source (or a heavy edit), not the image itself:
     a near-copy twin looks just like the photo it was made from, and a stamped camera
     photo just like the camera's file. Such a match is only "similar", never grounds to
     hand over the record's credentials or its AI nature. Any stamped record counts,
-    whatever its kind (``--source-type captured`` makes an original)."""
+    whatever its kind (``--source-type captured`` makes an original). So is a look-alike
+    whose pixels carry our watermark for a record not in this registry (``foreign``): it was
+    stamped elsewhere, a twin made there from this picture or a copy stamped again."""
+    if foreign:
+        return "fingerprint-foreign"
     if record.watermarked and could_carry and not mark.found:
         return "fingerprint-unmarked"
     return "fingerprint"
@@ -464,7 +470,16 @@ def _phash_distance(prints: list[Fingerprint] | None, record: Record) -> int | N
 # How the file's own record is found exactly: its watermark (confirmed on the picture), the record
 # its manifest names, or its SHA-256. Found so, that record decides what the file is.
 _OWN = frozenset({"watermark", "manifest", "sha256"})
-_BY_PRINT = frozenset({"fingerprint", "fingerprint-unmarked", "fingerprint-inconclusive", "fingerprint-ambiguous"})
+_BY_PRINT = frozenset(
+    {
+        "fingerprint",
+        "fingerprint-unmarked",
+        "fingerprint-foreign",
+        "fingerprint-inconclusive",
+        "fingerprint-ambiguous",
+        "fingerprint-contested",
+    }
+)
 
 
 def input_record(registry: Registry, image: LoadedImage, policy: TrustPolicy) -> Record | None:
@@ -546,6 +561,15 @@ def _mark_ambiguous(registry: Registry | None, found: list[_Found]) -> None:
     for item in firm:
         if item.record.record_id in linked:
             item.matched_by = "fingerprint-ambiguous"
+    # near-identical pictures registered to different owners (one registered a copy of the other's):
+    # the hashes cannot say whose this copy is
+    left = [f for f in firm if f.matched_by == "fingerprint"]
+    if len({f.record.owner for f in left}) > 1:
+        for item in left:
+            item.matched_by = _CONTESTED
+
+
+_CONTESTED = "fingerprint-contested"
 
 
 def _rivals(a: _Found, b: _Found) -> bool:
@@ -595,7 +619,12 @@ _STRENGTH: dict[str, MatchStrength] = {
     "manifest": "exact",
     "fingerprint": "match",
 }
-_RELATION: dict[str, MatchRelation] = {"fingerprint-unmarked": "similar-to", "input-sha256": "source-of"}
+_RELATION: dict[str, MatchRelation] = {
+    "fingerprint-unmarked": "similar-to",
+    "fingerprint-foreign": "similar-to",
+    "input-sha256": "source-of",
+}
+_FOREIGN = "fingerprint-foreign"
 
 
 def _ownership(
@@ -739,6 +768,12 @@ def _ownership_verdict(
             f"This file is the unsigned original that registered record {_name(source)} (owner {source.owner})"
             " was stamped from: it carries none of that record's watermark or credentials."
         )
+    if look := next((m for m in matches if m.relation == "similar-to" and m.matched_by == _FOREIGN), None):
+        return "similar", (
+            f"It looks like registered record {_name(look)} (owner {look.owner}) but carries this toolkit's"
+            " watermark for a record not in this registry: stamped elsewhere (a twin made from it, or a copy"
+            " stamped again), so it is not that picture as registered here."
+        )
     if look := next((m for m in matches if m.relation == "similar-to"), None):
         return "similar", (
             f"It looks like registered record {_name(look)} (owner {look.owner}) but lacks that image's"
@@ -750,6 +785,13 @@ def _ownership_verdict(
             f"Inconclusive: it matches registered records {named}, one made from the other, both within its"
             " fingerprints' matching distance; which of them this image is cannot be told without a watermark"
             " or manifest."
+        )
+    if len(rivals := [m for m in matches if m.matched_by == _CONTESTED]) >= 2:
+        named = " and ".join(f"{_name(m)} (owner {m.owner})" for m in rivals[:3])
+        return "inconclusive", (
+            f"Inconclusive: it matches registered records {named}, registered to different owners, both within"
+            " its fingerprints' matching distance; whose picture it is cannot be told without a watermark or"
+            " manifest."
         )
     if mark := next((m for m in matches if m.matched_by == "watermark-unconfirmed"), None):
         return "inconclusive", (
@@ -1234,6 +1276,9 @@ def _kind(ai: AIReport, credentials: CredentialReport) -> str:
     return f"{label} image" if ai.verdict in ("ai-generated", "ai-edited") else label
 
 
+_THIS_COPY = " This copy is "  # how a turned or mirrored copy lies, said after the ownership summary
+
+
 def _summary(
     credentials: CredentialReport,
     mark: WatermarkReport,
@@ -1264,8 +1309,12 @@ def _summary(
         names = ", ".join(_declared_name(alg) for alg in mark.declared)
         parts.append(f"declares a {names} watermark, not checked here")
     if ownership.verdict in ("registered", "derived"):
-        # the placement was said with the credentials: the ownership summary without it
+        # the placement was said with the credentials: the ownership summary without it (how the copy
+        # lies, turned or mirrored, is kept)
         said = (_ownership_verdict(ownership.matches)[1] if credentials.placement else ownership.summary).rstrip(".")
+        lies = ownership.summary.partition(_THIS_COPY)[2]
+        if credentials.placement and lies:
+            said += f", and this copy is {lies.rstrip('.')}"
         parts.append(said[:1].lower() + said[1:])
     conflict = " Some evidence contradicts the verdict (see conflicts)." if ai.conflicts else ""
     said_ai = _ai_sentence(ai) if code == ExitCode.ABSENT else ""  # exit 0 said it first, in _kind

@@ -505,3 +505,57 @@ def test_a_blurred_copy_of_a_twin_is_never_called_the_photo_it_was_made_from(key
     report = verify_path(photo, home=home)
     assert report.ownership.verdict == "registered", report.ownership.summary
     assert report.exit_code == 0
+
+
+def test_a_twin_stamped_elsewhere_never_takes_our_photos_credentials(keyed_home: Path, tmp_path: Path) -> None:
+    """A walkthrough: another studio's twin of our stamped photo, re-saved, read as our photo
+    ("Captured", our manifest recovered by fingerprint, exit 0) though its pixels carry that
+    studio's mark, for a record not in our registry. It was stamped elsewhere: only similar."""
+    from provenance.credentials import init_identity
+
+    ours = tmp_path / "ours.png"
+    stamped = run_cli("stamp", SAMPLES / "coffee.png", "-o", ours, "--user", "jane", "--source-type", "captured",
+                      home=keyed_home)  # fmt: skip
+    assert stamped.code == 0, stamped.stderr
+    studio = tmp_path / "studio"
+    init_identity(Home(studio), org="Other Studio")
+    twin_file = tmp_path / "their-twin.png"
+    made = run_cli("twin", ours, "-o", twin_file, "--user", "bob", "--seed", "2", home=studio)
+    assert made.code == 0, made.stderr
+    resaved = tmp_path / "their-twin.jpg"
+    with Image.open(twin_file) as img:
+        img.convert("RGB").save(resaved, quality=92)
+    report = verify_path(resaved, home=Home(keyed_home))
+    assert report.watermark.found
+    assert report.credentials.state != "recovered", report.summary
+    assert report.ai.verdict != "captured"
+    assert report.exit_code == 3, report.summary
+    assert report.ownership.verdict == "similar"
+    assert "stamped elsewhere" in report.ownership.summary
+
+
+def test_one_picture_registered_by_two_owners_names_neither(tmp_path: Path) -> None:
+    """A walkthrough: a blurred copy of a newsroom's photo, registered by another agency as its
+    own original, made a copy of the photo read "matches the registered original ... owned by
+    Thief Agency" (exit 0), two same-as records of different owners and no word of the conflict.
+    Whose picture it is cannot be told from the hashes: inconclusive, both named."""
+    from PIL import ImageFilter
+
+    from provenance.register import register_paths
+
+    home = Home(tmp_path / "archive")
+    photo = tmp_path / "photo.png"
+    Image.open(SAMPLES / "coffee.png").convert("RGB").save(photo)
+    register_paths([photo], home=home, owner="Daily Planet")
+    taken = tmp_path / "taken.jpg"
+    Image.open(photo).filter(ImageFilter.GaussianBlur(1.5)).save(taken, quality=90)
+    (added,) = register_paths([taken], home=home, owner="Thief Agency")
+    assert added.status == "registered"
+    copy = tmp_path / "copy.jpg"
+    Image.open(photo).save(copy, quality=85)
+    report = verify_path(copy, home=home)
+    assert report.ownership.verdict == "inconclusive", report.ownership.summary
+    assert "registered to different owners" in report.ownership.summary
+    assert "Daily Planet" in report.ownership.summary
+    assert "Thief Agency" in report.ownership.summary
+    assert report.exit_code == 3

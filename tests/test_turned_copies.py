@@ -94,6 +94,7 @@ def test_a_stamped_copy_turned_says_so_when_its_watermark_found_it(
     report = verify_path(copy, home=home)
     assert report.watermark.found
     assert f"This copy is {words} relative to the registered picture." in report.ownership.summary
+    assert f"this copy is {words}" in report.summary  # the headline says it too (it dropped it)
     plain = verify_path(stamped, home=home)
     assert "This copy is" not in plain.ownership.summary
 
