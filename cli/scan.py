@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from provenance import verdicts
+from provenance.imaging import unread_folders
 from provenance.scan import FAIL_ON, Scanner, ScanOptions, ScanSummary
 
 from .context import CliContext, pass_context
@@ -97,6 +98,8 @@ def scan(
     if jobs is not None:
         options.jobs = jobs
     scanner = Scanner(paths, home, options)
+    if not recursive and (unread := unread_folders(paths)):
+        click.echo(f"note: {unread} sub-folder(s) with images not read; add -r to read them", err=True)
     if scanner.resumed and not as_json:
         click.echo(f"Resuming: {scanner.resumed} of {len(scanner.files)} files already done.", err=True)
     with progress_bar(scanner.run(), len(scanner.todo), "scanning", enabled=not as_json) as bar:

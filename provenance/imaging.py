@@ -106,6 +106,18 @@ def expand(paths: Iterable[Path], *, recursive: bool = True) -> Iterator[Path]:
             yield path
 
 
+def unread_folders(paths: Iterable[Path]) -> int:
+    """Sub-folders holding image files that a walk without recursion leaves out: said, so that a
+    scan of a folder of folders does not end as if it had read them all."""
+    return sum(
+        1
+        for path in paths
+        if path.is_dir()
+        for child in path.iterdir()
+        if child.is_dir() and not child.name.startswith(".") and next(expand([child], recursive=True), None)
+    )
+
+
 def image_files(paths: Iterable[Path], *, recursive: bool = True) -> list[Path]:
     """:func:`expand` as a list; finding no image at all is an :class:`InputError`.
 

@@ -816,8 +816,8 @@ def _ownership_verdict(
             f" {set_aside}, which does not describe this image)."
         )
     return "no-match", (
-        "No registered match by watermark, hash or fingerprint (a registered picture cut to under half,"
-        " or heavily edited, may not be recognised without its watermark)."
+        "No registered match by watermark, hash or fingerprint (a crop, a heavy edit or a small copy of a"
+        " registered picture may not be recognised without its watermark)."
     )
 
 

@@ -160,3 +160,19 @@ def test_only_missing_paths_are_nothing_to_scan(tmp_path: Path, keyed_home: Path
     assert result.code == 4
     assert "a.png" in result.stderr
     assert "no such file or folder" in result.stderr
+
+
+def test_a_scan_without_r_says_which_sub_folders_it_did_not_read(tmp_path: Path, keyed_home: Path) -> None:
+    """A walkthrough's `scan nest` read the one picture at the top and said nothing of the
+    sub-folder's: "Scanned 1 file", exit 0, as if that were all."""
+    top = tmp_path / "nest"
+    (top / "sub").mkdir(parents=True)
+    (top / ".hidden").mkdir()
+    shutil.copy(SAMPLES / "coffee.png", top / "coffee.png")
+    shutil.copy(SAMPLES / "rocket.jpg", top / "sub" / "rocket.jpg")
+    shutil.copy(SAMPLES / "rocket.jpg", top / ".hidden" / "rocket.jpg")
+    (top / "empty").mkdir()
+    result = run_cli("scan", top, home=keyed_home)
+    assert "1 sub-folder(s) with images not read; add -r" in result.stderr
+    walked = run_cli("scan", "-r", top, home=keyed_home)
+    assert "not read" not in walked.stderr

@@ -226,4 +226,4 @@ def test_no_match_does_not_say_a_registered_picture_is_absent(tmp_path: Path) ->
     report = verify_path(quarter, home=home)
     assert report.ownership.verdict == "no-match"
     assert "no record is near" not in report.ownership.summary
-    assert "cut to under half" in report.ownership.summary
+    assert "a crop, a heavy edit or a small copy" in report.ownership.summary

@@ -73,7 +73,7 @@ def find_source(image: Path, generation: dict[str, Any], credentials: Credential
             return candidate
     raise UsageError(
         f"{image}: its source {title or ''} (sha256 {want[:16]}...) was not found beside it",
-        hint="Pass the source photo: provenance twin SOURCE --replay IMAGE",
+        hint="Pass the source photo: provenance twin --replay IMAGE SOURCE",
     )
 
 
