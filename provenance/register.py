@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal, NotRequired, TypedDict, cast
 
-from provenance import fingerprint
+from provenance import detect, fingerprint, verdicts
 from provenance.config import Home
 from provenance.credentials import TrustPolicy, build_policy, read_credentials
 from provenance.credentials._c2pa import has_manifest
@@ -166,10 +166,13 @@ def _commit(
             image = load_image(path)
         except InputError as exc:
             return RegisterResult(str(path), "error", error=exc.diagnostics())
-        warning = _joined(warning, _declared_ai(path, image.mime, image.data, policy))
+        said, model = _declared_ai(path, image.mime, image.data, policy)
+        warning = _joined(warning, said)
+    else:
+        model = None
     prints = [fingerprint.Fingerprint(**f) for f in row["fingerprints"]]
     thumb = bytes.fromhex(row["thumbnail"]) if row.get("thumbnail") else None
-    added = _add(registry, path, sha256, prints, thumb, owner=owner, title=title, source_url=source_url)
+    added = _add(registry, path, sha256, prints, thumb, owner=owner, title=title, source_url=source_url, model=model)
     return dataclasses.replace(added, warning=warning) if added.status == "registered" else added
 
 
@@ -205,12 +208,15 @@ def _register_one(
         stamped, warning = _ingredient_of(registry, path, image.sha256, owner, allow=allow)
         if stamped is not None:
             return stamped
-        warning = _joined(warning, _declared_ai(path, image.mime, image.data, policy))
+        said, model = _declared_ai(path, image.mime, image.data, policy)
+        warning = _joined(warning, said)
         prints = fingerprint.compute(image.pixels())
         thumb = thumbnail.describe(image.pixels())
     except InputError as exc:
         return RegisterResult(str(path), "error", error=exc.diagnostics())
-    added = _add(registry, path, image.sha256, prints, thumb, owner=owner, title=title, source_url=source_url)
+    added = _add(
+        registry, path, image.sha256, prints, thumb, owner=owner, title=title, source_url=source_url, model=model
+    )
     return dataclasses.replace(added, warning=warning) if added.status == "registered" else added
 
 
@@ -234,20 +240,25 @@ def _ingredient_of(
     return RegisterResult(str(path), "refused", record.record_id, record.owner, error=refusal.diagnostics()), None
 
 
-def _declared_ai(path: Path, mime: str, data: bytes, policy: TrustPolicy) -> str | None:
+def _declared_ai(path: Path, mime: str, data: bytes, policy: TrustPolicy) -> tuple[str | None, str | None]:
     """A warning when the file's own manifest declares it AI-made (IPTC digital source type):
-    registering it as an original is allowed (an artist's own AI work), said, never silent."""
+    registering it as an original is allowed (an artist's own AI work), said, never silent;
+    and the model the record keeps, so that copies of it are still called AI (the model the
+    manifest names, else :data:`verdicts.UNSTATED_MODEL`). (None, None) for any other file."""
     if not has_manifest(mime, data):
-        return None
+        return None, None
     credentials = read_credentials(mime, data, policy=policy)
     if not credentials.present or not credentials.digital_source_type:
-        return None
+        return None, None
     term, words, strength = describe(credentials.digital_source_type)
     if strength not in ("ai-generated", "ai-edited"):
-        return None
+        return None, None
+    named = [s.model or s.generator for s in detect.credential_signals(credentials, "C2PA manifest")]
+    model = next((n for n in named if n), verdicts.UNSTATED_MODEL)
     # whose declaration it is: an AI image signed by another organisation is theirs to have made
     by = f", signed by {credentials.signer}," if credentials.signer else ""
-    return f"{path}: its Content Credentials{by} declare it {words} ({term}); registered as an original all the same"
+    said = f"{path}: its Content Credentials{by} declare it {words} ({term}); registered as an original all the same"
+    return said, model
 
 
 def _joined(*warnings: str | None) -> str | None:
@@ -276,11 +287,13 @@ def _add(
     owner: str,
     title: str | None,
     source_url: str | None,
+    model: str | None = None,
 ) -> RegisterResult:
     record = Record(
         record_id=registry.new_record_id(),
         kind="original",
         owner=owner,
+        model=model,  # an original whose own manifest declared it AI-made: the model it names
         sha256=sha256,
         fingerprints=prints,
         title=title or path.name,

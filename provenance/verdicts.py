@@ -275,7 +275,8 @@ AI = _table(
 # the words say so where a model would be named.
 MODEL_NOT_STATED = "model not stated"
 # What stamps wrote in its place before (manifest and registry): read as not stated, never as a model's name.
-_UNSTATED_BEFORE = frozenset({"unknown model"})
+UNSTATED_MODEL = "unknown model"  # a record of an AI picture whose maker named no model
+_UNSTATED_BEFORE = frozenset({UNSTATED_MODEL})
 
 
 def stated_model(model: str | None) -> str | None:

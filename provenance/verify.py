@@ -453,10 +453,12 @@ def _fingerprint_kind(record: Record, mark: WatermarkReport, could_carry: bool, 
     a near-copy twin looks just like the photo it was made from, and a stamped camera
     photo just like the camera's file. Such a match is only "similar", never grounds to
     hand over the record's credentials or its AI nature. Any stamped record counts,
-    whatever its kind (``--source-type captured`` makes an original). So is a look-alike
-    whose pixels carry our watermark for a record not in this registry (``foreign``): it was
-    stamped elsewhere, a twin made there from this picture or a copy stamped again."""
-    if foreign:
+    whatever its kind (``--source-type captured`` makes an original). So is a look-alike of
+    an image we stamped whose pixels carry our watermark for a record not in this registry
+    (``foreign``): it was stamped elsewhere, a twin made there from this picture or a copy
+    stamped again. (A registered original may have carried another registry's mark when it was
+    registered: its copies carry it too.)"""
+    if foreign and record.watermarked:
         return "fingerprint-foreign"
     if record.watermarked and could_carry and not mark.found:
         return "fingerprint-unmarked"
@@ -1025,6 +1027,8 @@ def record_is_ai(record: Record) -> bool:
     too: another stamp of the same photo, stamped as captured, is not an AI image of it."""
     if record.kind == "twin":
         return True
+    if record.kind == "original":  # registered with its own manifest's AI declaration (register keeps the model)
+        return record.model is not None
     if record.kind != "stamped" or record.manifest is None:
         return False
     return bool(_stored_terms(record.manifest) & AI_TERMS)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from tests.conftest import ROOT, SAMPLES, run_cli
 
@@ -368,6 +369,14 @@ def test_an_ai_image_registered_as_an_original_is_registered_with_a_warning(keye
     assert "registered" in result.stdout
     assert "declare it created by a trained AI model (trainedAlgorithmicMedia)" in result.stderr
     assert "signed by Test Newsroom" in result.stderr  # whose declaration it is
+    # a copy of it stripped of the manifest is still an AI picture: the record keeps the declaration
+    copy = tmp_path / "copy.jpg"
+    with Image.open(made) as img:
+        img.convert("RGB").save(copy, quality=90)
+    seen = json.loads(run_cli("verify", "--json", copy, home=other).stdout)
+    assert seen["ownership"]["verdict"] == "registered"
+    assert seen["ai"]["verdict"] == "ai-generated", seen["ai"]
+    assert "declared it so" in seen["ai"]["signals"][0]["evidence"]
     plain = run_cli("register", SAMPLES / "coffee.png", "--owner", "Archive", home=other)
     assert plain.code == 0, plain.stderr
     assert "warning" not in plain.stderr

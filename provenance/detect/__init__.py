@@ -201,12 +201,17 @@ def registry_signals(records: list[Record]) -> list[Signal]:
             source="registry fingerprint match",
             evidence=(
                 f"The picture matches registry record {r.record_id} by perceptual hash: an AI image"
-                f" ({verdicts.made_with(r.model)})."
+                f" ({verdicts.made_with(r.model)})"
+                + (
+                    ", registered as an original whose own Content Credentials declared it so."
+                    if r.kind == "original"
+                    else "."
+                )
             ),
             model=r.model,
         )
         for r in records
-        if r.kind in ("twin", "stamped")
+        if r.kind in ("twin", "stamped") or (r.kind == "original" and r.model is not None)
     ]
 
 
