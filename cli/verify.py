@@ -68,6 +68,9 @@ def verify(
             target = extract if len(images) == 1 else extract / f"{index:03d}-{path.stem}"
         options = VerifyOptions(policy=policy, manifest=manifest, extract_to=target, pixels=pixels or "auto")
         reports.append(verify_path(path, home=home, options=options))
+        if target is not None and not reports[-1].error and not (target.is_dir() and any(target.iterdir())):
+            recovered = " (the manifest shown was recovered from the registry)" * reports[-1].credentials.recovered
+            click.echo(f"note: {path}: nothing extracted: the file carries no manifest of its own{recovered}", err=True)
     for report in reports:
         if report.error:  # every line names its file (the decoder's messages do; the others are given it)
             named = report.error if report.file in report.error else f"{report.file}: {report.error}"

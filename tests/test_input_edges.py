@@ -67,6 +67,13 @@ def test_verify_extract_keeps_existing_files_without_force(keyed_home: Path, tmp
     assert (tmp_path / "new" / "manifest_store.json").is_file()
     assert run_cli("verify", stamped, "--extract", folder, "--force", home=keyed_home).code == 0
     assert json.loads((folder / "manifest_store.json").read_text())["manifests"]
+    # a copy stripped of its manifest (recovered from the registry) has nothing of its own to extract:
+    # said, where it printed nothing and made no folder
+    copy = tmp_path / "copy.png"
+    Image.open(stamped).convert("RGB").save(copy)
+    empty = run_cli("verify", copy, "--extract", tmp_path / "none", home=keyed_home)
+    assert "nothing extracted: the file carries no manifest of its own" in empty.stderr
+    assert "recovered from the registry" in empty.stderr
 
 
 def test_usage_errors_are_one_line_like_every_other_error(tmp_path: Path) -> None:
