@@ -323,7 +323,8 @@ def _camera_declared_ai(source_type: str, kept: KeptExif) -> list[str]:
         return []
     return [
         f"the file's EXIF names a camera ({kept.camera}) but it is signed as AI-generated (--source-type ai,"
-        " the default); for a camera photo, stamp it again with --source-type captured"
+        " the default); for a camera photo, remove this stamp's record (provenance registry remove RECORD)"
+        " and stamp the photo again with --source-type captured"
     ]
 
 

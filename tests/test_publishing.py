@@ -661,6 +661,7 @@ def test_stamp_says_what_it_declares_and_warns_on_a_camera_photo_signed_as_ai(ne
     )
     assert "EXIF names a camera (NIKON E950)" in result.stderr
     assert "--source-type captured" in result.stderr
+    assert "provenance registry remove" in result.stderr  # else the AI record stays beside the new one
     captured = run_cli("stamp", photo, "-o", tmp_path / "cap.jpg", "--source-type", "captured", "--user", "Desk",
                        home=newsroom)  # fmt: skip
     assert captured.code == 0, captured.stderr
