@@ -266,6 +266,10 @@ def stamp_file(
     organisation = organisation_of(identity)
     ours = source_type != "ai"
     prior = prior_signer(loaded, organisation, home)
+    if model is None and not ours and (named := _metadata_model(loaded)) is not None:
+        # the signed output keeps no generator metadata: the model it named goes into the manifest
+        model = named
+        warnings.append(f"model not given: {named}, as {image.name}'s generator metadata names it, is recorded")
     request = StampRequest(
         author=user,
         model=model if not ours or model else None,
@@ -314,6 +318,13 @@ def prior_signer(image: LoadedImage, organisation: str | None, home: Home) -> st
     if report.issuer and report.issuer != who:
         who += f" ({report.issuer})"
     return who if report.intact else f"{who}, a manifest that does not validate ({report.state})"
+
+
+def _metadata_model(image: LoadedImage) -> str | None:
+    """The model an AI image's own generator metadata names (ComfyUI's graph, A1111's
+    parameters...), which the signed output does not keep."""
+    signals = detect.metadata_signals(detect.read_metadata(image.data, image.mime))
+    return next((s.model for s in signals if s.model), None)
 
 
 def _camera_declared_ai(source_type: str, kept: KeptExif) -> list[str]:

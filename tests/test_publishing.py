@@ -709,3 +709,21 @@ def test_a_copy_of_our_original_with_a_region_pasted_in_is_not_passed(newsroom: 
     assert "parts differ" in rule["reason"], rule
     assert "detailed areas do not match" in rule["reason"], rule
     assert _check(newsroom, stamped)[0] == 0  # the stamped picture itself still passes
+
+
+def test_stamping_a_comfyui_image_records_the_model_its_graph_names(keyed_home: Path, tmp_path: Path) -> None:
+    """A walkthrough stamped a ComfyUI PNG: the signed output keeps no generator metadata, and
+    verify then read "model not stated" though the input named sd_xl_base_1.0. The model its
+    graph names goes into the manifest, said; --model still wins."""
+    made = require_fixtures("ai", "comfyui", "sdxl_sdxl_simple_example.png")
+    out = tmp_path / "stamped.png"
+    result = run_cli("stamp", made, "-o", out, "--user", "Desk", home=keyed_home)
+    assert result.code == 0, result.stderr
+    assert "generator metadata names it" in result.stderr
+    report = json.loads(run_cli("verify", "--json", out, home=keyed_home).stdout)
+    models = [s.get("model") or "" for s in report["ai"]["signals"]]
+    assert any("sd_xl_base_1.0" in m for m in models), models
+    given = run_cli("stamp", made, "-o", tmp_path / "given.png", "--user", "Desk", "--model", "SDXL 1.0",
+                    home=keyed_home)  # fmt: skip
+    assert given.code == 0, given.stderr
+    assert "generator metadata names it" not in given.stderr
