@@ -777,6 +777,11 @@ def _ownership_verdict(
             " stamped again), so it is not that picture as registered here."
         )
     if look := next((m for m in matches if m.relation == "similar-to"), None):
+        if look.placement is not None and look.placement.cropped:  # placed as a part of it: a crop, not its source
+            return "similar", (
+                f"It looks like a crop of registered record {_name(look)} (owner {look.owner}) but lacks that"
+                " image's watermark: a crop of it that lost the mark (small crops may), or of its unsigned source."
+            )
         return "similar", (
             f"It looks like registered record {_name(look)} (owner {look.owner}) but lacks that image's"
             " watermark: possibly its unsigned source, or a heavily edited copy."
@@ -992,6 +997,8 @@ def _assess(  # noqa: PLR0917 - one call site, every argument a different part's
     # records are AI by what each holds (record_is_ai): a stamp declared captured is no AI image
     by_print = [f.record for f in found if f.matched_by == "fingerprint" and f.other is None]
     signals += detect.registry_signals([r for r in by_print if record_is_ai(r)])
+    unmarked = [f.record for f in found if f.matched_by == "fingerprint-unmarked" and f.other is None]
+    signals += detect.unmarked_stamp_signals([r for r in unmarked if r.kind == "stamped" and record_is_ai(r)])
     # a stamp of this very file (found by its input's SHA-256) is listed by the ownership verdict, not here
     others = [(f.record, f.other != "similar-to") for f in found if f.other is not None and f.matched_by in _BY_PRINT]
     signals += detect.look_alike_signals([(r, made) for r, made in others if record_is_ai(r)])

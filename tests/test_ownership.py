@@ -559,3 +559,24 @@ def test_one_picture_registered_by_two_owners_names_neither(tmp_path: Path) -> N
     assert "Daily Planet" in report.ownership.summary
     assert "Thief Agency" in report.ownership.summary
     assert report.exit_code == 3
+
+
+def test_a_copy_of_an_ai_stamp_that_lost_its_mark_is_still_ai(keyed_home: Path, tmp_path: Path) -> None:
+    """A walkthrough's square crops of stamped AI images, resized to 400 px, lost the mark and
+    read "possibly its unsigned source" with "No AI signal found". A copy of an AI stamp, or of
+    the AI image it was stamped from, is AI-made either way; the words say it is a crop."""
+    from PIL import ImageFilter
+
+    stamped = tmp_path / "stamped.png"
+    assert run_cli("stamp", SAMPLES / "astronaut.png", "-o", stamped, "--user", "u", home=keyed_home).code == 0
+    crop = tmp_path / "crop.jpg"
+    with Image.open(stamped) as img:
+        part = img.convert("RGB").crop((16, 16, 496, 496)).filter(ImageFilter.GaussianBlur(2))
+        part.resize((400, 400)).save(crop, quality=85)
+    report = verify_path(crop, home=Home(keyed_home))
+    assert not report.watermark.found
+    assert report.ownership.verdict == "similar", report.ownership.summary
+    assert "looks like a crop of registered record" in report.ownership.summary
+    assert report.ai.verdict == "ai-generated", report.ai
+    assert "AI-made either way" in report.ai.signals[0].evidence
+    assert report.exit_code == 3

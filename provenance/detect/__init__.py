@@ -215,6 +215,27 @@ def registry_signals(records: list[Record]) -> list[Signal]:
     ]
 
 
+def unmarked_stamp_signals(records: list[Record]) -> list[Signal]:
+    """AI images stamped here that this picture looks like without carrying their mark: it is a
+    copy of one (the mark lost: blurred, a small crop) or of the AI image it was stamped from,
+    AI-made either way. (Not a twin: its look-alike may be the photo it was made from.) The
+    caller passes only stamped records that declare AI (verify.record_is_ai)."""
+    return [
+        Signal(
+            kind="registry",
+            source="registry fingerprint match (without the record's watermark)",
+            evidence=(
+                f"The picture looks like registry record {r.record_id}, an AI image stamped here"
+                f" ({verdicts.made_with(r.model)}), but lacks its watermark: a copy of it, or of the AI image"
+                " it was stamped from; AI-made either way."
+            ),
+            model=r.model,
+        )
+        for r in records
+        if r.kind == "stamped"
+    ]
+
+
 def look_alike_signals(records: list[tuple[Record, bool]]) -> list[Signal]:
     """AI records near this picture by perceptual hash that are another file's, this file's
     own record being found exactly (its manifest, its watermark or its SHA-256): a twin or stamp
