@@ -384,6 +384,8 @@ def contradictions(image: LoadedImage, source_type: str, home: Home, own: OwnRec
     signals = detect.metadata_signals(detect.read_metadata(image.data, image.mime))
     evidence = [s.evidence.rstrip(".") for s in signals if s.strength in ("ai-generated", "ai-edited")]
     reasons += [text[:1].lower() + text[1:] for text in evidence]
+    if own is None and image.decodable:
+        reasons += _ai_look_alikes(image, home)
     if own is not None:
         if own.record.record_id != named:
             picture = f"it is the picture registered here as {_named(own.record)}"
@@ -392,6 +394,26 @@ def contradictions(image: LoadedImage, source_type: str, home: Home, own: OwnRec
             picture = f"it was made from the picture registered here as {_named(parent)}"
             reasons += [f"{picture}, {said}" for said in _record_says(parent, allowed, image, home)]
     return reasons
+
+
+def _ai_look_alikes(image: LoadedImage, home: Home) -> list[str]:
+    """AI pictures registered here that ``image`` matches by its PDQ hash without being one of them
+    exactly: a copy of an AI image that lost its mark (blurred, squeezed) is still AI, and one
+    declared a capture would launder it (verify calls such a copy only similar). Only when the
+    nearest records are all AI: a copy of a photo is near its near-copy twin too, but nearer the photo."""
+    from provenance.fingerprint import PDQ, THRESHOLDS
+    from provenance.verify import record_is_ai
+
+    with open_home_registry(home) as registry:
+        near = registry.search(fingerprint.pdq(image.pixels()), THRESHOLDS[PDQ].match)
+    nearest = [(record, d) for record, d in near if d == near[0][1]] if near else []
+    if not nearest or not all(record_is_ai(record) for record, _ in nearest):
+        return []
+    return [
+        f"it looks like the picture registered here as {_named(record)}, an AI image (PDQ distance {distance}):"
+        " a copy of it that lost its mark is still AI"
+        for record, distance in nearest[:3]
+    ]
 
 
 def _declared(report: CredentialReport, allowed: frozenset[str]) -> list[str]:

@@ -505,6 +505,14 @@ def test_a_blurred_copy_of_a_twin_is_never_called_the_photo_it_was_made_from(key
     report = verify_path(photo, home=home)
     assert report.ownership.verdict == "registered", report.ownership.summary
     assert report.exit_code == 0
+    # nor can the blurred twin be signed as a camera photo (it was, exit 0); the photo's copy can
+    laundered = run_cli("stamp", blurred, "-o", tmp_path / "laundered.jpg", "--source-type", "captured",
+                        "--user", "x", home=keyed_home)  # fmt: skip
+    assert laundered.code == 2, laundered.stderr
+    assert "an AI image" in laundered.stderr
+    honest = run_cli("stamp", photo, "-o", tmp_path / "honest.jpg", "--source-type", "captured", "--user", "x",
+                     home=keyed_home)  # fmt: skip
+    assert honest.code == 0, honest.stderr
 
 
 def test_a_twin_stamped_elsewhere_never_takes_our_photos_credentials(keyed_home: Path, tmp_path: Path) -> None:
