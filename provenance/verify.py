@@ -80,7 +80,8 @@ class _Found:
     # sha256, input-sha256 (the unsigned file the record was stamped from), fingerprint,
     # fingerprint-unmarked, fingerprint-foreign (our mark, for a record not here), fingerprint-inconclusive,
     # fingerprint-ambiguous (records one made from the other, both matched: which one this image is
-    # cannot be told), fingerprint-contested (near-identical records of different owners, both matched)
+    # cannot be told), fingerprint-contested (near-identical records of different owners, both matched),
+    # manifest-broken (the record a manifest that does not match this file names)
     matched_by: str
     distances: dict[str, int]
     placement: Placement | None = None  # where the image lies in the record's picture, when placed
@@ -364,6 +365,8 @@ def _lookup(
         add(registry.get(mark.record_id), "watermark")
     if credentials.record_id and not credentials.broken:
         add(registry.get(credentials.record_id), "manifest")
+    elif credentials.record_id:  # named by a manifest that does not match this file: named, never established
+        add(registry.get(credentials.record_id), _MANIFEST_BROKEN)
     foreign = mark.found and mark.record_id is not None and mark.record_id not in found  # stamped elsewhere
     add(registry.find_by_sha256(image.sha256), "sha256")
     for stamp in registry.stamped_from(image.sha256):  # every stamp made from this very file
@@ -572,6 +575,7 @@ def _mark_ambiguous(registry: Registry | None, found: list[_Found]) -> None:
 
 
 _CONTESTED = "fingerprint-contested"
+_MANIFEST_BROKEN = "manifest-broken"
 
 
 def _rivals(a: _Found, b: _Found) -> bool:
@@ -792,6 +796,12 @@ def _ownership_verdict(
             f"Inconclusive: it matches registered records {named}, one made from the other, both within its"
             " fingerprints' matching distance; which of them this image is cannot be told without a watermark"
             " or manifest."
+        )
+    if by_manifest := next((m for m in matches if m.matched_by == _MANIFEST_BROKEN), None):
+        return "inconclusive", (
+            f"Inconclusive: its manifest names registered record {_name(by_manifest)} (owner {by_manifest.owner}),"
+            " but that manifest does not match this file (it does not validate, or the file is incomplete): the"
+            " record is named, not established."
         )
     if len(rivals := [m for m in matches if m.matched_by == _CONTESTED]) >= 2:
         named = " and ".join(f"{_name(m)} (owner {m.owner})" for m in rivals[:3])

@@ -588,3 +588,22 @@ def test_a_copy_of_an_ai_stamp_that_lost_its_mark_is_still_ai(keyed_home: Path, 
     assert report.ai.verdict == "ai-generated", report.ai
     assert "AI-made either way" in report.ai.signals[0].evidence
     assert report.exit_code == 3
+
+
+def test_a_stamped_file_cut_short_names_the_record_its_manifest_names(keyed_home: Path, tmp_path: Path) -> None:
+    """A walkthrough's stamped JPEG cut at 90 % of its bytes read "No registered match by file hash
+    or manifest" though its manifest names a record here. Named, never established."""
+    stamped = tmp_path / "stamped.jpg"
+    made = run_cli("stamp", SAMPLES / "coffee.png", "-o", stamped, "--user", "u", "--source-type", "captured",
+                   home=keyed_home)  # fmt: skip
+    assert made.code == 0, made.stderr
+    record = json.loads(run_cli("verify", "--json", stamped, home=keyed_home).stdout)["credentials"]["record_id"]
+    data = stamped.read_bytes()
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(data[: len(data) * 9 // 10])
+    report = verify_path(cut, home=Home(keyed_home))
+    assert report.credentials.state == "truncated"
+    assert report.ownership.verdict == "inconclusive", report.ownership.summary
+    assert record in report.ownership.summary
+    assert "named, not established" in report.ownership.summary
+    assert report.exit_code == 4
