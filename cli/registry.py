@@ -22,7 +22,7 @@ from .context import CliContext, pass_context
 @click.command(epilog=verdicts.command_exits_help("register"))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--owner", required=True, help="Who owns these originals (a person or an organisation).")
-@click.option("--title", help="Title to record (default: the file name).")
+@click.option("--title", help="Title to record for every file given (default: each file's name).")
 @click.option("--source-url", metavar="URL", help="Where the original is published.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
 @click.option(
@@ -93,6 +93,9 @@ def register(
         ray_address=ray_address,
         allow_contradiction=allow_contradiction,
     )
+    if title is not None and counts["registered"] > 1 and not as_json:
+        many = counts["registered"]
+        click.echo(f"provenance: note: --title '{title}' was given to each of {many} pictures", err=True)
     if not as_json:
         click.echo(
             f"{counts['registered']} registered, {counts['already-registered']} already registered,"

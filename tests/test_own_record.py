@@ -380,3 +380,17 @@ def test_an_ai_image_registered_as_an_original_is_registered_with_a_warning(keye
     plain = run_cli("register", SAMPLES / "coffee.png", "--owner", "Archive", home=other)
     assert plain.code == 0, plain.stderr
     assert "warning" not in plain.stderr
+
+
+def test_one_title_for_a_folder_of_pictures_is_said(tmp_path: Path) -> None:
+    """A walkthrough's `register DIR --title 'Agency pool'` named five different photos alike in
+    every report, without a word."""
+    folder = tmp_path / "pool"
+    folder.mkdir()
+    for name in ("coffee.png", "rocket.jpg"):
+        (folder / name).write_bytes((SAMPLES / name).read_bytes())
+    result = run_cli("register", folder, "--owner", "Agency", "--title", "Agency pool", home=tmp_path / "home")
+    assert result.code == 0, result.stderr
+    assert "--title 'Agency pool' was given to each of 2 pictures" in result.stderr
+    one = run_cli("register", SAMPLES / "chelsea.png", "--owner", "A", "--title", "Cat", home=tmp_path / "home")
+    assert "was given to each" not in one.stderr
