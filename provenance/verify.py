@@ -1176,7 +1176,8 @@ def _credential_parts(cred: CredentialReport) -> list[str]:
         where = cred.placement
         placed = "" if where is None else f"; it is {_placement_words(where, 'the signed picture')}"
         return [
-            f"credentials stripped, recovered from the registry: {_signed_by(recovered)}, signature valid",
+            f"no credentials in the file (stripped, or a sidecar left behind), recovered from the registry:"
+            f" {_signed_by(recovered)}, signature valid",
             *_identities(recovered),
             f"bound to this picture by {bound}{placed}; its hashes belong to the original file (expected)",
         ]
@@ -1273,7 +1274,7 @@ def _altered_sentence(credentials: CredentialReport, ownership: OwnershipReport,
     if credentials.state == "recovered" and recovered is not None:
         return (
             f"{head} for this picture as it stands: it is {_placement_words(placed, 'the signed picture')}."
-            " Its credentials were stripped; the registry's manifest for the signed picture is recovered,"
+            " Its credentials are not in the file; the registry's manifest for the signed picture is recovered,"
             f" {_signed_by(recovered)}, signature valid, but it describes the signed picture, not the changes"
             " made since."
         )
