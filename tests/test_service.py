@@ -93,6 +93,12 @@ def test_stripped_twin_is_recovered_through_the_soft_binding_api(twin: Twin, tmp
     record = client.get(f"/v1/records/{twin.record_id}").json()
     assert record["manifest_id"] == manifest_id
     assert record["generation"]["model"] == "tiny"
+    # the page shows the recovered manifest's ingredient thumbnails (its img stayed empty: the file has none)
+    files = {"file": ("stripped.png", stripped.read_bytes(), "image/png")}
+    answer = client.post("/v1/verify?thumbnails=true", files=files).json()
+    assert answer["credentials"]["state"] == "recovered"
+    thumbs = answer["thumbnails"]
+    assert any(key.startswith(manifest_id + "|") and uri.startswith("data:image/") for key, uri in thumbs.items())
 
 
 def test_tokens_scopes_and_limits(keyed_home: Path, tmp_path: Path) -> None:

@@ -228,11 +228,12 @@ def sign(
         raise CredentialError(f"could not sign the C2PA manifest ({reason(exc)})") from None
 
 
-def thumbnail_uris(mime: str, data: bytes) -> dict[str, str]:
-    """Every thumbnail in the file's manifest store as a data URI, keyed
-    ``LABEL|claim`` for a manifest's own and ``LABEL|TITLE`` for its ingredients'."""
+def thumbnail_uris(mime: str, data: bytes, manifest_data: bytes | None = None) -> dict[str, str]:
+    """Every thumbnail in the file's manifest store (or in ``manifest_data``, a store recovered
+    for it from the registry) as a data URI, keyed ``LABEL|claim`` for a manifest's own and
+    ``LABEL|TITLE`` for its ingredients'."""
     try:
-        reader = c2pa.Reader.try_create(mime, io.BytesIO(data))
+        reader = c2pa.Reader.try_create(mime, io.BytesIO(data), manifest_data)
     except c2pa.C2paError:
         return {}
     if reader is None:

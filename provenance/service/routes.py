@@ -99,11 +99,24 @@ def _verify(service: Service, image: LoadedImage, pixels: str, thumbnails: bool,
     if payload.get("error"):
         raise InputError(str(payload["error"]))
     if thumbnails:
-        payload["thumbnails"] = thumbnail_uris(image.mime, image.data)
+        payload["thumbnails"] = thumbnail_uris(image.mime, image.data, _recovered_store(service, payload))
     if states:
         payload["states"] = verdicts.states(payload)
         payload["placement"] = verdicts.placement_state(payload)
     return payload
+
+
+def _recovered_store(service: Service, report: VerifyAnswer) -> bytes | None:
+    """The manifest store recovered from the registry for a stripped copy (its thumbnails are
+    the page's ingredients' pictures), found by its manifest label; None for any other file."""
+    recovered = (report.get("credentials") or {}).get("recovered_manifest") or {}
+    label = recovered.get("manifest_label")
+    registry = service.registry() if label else None
+    if registry is None or not label:
+        return None
+    with registry:
+        record = registry.find_by_manifest(str(label))
+    return record.manifest if record is not None else None
 
 
 @router.get("/vocabulary", summary="The verdict vocabulary: each state's label, meaning, tone and colour; exit codes")
