@@ -69,7 +69,9 @@ def verify(
         options = VerifyOptions(policy=policy, manifest=manifest, extract_to=target, pixels=pixels or "auto")
         reports.append(verify_path(path, home=home, options=options))
         if target is not None and not reports[-1].error and not (target.is_dir() and any(target.iterdir())):
-            recovered = " (the manifest shown was recovered from the registry)" * reports[-1].credentials.recovered
+            recovered = (
+                " (the manifest shown was recovered from the registry)" if reports[-1].credentials.recovered else ""
+            )
             click.echo(f"note: {path}: nothing extracted: the file carries no manifest of its own{recovered}", err=True)
     for report in reports:
         if report.error:  # every line names its file (the decoder's messages do; the others are given it)

@@ -114,7 +114,18 @@ def unread_folders(paths: Iterable[Path]) -> int:
         for path in paths
         if path.is_dir()
         for child in path.iterdir()
-        if child.is_dir() and not child.name.startswith(".") and next(expand([child], recursive=True), None)
+        if child.is_dir() and not child.name.startswith(".") and _holds_image(child)
+    )
+
+
+def _holds_image(folder: Path) -> bool:
+    """Whether any file under ``folder`` (hidden entries skipped) has an image suffix: stops at
+    the first, where :func:`expand` sorts the whole walk (an archive's folder may hold millions)."""
+    return any(
+        found.suffix.lower() in IMAGE_SUFFIXES
+        and not any(part.startswith(".") for part in found.relative_to(folder).parts)
+        and found.is_file()
+        for found in folder.rglob("*")
     )
 
 

@@ -258,11 +258,11 @@ def search_folded(y: Luma, folded: Array, seen: Array) -> wm2.Reading:
     for z, scale, angle, which in _shortlist(found):
         factor = HALF if which == "large" else 1
         fine = refine(spectrum_of[which], scale, angle)[: FINE_TRIES if z >= GATE else 1]
-        tries = [(fine_z, s * factor, a) for fine_z, s, a in fine if fine_z >= wm1._DECODE_Z]
+        tries = [(s * factor, a) for fine_z, s, a in fine if fine_z >= wm1._DECODE_Z]
         if fine[0][0] >= NEAR_Z:
-            _, s, a = tries[0]
-            tries += [(fine[0][0], s * (1 + ds), a + da) for ds, da in NEAR]
-        for _, fine_scale, fine_angle in tries:
+            s, a = tries[0]
+            tries += [(s * (1 + ds), a + da) for ds, da in NEAR]
+        for fine_scale, fine_angle in tries:
             if (fine_scale, fine_angle) in tried or len(tried) >= MAX_DECODED:
                 continue
             tried.append((fine_scale, fine_angle))
