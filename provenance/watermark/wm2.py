@@ -86,10 +86,14 @@ _T_MIN, _T_MAX = 0.45, 3.0  # limits of the tiles' strength, times _T_ALPHA
 _T_CANCEL = 1.0  # share of the picture's own lean on the tile patterns that the embedder cancels
 _T_CHECK_ERRORS = 6  # tile bit errors after JPEG 50 that an embedding may leave before the tiles are strengthened
 _T_BOOST = 1.5
+_T_TURN_LEAST = 5.0  # degrees: a lesser hardest turn keeps nearly the whole picture, as the turn on its own canvas does
 _T_TURN_ERRORS = 8  # tile bit errors after a 45-degree turn (and crop), turned back, that strengthen the tiles
 _WEBP_PIXELS = 500_000  # pictures under this many pixels whose mark is faint get one WebP 80 check (the tiles)
 _WEBP_RMS = 2.3  # faint: the first mark's RMS in grey levels under this (about 41 dB PSNR)
-_ROUNDS = 3  # check-and-strengthen rounds of the embedder
+# check-and-strengthen rounds of the embedder: a smooth small picture starts at the tiles' floor
+# and needs four or five 1.5x raises to survive a screenshot, JPEG 50 or WebP 80 (session 10's
+# design photos: with three, 10 of 12 misses; the rest stop in one or two rounds)
+_ROUNDS = 5
 _LEGACY_CHASE = 2  # wm-1 words away from the picture's own geometry: fewer Chase trials (false-decode budget)
 
 Array = NDArray[Any]  # float32 planes and uint8 pictures alike: numpy's stubs lose dtypes through OpenCV
@@ -571,19 +575,34 @@ class _TilePlan:
         return int(np.count_nonzero((_lean(residual(y)) > 0) != (self.truth > 0)))
 
     def turned_errors(self, y: Array) -> int:
-        """Bit errors of the tiles in luminance ``y`` turned by 45 degrees and cropped to remove
-        its corners (the hardest crop we promise), or, where that crop would be under MIN_SIDE
-        (a copy we do not promise to read), turned on its own canvas with the corners black;
-        read as the decoder reads it: turned back (wm1._warp, which fills the corners by
-        reflection) and aligned by the sync pattern."""
+        """Bit errors of the tiles in luminance ``y`` after the hardest turns we promise to
+        read, the most of: a turn by 45 degrees cropped to remove its corners or, where that
+        crop would be under MIN_SIDE (a copy we do not promise to read), the turn on its own
+        canvas with the corners black and the largest turn whose crop keeps MIN_SIDE (see
+        _hardest_turn: a 640 x 426 picture turned by 30 degrees and cropped keeps 393 x 262,
+        a smaller part of it than the turn on its own canvas). Each is read as the decoder
+        reads it: turned back (wm1._warp, which fills the corners by reflection) and aligned
+        by the sync pattern."""
+        h, w = y.shape
+        if _turn_kept(h, w):
+            return self._turned_errors(y, 45.0, _turn_share(h, w, 45.0))
+        errors = self._turned_errors(y, 45.0, 1.0)
+        angle = _hardest_turn(h, w)
+        if angle >= _T_TURN_LEAST:
+            errors = max(errors, self._turned_errors(y, angle, _turn_share(h, w, angle)))
+        return errors
+
+    def _turned_errors(self, y: Array, angle: float, share: float) -> int:
+        """Bit errors of the tiles in ``y`` turned by ``angle`` degrees, of which the central
+        ``share`` of each side is kept, turned back."""
         import cv2
 
         h, w = y.shape
-        rows, cols = _kept(h, w) if _turn_kept(h, w) else (slice(0, h), slice(0, w))
-        turn = cv2.getRotationMatrix2D((w / 2, h / 2), 45.0, 1.0)
+        rows, cols = _central(h, w, share)
+        turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
         turn[:, 2] -= (cols.start, rows.start)  # only the kept part is made
         kept = cv2.warpAffine(y, turn, (cols.stop - cols.start, rows.stop - rows.start), flags=cv2.INTER_LINEAR)
-        back = wm1._warp(kept, 1.0, -45.0)
+        back = wm1._warp(kept, 1.0, -angle)
         _, soft = _tile_soft(residual(back))
         return int(np.count_nonzero((soft > 0) != (self.truth > 0)))
 
@@ -687,14 +706,23 @@ def _lean(r: Array) -> Array:
     return pattern_lean(wm1._fold(r))
 
 
+def _turn_share(h: int, w: int, angle: float) -> float:
+    """The share of each side that a copy turned by ``angle`` degrees keeps once cropped to
+    the largest centred rectangle of its shape with no corner fill."""
+    c, s = np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle))
+    return float(min(w / (w * c + h * s), h / (w * s + h * c)))
+
+
 def _kept(h: int, w: int) -> tuple[slice, slice]:
     """The central rectangle, of the picture's shape, that a copy turned by 45 degrees keeps
     once cropped to remove its corners; never smaller than MIN_SIDE on its short side (a
     smaller copy is not one we promise to read) unless a crop to 80% is smaller still."""
-    c = s = np.sqrt(0.5)
-    k = min(w / (w * c + h * s), h / (w * s + h * c))
-    k = min(_CROP, max(k, MIN_SIDE / min(h, w)))
-    ch, cw = int(h * k), int(w * k)
+    k = min(_CROP, max(_turn_share(h, w, 45.0), MIN_SIDE / min(h, w)))
+    return _central(h, w, k)
+
+
+def _central(h: int, w: int, share: float) -> tuple[slice, slice]:
+    ch, cw = int(h * share), int(w * share)
     top, left = (h - ch) // 2, (w - cw) // 2
     return slice(top, top + ch), slice(left, left + cw)
 
@@ -702,9 +730,22 @@ def _kept(h: int, w: int) -> tuple[slice, slice]:
 def _turn_kept(h: int, w: int) -> bool:
     """Whether a copy turned by 45 degrees and cropped to remove its corners keeps MIN_SIDE
     pixels on its short side (smaller copies are not ones we promise to read)."""
-    c = s = np.sqrt(0.5)
-    k = min(w / (w * c + h * s), h / (w * s + h * c))
-    return bool(min(h, w) * k >= MIN_SIDE)
+    return bool(min(h, w) * _turn_share(h, w, 45.0) >= MIN_SIDE)
+
+
+def _hardest_turn(h: int, w: int) -> float:
+    """The largest turn, in degrees (at most 45), whose crop without corners still keeps
+    MIN_SIDE pixels on its short side: the hardest turned crop we promise to read of this
+    picture; 0 where none does. The share kept falls as the turn grows (bisection)."""
+    if _turn_kept(h, w):
+        return 45.0
+    low, high = 0.0, 45.0
+    if min(h, w) * _turn_share(h, w, 0.5) < MIN_SIDE:
+        return 0.0
+    for _ in range(20):
+        mid = (low + high) / 2
+        low, high = (mid, high) if min(h, w) * _turn_share(h, w, mid) >= MIN_SIDE else (low, mid)
+    return low
 
 
 def _screenshot(y: Array) -> Array:
