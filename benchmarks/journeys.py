@@ -57,6 +57,7 @@ from provenance.config import Home  # noqa: E402
 from provenance.credentials import init_identity  # noqa: E402
 from provenance.credentials.trust import TrustPolicy, build_policy  # noqa: E402
 from provenance.errors import ProvenanceError  # noqa: E402
+from provenance.imaging import turned_crop_share  # noqa: E402
 from provenance.register import register_paths  # noqa: E402
 from provenance.report import VerifyReport  # noqa: E402
 from provenance.runtime import single_threaded  # noqa: E402
@@ -485,8 +486,7 @@ def _turn(degrees: float, straighten: bool) -> Make:
             area = float(sum(i * n for i, n in enumerate(kept.histogram()))) / (255 * img.width * img.height)
             return _made(turned, g.fmt, area)
         w, h = img.size
-        c, s = abs(math.cos(math.radians(degrees))), abs(math.sin(math.radians(degrees)))
-        k = 0.995 * min(w / (w * c + h * s), h / (w * s + h * c))
+        k = 0.995 * turned_crop_share(w, h, degrees)
         cw, ch = round(w * k), round(h * k)
         left, top = (w - cw) // 2, (h - ch) // 2
         return _made(turned.crop((left, top, left + cw, top + ch)), g.fmt, cw * ch / (w * h))

@@ -48,6 +48,7 @@ import numpy as np  # noqa: E402
 from PIL import Image, ImageEnhance, ImageFilter  # noqa: E402
 
 from benchmarks.stamp_verify import machine, publish, reference_ms  # noqa: E402
+from provenance.imaging import turned_crop_share  # noqa: E402
 from provenance.runtime import single_threaded  # noqa: E402
 from provenance.watermark import wm0, wm1, wm2  # noqa: E402
 
@@ -95,8 +96,7 @@ def _rotate_crop(degrees: float) -> Attack:
 
     def attack(im: Image.Image) -> Image.Image:
         w, h = im.size
-        c, s = np.cos(np.deg2rad(degrees)), np.sin(np.deg2rad(degrees))
-        k = 0.995 * min(w / (w * c + h * s), h / (w * s + h * c))
+        k = 0.995 * turned_crop_share(w, h, degrees)
         return _crop(im.rotate(degrees, resample=Image.Resampling.BICUBIC), k)
 
     return attack

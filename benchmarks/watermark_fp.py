@@ -35,6 +35,7 @@ from PIL import Image, ImageEnhance  # noqa: E402
 from benchmarks.stamp_verify import machine, publish, reference_ms  # noqa: E402
 from benchmarks.watermark import commit  # noqa: E402
 from provenance.detect import sd_watermark  # noqa: E402
+from provenance.imaging import turned_crop_share  # noqa: E402
 from provenance.runtime import single_threaded  # noqa: E402
 from provenance.watermark import MIN_SIDE, _tiles, wm0, wm2  # noqa: E402
 
@@ -73,8 +74,7 @@ def _jpeg(img: Image.Image, quality: int) -> Image.Image:
 
 def _rotate_crop(img: Image.Image, degrees: float) -> Image.Image:
     w, h = img.size
-    c, s = abs(math.cos(math.radians(degrees))), abs(math.sin(math.radians(degrees)))
-    k = 0.995 * min(w / (w * c + h * s), h / (w * s + h * c))
+    k = 0.995 * turned_crop_share(w, h, degrees)
     cw, ch = int(w * k), int(h * k)
     turned = img.rotate(degrees, resample=Image.Resampling.BICUBIC)
     return turned.crop(((w - cw) // 2, (h - ch) // 2, (w - cw) // 2 + cw, (h - ch) // 2 + ch))

@@ -25,7 +25,7 @@ from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.detect.sources import AI_TERMS, describe
 from provenance.errors import InputError, UsageError
 from provenance.fingerprint import PDQ, PHASH, THRESHOLDS, Fingerprint
-from provenance.imaging import MAX_MANIFEST_BYTES, LoadedImage, load_image, read_input
+from provenance.imaging import MAX_MANIFEST_BYTES, LoadedImage, load_image, read_input, turned_crop_share
 from provenance.registry import Record, Registry, read_home_registry
 from provenance.registry.matching import agree, classify
 from provenance.registry.matching import distances as print_distances
@@ -924,8 +924,7 @@ def _turned_placement(whole: thumbnail.Placement, seen: _Seen, stored: bytes) ->
     from provenance.fingerprint import thumbnail
 
     w, h = seen.pixels.size
-    c, s = abs(math.cos(math.radians(seen.angle))), abs(math.sin(math.radians(seen.angle)))
-    k = min(w / (w * c + h * s), h / (w * s + h * c))
+    k = turned_crop_share(w, h, seen.angle)
     cw, ch = max(1, int(w * k)), max(1, int(h * k))
     left, top = (w - cw) // 2, (h - ch) // 2
     inner = thumbnail.compare(seen.pixels.crop((left, top, left + cw, top + ch)), stored, scale=seen.scale)

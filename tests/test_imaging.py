@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import math
 import os
 import struct
 import zlib
@@ -10,7 +11,15 @@ import pytest
 from PIL import Image
 
 from provenance.errors import InputError, OutputExistsError, UsageError
-from provenance.imaging import check_output, load_image, output_format, sniff_mime, truncation, write_atomic
+from provenance.imaging import (
+    check_output,
+    load_image,
+    output_format,
+    sniff_mime,
+    truncation,
+    turned_crop_share,
+    write_atomic,
+)
 from tests.conftest import SAMPLES
 
 
@@ -103,3 +112,18 @@ def test_output_format_from_extension() -> None:
     assert output_format(Path("a.webp")) == "WEBP"
     with pytest.raises(UsageError, match="unsupported output extension"):
         output_format(Path("a.gif"))
+
+
+def test_a_turned_crop_keeps_the_share_that_holds_no_filled_corner() -> None:
+    """A square turned 45 degrees keeps 1/sqrt(2) of each side; no turn keeps it all; either
+    way round keeps the same; and the rectangle kept, turned back, fits inside the picture."""
+    assert turned_crop_share(512, 512, 45) == pytest.approx(2**-0.5)
+    assert turned_crop_share(640, 426, 0) == pytest.approx(1.0)
+    assert turned_crop_share(640, 426, -30) == pytest.approx(turned_crop_share(640, 426, 30))
+    w, h, degrees = 640, 426, 30
+    k = turned_crop_share(w, h, degrees)
+    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    corner = (w * k / 2, h * k / 2)  # the kept rectangle's corner, turned back into the picture
+    assert abs(corner[0] * c + corner[1] * s) <= w / 2 + 1e-9
+    assert abs(corner[0] * s + corner[1] * c) <= h / 2 + 1e-9
+    assert max(abs(corner[0] * c + corner[1] * s) - w / 2, abs(corner[0] * s + corner[1] * c) - h / 2) > -1e-6

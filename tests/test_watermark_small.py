@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
+from provenance.imaging import turned_crop_share
 from provenance.watermark import _tiles, wm1, wm2
 from tests.conftest import SAMPLES
 
@@ -134,8 +135,8 @@ def test_the_near_decodes_stay_within_the_false_decode_budget(monkeypatch: pytes
 def test_the_hardest_promised_turn_keeps_the_least_side(h: int, w: int) -> None:
     angle = wm2._hardest_turn(h, w)
     assert 0 < angle < 45
-    assert min(h, w) * wm2._turn_share(h, w, angle) >= wm2.MIN_SIDE
-    assert min(h, w) * wm2._turn_share(h, w, angle + 0.1) < wm2.MIN_SIDE
+    assert min(h, w) * turned_crop_share(w, h, angle) >= wm2.MIN_SIDE
+    assert min(h, w) * turned_crop_share(w, h, angle + 0.1) < wm2.MIN_SIDE
 
 
 def test_the_hardest_turn_is_45_degrees_where_its_crop_is_promised_and_none_where_no_turn_is() -> None:
@@ -154,7 +155,7 @@ def test_the_turned_check_reads_the_hardest_promised_crop() -> None:
     marked = wm1.picture_luma(wm2.embed(img, f"{record:016x}"))
     assert tiles.turned_errors(marked) <= wm2._T_TURN_ERRORS
     angle = wm2._hardest_turn(426, 640)
-    rows, cols = wm2._central(426, 640, wm2._turn_share(426, 640, angle))
+    rows, cols = wm2._central(426, 640, turned_crop_share(640, 426, angle))
     centre_unmarked = marked.copy()
     centre_unmarked[rows, cols] = y[rows, cols]
     assert tiles._turned_errors(centre_unmarked, 45.0, 1.0) <= wm2._T_TURN_ERRORS

@@ -43,6 +43,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from provenance.errors import WatermarkError
+from provenance.imaging import turned_crop_share
 from provenance.watermark import wm1
 
 SCHEME = "provenance-wm-2"
@@ -585,11 +586,11 @@ class _TilePlan:
         by the sync pattern."""
         h, w = y.shape
         if _turn_kept(h, w):
-            return self._turned_errors(y, 45.0, _turn_share(h, w, 45.0))
+            return self._turned_errors(y, 45.0, turned_crop_share(w, h, 45.0))
         errors = self._turned_errors(y, 45.0, 1.0)
         angle = _hardest_turn(h, w)
         if angle >= _T_TURN_LEAST:
-            errors = max(errors, self._turned_errors(y, angle, _turn_share(h, w, angle)))
+            errors = max(errors, self._turned_errors(y, angle, turned_crop_share(w, h, angle)))
         return errors
 
     def _turned_errors(self, y: Array, angle: float, share: float) -> int:
@@ -706,18 +707,11 @@ def _lean(r: Array) -> Array:
     return pattern_lean(wm1._fold(r))
 
 
-def _turn_share(h: int, w: int, angle: float) -> float:
-    """The share of each side that a copy turned by ``angle`` degrees keeps once cropped to
-    the largest centred rectangle of its shape with no corner fill."""
-    c, s = np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle))
-    return float(min(w / (w * c + h * s), h / (w * s + h * c)))
-
-
 def _kept(h: int, w: int) -> tuple[slice, slice]:
     """The central rectangle, of the picture's shape, that a copy turned by 45 degrees keeps
     once cropped to remove its corners; never smaller than MIN_SIDE on its short side (a
     smaller copy is not one we promise to read) unless a crop to 80% is smaller still."""
-    k = min(_CROP, max(_turn_share(h, w, 45.0), MIN_SIDE / min(h, w)))
+    k = min(_CROP, max(turned_crop_share(w, h, 45.0), MIN_SIDE / min(h, w)))
     return _central(h, w, k)
 
 
@@ -730,7 +724,7 @@ def _central(h: int, w: int, share: float) -> tuple[slice, slice]:
 def _turn_kept(h: int, w: int) -> bool:
     """Whether a copy turned by 45 degrees and cropped to remove its corners keeps MIN_SIDE
     pixels on its short side (smaller copies are not ones we promise to read)."""
-    return bool(min(h, w) * _turn_share(h, w, 45.0) >= MIN_SIDE)
+    return bool(min(h, w) * turned_crop_share(w, h, 45.0) >= MIN_SIDE)
 
 
 def _hardest_turn(h: int, w: int) -> float:
@@ -740,11 +734,11 @@ def _hardest_turn(h: int, w: int) -> float:
     if _turn_kept(h, w):
         return 45.0
     low, high = 0.0, 45.0
-    if min(h, w) * _turn_share(h, w, 0.5) < MIN_SIDE:
+    if min(h, w) * turned_crop_share(w, h, 0.5) < MIN_SIDE:
         return 0.0
     for _ in range(20):
         mid = (low + high) / 2
-        low, high = (mid, high) if min(h, w) * _turn_share(h, w, mid) >= MIN_SIDE else (low, mid)
+        low, high = (mid, high) if min(h, w) * turned_crop_share(w, h, mid) >= MIN_SIDE else (low, mid)
     return low
 
 
