@@ -45,10 +45,13 @@ def _placement_line(placed: Placement, picture: str) -> str:
     """What this image is relative to ``picture``: the placement's word, then what was measured."""
     word = verdicts.placement_word(placed.state)
     size = f", at {round(100 * placed.scale)} % of its size" if placed.scale is not None else ""
-    measured = (
-        f"shows about {round(100 * placed.shown)} % of {picture}{size}; {placed.agree} of {placed.detailed}"
-        " detailed areas match it"
-    )
+    if placed.sides:
+        width, height = placed.sides
+        size = f", resized to {round(100 * width)} % of its width and {round(100 * height)} % of its height"
+    shows = f"shows about {round(100 * placed.shown)} % of {picture}"
+    if not placed.cropped and placed.shown < 0.95:  # a whole copy: what it lacks is a plain margin, no detail
+        shows = f"shows all of {picture}'s detail, about {round(100 * placed.shown)} % of it, the rest a plain margin"
+    measured = f"{shows}{size}; {placed.agree} of {placed.detailed} detailed areas match it"
     return f"{click.style(word.label, fg=word.terminal_colour, bold=True)} ({measured})"
 
 

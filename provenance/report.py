@@ -153,7 +153,9 @@ class Placement:
     ``cropped``: the image shows only part of the picture (a crop, whatever else changed);
     ``added``: share of the image lying beyond the picture that has detail (content added
     around it, such as a caption printed under it on a taller canvas: altered), when it is
-    ``verify.ADDED_SHARE`` or more; else 0."""
+    ``verify.ADDED_SHARE`` or more; else 0. ``sides``: (width, height) of the image per the
+    picture's, when it shows all of the picture with its shape changed (a stretched or squeezed
+    copy: ``verify.STRETCHED`` or more apart); else None."""
 
     state: PlacementState
     shown: float
@@ -163,6 +165,7 @@ class Placement:
     differ: int
     cropped: bool
     added: float = 0.0
+    sides: tuple[float, float] | None = None
 
 
 @dataclass
@@ -417,6 +420,7 @@ class PlacementJSON(TypedDict, total=False):
     differ: int
     cropped: bool
     added: float
+    sides: list[float] | None
 
 
 class CredentialJSON(TypedDict, total=False):

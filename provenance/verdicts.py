@@ -14,6 +14,7 @@ alone says an image is fake: "no provenance found" means nothing was found.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING, Literal, TypedDict
@@ -351,12 +352,15 @@ def placement_words(
     cropped: bool,
     picture: str,
     added: float = 0.0,
+    sides: Sequence[float] | None = None,
 ) -> str:
     """What an image is relative to ``picture`` (e.g. "the signed picture"), in a few words: "a crop
     showing about 56 % of the signed picture, at 80 % of its size, but parts differ: 8 of its 75
     detailed areas do not match (...)"; "the whole of the signed picture, but parts differ: content
     was added around it (about 5 % of this image)"."""
     size = f", at {round(100 * scale)} % of its size" if scale is not None and abs(scale - 1) >= 0.05 else ""
+    if sides:  # stretched or squeezed: one size would read as a plain resize
+        size = f", resized to {round(100 * sides[0])} % of its width and {round(100 * sides[1])} % of its height"
     part = f"a crop showing about {round(100 * shown)} % of {picture}" if cropped else f"the whole of {picture}"
     if state != "altered":
         return part + size
@@ -692,6 +696,7 @@ def placement_report_words(report: VerifyReportJSON) -> str | None:
         cropped=bool(placed.get("cropped", False)),
         picture="the signed picture" if recovered else "the registered picture",
         added=float(placed.get("added", 0.0)),
+        sides=placed.get("sides"),
     )
 
 

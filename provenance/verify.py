@@ -62,6 +62,9 @@ WATERMARK_MISMATCH_DISTANCE = 26
 # re-encodes, rescales and crops to 30 % of the area left at most 5 detailed areas not matching
 # (a silhouette on white, whatever was done to it); most captions, logos and pasted regions more.
 CROP_SHOWN = 0.95  # a crop shows under this share of the picture's area (a whole copy measures 95-100 %)
+# a whole copy whose width and height were resized this far apart (relative) was stretched or squeezed:
+# resizing programs round each side to a pixel, 0.4 % apart at worst on a 256 px side
+STRETCHED = 0.03
 #   and leaves out more than a plain margin (thumbnail.FLAT: what the comparison trims from any image)
 ALTERED_AREAS = 6  # parts differ: at least this many detailed areas do not match...
 ALTERED_SHARE = 0.03  # ...and at least this share of them
@@ -447,7 +450,22 @@ def placement_of(
         differ=differ,
         cropped=cropped,
         added=added,
+        sides=_stretched(placed, picture, image),
     )
+
+
+def _stretched(
+    placed: thumbnail.Placement, picture: tuple[int, int] | None, image: tuple[int, int]
+) -> tuple[float, float] | None:
+    """(width, height) of an image that shows all of ``picture`` per the picture's, when their
+    shapes differ (a stretched or squeezed copy), else None. A copy that shows less may have
+    lost a plain margin, which changes its shape as well: its sides say nothing."""
+    if picture is None or placed.shown < CROP_SHOWN or placed.beyond >= ADDED_SHARE:
+        return None
+    width, height = image[0] / picture[0], image[1] / picture[1]
+    if abs(width / height - 1) < STRETCHED:
+        return None
+    return round(width, 2), round(height, 2)
 
 
 def _fingerprint_kind(record: Record, mark: WatermarkReport, could_carry: bool, *, foreign: bool = False) -> str:
@@ -688,6 +706,7 @@ def _placement_words(placed: Placement, picture: str) -> str:
         cropped=placed.cropped,
         picture=picture,
         added=placed.added,
+        sides=placed.sides,
     )
 
 
@@ -1171,11 +1190,15 @@ def _credential_parts(cred: CredentialReport) -> list[str]:
         return parts
     recovered = cred.recovered_manifest
     if cred.state == "recovered" and recovered is not None:
-        bound = "its watermark" if cred.recovered_via == "watermark" else "its fingerprint (perceptual hash)"
+        by_mark = cred.recovered_via == "watermark"
+        bound = "its watermark" if by_mark else "its fingerprint (perceptual hash)"
         where = cred.placement
         placed = "" if where is None else f"; it is {_placement_words(where, 'the signed picture')}"
+        # the mark says this copy came from the signed file; a look-alike may be of the unsigned file it was
+        # stamped from (a copy too small to read the mark): nothing says it ever carried credentials
+        had = " (stripped, or a sidecar left behind)" if by_mark else ""
         return [
-            f"no credentials in the file (stripped, or a sidecar left behind), recovered from the registry:"
+            f"no credentials in the file{had}, recovered from the registry:"
             f" {_signed_by(recovered)}, signature valid",
             *_identities(recovered),
             f"bound to this picture by {bound}{placed}; its hashes belong to the original file (expected)",

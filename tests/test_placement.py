@@ -18,7 +18,7 @@ from provenance.config import Home
 from provenance.credentials import init_identity
 from provenance.fingerprint import thumbnail
 from provenance.register import register_paths
-from provenance.report import Action, CredentialReport, VerifyReport
+from provenance.report import Action, CredentialReport, Placement, VerifyReport
 from provenance.scan import reports
 from provenance.stamp import stamp_file
 from provenance.verify import ALTERED_AREAS, verify_path
@@ -331,3 +331,58 @@ def test_the_size_reported_is_the_pictures_not_the_canvas_around_it(
     assert placed.state == "whole", placed
     assert placed.scale is not None
     assert abs(placed.scale - shrink) <= 0.03, placed
+
+
+def test_a_stretched_copy_says_its_sides_were_resized_apart(signed: Signed, tmp_path: Path) -> None:
+    """A copy squeezed to 80 % of its width is not a plain resize: one size would read as one."""
+    w, h = signed.pixels.size
+    squeezed = signed.pixels.resize((round(w * 0.8), h), Image.Resampling.LANCZOS)
+    report, data = _verify(_save(squeezed, tmp_path / "squeezed.jpg", 90), signed.home)
+    placed = report.credentials.placement
+    assert placed is not None
+    assert placed.state == "whole"
+    assert placed.sides == pytest.approx((0.8, 1.0), abs=0.01)
+    assert data["credentials"]["placement"]["sides"] == pytest.approx([0.8, 1.0], abs=0.01)  # type: ignore[index]
+    assert "the whole of the signed picture, resized to 80 % of its width and 100 % of its height" in report.summary
+    assert report.exit_code == 0
+    half = signed.pixels.resize((w // 2, h // 2), Image.Resampling.LANCZOS)
+    report, _ = _verify(_save(half, tmp_path / "half.jpg", 90), signed.home)
+    assert report.credentials.placement is not None
+    assert report.credentials.placement.sides is None  # both sides alike: a plain resize
+
+
+def test_the_text_line_of_a_whole_copy_does_not_call_a_plain_margin_a_crop() -> None:
+    """A whole picture on a plain page: the comparison trims the margin, so it measures under 95 %;
+    the line says all its detail is shown, not "Whole picture (shows about 39 %)"."""
+    from cli.render import _placement_line
+
+    placed = Placement("whole", shown=0.39, scale=1.0, agree=35, detailed=35, differ=0, cropped=False)
+    line = _placement_line(placed, "the signed picture")
+    assert "shows all of the signed picture's detail, about 39 % of it, the rest a plain margin" in line
+    crop = Placement("crop", shown=0.56, scale=0.8, agree=70, detailed=70, differ=0, cropped=True)
+    assert "shows about 56 % of the signed picture" in _placement_line(crop, "the signed picture")
+
+
+def test_too_few_agreeing_areas_say_so() -> None:
+    """10 of 10 agreeing areas are fewer than a verdict takes: the words say why it cannot be told."""
+    few = thumbnail.Placement("cannot-tell", shown=0.3, inside=1.0, agree=10, detailed=10, correlation=0.9)
+    assert few.words == (
+        f"10 of 10 detailed areas agree where it fits best, too few to tell: it takes {thumbnail.SAME_BLOCKS}"
+    )
+    mixed = thumbnail.Placement("cannot-tell", shown=0.3, inside=1.0, agree=14, detailed=40, correlation=0.5)
+    assert mixed.words == "14 of 40 detailed areas agree where it fits best"
+
+
+def test_a_small_copy_matched_by_fingerprint_is_not_said_to_have_been_stripped(signed: Signed, tmp_path: Path) -> None:
+    """Too small for the mark to be read, a copy may be of the unsigned file the stamp was made
+    from: its credentials are recovered by fingerprint, but nothing says it ever carried them.
+    A copy whose mark reads came from the signed file: stripped."""
+    small = signed.pixels.resize((200, round(200 * signed.pixels.height / signed.pixels.width)))
+    report, _ = _verify(_save(small, tmp_path / "small.jpg"), signed.home)
+    assert report.credentials.state == "recovered"
+    assert report.credentials.recovered_via == "fingerprint"
+    assert "no credentials in the file, recovered from the registry:" in report.summary
+    assert "stripped" not in report.summary
+    report, _ = _verify(_save(signed.pixels, tmp_path / "resaved.jpg"), signed.home)
+    assert report.credentials.recovered_via == "watermark"
+    assert "no credentials in the file (stripped, or a sidecar left behind), recovered" in report.summary

@@ -103,6 +103,12 @@ class Placement:
             return "no part of the record's picture matches this image's detail"
         if not self.detailed:
             return "the record's picture has too little detail to compare"
+        if self.agree < SAME_BLOCKS and self.agree >= SAME_AGREE * self.detailed:
+            # all or most agree, but too few areas to tell: "10 of 10 agree" alone reads like a pass
+            return (
+                f"{self.agree} of {self.detailed} detailed areas agree where it fits best, too few to tell:"
+                f" it takes {SAME_BLOCKS}"
+            )
         return f"{self.agree} of {self.detailed} detailed areas agree where it fits best"
 
 
