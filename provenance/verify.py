@@ -1198,8 +1198,7 @@ def _credential_parts(cred: CredentialReport) -> list[str]:
         # stamped from (a copy too small to read the mark): nothing says it ever carried credentials
         had = " (stripped, or a sidecar left behind)" if by_mark else ""
         return [
-            f"no credentials in the file{had}, recovered from the registry:"
-            f" {_signed_by(recovered)}, signature valid",
+            f"no credentials in the file{had}, recovered from the registry: {_signed_by(recovered)}, signature valid",
             *_identities(recovered),
             f"bound to this picture by {bound}{placed}; its hashes belong to the original file (expected)",
         ]
