@@ -242,6 +242,13 @@ class WatermarkReport:
     note: str | None = None
     state: WatermarkState | None = None
     declared: list[str] = field(default_factory=list)  # soft-binding algorithms the manifest names, unread here
+    # How a copy lies relative to the picture as it was marked, as the mark read it: in words (as the
+    # summary says it; None when upright), then how to bring it back: Pillow's Image.Transpose (its
+    # name: ROTATE_90, FLIP_LEFT_RIGHT...; None when none), then a rotation by ``turn_back`` degrees
+    # (Pillow's rotate: counter-clockwise when positive; 0 when none)
+    lies: str | None = None
+    transpose: str | None = None
+    turn_back: float = 0.0
 
     def __post_init__(self) -> None:
         if self.state is None and self.found:
@@ -469,6 +476,9 @@ class WatermarkJSON(TypedDict, total=False):
     note: str | None
     state: WatermarkState | None
     declared: list[str]
+    lies: str | None
+    transpose: str | None
+    turn_back: float
 
 
 class OwnershipMatchJSON(TypedDict, total=False):

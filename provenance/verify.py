@@ -286,11 +286,13 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
     # a mirrored or rotated copy is fingerprinted and placed the way it was marked (the mark says how)
     upright = watermark.upright(pixels, reading)
     prints, turned = fingerprint.compute_with_turns(upright)
-    turns = [_TURNS[_undoing(reading.turns, reading.mirrored)]] if reading.turns or reading.mirrored else []
+    undo = _undoing(reading.turns, reading.mirrored) if reading.turns or reading.mirrored else None
+    turns = [_TURNS[undo]] if undo is not None else []
     angle = reading.angle if abs(reading.angle) >= _MIN_ANGLE else 0.0
     if angle:  # upright turns the copy by ``angle`` (Pillow: counter-clockwise when positive), so it lay the other way
         turns.append(f"turned about {abs(angle):.0f} degrees {'counter-clockwise' if angle < 0 else 'clockwise'}")
     turn = " and ".join(turns) or None
+    mark.lies, mark.transpose, mark.turn_back = turn, undo.name if undo is not None else None, round(angle, 1)
     return mark, prints, _Seen(upright, reading.scale, reading.frame, tuple(turned), turn, angle)
 
 

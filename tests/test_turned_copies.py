@@ -7,6 +7,7 @@ turns the copy back and says how it lies."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,50 @@ def test_a_turned_copy_shows_what_its_own_pixels_show(tmp_path: Path) -> None:
         assert placed is not None, name
         assert placed.state == state, (name, placed)
         assert placed.shown == pytest.approx(shown, abs=0.03), (name, placed)
+
+
+@pytest.mark.parametrize(
+    ("make", "lies", "transpose", "turn_back"),
+    [
+        (lambda im: im.transpose(Image.Transpose.FLIP_LEFT_RIGHT), "mirrored left to right", "FLIP_LEFT_RIGHT", 0.0),
+        (lambda im: im.transpose(Image.Transpose.ROTATE_90), "turned 90 degrees counter-clockwise", "ROTATE_270", 0.0),
+        (
+            lambda im: im.rotate(20, resample=Image.Resampling.BICUBIC),
+            "turned about 20 degrees counter-clockwise",
+            None,
+            -20,
+        ),
+    ],
+)
+def test_the_json_says_how_a_turned_copy_lies_and_how_to_bring_it_back(
+    tmp_path: Path, make: Callable[[Image.Image], Image.Image], lies: str, transpose: str | None, turn_back: float
+) -> None:
+    """A CMS should not have to parse English: the report names the transpose and the turn that
+    bring the copy back, and applying them gives back the stamped picture."""
+    import json
+
+    import numpy as np
+
+    from provenance.credentials import init_identity
+    from provenance.credentials.keys import home_identity
+    from provenance.stamp import stamp_file
+
+    home = Home(tmp_path / "newsroom")
+    init_identity(home, org="Daily Planet")
+    stamped = tmp_path / "stamped.png"
+    stamp_file(SAMPLES / "coffee.png", stamped, user="Jane", identity=home_identity(home), home=home,
+               source_type="captured")  # fmt: skip
+    original = Image.open(stamped).convert("RGB")
+    copy = tmp_path / "copy.png"
+    make(original).save(copy)
+    mark = json.loads(verify_path(copy, home=home).to_json())["watermark"]
+    assert (mark["lies"], mark["transpose"]) == (lies, transpose)
+    assert mark["turn_back"] == pytest.approx(turn_back, abs=0.5)
+    back: Image.Image = Image.open(copy)
+    back = back.transpose(Image.Transpose[mark["transpose"]]) if mark["transpose"] else back
+    back = back.rotate(mark["turn_back"], resample=Image.Resampling.BICUBIC)
+    centre = (slice(150, 250), slice(200, 400))  # clear of the corners a turn fills
+    error = np.abs(np.asarray(back, np.float32)[centre] - np.asarray(original, np.float32)[centre]).mean()
+    assert error < 8, error
+    upright = json.loads(verify_path(stamped, home=home).to_json())["watermark"]
+    assert (upright["lies"], upright["transpose"], upright["turn_back"]) == (None, None, 0.0)
