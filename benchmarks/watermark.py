@@ -149,13 +149,16 @@ ATTACKS: dict[str, Attack] = {
     "flip": lambda im: im.transpose(Image.Transpose.FLIP_TOP_BOTTOM),
     "width80": lambda im: _scale(im, 0.8, 1.0),
     "height125": lambda im: _scale(im, 1.0, 1.25),
+    # mirrored or quarter-turned and cropped (a meme's flip; a sideways photo cropped): session 10
+    "mirror-crop80": lambda im: _crop(im.transpose(Image.Transpose.FLIP_LEFT_RIGHT), 0.8),
+    "rot90-crop80": lambda im: _crop(im.transpose(Image.Transpose.ROTATE_90), 0.8),
     # issue 19: crops resized for the web (the global layer's frame is gone, the tiles 0.4-3.2x their size)
     "crop70-16x9-1200px": lambda im: _crop_resized(im, 0.7, 16 / 9, 1200),
     "crop50-1x1-400px": lambda im: _crop_resized(im, 0.5, 1.0, 400),
 }
 TODAY = list(ATTACKS)[: list(ATTACKS).index("screenshot") + 1]
 # not in issue 20's list: the hardest downscale (whatever the factor, to the smallest size we read)
-EXTRA = ("to256",)
+EXTRA = ("to256", "mirror-crop80", "rot90-crop80")
 # not in issue 20's list either: issue 19's crops resized for the web
 ISSUE_19 = ("crop70-16x9-1200px", "crop50-1x1-400px")
 

@@ -100,7 +100,7 @@ TURNS = (Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.
 def variants(img: Image.Image, rng: random.Random) -> Iterator[tuple[str, Image.Image]]:
     yield "original", img
     while True:
-        kind = rng.randrange(13)
+        kind = rng.randrange(14)
         if kind == 0:
             q = rng.choice((40, 60, 75, 90))
             yield f"jpeg{q}", _jpeg(img, q)
@@ -139,6 +139,10 @@ def variants(img: Image.Image, rng: random.Random) -> Iterator[tuple[str, Image.
             yield "turn", img.transpose(rng.choice(TURNS))
         elif kind == 12 and (resized := _crop_resized(img, rng)) is not None:
             yield resized
+        elif kind == 13:  # session 10: mirrored or quarter-turned, then cropped (the tiles read every orientation)
+            w, h = rng.randint(MIN_SIDE, img.width), rng.randint(MIN_SIDE, img.height)
+            x, y = rng.randint(0, img.width - w), rng.randint(0, img.height - h)
+            yield "turn-crop", img.crop((x, y, x + w, y + h)).transpose(rng.choice(TURNS))
         else:
             fx, fy = rng.choice(((0.8, 1.0), (1.0, 1.25), (1.25, 1.0), (1.0, 0.8)))
             yield f"stretch{fx}x{fy}", img.resize((int(img.width * fx), int(img.height * fy)), Image.Resampling.BICUBIC)
@@ -245,7 +249,7 @@ def main() -> None:
         " (JPEG 40-90, resize 0.5-1.5x, random crops, 256-512 px tiles, rotations up to 3 degrees, brightness; and"
         " issue 20's: downscales to 256 px with or without JPEG 70, upscale 2x, rotations to 45 degrees with corners"
         " filled or cropped, quarter turns, mirrors, stretched widths and heights; issue 19's crops of 50-90% resized"
-        " to 400-1800 px).",
+        " to 400-1800 px; crops mirrored or quarter-turned, which the tiles read every way since session 10).",
         "",
         "| detector | images | false detections |",
         "|---|---|---|",

@@ -265,3 +265,28 @@ def test_the_json_says_how_a_turned_copy_lies_and_how_to_bring_it_back(
     assert error < 8, error
     upright = json.loads(verify_path(stamped, home=home).to_json())["watermark"]
     assert (upright["lies"], upright["transpose"], upright["turn_back"]) == (None, None, 0.0)
+
+
+def test_a_stamped_photo_mirrored_and_cropped_is_traced_to_its_record(tmp_path: Path) -> None:
+    """A meme's journey: flipped, then cropped. Its mark was lost (the global layer cannot place a
+    crop, the tile search read only upright copies); now it is read and the copy placed."""
+    from provenance.credentials import init_identity
+    from provenance.credentials.keys import home_identity
+    from provenance.stamp import stamp_file
+
+    home = Home(tmp_path / "newsroom")
+    init_identity(home, org="Daily Planet")
+    stamped = tmp_path / "stamped.png"
+    stamp_file(SAMPLES / "coffee.png", stamped, user="Jane", identity=home_identity(home), home=home,
+               source_type="captured")  # fmt: skip
+    flipped = Image.open(stamped).convert("RGB").transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    copy = tmp_path / "meme.jpg"
+    flipped.crop((60, 40, 540, 360)).save(copy, quality=85)
+    report = verify_path(copy, home=home)
+    assert report.watermark.found
+    assert report.watermark.lies == "mirrored left to right"
+    assert report.ownership.verdict == "registered"
+    assert "this copy is mirrored left to right" in report.summary
+    assert report.credentials.placement is not None
+    assert report.credentials.placement.state == "crop"
+    assert report.exit_code == 0

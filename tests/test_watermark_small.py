@@ -188,3 +188,55 @@ def test_a_small_smooth_picture_survives_webp_80(seed: int) -> None:
     record = "0123456789abcdef"
     marked = wm2.embed(_smooth_product(seed), record)
     assert _read(_encoded(marked, "WEBP", 80), record)
+
+
+# ---------------------------------------------------------------- orientations of a cropped copy
+
+
+@pytest.mark.parametrize(
+    ("transpose", "turns", "mirrored"),
+    [
+        (Image.Transpose.FLIP_LEFT_RIGHT, 0, True),
+        (Image.Transpose.FLIP_TOP_BOTTOM, 2, True),
+        (Image.Transpose.ROTATE_90, 3, False),
+        (Image.Transpose.TRANSPOSE, 3, True),
+    ],
+)
+def test_a_mirrored_or_quarter_turned_crop_reads_and_says_how_to_turn_it_back(
+    transpose: Image.Transpose, turns: int, mirrored: bool
+) -> None:
+    """Cropped, the global layer cannot place it; the tiles are read from the fold turned each
+    way, and the reading says the turn that brings the copy back (as watermark.upright does)."""
+    from provenance import watermark
+
+    record = "0123456789abcdef"
+    marked = wm2.embed(Image.open(SAMPLES / "coffee.png").convert("RGB"), record)
+    turned = marked.transpose(transpose)
+    w, h = turned.size
+    copy = turned.crop((w // 10, h // 10, w - w // 10, h - h // 10))
+    reading = wm2.detect(copy)
+    assert reading.found
+    assert reading.record_id == record
+    assert (reading.layer, reading.turns, reading.mirrored) == ("tiles", turns, mirrored)
+    back = np.asarray(watermark.upright(copy, watermark.detect(copy)), np.float32)
+    w0, h0 = marked.size
+    assert back.shape[:2] == (h0 - 2 * (h0 // 10), w0 - 2 * (w0 // 10))
+
+
+def test_an_unmarked_folds_other_orientations_stay_far_under_the_gate() -> None:
+    """The other orientations are decoded only past ORIENT_Z; an unmarked picture's best sync
+    match over the 128 x 128 offsets of its fold is about 4."""
+    for name in ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"):
+        y = wm1.picture_luma(Image.open(SAMPLES / name).convert("RGB"))
+        assert max(_tiles.orientation_z(wm1._fold(wm2.residual(y)))) < _tiles.ORIENT_Z - 2
+
+
+def test_each_orientations_sync_match_is_the_turned_folds() -> None:
+    """Read from the fold's spectrum (the sync turned the inverse way, the spread by Parseval), each
+    orientation's z is what turning the fold and matching the sync over every offset gives."""
+    rng = np.random.default_rng(3)
+    folded = rng.normal(size=(wm1.TILE, wm1.TILE)).astype(np.float32)
+    for (turns, mirrored), z in zip(_tiles.ORIENTATIONS, _tiles.orientation_z(folded), strict=True):
+        turned = _tiles._oriented(folded, turns, mirrored)
+        corr = np.fft.irfft2(np.fft.rfft2(turned) * wm1._sync_spectrum(), s=turned.shape)
+        assert z == pytest.approx((corr.max() - corr.mean()) / corr.std(), rel=1e-3)
