@@ -251,8 +251,8 @@ def search(y: Array) -> wm2.Reading:
 # A copy mirrored, flipped or given quarter turns, and cropped (so the global layer, which reads the
 # whole picture, cannot place it), at the picture's own scale: its folded tile is the fold turned
 # the same way, up to a shift the sync match finds. Each other orientation's sync match is read
-# from the fold's spectrum (one small inverse FFT each, about 0.4 ms a picture in all); one that is
-# this strong is decoded, within MAX_DECODED. Design set (docs/watermark-research.md, session 10):
+# from the fold's spectrum (one batched inverse FFT, 0.27 ms a picture in all); one that is this
+# strong is decoded, within MAX_DECODED. Design set (docs/watermark-research.md, session 10):
 # unmarked pictures and copies, 1,343 folds, at most 6.6 (median 4.3); marked copies mirrored or
 # turned and cropped, JPEG 75 after, at least 8.2 (median 16-23): the gate is between.
 ORIENT_Z = 7.5
