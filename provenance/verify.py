@@ -62,10 +62,10 @@ WATERMARK_MISMATCH_DISTANCE = 26
 # re-encodes, rescales and crops to 30 % of the area left at most 5 detailed areas not matching
 # (a silhouette on white, whatever was done to it); most captions, logos and pasted regions more.
 CROP_SHOWN = 0.95  # a crop shows under this share of the picture's area (a whole copy measures 95-100 %)
+#   and leaves out more than a plain margin (thumbnail.FLAT: what the comparison trims from any image)
 # a whole copy whose width and height were resized this far apart (relative) was stretched or squeezed:
 # resizing programs round each side to a pixel, 0.4 % apart at worst on a 256 px side
 STRETCHED = 0.03
-#   and leaves out more than a plain margin (thumbnail.FLAT: what the comparison trims from any image)
 ALTERED_AREAS = 6  # parts differ: at least this many detailed areas do not match...
 ALTERED_SHARE = 0.03  # ...and at least this share of them
 # or content was added around the picture: this share of the image lies beyond it and has detail
