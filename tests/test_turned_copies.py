@@ -28,6 +28,20 @@ def archive(tmp_path: Path) -> Home:
     return home
 
 
+def _stamped(tmp_path: Path, sample: str) -> tuple[Home, Path]:
+    """A newsroom's home, and ``sample`` stamped there as a captured photo."""
+    from provenance.credentials import init_identity
+    from provenance.credentials.keys import home_identity
+    from provenance.stamp import stamp_file
+
+    home = Home(tmp_path / "newsroom")
+    init_identity(home, org="Daily Planet")
+    stamped = tmp_path / "stamped.png"
+    stamp_file(SAMPLES / sample, stamped, user="Jane", identity=home_identity(home), home=home,
+               source_type="captured")  # fmt: skip
+    return home, stamped
+
+
 @pytest.mark.parametrize(
     ("transpose", "words"),
     [
@@ -81,15 +95,7 @@ def test_a_stamped_copy_turned_says_so_when_its_watermark_found_it(
 ) -> None:
     """Found by its watermark (which reads the turn), a turned copy was called the whole
     picture with no word of how it lies; found by fingerprint, it was said."""
-    from provenance.credentials import init_identity
-    from provenance.credentials.keys import home_identity
-    from provenance.stamp import stamp_file
-
-    home = Home(tmp_path / "newsroom")
-    init_identity(home, org="Daily Planet")
-    stamped = tmp_path / "stamped.png"
-    stamp_file(SAMPLES / "coffee.png", stamped, user="Jane", identity=home_identity(home), home=home,
-               source_type="captured")  # fmt: skip
+    home, stamped = _stamped(tmp_path, "coffee.png")
     copy = tmp_path / "copy.jpg"
     Image.open(stamped).convert("RGB").transpose(transpose).save(copy, quality=90)
     report = verify_path(copy, home=home)
@@ -242,15 +248,7 @@ def test_the_json_says_how_a_turned_copy_lies_and_how_to_bring_it_back(
 
     import numpy as np
 
-    from provenance.credentials import init_identity
-    from provenance.credentials.keys import home_identity
-    from provenance.stamp import stamp_file
-
-    home = Home(tmp_path / "newsroom")
-    init_identity(home, org="Daily Planet")
-    stamped = tmp_path / "stamped.png"
-    stamp_file(SAMPLES / "coffee.png", stamped, user="Jane", identity=home_identity(home), home=home,
-               source_type="captured")  # fmt: skip
+    home, stamped = _stamped(tmp_path, "coffee.png")
     original = Image.open(stamped).convert("RGB")
     copy = tmp_path / "copy.png"
     make(original).save(copy)
@@ -270,15 +268,7 @@ def test_the_json_says_how_a_turned_copy_lies_and_how_to_bring_it_back(
 def test_a_stamped_photo_mirrored_and_cropped_is_traced_to_its_record(tmp_path: Path) -> None:
     """A meme's journey: flipped, then cropped. Its mark was lost (the global layer cannot place a
     crop, the tile search read only upright copies); now it is read and the copy placed."""
-    from provenance.credentials import init_identity
-    from provenance.credentials.keys import home_identity
-    from provenance.stamp import stamp_file
-
-    home = Home(tmp_path / "newsroom")
-    init_identity(home, org="Daily Planet")
-    stamped = tmp_path / "stamped.png"
-    stamp_file(SAMPLES / "coffee.png", stamped, user="Jane", identity=home_identity(home), home=home,
-               source_type="captured")  # fmt: skip
+    home, stamped = _stamped(tmp_path, "coffee.png")
     flipped = Image.open(stamped).convert("RGB").transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     copy = tmp_path / "meme.jpg"
     flipped.crop((60, 40, 540, 360)).save(copy, quality=85)
