@@ -165,7 +165,7 @@ class Placement:
     differ: int
     cropped: bool
     added: float = 0.0
-    sides: tuple[float, float] | None = None
+    sides: list[float] | None = None
 
 
 @dataclass

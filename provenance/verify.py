@@ -458,7 +458,7 @@ def placement_of(
 
 def _stretched(
     placed: thumbnail.Placement, picture: tuple[int, int] | None, image: tuple[int, int]
-) -> tuple[float, float] | None:
+) -> list[float] | None:
     """(width, height) of an image that shows all of ``picture`` per the picture's, when their
     shapes differ (a stretched or squeezed copy), else None. A copy that shows less may have
     lost a plain margin, which changes its shape as well: its sides say nothing."""
@@ -467,7 +467,7 @@ def _stretched(
     width, height = image[0] / picture[0], image[1] / picture[1]
     if abs(width / height - 1) < STRETCHED:
         return None
-    return round(width, 2), round(height, 2)
+    return [round(width, 2), round(height, 2)]
 
 
 def _fingerprint_kind(record: Record, mark: WatermarkReport, could_carry: bool, *, foreign: bool = False) -> str:

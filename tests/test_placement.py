@@ -341,7 +341,7 @@ def test_a_stretched_copy_says_its_sides_were_resized_apart(signed: Signed, tmp_
     placed = report.credentials.placement
     assert placed is not None
     assert placed.state == "whole"
-    assert placed.sides == pytest.approx((0.8, 1.0), abs=0.01)
+    assert placed.sides == pytest.approx([0.8, 1.0], abs=0.01)
     assert data["credentials"]["placement"]["sides"] == pytest.approx([0.8, 1.0], abs=0.01)  # type: ignore[index]
     assert "the whole of the signed picture, resized to 80 % of its width and 100 % of its height" in report.summary
     assert report.exit_code == 0
