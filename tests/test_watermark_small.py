@@ -240,3 +240,18 @@ def test_each_orientations_sync_match_is_the_turned_folds() -> None:
         turned = _tiles._oriented(folded, turns, mirrored)
         corr = np.fft.irfft2(np.fft.rfft2(turned) * wm1._sync_spectrum(), s=turned.shape)
         assert z == pytest.approx((corr.max() - corr.mean()) / corr.std(), rel=1e-3)
+
+
+def test_the_orientation_decodes_count_within_the_false_decode_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every orientation over the gate and many strong geometries: still at most MAX_DECODED words."""
+    strong = [(20.0, 1.0 + k / 50, 0.0, "main") for k in range(1, 12)]
+    monkeypatch.setattr(_tiles, "orientation_z", lambda folded: [20.0] * len(_tiles.ORIENTATIONS))
+    monkeypatch.setattr(_tiles, "candidates", lambda y, seen: (strong, {"main": None}))
+    monkeypatch.setattr(_tiles, "refine", lambda spectrum, s, a: [(20.0, s, a), (20.0, s * 1.001, a)])
+    monkeypatch.setattr(wm1, "_warp", lambda y, s, a: y)
+    decodes: list[int] = []
+    monkeypatch.setattr(_tiles, "_decode", lambda folded, own: decodes.append(1))
+    reading = _tiles.search(np.full((300, 300), 128, np.float32))
+    assert not reading.found
+    assert reading.decoded == _tiles.MAX_DECODED
+    assert len(decodes) == _tiles.MAX_DECODED  # the own geometry, 7 orientations, then 9 of the sweep's
