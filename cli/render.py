@@ -6,6 +6,7 @@ import click
 
 from provenance import verdicts
 from provenance.report import CredentialReport, Ingredient, Placement, VerifyReport, camera_name
+from provenance.verify import CROP_SHOWN
 
 
 def _one_line(text: str, limit: int = 200) -> str:
@@ -46,10 +47,9 @@ def _placement_line(placed: Placement, picture: str) -> str:
     word = verdicts.placement_word(placed.state)
     size = f", at {round(100 * placed.scale)} % of its size" if placed.scale is not None else ""
     if placed.sides:
-        width, height = placed.sides
-        size = f", resized to {round(100 * width)} % of its width and {round(100 * height)} % of its height"
+        size = verdicts.sides_words(placed.sides)
     shows = f"shows about {round(100 * placed.shown)} % of {picture}"
-    if not placed.cropped and placed.shown < 0.95:  # a whole copy: what it lacks is a plain margin, no detail
+    if not placed.cropped and placed.shown < CROP_SHOWN:  # a whole copy: what it lacks is a plain margin, no detail
         shows = f"shows all of {picture}'s detail, about {round(100 * placed.shown)} % of it, the rest a plain margin"
     measured = f"{shows}{size}; {placed.agree} of {placed.detailed} detailed areas match it"
     return f"{click.style(word.label, fg=word.terminal_colour, bold=True)} ({measured})"

@@ -342,6 +342,11 @@ def placement_word(state: str) -> Word:
     return PLACEMENT.get(state) or Word(state, state, "", "none")
 
 
+def sides_words(sides: Sequence[float]) -> str:
+    """How a stretched or squeezed copy was resized, side by side (a placement's ``sides``)."""
+    return f", resized to {round(100 * sides[0])} % of its width and {round(100 * sides[1])} % of its height"
+
+
 def placement_words(
     state: str,
     *,
@@ -360,7 +365,7 @@ def placement_words(
     was added around it (about 5 % of this image)"."""
     size = f", at {round(100 * scale)} % of its size" if scale is not None and abs(scale - 1) >= 0.05 else ""
     if sides:  # stretched or squeezed: one size would read as a plain resize
-        size = f", resized to {round(100 * sides[0])} % of its width and {round(100 * sides[1])} % of its height"
+        size = sides_words(sides)
     part = f"a crop showing about {round(100 * shown)} % of {picture}" if cropped else f"the whole of {picture}"
     if state != "altered":
         return part + size

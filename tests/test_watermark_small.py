@@ -237,7 +237,7 @@ def test_each_orientations_sync_match_is_the_turned_folds() -> None:
     rng = np.random.default_rng(3)
     folded = rng.normal(size=(wm1.TILE, wm1.TILE)).astype(np.float32)
     for (turns, mirrored), z in zip(_tiles.ORIENTATIONS, _tiles.orientation_z(folded), strict=True):
-        turned = _tiles._oriented(folded, turns, mirrored)
+        turned = _tiles.oriented(folded, turns, mirrored)
         corr = np.fft.irfft2(np.fft.rfft2(turned) * wm1._sync_spectrum(), s=turned.shape)
         assert z == pytest.approx((corr.max() - corr.mean()) / corr.std(), rel=1e-3)
 

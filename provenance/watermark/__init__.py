@@ -66,9 +66,10 @@ def upright(img: Image.Image, reading: WatermarkReading) -> Image.Image:
     mirrored or rotated copy then compare with the registered picture's."""
     import numpy as np
 
+    from provenance.watermark import _tiles
+
     if reading.turns or reading.mirrored:
-        pixels = np.rot90(np.asarray(img), reading.turns)
-        img = Image.fromarray(np.ascontiguousarray(pixels[:, ::-1] if reading.mirrored else pixels))
+        img = Image.fromarray(_tiles.oriented(np.asarray(img), reading.turns, reading.mirrored))
     if reading.angle:
         img = img.rotate(reading.angle, resample=Image.Resampling.BICUBIC)
     return img

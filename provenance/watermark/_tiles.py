@@ -259,8 +259,9 @@ ORIENT_Z = 7.5
 ORIENTATIONS = ((0, True), (2, True), (2, False), (1, False), (3, False), (3, True), (1, True))  # (turns, mirrored)
 
 
-def _oriented(a: Array, turns: int, mirrored: bool) -> Array:
-    """``a`` turned and mirrored as watermark.upright turns a picture back."""
+def oriented(a: Array, turns: int, mirrored: bool) -> Array:
+    """``a`` turned ``turns`` quarter turns counter-clockwise, then mirrored left to right: how a
+    reading's ``turns`` and ``mirrored`` bring a copy back (watermark.upright uses it too)."""
     out = np.rot90(a, turns)
     return np.ascontiguousarray(out[:, ::-1] if mirrored else out)
 
@@ -317,7 +318,7 @@ def search_folded(y: Luma, folded: Array, seen: Array) -> wm2.Reading:
     for (turns, mirrored), z in zip(ORIENTATIONS, orientation_z(folded), strict=True):
         if z >= ORIENT_Z:
             tried.append((1.0, 360.0 + 90 * turns + 45 * mirrored))  # a key no geometry of the sweep has
-            decoded = _decode(_oriented(folded, turns, mirrored), own=False)
+            decoded = _decode(oriented(folded, turns, mirrored), own=False)
             if decoded is not None:
                 return replace(_found(decoded, 1.0, 0.0, len(tried)), turns=turns, mirrored=mirrored)
     found, spectrum_of = candidates(y, seen)

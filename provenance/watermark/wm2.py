@@ -733,9 +733,9 @@ def _hardest_turn(h: int, w: int) -> float:
     picture; 0 where none does. The share kept falls as the turn grows (bisection)."""
     if _turn_kept(h, w):
         return 45.0
-    low, high = 0.0, 45.0
     if min(h, w) * turned_crop_share(w, h, 0.5) < MIN_SIDE:
         return 0.0
+    low, high = 0.0, 45.0
     for _ in range(20):
         mid = (low + high) / 2
         low, high = (mid, high) if min(h, w) * turned_crop_share(w, h, mid) >= MIN_SIDE else (low, mid)
