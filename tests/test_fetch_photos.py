@@ -31,12 +31,17 @@ def _listing(tmp_path: Path, archive: Path, digest: str) -> Path:
     return path
 
 
-def test_an_archive_with_its_listed_hash_is_fetched(tmp_path: Path) -> None:
-    fetch = _script()
+def _served(tmp_path: Path, content: bytes, listed: bytes) -> tuple[Path, Path]:
+    """(an archive holding ``content`` at a file:// URL, a list naming it with ``listed``'s hash)."""
     source = tmp_path / "src" / "pkg-1.0.whl"
     source.parent.mkdir()
-    source.write_bytes(b"archive bytes")
-    listing = _listing(tmp_path, source, hashlib.sha256(b"archive bytes").hexdigest())
+    source.write_bytes(content)
+    return source, _listing(tmp_path, source, hashlib.sha256(listed).hexdigest())
+
+
+def test_an_archive_with_its_listed_hash_is_fetched(tmp_path: Path) -> None:
+    fetch = _script()
+    source, listing = _served(tmp_path, b"archive bytes", b"archive bytes")
     assert fetch.main([str(listing), str(tmp_path / "out")]) == 0
     assert (tmp_path / "out" / "pkg-1.0.whl").read_bytes() == b"archive bytes"
     source.unlink()  # present with the right hash: not fetched again
@@ -47,10 +52,7 @@ def test_a_file_that_does_not_match_its_hash_never_takes_the_name(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fetch = _script()
-    source = tmp_path / "src" / "pkg-1.0.whl"
-    source.parent.mkdir()
-    source.write_bytes(b"tampered")
-    listing = _listing(tmp_path, source, hashlib.sha256(b"archive bytes").hexdigest())
+    _, listing = _served(tmp_path, b"tampered", b"archive bytes")
     assert fetch.main([str(listing), str(tmp_path / "out")]) == 1
     error = capsys.readouterr().err
     assert error.splitlines()[-1].startswith("error: pkg-1.0.whl: sha256 ")
