@@ -18,7 +18,7 @@ Two image sets, kept apart (docs/watermark-research.md, session 9):
   rule written in that file and frozen (commit 3d5de18) before any benchmark ran on them. They
   replaced the first evaluation set on 2026-12-05: that set held 22 distinct photographs
   (eight of its 30 pictures were quadrants of two), under issue 20's 30; it joined the design
-  set, where its one miss (sample1.avif turned 30 degrees and cropped) is still counted.
+  set, where its one miss (sample1.avif turned 30 degrees and cropped) was designed on.
   Pictures are used at their own size (the largest is 2592 px).
 
 Each picture gets each payload with each method, then every attack below; an attack whose
@@ -425,15 +425,16 @@ def _members(archive: Path, wanted: list[str]) -> dict[str, bytes]:
 
     if archive.name.endswith(".whl"):
         with zipfile.ZipFile(archive) as z:
+            _all_there(archive, wanted, z.namelist())
             return {m: z.read(m) for m in wanted}
     with tarfile.open(archive, "r:gz") as tar:
-        out = {}
-        for m in wanted:
-            f = tar.extractfile(m)
-            if f is None:
-                raise SystemExit(f"{archive.name} has no file {m}")
-            out[m] = f.read()
-        return out
+        _all_there(archive, wanted, tar.getnames())
+        return {m: f.read() for m in wanted if (f := tar.extractfile(m)) is not None}
+
+
+def _all_there(archive: Path, wanted: list[str], names: list[str]) -> None:
+    if missing := sorted(set(wanted) - set(names)):
+        raise SystemExit(f"{archive.name} has no {', '.join(missing)} (benchmarks/evaluation_photos.txt)")
 
 
 def evaluation_set() -> list[tuple[str, Image.Image]]:
