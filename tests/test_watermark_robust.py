@@ -158,3 +158,33 @@ def test_a_dark_photos_smooth_centre_turned_30_degrees_and_cropped_reads() -> No
     missed.append(f"{int(rng.integers(0, 2**63)):016x}")
     for record in missed:
         assert _read(_rotate_crop(wm2.embed(img, record), 30), record)
+
+
+def test_a_large_pictures_turn_is_found_around_its_central_window() -> None:
+    """On a large picture the mark is at its faintest (sized for all the tiles a turned copy
+    keeps) and the 512 px central window that the main sweep reads holds a 16th of them or
+    less: the same sweep is run on the 1024 px window shrunk by half, where design photographs
+    of 3000 x 4000 px turned and saved as JPEG 75 read (docs/watermark-research.md, session 12).
+    Here the central window holds no mark at all (a flat patch over it): only that sweep finds it."""
+    img = _picture("astronaut").resize((1280, 1280), Image.Resampling.BICUBIC)
+    record = "5eed5eed12345678"
+    marked = np.asarray(wm2.embed(img, record)).copy()
+    marked[340:940, 340:940] = 128
+    turned = Image.fromarray(marked).rotate(10, resample=Image.Resampling.BICUBIC)
+    assert _read(_encode(turned, "JPEG", 90), record)
+
+
+def test_a_window_brought_back_reads_nothing_past_its_edges() -> None:
+    """wm1._warp fills what a turn brings in from past the window by reflection (a reflected mark);
+    turned_back reads the residual inside the turned window only, the same numbers there."""
+    rng = np.random.default_rng(12)
+    y = rng.normal(128, 30, (300, 400)).astype(np.float32)
+    back = wm2.turned_back(y, 1.25, 30.0)
+    plain = wm2.residual(wm1._warp(y, 1.25, 30.0))
+    assert back.shape == plain.shape
+    h, w = back.shape
+    assert not back[:10, :10].any()  # the corners come from past the window
+    assert not back[-10:, -10:].any()
+    centre = (slice(h // 2 - 40, h // 2 + 40), slice(w // 2 - 40, w // 2 + 40))
+    np.testing.assert_array_equal(back[centre], plain[centre])
+    assert 0.4 < np.count_nonzero(back) / back.size < 0.9

@@ -87,22 +87,22 @@ def test_a_strong_sync_whose_decode_fails_is_decoded_a_step_away(monkeypatch: py
     copy = wm2.embed(_wide("astronaut.png"), record).rotate(30, resample=Image.Resampling.BICUBIC)
     refined: list[tuple[float, float]] = []
     warped: list[tuple[float, float]] = []
-    real_refine, real_warp, real_decode = _tiles.refine, wm1._warp, _tiles._decode
+    real_refine, real_back, real_decode = _tiles.refine, wm2.turned_back, _tiles._decode
 
     def refine(spectrum: Any, scale: float, angle: float) -> list[tuple[float, float, float]]:
         out = real_refine(spectrum, scale, angle)
         refined.extend((s, a) for _, s, a in out)
         return out
 
-    def warp(y: Any, scale: float, angle: float) -> Any:
+    def back(y: Any, scale: float, angle: float) -> Any:
         warped.append((scale, angle))
-        return real_warp(y, scale, angle)
+        return real_back(y, scale, angle)
 
     def decode(folded: Any, *, own: bool) -> Any:
         return None if own or warped[-1] in refined else real_decode(folded, own=own)
 
     monkeypatch.setattr(_tiles, "refine", refine)
-    monkeypatch.setattr(wm1, "_warp", warp)
+    monkeypatch.setattr(wm2, "turned_back", back)
     monkeypatch.setattr(_tiles, "_decode", decode)
     reading = _tiles.search(wm1.picture_luma(copy))
     assert reading.found

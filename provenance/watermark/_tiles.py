@@ -53,6 +53,14 @@ SCALE_SCREEN = wm1._SCREEN
 # The small and large scales' screen: a coarser grid of offsets, as good there on the design set (measured)
 WIDE_SCREEN = wm1._Band(48, 64)
 ANGLE_SCREEN = wm1._Band(56, 80)
+# LARGE_PICTURE_SWEEP: a picture whose short side holds the large spectrum's whole window (1024 px)
+# is swept there too, at half scale: scales 0.7 to 1.45 and the turns. The embedder sizes the
+# tiles for all that a turned copy keeps, so a large picture's mark is at its faintest, and the
+# main sweep's 512 px window holds a 16th of a 4000 x 3000 picture's tiles. Design photographs of
+# 3000 x 4000 px turned 2 to 30 degrees (and the 80% crop resized back), then JPEG 75: the sync
+# match at the true geometry was 5.0-6.6 in the 512 px window, under the gate, and 9.2-10.1 in the
+# shrunk 1024 px one; with this sweep orientation.jpg's misses went 6 -> 0 of 18 copies; the cost,
+# one more sweep (about 9 ms) on pictures of 1 MP and more (docs/watermark-research.md, session 12).
 SCALE_PEAKS = 4
 WIDE_PEAKS = 2  # peaks of each of the two extra spectra scored in full
 ANGLE_PEAKS = 2
@@ -87,14 +95,15 @@ def whole(y: Array) -> Luma:
 
 
 @cache
-def geometries() -> tuple[tuple[float, float], ...]:
-    return tuple((float(s), 0.0) for s in SCALES) + tuple((1.0, float(a)) for a in ANGLES)
+def geometries(shrink: int = 1) -> tuple[tuple[float, float], ...]:
+    """The sweep's scales, then its turns, as a spectrum of a copy shrunk ``shrink`` times reads them."""
+    return tuple((float(s) / shrink, 0.0) for s in SCALES) + tuple((1.0 / shrink, float(a)) for a in ANGLES)
 
 
 @cache
-def _screen_lookups() -> tuple[tuple[Array, Array, Array], tuple[Array, Array, Array]]:
-    count = len(SCALES)
-    return wm1._lookups(geometries()[:count], SCALE_SCREEN), wm1._lookups(geometries()[count:], ANGLE_SCREEN)
+def _screen_lookups(shrink: int = 1) -> tuple[tuple[Array, Array, Array], tuple[Array, Array, Array]]:
+    count, where = len(SCALES), geometries(shrink)
+    return wm1._lookups(where[:count], SCALE_SCREEN), wm1._lookups(where[count:], ANGLE_SCREEN)
 
 
 @cache
@@ -127,13 +136,14 @@ def _peaks(z: Sequence[float], count: int) -> list[int]:
     return wm1._peak_indices(list(z), count)
 
 
-def sweep(spectrum: Spectrum) -> list[tuple[float, float, float]]:
+def sweep(spectrum: Spectrum, shrink: int = 1) -> list[tuple[float, float, float]]:
     """(z, scale, angle) at the best peaks of the screen over scales and over rotations,
-    each scored in full with its neighbours either side."""
-    by_scale, by_angle = _screen_lookups()
+    each scored in full with its neighbours either side; of a copy shrunk ``shrink`` times,
+    with the scales as its spectrum reads them."""
+    by_scale, by_angle = _screen_lookups(shrink)
     screen = [float(v) for v in wm1._sync_scores(spectrum, by_scale, SCALE_SCREEN)]
     screen += [float(v) for v in wm1._sync_scores(spectrum, by_angle, ANGLE_SCREEN)]
-    where = geometries()
+    where = geometries(shrink)
     count = len(SCALES)
     groups = [[j for j in (i - 1, i, i + 1) if 0 <= j < count] for i in _peaks(screen[:count], SCALE_PEAKS)]
     angles = len(where) - count
@@ -242,6 +252,8 @@ def candidates(y: Luma, seen: Array) -> tuple[list[Candidate], dict[str, Spectru
     if "large" in found:
         largest = min(y.shape) / (MIN_TILES * wm1.TILE * HALF)
         out += [(*g, "large") for g in wide_sweep(found["large"], "large", largest)]
+        if min(y.shape) >= HALF * wm1._SWEEP_WINDOW:  # LARGE_PICTURE_SWEEP
+            out += [(*g, "large") for g in sweep(found["large"], HALF)]
     return out, found
 
 
@@ -336,21 +348,30 @@ def search_folded(y: Luma, folded: Array, seen: Array) -> wm2.Reading:
             if (fine_scale, fine_angle) in tried or len(tried) >= MAX_DECODED:
                 continue
             tried.append((fine_scale, fine_angle))
-            warped = wm1._warp(y.central(_decode_window(fine_scale)), fine_scale, fine_angle)
-            decoded = _decode(wm1._fold(wm2.residual(warped)), own=False)
+            back = wm2.turned_back(y.central(_decode_window(fine_scale)), fine_scale, fine_angle)
+            decoded = _decode(wm1._fold(back), own=False)
             if decoded is not None:
                 return _found(decoded, fine_scale, fine_angle, len(tried))
     return wm2.Reading(False, wm2.SCHEME, None, 0.0, decoded=len(tried))
 
 
+# A decode away from the picture's own geometry folds the central square of this side (16 x 16
+# tiles at the stamped scale), or more where the tiles are larger. The embedder sizes the tiles
+# for what a turned copy keeps of the whole picture, so on a large picture the mark is at its
+# faintest (the strength's floor) and a 1024 px window folded too few tiles: design photographs
+# of 3000 x 4000 px turned by 2 to 45 degrees left 4 bits of 64 wrong (10 after JPEG 75, past
+# what BCH corrects) at 1024 px, 0 at 2048 (docs/watermark-research.md, session 12).
+DECODE_WINDOW = 2048
+
+
 def _decode_window(scale: float) -> int:
-    """The central window of the picture that a decode at ``scale`` warps back: _WINDOW
-    pixels, or _WINDOW of the stamped picture's (8 x 8 tiles) where the tiles are larger."""
-    return round(wm1._WINDOW * max(1.0, scale))
+    """The central window of the picture that a decode at ``scale`` warps back: DECODE_WINDOW
+    pixels, or _WINDOW of the stamped picture's (8 x 8 tiles) where that is larger."""
+    return round(max(DECODE_WINDOW, wm1._WINDOW * scale))
 
 
 # The largest central square a search reads: a decode at the largest scale a refinement
-# reaches (the large sweep's last, FINE_STEPS fine steps up); the rest read 1024 px.
+# reaches (the large sweep's last, FINE_STEPS fine steps up); the rest read DECODE_WINDOW px or less.
 LARGEST_WINDOW = _decode_window(float(max(LARGE_SCALES[-1], SCALES[-1])) * (1 + FINE_STEPS * FINE_STEP))
 
 
