@@ -426,7 +426,9 @@ def _decode(member: str, data: bytes) -> Image.Image:
 
         pillow_heif.register_heif_opener()
     with Image.open(io.BytesIO(data)) as img:
-        return ImageOps.exif_transpose(img).convert("RGB")
+        out = ImageOps.exif_transpose(img).convert("RGB")
+    out.info = {}  # pillow-heif's info holds its decoder's handles (depth, auxiliary images): workers can't take them
+    return out
 
 
 def _members(archive: Path, wanted: list[str], listing: Path) -> dict[str, bytes]:
