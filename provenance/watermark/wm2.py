@@ -608,9 +608,10 @@ class _TilePlan:
         crop would be under MIN_SIDE (a copy we do not promise to read), the turn on its own
         canvas with the corners black and the largest turn whose crop keeps MIN_SIDE (see
         _hardest_turn: a 640 x 426 picture turned by 30 degrees and cropped keeps 393 x 262,
-        a smaller part of it than the turn on its own canvas). Each is read as the decoder
-        reads it: turned back (wm1._warp, which fills the corners by reflection) and aligned
-        by the sync pattern."""
+        a smaller part of it than the turn on its own canvas). Each is turned back (wm1._warp,
+        which fills the corners by reflection) and aligned by the sync pattern: as the decoder
+        read it until session 12, a little harder than it reads now (:func:`turned_back`
+        leaves the reflection out), so the check errs on the strong side."""
         h, w = y.shape
         if _turn_kept(h, w):
             return self._turned_errors(y, 45.0, turned_crop_share(w, h, 45.0))
