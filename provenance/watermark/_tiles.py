@@ -59,8 +59,9 @@ ANGLE_SCREEN = wm1._Band(56, 80)
 # main sweep's 512 px window holds a 16th of a 4000 x 3000 picture's tiles. Design photographs of
 # 3000 x 4000 px turned 2 to 30 degrees (and the 80% crop resized back), then JPEG 75: the sync
 # match at the true geometry was 5.0-6.6 in the 512 px window, under the gate, and 9.2-10.1 in the
-# shrunk 1024 px one; with this sweep orientation.jpg's misses went 6 -> 0 of 18 copies; the cost,
-# one more sweep (about 9 ms) on pictures of 1 MP and more (docs/watermark-research.md, session 12).
+# shrunk 1024 px one. With this sweep and DECODE_WINDOW, that photograph's misses went 11 -> 0 of
+# 36 copies (2 payloads); the cost, one more sweep (about 9 ms) on pictures of 1 MP and more
+# (docs/watermark-research.md, session 12).
 SCALE_PEAKS = 4
 WIDE_PEAKS = 2  # peaks of each of the two extra spectra scored in full
 ANGLE_PEAKS = 2

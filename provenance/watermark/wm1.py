@@ -608,16 +608,24 @@ def _refine(spectrum: tuple[Array, Array], scale: float, angle: float) -> list[t
     return ranked[:_FINE_TRIES]
 
 
-def _warp(y: Array, scale: float, angle: float) -> Array:
-    """``y`` brought back to the embedding's scale and orientation (around its centre)."""
+def _warp_matrix(shape: tuple[int, int], scale: float, angle: float) -> tuple[Array, tuple[int, int]]:
+    """(affine matrix, (width, height)) of :func:`_warp` for a plane of ``shape``."""
     import cv2
 
-    h, w = y.shape
+    h, w = shape
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0 / scale)
     nw, nh = round(w / scale), round(h / scale)
     matrix[0, 2] += (nw - w) / 2
     matrix[1, 2] += (nh - h) / 2
-    warped = cv2.warpAffine(y, matrix, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    return matrix, (nw, nh)
+
+
+def _warp(y: Array, scale: float, angle: float) -> Array:
+    """``y`` brought back to the embedding's scale and orientation (around its centre)."""
+    import cv2
+
+    matrix, size = _warp_matrix(y.shape, scale, angle)
+    warped = cv2.warpAffine(y, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     return warped.astype(np.float32)
 
 

@@ -285,21 +285,17 @@ def turned_back(y: Array, scale: float, angle: float) -> Array:
     about its centre), zero where the warp reached past ``y``: wm1._warp fills that by reflection
     (which keeps the residual's blurs clean at the edge), and a reflected mark folds in as noise.
     Nemo.jp2 (design) turned 45 degrees and cropped, at its true turn: 6 bits wrong from its central
-    1024 px, 9 from the whole picture, 5 and 4 with the reflection left out (docs/watermark-research.md,
+    1024 px, 9 from the whole picture, 5 and 3 with the reflection left out (docs/watermark-research.md,
     session 12)."""
     import cv2
 
+    out = residual(wm1._warp(y, scale, angle))
+    matrix, _ = wm1._warp_matrix(y.shape, scale, angle)
     h, w = y.shape
-    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0 / scale)
-    nw, nh = round(w / scale), round(h / scale)
-    matrix[0, 2] += (nw - w) / 2
-    matrix[1, 2] += (nh - h) / 2
-    warped = cv2.warpAffine(y, matrix, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    out = residual(warped.astype(np.float32, copy=False))
-    corners = np.array([[0, 0, 1], [w, 0, 1], [w, h, 1], [0, h, 1]], np.float64) @ matrix.T
-    inside = np.zeros((nh, nw), np.uint8)
-    cv2.fillConvexPoly(inside, np.round(corners).astype(np.int32), 1)
-    cv2.polylines(inside, [np.round(corners).astype(np.int32)], True, 0, thickness=2 * _EDGE)
+    corners = np.round(np.array([[0, 0, 1], [w, 0, 1], [w, h, 1], [0, h, 1]], np.float64) @ matrix.T).astype(np.int32)
+    inside = np.zeros(out.shape, np.uint8)
+    cv2.fillConvexPoly(inside, corners, 1)
+    cv2.polylines(inside, [corners], True, 0, thickness=2 * _EDGE)
     out *= inside
     return out
 
