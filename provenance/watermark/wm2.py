@@ -289,13 +289,8 @@ def turned_back(y: Array, scale: float, angle: float) -> Array:
     session 12)."""
     import cv2
 
-    matrix, size = wm1._warp_matrix(y.shape, scale, angle)
-    # wm1._warp's numbers without its float32 copy: a 2048 px window's planes are 16 MB each
-    warped = cv2.warpAffine(
-        y.astype(np.float32, copy=False), matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
-    )
-    out = residual(warped)
-    del warped
+    out = residual(wm1._warp(y, scale, angle))
+    matrix, _ = wm1._warp_matrix(y.shape, scale, angle)
     h, w = y.shape
     corners = np.round(np.array([[0, 0, 1], [w, 0, 1], [w, h, 1], [0, h, 1]], np.float64) @ matrix.T).astype(np.int32)
     inside = np.zeros(out.shape, np.uint8)
