@@ -188,3 +188,24 @@ def test_a_window_brought_back_reads_nothing_past_its_edges() -> None:
     centre = (slice(h // 2 - 40, h // 2 + 40), slice(w // 2 - 40, w // 2 + 40))
     np.testing.assert_array_equal(back[centre], plain[centre])
     assert 0.4 < np.count_nonzero(back) / back.size < 0.9
+
+
+def test_a_decode_reads_past_the_central_1024_px() -> None:
+    """A turned copy is decoded from up to DECODE_WINDOW px around its centre, not 1024: on a
+    large picture the tiles are at their faintest and a 1024 px window folds too few of them.
+    Here the central 1000 px hold no mark at all: only a wider window reads it (at the true turn)."""
+    from provenance.watermark import _tiles
+
+    img = _picture("astronaut").resize((2048, 2048), Image.Resampling.BICUBIC)
+    record = "5eed5eed87654321"
+    marked = np.asarray(wm2.embed(img, record)).copy()
+    marked[524:1524, 524:1524] = 128
+    y = wm1.picture_luma(Image.fromarray(marked).rotate(10, resample=Image.Resampling.BICUBIC))
+    luma = _tiles.whole(y)
+    decoded = _tiles._decode(
+        wm1._fold(wm2.turned_back(luma.central(_tiles._decode_window(1.0)), 1.0, -10.0)), own=False
+    )
+    assert decoded is not None
+    assert decoded[1] == int(record, 16)
+    narrow = _tiles._decode(wm1._fold(wm2.turned_back(luma.central(1024), 1.0, -10.0)), own=False)
+    assert narrow is None or narrow[1] != int(record, 16)
