@@ -131,3 +131,35 @@ def test_a_failed_webp_check_is_made_again_after_the_raise(monkeypatch: pytest.M
     wm2.embed(img, f"{RECORD:016x}")
     assert len(webp_copies) == 3
     assert raised == [pytest.approx((wm2._T_CHECK_ERRORS + 1) / wm2._T_CHECK_ERRORS)] * 2
+
+
+def _text_page() -> Image.Image:
+    """A 640 x 480 page of black 'words' (short bars, 2 px strokes) on white."""
+    rng = np.random.default_rng(11)
+    page = np.full((480, 640), 255, np.uint8)
+    for top in range(30, 450, 24):
+        left = 30
+        while left < 600:
+            width = int(rng.integers(20, 70))
+            page[top : top + 10 : 4, left : left + width] = 0
+            page[top : top + 10, left : left + width : 6] = 0
+            left += width + int(rng.integers(8, 14))
+    return Image.fromarray(np.stack([page] * 3, -1))
+
+
+def test_a_page_of_text_on_white_keeps_its_tiles_whole() -> None:
+    """Where few pixels have room (here under a tenth), the tiles keep their full strength, clipped
+    half and all: it is all that carries them."""
+    rgb = np.asarray(_text_page())
+    mask = np.ones(rgb.shape[:2], np.float32)
+    assert wm2._headroom(rgb, mask) is mask
+
+
+@pytest.mark.parametrize("least", [wm2._HEADROOM_LEAST, 0.0])
+def test_a_page_of_text_turned_2_degrees_reads_only_with_its_tiles_whole(
+    least: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wm2, "_HEADROOM_LEAST", least)
+    marked = wm2.embed(_text_page(), f"{RECORD:016x}")
+    turned = marked.rotate(2, resample=Image.Resampling.BICUBIC)
+    assert (wm2.detect(turned).record_id == f"{RECORD:016x}") == (least > 0)

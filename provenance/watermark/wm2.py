@@ -259,10 +259,17 @@ def _mask(y: Array) -> Array:
 # cells survive a downscale through their clipped half, and on a mostly black picture (gold_fish)
 # they are all it has.
 _HEADROOM = 3.0
+# ...unless too few pixels have room: where the mean share is under this (a page of text on white,
+# 0.02; a fish on black, 0.10), the tiles keep their full strength everywhere, clipped half and
+# all, as they did before: with the headroom that page's crops, turns and screenshot no longer
+# read, nor the fish's screenshot (session 13). The design set's next emptiest pictures (0.2-0.35:
+# the fish's wider crops, products on white) read as before with it.
+_HEADROOM_LEAST = 0.15
 
 
 def _headroom(rgb: Array, mask: Array) -> Array:
-    """``mask`` times the share of the full mark that each pixel can take unclipped."""
+    """``mask`` times the share of the full mark that each pixel can take unclipped (``mask``
+    itself where those shares average under _HEADROOM_LEAST)."""
     room: Array | None = None
     for c, share in enumerate(_SPREAD):  # a channel at a time: no float copy of the whole picture
         channel = rgb[:, :, c]
@@ -271,6 +278,8 @@ def _headroom(rgb: Array, mask: Array) -> Array:
         room = least if room is None else np.minimum(room, least, out=room)
     assert room is not None
     np.minimum(room, 1.0, out=room)
+    if float(np.mean(room)) < _HEADROOM_LEAST:
+        return mask
     return np.multiply(mask, room, out=room)
 
 
