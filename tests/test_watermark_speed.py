@@ -15,7 +15,11 @@ now decodes 4 more geometries (7) before saying so; every other row stayed the s
 Session 12's wider decode read that crop; session 13's embedder (the tiles kept out of pixels
 near black or white, smaller raises) no longer marks it enough: that row moved back, and four
 marked rows' refined angle or scale moved by 0.01-0.02 degree or 0.001 (every found, record,
-layer and count of geometries the same).
+layer and count of geometries the same). Session 14's embedder (the tile high-passed, the
+global layer's pattern at sigma 1.5 and kept out of pixels near black or white too) moved three
+marked rows: chelsea's JPEG 50 copy reads from the global layer (8 arrangements) where the tiles
+read it (1 geometry), and two screenshots' refined angles moved by 0.01 and 0.15 degree (the
+copies are not turned: 0.03 and -0.08 against 0.02 and 0.07); every found and record the same.
 """
 
 from __future__ import annotations
@@ -125,7 +129,7 @@ READINGS: list[Row] = [  # recorded with commit 40f0687; screenshot rows again w
     ("camera", "crop-down", "unmarked", False, None, "", 1.0, 0.0, 0, False, 2),
     ("camera", "rot10-crop", "marked", True, "0123456789abcdef", "tiles", 1.001, -9.97, 0, False, 2),
     ("camera", "rot10-crop", "unmarked", False, None, "", 1.0, 0.0, 0, False, 2),
-    ("camera", "screenshot", "marked", True, "0123456789abcdef", "tiles", 0.831, 0.02, 0, False, 2),
+    ("camera", "screenshot", "marked", True, "0123456789abcdef", "tiles", 0.831, 0.03, 0, False, 2),
     ("camera", "screenshot", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
     ("coffee", "none", "marked", True, "0123456789abcdef", "global", 1.0, 0.0, 0, False, 8),
     ("coffee", "jpeg50", "marked", True, "0123456789abcdef", "global", 1.0, 0.0, 0, False, 8),
@@ -143,7 +147,7 @@ READINGS: list[Row] = [  # recorded with commit 40f0687; screenshot rows again w
     ("coffee", "screenshot", "marked", True, "0123456789abcdef", "tiles", 0.834, -0.01, 0, False, 2),
     ("coffee", "screenshot", "unmarked", False, None, "", 1.0, 0.0, 0, False, 2),
     ("chelsea", "none", "marked", True, "0123456789abcdef", "global", 1.0, 0.0, 0, False, 8),
-    ("chelsea", "jpeg50", "marked", True, "0123456789abcdef", "tiles", 1.0, 0.0, 0, False, 1),
+    ("chelsea", "jpeg50", "marked", True, "0123456789abcdef", "global", 1.0, 0.0, 0, False, 8),  # session 14
     ("chelsea", "jpeg50", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
     ("chelsea", "crop80", "marked", True, "0123456789abcdef", "tiles", 1.0, 0.0, 0, False, 1),
     ("chelsea", "crop80", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
@@ -158,7 +162,7 @@ READINGS: list[Row] = [  # recorded with commit 40f0687; screenshot rows again w
     ("chelsea", "crop-down", "unmarked", False, None, "", 1.0, 0.0, 0, False, 2),
     ("chelsea", "rot10-crop", "marked", True, "0123456789abcdef", "tiles", 0.999, -10.05, 0, False, 2),
     ("chelsea", "rot10-crop", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
-    ("chelsea", "screenshot", "marked", True, "0123456789abcdef", "tiles", 0.831, 0.07, 0, False, 2),
+    ("chelsea", "screenshot", "marked", True, "0123456789abcdef", "tiles", 0.83, -0.08, 0, False, 2),
     ("chelsea", "screenshot", "unmarked", False, None, "", 1.0, 0.0, 0, False, 2),
 ]
 

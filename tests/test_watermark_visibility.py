@@ -1,6 +1,7 @@
 """provenance-wm-2's embedder spends no more mark than its checks ask (issue 20, item 2): the
-tiles stay out of pixels that cannot take them both ways, and a check that fails near its
-limit raises the tiles by a small step, checked again (docs/watermark-research.md, session 13)."""
+mark stays out of pixels that cannot take it both ways, a check that fails near its limit
+raises the tiles by a small step, checked again (docs/watermark-research.md, session 13), and
+the tile is laid where the decoder reads it (session 14)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,51 @@ def test_the_tiles_leave_black_and_white_untouched(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(wm2, "_headroom", lambda rgb, mask: mask)
     unguarded = _tiles_only(img, monkeypatch)
     assert np.count_nonzero(unguarded[:, 8:120]) > 0.1 * unguarded[:, 8:120].size
+
+
+def test_the_whole_mark_leaves_black_and_white_untouched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The global layer too (session 14): its soft blotches no longer lighten black or darken
+    white; without the headroom it changes some of those values."""
+    img = _studio_shot()
+    change = np.asarray(wm2.embed(img, f"{RECORD:016x}"), np.int16) - np.asarray(img, np.int16)
+    assert np.count_nonzero(change[:, 8:120]) == 0
+    assert np.count_nonzero(change[:, -120:-8]) == 0
+    monkeypatch.setattr(wm2, "_headroom", lambda rgb, mask: mask)
+    unguarded = np.asarray(wm2.embed(img, f"{RECORD:016x}"), np.int16) - np.asarray(img, np.int16)
+    assert np.count_nonzero(unguarded[:, 8:120]) > 0.1 * unguarded[:, 8:120].size
+
+
+def _decoders_residual(tile: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """A periodic tile less its blur (sigma 1.2), as the decoder's residual sees a tiled mark."""
+    import cv2
+
+    size = len(tile)
+    big = np.tile(tile, (3, 3))
+    high = big - cv2.GaussianBlur(big, (0, 0), 1.2)
+    return np.ascontiguousarray(high[size : 2 * size, size : 2 * size])
+
+
+def test_the_tile_is_laid_high_passed_at_its_own_energy() -> None:
+    """The decoder reads the picture less its blur: the tile's low frequencies cost PSNR and
+    reach it at a tenth of their amplitude. Shaped, the same RMS gives the decoder a tenth more
+    of each bit (0.8 dB), and frequencies under 0.05 cycles a pixel keep under a quarter of
+    their share of the power."""
+    truth = np.random.default_rng(3).choice([-1.0, 1.0], wm2.TILE_CODE.bits).astype(np.float32)
+    plain = wm2._tile(truth)
+    shaped = wm2._shaped(plain)
+    assert float(shaped.std()) == pytest.approx(float(plain.std()), rel=1e-4)
+
+    def response(tile: np.ndarray[Any, Any]) -> float:
+        return float(np.mean(wm2.pattern_lean(_decoders_residual(tile)) * truth))
+
+    assert response(shaped) > 1.08 * response(plain)
+    radius = np.hypot(np.fft.fftfreq(len(plain))[:, None], np.fft.rfftfreq(len(plain))[None, :])
+
+    def low_share(tile: np.ndarray[Any, Any]) -> float:
+        power = np.abs(np.fft.rfft2(tile)) ** 2
+        return float(power[radius < 0.05].sum() / power.sum())
+
+    assert low_share(shaped) < 0.25 * low_share(plain)
 
 
 def test_the_tiles_read_from_the_pixels_that_had_room() -> None:
