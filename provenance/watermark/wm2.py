@@ -17,10 +17,11 @@ Two layers carry the same 64-bit record id (docs/watermark-research.md, session 
   with a stronger sync share and a 152-bit codeword: it survives crops, which move the
   global frame. The picture's own lean on the payload patterns is cancelled, and the
   strength is sized for the part of the picture a 45-degree turn cropped to remove its
-  corners keeps. Its search (_tiles.py) reads one padded spectrum for every scale 0.7-1.45
-  and every rotation to 45 degrees either way, so rotated copies, cropped to remove their
-  corners or not, are found; and scales 0.4-0.7 and 1.45-3.2 (a shrunk copy's spectrum for
-  those), so crops resized for the web are too. The tiles are aligned by the sync pattern
+  corners keeps. The tile is laid high-passed: its lowest frequencies, which the decoder's
+  residual discards, would cost PSNR for nothing. Its search (_tiles.py) reads one padded
+  spectrum for every scale 0.7-1.45 and every rotation to 45 degrees either way, so rotated
+  copies, cropped to remove their corners or not, are found; and scales 0.4-0.7 and 1.45-3.2
+  (a shrunk copy's spectrum for those), so crops resized for the web are too. The tiles are aligned by the sync pattern
   to a fraction of a pixel. The same search reads provenance-wm-1 marks, which share the
   sync pattern.
 
