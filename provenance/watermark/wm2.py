@@ -21,9 +21,9 @@ Two layers carry the same 64-bit record id (docs/watermark-research.md, session 
   residual discards, would cost PSNR for nothing. Its search (_tiles.py) reads one padded
   spectrum for every scale 0.7-1.45 and every rotation to 45 degrees either way, so rotated
   copies, cropped to remove their corners or not, are found; and scales 0.4-0.7 and 1.45-3.2
-  (a shrunk copy's spectrum for those), so crops resized for the web are too. The tiles are aligned by the sync pattern
-  to a fraction of a pixel. The same search reads provenance-wm-1 marks, which share the
-  sync pattern.
+  (a shrunk copy's spectrum for those), so crops resized for the web are too. The tiles are
+  aligned by the sync pattern to a fraction of a pixel. The same search reads provenance-wm-1
+  marks, which share the sync pattern.
 
 Payload of either layer: record id (64 bits) + CRC-24 over the scheme name and the id, then
 BCH over GF(2^8): t=16 for the global layer (212 bits), t=8 for the tiles (152 bits).
@@ -86,7 +86,7 @@ _T_SYNC_SHARE = 0.5
 # The tile is high-passed before it is laid, its RMS kept: gain (1 - exp(-2 pi^2 sigma^2 f^2)) ** power.
 # The decoder's residual is the picture less its blur (sigma 1.2): the pattern's low frequencies
 # cost PSNR and reach the decoder at a tenth of their amplitude or less (f = 0.05 cycles/px: 0.07).
-# Session 14, every 2nd design picture: PSNR +0.3 dB with the same reads (a full high-pass, sigma
+# Session 14, every 4th design picture: PSNR +0.3 dB with the same reads (a full high-pass, sigma
 # 1.2 and power 1, moved the mark to frequencies a rescaled crop loses: 6 of 123 crops resized back)
 _T_SHAPE_SIGMA, _T_SHAPE_POWER = 2.0, 0.5
 _T_GRID = 64  # payload cells per tile side
@@ -266,7 +266,7 @@ def _mask(y: Array) -> Array:
 # half of the mark is clipped: what is left shifts the local mean and its specks show on white,
 # the most visible part of the mark by SSIM (session 13, design set: pixels under 4 grey levels
 # were 6% of the pixels and 18% of the SSIM loss). Both layers since session 14 (the global layer's
-# soft blotches on white: SSIM +0.0008 on every 2nd design picture, the same reads); session 13
+# soft blotches on white: SSIM +0.0008 on every 4th design picture, the same reads); session 13
 # kept the global layer out, for a mostly black picture (gold_fish) whose clipped half is all
 # that carries it through a downscale: _HEADROOM_LEAST leaves that picture whole.
 _HEADROOM = 3.0
