@@ -155,7 +155,7 @@ class Placement:
     around it, such as a caption printed under it on a taller canvas: altered), when it is
     ``verify.ADDED_SHARE`` or more; else 0. ``sides``: (width, height) of the image per the
     picture's, when it shows all of the picture with its shape changed (a stretched or squeezed
-    copy: ``verify.STRETCHED`` or more apart); else None."""
+    copy: ``thumbnail.STRETCHED`` or more apart); else None."""
 
     state: PlacementState
     shown: float

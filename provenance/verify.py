@@ -63,9 +63,6 @@ WATERMARK_MISMATCH_DISTANCE = 26
 # (a silhouette on white, whatever was done to it); most captions, logos and pasted regions more.
 CROP_SHOWN = 0.95  # a crop shows under this share of the picture's area (a whole copy measures 95-100 %)
 #   and leaves out more than a plain margin (thumbnail.FLAT: what the comparison trims from any image)
-# a whole copy whose width and height were resized this far apart (relative) was stretched or squeezed:
-# resizing programs round each side to a pixel, 0.4 % apart at worst on a 256 px side
-STRETCHED = 0.03
 ALTERED_AREAS = 6  # parts differ: at least this many detailed areas do not match...
 ALTERED_SHARE = 0.03  # ...and at least this share of them
 # or content was added around the picture: this share of the image lies beyond it and has detail
@@ -462,10 +459,12 @@ def _stretched(
     """(width, height) of an image that shows all of ``picture`` per the picture's, when their
     shapes differ (a stretched or squeezed copy), else None. A copy that shows less may have
     lost a plain margin, which changes its shape as well: its sides say nothing."""
+    from provenance.fingerprint import thumbnail
+
     if picture is None or placed.shown < CROP_SHOWN or placed.beyond >= ADDED_SHARE:
         return None
     width, height = image[0] / picture[0], image[1] / picture[1]
-    if abs(width / height - 1) < STRETCHED:
+    if not thumbnail.stretched(image, picture):
         return None
     return [round(width, 2), round(height, 2)]
 

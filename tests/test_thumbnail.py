@@ -126,3 +126,24 @@ def test_a_mark_grafted_onto_another_photo_is_placed_at_its_scale() -> None:
     assert placement is not None
     assert placement.verdict == "different"
     assert placement.shown > 0.75
+
+
+@pytest.mark.parametrize("sides", [(0.8, 1.0), (1.0, 1.25)])
+def test_a_stretched_copy_the_mark_calls_whole_is_fitted_at_its_own_shape(sides: tuple[float, float]) -> None:
+    """The search keeps the copy's shape, so a copy squeezed to 80 % of its width fits the
+    picture only in part, and on a picture of even detail that part may pass as the same
+    picture with the rest 'differing'. Where the mark's global layer says the copy is the whole
+    picture (``frame``), the fit at the frame, which has the shape right, decides when more of
+    its blocks agree."""
+    img = _picture("rocket.jpg", (640, 427))
+    stored = thumbnail.describe(img)
+    copy = _jpeg(img.resize((round(640 * sides[0]), round(427 * sides[1])), Image.Resampling.LANCZOS), 90)
+    placed = thumbnail.compare(copy, stored, frame=True)
+    assert placed is not None
+    assert placed.verdict == "same-picture"
+    assert placed.agree >= 0.95 * placed.detailed
+    searched = thumbnail.compare(copy, stored)
+    assert searched is not None
+    assert placed.agree * searched.detailed >= searched.agree * placed.detailed
+    assert thumbnail.stretched(copy.size, img.size)
+    assert not thumbnail.stretched((320, 214), img.size)  # a plain halving, rounded

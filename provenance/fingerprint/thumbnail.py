@@ -58,6 +58,9 @@ APART_SIZE = 0.8  # and the image is so large (long side, against the picture's)
 #   cannot see (under 40 % of the side) would have been enlarged twice or more: no honest journey does that
 APART_INSIDE = 0.5  # or the picture is found whole but fills under this share of the image (pasted in)
 FLAT = 2.5  # grey levels (standard deviation): a margin this plain is what _margins cuts, not part of a picture
+# a whole copy whose width and height were resized this far apart (relative) was stretched or squeezed:
+# resizing programs round each side to a pixel, 0.4 % apart at worst on a 256 px side
+STRETCHED = 0.03
 
 Array = NDArray[Any]
 Geometry = tuple[float, float, float]  # scale (thumbnail px per image px), x, y (thumbnail px)
@@ -192,10 +195,23 @@ def compare(img: Image.Image, stored: bytes, *, scale: float | None = None, fram
         known = _at_frame(thumb, _luma(img), size)
         if known.verdict == "same-picture" or (placement.verdict == "cannot-tell" and known.verdict != "cannot-tell"):
             placement = known
+    elif frame and stretched(img.size, size):
+        # ...and where the search's fit at the copy's own shape still passed (half its blocks may
+        # agree on a copy squeezed to 80 %), the frame's fit, which has the copy's shape right,
+        # decides if more of its blocks agree: the other parts were misplaced, not altered
+        known = _at_frame(thumb, _luma(img), size)
+        if known.verdict == "same-picture" and known.agree * placement.detailed > placement.agree * known.detailed:
+            placement = known
     elif placement.verdict == "cannot-tell" and scale is not None:
         known = _at_scale(thumb, query, size, scale)
         placement = known if known.verdict != "cannot-tell" else placement
     return placement
+
+
+def stretched(image: tuple[int, int], picture: tuple[int, int]) -> bool:
+    """Whether an image of size ``image`` (width, height) has another shape than ``picture``'s:
+    its sides resized :data:`STRETCHED` or more apart."""
+    return abs((image[0] / picture[0]) / (image[1] / picture[1]) - 1) >= STRETCHED
 
 
 def _place(
