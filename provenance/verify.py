@@ -419,15 +419,16 @@ def _placement(placed: thumbnail.Placement | None, record: Record, seen: _Seen |
     from provenance.fingerprint import thumbnail
 
     decoded = thumbnail.decode(record.thumbnail)
-    return placement_of(placed, decoded[1] if decoded else None, seen.pixels.size)
+    return placement_of(placed, decoded[1] if decoded else None, seen.pixels.size, turned=bool(seen.angle))
 
 
 def placement_of(
-    placed: thumbnail.Placement, picture: tuple[int, int] | None, image: tuple[int, int]
+    placed: thumbnail.Placement, picture: tuple[int, int] | None, image: tuple[int, int], *, turned: bool = False
 ) -> Placement | None:
     """What an image of size ``image`` is relative to a picture of size ``picture`` its thumbnail
     placed it in: whole, crop or altered (docs/registry.md, "What the image is"); None unless
-    the thumbnail called it the same picture."""
+    the thumbnail called it the same picture. ``turned``: the image was turned back by its
+    mark's angle, so its size is a canvas's, not the picture's shape (no ``sides``)."""
     from provenance.fingerprint import thumbnail
 
     if placed.verdict != "same-picture":
@@ -449,7 +450,7 @@ def placement_of(
         differ=differ,
         cropped=cropped,
         added=added,
-        sides=_stretched(placed, picture, image),
+        sides=None if turned else _stretched(placed, picture, image),
     )
 
 

@@ -398,3 +398,20 @@ def test_a_small_copy_matched_by_fingerprint_is_not_said_to_have_been_stripped(s
     report, _ = _verify(_save(signed.pixels, tmp_path / "resaved.jpg"), signed.home)
     assert report.credentials.recovered_via == "watermark"
     assert "no credentials in the file (stripped, or a sidecar left behind), recovered" in report.summary
+
+
+@pytest.mark.parametrize("angle", [5, 10])
+def test_a_copy_turned_on_a_larger_canvas_is_not_said_to_be_stretched(
+    signed: Signed, tmp_path: Path, angle: int
+) -> None:
+    """Turned by a few degrees with the canvas grown to hold it, the copy's width and height
+    are a canvas's, not the picture's shape: read as a 'resize to 110 % of its width and 125 %
+    of its height' before. The turn is named; the sides are not."""
+    turned = signed.pixels.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
+    report, data = _verify(_save(turned, tmp_path / "turned.jpg", 90), signed.home)
+    placed = report.credentials.placement
+    assert placed is not None
+    assert placed.sides is None
+    assert data["credentials"]["placement"]["sides"] is None  # type: ignore[index]
+    assert "of its width" not in report.summary
+    assert f"turned about {angle} degrees" in report.summary
