@@ -192,14 +192,14 @@ def compare(img: Image.Image, stored: bytes, *, scale: float | None = None, fram
     if frame and placement.verdict != "same-picture":
         # the whole picture, resized: a stretched copy fits nowhere at its own shape (the search
         # keeps the shape), so a search that found it different is overruled by the frame
-        known = _at_frame(thumb, _luma(img), size)
+        known = _at_frame(thumb, luma, size)
         if known.verdict == "same-picture" or (placement.verdict == "cannot-tell" and known.verdict != "cannot-tell"):
             placement = known
     elif frame and stretched(img.size, size):
         # ...and where the search's fit at the copy's own shape still passed (half its blocks may
         # agree on a copy squeezed to 80 %), the frame's fit, which has the copy's shape right,
         # decides if more of its blocks agree: the other parts were misplaced, not altered
-        known = _at_frame(thumb, _luma(img), size)
+        known = _at_frame(thumb, luma, size)
         if known.verdict == "same-picture" and known.agree * placement.detailed > placement.agree * known.detailed:
             placement = known
     elif placement.verdict == "cannot-tell" and scale is not None:
