@@ -100,10 +100,12 @@ def readings() -> list[Row]:
     return rows
 
 
-READINGS: list[Row] = [  # recorded with commit 40f0687; screenshot rows again with wmrobust's embedder
+READINGS: list[Row] = [  # recorded with commit 40f0687; screenshot rows again with wmrobust's embedder;
+    # session 15's matched reads: every found and record the same, 4 unmarked copies decode one geometry
+    # fewer, 6 refined angles or scales moved by 0.01 (0.001)
     ("astronaut", "none", "marked", True, "0123456789abcdef", "global", 1.0, 0.0, 0, False, 8),
     ("astronaut", "jpeg50", "marked", True, "0123456789abcdef", "global", 1.0, 0.0, 0, False, 8),
-    ("astronaut", "jpeg50", "unmarked", False, None, "", 1.0, 0.0, 0, False, 2),
+    ("astronaut", "jpeg50", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
     ("astronaut", "crop80", "marked", True, "0123456789abcdef", "tiles", 1.0, 0.0, 0, False, 1),
     ("astronaut", "crop80", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
     ("astronaut", "mirror", "marked", True, "0123456789abcdef", "global", 1.0, 0.0, 0, True, 8),
@@ -114,7 +116,7 @@ READINGS: list[Row] = [  # recorded with commit 40f0687; screenshot rows again w
     ("astronaut", "crop-down", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
     ("astronaut", "rot10-crop", "marked", True, "0123456789abcdef", "tiles", 1.0, -9.97, 0, False, 2),
     ("astronaut", "rot10-crop", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
-    ("astronaut", "screenshot", "marked", True, "0123456789abcdef", "tiles", 0.831, -0.02, 0, False, 2),
+    ("astronaut", "screenshot", "marked", True, "0123456789abcdef", "tiles", 0.831, -0.01, 0, False, 2),
     ("astronaut", "screenshot", "unmarked", False, None, "", 1.0, 0.0, 0, False, 2),
     ("camera", "none", "marked", True, "0123456789abcdef", "global", 1.0, 0.0, 0, False, 8),
     ("camera", "jpeg50", "marked", True, "0123456789abcdef", "global", 1.0, 0.0, 0, False, 8),
@@ -123,19 +125,19 @@ READINGS: list[Row] = [  # recorded with commit 40f0687; screenshot rows again w
     ("camera", "crop80", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
     ("camera", "mirror", "marked", True, "0123456789abcdef", "global", 1.0, 0.0, 0, True, 8),
     ("camera", "rot90", "marked", True, "0123456789abcdef", "global", 1.0, 0.0, 3, False, 8),
-    ("camera", "crop-up", "marked", True, "0123456789abcdef", "tiles", 2.393, -0.02, 0, False, 2),
+    ("camera", "crop-up", "marked", True, "0123456789abcdef", "tiles", 2.393, -0.03, 0, False, 2),
     ("camera", "crop-up", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
     ("camera", "crop-down", "marked", True, "0123456789abcdef", "tiles", 0.865, -0.02, 0, False, 2),
     ("camera", "crop-down", "unmarked", False, None, "", 1.0, 0.0, 0, False, 2),
     ("camera", "rot10-crop", "marked", True, "0123456789abcdef", "tiles", 1.001, -9.97, 0, False, 2),
     ("camera", "rot10-crop", "unmarked", False, None, "", 1.0, 0.0, 0, False, 2),
-    ("camera", "screenshot", "marked", True, "0123456789abcdef", "tiles", 0.831, 0.03, 0, False, 2),
+    ("camera", "screenshot", "marked", True, "0123456789abcdef", "tiles", 0.831, 0.02, 0, False, 2),
     ("camera", "screenshot", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
     ("coffee", "none", "marked", True, "0123456789abcdef", "global", 1.0, 0.0, 0, False, 8),
     ("coffee", "jpeg50", "marked", True, "0123456789abcdef", "global", 1.0, 0.0, 0, False, 8),
     ("coffee", "jpeg50", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
     ("coffee", "crop80", "marked", True, "0123456789abcdef", "tiles", 1.0, 0.0, 0, False, 1),
-    ("coffee", "crop80", "unmarked", False, None, "", 1.0, 0.0, 0, False, 2),
+    ("coffee", "crop80", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
     ("coffee", "mirror", "marked", True, "0123456789abcdef", "global", 1.0, 0.0, 0, True, 8),
     ("coffee", "rot90", "marked", True, "0123456789abcdef", "global", 1.0, 0.0, 3, False, 8),
     ("coffee", "crop-up", "marked", True, "0123456789abcdef", "tiles", 2.391, 0.02, 0, False, 2),
@@ -144,8 +146,8 @@ READINGS: list[Row] = [  # recorded with commit 40f0687; screenshot rows again w
     ("coffee", "crop-down", "unmarked", False, None, "", 1.0, 0.0, 0, False, 2),
     ("coffee", "rot10-crop", "marked", True, "0123456789abcdef", "tiles", 0.999, -10.0, 0, False, 2),
     ("coffee", "rot10-crop", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
-    ("coffee", "screenshot", "marked", True, "0123456789abcdef", "tiles", 0.834, -0.01, 0, False, 2),
-    ("coffee", "screenshot", "unmarked", False, None, "", 1.0, 0.0, 0, False, 2),
+    ("coffee", "screenshot", "marked", True, "0123456789abcdef", "tiles", 0.833, -0.01, 0, False, 2),
+    ("coffee", "screenshot", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
     ("chelsea", "none", "marked", True, "0123456789abcdef", "global", 1.0, 0.0, 0, False, 8),
     ("chelsea", "jpeg50", "marked", True, "0123456789abcdef", "global", 1.0, 0.0, 0, False, 8),  # session 14
     ("chelsea", "jpeg50", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
@@ -160,10 +162,10 @@ READINGS: list[Row] = [  # recorded with commit 40f0687; screenshot rows again w
     ("chelsea", "crop-up", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
     ("chelsea", "crop-down", "marked", False, None, "", 1.0, 0.0, 0, False, 2),
     ("chelsea", "crop-down", "unmarked", False, None, "", 1.0, 0.0, 0, False, 2),
-    ("chelsea", "rot10-crop", "marked", True, "0123456789abcdef", "tiles", 0.999, -10.05, 0, False, 2),
+    ("chelsea", "rot10-crop", "marked", True, "0123456789abcdef", "tiles", 0.999, -10.04, 0, False, 2),
     ("chelsea", "rot10-crop", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
-    ("chelsea", "screenshot", "marked", True, "0123456789abcdef", "tiles", 0.83, -0.08, 0, False, 2),
-    ("chelsea", "screenshot", "unmarked", False, None, "", 1.0, 0.0, 0, False, 2),
+    ("chelsea", "screenshot", "marked", True, "0123456789abcdef", "tiles", 0.83, -0.07, 0, False, 2),
+    ("chelsea", "screenshot", "unmarked", False, None, "", 1.0, 0.0, 0, False, 1),
 ]
 
 
@@ -335,9 +337,12 @@ def test_an_unmarked_small_picture_scores_no_more_geometries_than_the_sweeps_hol
     scores = wm1._sync_scores
 
     def counting(
-        spectrum: tuple[np.ndarray, np.ndarray], lookups: tuple[np.ndarray, ...], band: wm1._Band = wm1._FULL
+        spectrum: tuple[np.ndarray, np.ndarray],
+        lookups: tuple[np.ndarray, ...],
+        band: wm1._Band = wm1._FULL,
+        sync: np.ndarray | None = None,
     ) -> np.ndarray:
-        out = scores(spectrum, lookups, band)  # type: ignore[arg-type]
+        out = scores(spectrum, lookups, band, sync)  # type: ignore[arg-type]
         counted["full" if band == wm1._FULL else "screen"] += len(out)
         return out
 

@@ -509,8 +509,11 @@ def _lookups(geometries: Sequence[tuple[float, float]], band: _Band = _FULL) -> 
     return fx.reshape(rows, -1), fy.reshape(rows, -1), sign.reshape(rows, -1)
 
 
-def _sync_scores(spectrum: tuple[Array, Array], lookups: tuple[Array, Array, Array], band: _Band = _FULL) -> Array:
-    """The sync match (z-score) of each geometry in ``lookups``, read from a padded spectrum.
+def _sync_scores(
+    spectrum: tuple[Array, Array], lookups: tuple[Array, Array, Array], band: _Band = _FULL, sync: Array | None = None
+) -> Array:
+    """The sync match (z-score) of each geometry in ``lookups``, read from a padded spectrum;
+    ``sync``: the pattern's conjugate spectrum over the band as matched (:func:`_band_sync` by default).
 
     The same figure as warping, folding and correlating (:func:`_warp`, :func:`_fold`,
     :func:`_sync`; tested) at a tenth of the cost: one interpolated read of the spectrum and
@@ -522,6 +525,7 @@ def _sync_scores(spectrum: tuple[Array, Array], lookups: tuple[Array, Array, Arr
 
     real, imag = spectrum
     fx, fy, sign = lookups
+    matched = _band_sync(band) if sync is None else sync
     z = []
     half, grid = band.width // 2, band.grid
     step = _CHUNK * band.width
@@ -533,7 +537,7 @@ def _sync_scores(spectrum: tuple[Array, Array], lookups: tuple[Array, Array, Arr
         read.imag *= sign[rows]
         if not sign[rows].all():  # frequencies past the Nyquist limit read nothing
             read.real *= np.abs(sign[rows])
-        read = read.reshape(-1, band.width, half + 1) * _band_sync(band)
+        read = read.reshape(-1, band.width, half + 1) * matched
         product = np.zeros((len(read), grid, half + 1), np.complex64)
         product[:, :half], product[:, grid - half :] = read[:, :half], read[:, half:]
         # irfft2 in two steps, so the zero columns above the band are never transformed
@@ -587,11 +591,13 @@ def _peak_indices(z: list[float], count: int) -> list[int]:
     return sorted(local, key=lambda i: -z[i])[:count]
 
 
-def _scored(spectrum: tuple[Array, Array], geometries: list[tuple[float, float]]) -> list[tuple[float, float, float]]:
-    """(z, scale, angle) of each of ``geometries``."""
+def _scored(
+    spectrum: tuple[Array, Array], geometries: list[tuple[float, float]], sync: Array | None = None
+) -> list[tuple[float, float, float]]:
+    """(z, scale, angle) of each of ``geometries`` (``sync``: as :func:`_sync_scores`)."""
     if not geometries:
         return []
-    z = _sync_scores(spectrum, _lookups(geometries))
+    z = _sync_scores(spectrum, _lookups(geometries), _FULL, sync)
     return [(float(v), scale, angle) for v, (scale, angle) in zip(z, geometries, strict=True)]
 
 

@@ -774,8 +774,9 @@ def _tile(coefficients: Array) -> Array:
 
 
 @cache
-def _shape_gain() -> Array:
-    """The tile's high-pass (_T_SHAPE_SIGMA, _T_SHAPE_POWER) on its half spectrum."""
+def tile_filter() -> Array:
+    """The tile's high-pass (_T_SHAPE_SIGMA, _T_SHAPE_POWER) on its half spectrum: the shaping
+    of the laid tile, and the decoder's matched filter (:func:`matched`, _tiles._matched)."""
     fy, fx = np.fft.fftfreq(wm1.TILE)[:, None], np.fft.rfftfreq(wm1.TILE)[None, :]
     low = np.exp(-2 * np.pi**2 * _T_SHAPE_SIGMA**2 * (fy**2 + fx**2))
     gain: Array = ((1 - low) ** _T_SHAPE_POWER).astype(np.float32)
@@ -783,9 +784,9 @@ def _shape_gain() -> Array:
 
 
 def _shaped(tile: Array) -> Array:
-    """``tile`` high-passed as a periodic pattern (:func:`_shape_gain`), at its own RMS: the
+    """``tile`` high-passed as a periodic pattern (:func:`tile_filter`), at its own RMS: the
     same mark's energy where the decoder reads it."""
-    out: Array = np.fft.irfft2(np.fft.rfft2(tile) * _shape_gain(), s=tile.shape).astype(np.float32)
+    out: Array = np.fft.irfft2(np.fft.rfft2(tile) * tile_filter(), s=tile.shape).astype(np.float32)
     out *= float(np.std(tile)) / max(float(np.std(out)), 1e-12)
     return out
 
@@ -799,8 +800,22 @@ def _tiled(shape: tuple[int, int], coefficients: Array, mask: Array) -> Array:
 
 
 def _lean(r: Array) -> Array:
-    """Soft values of a residual on the tile patterns, folded where the embedder's tiles go."""
-    return pattern_lean(wm1._fold(r))
+    """Soft values of a residual on the tile patterns, folded where the embedder's tiles go,
+    as the decoder reads them (:func:`matched`)."""
+    return pattern_lean(matched(wm1._fold(r)))
+
+
+def matched(folded: Array) -> Array:
+    """A folded tile through the tile's shaping (:func:`tile_filter`): its correlation with the
+    plain payload patterns is then the correlation with the patterns as laid, the matched
+    filter. The plain correlation weighed the low tile frequencies, which the shaping leaves
+    faint and the picture fills, as much as the rest: matched, the embedder's checks ask less
+    of it (session 15, every 3rd design picture: 41.41 -> 41.73 dB, SSIM 0.9826 -> 0.9840, the
+    same copies read). wm-1's marks, laid plain, read through it as well (measured)."""
+    from numpy import fft
+
+    out: Array = fft.irfft2(fft.rfft2(folded) * tile_filter(), s=folded.shape).astype(np.float32)
+    return out
 
 
 def _kept(h: int, w: int) -> tuple[slice, slice]:
@@ -875,8 +890,8 @@ def tile_soft_folded(folded: Array) -> tuple[float, Array]:
     fy = _vertex(float(match[(dy - 1) % n, dx]), peak, float(match[(dy + 1) % n, dx]))
     fx = _vertex(float(match[dy, (dx - 1) % n]), peak, float(match[dy, (dx + 1) % n]))
     ramp = np.exp(2j * np.pi * (fft.fftfreq(n)[:, None] * (dy + fy) + fft.rfftfreq(n)[None, :] * (dx + fx)))
-    aligned = fft.irfft2(spectrum * ramp.astype(np.complex64), s=folded.shape).astype(np.float32)
-    return z, pattern_lean(aligned)
+    aligned = fft.irfft2(spectrum * (ramp * tile_filter()).astype(np.complex64), s=folded.shape).astype(np.float32)
+    return z, pattern_lean(aligned)  # aligned and matched (:func:`matched`) in one transform
 
 
 def _vertex(left: float, mid: float, right: float) -> float:
