@@ -113,9 +113,10 @@ def _matched(band: wm1._Band) -> Array:
     shaping (wm2.tile_filter), so each score is the matched filter of the laid pattern. The
     plain pattern weighed the low tile frequencies, which the shaping leaves faint, as much as
     the rest: on design copies cropped to 80% and resized back whose mark was lost, the screen
-    ranked the true scale 5th to 8th though its full score passed the gate; matched, all 1,454
-    of those copies read (727 pictures, 2 payloads; 5 lost before), and unmarked pictures and
-    their variants scored as before (docs/watermark-research.md, session 15)."""
+    ranked the true scale 5th to 8th though its full score passed the gate; matched, with
+    session 14's embedder, all 1,454 of those copies read (727 pictures, 2 payloads; 5 lost
+    before), 1,452 with this one, and unmarked pictures and their variants scored as before
+    (docs/watermark-research.md, session 15)."""
     rows = np.fft.fftfreq(band.width, 1 / band.width).astype(int)
     gain = wm2.tile_filter()[rows, : band.width // 2 + 1]
     out: Array = (wm1._band_sync(band) * gain).astype(np.complex64)

@@ -591,13 +591,11 @@ def _peak_indices(z: list[float], count: int) -> list[int]:
     return sorted(local, key=lambda i: -z[i])[:count]
 
 
-def _scored(
-    spectrum: tuple[Array, Array], geometries: list[tuple[float, float]], sync: Array | None = None
-) -> list[tuple[float, float, float]]:
-    """(z, scale, angle) of each of ``geometries`` (``sync``: as :func:`_sync_scores`)."""
+def _scored(spectrum: tuple[Array, Array], geometries: list[tuple[float, float]]) -> list[tuple[float, float, float]]:
+    """(z, scale, angle) of each of ``geometries``."""
     if not geometries:
         return []
-    z = _sync_scores(spectrum, _lookups(geometries), _FULL, sync)
+    z = _sync_scores(spectrum, _lookups(geometries))
     return [(float(v), scale, angle) for v, (scale, angle) in zip(z, geometries, strict=True)]
 
 

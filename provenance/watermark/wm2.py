@@ -810,8 +810,9 @@ def matched(folded: Array) -> Array:
     plain payload patterns is then the correlation with the patterns as laid, the matched
     filter. The plain correlation weighed the low tile frequencies, which the shaping leaves
     faint and the picture fills, as much as the rest: matched, the embedder's checks ask less
-    of it (session 15, every 3rd design picture: 41.41 -> 41.73 dB, SSIM 0.9826 -> 0.9840, the
-    same copies read). wm-1's marks, laid plain, read through it as well (measured)."""
+    of it (session 15, every 3rd design picture: 41.41 -> 41.73 dB, SSIM 0.9826 -> 0.9840, 36
+    -> 33 of 4,352 attacked copies lost). wm-1's marks, laid plain, read through it as well
+    (measured: fewer lost)."""
     from numpy import fft
 
     out: Array = fft.irfft2(fft.rfft2(folded) * tile_filter(), s=folded.shape).astype(np.float32)
