@@ -409,7 +409,7 @@ SET_SOURCES = {
     "evaluation": "The evaluation set is benchmarks/evaluation_photos.txt's 31 photographs (the sample photographs "
     "of ascii-magic, deepforest, facexlib, fastbook, filetype, keras-image-helper, label-studio, pikepdf, "
     "pillow-jxl-plugin, python-docx, pytorch-gradcam, realesrgan, sporco and wagtail), chosen by the rule written "
-    "there and frozen in commit EVAL5 before any run on them; no threshold or parameter was chosen on them.",
+    "there and frozen in commit c04b1a0 before any run on them; no threshold or parameter was chosen on them.",
     "design": "The design set, on which every threshold and parameter was chosen: scikit-image's photographs, the "
     "AI fixtures, the photos of benchmarks/design_photos.txt's wheels, the first evaluation set (was-eval: the "
     "fixture camera and C2PA photographs and others, the evaluation set until 2026-12-05), the second "
