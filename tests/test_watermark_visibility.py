@@ -150,16 +150,16 @@ def test_a_failed_webp_check_is_made_again_after_the_raise(monkeypatch: pytest.M
     """A small step may not be enough: the WebP check is made after each raise until it passes
     (before, it was made once, and a 1.1x step left copies that WebP 80 lost)."""
     img = Image.fromarray(np.full((270, 480, 3), 150, np.uint8)).filter(ImageFilter.GaussianBlur(1))
-    webp_copies: list[int] = []
+    webp_copies: list[np.ndarray[Any, Any]] = []  # held, so that no later array can take one's id
     real_webp = wm2._webp
 
     def webp(y: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         out = real_webp(y)
-        webp_copies.append(id(out))
+        webp_copies.append(out)
         return out
 
     def errors(self: wm2._TilePlan, y: np.ndarray[Any, Any]) -> int:
-        if webp_copies and id(y) == webp_copies[-1]:
+        if webp_copies and y is webp_copies[-1]:
             return wm2._T_CHECK_ERRORS + 1 if len(webp_copies) <= 2 else 0  # fails twice, near the limit
         return 0
 
