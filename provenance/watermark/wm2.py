@@ -786,7 +786,7 @@ def tile_filter() -> Array:
 def _shaped(tile: Array) -> Array:
     """``tile`` high-passed as a periodic pattern (:func:`tile_filter`), at its own RMS: the
     same mark's energy where the decoder reads it."""
-    out: Array = np.fft.irfft2(np.fft.rfft2(tile) * tile_filter(), s=tile.shape).astype(np.float32)
+    out = matched(tile)  # the same filter the decoder reads through
     out *= float(np.std(tile)) / max(float(np.std(out)), 1e-12)
     return out
 
