@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 from PIL import Image
 
 from provenance.watermark import wm1, wm2
@@ -234,8 +235,8 @@ def _enlarged_crop(img: Image.Image) -> Image.Image:
 def test_the_sync_screen_is_matched_to_the_laid_tile(seed: int) -> None:
     """The tile is laid high-passed; the screen weighed its faint low frequencies, which the
     picture fills, as much as the rest, and ranked this enlarged crop's true scale 6th or 7th
-    (only SCALE_PEAKS are scored in full). Matched, the true scale is among the peaks and its
-    full score passes the gate."""
+    in wm-1's band (only SCALE_PEAKS are scored in full). Matched, the true scale is among the
+    peaks there, and in the scales' wider screen, and its full score passes the gate."""
     from provenance.watermark import _tiles
 
     record = f"{np.random.default_rng(seed).integers(0, 2**63):016x}"
@@ -243,13 +244,15 @@ def test_the_sync_screen_is_matched_to_the_laid_tile(seed: int) -> None:
     y = wm1.picture_luma(copy)
     _, seen = wm2.residual_fold(y, wm1._SWEEP_WINDOW)
     spectrum = wm1._spectrum(seen)
-    lookups, _ = _tiles._screen_lookups()
     true = int(np.argmin(np.abs(_tiles.SCALES - 1.25)))
 
     def rank(screen: Any) -> int:
         return int(np.count_nonzero(np.asarray(screen) > max(screen[true - 1 : true + 2])))
 
-    assert rank(wm1._sync_scores(spectrum, lookups, _tiles.SCALE_SCREEN)) >= _tiles.SCALE_PEAKS  # plain
+    narrow = wm1._lookups([(float(s), 0.0) for s in _tiles.SCALES], wm1._SCREEN)  # the scales' screen until session 16
+    assert rank(wm1._sync_scores(spectrum, narrow, wm1._SCREEN)) >= _tiles.SCALE_PEAKS  # plain
+    assert rank(_tiles._scores(spectrum, narrow, wm1._SCREEN)) < _tiles.SCALE_PEAKS
+    lookups, _ = _tiles._screen_lookups()
     assert rank(_tiles._scores(spectrum, lookups, _tiles.SCALE_SCREEN)) < _tiles.SCALE_PEAKS
     found = _tiles.sweep(spectrum)
     assert max(z for z, scale, angle in found if abs(scale / 1.25 - 1) < 0.01 and angle == 0) >= _tiles.GATE
@@ -271,3 +274,40 @@ def test_the_tiles_are_read_through_their_own_shaping(name: str) -> None:
         return float(np.mean(wm2.pattern_lean(read(signal)) * truth) / np.std(wm2.pattern_lean(read(noise))))
 
     assert margin(wm2.matched) > 1.08 * margin(lambda folded: folded)
+
+
+def _overexposed(name: str, lift: float) -> NDArray[np.uint8]:
+    """A scikit-image photograph with its tones squeezed into the top ``lift`` of the range:
+    nearly every pixel over 212, which a 20% brightening turns white."""
+    array = np.asarray(_picture(name), dtype=np.float32) / 255
+    return (255 * (1 - (1 - array) * lift)).astype(np.uint8)
+
+
+def test_a_bright_picture_is_checked_after_brightening(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A picture most of whose pixels a 20% brightening turns white loses the tiles there; the
+    embedder reads them after that brightening and raises them until they pass (the design
+    set's products on white and a bright print lost every such copy before)."""
+    bright = _overexposed("chelsea", 0.2)
+    assert wm2._brightened_share(bright) > wm2._BRIGHT_SHARE
+    record = "00c0ffee12345678"
+    truth = wm2.TILE_CODE.encode(int(record, 16)) > 0
+
+    def errors_after_brightening(img: Image.Image) -> int:
+        seen = wm2._brightened(np.asarray(img, dtype=np.uint8))
+        return int(np.count_nonzero((wm2._lean(wm2.residual(seen)) > 0) != truth))
+
+    checked = errors_after_brightening(wm2.embed(Image.fromarray(bright), record))
+    monkeypatch.setattr(wm2, "_BRIGHT_SHARE", 1.0)  # no picture is that bright: the check is off
+    unchecked = errors_after_brightening(wm2.embed(Image.fromarray(bright), record))
+    assert checked <= wm2._T_CHECK_ERRORS < unchecked
+
+
+def test_a_brightened_copy_is_what_pillow_makes() -> None:
+    """The check's brightening is Pillow's ImageEnhance.Brightness(1.2) to within a grey level."""
+    from PIL import ImageEnhance
+
+    rgb = np.asarray(_picture("astronaut"), dtype=np.uint8)
+    pillow = np.asarray(ImageEnhance.Brightness(Image.fromarray(rgb)).enhance(wm2._BRIGHT_GAIN).convert("L"))
+    ours = wm2._brightened(rgb)
+    assert float(np.abs(ours - pillow.astype(np.float32)).max()) <= 1.5
+    assert wm2._brightened_share(rgb) == pytest.approx(float(np.mean((rgb > 212).any(axis=2))))

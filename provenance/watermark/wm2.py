@@ -110,6 +110,8 @@ _T_TURN_LEAST = 5.0  # degrees: a lesser hardest turn keeps nearly the whole pic
 _T_TURN_ERRORS = 8  # tile bit errors after a 45-degree turn (and crop), turned back, that strengthen the tiles
 _WEBP_PIXELS = 500_000  # pictures under this many pixels whose mark is faint get a WebP 80 check (the tiles)
 _WEBP_RMS = 2.3  # faint: the first mark's RMS in grey levels under this (about 41 dB PSNR)
+_BRIGHT_GAIN = 1.2  # exposure raised by a fifth: a channel over 212 turns white, and the mark there with it
+_BRIGHT_SHARE = 0.3  # pictures with more of their pixels turned white by that get a check of it (the tiles)
 # check-and-strengthen rounds of the embedder: a smooth small picture starts at the tiles' floor
 # and needs four or five 1.5x raises, then a few 1.1x ones, to survive a screenshot, JPEG 50 or
 # WebP 80 (session 10's design photos: with three 1.5x rounds, 10 of 12 misses; most pictures
@@ -511,6 +513,31 @@ def _webp(y: Array) -> Array:
         raise WatermarkError("OpenCV could not make a WebP check copy")
     out: Array = decoded.astype(np.float32)
     return out
+
+
+def _brightened_share(rgb: Array) -> float:
+    """The share of pixels that brightening by :data:`_BRIGHT_GAIN` turns white in a channel."""
+    limit = 255 / _BRIGHT_GAIN
+    return float(np.mean(np.any(rgb > limit, axis=2)))
+
+
+def _brightened(rgb: Array) -> Array:
+    """Luminance of picture ``rgb`` brightened by :data:`_BRIGHT_GAIN` (Pillow's ImageEnhance.Brightness:
+    each channel scaled, rounded and clipped)."""
+    import cv2
+
+    out: Array = _luma(cv2.convertScaleAbs(rgb, alpha=_BRIGHT_GAIN))
+    return out
+
+
+def _webp_of(rgb: Array, y: Array) -> Array:
+    """:func:`_webp` of a marked copy's luminance ``y`` (an embedder check: see :func:`embed`)."""
+    return _webp(y)
+
+
+def _brightened_of(rgb: Array, y: Array) -> Array:
+    """:func:`_brightened` of a marked copy ``rgb`` (an embedder check: see :func:`embed`)."""
+    return _brightened(rgb)
 
 
 def _resized(y: Array, factor: float) -> Array:
@@ -933,11 +960,15 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
     tiles_done = global_done = False
     small_host = whole.margins(_small_jpeg_frame(y, _frame(y)))  # the picture's own lean through the small check
     turned = False  # the turned check is made in the tiles' first round only
-    # a faint mark on a small picture is checked through WebP 80 as well, from the first round
-    # the other checks pass until it passes: its few tiles lose more there than through JPEG 50
-    # (measured on the design set's web-sized crops; the check costs about 70 ms per megapixel, so
-    # only there)
-    webp_pending = y.size < _WEBP_PIXELS and float(np.sqrt(np.mean(np.square(delta)))) < _WEBP_RMS
+    # checks made from the first round the others pass until they pass themselves (after a raise
+    # too: a 1.1x step may not be enough). WebP 80, for a faint mark on a small picture: its few
+    # tiles lose more there than through JPEG 50 (measured on the design set's web-sized crops; the
+    # check costs about 70 ms per megapixel, so only there). Brightening by a fifth, for a picture
+    # it turns largely white: the tiles there go with it (_BRIGHT_SHARE).
+    pending = {
+        _webp_of: y.size < _WEBP_PIXELS and float(np.sqrt(np.mean(np.square(delta)))) < _WEBP_RMS,
+        _brightened_of: _brightened_share(rgb) > _BRIGHT_SHARE,
+    }
     for _ in range(_ROUNDS):
         seen = _luma(marked, out=y)  # y's buffer: the plans are made, nothing reads y again
         if not global_done:
@@ -959,9 +990,10 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
             turn, turned = tiles.turn_check and not turned, True
             checks = ([] if turn else [_screenshot(seen)]) + ([jpeg] if jpeg_errors > _G_CHECK_ERRORS else [])
             excess = max((tiles.errors(check) for check in checks), default=0) / _T_CHECK_ERRORS
-            if webp_pending and excess <= 1:
-                excess = tiles.errors(_webp(seen)) / _T_CHECK_ERRORS
-                webp_pending = excess > 1  # checked again after the raise: a 1.1x step may not be enough
+            for check, due in pending.items():
+                if due and excess <= 1:
+                    excess = tiles.errors(check(marked, seen)) / _T_CHECK_ERRORS
+                    pending[check] = excess > 1
             if turn and excess <= 1:
                 excess = tiles.turned_errors(seen) / _T_TURN_ERRORS
             tiles_done = not (excess > 1 and tiles.strengthen(excess))
