@@ -520,9 +520,15 @@ def _webp(y: Array) -> Array:
 
 
 def _brightened_share(rgb: Array) -> float:
-    """The share of pixels that brightening by :data:`_BRIGHT_GAIN` turns white in a channel."""
-    limit = 255 / _BRIGHT_GAIN
-    return float(np.mean(np.any(rgb > limit, axis=2)))
+    """The share of pixels that brightening by :data:`_BRIGHT_GAIN` turns white in a channel.
+
+    Counted by OpenCV: numpy's any() over the channels of a uint8 picture cost about 65 ms per
+    megapixel, two thirds of what embedding may (measured, session 16)."""
+    import cv2
+
+    keep = int(255 / _BRIGHT_GAIN)  # the brightest grey level that stays under white
+    kept = int(cv2.countNonZero(cv2.inRange(rgb, (0, 0, 0), (keep, keep, keep))))
+    return 1.0 - kept / float(rgb.shape[0] * rgb.shape[1])
 
 
 def _brightened(rgb: Array) -> Array:
