@@ -60,7 +60,8 @@ SCALE_SCREEN = wm1._Band(64, 80)
 # The small and large scales' screen: the rotations' band on a coarser grid of offsets, as good there
 # as the finer one on the design set (measured). With wm-1's band (24 cycles per tile), every 3rd design
 # picture's crops resized for the web (issue 19) lost 54 of 570 copies; with 28 cycles, 50, as with 32
-# on either grid (docs/watermark-research.md, session 16).
+# on either grid. With the scales' wider band, "no mark" 6% dearer (paired; docs/watermark-research.md,
+# session 16).
 WIDE_SCREEN = wm1._Band(56, 64)
 ANGLE_SCREEN = wm1._Band(56, 80)
 # LARGE_PICTURE_SWEEP: a picture whose short side holds the large spectrum's whole window (1024 px)
