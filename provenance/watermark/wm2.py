@@ -540,16 +540,6 @@ def _brightened(rgb: Array) -> Array:
     return out
 
 
-def _webp_of(rgb: Array, y: Array) -> Array:
-    """:func:`_webp` of a marked copy's luminance ``y`` (an embedder check: see :func:`embed`)."""
-    return _webp(y)
-
-
-def _brightened_of(rgb: Array, y: Array) -> Array:
-    """:func:`_brightened` of a marked copy ``rgb`` (an embedder check: see :func:`embed`)."""
-    return _brightened(rgb)
-
-
 def _resized(y: Array, factor: float) -> Array:
     import cv2
 
@@ -975,9 +965,11 @@ def embed(img: Image.Image, record_id: str, *, strength: float = 1.0) -> Image.I
     # tiles lose more there than through JPEG 50 (measured on the design set's web-sized crops; the
     # check costs about 70 ms per megapixel, so only there). Brightening by a fifth, for a picture
     # it turns largely white: the tiles there go with it (_BRIGHT_SHARE).
+    webp: Callable[[Array, Array], Array] = lambda _, luma: _webp(luma)  # noqa: E731 (a check of (rgb, luma))
+    bright: Callable[[Array, Array], Array] = lambda picture, _: _brightened(picture)  # noqa: E731
     pending = {
-        _webp_of: y.size < _WEBP_PIXELS and float(np.sqrt(np.mean(np.square(delta)))) < _WEBP_RMS,
-        _brightened_of: _brightened_share(rgb) > _BRIGHT_SHARE,
+        webp: y.size < _WEBP_PIXELS and float(np.sqrt(np.mean(np.square(delta)))) < _WEBP_RMS,
+        bright: _brightened_share(rgb) > _BRIGHT_SHARE,
     }
     for _ in range(_ROUNDS):
         seen = _luma(marked, out=y)  # y's buffer: the plans are made, nothing reads y again
