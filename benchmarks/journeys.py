@@ -573,7 +573,8 @@ def _graft_mark(onto: str) -> Make:
 
 
 def _graft_paste(g: Given) -> Made:
-    """The stamped picture pasted whole into a larger scene (it covers 44 % of it)."""
+    """The stamped picture pasted whole into a larger scene (it covers 44 % of it): a composite, which
+    holds the picture untouched but is not it (exit 3 since session 17; "broken" before)."""
     img = g.pixels()
     canvas = _other(g.other, (round(img.width * 1.5), round(img.height * 1.5)))
     canvas.paste(img, (round(img.width * 0.1), round(img.height * 0.3)))
@@ -913,15 +914,17 @@ def expectations(case: Case, area: float, short: int) -> dict[str, Expect]:
             "exit": _e({"1"}, {"3"}, {"0": graft_passed}),
         }
     if kind == "graft-paste":
+        # the stamped picture whole inside a larger one: named as part of it, nothing handed over (exit 3);
+        # until session 17, "broken" (exit 1), which claims a tampering no evidence shows
         composite = "ai" if ai_pixels or case.claim == "ai" else "camera"
         return {
             "credentials": absent,
-            "watermark": _e({"mismatch"}, {"none", "not-checked", "ours", "unconfirmed"}),
+            "watermark": _e({"unconfirmed"}, {"none", "not-checked", "ours", "mismatch"}),
             "ownership": _e(
                 {"named", "similar", "inconclusive", "no-match"}, (), {"wrong-owner": "the wrong owner named"}
             ),
             "ai": _ai_expect(composite, False),
-            "exit": _e({"1"}, {"3"}, {"0": graft_passed}),
+            "exit": _e({"3"}, {"1"}, {"0": graft_passed}),
         }
     return {  # graft-manifest
         "credentials": _e(
@@ -1213,8 +1216,10 @@ def must_show(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
     broken = sum(r["got"]["exit"] == "1" for r in honest)
     never = [r for r in graded if r["never_carried"]]
     given_creds = sum(r["got"]["credentials"] in CREDITED for r in never)
-    grafts = [r for r in graded if JOURNEYS[r["case"].journey].kind.startswith("graft")]
+    grafts = [r for r in graded if JOURNEYS[r["case"].journey].kind in ("graft-mark", "graft-manifest")]
     graft_1 = sum(r["got"]["exit"] == "1" for r in grafts)
+    pasted = [r for r in graded if JOURNEYS[r["case"].journey].kind == "graft-paste"]
+    pasted_3 = sum(r["got"]["exit"] == "3" and r["got"]["credentials"] not in CREDITED for r in pasted)
     unread = sum(
         r["got"]["exit"] != "1" and r["got"]["watermark"] in ("none", "not-checked")
         for r in grafts
@@ -1235,7 +1240,12 @@ def must_show(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
     return [
         ("honest journeys reported broken (exit 1)", f"{broken} of {len(honest)}", "0"),
         ("files given credentials they never carried", f"{given_creds} of {len(never)}", "0"),
-        ("grafts (mark, paste, manifest) with exit 1", f"{graft_1} of {len(grafts)}", "all"),
+        ("grafts (mark, manifest) with exit 1", f"{graft_1} of {len(grafts)}", "all"),
+        (
+            "stamped pictures pasted whole into a larger one: exit 3, nothing handed over",
+            f"{pasted_3} of {len(pasted)}",
+            "all",
+        ),
         (
             "  of which moved manifests with exit 1",
             f"{sum(r['got']['exit'] == '1' for r in moved)} of {len(moved)}",

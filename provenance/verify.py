@@ -170,7 +170,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
         carry = print_ is not None and min(image.pixels().size) >= _min_side()
         found = _lookup(registry, image, mark, credentials, print_, seen=seen, could_carry=carry) if registry else []
         wm_record = next((f.record for f in found if f.matched_by == "watermark"), None)
-        confirmed, placed = _check_agreement(mark, credentials, wm_record, seen, print_)
+        confirmed, placed, larger = _check_agreement(mark, credentials, wm_record, seen, print_)
         for item in found:
             item.placement = placed if item.matched_by == "watermark" else item.placement
         if mark.agrees_with_manifest is False:
@@ -191,7 +191,9 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
         _mark_ambiguous(registry, found)
         _unknown_record(registry, mark)
         set_aside = mark.record_id if mark.found and mark.agrees_with_manifest is False else None
-        ownership = _ownership(registry, found, pixels_checked=print_ is not None, set_aside=set_aside)
+        ownership = _ownership(
+            registry, found, pixels_checked=print_ is not None, set_aside=set_aside, part_of_larger=larger
+        )
         turn = turn if turn is not None or seen is None or not mark.found else seen.turn
         if turn is not None and found:
             ownership.summary += f"{_THIS_COPY}{turn} relative to the registered picture."
@@ -533,7 +535,7 @@ def input_record(registry: Registry, image: LoadedImage, policy: TrustPolicy) ->
     mark = WatermarkReport(True, scheme=reading.scheme, record_id=reading.record_id, confidence=reading.confidence)
     upright = watermark.upright(pixels, reading)
     seen = _Seen(upright, reading.scale, reading.frame)
-    confirmed, _ = _check_agreement(mark, credentials, record, seen, fingerprint.compute(upright))
+    confirmed, _, _ = _check_agreement(mark, credentials, record, seen, fingerprint.compute(upright))
     return record if confirmed and mark.agrees_with_manifest is not False else None
 
 
@@ -654,7 +656,12 @@ _FOREIGN = "fingerprint-foreign"
 
 
 def _ownership(
-    registry: Registry | None, found: list[_Found], *, pixels_checked: bool = True, set_aside: str | None = None
+    registry: Registry | None,
+    found: list[_Found],
+    *,
+    pixels_checked: bool = True,
+    set_aside: str | None = None,
+    part_of_larger: bool = False,
 ) -> OwnershipReport:
     if registry is None:
         return OwnershipReport()
@@ -679,7 +686,9 @@ def _ownership(
                 parent, linked, strength, "registry link", distances, via=child.record_id
             )
     ordered = sorted(matches.values(), key=_match_order)
-    verdict, summary = _ownership_verdict(ordered, pixels_checked=pixels_checked, set_aside=set_aside)
+    verdict, summary = _ownership_verdict(
+        ordered, pixels_checked=pixels_checked, set_aside=set_aside, part_of_larger=part_of_larger
+    )
     if (same := _placed_match(ordered)) is not None and same.placement is not None:
         # derived: the summary named the original; the image was placed in the record it is (the twin)
         picture = "that picture" if verdict != "derived" else f"the registered {same.kind} {_name(same)}"
@@ -774,10 +783,15 @@ _NOT_THIS: frozenset[MatchRelation] = frozenset({"similar-to", "source-of", "has
 
 
 def _ownership_verdict(
-    matches: list[OwnershipMatch], *, pixels_checked: bool = True, set_aside: str | None = None
+    matches: list[OwnershipMatch],
+    *,
+    pixels_checked: bool = True,
+    set_aside: str | None = None,
+    part_of_larger: bool = False,
 ) -> tuple[OwnershipVerdict, str]:
-    """``set_aside``: the record a watermark named that does not describe this image (copied or
-    pasted in): nothing matches, but "no record is near by watermark" would contradict the mark."""
+    """``set_aside``: the record a watermark named that does not describe this image (copied onto
+    it): nothing matches, but "no record is near by watermark" would contradict the mark.
+    ``part_of_larger``: the watermark's record's picture was found whole as part of this image."""
     solid = [m for m in matches if m.strength != "inconclusive" and m.relation not in _NOT_THIS]
     originals = [m for m in solid if m.kind == "original"]
     if any(m.relation == "same-as" for m in originals):
@@ -832,6 +846,12 @@ def _ownership_verdict(
             " manifest."
         )
     if mark := next((m for m in matches if m.matched_by == "watermark-unconfirmed"), None):
+        if part_of_larger:
+            return "inconclusive", (
+                f"Inconclusive: it contains registered record {_name(mark)} (owner {mark.owner}), found whole as"
+                " part of a larger image; the rest of this image is not that picture, and nothing here says"
+                " whose it is."
+            )
         return "inconclusive", (
             f"Inconclusive: it carries the watermark of registered record {_name(mark)} (owner {mark.owner}),"
             " but whether this picture is that record's picture, or a crop of it, cannot be told."
@@ -899,12 +919,12 @@ def _check_agreement(
     wm_record: Record | None,
     seen: _Seen | None,
     prints: list[Fingerprint] | None,
-) -> tuple[bool, Placement | None]:
+) -> tuple[bool, Placement | None, bool]:
     """Does the mark belong here? Against the manifest (the record it declares) and against
     the picture (the record's thumbnail): a mark on another picture is a copy (exit 1).
-    Returns whether the picture is confirmed as the record's (or a crop of it), and where it
-    lies in the record's picture when placed; when that cannot be told, the mark is named but
-    proves nothing."""
+    Returns whether the picture is confirmed as the record's (or a crop of it), where it lies in
+    the record's picture when placed, and whether the record's picture was found whole as part of
+    a larger image; when that cannot be told, the mark is named but proves nothing."""
     declared = [record_id_from_soft_binding(b.value) for b in credentials.soft_bindings if b.alg in SCHEME_FOR_ALG]
     if declared and credentials.present:
         if mark.found:
@@ -916,17 +936,25 @@ def _check_agreement(
         else:
             mark.note = "the manifest declares a watermark that could not be read from the pixels"
     if not mark.found or wm_record is None or mark.agrees_with_manifest is False:
-        return True, None
+        return True, None, False
     if mark.agrees_with_manifest and credentials.intact:
-        return True, None  # the hard binding covers these very pixels, signed with this mark
+        return True, None, False  # the hard binding covers these very pixels, signed with this mark
     verdict, evidence, placed = _same_picture(seen, wm_record, prints)
+    if verdict == "different" and placed is not None and placed.pasted:
+        # The record's picture itself, mark and all, is part of a larger image (a page, a collage, a
+        # screenshot of either): nothing in it was copied or changed, but the image is more than that
+        # picture. Named, nothing handed over (unconfirmed, exit 3): "broken" claimed a tampering no
+        # evidence shows, and read so for a walkthrough's screenshot of a page (session 17).
+        mark.note = (
+            f"the watermark names record {wm_record.record_id}, and {evidence}: this image holds that picture"
+            " as part of a larger one (a page, a collage, a screenshot?), so the record is named and its"
+            " credentials are not handed over"
+        )
+        return False, None, True
     if verdict == "different":
         mark.agrees_with_manifest = False
         mark.note = (
-            # the picture itself, mark and all, is part of a larger one (a composite): nothing was copied
-            f"the watermark names record {wm_record.record_id}, and {evidence}: this image is not that picture"
-            if placed is not None and placed.pasted
-            else f"the watermark names record {wm_record.record_id}, but {evidence}: the mark was probably copied"
+            f"the watermark names record {wm_record.record_id}, but {evidence}: the mark was probably copied"
             " onto another image"
         )
     elif verdict == "cannot-tell":
@@ -934,7 +962,7 @@ def _check_agreement(
             f"the watermark names record {wm_record.record_id}, but whether this picture is that picture or a"
             f" crop of it cannot be told ({evidence}): the record is named, its credentials are not handed over"
         )
-    return verdict == "same-picture", _placement(placed, wm_record, seen)
+    return verdict == "same-picture", _placement(placed, wm_record, seen), False
 
 
 def _turned_placement(whole: thumbnail.Placement, seen: _Seen, stored: bytes) -> thumbnail.Placement:

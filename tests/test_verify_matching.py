@@ -125,7 +125,9 @@ def test_our_mark_on_another_picture_is_still_broken(newsroom: Home, tmp_path: P
         assert report.ownership.verdict != "registered"
 
 
-def test_our_stamped_picture_pasted_small_into_another_is_broken(newsroom: Home, tmp_path: Path) -> None:
+def test_our_stamped_picture_pasted_small_into_another_is_named_as_part_of_it(newsroom: Home, tmp_path: Path) -> None:
+    """The stamped picture whole inside another: not that picture (nothing handed over), but not broken
+    either (exit 1 until session 17): nothing in it was copied or changed."""
     stamped = tmp_path / "stamped.png"
     record_id = _stamp(newsroom, _photo(tmp_path, "photo.jpg", (600, 600)), stamped)
     canvas = Image.open(SAMPLES / "rocket.jpg").convert("RGB").resize((900, 900), Image.Resampling.LANCZOS)
@@ -134,9 +136,12 @@ def test_our_stamped_picture_pasted_small_into_another_is_broken(newsroom: Home,
     canvas.save(pasted)
     report = verify_path(pasted, home=newsroom)
     assert report.watermark.record_id == record_id
-    assert report.exit_code == 1, report.summary
-    assert report.watermark.state == "mismatch"
+    assert report.exit_code == 3, report.summary
+    assert report.watermark.state == "unconfirmed"
+    assert report.credentials.state == "absent"
     assert "pasted into another picture" in (report.watermark.note or "")  # the picture itself, not a copied mark
+    assert report.ownership.verdict == "inconclusive"
+    assert "found whole as part of a larger image" in report.ownership.summary
 
 
 def test_a_crop_checked_against_a_record_without_thumbnail_is_inconclusive_never_broken(
