@@ -258,12 +258,6 @@ AI = _table(
         "info",
     ),
     Word(
-        "computational",
-        "Made by an algorithm, not AI",
-        "The file says it was made or enhanced by an algorithm without a trained model (e.g. IPTC algorithmicMedia).",
-        "info",
-    ),
-    Word(
         "no-evidence",
         "No AI signal found",
         "No evidence of AI involvement was found. That does not prove the picture is not AI-made.",

@@ -33,6 +33,23 @@ def test_every_state_a_report_can_carry_has_its_words(axis: str, states: object)
         assert word.meaning, (axis, state)
 
 
+@pytest.mark.parametrize(
+    ("axis", "states"),
+    [
+        ("credentials", CredentialState),
+        ("watermark", WatermarkState),
+        ("ownership", OwnershipVerdict),
+        ("ai", AIVerdict),
+    ],
+)
+def test_no_word_names_a_state_no_report_can_carry(axis: str, states: object) -> None:
+    """A word for a state no report takes is advertised (verify --help, the web page) and never
+    produced: the AI axis listed "computational" (made by an algorithm, not AI), which a fresh-eyes
+    walkthrough asked for in vain (algorithmicMedia is evidence in words, verdict no-evidence)."""
+    extra = set(verdicts.AXES[axis]) - set(get_args(states))
+    assert not extra, (axis, extra)
+
+
 def _code(code: str, kind: str = "failure", scope: str = "active manifest") -> StatusCode:
     return StatusCode(code, "", kind, scope)  # type: ignore[arg-type]
 
