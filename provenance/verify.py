@@ -469,6 +469,11 @@ def _stretched(
     width, height = image[0] / picture[0], image[1] / picture[1]
     if not thumbnail.stretched(image, picture):
         return None
+    if placed.scale > 0 and min(width, height) >= placed.scale * (1 + thumbnail.STRETCHED):
+        # larger both ways than the picture where it fits: a margin all round (a frame, a window's
+        # border and title bar, a canvas), not a stretch; a stretched copy fits at one side's size or
+        # between the two. A framed screenshot at 73 % read "81 % of its width and 77 % of its height"
+        return None
     return [round(width, 2), round(height, 2)]
 
 

@@ -346,6 +346,9 @@ def test_the_size_reported_is_the_pictures_not_the_canvas_around_it(
     assert placed.state == "whole", placed
     assert placed.scale is not None
     assert abs(placed.scale - shrink) <= 0.03, placed
+    # a margin on every side (a window's border and title bar, a frame) is not a stretch: a framed
+    # screenshot at 73 % read "resized to 81 % of its width and 77 % of its height" (a walkthrough)
+    assert placed.sides is None, placed
 
 
 def test_a_stretched_copy_says_its_sides_were_resized_apart(signed: Signed, tmp_path: Path) -> None:
