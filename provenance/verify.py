@@ -818,7 +818,8 @@ def _ownership_verdict(
         return "similar", (
             f"It looks like registered record {_name(look)} (owner {look.owner}) but carries this toolkit's"
             " watermark for a record not in this registry: stamped elsewhere (a twin made from it, or a copy"
-            " stamped again), so it is not that picture as registered here."
+            " stamped again) or stamped here under a record since removed, so it is not that picture as"
+            " registered here."
         )
     if look := next((m for m in matches if m.relation == "similar-to"), None):
         if look.placement is not None and look.placement.cropped:  # placed as a part of it: a crop, not its source
