@@ -192,7 +192,12 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
         _unknown_record(registry, mark)
         set_aside = mark.record_id if mark.found and mark.agrees_with_manifest is False else None
         ownership = _ownership(
-            registry, found, pixels_checked=print_ is not None, set_aside=set_aside, part_of_larger=larger
+            registry,
+            found,
+            pixels_checked=print_ is not None,
+            set_aside=set_aside,
+            part_of_larger=larger,
+            mark_read=mark.state != "not-checked",
         )
         turn = turn if turn is not None or seen is None or not mark.found else seen.turn
         if turn is not None and found:
@@ -667,6 +672,7 @@ def _ownership(
     pixels_checked: bool = True,
     set_aside: str | None = None,
     part_of_larger: bool = False,
+    mark_read: bool = True,
 ) -> OwnershipReport:
     if registry is None:
         return OwnershipReport()
@@ -692,7 +698,7 @@ def _ownership(
             )
     ordered = sorted(matches.values(), key=_match_order)
     verdict, summary = _ownership_verdict(
-        ordered, pixels_checked=pixels_checked, set_aside=set_aside, part_of_larger=part_of_larger
+        ordered, pixels_checked=pixels_checked, set_aside=set_aside, part_of_larger=part_of_larger, mark_read=mark_read
     )
     if (same := _placed_match(ordered)) is not None and same.placement is not None:
         # derived: the summary named the original; the image was placed in the record it is (the twin)
@@ -793,10 +799,12 @@ def _ownership_verdict(
     pixels_checked: bool = True,
     set_aside: str | None = None,
     part_of_larger: bool = False,
+    mark_read: bool = True,
 ) -> tuple[OwnershipVerdict, str]:
     """``set_aside``: the record a watermark named that does not describe this image (copied onto
     it): nothing matches, but "no record is near by watermark" would contradict the mark.
-    ``part_of_larger``: the watermark's record's picture was found whole as part of this image."""
+    ``part_of_larger``: the watermark's record's picture was found whole as part of this image.
+    ``mark_read``: False when the pixels were too small to read a watermark from."""
     solid = [m for m in matches if m.strength != "inconclusive" and m.relation not in _NOT_THIS]
     originals = [m for m in solid if m.kind == "original"]
     if any(m.relation == "same-as" for m in originals):
@@ -878,6 +886,11 @@ def _ownership_verdict(
         return "no-match", (
             f"No registered match: this image is none of the registered pictures (its watermark names record"
             f" {set_aside}, which does not describe this image)."
+        )
+    if not mark_read:  # a picture under the watermark's least size: the mark was not looked for
+        return "no-match", (
+            "No registered match by hash or fingerprint; the picture is too small to read a watermark from, so"
+            " a small copy, a crop or a heavy edit of a registered picture may not be recognised."
         )
     return "no-match", (
         "No registered match by watermark, hash or fingerprint (a crop, a heavy edit or a small copy of a"

@@ -214,3 +214,15 @@ def test_cli_names_the_unsigned_original_of_a_captured_stamp(newsroom: Home, tmp
     assert report["ownership"]["verdict"] == "similar"
     assert report["ownership"]["matches"][0]["relation"] == "source-of"
     assert "unsigned original" in report["summary"]
+
+
+def test_a_picture_too_small_for_the_mark_does_not_say_no_match_by_watermark(newsroom: Home, tmp_path: Path) -> None:
+    """Under the watermark's least side the mark is not looked for: "No registered match by watermark"
+    claimed a check that was not made (a walkthrough's 200 px picture)."""
+    _stamp(newsroom, _photo(tmp_path, "photo.jpg", (600, 600)), tmp_path / "stamped.png")
+    small = _photo(tmp_path, "small.jpg", (200, 150), sample="rocket.jpg")
+    report = verify_path(small, home=newsroom)
+    assert report.watermark.state == "not-checked"
+    assert report.ownership.verdict == "no-match"
+    assert "by watermark" not in report.ownership.summary, report.ownership.summary
+    assert "too small to read a watermark" in report.ownership.summary
