@@ -115,7 +115,7 @@ def test_a_handful_of_journeys_end_to_end(tmp_path: Path) -> None:
     assert by["stamped", "turn45"]["got"]["ownership"] == "named", by["stamped", "turn45"]
     assert "WRONG" not in by["stamped", "turn45"]["grade"].values()
     out = tmp_path / "journeys.md"
-    J.write(out, [plan], rows, seconds=1.0, argv=["--set", "design"], jobs=1)
+    J.write(out, [plan], rows, seconds=1.0, argv=["--set", "design"], jobs=1, measured="x")
     text = out.read_text()
     for heading in ("## Pictures: design set", "### Must-show", "### WRONG rows by pattern", "expected \\ got (exit)"):
         assert heading in text
