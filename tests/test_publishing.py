@@ -711,6 +711,24 @@ def test_a_copy_of_our_original_with_a_region_pasted_in_is_not_passed(newsroom: 
     assert _check(newsroom, stamped)[0] == 0  # the stamped picture itself still passes
 
 
+def test_the_unsigned_file_a_stamp_was_made_from_goes_to_review_not_through(newsroom: Path, tmp_path: Path) -> None:
+    """verify calls it the unsigned source of our record (exit 3): published as it is, it carries no
+    watermark and no credentials. The gate used to pass it as "a registered original of Daily Planet"."""
+    source = tmp_path / "source.jpg"
+    shutil.copyfile(SAMPLES / "rocket.jpg", source)
+    stamped = tmp_path / "ours.jpg"
+    _stamp_captured(source, stamped, newsroom)
+    assert run_cli("verify", source, home=newsroom).code == 3
+    code, result = _check(newsroom, source, caption="Flooding on Main Street")
+    assert code == 1
+    assert isinstance(result, dict)
+    rule = next(r for r in result["rules"] if r["rule"] == "require-provenance")
+    assert rule["outcome"] == "review", rule
+    assert "stamped from" in rule["reason"], rule
+    assert "publish the stamped copy" in rule["reason"], rule
+    assert _check(newsroom, stamped, caption="Flooding on Main Street")[0] == 0
+
+
 def test_stamping_a_comfyui_image_records_the_model_its_graph_names(keyed_home: Path, tmp_path: Path) -> None:
     """A walkthrough stamped a ComfyUI PNG: the signed output keeps no generator metadata, and
     verify then read "model not stated" though the input named sd_xl_base_1.0. The model its

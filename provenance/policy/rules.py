@@ -8,7 +8,8 @@ A policy file is TOML (docs/publishing.md has the example):
 
     [[rule]]
     kind = "require-provenance"            # trusted credentials, or a registered original of ours
-                                           # (a copy whose parts differ from it: review)
+                                           # (a copy whose parts differ from it, or the
+                                           # unsigned file it was stamped from: review)
     [[rule]]
     kind = "refuse-invalid"                # a manifest that does not validate
     [[rule]]
@@ -108,10 +109,14 @@ def _require_provenance(rule: Rule, policy: Policy, report: VerifyReportJSON, ca
     own = report.get("ownership") or {}
     if cred.get("state") == "trusted":
         return RuleResult(rule.name, "pass", f"trusted Content Credentials, signed by {cred.get('signer')}")
-    originals = [
+    ours = [
         m for m in own.get("matches") or []
         if _ours(m, policy) and m.get("kind") == "original" and m.get("strength") in ("exact", "match")
     ]  # fmt: skip
+    # the unsigned file a record was stamped from is our picture, but published as it is it carries
+    # none of that record's watermark or credentials (verify exits 3): the stamped copy is what goes out
+    originals = [m for m in ours if m.get("relation") != "source-of"]
+    sources = [m for m in ours if m.get("relation") == "source-of"]
     if verdicts.placement_state(report) == "altered":
         # Parts differ from the signed or registered picture (an overlay, a pasted region): what its
         # record says holds for that picture, not for this copy as it stands (verify exits 3).
@@ -126,6 +131,15 @@ def _require_provenance(rule: Rule, policy: Policy, report: VerifyReportJSON, ca
     if originals:
         first = originals[0]
         return RuleResult(rule.name, "pass", f"a registered original of {first['owner']} ({first['record_id']})")
+    if sources:
+        first = sources[0]
+        return RuleResult(
+            rule.name,
+            "review",
+            f"this is the unsigned file that {first['owner']}'s record {first['record_id']} was stamped from: it"
+            " carries none of its watermark or credentials; publish the stamped copy",
+            [str(report.get("summary", ""))],
+        )
     found = verdicts.word("credentials", verdicts.states(report)["credentials"])
     return RuleResult(
         rule.name,
