@@ -835,6 +835,14 @@ def _ownership_verdict(
                 f"It looks like a crop of registered record {_name(look)} (owner {look.owner}) but lacks that"
                 " image's watermark: a crop of it that lost the mark (small crops may), or of its unsigned source."
             )
+        if look.kind == "twin":  # a twin never left unstamped: no unsigned source of it, but the photo it copies
+            photo = next((m for m in matches if m.matched_by == "fingerprint-ambiguous"), None)
+            which = "" if photo is None else f" ({_name(photo)}, also registered)"
+            return "similar", (
+                f"It looks like registered AI twin {_name(look)} (owner {look.owner}) but lacks its watermark:"
+                f" a copy of the twin that lost the mark (blurred, heavily edited), or of the photo it was made"
+                f" from{which}, which looks alike; which of them cannot be told."
+            )
         return "similar", (
             f"It looks like registered record {_name(look)} (owner {look.owner}) but lacks that image's"
             " watermark: possibly its unsigned source, or a heavily edited copy."
@@ -1076,6 +1084,7 @@ def _assess(  # noqa: PLR0917 - one call site, every argument a different part's
     signals += detect.registry_signals([r for r in by_print if record_is_ai(r)])
     unmarked = [f.record for f in found if f.matched_by == "fingerprint-unmarked" and f.other is None]
     signals += detect.unmarked_stamp_signals([r for r in unmarked if r.kind == "stamped" and record_is_ai(r)])
+    signals += detect.unmarked_twin_signals(unmarked)
     # a stamp of this very file (found by its input's SHA-256) is listed by the ownership verdict, not here
     others = [(f.record, f.other != "similar-to") for f in found if f.other is not None and f.matched_by in _BY_PRINT]
     signals += detect.look_alike_signals([(r, made) for r, made in others if record_is_ai(r)])

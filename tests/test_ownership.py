@@ -590,6 +590,33 @@ def test_a_copy_of_an_ai_stamp_that_lost_its_mark_is_still_ai(keyed_home: Path, 
     assert report.exit_code == 3
 
 
+def test_a_twin_blurred_until_its_mark_is_lost_is_named_as_a_twin_or_its_photo(
+    keyed_home: Path, tmp_path: Path
+) -> None:
+    """A walkthrough's twin blurred past its mark read "possibly its unsigned source" (a twin never
+    leaves unstamped: it has none) with no word of AI. It may be a copy of the twin or of the photo
+    the twin copies: both named, the twin's AI reported but not counted."""
+    from PIL import ImageFilter
+
+    twin_out = tmp_path / "twin.png"
+    made = run_cli("twin", SAMPLES / "chelsea.png", "-o", twin_out, "--user", "eve", home=keyed_home)
+    assert made.code == 0, made.stderr
+    blurred = tmp_path / "blurred.jpg"
+    with Image.open(twin_out) as img:
+        img.convert("RGB").filter(ImageFilter.GaussianBlur(3)).save(blurred, quality=90)
+    report = verify_path(blurred, home=Home(keyed_home))
+    assert not report.watermark.found
+    summary = report.ownership.summary
+    assert "looks like registered AI twin 'twin.png'" in summary, summary
+    assert "unsigned source" not in summary, summary
+    assert "'chelsea.png'" in summary, summary
+    assert report.ai.verdict == "no-evidence", report.ai
+    twin_said = [s for s in report.ai.signals if "an AI twin made here" in s.evidence]
+    assert twin_said, report.ai.signals
+    assert twin_said[0].strength == "info"
+    assert report.exit_code == 3
+
+
 def test_a_stamped_file_cut_short_names_the_record_its_manifest_names(keyed_home: Path, tmp_path: Path) -> None:
     """A walkthrough's stamped JPEG cut at 90 % of its bytes read "No registered match by file hash
     or manifest" though its manifest names a record here. Named, never established."""
