@@ -146,7 +146,11 @@ def export_cmd(context: CliContext, output: Path, force: bool) -> int:
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
 @pass_context
 def import_cmd(context: CliContext, source: Path) -> int:
-    """Add the records of an export; records already present are left as they are."""
+    """Add the records of an export; records already present are left as they are.
+
+    Imported records are vouched for as if registered here (their owners and kinds are not
+    signed, and a picture matching one establishes provenance in this home): import only
+    exports of registries you control."""
     added, skipped = import_registry(context.home, source)
     click.echo(f"Imported {added} records ({skipped} already present)")
     return 0

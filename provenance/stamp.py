@@ -22,6 +22,7 @@ from provenance.config import Home
 from provenance.credentials import _c2pa, build_policy, read_credentials, read_recovered
 from provenance.credentials._c2pa import SignOptions
 from provenance.credentials.claims import EDITS, PARENT_LABEL, SOURCE_TYPES, StampClaims, manifest_definition
+from provenance.credentials.codes import TRUST_CODES
 from provenance.credentials.keys import Identity, organisation_of
 from provenance.detect.sources import AI_TERMS, CAPTURE_TERMS, DIGITAL_SOURCE_TYPES, describe
 from provenance.errors import UsageError, WatermarkError
@@ -380,6 +381,7 @@ def contradictions(image: LoadedImage, source_type: str, home: Home, own: OwnRec
             else ""
         )
         reasons += [f"its own C2PA manifest{where} says it {said}{caveat}" for said in _declared(report, allowed)]
+        reasons += _broken_under_capture(report, source_type, where)
         named = report.record_id if report.intact else None
     signals = detect.metadata_signals(detect.read_metadata(image.data, image.mime))
     evidence = [s.evidence.rstrip(".") for s in signals if s.strength in ("ai-generated", "ai-edited")]
@@ -394,6 +396,23 @@ def contradictions(image: LoadedImage, source_type: str, home: Home, own: OwnRec
             picture = f"it was made from the picture registered here as {_named(parent)}"
             reasons += [f"{picture}, {said}" for said in _record_says(parent, allowed, image, home)]
     return reasons
+
+
+def _broken_under_capture(report: CredentialReport, source_type: str, where: str) -> list[str]:
+    """A capture declared over a manifest that does not match the file: the picture was changed after
+    it was signed (or the file is incomplete), so a new signature saying "captured" would vouch for
+    the change. An edit or a composite declares a change; an AI declaration never contradicts."""
+    if source_type != "captured" or report.state not in ("invalid", "truncated"):
+        return []
+    codes = (c.code for c in report.status_codes if c.kind == "failure" and c.code not in TRUST_CODES)
+    failed = ", ".join(dict.fromkeys(codes)) or report.state
+    what = (
+        "the file ends early" if report.state == "truncated" else "the file or its manifest was changed after signing"
+    )
+    return [
+        f"its own C2PA manifest{where} does not match it ({failed}: {what});"
+        " a capture declared over it would vouch for that"
+    ]
 
 
 def _ai_look_alikes(image: LoadedImage, home: Home) -> list[str]:

@@ -521,6 +521,33 @@ def test_a_reference_file_whose_own_manifest_says_algorithmic_is_not_stamped_as_
     assert f"{name}: --source-type captured contradicts the file" in allowed.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "code"), [("XCA.jpg", "assertion.dataHash.mismatch"), ("E-sig-CA.jpg", "claimSignature.mismatch")]
+)
+def test_a_file_changed_after_signing_is_not_stamped_as_a_capture(
+    newsroom: Path, tmp_path: Path, name: str, code: str
+) -> None:
+    """A walkthrough stamped the reference's XCA.jpg (its bytes changed after signing) --source-type
+    captured: exit 0, and verify then read "Captured (trusted signer)", provenance established. A new
+    signature saying "captured" vouches for the change: refused, one line, unless allowed; an edit
+    declares a change and is signed."""
+    image = require_fixtures("c2pa", "c2pa-rs", name)
+    out = tmp_path / "out.jpg"
+    refused = run_cli("stamp", image, "-o", out, "--source-type", "captured", "--user", "Desk", home=newsroom)
+    assert refused.code == 2, refused.stdout
+    (line,) = refused.stderr.strip().splitlines()
+    assert f"{name}: --source-type captured contradicts the file: its own C2PA manifest does not match it" in line
+    assert code in line
+    assert "signingCredential.untrusted" not in line  # who signed is another question than what changed
+    assert not out.exists()
+    edited = run_cli("stamp", image, "-o", out, "--source-type", "edited", "--user", "Desk", home=newsroom)
+    assert edited.code == 0, edited.stderr
+    allowed = run_cli("stamp", image, "-o", tmp_path / "allowed.jpg", "--source-type", "captured", "--user", "Desk",
+                      "--allow-contradiction", home=newsroom)  # fmt: skip
+    assert allowed.code == 0, allowed.stderr
+    assert f"{name}: --source-type captured contradicts the file" in allowed.stderr
+
+
 def test_a_manifest_beside_the_file_is_its_own_to_a_declaration(newsroom: Path, tmp_path: Path) -> None:
     """A walkthrough: an AI image signed elsewhere with its manifest in a sidecar (NAME.c2pa beside it, which
     verify reads as the file's own: "the file itself says it is AI-generated") was stamped --source-type
