@@ -226,4 +226,8 @@ def test_no_match_does_not_say_a_registered_picture_is_absent(tmp_path: Path) ->
     report = verify_path(quarter, home=home)
     assert report.ownership.verdict == "no-match"
     assert "no record is near" not in report.ownership.summary
-    assert "a crop, a heavy edit or a small copy" in report.ownership.summary
+    # 300 x 200 px: under the watermark's least side, so the sentence says no mark could be read
+    assert "a small copy, a crop or a heavy edit of a registered picture may not be recognised" in (
+        report.ownership.summary
+    )
+    assert "too small to read a watermark from" in report.ownership.summary
