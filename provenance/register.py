@@ -122,7 +122,7 @@ def fingerprint_file(path: str) -> FingerprintRow:
         image = load_image(Path(path))
         prints = fingerprint.compute(image.pixels())
         thumb = thumbnail.describe(image.pixels())
-        mark = whole_mark(image.pixels())
+        mark = whole_mark(image.pixels(), search=True)
     except InputError as exc:
         return {"path": path, "error": exc.diagnostics()}
     fingerprints = [cast("_PrintJSON", asdict(f)) for f in prints]  # Fingerprint's fields
@@ -185,7 +185,7 @@ def _row_record(registry: Registry, row: FingerprintRow, policy: TrustPolicy) ->
     mark = row.get("mark")
     if not row.get("manifest") and not (mark and registry.get(mark) is not None):
         return None
-    return input_record(registry, load_image(Path(row["path"])), policy)
+    return input_record(registry, load_image(Path(row["path"])), policy, search=True)
 
 
 def _register_one(
@@ -203,7 +203,7 @@ def _register_one(
         existing = registry.find_by_sha256(image.sha256, kind="original")
         if existing is not None:
             return RegisterResult(str(path), "already-registered", existing.record_id, existing.owner)
-        if (own := input_record(registry, image, policy)) is not None:
+        if (own := input_record(registry, image, policy, search=True)) is not None:
             return _refused(path, own, owner)
         stamped, warning = _ingredient_of(registry, path, image.sha256, owner, allow=allow)
         if stamped is not None:

@@ -519,15 +519,17 @@ _BY_PRINT = frozenset(
 )
 
 
-def input_record(registry: Registry, image: LoadedImage, policy: TrustPolicy) -> Record | None:
+def input_record(registry: Registry, image: LoadedImage, policy: TrustPolicy, *, search: bool = False) -> Record | None:
     """A file given to stamp or to register: its own record here, found exactly as verify finds
     it (``_OWN``): the record its SHA-256 finds, the one its intact manifest names, or the one its
     watermark names, confirmed on the picture by the record's thumbnail and not contradicted by
-    the manifest; None when it has none here. The mark is read from its whole-picture layer alone
-    (:func:`whole_mark`): a few ms per megapixel, where the tile search on an unmarked picture
-    costs about as much as a whole stamp; a whole copy of a picture stamped here (re-encoded,
-    rescaled) is found, a crop of one is not. So a picture registered here is stamped as made
-    from its record, never registered as a second original of the same picture."""
+    the manifest; None when it has none here. Without ``search`` the mark is read from its
+    whole-picture layer alone (:func:`whole_mark`): a few ms per megapixel, where the tile search
+    on an unmarked picture costs about as much as a whole stamp; a whole copy of a picture stamped
+    here (re-encoded, rescaled) is found, a crop of one is not. With ``search`` (register: a claim
+    of ownership) the tiles are searched too, as verify reads them: a crop of a stamped picture is
+    found. So a picture registered here is stamped as made from its record, and a copy of one is
+    never registered as another original of the same picture."""
     credentials = read_credentials(image.mime, image.data, policy=policy)
     if (record := registry.find_by_sha256(image.sha256)) is not None:
         return record
@@ -539,6 +541,8 @@ def input_record(registry: Registry, image: LoadedImage, policy: TrustPolicy) ->
 
     pixels = image.pixels()
     reading = watermark.detect(_box_reduced(pixels), search=False)
+    if search and not reading.found:
+        reading = watermark.detect(pixels)
     record = registry.get(reading.record_id) if reading.found and reading.record_id else None
     if record is None:
         return None
@@ -549,13 +553,15 @@ def input_record(registry: Registry, image: LoadedImage, policy: TrustPolicy) ->
     return record if confirmed and mark.agrees_with_manifest is not False else None
 
 
-def whole_mark(pixels: Image.Image) -> str | None:
-    """The record the mark's whole-picture layer names, read as :func:`input_record` reads it
-    (None when none reads): what a Ray worker tells the registering process, which looks the
-    file's own record up only for a file that names one."""
+def whole_mark(pixels: Image.Image, *, search: bool = False) -> str | None:
+    """The record the mark names, read as :func:`input_record` reads it (its whole-picture layer,
+    then with ``search`` its tiles; None when none reads): what a Ray worker tells the registering
+    process, which looks the file's own record up only for a file that names one."""
     from provenance import watermark
 
     reading = watermark.detect(_box_reduced(pixels), search=False)
+    if search and not reading.found:
+        reading = watermark.detect(pixels)
     return reading.record_id if reading.found else None
 
 

@@ -331,6 +331,17 @@ def test_a_copy_of_a_stamped_photo_is_not_registered_to_another_owner(tmp_path: 
     report = _only(_json(run_cli("verify", "--json", copy, home=home).stdout))
     assert {m["owner"] for m in report["ownership"]["matches"]} == {"Daily Planet"}
 
+    # a crop keeps the mark's tiles, not its whole-picture layer: a walkthrough registered a 36 % crop
+    # as another owner's original, and verify then named that owner for Daily Planet's own copies
+    crop = tmp_path / "crop.jpg"
+    with Image.open(published) as img:
+        w, h = img.size
+        img.convert("RGB").crop((w // 5, h // 5, w * 4 // 5, h * 4 // 5)).save(crop, quality=90)
+    cropped = run_cli("register", crop, "--owner", "Evil Corp", home=home)
+    assert cropped.code == 2, cropped.stdout
+    assert f"{crop}: already registered here as record {record} (owner Daily Planet" in cropped.stderr
+    assert _owners(home) == {"Daily Planet"}
+
     # in bulk, with --json: the copy refused, a new picture registered, the stamped file itself already is
     folder = tmp_path / "archive"
     folder.mkdir()
@@ -389,10 +400,14 @@ def test_the_ray_engine_refuses_what_the_local_one_refuses(keyed_home: Path, tmp
     folder = tmp_path / "archive"
     folder.mkdir()
     _resaved(published, folder / "copy.jpg")
+    with Image.open(published) as img:
+        w, h = img.size
+        img.convert("RGB").crop((w // 5, h // 5, w * 4 // 5, h * 4 // 5)).save(folder / "crop.jpg", quality=90)
     (folder / "rocket.jpg").write_bytes((SAMPLES / "rocket.jpg").read_bytes())
     results = registering.register_paths([folder], owner="Evil Corp", home=Home(keyed_home), engine="ray")
     by_name = {Path(r.path).name: r for r in results}
     assert by_name["copy.jpg"].status == "refused"
+    assert by_name["crop.jpg"].status == "refused"  # its tiles read in the worker
     assert by_name["copy.jpg"].owner == "Test Newsroom"
     assert by_name["copy.jpg"].exit_code == 2
     assert by_name["rocket.jpg"].status == "registered"
