@@ -519,10 +519,13 @@ def original_owner(identity: Identity, user: str, source: LoadedImage | None = N
 
 
 def _register_source(registry: Registry, request: StampRequest) -> str:
-    """The source's record, registered as an original of ``source_owner`` (else the author) if new."""
+    """The source's record, registered as an original of ``source_owner`` (else the author) if new.
+    The unsigned file a stamp here was made from is that stamp's picture (the record keeps its
+    SHA-256): its record, not a second original beside it, which would make the unsigned file a
+    registered original again (a walkthrough's twin of a stamped photo's camera file did)."""
     source = request.source
     assert source is not None
-    existing = registry.find_by_sha256(source.sha256)
+    existing = registry.find_by_sha256(source.sha256) or registry.find_by_input_sha256(source.sha256)
     if existing is not None:
         return existing.record_id
     record_id = registry.new_record_id()

@@ -471,6 +471,8 @@ def _stretched(
 
     if picture is None or placed.shown < CROP_SHOWN or placed.beyond >= ADDED_SHARE:
         return None
+    if placed.content is not None and not thumbnail.stretched(placed.content, picture):
+        return None  # its content has the picture's shape: a plain bar or band added, not a stretch
     width, height = image[0] / picture[0], image[1] / picture[1]
     if not thumbnail.stretched(image, picture):
         return None
@@ -973,7 +975,7 @@ def _check_agreement(
     if mark.agrees_with_manifest and credentials.intact:
         return True, None, False  # the hard binding covers these very pixels, signed with this mark
     verdict, evidence, placed = _same_picture(seen, wm_record, prints)
-    if verdict == "different" and placed is not None and placed.pasted:
+    if verdict != "same-picture" and placed is not None and placed.contained:
         # The record's picture itself, mark and all, is part of a larger image (a page, a collage, a
         # screenshot of either): nothing in it was copied or changed, but the image is more than that
         # picture. Named, nothing handed over (unconfirmed, exit 3): "broken" claimed a tampering no
@@ -1090,7 +1092,9 @@ def _assess(  # noqa: PLR0917 - one call site, every argument a different part's
     signals += detect.registry_signals([r for r in by_print if record_is_ai(r)])
     unmarked = [f.record for f in found if f.matched_by == "fingerprint-unmarked" and f.other is None]
     signals += detect.unmarked_stamp_signals([r for r in unmarked if r.kind == "stamped" and record_is_ai(r)])
-    signals += detect.unmarked_twin_signals(unmarked)
+    # a twin near it by fingerprint, with the photo it was made from as near (which one cannot be told)
+    ambiguous = [f.record for f in found if f.matched_by == "fingerprint-ambiguous" and f.other is None]
+    signals += detect.unmarked_twin_signals(unmarked + ambiguous)
     # a stamp of this very file (found by its input's SHA-256) is listed by the ownership verdict, not here
     others = [(f.record, f.other != "similar-to") for f in found if f.other is not None and f.matched_by in _BY_PRINT]
     signals += detect.look_alike_signals([(r, made) for r, made in others if record_is_ai(r)])

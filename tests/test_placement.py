@@ -10,8 +10,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from provenance import detect, verdicts
 from provenance.config import Home
@@ -257,6 +258,15 @@ def test_a_plain_band_added_outside_the_picture_leaves_it_whole(signed: Signed, 
     # the picture's own size, not the taller canvas's (was "at 109 % of its size")
     assert placed.scale is not None
     assert abs(placed.scale - 1.0) <= 0.02, placed
+    # nor a stretch: its content keeps the picture's shape (a walkthrough's bar above the picture read
+    # "resized to 100 % of its width and 110 % of its height")
+    assert placed.sides is None, placed
+    above = Image.new("RGB", (w, round(h * 1.1)), (30, 30, 40))
+    above.paste(signed.pixels, (0, above.height - h))
+    report, _ = _verify(_save(above, tmp_path / "above.png"), signed.home)
+    assert report.credentials.placement is not None
+    assert report.credentials.placement.state == "whole", report.credentials.placement
+    assert report.credentials.placement.sides is None, report.credentials.placement
 
 
 def test_text_added_below_the_picture_is_not_the_signed_picture(signed: Signed, tmp_path: Path) -> None:
@@ -321,7 +331,24 @@ def test_a_signed_picture_pasted_into_a_larger_one_is_named_not_broken(signed: S
     assert str(report.watermark.record_id) in summary, summary
 
 
-@pytest.mark.parametrize(("shrink", "border"), [(1.0, "canvas"), (0.8, "ui"), (0.6, "frame")])
+def test_a_signed_picture_on_a_page_with_little_else_is_named_as_part_of_it(signed: Signed, tmp_path: Path) -> None:
+    """A walkthrough's collage: the picture at 30 % from the corner of a canvas 1.6 times its size,
+    a disc in the corner. Too much around it for the same picture, too little for the evidence to
+    call it different: it read "whether this picture is that record's picture, or a crop of it,
+    cannot be told". It holds the picture whole as part of a larger image."""
+    w, h = signed.pixels.size
+    canvas = Image.new("RGB", (round(w * 1.6), round(h * 1.6)), (30, 80, 120))
+    ImageDraw.Draw(canvas).ellipse((10, 10, round(h * 0.4), round(h * 0.4)), fill=(200, 50, 50))
+    canvas.paste(signed.pixels, (round(w * 0.3), round(h * 0.3)))
+    report, _ = _verify(_save(canvas, tmp_path / "collage.jpg"), signed.home)
+    assert report.exit_code == 3
+    assert report.credentials.state == "absent"
+    assert report.watermark.state == "unconfirmed"
+    assert "found whole as part of a larger image" in report.ownership.summary, report.ownership.summary
+    assert "or a crop of it" not in report.ownership.summary
+
+
+@pytest.mark.parametrize(("shrink", "border"), [(1.0, "canvas"), (0.8, "ui"), (0.8, "window"), (0.6, "frame")])
 def test_the_size_reported_is_the_pictures_not_the_canvas_around_it(
     signed: Signed, tmp_path: Path, shrink: float, border: str
 ) -> None:
@@ -338,6 +365,10 @@ def test_the_size_reported_is_the_pictures_not_the_canvas_around_it(
     elif border == "ui":
         image = Image.new("RGB", (picture.width + 60, picture.height + 90), (60, 60, 60))
         image.paste(picture, (30, 60))
+    elif border == "window":  # a light border under a dark title bar: the edge between them is no content
+        image = Image.new("RGB", (picture.width + 80, picture.height + 140), (240, 240, 240))
+        ImageDraw.Draw(image).rectangle((0, 0, image.width, 50), fill=(40, 40, 60))
+        image.paste(picture, (40, 90))
     else:
         image = ImageOps.expand(picture, 40, (255, 255, 255))
     report, _ = _verify(_save(image, tmp_path / f"{border}.png"), signed.home)
@@ -422,3 +453,18 @@ def test_a_copy_turned_on_a_larger_canvas_is_not_said_to_be_stretched(
     assert data["credentials"]["placement"]["sides"] is None  # type: ignore[index]
     assert "of its width" not in report.summary
     assert f"turned about {angle} degrees" in report.summary
+
+
+def test_the_edge_between_two_plain_bands_is_not_added_content() -> None:
+    """A window's dark title bar above its light border: each is plain, and the straight edge between
+    them varies one way only. A walkthrough's screenshots read "content was added around it (about
+    3 %)" for two photos of three; text beside the picture still counts."""
+    from provenance.fingerprint import thumbnail
+
+    query = np.full((120, 160), 240.0, np.float32)
+    query[:50] = 40.0  # the title bar
+    nowhere = (1.0, 1000.0, 1000.0)  # the picture placed far away: all of the query lies beyond it
+    assert thumbnail._beyond(query, nowhere, (64, 64)) == 0.0
+    rng = np.random.default_rng(0)
+    query[80:100, 20:140] = rng.integers(0, 255, (20, 120))  # a line of text-like detail
+    assert thumbnail._beyond(query, nowhere, (64, 64)) > 0.05

@@ -756,6 +756,35 @@ def test_the_unsigned_file_a_stamp_was_made_from_goes_to_review_not_through(news
     assert _check(newsroom, stamped, caption="Flooding on Main Street")[0] == 0
 
 
+def test_a_twin_of_a_stamps_camera_file_is_made_from_that_stamp(newsroom: Path, tmp_path: Path) -> None:
+    """A walkthrough made a twin of the camera file a captured stamp was made from: the twin
+    registered that file as a new original, so it verified "Provenance established", passed the
+    gate, and a small copy of the twin got the photo's "captured" credentials. The twin is made
+    from the stamp's record; the camera file stays the stamp's unsigned source."""
+    source = tmp_path / "source.jpg"
+    shutil.copyfile(SAMPLES / "rocket.jpg", source)
+    stamped = tmp_path / "ours.jpg"
+    _stamp_captured(source, stamped, newsroom)
+    record = _verify(stamped, newsroom)["credentials"]
+    assert isinstance(record, dict)
+    twin = tmp_path / "twin.png"
+    made = run_cli("twin", source, "-o", twin, "--user", "Art Desk", home=newsroom)
+    assert made.code == 0, made.stderr
+    assert f"source      record {record['record_id']}" in made.stdout
+    assert run_cli("verify", source, home=newsroom).code == 3
+    assert _check(newsroom, source, caption="Flooding on Main Street")[0] == 1
+    small = tmp_path / "small.jpg"
+    with Image.open(twin) as img:
+        img.convert("RGB").resize((img.width // 4, img.height // 4)).save(small, quality=90)
+    report = _verify(small, newsroom)
+    credentials = report["credentials"]
+    assert isinstance(credentials, dict)
+    assert credentials["state"] == "absent", credentials  # nothing recovered: no "captured" pinned on it
+    ai = report["ai"]
+    assert isinstance(ai, dict)
+    assert any("an AI twin made here" in s["evidence"] for s in ai["signals"]), ai
+
+
 def test_stamping_a_comfyui_image_records_the_model_its_graph_names(keyed_home: Path, tmp_path: Path) -> None:
     """A walkthrough stamped a ComfyUI PNG: the signed output keeps no generator metadata, and
     verify then read "model not stated" though the input named sd_xl_base_1.0. The model its

@@ -237,7 +237,8 @@ def unmarked_stamp_signals(records: list[Record]) -> list[Signal]:
 
 
 def unmarked_twin_signals(records: list[Record]) -> list[Signal]:
-    """AI twins made here that this picture looks like without carrying their mark. A near-copy twin
+    """AI twins made here that this picture looks like, their mark not read (lost, or the picture too
+    small to read it). A near-copy twin
     looks like the photo it was made from, so the copy may be of either: reported (``info``), never
     counted, so that a reader of the AI verdict learns of the twin the ownership verdict lists."""
     return [
@@ -246,9 +247,9 @@ def unmarked_twin_signals(records: list[Record]) -> list[Signal]:
             source="registry fingerprint match (without the record's watermark)",
             evidence=(
                 f"The picture looks like registry record {r.record_id}, an AI twin made here"
-                f" ({verdicts.made_with(r.model)}), but lacks its watermark: a copy of the twin that lost it"
-                " (blurred, a small crop), or of the photo the twin was made from, which looks alike; which"
-                " of them cannot be told: reported, not counted."
+                f" ({verdicts.made_with(r.model)}), but its watermark is not read here: a copy of the twin (blurred,"
+                " small, a crop), or of the photo the twin was made from, which looks alike; which of them"
+                " cannot be told: reported, not counted."
             ),
             model=r.model,
             strength="info",

@@ -61,6 +61,7 @@ FLAT = 2.5  # grey levels (standard deviation): a margin this plain is what _mar
 # a whole copy whose width and height were resized this far apart (relative) was stretched or squeezed:
 # resizing programs round each side to a pixel, 0.4 % apart at worst on a 256 px side
 STRETCHED = 0.03
+_WHOLE_SHOWN = 0.95  # share of the picture an image shows that counts as all of it (a placement rounds its edges)
 
 Array = NDArray[Any]
 Geometry = tuple[float, float, float]  # scale (thumbnail px per image px), x, y (thumbnail px)
@@ -91,6 +92,9 @@ class Placement:
     scale: float = 0.0
     # where the image's centre lies in the picture, as shares of its width and height (from the fit)
     centre: tuple[float, float] | None = None
+    # the image's width and height without its plain margins (a frame, a bar, a canvas): the shape
+    # its content has, which a stretch changes and a plain band added along an edge does not
+    content: tuple[int, int] | None = None
 
     @property
     def pasted(self) -> bool:
@@ -98,9 +102,23 @@ class Placement:
         return self.verdict == "different" and self.agree >= SAME_BLOCKS and self.inside < APART_INSIDE
 
     @property
+    def contained(self) -> bool:
+        """The picture found whole as part of a larger image: pasted, or whole with other content
+        around it filling more than a plain frame does (a picture at 60 % of a page: too much
+        beyond it for the same picture, too little for different, and no crop of it either)."""
+        whole = (
+            self.verdict == "cannot-tell"
+            and self.shown >= _WHOLE_SHOWN
+            and self.agree >= SAME_BLOCKS
+            and self.agree >= SAME_AGREE * self.detailed
+            and self.inside < SAME_INSIDE
+        )
+        return self.pasted or whole
+
+    @property
     def words(self) -> str:
         """The evidence in a few words, for a report's note."""
-        if self.pasted:
+        if self.contained:
             return f"the record's picture fills only {self.inside:.0%} of this image (pasted into another picture)"
         if self.verdict == "different":
             return "no part of the record's picture matches this image's detail"
@@ -183,7 +201,7 @@ def compare(img: Image.Image, stored: bytes, *, scale: float | None = None, fram
     # found without it, then judged with it (what it covers of the picture's detail differs)
     banded = (not top) != (not bottom) or (not left) != (not right)
     placement = _place(thumb, query, size, whole=(luma, top, left) if banded else None)
-    for angle in _TURNS if placement.verdict != "same-picture" and not placement.pasted else ():
+    for angle in _TURNS if placement.verdict != "same-picture" and not placement.contained else ():
         turned = _place(thumb, _turn(query, angle), size)
         if turned.verdict == "same-picture" or (placement.verdict == "different" != turned.verdict):
             placement = turned
@@ -205,7 +223,7 @@ def compare(img: Image.Image, stored: bytes, *, scale: float | None = None, fram
     elif placement.verdict == "cannot-tell" and scale is not None:
         known = _at_scale(thumb, query, size, scale)
         placement = known if known.verdict != "cannot-tell" else placement
-    return placement
+    return replace(placement, content=(query.shape[1], query.shape[0]))
 
 
 def stretched(image: tuple[int, int], picture: tuple[int, int]) -> bool:
@@ -283,7 +301,10 @@ def _beyond(query: Array, where: Geometry, shape: tuple[int, ...]) -> float:
     if not h or not w:
         return 0.0
     blocks = query[:h, :w].reshape(h // b, b, w // b, b)
-    busy = blocks.std(axis=(1, 3)) > FLAT
+    # detail varies along its rows and down its columns; the straight edge between two plain bands
+    # (a window's title bar above its grey border) varies one way only, and is no content
+    along, down = blocks.std(axis=3).mean(axis=1), blocks.std(axis=1).mean(axis=2)
+    busy = (blocks.std(axis=(1, 3)) > FLAT) & (along > FLAT / 2) & (down > FLAT / 2)
     away = outside[:h, :w].reshape(h // b, b, w // b, b).all(axis=(1, 3))
     return round(float((busy & away).sum()) / float(busy.size), 3)
 
