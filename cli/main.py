@@ -132,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the single last-resort catch point
         if debug:
             traceback.print_exc()
+        if isinstance(exc, OSError) and exc.filename is not None:
+            # the system refused a file the command writes or reads (a read-only folder, a full
+            # disk, no permission): the user's to fix, said in one line, not a bug
+            click.echo(f"provenance: error: {exc.filename}: {(exc.strerror or str(exc)).lower()}", err=True)
+            return int(ExitCode.USAGE)
         reason = str(exc).splitlines()[0] if str(exc) else ""
         click.echo(
             f"provenance: internal error: {type(exc).__name__}: {reason} (run with --debug for details)",

@@ -84,6 +84,12 @@ class MissingExtraError(ProvenanceError):
         )
 
 
+class OutputError(ProvenanceError):
+    """An output cannot be written (a read-only folder, no permission, a full disk)."""
+
+    exit_code = ExitCode.USAGE
+
+
 class OutputExistsError(ProvenanceError):
     """Refusing to overwrite an existing output or identity."""
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from provenance.errors import InputError, OutputExistsError, UnsupportedFormatError, UsageError
+from provenance.errors import InputError, OutputError, OutputExistsError, UnsupportedFormatError, UsageError
 
 if TYPE_CHECKING:  # numpy is imported where pixels are read: reading a manifest needs none of it
     import numpy as np
@@ -432,7 +432,10 @@ def check_output(path: Path, *, force: bool, inputs: tuple[Path, ...] = ()) -> N
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     """Write via a temporary file in the same folder and rename, so readers never
     see a partial file and a crash leaves the old file (if any) intact."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise cannot_write(path, exc) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -440,9 +443,17 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise cannot_write(path, exc) from exc
         raise
+
+
+def cannot_write(path: Path, exc: OSError) -> OutputError:
+    """An output that cannot be written, in one line: where, and the system's reason."""
+    reason = exc.strerror or str(exc)
+    return OutputError(f"{path}: cannot write the output ({reason.lower()})", hint="Choose a writable folder")
 
 
 def turned_crop_share(width: int, height: int, degrees: float) -> float:

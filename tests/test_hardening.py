@@ -405,3 +405,32 @@ def test_debug_typed_after_the_command_is_taken_not_refused(tmp_path: Path) -> N
     after = run_cli("verify", "--", "--debug", home=tmp_path / "home")  # after `--`: a file name
     assert after.code == 4, after.stderr
     assert "--debug" in after.stderr
+
+
+def test_an_output_that_cannot_be_written_is_one_line_not_a_bug(tmp_path: Path) -> None:
+    """A walkthrough's outputs in a read-only folder: stamp blamed the registry ("the registry is
+    read-only"), scan --report, registry export and verify --extract ended in "internal error"
+    (exit 5, which the README calls a bug). A folder that is a file stands in for the read-only
+    one (root ignores permissions): each is one line naming the path, exit 2, nothing registered."""
+    home = tmp_path / "home"
+    assert run_cli("keys", "init", "--org", "Test", home=home).code == 0
+    stamped = tmp_path / "stamped.jpg"
+    assert run_cli("stamp", SAMPLES / "coffee.png", "-o", stamped, "--user", "u", home=home).code == 0
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    runs = {
+        "stamp": ("stamp", SAMPLES / "rocket.jpg", "-o", blocked / "out.jpg", "--user", "u"),
+        "scan": ("scan", stamped, "--report", blocked / "report.html"),
+        "export": ("registry", "export", blocked / "registry.jsonl"),
+        "extract": ("verify", stamped, "--extract", blocked / "extracted"),
+    }
+    for name, args in runs.items():
+        result = run_cli(*args, home=home)
+        assert result.code == 2, (name, result.stderr)
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith(f"provenance: error: {blocked}/"), (name, line)
+        assert "not a directory" in line, (name, line)
+        if name == "stamp":
+            assert "registry" not in line, line  # the output's folder, not the registry, refused it
+    stats = run_cli("registry", "stats", home=home)
+    assert "Records: 1 " in stats.stdout, stats.stdout  # the refused stamp left no record behind

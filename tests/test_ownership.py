@@ -394,7 +394,7 @@ def test_the_ray_engine_refuses_what_the_local_one_refuses(keyed_home: Path, tmp
 
     monkeypatch.setattr(engines, "ray_map", local_map)
     published = tmp_path / "published.png"
-    made = run_cli("stamp", SAMPLES / "chelsea.png", "-o", published, "--source-type", "captured",
+    made = run_cli("stamp", SAMPLES / "astronaut.png", "-o", published, "--source-type", "captured",
                    "--user", "Jane", home=keyed_home)  # fmt: skip
     assert made.code == 0, made.stderr
     folder = tmp_path / "archive"

@@ -42,7 +42,14 @@ class Backend:
         except RegistryError:
             raise
         except self.driver_errors as exc:
+            if isinstance(exc, OSError) and exc.filename and not self._ours(str(exc.filename)):
+                raise  # another file (a stamp's output in a read-only folder): not the registry's fault
             raise registry_error(self.location, exc, self.folder) from exc
+
+    def _ours(self, filename: str) -> bool:
+        """Whether a file an OSError names is the registry's own (its database, journal, indexes)."""
+        folder = getattr(self, "folder", None)
+        return folder is None or Path(filename).resolve().is_relative_to(Path(folder).resolve())
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.translated():
