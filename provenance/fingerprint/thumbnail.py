@@ -201,7 +201,7 @@ def compare(img: Image.Image, stored: bytes, *, scale: float | None = None, fram
     # found without it, then judged with it (what it covers of the picture's detail differs)
     banded = (not top) != (not bottom) or (not left) != (not right)
     placement = _place(thumb, query, size, whole=(luma, top, left) if banded else None)
-    for angle in _TURNS if placement.verdict != "same-picture" and not placement.contained else ():
+    for angle in _TURNS if placement.verdict != "same-picture" and not placement.pasted else ():
         turned = _place(thumb, _turn(query, angle), size)
         if turned.verdict == "same-picture" or (placement.verdict == "different" != turned.verdict):
             placement = turned
