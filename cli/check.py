@@ -58,6 +58,8 @@ def check(
         for result in results:
             word, colour = _MARK[result.status]
             click.echo(f"{click.style(word, fg=colour, bold=True):<6} {result.file}")
+            if result.status == "pass" and result.rules:  # why it passes, in the policy's first rule's words
+                click.echo(f"       {result.rules[0].rule}: {result.rules[0].reason}")
             for rule in result.rules:
                 if rule.outcome != "pass":
                     click.echo(f"       {rule.rule}: {rule.reason}")

@@ -756,6 +756,35 @@ def test_the_unsigned_file_a_stamp_was_made_from_goes_to_review_not_through(news
     assert _check(newsroom, stamped, caption="Flooding on Main Street")[0] == 0
 
 
+def test_copies_whose_trusted_credentials_are_recovered_pass_with_their_signed_caption(
+    newsroom: Path, tmp_path: Path
+) -> None:
+    """A walkthrough's copies of a trusted AI stamp (half size, stripped, cropped) verified exit 0 with
+    credentials recovered, yet the gate failed them ("Credentials recovered from the registry; and
+    not a registered original") and read no caption, though the recovered manifest signs one. A copy
+    whose parts differ still goes to review."""
+    stamped = tmp_path / "ai.jpg"
+    made = run_cli("stamp", SAMPLES / "astronaut.png", "-o", stamped, "--user", "Art Desk",
+                   "--caption", "AI-generated illustration of an astronaut", home=newsroom)  # fmt: skip
+    assert made.code == 0, made.stderr
+    half, crop = tmp_path / "half.jpg", tmp_path / "crop.jpg"
+    with Image.open(stamped) as img:
+        picture = img.convert("RGB")
+    picture.resize((picture.width // 2, picture.height // 2)).save(half, quality=90)
+    picture.crop((64, 64, 448, 448)).save(crop, quality=90)
+    for copy, words in ((half, "the whole of the signed picture, at 50 %"), (crop, "a crop showing about")):
+        code, result = _check(newsroom, copy)
+        assert isinstance(result, dict)
+        assert code == 0, result
+        rule = next(r for r in result["rules"] if r["rule"] == "require-provenance")
+        assert rule["reason"].startswith("trusted Content Credentials recovered from the registry"), rule
+        assert words in rule["reason"], rule
+        disclosed = next(r for r in result["rules"] if r["rule"] == "ai-disclosure")
+        assert "the caption discloses it" in disclosed["reason"], disclosed
+    text = run_cli("check", "--policy", POLICY, half, home=newsroom)
+    assert "require-provenance: trusted Content Credentials recovered from the registry" in text.stdout
+
+
 def test_a_twin_of_a_stamps_camera_file_is_made_from_that_stamp(newsroom: Path, tmp_path: Path) -> None:
     """A walkthrough made a twin of the camera file a captured stamp was made from: the twin
     registered that file as a new original, so it verified "Provenance established", passed the

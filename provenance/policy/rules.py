@@ -128,6 +128,16 @@ def _require_provenance(rule: Rule, policy: Policy, report: VerifyReportJSON, ca
             " is published",
             [altered.meaning, str(report.get("summary", ""))],
         )
+    recovered = cred.get("recovered_manifest") or {}
+    if cred.get("state") == "recovered" and recovered.get("state") == "trusted":
+        # a copy of a signed picture that lost its manifest (re-saved, resized, cropped): verify
+        # found it by its watermark or fingerprint and the registry's signed manifest is trusted
+        return RuleResult(
+            rule.name,
+            "pass",
+            f"trusted Content Credentials recovered from the registry, signed by {recovered.get('signer')};"
+            f" this copy is {verdicts.placement_report_words(report) or 'the signed picture'}",
+        )
     if originals:
         first = originals[0]
         return RuleResult(rule.name, "pass", f"a registered original of {first['owner']} ({first['record_id']})")
@@ -166,7 +176,11 @@ def _ai_disclosure(rule: Rule, policy: Policy, report: VerifyReportJSON, caption
     if verdict.tone != "ai":
         return RuleResult(rule.name, "pass", f"AI: {verdict.label}; nothing to disclose")
     phrases = [str(p) for p in rule.options.get("phrases", DEFAULT_PHRASES)]
-    text = caption if caption is not None else (report.get("credentials") or {}).get("caption")
+    cred = report.get("credentials") or {}
+    # the file's own signed caption, else (a copy that lost its manifest) the recovered one's
+    text = (
+        caption if caption is not None else cred.get("caption") or (cred.get("recovered_manifest") or {}).get("caption")
+    )
     evidence = [str(s.get("evidence")) for s in ai.get("signals") or []][:3]
     if text and disclosure(text, phrases):
         return RuleResult(rule.name, "pass", f"AI: {verdict.label}, and the caption discloses it", evidence)
