@@ -404,10 +404,17 @@ def _replay(home: Home, image: Path, source: Path | None, generation: Generation
         click.echo(json.dumps(dataclasses.asdict(result) | {"exit_code": result.exit_code}, indent=2))
         return result.exit_code
     verdict = "identical, bit for bit" if result.identical else "DIFFERENT"
+    if result.credentials == "recovered":  # a copy: the regeneration is compared with the record, not the copy
+        verdict = (
+            f"the regeneration is {'identical to the recorded output, bit for bit' if result.identical else verdict}"
+        )
     click.echo(f"Replayed {result.image} from {result.source}: {verdict}")
     click.echo(f"  model     {result.model} (revision {result.revision}; recorded {result.recorded_revision})")
     click.echo(f"  seed      {result.seed}; manifest {result.credentials}")
     click.echo(f"  pixels    recorded {result.recorded_pixels_sha256[:16]}..., now {result.pixels_sha256[:16]}...")
+    if result.credentials == "recovered":
+        near = ", ".join(f"{name} {d}" for name, d in result.distances.items())
+        click.echo(f"  this copy lost its manifest (re-saved or edited): its distance from the regeneration: {near}")
     if not result.identical and result.recorded_revision != result.revision:
         click.echo("  the model's weights differ from the recorded revision", err=True)
     return result.exit_code

@@ -124,6 +124,20 @@ def test_replay_reproduces_a_twin_bit_for_bit(chain: Chain) -> None:
     assert data["pixels_sha256"] == data["recorded_pixels_sha256"]
 
 
+def test_a_copy_that_lost_its_manifest_is_replayed_from_the_recovered_one(chain: Chain, tmp_path: Path) -> None:
+    """A walkthrough re-saved a twin as JPEG: verify recovered its manifest by the watermark, but
+    replay said "no C2PA manifest found (or recovered)". The recovered manifest's record is replayed;
+    the copy is compared, not called identical."""
+    copy = tmp_path / "gen-01-copy.jpg"
+    with Image.open(chain.outdir / "gen-01.png") as img:
+        img.convert("RGB").save(copy, quality=85)
+    result = run_cli("twin", "--replay", copy, SAMPLES / "chelsea.png", home=chain.home)
+    assert result.code == 0, result.stderr
+    assert "the regeneration is identical to the recorded output, bit for bit" in result.stdout
+    assert "manifest recovered" in result.stdout
+    assert "this copy lost its manifest" in result.stdout
+
+
 def test_replay_with_other_weights_reports_the_difference(chain: Chain, tmp_path: Path) -> None:
     from safetensors.numpy import load_file, save_file
 

@@ -50,7 +50,7 @@ class ReplayResult:
 def generation_record(credentials: CredentialReport, image: Path) -> dict[str, Any]:
     """The recorded generation, from a manifest that validates."""
     if not credentials.present:
-        raise UsageError(f"{image}: no C2PA manifest found (or recovered), so nothing to replay")
+        raise UsageError(f"{image}: no C2PA manifest in the file or recovered from the registry, so nothing to replay")
     if not credentials.intact:
         why = credentials.error or credentials.state
         raise CredentialError(f"{image}: the manifest does not validate ({why}); refusing to replay it")
@@ -97,8 +97,13 @@ def replay(
     report = verify_path(image, home=home)
     if report.error:
         raise InputError(report.error)
-    generation = generation_record(report.credentials, image)
-    source = source or find_source(image, generation, report.credentials)
+    # a copy that lost its manifest (re-saved, resized): the registry's, which verify recovered
+    credentials = report.credentials
+    manifest = (
+        credentials.recovered_manifest if not credentials.present and credentials.recovered_manifest else credentials
+    )
+    generation = generation_record(manifest, image)
+    source = source or find_source(image, generation, manifest)
     loaded_source = load_image(source)
     if loaded_source.sha256 != generation["source_sha256"]:
         raise UsageError(f"{source}: not the source this twin was made from (its SHA-256 differs from the record)")
