@@ -284,8 +284,13 @@ def _init(pictures: dict[str, Image.Image]) -> None:
     _THUMBS.update({name: thumbnail.describe(img) for name, img in pictures.items()})
 
 
-def _run(task: tuple[str, str, str, str]) -> tuple[str, str, str, str, str, float]:
-    """(kind, picture, other, journey) -> the same with the verdict and seconds taken."""
+# (kind, picture, other, journey, verdict, seconds, found whole inside the image: verify's "contains")
+Row = tuple[str, str, str, str, str, float, bool]
+
+
+def _run(task: tuple[str, str, str, str]) -> Row:
+    """(kind, picture, other, journey) -> the same with the verdict, seconds taken, and whether the
+    picture was found whole as part of the image (pasted, or whole among other content)."""
     kind, name, other, journey = task
     img = _PICTURES[name]
     if kind == "honest":
@@ -298,7 +303,8 @@ def _run(task: tuple[str, str, str, str]) -> tuple[str, str, str, str, str, floa
     start = time.process_time()
     placement = thumbnail.compare(query, _THUMBS[name])
     spent = time.process_time() - start
-    return kind, name, other, journey, placement.verdict if placement else "none", spent
+    contained = placement is not None and placement.verdict != "same-picture" and placement.contained
+    return kind, name, other, journey, placement.verdict if placement else "none", spent, contained
 
 
 def tasks(names: list[str]) -> list[tuple[str, str, str, str]]:
@@ -331,13 +337,13 @@ def _related(a: str, b: str) -> bool:
     return same and (a.endswith("portrait") or b.endswith("portrait"))
 
 
-def run_set(pictures: dict[str, Image.Image], jobs: int) -> list[tuple[str, str, str, str, str, float]]:
+def run_set(pictures: dict[str, Image.Image], jobs: int) -> list[Row]:
     work = tasks(list(pictures))
     with multiprocessing.get_context("fork").Pool(jobs, initializer=_init, initargs=(pictures,)) as pool:
         return list(pool.imap_unordered(_run, work, chunksize=8))
 
 
-def report(name: str, rows: list[tuple[str, str, str, str, str, float]], count: int) -> list[str]:
+def report(name: str, rows: list[Row], count: int) -> list[str]:
     verdicts = ("same-picture", "cannot-tell", "different")
     lines = [
         f"### {name} set ({count} pictures)",
@@ -346,7 +352,7 @@ def report(name: str, rows: list[tuple[str, str, str, str, str, float]], count: 
         "|---|---|---|---|",
     ]
     by: dict[str, Counter[str]] = {}
-    for kind, _, _, journey, verdict, _ in rows:
+    for kind, _, _, journey, verdict, _, _ in rows:
         by.setdefault(journey if kind == "honest" else kind + ": " + journey, Counter())[verdict] += 1
     for key in [*list(HONEST), "graft: graft-full", "graft: graft-half", "paste: paste"]:
         if key in by:
@@ -366,7 +372,9 @@ def report(name: str, rows: list[tuple[str, str, str, str, str, float]], count: 
         f" {len(rows) - len(honest)}**" + "".join(f"; {r[2]} as {r[1]} ({r[3]})" for r in wrong_other),
         f"- honest derivatives of 16 % of the area or more, upright: same picture {_share(big, 'same-picture')}",
         f"- another picture at the picture's size (a full-size graft): different {_share(graft_full, 'different')}",
-        f"- the picture pasted into another 1.5 times its size: different {_share(paste, 'different')}",
+        f"- the picture pasted into another 1.5 times its size: different {_share(paste, 'different')};"
+        f" found whole as part of the larger image, which verify names as contained (exit 3):"
+        f" {sum(r[6] for r in paste)} of {len(paste)}",
         f"- CPU time per comparison: median {1000 * times[len(times) // 2]:.0f} ms,"
         f" 95th percentile {1000 * times[int(len(times) * 0.95)]:.0f} ms",
         "",
@@ -374,7 +382,7 @@ def report(name: str, rows: list[tuple[str, str, str, str, str, float]], count: 
     return lines
 
 
-def _share(rows: list[tuple[str, str, str, str, str, float]], verdict: str) -> str:
+def _share(rows: list[Row], verdict: str) -> str:
     hits = sum(1 for r in rows if r[4] == verdict)
     return f"{hits} of {len(rows)} ({100 * hits / max(1, len(rows)):.1f} %)"
 

@@ -166,6 +166,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
     mark, print_, seen = _pixel_checks(image) if use_pixels else (skipped, None, None)
     registry = read_home_registry(home)
     turn: str | None = None
+    contains: Record | None = None
     try:
         carry = print_ is not None and min(image.pixels().size) >= _min_side()
         found = _lookup(registry, image, mark, credentials, print_, seen=seen, could_carry=carry) if registry else []
@@ -181,6 +182,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
             # A real mark on a picture that may or may not be its record's: named, never credited.
             for item in found:
                 item.matched_by = "watermark-unconfirmed" if item.matched_by == "watermark" else item.matched_by
+            contains = wm_record if larger else None  # found whole inside this image: a part of it
             wm_record = None
             mark.state = "unconfirmed"
         if not found and registry is not None and seen is not None and not mark.found:
@@ -208,7 +210,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
         if registry is not None:
             registry.close()
     _settle(credentials, mark)
-    ai = _assess(credentials, mark, wm_record, found, meta, image, options)
+    ai = _assess(credentials, mark, wm_record, found, meta, image, options, contains=contains)
     code = _exit_code(credentials, mark, ownership)
     return VerifyReport(
         file=str(image.path),
@@ -1077,8 +1079,13 @@ def _assess(  # noqa: PLR0917 - one call site, every argument a different part's
     meta: detect.Metadata,
     image: LoadedImage,
     options: VerifyOptions,
+    *,
+    contains: Record | None = None,
 ) -> AIReport:
+    """``contains``: a record whose picture, mark and all, was found whole as part of this image."""
     signals = []
+    if contains is not None and record_is_ai(contains):  # a twin, or a stamp whose manifest declares AI
+        signals += detect.contained_ai_signals(contains)
     if credentials.present:
         signals += detect.credential_signals(credentials, "C2PA manifest")
     if credentials.recovered_manifest is not None and credentials.recovered_manifest.state != "invalid":
@@ -1202,6 +1209,10 @@ def _ai_sentence(ai: AIReport) -> str:
     conflict = " Some evidence contradicts this (see conflicts)." if ai.conflicts else ""
     # whose word it is: a manifest recovered from the registry is not the file speaking
     who = "The recovered manifest says the picture" if top.source.startswith("recovered") else "The file itself says it"
+    if top.source == detect.CONTAINED_SOURCE:  # the evidence is a part of the image, not the file's word
+        return (
+            f" Part of it is an AI picture registered here, so it is {what}{f' ({named})' if named else ''}.{conflict}"
+        )
     return f" {who} is {what}{f' ({named})' if named else ''}.{conflict}"
 
 
@@ -1329,8 +1340,14 @@ def _absent_sentence(
     none = verdicts.word("credentials", "absent").label
     if any(m.relation == "source-of" for m in ownership.matches):
         return f"{head}: the file itself carries no Content Credentials and no watermark." + looks + _ai_sentence(ai)
-    if ai.verdict in ("ai-generated", "ai-edited"):
+    if ai.verdict in ("ai-generated", "ai-edited") and not mark.found:
         return f"{none}, provenance watermark or registry match." + looks + _ai_sentence(ai)
+    if ai.verdict in ("ai-generated", "ai-edited"):  # a mark read, not credited (part of a larger image)
+        return (
+            f"{head}: no Content Credentials, {_mark_clause(mark, ownership)} and {_registry_clause(ownership)}."
+            + looks
+            + _ai_sentence(ai)
+        )
     return (
         f"{head}: no Content Credentials, {_mark_clause(mark, ownership)} and {_registry_clause(ownership)}."
         + looks

@@ -329,6 +329,31 @@ def test_a_signed_picture_pasted_into_a_larger_one_is_named_not_broken(signed: S
     summary = report.ownership.summary
     assert "found whole as part of a larger image" in summary, summary
     assert str(report.watermark.record_id) in summary, summary
+    assert report.ai.verdict == "no-evidence"  # a captured photo: the composite holds no AI content for it
+
+
+def test_a_composite_holding_an_ai_picture_stamped_here_is_ai_edited(tmp_path: Path) -> None:
+    """A walkthrough's collage holding an AI twin, its mark read: "No AI signal found". The picture
+    found whole inside the image, mark and all, is AI content: the composite is AI-edited."""
+    home = Home(tmp_path / "home")
+    identity = init_identity(home, org="Art Desk")
+    ai = tmp_path / "ai.jpg"
+    stamp_file(SAMPLES / "astronaut.png", ai, user="x", identity=identity, home=home)
+    with Image.open(ai) as img:
+        picture = img.convert("RGB")
+    w, h = picture.size
+    canvas = Image.blend(
+        Image.new("RGB", (round(w * 2.2), round(h * 1.1)), (90, 120, 80)),
+        Image.effect_noise((round(w * 2.2), round(h * 1.1)), 40).convert("RGB"),
+        0.5,
+    )
+    canvas.paste(picture, (round(w * 1.1), round(h * 0.05)))
+    report, _ = _verify(_save(canvas, tmp_path / "collage.jpg"), home)
+    assert report.exit_code == 3
+    assert report.watermark.state == "unconfirmed"
+    assert report.ai.verdict == "ai-edited", report.ai
+    assert "Part of this image is registry record" in report.ai.signals[0].evidence
+    assert "Part of it is an AI picture registered here" in report.summary
 
 
 def test_a_signed_picture_on_a_page_with_little_else_is_named_as_part_of_it(signed: Signed, tmp_path: Path) -> None:

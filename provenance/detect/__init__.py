@@ -192,6 +192,29 @@ def watermark_signals(mark: WatermarkReport, record: Record | None) -> list[Sign
     ]
 
 
+CONTAINED_SOURCE = "pixels (watermark and picture, part of the image)"
+
+
+def contained_ai_signals(record: Record) -> list[Signal]:
+    """An AI picture made or stamped here found whole, its mark read, as part of this image (a
+    collage, a page): the image holds AI-generated content, whatever the rest of it is."""
+    made = "an AI twin made here" if record.kind == "twin" else "an AI image stamped here"
+    return [
+        Signal(
+            kind="watermark",
+            source=CONTAINED_SOURCE,
+            evidence=(
+                f"Part of this image is registry record {record.record_id}, {made}"
+                f" ({verdicts.made_with(record.model)}): its watermark is read and its picture found whole"
+                " within the image, so the image holds AI-generated content."
+            ),
+            generator="provenance",
+            model=record.model,
+            strength="ai-edited",
+        )
+    ]
+
+
 def registry_signals(records: list[Record]) -> list[Signal]:
     """This file's own record, found by perceptual hash alone, when it says it is AI (the caller
     passes only such records: verify.record_is_ai)."""
