@@ -427,10 +427,10 @@ def _replay(home: Home, image: Path, source: Path | None, generation: Generation
 @click.option(
     "--source-type",
     type=click.Choice(["ai", "captured", "edited", "composite"]),
-    default="ai",
-    show_default=True,
+    default=None,
     help="What IMAGE is: an AI image, or a newsroom's own photo (IPTC digitalCapture, minorHumanEdits, "
-    "compositeCapture); photos are registered as originals of the organisation.",
+    "compositeCapture); photos are registered as originals of the organisation. [default: ai; a file whose "
+    "EXIF names a camera must say which]",
 )
 @click.option("--model", default=None, help="Model that made IMAGE (AI images) [default: none: 'model not stated'].")
 @click.option("--edit", "edits", multiple=True, type=click.Choice(EDITS), help="An edit made (repeatable).")
@@ -458,7 +458,7 @@ def stamp(
     image: Path,
     output: Path,
     user: str,
-    source_type: str,
+    source_type: str | None,
     model: str | None,
     edits: tuple[str, ...],
     caption: str | None,

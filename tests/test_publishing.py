@@ -676,25 +676,32 @@ def test_the_claim_thumbnail_is_made_from_the_stamped_pixels(newsroom: Path, tmp
     assert thumbnail_uris("image/jpeg", bare.read_bytes()) == {}
 
 
-def test_stamp_says_what_it_declares_and_warns_on_a_camera_photo_signed_as_ai(newsroom: Path, tmp_path: Path) -> None:
-    """The default declaration is AI-generated: a camera photo stamped without --source-type
-    is said aloud, with the camera its EXIF names, and signed as declared."""
+def test_stamp_says_what_it_declares_and_refuses_a_camera_photo_it_is_not_told_about(
+    newsroom: Path, tmp_path: Path
+) -> None:
+    """The default declaration is AI-generated. A camera photo stamped without --source-type was
+    signed AI-generated with a warning whose remedy (remove the record, stamp again) left the signed
+    file trusted as AI forever (two walkthroughs): refused until the declaration is said; said as
+    AI, it is signed with the camera named."""
     photo = require_fixtures("photos", PHOTO)
     out = tmp_path / "as-ai.jpg"
-    result = run_cli("stamp", photo, "-o", out, "--user", "Desk", home=newsroom)
-    assert result.code == 0, result.stderr
-    assert "declared    created by a trained AI model (--source-type ai: trainedAlgorithmicMedia; the default)" in (
-        result.stdout
-    )
-    assert "EXIF names a camera (NIKON E950)" in result.stderr
-    assert "--source-type captured" in result.stderr
-    assert "provenance registry remove" in result.stderr  # else the AI record stays beside the new one
+    refused = run_cli("stamp", photo, "-o", out, "--user", "Desk", home=newsroom)
+    assert refused.code == 2, refused.stdout
+    (line,) = refused.stderr.strip().splitlines()
+    assert "its EXIF names a camera (NIKON E950), and no --source-type says what it is" in line
+    assert "--source-type captured" in line
+    assert not out.exists()
+    said = run_cli("stamp", photo, "-o", out, "--source-type", "ai", "--user", "Desk", home=newsroom)
+    assert said.code == 0, said.stderr
+    assert "declared    created by a trained AI model (--source-type ai: trainedAlgorithmicMedia" in said.stdout
+    assert "EXIF names a camera (NIKON E950)" in said.stderr
     captured = run_cli("stamp", photo, "-o", tmp_path / "cap.jpg", "--source-type", "captured", "--user", "Desk",
                        home=newsroom)  # fmt: skip
     assert captured.code == 0, captured.stderr
     assert "(--source-type captured: digitalCapture)" in captured.stdout
     assert "Warning" not in captured.stderr
     plain = run_cli("stamp", SAMPLES / "rocket.jpg", "-o", tmp_path / "ai.jpg", "--user", "Desk", home=newsroom)
+    assert plain.code == 0, plain.stderr
     assert "Warning" not in plain.stderr  # no camera named: nothing to warn about
 
 

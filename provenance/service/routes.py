@@ -212,7 +212,7 @@ async def stamp(request: Request) -> Response:
                 source_path.write_bytes(sources[0][1])
             out = folder / f"{Path(name).stem}-stamped.{fmt}"
             identity = resolve_identity(service.home, None, None)
-            source_type = fields.get("source_type") or "ai"
+            source_type = fields.get("source_type") or None  # none: AI, unless its EXIF names a camera
             result = stamp_file(
                 src,
                 out,
