@@ -314,7 +314,8 @@ def _jpeg_truncation(data: bytes) -> str | None:
             return "the JPEG ends inside a segment header"
         stop = pos + 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
         if stop > end:
-            return f"the JPEG ends inside a segment (marker FF{marker:02X}) that declares {stop - end} more bytes"
+            what = " (APP11: its Content Credentials)" if marker == 0xEB else ""
+            return f"the JPEG ends inside a segment (marker FF{marker:02X}{what}) that declares {stop - end} more bytes"
         pos = stop
         if marker == 0xDA:  # start of scan: compressed data runs to the next marker
             found = _JPEG_MARKER.search(data, pos)

@@ -213,7 +213,8 @@ def _register_one(
         prints = fingerprint.compute(image.pixels())
         thumb = thumbnail.describe(image.pixels())
     except InputError as exc:
-        return RegisterResult(str(path), "error", error=exc.diagnostics())
+        said = exc.diagnostics()  # a reader deep down may not know the file's name: it is said here
+        return RegisterResult(str(path), "error", error=said if said.startswith(str(path)) else f"{path}: {said}")
     added = _add(
         registry, path, image.sha256, prints, thumb, owner=owner, title=title, source_url=source_url, model=model
     )

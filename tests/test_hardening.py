@@ -434,3 +434,22 @@ def test_an_output_that_cannot_be_written_is_one_line_not_a_bug(tmp_path: Path) 
             assert "registry" not in line, line  # the output's folder, not the registry, refused it
     stats = run_cli("registry", "stats", home=home)
     assert "Records: 1 " in stats.stdout, stats.stdout  # the refused stamp left no record behind
+
+
+def test_a_file_cut_inside_its_credentials_is_named_in_registers_error(tmp_path: Path) -> None:
+    """A walkthrough's JPEG cut inside its C2PA segment: register's line named no file ("provenance:
+    error: the file is incomplete: ... marker FFEB"), nor what that segment holds."""
+    home = tmp_path / "home"
+    assert run_cli("keys", "init", "--org", "Test", home=home).code == 0
+    stamped = tmp_path / "stamped.jpg"
+    assert run_cli("stamp", SAMPLES / "coffee.png", "-o", stamped, "--user", "u", home=home).code == 0
+    data = stamped.read_bytes()
+    app11 = data.index(b"\xff\xeb")
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(data[: app11 + 200])
+    result = run_cli("register", cut, "--owner", "X", home=tmp_path / "other")
+    assert result.code == 4, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("provenance: error:")]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith(f"provenance: error: {cut}: "), errors[0]
+    assert "APP11: its Content Credentials" in errors[0], errors[0]
