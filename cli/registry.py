@@ -160,17 +160,18 @@ def import_cmd(context: CliContext, source: Path) -> int:
 @click.argument("record_ids", nargs=-1, required=True)
 @pass_context
 def remove(context: CliContext, record_ids: tuple[str, ...]) -> int:
-    """Delete records (what was made from them stays, unlinked)."""
-    missing = []
+    """Delete records (what was made from them stays, unlinked). All or none: an id this registry
+    lacks (a typo) removes nothing."""
     with open_home_registry(context.home) as reg:
-        for rid in record_ids:
+        if missing := [rid for rid in record_ids if reg.get(rid.lower()) is None]:
+            raise RegistryError(
+                f"no such record: {', '.join(missing)}; nothing was removed",
+                hint="verify --json names a picture's record_id; registry export lists them all",
+            )
+        for rid in dict.fromkeys(record_ids):
             if reg.remove(rid.lower()):
                 click.echo(f"Removed {rid}")
-            else:
-                missing.append(rid)
         reg.save_indexes(force=True)
-    if missing:
-        raise RegistryError(f"no such record: {', '.join(missing)}", hint="See provenance registry export.")
     return 0
 
 

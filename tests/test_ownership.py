@@ -148,6 +148,12 @@ def test_export_import_remove_round_trip(registry_location: str, tmp_path: Path)
     missing = run_cli("registry", "remove", first, home=home, env=env)
     assert missing.code == 2
     assert "no such record" in missing.stderr
+    # all or none: a typo beside a real id removes nothing (it removed the first, then failed)
+    second = lines[1]["record_id"]
+    partial = run_cli("registry", "remove", second, "0000000000000000", home=home, env=env)
+    assert partial.code == 2
+    assert "no such record: 0000000000000000; nothing was removed" in partial.stderr
+    assert _json(run_cli("registry", "stats", "--json", home=home, env=env).stdout)["records"] == {"original": 3}
     imported = run_cli("registry", "import", export, home=home, env=env)
     assert "Imported 1 records (3 already present)" in imported.stdout
     again = run_cli("registry", "import", export, home=home, env=env)
