@@ -30,7 +30,7 @@ from provenance.errors import InputError, RegistryError, UsageError
 from provenance.fingerprint import thumbnail
 from provenance.imaging import image_files, load_image
 from provenance.registry import Record, Registry, open_home_registry
-from provenance.verify import input_record, whole_mark
+from provenance.verify import input_record, unmarked_look_alikes, whole_mark
 
 
 @dataclass
@@ -152,8 +152,9 @@ def _commit(
     sha256 = str(row["sha256"])
     if (existing := registry.find_by_sha256(sha256, kind="original")) is not None:
         return RegisterResult(str(path), "already-registered", existing.record_id, existing.owner)
+    contained: list[Record] = []
     try:
-        own = _row_record(registry, row, policy)
+        own = _row_record(registry, row, policy, contained)
     except InputError as exc:
         return RegisterResult(str(path), "error", error=exc.diagnostics())
     if own is not None:
@@ -161,6 +162,11 @@ def _commit(
     stamped, warning = _ingredient_of(registry, path, sha256, owner, allow=allow)
     if stamped is not None:
         return stamped
+    prints = [fingerprint.Fingerprint(**f) for f in row["fingerprints"]]
+    claimed, said = _anothers_picture(registry, path, contained, prints, owner, allow=allow)
+    if claimed is not None:
+        return claimed
+    warning = _joined(warning, said)
     if row.get("manifest"):
         try:
             image = load_image(path)
@@ -170,13 +176,14 @@ def _commit(
         warning = _joined(warning, said)
     else:
         model = None
-    prints = [fingerprint.Fingerprint(**f) for f in row["fingerprints"]]
     thumb = bytes.fromhex(row["thumbnail"]) if row.get("thumbnail") else None
     added = _add(registry, path, sha256, prints, thumb, owner=owner, title=title, source_url=source_url, model=model)
     return dataclasses.replace(added, warning=warning) if added.status == "registered" else added
 
 
-def _row_record(registry: Registry, row: FingerprintRow, policy: TrustPolicy) -> Record | None:
+def _row_record(
+    registry: Registry, row: FingerprintRow, policy: TrustPolicy, contained: list[Record] | None = None
+) -> Record | None:
     """A fingerprinted file's own record here: by its SHA-256, else looked up on the file (read
     here) only when its worker found a mark naming a record here or a manifest; an archive of
     unmarked photos is not read twice."""
@@ -185,7 +192,7 @@ def _row_record(registry: Registry, row: FingerprintRow, policy: TrustPolicy) ->
     mark = row.get("mark")
     if not row.get("manifest") and not (mark and registry.get(mark) is not None):
         return None
-    return input_record(registry, load_image(Path(row["path"])), policy, search=True)
+    return input_record(registry, load_image(Path(row["path"])), policy, search=True, contained=contained)
 
 
 def _register_one(
@@ -203,7 +210,8 @@ def _register_one(
         existing = registry.find_by_sha256(image.sha256, kind="original")
         if existing is not None:
             return RegisterResult(str(path), "already-registered", existing.record_id, existing.owner)
-        if (own := input_record(registry, image, policy, search=True)) is not None:
+        contained: list[Record] = []
+        if (own := input_record(registry, image, policy, search=True, contained=contained)) is not None:
             return _refused(path, own, owner)
         stamped, warning = _ingredient_of(registry, path, image.sha256, owner, allow=allow)
         if stamped is not None:
@@ -211,6 +219,10 @@ def _register_one(
         said, model = _declared_ai(path, image.mime, image.data, policy)
         warning = _joined(warning, said)
         prints = fingerprint.compute(image.pixels())
+        claimed, said = _anothers_picture(registry, path, contained, prints, owner, allow=allow)
+        if claimed is not None:
+            return claimed
+        warning = _joined(warning, said)
         thumb = thumbnail.describe(image.pixels())
     except InputError as exc:
         said = exc.diagnostics()  # a reader deep down may not know the file's name: it is said here
@@ -219,6 +231,42 @@ def _register_one(
         registry, path, image.sha256, prints, thumb, owner=owner, title=title, source_url=source_url, model=model
     )
     return dataclasses.replace(added, warning=warning) if added.status == "registered" else added
+
+
+def _anothers_picture(
+    registry: Registry,
+    path: Path,
+    contained: list[Record],
+    prints: list[fingerprint.Fingerprint],
+    owner: str,
+    *,
+    allow: bool,
+) -> tuple[RegisterResult | None, str | None]:
+    """Another owner's stamped picture inside this one (a collage holding it whole, its mark read),
+    or like it without its mark (a degraded copy: blurred, shrunk past the mark): registering it
+    as ``owner``'s original would set a claim beside theirs that puts their own copies on rights
+    review. Refused (the result), or with ``allow`` a warning to register it with."""
+    said = None
+    if other := next((r for r in contained if r.owner != owner), None):
+        said = f"{path}: it contains record {other.record_id} here (owner {other.owner}{_titled(other)}) whole"
+    elif other := next((r for r in unmarked_look_alikes(registry, prints) if r.owner != owner), None):
+        said = (
+            f"{path}: it looks like record {other.record_id} here (owner {other.owner}{_titled(other)}), a picture"
+            " stamped here, without its watermark: a degraded copy of it, or its unsigned source"
+        )
+    if said is None or other is None:
+        return None, None
+    if allow:
+        return None, f"{said}; registered as {owner}'s original anyway (--allow-contradiction)"
+    refusal = UsageError(
+        f"{said}; not registered as {owner}'s original",
+        hint="Pass --allow-contradiction to register it anyway",
+    )
+    return RegisterResult(str(path), "refused", other.record_id, other.owner, error=refusal.diagnostics()), None
+
+
+def _titled(record: Record) -> str:
+    return f", title '{record.title}'" if record.title else ""
 
 
 def _ingredient_of(

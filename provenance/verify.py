@@ -523,7 +523,14 @@ _BY_PRINT = frozenset(
 )
 
 
-def input_record(registry: Registry, image: LoadedImage, policy: TrustPolicy, *, search: bool = False) -> Record | None:
+def input_record(
+    registry: Registry,
+    image: LoadedImage,
+    policy: TrustPolicy,
+    *,
+    search: bool = False,
+    contained: list[Record] | None = None,
+) -> Record | None:
     """A file given to stamp or to register: its own record here, found exactly as verify finds
     it (``_OWN``): the record its SHA-256 finds, the one its intact manifest names, or the one its
     watermark names, confirmed on the picture by the record's thumbnail and not contradicted by
@@ -533,7 +540,8 @@ def input_record(registry: Registry, image: LoadedImage, policy: TrustPolicy, *,
     here (re-encoded, rescaled) is found, a crop of one is not. With ``search`` (register: a claim
     of ownership) the tiles are searched too, as verify reads them: a crop of a stamped picture is
     found. So a picture registered here is stamped as made from its record, and a copy of one is
-    never registered as another original of the same picture."""
+    never registered as another original of the same picture. ``contained`` receives the record
+    whose picture, mark and all, was found whole as part of this larger image (a collage)."""
     credentials = read_credentials(image.mime, image.data, policy=policy)
     if (record := registry.find_by_sha256(image.sha256)) is not None:
         return record
@@ -553,8 +561,22 @@ def input_record(registry: Registry, image: LoadedImage, policy: TrustPolicy, *,
     mark = WatermarkReport(True, scheme=reading.scheme, record_id=reading.record_id, confidence=reading.confidence)
     upright = watermark.upright(pixels, reading)
     seen = _Seen(upright, reading.scale, reading.frame)
-    confirmed, _, _ = _check_agreement(mark, credentials, record, seen, fingerprint.compute(upright))
+    confirmed, _, larger = _check_agreement(mark, credentials, record, seen, fingerprint.compute(upright))
+    if larger and contained is not None:
+        contained.append(record)
     return record if confirmed and mark.agrees_with_manifest is not False else None
+
+
+def unmarked_look_alikes(registry: Registry, prints: list[Fingerprint]) -> list[Record]:
+    """Records stamped here (their pictures carry our mark) that ``prints`` match by fingerprint:
+    a picture like one of them that does not carry its mark is a degraded copy of it (blurred,
+    shrunk past the mark) or its unsigned source, not a new picture (the caller has looked for
+    the mark and found none of its own)."""
+    near: dict[str, Record] = {}
+    for print_ in prints:
+        if (limit := THRESHOLDS.get(print_.algorithm)) is not None:
+            near.update((rec.record_id, rec) for rec, _ in registry.search(print_, limit.match))
+    return [rec for rec in near.values() if rec.watermarked and classify(prints, rec.fingerprints) == "match"]
 
 
 def whole_mark(pixels: Image.Image, *, search: bool = False) -> str | None:

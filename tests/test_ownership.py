@@ -655,3 +655,34 @@ def test_a_stamped_file_cut_short_names_the_record_its_manifest_names(keyed_home
     assert record in report.ownership.summary
     assert "named, not established" in report.ownership.summary
     assert report.exit_code == 4
+
+
+def test_a_collage_or_a_blurred_copy_of_a_stamped_photo_is_not_another_owners_original(tmp_path: Path) -> None:
+    """A walkthrough registered a collage holding Daily Planet's stamped photo whole, and a copy
+    blurred past its mark, as a rival's originals: verify then named the rival, and check put Daily
+    Planet's own copies on rights review. Refused unless allowed."""
+    from PIL import ImageFilter
+
+    home = tmp_path / "home"
+    assert run_cli("keys", "init", "--org", "Daily Planet", home=home).code == 0
+    published = tmp_path / "published.jpg"
+    made = run_cli("stamp", SAMPLES / "rocket.jpg", "-o", published, "--source-type", "captured",
+                   "--user", "Jane Doe", home=home)  # fmt: skip
+    assert made.code == 0, made.stderr
+    record = made.stdout.splitlines()[1].split()[1]
+    collage, blurred = tmp_path / "collage.jpg", tmp_path / "blurred.jpg"
+    with Image.open(published) as img, Image.open(SAMPLES / "astronaut.png") as other:
+        picture = img.convert("RGB")
+        page = other.convert("RGB").resize((round(picture.width * 1.6), round(picture.height * 1.6)))
+    page.paste(picture, (20, 20))
+    page.save(collage, quality=92)
+    picture.filter(ImageFilter.GaussianBlur(5)).save(blurred, quality=70)
+    for path, said in ((collage, f"it contains record {record} here"), (blurred, f"it looks like record {record}")):
+        claimed = run_cli("register", path, "--owner", "Evil Corp", home=home)
+        assert claimed.code == 2, (path, claimed.stdout)
+        assert f"{path}: {said}" in claimed.stderr, claimed.stderr
+        assert "not registered as Evil Corp's original" in claimed.stderr
+    assert _owners(home) == {"Daily Planet"}
+    allowed = run_cli("register", blurred, "--owner", "Evil Corp", "--allow-contradiction", home=home)
+    assert allowed.code == 0, allowed.stderr
+    assert "registered as Evil Corp's original anyway (--allow-contradiction)" in allowed.stderr
