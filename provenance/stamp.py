@@ -188,6 +188,27 @@ def stamp_pixels(
     return result
 
 
+def _stamped_before(home: Home, image: LoadedImage, owner: str, *, allow: bool) -> list[str]:
+    """The unsigned file a stamp here was made from, stamped again for another owner: a second
+    original of the same picture, whose claim puts the first owner's copies on rights review (a
+    walkthrough). Refused as register refuses it, or with ``allow`` a warning. The same owner
+    stamping it again (another edition, another caption) is as before."""
+    with open_home_registry(home) as registry:
+        other = next((r for r in registry.stamped_from(image.sha256) if r.owner != owner), None)
+    if other is None:
+        return []
+    title = f", title '{other.title}'" if other.title else ""
+    said = (
+        f"{image.path.name}: record {other.record_id} here (owner {other.owner}{title}) was stamped from this very file"
+    )
+    if allow:
+        return [f"{said}; stamped for {owner} anyway (--allow-contradiction)"]
+    raise UsageError(
+        f"{said}; not stamped again for {owner}",
+        hint="Publish that stamp, or pass --allow-contradiction to stamp it anyway",
+    )
+
+
 def own_records(home: Home, images: list[LoadedImage | None]) -> list[OwnRecord | None]:
     """Each image's own record in this home's registry (:func:`verify.input_record`: its SHA-256,
     the record its intact manifest names, or its watermark confirmed on the picture), with the
@@ -281,6 +302,8 @@ def stamp_file(
         # the signed output keeps no generator metadata: the model it named goes into the manifest
         model = named
         warnings.append(f"model not given: {named}, as {image.name}'s generator metadata names it, is recorded")
+    final_owner = owner or (organisation if ours and organisation else user)
+    warnings += _stamped_before(home, loaded, final_owner, allow=allow_contradiction)
     request = StampRequest(
         author=user,
         model=model if not ours or model else None,
@@ -294,7 +317,7 @@ def stamp_file(
         caption=caption,
         credit=credit,
         organisation=organisation,
-        owner=owner or (organisation if ours and organisation else user),
+        owner=final_owner,
         source_owner=original_owner(identity, user, source_loaded, home),
         ai_training=ai_training,
         exif=kept.data,

@@ -792,6 +792,25 @@ def test_copies_whose_trusted_credentials_are_recovered_pass_with_their_signed_c
     assert "require-provenance: trusted Content Credentials recovered from the registry" in text.stdout
 
 
+def test_a_stamps_camera_file_is_not_stamped_again_for_another_owner(newsroom: Path, tmp_path: Path) -> None:
+    """A walkthrough stamped a camera file already stamped here with --owner "Rival Wire": a second
+    original, and the first stamp's copies went to rights review. Refused as register refuses it;
+    the same owner may stamp it again (another caption)."""
+    source = tmp_path / "source.jpg"
+    shutil.copyfile(SAMPLES / "rocket.jpg", source)
+    _stamp_captured(source, tmp_path / "ours.jpg", newsroom)
+    rival = tmp_path / "rival.jpg"
+    refused = run_cli("stamp", source, "-o", rival, "--source-type", "captured", "--user", "Bob",
+                      "--owner", "Rival Wire", home=newsroom)  # fmt: skip
+    assert refused.code == 2, refused.stdout
+    (line,) = refused.stderr.strip().splitlines()
+    assert "was stamped from this very file; not stamped again for Rival Wire" in line
+    assert not rival.exists()
+    again = run_cli("stamp", source, "-o", tmp_path / "again.jpg", "--source-type", "captured", "--user", "Bob",
+                    home=newsroom)  # fmt: skip
+    assert again.code == 0, again.stderr
+
+
 def test_a_twin_of_a_stamps_camera_file_is_made_from_that_stamp(newsroom: Path, tmp_path: Path) -> None:
     """A walkthrough made a twin of the camera file a captured stamp was made from: the twin
     registered that file as a new original, so it verified "Provenance established", passed the
