@@ -19,7 +19,7 @@ from PIL import Image
 from provenance import camera, detect, fingerprint, watermark
 from provenance.camera import KeptExif
 from provenance.config import Home
-from provenance.credentials import _c2pa, build_policy, read_credentials, read_recovered
+from provenance.credentials import _c2pa, build_policy, codes, read_credentials, read_recovered
 from provenance.credentials._c2pa import SignOptions
 from provenance.credentials.claims import EDITS, PARENT_LABEL, SOURCE_TYPES, StampClaims, manifest_definition
 from provenance.credentials.codes import TRUST_CODES
@@ -194,7 +194,9 @@ def _stamped_before(home: Home, image: LoadedImage, owner: str, *, allow: bool) 
     walkthrough). Refused as register refuses it, or with ``allow`` a warning. The same owner
     stamping it again (another edition, another caption) is as before."""
     with open_home_registry(home) as registry:
-        other = next((r for r in registry.stamped_from(image.sha256) if r.owner != owner), None)
+        other = next(
+            (r for r in registry.stamped_from(image.sha256) if r.kind == "original" and r.owner != owner), None
+        )
     if other is None:
         return []
     title = f", title '{other.title}'" if other.title else ""
@@ -298,18 +300,28 @@ def stamp_file(
     organisation = organisation_of(identity)
     ours = source_type != "ai"
     prior = prior_signer(loaded, organisation, home)
+    unkept = _unkept_credentials(loaded, home)
+    if unkept is not None:
+        said = f"{image.name} carries {unkept}, which the stamped file cannot keep"
+        if ours and not allow_contradiction:
+            raise UsageError(
+                f"{said}: a {source_type} declaration would stand in their place",
+                hint="Pass --allow-contradiction to stamp it anyway (registered as stamped here, not as your original)",
+            )
+        warnings.append(f"{said}; the registry records this picture as stamped here, not as an original of yours")
     if model is None and not ours and (named := _metadata_model(loaded)) is not None:
         # the signed output keeps no generator metadata: the model it named goes into the manifest
         model = named
         warnings.append(f"model not given: {named}, as {image.name}'s generator metadata names it, is recorded")
     final_owner = owner or (organisation if ours and organisation else user)
-    warnings += _stamped_before(home, loaded, final_owner, allow=allow_contradiction)
+    if ours:  # an original of final_owner (an AI stamp is its user's work, no claim on the picture)
+        warnings += _stamped_before(home, loaded, final_owner, allow=allow_contradiction)
     request = StampRequest(
         author=user,
         model=model if not ours or model else None,
         title=output.name,
         # a picture someone else signed first is not our original: stamped here, its manifest kept
-        kind="original" if ours and prior is None else "stamped",
+        kind="original" if ours and prior is None and unkept is None else "stamped",
         source=source_loaded,
         parent=loaded if _c2pa.has_manifest(loaded.mime, loaded.data) else None,
         source_type=source_type,
@@ -352,6 +364,24 @@ def prior_signer(image: LoadedImage, organisation: str | None, home: Home) -> st
     if report.issuer and report.issuer != who:
         who += f" ({report.issuer})"
     return who if report.intact else f"{who}, a manifest that does not validate ({report.state})"
+
+
+def _unkept_credentials(image: LoadedImage, home: Home) -> str | None:
+    """Content Credentials the file carries that a stamp cannot keep as its parent ingredient, in
+    words (None when there are none, or they are embedded and readable, and so kept): a manifest
+    this tool cannot validate (pre-1.0, an unknown algorithm), a remote one, or a sidecar beside
+    the file. Stamping would silently replace them (a walkthrough's captured stamps did)."""
+    report = file_credentials(image, build_policy(home))
+    if not report.present and report.state != "remote":
+        return None
+    if report.manifest_source != "sidecar" and _c2pa.has_manifest(image.mime, image.data):
+        return None  # embedded and readable: kept as the parent ingredient
+    if report.state == "remote":
+        return f"remote Content Credentials ({report.remote_url})"
+    if report.state == "unsupported":
+        return codes.unsupported_reason(report.status_codes)
+    signer = report.signer or "an unnamed signer"
+    return f"a C2PA manifest beside it ({image.path.with_suffix('.c2pa').name}), signed by {signer}"
 
 
 def _metadata_model(image: LoadedImage) -> str | None:

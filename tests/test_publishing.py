@@ -548,6 +548,30 @@ def test_a_file_changed_after_signing_is_not_stamped_as_a_capture(
     assert f"{name}: --source-type captured contradicts the file" in allowed.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "words"), [("prerelease.jpg", "pre-1.0"), ("cloud.jpg", "remote Content Credentials")]
+)
+def test_credentials_a_stamp_cannot_keep_are_not_silently_replaced(
+    newsroom: Path, tmp_path: Path, name: str, words: str
+) -> None:
+    """A walkthrough stamped reference files whose manifests this tool cannot keep (pre-1.0, remote,
+    a sidecar) --source-type captured: each was registered as the newsroom's original, the
+    manifest gone without a word. Refused unless allowed; an AI stamp warns and is kind stamped."""
+    image = require_fixtures("c2pa", "c2pa-rs", name)
+    out = tmp_path / "out.jpg"
+    refused = run_cli("stamp", image, "-o", out, "--source-type", "captured", "--user", "Desk", home=newsroom)
+    assert refused.code == 2, refused.stdout
+    (line,) = refused.stderr.strip().splitlines()
+    assert f"{name} carries" in line
+    assert words in line
+    assert "which the stamped file cannot keep" in line
+    assert not out.exists()
+    as_ai = run_cli("stamp", image, "-o", out, "--source-type", "ai", "--user", "Desk", home=newsroom)
+    assert as_ai.code == 0, as_ai.stderr
+    assert "registered  as stamped here" in as_ai.stdout
+    assert "which the stamped file cannot keep" in as_ai.stderr
+
+
 def test_a_manifest_beside_the_file_is_its_own_to_a_declaration(newsroom: Path, tmp_path: Path) -> None:
     """A walkthrough: an AI image signed elsewhere with its manifest in a sidecar (NAME.c2pa beside it, which
     verify reads as the file's own: "the file itself says it is AI-generated") was stamped --source-type
