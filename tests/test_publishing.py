@@ -835,6 +835,28 @@ def test_a_stamps_camera_file_is_not_stamped_again_for_another_owner(newsroom: P
     assert again.code == 0, again.stderr
 
 
+def test_a_collage_holding_our_picture_and_a_stretched_copy_go_to_review(newsroom: Path, tmp_path: Path) -> None:
+    """A walkthrough's collage holding our stamped photo whole failed the gate as "No Content
+    Credentials; and not a registered original" though verify names our record in it; a copy
+    squeezed to 80 % of its width passed. Both go to a person."""
+    stamped = tmp_path / "ours.jpg"
+    _stamp_captured(SAMPLES / "rocket.jpg", stamped, newsroom)
+    with Image.open(stamped) as img, Image.open(SAMPLES / "astronaut.png") as other:
+        picture = img.convert("RGB")
+        page = other.convert("RGB").resize((round(picture.width * 1.6), round(picture.height * 1.6)))
+    page.paste(picture, (20, 20))
+    collage, squeezed = tmp_path / "collage.jpg", tmp_path / "squeezed.jpg"
+    page.save(collage, quality=92)
+    picture.resize((round(picture.width * 0.8), picture.height)).save(squeezed, quality=92)
+    for path, words in ((collage, "it carries the watermark of"), (squeezed, "its proportions were changed")):
+        code, result = _check(newsroom, path, caption="Flooding on Main Street")
+        assert isinstance(result, dict)
+        assert code == 1, result
+        rule = next(r for r in result["rules"] if r["rule"] == "require-provenance")
+        assert rule["outcome"] == "review", rule
+        assert words in rule["reason"], rule
+
+
 def test_a_twin_of_a_stamps_camera_file_is_made_from_that_stamp(newsroom: Path, tmp_path: Path) -> None:
     """A walkthrough made a twin of the camera file a captured stamp was made from: the twin
     registered that file as a new original, so it verified "Provenance established", passed the

@@ -109,24 +109,37 @@ def _require_provenance(rule: Rule, policy: Policy, report: VerifyReportJSON, ca
     own = report.get("ownership") or {}
     if cred.get("state") == "trusted":
         return RuleResult(rule.name, "pass", f"trusted Content Credentials, signed by {cred.get('signer')}")
+    matches = own.get("matches") or []
     ours = [
-        m for m in own.get("matches") or []
+        m for m in matches
         if _ours(m, policy) and m.get("kind") == "original" and m.get("strength") in ("exact", "match")
     ]  # fmt: skip
     # the unsigned file a record was stamped from is our picture, but published as it is it carries
     # none of that record's watermark or credentials (verify exits 3): the stamped copy is what goes out
     originals = [m for m in ours if m.get("relation") != "source-of"]
     sources = [m for m in ours if m.get("relation") == "source-of"]
+    placed = verdicts.placement(report) or {}
     if verdicts.placement_state(report) == "altered":
         # Parts differ from the signed or registered picture (an overlay, a pasted region): what its
         # record says holds for that picture, not for this copy as it stands (verify exits 3).
         altered = verdicts.placement_word("altered")
+        # content added around a picture whose own parts all agree is not "some detailed areas differ"
+        why = [] if placed.get("added") and not placed.get("differ") else [altered.meaning]
         return RuleResult(
             rule.name,
             "review",
             f"this copy is {verdicts.placement_report_words(report)}; a person must see what changed before it"
             " is published",
-            [altered.meaning, str(report.get("summary", ""))],
+            [*why, str(report.get("summary", ""))],
+        )
+    if placed.get("sides"):
+        # a copy stretched or squeezed: the picture as signed, distorted (a newsroom does not publish that)
+        return RuleResult(
+            rule.name,
+            "review",
+            f"this copy is {verdicts.placement_report_words(report)}: its proportions were changed; a person"
+            " must see it before it is published",
+            [str(report.get("summary", ""))],
         )
     recovered = cred.get("recovered_manifest") or {}
     if cred.get("state") == "recovered" and recovered.get("state") == "trusted":
@@ -141,6 +154,16 @@ def _require_provenance(rule: Rule, policy: Policy, report: VerifyReportJSON, ca
     if originals:
         first = originals[0]
         return RuleResult(rule.name, "pass", f"a registered original of {first['owner']} ({first['record_id']})")
+    if mark := next((m for m in matches if m.get("matched_by") == "watermark-unconfirmed" and _ours(m, policy)), None):
+        # our mark read, our picture not confirmed as this image: inside a larger one (a collage), or
+        # what cannot be told; verify names our record and hands nothing over (exit 3)
+        return RuleResult(
+            rule.name,
+            "review",
+            f"it carries the watermark of {mark['owner']}'s record {mark['record_id']}, but is not that picture as"
+            " registered (part of a larger image, or what cannot be told); a person must see it",
+            [str(report.get("summary", ""))],
+        )
     if sources:
         first = sources[0]
         return RuleResult(
