@@ -428,6 +428,10 @@ def check_output(path: Path, *, force: bool, inputs: tuple[Path, ...] = ()) -> N
         raise OutputExistsError(f"{path}: already exists", hint="Pass --force to replace it.")
     if not path.parent.exists():
         raise UsageError(f"{path.parent}: output folder does not exist")
+    if not path.parent.is_dir():
+        raise UsageError(f"{path.parent}: not a folder, so {path.name} cannot be written in it")
+    if not os.access(path.parent, os.W_OK):  # before a generation of minutes, not after it
+        raise UsageError(f"{path.parent}: output folder is not writable")
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:

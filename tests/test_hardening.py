@@ -428,8 +428,8 @@ def test_an_output_that_cannot_be_written_is_one_line_not_a_bug(tmp_path: Path) 
         result = run_cli(*args, home=home)
         assert result.code == 2, (name, result.stderr)
         (line,) = result.stderr.strip().splitlines()
-        assert line.startswith(f"provenance: error: {blocked}/"), (name, line)
-        assert "not a directory" in line, (name, line)
+        assert line.startswith(f"provenance: error: {blocked}"), (name, line)
+        assert "not a directory" in line or "not a folder" in line, (name, line)
         if name == "stamp":
             assert "registry" not in line, line  # the output's folder, not the registry, refused it
     stats = run_cli("registry", "stats", home=home)
