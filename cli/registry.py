@@ -168,9 +168,11 @@ def remove(context: CliContext, record_ids: tuple[str, ...]) -> int:
                 f"no such record: {', '.join(missing)}; nothing was removed",
                 hint="verify --json names a picture's record_id; registry export lists them all",
             )
-        for rid in dict.fromkeys(record_ids):
-            if reg.remove(rid.lower()):
-                click.echo(f"Removed {rid}")
+        for rid in dict.fromkeys(r.lower() for r in record_ids):
+            record = reg.get(rid)
+            if record is not None and reg.remove(rid):
+                title = f" '{record.title}'" if record.title else ""
+                click.echo(f"Removed {rid}{title} ({record.kind}, owner {record.owner})")
         reg.save_indexes(force=True)
     return 0
 

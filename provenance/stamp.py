@@ -290,6 +290,7 @@ def stamp_file(
     checked = [(loaded, own), (source_loaded, source_own)]
     warnings = _check_declaration(source_type, checked, home, allow=allow_contradiction)
     pixels = loaded.pixels()
+    too_small(image, pixels.size)
     kept = camera.keep(loaded.data, pixels.size, keep_gps=keep_gps)
     if not declared and kept.camera:
         raise UsageError(
@@ -541,6 +542,15 @@ def _ai_ingredients(items: list[Ingredient]) -> list[str]:
             out.append(f"AI-made material: ingredient '{item.title}' was {words} ({term})")
         out += _ai_ingredients(item.ingredients)
     return out
+
+
+def too_small(path: Path, size: tuple[int, int]) -> None:
+    """Refuse, naming the file, a picture too small to carry the watermark, before any work."""
+    if min(size) < watermark.MIN_SIDE:
+        raise UsageError(
+            f"{path.name}: {size[0]}x{size[1]} px is too small to stamp: the watermark needs at least"
+            f" {watermark.MIN_SIDE} px on the short side"
+        )
 
 
 def check_outputs(output: Path, force: bool, options: SignOptions | None, inputs: tuple[Path, ...]) -> None:

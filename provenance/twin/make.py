@@ -23,7 +23,15 @@ from provenance.generate import (
     run_img2img,
 )
 from provenance.imaging import LoadedImage, load_image, output_format
-from provenance.stamp import StampRequest, StampResult, check_outputs, original_owner, stamp_file, stamp_pixels
+from provenance.stamp import (
+    StampRequest,
+    StampResult,
+    check_outputs,
+    original_owner,
+    stamp_file,
+    stamp_pixels,
+    too_small,
+)
 
 __all__ = ["TwinMaker", "make_twin", "stamp_file"]
 
@@ -67,6 +75,7 @@ class TwinMaker:
         fmt = self.check(output, force=force, inputs=(source.path,))
         settings = self.settings if seed is None else replace(self.settings, seed=seed)
         pixels = source.pixels()
+        too_small(source.path, pixels.size)  # before generating, not after
         twin = run_img2img(self.model, pixels, settings)
         request = StampRequest(
             author=self.user,
