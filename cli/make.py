@@ -412,7 +412,12 @@ def _replay(home: Home, image: Path, source: Path | None, generation: Generation
     click.echo(f"  model     {result.model} (revision {result.revision}; recorded {result.recorded_revision})")
     click.echo(f"  seed      {result.seed}; manifest {result.credentials}")
     click.echo(f"  pixels    recorded {result.recorded_pixels_sha256[:16]}..., now {result.pixels_sha256[:16]}...")
-    if result.credentials == "recovered":
+    if result.credentials == "recovered" and result.cropped is not None:
+        click.echo(
+            f"  this copy lost its manifest and is a crop showing about {result.cropped:.0%} of the twin: its"
+            " hashes are not compared with the whole regeneration"
+        )
+    elif result.credentials == "recovered":
         near = ", ".join(f"{name} {d}" for name, d in result.distances.items())
         click.echo(f"  this copy lost its manifest (re-saved or edited): its distance from the regeneration: {near}")
     if not result.identical and result.recorded_revision != result.revision:

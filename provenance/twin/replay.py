@@ -41,6 +41,7 @@ class ReplayResult:
     pixels_sha256: str
     distances: dict[str, int]  # regenerated vs the image as it is (watermark included)
     credentials: str
+    cropped: float | None = None  # a crop of the twin (recovered credentials): the share of it shown
 
     @property
     def exit_code(self) -> int:
@@ -132,4 +133,5 @@ def replay(
         pixels_sha256=digest,
         distances=distances(fingerprint.compute(regenerated), fingerprint.compute(load_image(image).pixels())),
         credentials=report.credentials.state,
+        cropped=placed.shown if (placed := report.credentials.placement) is not None and placed.cropped else None,
     )
