@@ -83,7 +83,9 @@ def _exif_lines(kept: KeptExif) -> list[str]:
     recorded = kept.recorded
     taken = recorded.get("exif:DateTimeOriginal")
     what = ", ".join(x for x in (kept.camera, f"taken {taken}" if taken else "") if x)
-    lines = [f"  exif        kept{f' ({what}; recorded in the manifest)' if what else ''}"]
+    lines = [
+        f"  exif        kept{f' ({what}; recorded in the manifest)' if what else ' (no camera or capture time in it)'}"
+    ]
     if kept.removed:
         lines.append(f"              removed: {', '.join(kept.removed)}")
     if kept.gps_removed:
