@@ -480,8 +480,9 @@ def stamp(
 ) -> int:
     """Stamp IMAGE: watermark, signed manifest, registry row.
 
-    For an AI image made elsewhere (the default), or, with --source-type, a
-    newsroom's own photo signed at publish time by its organisation. A manifest
+    For an AI image made elsewhere (the default; a file whose EXIF names a camera
+    must say what it is), or, with --source-type, a newsroom's own photo signed at
+    publish time by its organisation. A manifest
     IMAGE already carries (a camera's, an editor's) is kept as its parent ingredient.
     IMAGE's EXIF is kept (not its orientation, thumbnail, maker notes or, unless
     --keep-gps, GPS location); make, model and capture time go into the manifest.
