@@ -468,8 +468,8 @@ def _broken_under_capture(report: CredentialReport, source_type: str, where: str
     the change. An edit or a composite declares a change; an AI declaration never contradicts."""
     if source_type != "captured" or report.state not in ("invalid", "truncated"):
         return []
-    codes = (c.code for c in report.status_codes if c.kind == "failure" and c.code not in TRUST_CODES)
-    failed = ", ".join(dict.fromkeys(codes)) or report.state
+    failing = (c.code for c in report.status_codes if c.kind == "failure" and c.code not in TRUST_CODES)
+    failed = ", ".join(dict.fromkeys(failing)) or report.state
     what = (
         "the file ends early" if report.state == "truncated" else "the file or its manifest was changed after signing"
     )
