@@ -1301,7 +1301,7 @@ def _credential_parts(cred: CredentialReport) -> list[str]:
         return [
             f"no credentials in the file{had}, recovered from the registry: {_signed_by(recovered)}, signature valid",
             *_identities(recovered),
-            f"bound to this picture by {bound}{placed}; its hashes belong to the original file (expected)",
+            f"bound to this picture by {bound}{placed}; its signature covers the original file (expected)",
         ]
     if cred.state == "unsupported":
         return [f"carries {codes.unsupported_reason(cred.status_codes)}, which cannot be checked"]

@@ -283,7 +283,11 @@ def test_recovered_credentials_say_what_holds_and_call_no_hash_mismatch_a_failur
     assert binding
     assert all(c["kind"] == "informational" for c in binding)
     assert all("belong to the original file" in c["explanation"] for c in binding)
-    for words in ("signature valid", "bound to this picture by its watermark", "hashes belong to the original file"):
+    for words in (
+        "signature valid",
+        "bound to this picture by its watermark",
+        "its signature covers the original file",
+    ):
         assert words in report["summary"]
     # the mark is named once (it bound the credentials; the match names its record): a summary, not a page
     assert "carries the provenance-wm-2 watermark" not in report["summary"]
