@@ -315,3 +315,30 @@ def test_a_fail_on_exit_names_the_condition_not_a_verify_code(tmp_path: Path, ke
     assert json.loads(passed.stdout)["exit_reason"] == "no file matched --fail-on broken"
     plain = run_cli("scan", folder, "--json", home=keyed_home)  # no --fail-on: the highest verify code's words
     assert json.loads(plain.stdout)["exit_reason"] == verdicts.exit_word(plain.code).label
+
+
+def test_a_csv_row_does_not_give_an_inconclusive_look_alike_one_owner_or_its_placement() -> None:
+    """A walkthrough's blurred twin: the CSV's owner was the photo's owner (its first match, listed
+    same-as but inconclusive) and its placement 'altered', from a comparison with the photo, while
+    verify named the twin. An inconclusive match names every owner it could be, and no placement."""
+    from provenance.scan import reports
+
+    report = {
+        "file": "blurred.jpg",
+        "exit_code": 3,
+        "credentials": {"state": "absent"},
+        "watermark": {"found": False, "state": "none"},
+        "ownership": {
+            "verdict": "similar",
+            "matches": [
+                {"relation": "same-as", "owner": "Daily Planet", "strength": "inconclusive",
+                 "matched_by": "fingerprint-ambiguous", "placement": {"state": "altered"}},
+                {"relation": "similar-to", "owner": "Art Desk", "strength": "inconclusive",
+                 "matched_by": "fingerprint-unmarked"},
+            ],
+        },
+        "ai": {"verdict": "no-evidence", "signals": []},
+    }  # fmt: skip
+    row = reports.flat(report)  # type: ignore[arg-type]
+    assert row["owner"] == "Daily Planet / Art Desk"
+    assert row["placement"] is None

@@ -17,7 +17,7 @@ from provenance.imaging import write_atomic
 from provenance.scan import html
 
 if TYPE_CHECKING:
-    from provenance.report import VerifyReportJSON
+    from provenance.report import OwnershipMatchJSON, VerifyReportJSON
     from provenance.scan.item import ScanRow
     from provenance.scan.run import ScanSummary
 
@@ -76,6 +76,15 @@ def _in_table_order(tally: Counter[str], order: list[str]) -> dict[str, int]:
     return dict(sorted(tally.items(), key=lambda item: rank(item[0])))
 
 
+def _owner(state: str, matches: list[OwnershipMatchJSON]) -> str | None:
+    """Whose picture it is: the first match's owner when the ownership holds (registered, derived),
+    else every owner its look-alikes name (an inconclusive match between a photo and its twin is
+    either's, not the first listed)."""
+    if state in ("registered", "derived") or len(matches) <= 1:
+        return matches[0].get("owner") if matches else None
+    return " / ".join(dict.fromkeys(str(m.get("owner")) for m in matches))
+
+
 def flat(report: VerifyReportJSON) -> dict[str, str | int | None]:
     """One CSV row: the verdicts and the evidence a person reads first."""
     cred = report.get("credentials") or {}
@@ -84,7 +93,9 @@ def flat(report: VerifyReportJSON) -> dict[str, str | int | None]:
     mark = report.get("watermark") or {}
     own = report.get("ownership") or {}
     matches = own.get("matches") or []
-    placed = cred.get("placement") or (matches[0].get("placement") if matches else None) or {}
+    # what verify placed the image against (the recovered credentials', else its firm same-as match's):
+    # a look-alike's placement is another picture's, not this image's
+    placed = verdicts.placement(report) or {}
     signals = (report.get("ai") or {}).get("signals") or []
     states = verdicts.states(report)
     shown = verdicts.placement_state(report)  # an altered copy's passing verdicts are qualified, as in HTML
@@ -99,7 +110,7 @@ def flat(report: VerifyReportJSON) -> dict[str, str | int | None]:
         "trust": signed.get("trust") if signed.get("signer") else None,
         "signer": signed.get("signer"),
         "watermark_record": mark.get("record_id"),
-        "owner": matches[0].get("owner") if matches else None,
+        "owner": _owner(states["ownership"], matches),
         "placement": placed.get("state"),  # whole, crop or altered: what the image is relative to its match
         "ai_evidence": signals[0].get("evidence") if signals else None,
         "summary": report.get("summary"),
