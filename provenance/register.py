@@ -256,13 +256,18 @@ def _anothers_picture(
         )
     if said is None or other is None:
         return None, None
+    return _claim(path, other, owner, said, allow=allow, hint="Pass --allow-contradiction to register it anyway")
+
+
+def _claim(
+    path: Path, record: Record, owner: str, said: str, *, allow: bool, hint: str
+) -> tuple[RegisterResult | None, str | None]:
+    """A claim on ``record``'s picture as ``owner``'s original: refused (the result), or with
+    ``allow`` the warning to register it with."""
     if allow:
         return None, f"{said}; registered as {owner}'s original anyway (--allow-contradiction)"
-    refusal = UsageError(
-        f"{said}; not registered as {owner}'s original",
-        hint="Pass --allow-contradiction to register it anyway",
-    )
-    return RegisterResult(str(path), "refused", other.record_id, other.owner, error=refusal.diagnostics()), None
+    refusal = UsageError(f"{said}; not registered as {owner}'s original", hint=hint)
+    return RegisterResult(str(path), "refused", record.record_id, record.owner, error=refusal.diagnostics()), None
 
 
 def _titled(record: Record) -> str:
@@ -278,15 +283,12 @@ def _ingredient_of(
     record = registry.find_by_input_sha256(sha256)
     if record is None:
         return None, None
-    title = f", title '{record.title}'" if record.title else ""
-    said = f"{path}: record {record.record_id} here (owner {record.owner}{title}) was stamped from this very file"
-    if allow:
-        return None, f"{said}; registered as {owner}'s original anyway (--allow-contradiction)"
-    refusal = UsageError(
-        f"{said}; not registered as {owner}'s original",
-        hint="verify names that record as made from this file; --allow-contradiction registers it anyway",
+    said = (
+        f"{path}: record {record.record_id} here (owner {record.owner}{_titled(record)}) was stamped from this very"
+        " file"
     )
-    return RegisterResult(str(path), "refused", record.record_id, record.owner, error=refusal.diagnostics()), None
+    hint = "verify names that record as made from this file; --allow-contradiction registers it anyway"
+    return _claim(path, record, owner, said, allow=allow, hint=hint)
 
 
 def _declared_ai(path: Path, mime: str, data: bytes, policy: TrustPolicy) -> tuple[str | None, str | None]:
@@ -317,9 +319,8 @@ def _joined(*warnings: str | None) -> str | None:
 def _refused(path: Path, record: Record, owner: str) -> RegisterResult:
     """A picture that is a registered one (its own record found as verify finds it) is not
     registered again: another original of it would name a second owner for the same picture."""
-    title = f", title '{record.title}'" if record.title else ""
     refusal = UsageError(
-        f"{path}: already registered here as record {record.record_id} (owner {record.owner}{title});"
+        f"{path}: already registered here as record {record.record_id} (owner {record.owner}{_titled(record)});"
         f" not registered again as {owner}'s",
         hint="verify traces a copy of a registered picture to its record and that record's owner",
     )

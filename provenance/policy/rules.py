@@ -104,6 +104,11 @@ def _ours(match: OwnershipMatchJSON, policy: Policy) -> bool:
     return str(match.get("owner")) in policy.our_owners
 
 
+def _review(rule: Rule, report: VerifyReportJSON, reason: str) -> RuleResult:
+    """Held for a person, with verify's summary as the evidence."""
+    return RuleResult(rule.name, "review", reason, [str(report.get("summary", ""))])
+
+
 def _require_provenance(rule: Rule, policy: Policy, report: VerifyReportJSON, caption: str | None) -> RuleResult:
     cred = report.get("credentials") or {}
     own = report.get("ownership") or {}
@@ -134,12 +139,11 @@ def _require_provenance(rule: Rule, policy: Policy, report: VerifyReportJSON, ca
         )
     if placed.get("sides"):
         # a copy stretched or squeezed: the picture as signed, distorted (a newsroom does not publish that)
-        return RuleResult(
-            rule.name,
-            "review",
+        return _review(
+            rule,
+            report,
             f"this copy is {verdicts.placement_report_words(report)}: its proportions were changed; a person"
             " must see it before it is published",
-            [str(report.get("summary", ""))],
         )
     recovered = cred.get("recovered_manifest") or {}
     if cred.get("state") == "recovered" and recovered.get("state") == "trusted":
@@ -157,21 +161,19 @@ def _require_provenance(rule: Rule, policy: Policy, report: VerifyReportJSON, ca
     if mark := next((m for m in matches if m.get("matched_by") == "watermark-unconfirmed" and _ours(m, policy)), None):
         # our mark read, our picture not confirmed as this image: inside a larger one (a collage), or
         # what cannot be told; verify names our record and hands nothing over (exit 3)
-        return RuleResult(
-            rule.name,
-            "review",
+        return _review(
+            rule,
+            report,
             f"it carries the watermark of {mark['owner']}'s record {mark['record_id']}, but is not that picture as"
             " registered (part of a larger image, or what cannot be told); a person must see it",
-            [str(report.get("summary", ""))],
         )
     if sources:
         first = sources[0]
-        return RuleResult(
-            rule.name,
-            "review",
+        return _review(
+            rule,
+            report,
             f"this is the unsigned file that {first['owner']}'s record {first['record_id']} was stamped from: it"
             " carries none of its watermark or credentials; publish the stamped copy",
-            [str(report.get("summary", ""))],
         )
     found = verdicts.word("credentials", verdicts.states(report)["credentials"])
     return RuleResult(
