@@ -567,30 +567,38 @@ def _score(blurred: Array, smooth: Array, scale: float, x: float, y: float) -> f
 def _refine(blurred: Array, query: Array, start: Geometry, *, spread: float | None = None) -> tuple[float, Geometry]:
     """Hill-climb scale and position to sub-pixel precision (halving steps): (score, geometry).
 
+    Climbed with the scale stepped about the image's top-left corner, then on from there about its
+    centre: about the corner alone, the far edges move with the scale and the climb could
+    stall short of the true fit (a 50 % crop shrunk to 160 px was placed 3 % too large, a fifth of
+    its blocks then disagreeing); about the centre alone, a fit whose content ends short of the
+    image (a caption bar trimmed in part) stalled 2 % off.
+
     ``spread``: the scale stays within this share of the start's (a scale measured by the
     watermark is known; unbounded, the climb can shrink the image onto any small patch)."""
     import cv2
 
-    scale, x, y = start
-    low, high = (scale * (1 - spread), scale * (1 + spread)) if spread is not None else (0.0, math.inf)
+    low, high = (start[0] * (1 - spread), start[0] * (1 + spread)) if spread is not None else (0.0, math.inf)
     # the image blurred once as the thumbnail is (shrinking, then _BLUR), at the starting scale
-    smooth = cv2.GaussianBlur(query, (0, 0), math.hypot(0.35, _BLUR) / scale)
+    smooth = cv2.GaussianBlur(query, (0, 0), math.hypot(0.35, _BLUR) / start[0])
+    _, corner = _climb(blurred, smooth, start, (low, high), centred=False)
+    return _climb(blurred, smooth, corner, (low, high), centred=True)
+
+
+def _climb(
+    blurred: Array, smooth: Array, start: Geometry, bounds: tuple[float, float], *, centred: bool
+) -> tuple[float, Geometry]:
+    """One hill climb of :func:`_refine`, its scale stepped about the image's centre or corner."""
+    scale, x, y = start
+    qh, qw = smooth.shape
     best = _score(blurred, smooth, scale, x, y)
     for shift, grow in ((0.5, 0.02), (0.25, 0.01), (0.125, 0.005)):
         better = True
         while better:
             better = False
-            moves = (
-                (scale * (1 + grow), x, y),
-                (scale * (1 - grow), x, y),
-                (scale, x + shift, y),
-                (scale, x - shift, y),
-                (scale, x, y + shift),
-                (scale, x, y - shift),
-            )
+            sizes = [s for s in (scale * (1 + grow), scale * (1 - grow)) if bounds[0] <= s <= bounds[1]]
+            moves = [(s, x - (s - scale) * qw / 2, y - (s - scale) * qh / 2) if centred else (s, x, y) for s in sizes]
+            moves += [(scale, x + shift, y), (scale, x - shift, y), (scale, x, y + shift), (scale, x, y - shift)]
             for s, mx, my in moves:
-                if not low <= s <= high:
-                    continue
                 value = _score(blurred, smooth, s, mx, my)
                 if value > best + 1e-4:
                     best, scale, x, y, better = value, s, mx, my, True
