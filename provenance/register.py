@@ -30,7 +30,7 @@ from provenance.errors import InputError, RegistryError, UsageError
 from provenance.fingerprint import thumbnail
 from provenance.imaging import image_files, load_image
 from provenance.registry import Record, Registry, open_home_registry
-from provenance.verify import input_record, unmarked_look_alikes, whole_mark
+from provenance.verify import anothers_picture, input_record, whole_mark
 
 
 @dataclass
@@ -163,7 +163,7 @@ def _commit(
     if stamped is not None:
         return stamped
     prints = [fingerprint.Fingerprint(**f) for f in row["fingerprints"]]
-    claimed, said = _anothers_picture(registry, path, contained, prints, owner, allow=allow)
+    claimed, said = _anothers_picture(registry, path, contained, prints, owner, sha256=sha256, allow=allow)
     if claimed is not None:
         return claimed
     warning = _joined(warning, said)
@@ -219,7 +219,7 @@ def _register_one(
         said, model = _declared_ai(path, image.mime, image.data, policy)
         warning = _joined(warning, said)
         prints = fingerprint.compute(image.pixels())
-        claimed, said = _anothers_picture(registry, path, contained, prints, owner, allow=allow)
+        claimed, said = _anothers_picture(registry, path, contained, prints, owner, sha256=image.sha256, allow=allow)
         if claimed is not None:
             return claimed
         warning = _joined(warning, said)
@@ -240,23 +240,17 @@ def _anothers_picture(
     prints: list[fingerprint.Fingerprint],
     owner: str,
     *,
+    sha256: str,
     allow: bool,
 ) -> tuple[RegisterResult | None, str | None]:
-    """Another owner's stamped picture inside this one (a collage holding it whole, its mark read),
-    or like it without its mark (a degraded copy: blurred, shrunk past the mark): registering it
-    as ``owner``'s original would set a claim beside theirs that puts their own copies on rights
-    review. Refused (the result), or with ``allow`` a warning to register it with."""
-    said = None
-    if other := next((r for r in contained if r.owner != owner), None):
-        said = f"{path}: it contains record {other.record_id} here (owner {other.owner}{_titled(other)}) whole"
-    elif other := next((r for r in unmarked_look_alikes(registry, prints) if r.owner != owner), None):
-        said = (
-            f"{path}: it looks like record {other.record_id} here (owner {other.owner}{_titled(other)}), a picture"
-            " stamped here, without its watermark: a degraded copy of it, or its unsigned source"
-        )
-    if said is None or other is None:
+    """:func:`verify.anothers_picture` registered as ``owner``'s original: refused (the result),
+    or with ``allow`` a warning to register it with."""
+    if (found := anothers_picture(registry, contained, prints, owner, sha256)) is None:
         return None, None
-    return _claim(path, other, owner, said, allow=allow, hint="Pass --allow-contradiction to register it anyway")
+    other, said = found
+    return _claim(
+        path, other, owner, f"{path}: {said}", allow=allow, hint="Pass --allow-contradiction to register it anyway"
+    )
 
 
 def _claim(

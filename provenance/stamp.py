@@ -41,7 +41,7 @@ from provenance.imaging import (
 )
 from provenance.registry import Record, Registry, open_home_registry
 from provenance.report import CredentialReport, Ingredient
-from provenance.verify import file_credentials, input_record, made_from
+from provenance.verify import anothers_picture, file_credentials, input_record, made_from
 
 # --source-type -> the IPTC terms a file may say of itself without contradicting it
 # (anything else it says, AI, composite or computer-made, contradicts the declaration).
@@ -211,14 +211,47 @@ def _stamped_before(home: Home, image: LoadedImage, owner: str, *, allow: bool) 
     )
 
 
-def own_records(home: Home, images: list[LoadedImage | None]) -> list[OwnRecord | None]:
+def _anothers(home: Home, image: LoadedImage, contained: list[Record], owner: str, *, allow: bool) -> list[str]:
+    """Another owner's stamped picture that ``image`` holds whole (a collage) or is like without
+    its mark (:func:`verify.anothers_picture`), declared ``owner``'s photo: refused as register
+    refuses it (a walkthrough stamped a collage holding our picture as a rival's original), or
+    with ``allow`` a warning (then registered as stamped here, not as an original)."""
+    with open_home_registry(home) as registry:
+        found = anothers_picture(registry, contained, fingerprint.compute(image.pixels()), owner, image.sha256)
+    if found is None:
+        return []
+    said = f"{image.path.name}: {found[1]}"
+    if allow:
+        return [f"{said}; registered as stamped here, not as {owner}'s original (--allow-contradiction)"]
+    raise UsageError(
+        f"{said}; not stamped as {owner}'s original",
+        hint="Pass --allow-contradiction to stamp it anyway (registered as stamped here, not as an original)",
+    )
+
+
+def own_records(
+    home: Home, images: list[LoadedImage | None], contained: list[Record] | None = None
+) -> list[OwnRecord | None]:
     """Each image's own record in this home's registry (:func:`verify.input_record`: its SHA-256,
     the record its intact manifest names, or its watermark confirmed on the picture), with the
     records it was made from; None for an image that has none here (or for None). Opened as the
-    stamp opens it, to write (an old registry is migrated, not refused as unreadable)."""
+    stamp opens it, to write (an old registry is migrated, not refused as unreadable).
+
+    The mark's tiles are searched as register searches them (a claim: a stamp registers its
+    output): read from the whole-picture layer alone, a crop of a picture stamped here was
+    stamped as a new original, another owner's, of that picture (a walkthrough). The search
+    costs about as much as reading the picture again; a registry with no marked record has
+    nothing it could find and is not searched. ``contained`` receives the records whose
+    pictures the first image holds whole as part of a larger one (a collage)."""
     policy = build_policy(home)
     with open_home_registry(home) as registry:
-        found = [input_record(registry, image, policy) if image is not None else None for image in images]
+        search = registry.has_watermarked()
+        found = [
+            input_record(registry, image, policy, search=search, contained=contained if i == 0 else None)
+            if image is not None
+            else None
+            for i, image in enumerate(images)
+        ]
         return [OwnRecord(rec, made_from(registry, rec)) if rec is not None else None for rec in found]
 
 
@@ -286,7 +319,8 @@ def stamp_file(
     loaded = load_image(image)
     source_loaded = load_image(source) if source else None
     # what the files are here (a source's record only matters to a declaration: AI never contradicts)
-    own, source_own = own_records(home, [loaded, source_loaded if source_type != "ai" else None])
+    contained: list[Record] = []
+    own, source_own = own_records(home, [loaded, source_loaded if source_type != "ai" else None], contained)
     checked = [(loaded, own), (source_loaded, source_own)]
     warnings = _check_declaration(source_type, checked, home, allow=allow_contradiction)
     pixels = loaded.pixels()
@@ -315,14 +349,19 @@ def stamp_file(
         model = named
         warnings.append(f"model not given: {named}, as {image.name}'s generator metadata names it, is recorded")
     final_owner = owner or (organisation if ours and organisation else user)
+    claimed: list[str] = []
     if ours:  # an original of final_owner (an AI stamp is its user's work, no claim on the picture)
-        warnings += _stamped_before(home, loaded, final_owner, allow=allow_contradiction)
+        before = _stamped_before(home, loaded, final_owner, allow=allow_contradiction)
+        warnings += before
+        if own is None and not before:  # (the file a stamp was made from looks like that stamp)
+            claimed = _anothers(home, loaded, contained, final_owner, allow=allow_contradiction)
+            warnings += claimed
     request = StampRequest(
         author=user,
         model=model if not ours or model else None,
         title=output.name,
         # a picture someone else signed first is not our original: stamped here, its manifest kept
-        kind="original" if ours and prior is None and unkept is None else "stamped",
+        kind="original" if ours and prior is None and unkept is None and not claimed else "stamped",
         source=source_loaded,
         parent=loaded if _c2pa.has_manifest(loaded.mime, loaded.data) else None,
         source_type=source_type,

@@ -579,6 +579,44 @@ def unmarked_look_alikes(registry: Registry, prints: list[Fingerprint]) -> list[
     return [rec for rec in near.values() if rec.watermarked and classify(prints, rec.fingerprints) == "match"]
 
 
+def anothers_picture(
+    registry: Registry, contained: list[Record], prints: list[Fingerprint], owner: str, sha256: str
+) -> tuple[Record, str] | None:
+    """Another owner's stamped picture that a file claimed as ``owner``'s original holds (a
+    collage holding it whole, its mark read: ``contained`` from :func:`input_record`) or is like
+    without its mark (a degraded copy: blurred, shrunk past it), and those words ("it contains
+    record ... whole"): registered or stamped as ``owner``'s original, it would set a claim
+    beside theirs that puts their own copies on rights review. None when there is none. A
+    look-alike stamped from this very file (``sha256``: an AI stamp of it, say) or made from a
+    picture it also looks like (a twin of it) may be of this picture, and is not counted."""
+    if other := next((r for r in contained if r.owner != owner), None):
+        return other, f"it contains record {other.record_id} here (owner {other.owner}{_titled(other)}) whole"
+    if other := next(
+        (
+            r
+            for r in unmarked_look_alikes(registry, prints)
+            if r.owner != owner and r.input_sha256 != sha256 and not _its_source(registry, r, prints)
+        ),
+        None,
+    ):
+        return other, (
+            f"it looks like record {other.record_id} here (owner {other.owner}{_titled(other)}), a picture"
+            " stamped here, without its watermark: a degraded copy of it, or its unsigned source"
+        )
+    return None
+
+
+def _its_source(registry: Registry, record: Record, prints: list[Fingerprint]) -> bool:
+    """Whether ``prints`` match the picture ``record`` was made from as well (a twin looks like
+    its photo): then the image may be that photo, not a copy of ``record`` without its mark."""
+    source = registry.get(record.source_record_id) if record.source_record_id else None
+    return source is not None and classify(prints, source.fingerprints) == "match"
+
+
+def _titled(record: Record) -> str:
+    return f", title '{record.title}'" if record.title else ""
+
+
 def whole_mark(pixels: Image.Image, *, search: bool = False) -> str | None:
     """The record the mark names, read as :func:`input_record` reads it (its whole-picture layer,
     then with ``search`` its tiles; None when none reads): what a Ray worker tells the registering

@@ -394,3 +394,36 @@ def test_one_title_for_a_folder_of_pictures_is_said(tmp_path: Path) -> None:
     assert "--title 'Agency pool' was given to each of 2 pictures" in result.stderr
     one = run_cli("register", SAMPLES / "chelsea.png", "--owner", "A", "--title", "Cat", home=tmp_path / "home")
     assert "was given to each" not in one.stderr
+
+
+def test_a_crop_of_our_stamp_stamped_again_for_another_owner_is_made_from_it(keyed_home: Path, tmp_path: Path) -> None:
+    """A crop keeps the mark only in its tiles: read from the whole-picture layer alone, stamp
+    registered another owner's crop of our photo as that owner's original (a walkthrough),
+    which then answered for the picture. The tiles are searched, as register searches them."""
+    first = tmp_path / "a.png"
+    _stamp(SAMPLES / "coffee.png", first, keyed_home, "--source-type", "captured")
+    crop = tmp_path / "crop.jpg"
+    with Image.open(first) as img:
+        img.convert("RGB").crop((60, 40, 540, 360)).save(crop, quality=92)
+    second = tmp_path / "b.jpg"
+    made = run_cli(
+        "stamp",
+        crop,
+        "-o",
+        second,
+        "--user",
+        "R. Val",
+        "--source-type",
+        "captured",
+        "--owner",
+        "Rival Agency",
+        home=keyed_home,
+    )
+    assert made.code == 0, made.stderr
+    own = _verify(first, keyed_home)["ownership"]["matches"][0]["record_id"]
+    assert f"not a new original: the input is registered here as record {own}" in made.stdout
+    assert f"source      record {own}" in made.stdout
+
+    matches = _by_title(_verify(second, keyed_home))
+    assert (matches["b.jpg"]["relation"], matches["b.jpg"]["kind"]) == ("same-as", "stamped")
+    assert (matches["a.png"]["relation"], matches["a.png"]["record_id"]) == ("derivative-of", own)

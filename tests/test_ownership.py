@@ -686,3 +686,43 @@ def test_a_collage_or_a_blurred_copy_of_a_stamped_photo_is_not_another_owners_or
     allowed = run_cli("register", blurred, "--owner", "Evil Corp", "--allow-contradiction", home=home)
     assert allowed.code == 0, allowed.stderr
     assert "registered as Evil Corp's original anyway (--allow-contradiction)" in allowed.stderr
+
+
+def test_a_collage_or_a_blurred_copy_of_a_stamped_photo_is_not_stamped_as_another_owners_original(
+    tmp_path: Path,
+) -> None:
+    """As register refuses them (above), so does stamp with a photo declaration: a walkthrough
+    stamped a collage holding our photo as a rival's captured original. Allowed, it is recorded as
+    stamped here, not as their original; an AI stamp (its user's work) makes no claim."""
+    from PIL import ImageFilter
+
+    home = tmp_path / "home"
+    assert run_cli("keys", "init", "--org", "Daily Planet", home=home).code == 0
+    published = tmp_path / "published.jpg"
+    made = run_cli("stamp", SAMPLES / "rocket.jpg", "-o", published, "--source-type", "captured",
+                   "--user", "Jane Doe", home=home)  # fmt: skip
+    assert made.code == 0, made.stderr
+    record = made.stdout.splitlines()[1].split()[1]
+    collage, blurred = tmp_path / "collage.jpg", tmp_path / "blurred.jpg"
+    with Image.open(published) as img, Image.open(SAMPLES / "astronaut.png") as other:
+        picture = img.convert("RGB")
+        page = other.convert("RGB").resize((round(picture.width * 1.6), round(picture.height * 1.6)))
+    page.paste(picture, (20, 20))
+    page.save(collage, quality=92)
+    picture.filter(ImageFilter.GaussianBlur(5)).save(blurred, quality=70)
+    for path, said in ((collage, f"it contains record {record} here"), (blurred, f"it looks like record {record}")):
+        out = tmp_path / f"{path.stem}-stamped.jpg"
+        claimed = run_cli("stamp", path, "-o", out, "--source-type", "composite", "--user", "M. Allory",
+                          "--owner", "Evil Corp", home=home)  # fmt: skip
+        assert claimed.code == 2, (path, claimed.stdout)
+        assert f"{path.name}: {said}" in claimed.stderr, claimed.stderr
+        assert "not stamped as Evil Corp's original" in claimed.stderr
+        assert not out.exists()
+    assert _owners(home) == {"Daily Planet"}
+    allowed_out = tmp_path / "allowed.jpg"
+    allowed = run_cli("stamp", collage, "-o", allowed_out, "--source-type", "composite", "--user", "M. Allory",
+                      "--owner", "Evil Corp", "--allow-contradiction", home=home)  # fmt: skip
+    assert allowed.code == 0, allowed.stderr
+    assert "registered  as stamped here, owner Evil Corp" in allowed.stdout
+    ai = run_cli("stamp", collage, "-o", tmp_path / "ai.jpg", "--user", "M. Allory", home=home)
+    assert ai.code == 0, ai.stderr

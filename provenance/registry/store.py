@@ -277,6 +277,12 @@ class Registry:
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM records")[0][0])
 
+    def has_watermarked(self) -> bool:
+        """Whether any record was stamped here (:attr:`Record.watermarked`): with none, no
+        picture can carry a mark this registry knows, and a search for one can be skipped."""
+        query = "SELECT 1 FROM records WHERE manifest IS NOT NULL OR kind IN ('twin', 'stamped') LIMIT 1"
+        return bool(self._db.execute(query))
+
     def stats(self) -> Stats:
         kinds = {str(k): int(n) for k, n in self._db.execute("SELECT kind, COUNT(*) FROM records GROUP BY kind")}
         prints = {
