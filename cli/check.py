@@ -66,4 +66,4 @@ def check(
                     for line in rule.evidence[:3]:
                         if line:
                             click.echo(f"         - {line}")
-    return max(r.exit_code for r in results)
+    return verdicts.most_serious(r.exit_code for r in results)

@@ -385,7 +385,7 @@ def _batch(maker: Any, folder: Path, outdir: Path, fmt: str, generations: int, f
     items = make_batch(maker, sources, outdir, fmt=fmt, generations=generations, force=force)
     with progress_bar(items, len(sources), "twins", enabled=not as_json) as bar:
         for number, item in enumerate(bar, 1):
-            worst = max(worst, item.exit_code)
+            worst = verdicts.most_serious((worst, item.exit_code))
             if as_json:
                 click.echo(json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in vars(item).items()}))
             elif item.error:

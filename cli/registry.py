@@ -68,7 +68,7 @@ def register(
     def show(result: RegisterResult) -> None:
         nonlocal code
         counts[result.status] += 1
-        code = max(code, result.exit_code)
+        code = verdicts.most_serious((code, result.exit_code))
         if as_json:
             click.echo(json.dumps(dataclasses.asdict(result)))
         elif result.status in ("error", "refused"):

@@ -42,8 +42,10 @@ _SCAN_EPILOG = verdicts.command_exits_help("scan") + "\n\n" + _fail_on_help()
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Parallel workers [default: CPU count].")
 @click.option(
     "--report",
+    "report",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Write a report: .json, .jsonl, .csv or .html (one self-contained page).",
+    multiple=True,
+    help="Write a report: .json, .jsonl, .csv or .html (one self-contained page); repeat for several formats.",
 )
 @click.option(
     "--checkpoint",
@@ -65,7 +67,7 @@ def scan(
     paths: tuple[Path, ...],
     recursive: bool,
     jobs: int | None,
-    report: Path | None,
+    report: tuple[Path, ...],
     checkpoint: Path | None,
     resume: bool,
     force: bool,
@@ -87,7 +89,8 @@ def scan(
         recursive=recursive,
         engine="ray" if engine == "ray" else "local",
         ray_address=ray_address,
-        report=report,
+        report=report[0] if report else None,
+        also=report[1:],
         checkpoint=checkpoint,
         resume=resume,
         force=force,
@@ -102,9 +105,20 @@ def scan(
         click.echo(f"note: {unread} sub-folder(s) with images not read; add -r to read them", err=True)
     if scanner.resumed and not as_json:
         click.echo(f"Resuming: {scanner.resumed} of {len(scanner.files)} files already done.", err=True)
-    with progress_bar(scanner.run(), len(scanner.todo), "scanning", enabled=not as_json) as bar:
-        for _ in bar:
-            pass
+    try:
+        with progress_bar(scanner.run(), len(scanner.todo), "scanning", enabled=not as_json) as bar:
+            for _ in bar:
+                pass
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        # Ctrl-C: what is done is in the checkpoint, and the way on is the same command with --resume
+        if scanner.checkpoint is not None:
+            done = verdicts.counted(len(scanner.rows), "file")
+            click.echo(
+                f"note: {done} of {len(scanner.files)} done are kept in {scanner.checkpoint.path};"
+                " the same command with --resume does the rest",
+                err=True,
+            )
+        raise
     summary = scanner.finish()
     if as_json:
         click.echo(json.dumps(dataclasses.asdict(summary), indent=2))
@@ -127,8 +141,8 @@ def _print_summary(summary: ScanSummary) -> None:
         click.echo(f"  {heading:<12} " + "; ".join(_styled(w.label, w.terminal_colour) + f" {n}" for w, n in words))
     exits = [(verdicts.exit_word(int(code)), count) for code, count in (summary.counts.get("exit") or {}).items()]
     click.echo(f"  {'exit codes':<12} " + "; ".join(f"{w.state} {w.label} {n}" for w, n in exits))
-    if summary.report:
-        click.echo(f"  report       {summary.report}")
+    for written in [summary.report, *summary.also] if summary.report else []:
+        click.echo(f"  report       {written}")
     reason = summary.exit_reason or verdicts.exit_word(summary.exit_code).label
     click.echo(f"  exit         {summary.exit_code} ({reason})")
 

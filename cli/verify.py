@@ -84,4 +84,4 @@ def verify(
         shown = [render(r, verbose=verbose) for r in reports if not r.error or len(reports) > 1]
         if shown:
             click.echo("\n\n".join(shown))
-    return max(r.exit_code for r in reports)
+    return verdicts.most_serious(r.exit_code for r in reports)

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -468,3 +468,32 @@ def turned_crop_share(width: int, height: int, degrees: float) -> float:
     of a turned copy and the benchmarks' turned crops."""
     c, s = abs(math.cos(math.radians(degrees))), abs(math.sin(math.radians(degrees)))
     return min(width / (width * c + height * s), height / (width * s + height * c))
+
+
+def plain_margins(grey: NDArray[Any], *, most: float = 0.25, flat: float = 2.5) -> tuple[int, int, int, int]:
+    """Rows and columns of a uniform border of a grey picture (top, bottom, left, right), up to
+    ``most`` of each side: lines whose grey levels vary by at most ``flat`` (standard deviation)
+    and 24 levels in all, each within 8 levels of the first. A frame, a canvas or a plain bar
+    added around a picture, which the thumbnail comparison and the watermark's whole-picture
+    layer read past."""
+    import numpy as np
+
+    h, w = grey.shape
+
+    def run(lines: list[NDArray[Any]]) -> int:
+        count, first = 0, None
+        for line in lines:
+            mean = float(line.mean())
+            if float(line.std()) > flat or float(np.ptp(line)) > 24:
+                break
+            first = mean if first is None else first
+            if abs(mean - first) > 8:
+                break
+            count += 1
+        return count
+
+    top = run([grey[i] for i in range(int(h * most))])
+    bottom = run([grey[h - 1 - i] for i in range(int(h * most))])
+    left = run([grey[top : h - bottom, i] for i in range(int(w * most))])
+    right = run([grey[top : h - bottom, w - 1 - i] for i in range(int(w * most))])
+    return top, bottom, left, right

@@ -46,7 +46,7 @@ class RegisterResult:
 
     @property
     def exit_code(self) -> int:
-        """This file's exit code (the CLI's: several files, the highest)."""
+        """This file's exit code (the CLI's: several files, the most serious)."""
         if self.status == "error":
             return int(InputError.exit_code)
         return int(UsageError.exit_code) if self.status == "refused" else 0

@@ -25,7 +25,14 @@ from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.detect.sources import AI_TERMS, describe
 from provenance.errors import InputError, UsageError
 from provenance.fingerprint import PDQ, PHASH, THRESHOLDS, Fingerprint
-from provenance.imaging import MAX_MANIFEST_BYTES, LoadedImage, load_image, read_input, turned_crop_share
+from provenance.imaging import (
+    MAX_MANIFEST_BYTES,
+    LoadedImage,
+    load_image,
+    plain_margins,
+    read_input,
+    turned_crop_share,
+)
 from provenance.registry import Record, Registry, read_home_registry
 from provenance.registry.matching import agree, classify
 from provenance.registry.matching import distances as print_distances
@@ -39,6 +46,7 @@ from provenance.report import (
     OwnershipReport,
     OwnershipVerdict,
     Placement,
+    Signal,
     VerifyReport,
     WatermarkReport,
 )
@@ -47,6 +55,7 @@ from provenance.verdicts import ExitCode
 
 if TYPE_CHECKING:
     from provenance.fingerprint import thumbnail
+    from provenance.watermark import WatermarkReading
 
 # Pixel checks import numpy, OpenCV and the watermark where they run (verify --metadata-only
 # needs none of them: tests/test_verify_speed.py).
@@ -278,6 +287,7 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
 
     pixels = image.pixels()
     reading = watermark.detect(pixels)
+    reading, framed = _framed_read(pixels, reading)
     mark = WatermarkReport(
         found=reading.found,
         scheme=reading.scheme if reading.found else None,
@@ -299,7 +309,43 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
         turns.append(f"turned about {abs(angle):.0f} degrees {'counter-clockwise' if angle < 0 else 'clockwise'}")
     turn = " and ".join(turns) or None
     mark.lies, mark.transpose, mark.turn_back = turn, undo.name if undo is not None else None, round(angle, 1)
-    return mark, prints, _Seen(upright, reading.scale, reading.frame, tuple(turned), turn, angle)
+    # read inside a frame, the whole-picture layer says the picture is the image less its frame: the
+    # thumbnail's search, which cuts plain margins too, places it
+    return mark, prints, _Seen(upright, reading.scale, reading.frame and not framed, tuple(turned), turn, angle)
+
+
+_FRAME_LEAST = 4  # px: plain margins narrower than this are a picture's own edge, not a frame added
+
+
+def _framed_read(pixels: Image.Image, reading: WatermarkReading) -> tuple[WatermarkReading, bool]:
+    """``reading``, or when it found nothing, the whole-picture layer read inside a plain frame
+    around the picture (:func:`_within_plain_margins`), and whether it was."""
+    from provenance import watermark
+
+    if reading.found or (inside := _within_plain_margins(pixels)) is None:
+        return reading, False
+    trimmed = watermark.detect(inside, search=False)
+    return (trimmed, True) if trimmed.found else (reading, False)
+
+
+def _within_plain_margins(pixels: Image.Image) -> Image.Image | None:
+    """The picture inside a plain frame or canvas added around it (a screenshot's white page, a
+    border), when there is one and what it holds is big enough for the marks: the whole-picture
+    layer is read from the whole image, and a 40 px white frame around a stamp shrunk to half and
+    saved as JPEG 80 left it unread there, and the tiles at half size too (a walkthrough). One
+    more read of 8 words of the whole-picture layer (1.4e-21 each, docs/design.md)."""
+    import numpy as np
+
+    from provenance import watermark
+
+    grey = np.asarray(pixels.convert("L"), dtype=np.float32)
+    top, bottom, left, right = plain_margins(grey)
+    if max(top, bottom, left, right) < _FRAME_LEAST:
+        return None
+    box = (left, top, pixels.width - right, pixels.height - bottom)
+    if min(box[2] - box[0], box[3] - box[1]) < watermark.MIN_SIDE:
+        return None
+    return pixels.crop(box)
 
 
 _MIN_ANGLE = 1.0  # degrees: a copy turned less is compared as it is (its filled corners are slivers)
@@ -555,12 +601,13 @@ def input_record(
     reading = watermark.detect(_box_reduced(pixels), search=False)
     if search and not reading.found:
         reading = watermark.detect(pixels)
+    reading, framed = _framed_read(pixels, reading) if search else (reading, False)
     record = registry.get(reading.record_id) if reading.found and reading.record_id else None
     if record is None:
         return None
     mark = WatermarkReport(True, scheme=reading.scheme, record_id=reading.record_id, confidence=reading.confidence)
     upright = watermark.upright(pixels, reading)
-    seen = _Seen(upright, reading.scale, reading.frame)
+    seen = _Seen(upright, reading.scale, reading.frame and not framed)
     confirmed, _, larger = _check_agreement(mark, credentials, record, seen, fingerprint.compute(upright))
     if larger and contained is not None:
         contained.append(record)
@@ -625,7 +672,7 @@ def whole_mark(pixels: Image.Image, *, search: bool = False) -> str | None:
 
     reading = watermark.detect(_box_reduced(pixels), search=False)
     if search and not reading.found:
-        reading = watermark.detect(pixels)
+        reading, _ = _framed_read(pixels, watermark.detect(pixels))
     return reading.record_id if reading.found else None
 
 
@@ -1267,13 +1314,27 @@ def _ai_sentence(ai: AIReport) -> str:
     named = ", ".join(dict.fromkeys(x for x in (top.generator, top.model) if x and x != "provenance"))  # once each
     what = verdicts.word("ai", ai.verdict).label
     conflict = " Some evidence contradicts this (see conflicts)." if ai.conflicts else ""
-    # whose word it is: a manifest recovered from the registry is not the file speaking
-    who = "The recovered manifest says the picture" if top.source.startswith("recovered") else "The file itself says it"
+    who = _whose_word(top)
     if top.source == detect.CONTAINED_SOURCE:  # the evidence is a part of the image, not the file's word
         return (
             f" Part of it is an AI picture registered here, so it is {what}{f' ({named})' if named else ''}.{conflict}"
         )
     return f" {who} is {what}{f' ({named})' if named else ''}.{conflict}"
+
+
+def _whose_word(top: Signal) -> str:
+    """Who says the picture is AI, for the summary: a manifest recovered from the registry, our
+    watermark's record, or a registry record it looks like are not the file speaking (a
+    walkthrough's crop that had lost mark and metadata read "The file itself says it is AI")."""
+    if top.source.startswith("recovered"):
+        return "The recovered manifest says the picture"
+    if top.kind == "watermark":
+        return "Its watermark names a record here that says it"
+    if top.kind == "registry" and "without" in top.source:
+        return "It looks like an AI image stamped here, without that image's watermark, so it"
+    if top.kind == "registry":
+        return "Its record here, found by perceptual hash, says it"
+    return "The file itself says it"
 
 
 def _signed_by(cred: CredentialReport) -> str:

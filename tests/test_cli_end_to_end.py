@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -84,6 +85,28 @@ def test_one_flipped_pixel_byte_is_invalid_exit_1(twin: Twin, tmp_path: Path) ->
     assert "Traceback" not in result.stderr
 
 
+def test_a_tampered_file_beside_an_unsigned_one_exits_1_not_3(twin: Twin, tmp_path: Path) -> None:
+    """Several files exit with the most serious code: a broken file (1) outranks one with no
+    provenance (3) and an unreadable one (4). By the highest, a desk's folder holding one unsigned
+    photo beside a tampered file exited 3, and the tampering went unseen (a walkthrough)."""
+    from provenance import verdicts
+
+    folder = tmp_path / "desk"
+    folder.mkdir()
+    (folder / "tampered.png").write_bytes(_flip_pixel_byte(twin.path.read_bytes()))
+    shutil.copy(SAMPLES / "coffee.png", folder / "unsigned.png")
+    (folder / "empty.jpg").write_bytes(b"")
+    files = sorted(folder.iterdir())
+    assert run_cli("verify", *files, home=twin.home).code == 1
+    assert run_cli("verify", folder / "unsigned.png", folder / "empty.jpg", home=twin.home).code == 4
+    scanned = run_cli("scan", folder, "--jobs", "1", home=twin.home)
+    assert scanned.code == 1, scanned.stdout
+    assert verdicts.most_serious([0, 3, 2]) == 3
+    assert verdicts.most_serious([4, 1, 3]) == 1
+    assert verdicts.most_serious([1, 5]) == 5
+    assert verdicts.most_serious([]) == 0
+
+
 def test_stripped_copy_is_absent_but_watermark_recovers_record_exit_0(twin: Twin, tmp_path: Path) -> None:
     stripped = tmp_path / "stripped.png"
     Image.open(twin.path).convert("RGB").save(stripped, "PNG")
@@ -145,7 +168,7 @@ def test_metadata_only_and_deep_together_are_a_usage_error(empty_home: Path, tmp
         assert report["ai"]["pixels_checked"] is checked, flag
 
 
-def test_several_files_exit_with_the_highest_code(twin: Twin, tmp_path: Path) -> None:
+def test_several_files_exit_with_the_most_serious_code(twin: Twin, tmp_path: Path) -> None:
     missing = tmp_path / "missing.png"
     result = run_cli("verify", "--json", twin.path, SAMPLES / "rocket.jpg", missing, home=twin.home)
     assert result.code == 4

@@ -493,3 +493,40 @@ def test_the_edge_between_two_plain_bands_is_not_added_content() -> None:
     rng = np.random.default_rng(0)
     query[80:100, 20:140] = rng.integers(0, 255, (20, 120))  # a line of text-like detail
     assert thumbnail._beyond(query, nowhere, (64, 64)) > 0.05
+
+
+@pytest.mark.parametrize("canvas", [(40, 40, 40, 40), (40, 120, 40, 140)])
+def test_a_stamp_shrunk_into_a_white_frame_is_read_inside_the_frame(
+    tmp_path: Path, canvas: tuple[int, int, int, int]
+) -> None:
+    """A walkthrough: an AI stamp shrunk to half on a white page (a frame, a screenshot's canvas)
+    and saved as JPEG 80 read "no known watermark" and "No AI signal found": the whole-picture layer
+    is read over the whole image, the frame included, and the tiles did not survive at half size.
+    Read again inside the frame, it is found; and no one else can register it as theirs."""
+    home = Home(tmp_path / "home")
+    identity = init_identity(home, org="Art Desk")
+    big = tmp_path / "big.png"
+    with Image.open(SAMPLES / "coffee.png") as img:
+        img.convert("RGB").resize((1024, 683), Image.Resampling.LANCZOS).save(big)
+    out = tmp_path / "stamped.png"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Registry, "new_record_id", lambda self: "0123456789abcdef")
+        stamp_file(big, out, user="art desk", identity=identity, home=home)
+    left, top, right, bottom = canvas
+    with Image.open(out) as img:
+        half = img.convert("RGB").resize((512, 342), Image.Resampling.LANCZOS)
+    page = Image.new("RGB", (512 + left + right, 342 + top + bottom), "white")
+    page.paste(half, (left, top))
+    copy = _save(page, tmp_path / "page.jpg", quality=80)
+    from provenance import watermark
+
+    with Image.open(copy) as img:
+        assert not watermark.detect(img.convert("RGB")).found  # the case the walkthrough met
+    report, _ = _verify(copy, home)
+    assert report.watermark.found
+    assert report.watermark.record_id == "0123456789abcdef"
+    assert report.ai.verdict == "ai-generated"
+    assert report.credentials.state == "recovered"
+    assert report.exit_code == 0, report.summary
+    claimed = register_paths([copy], home=home, owner="Someone Else")
+    assert [r.status for r in claimed] == ["refused"], claimed

@@ -47,12 +47,15 @@ def _reports(path: Path) -> dict[str, VerifyReportJSON]:
 def test_local_and_ray_engines_give_the_same_results(corpus: tuple[Path, Path], tmp_path: Path) -> None:
     folder, home = corpus
     local = run_cli("scan", folder, "--jobs", "2", "--report", tmp_path / "local.jsonl", home=home, timeout=900)
-    assert local.code == 4, local.stderr  # the broken files are the highest code
     ray = run_cli(
         "scan", folder, "--engine", "ray", "--jobs", "2", "--report", tmp_path / "ray.jsonl", home=home, timeout=900
     )
-    assert ray.code == 4, ray.stderr
     by_local, by_ray = _reports(tmp_path / "local.jsonl"), _reports(tmp_path / "ray.jsonl")
+    # the most serious per-file code: 4 for the unreadable files, 1 when a reference fixture's
+    # manifest is broken (present only with ../shared/fixtures)
+    codes = {int(r["exit_code"]) for r in by_local.values()}
+    assert 4 in codes
+    assert local.code == ray.code == (1 if 1 in codes else 4), local.stderr
     assert len(by_local) == TOTAL
     assert by_local.keys() == by_ray.keys()
     for name, report in by_local.items():
@@ -86,14 +89,37 @@ def test_sigkill_then_resume_gives_each_image_exactly_once(corpus: tuple[Path, P
     done_before = checkpoint.read_bytes().count(b"\n")
     assert TOTAL // 2 <= done_before < TOTAL
     resumed = run_cli("scan", folder, "--jobs", "2", "--report", report, "--resume", "--json", home=home, timeout=900)
-    assert resumed.code == 4, resumed.stderr
     summary = json.loads(resumed.stdout)
     assert summary["resumed"] >= TOTAL // 2
     assert summary["resumed"] + summary["scanned"] == TOTAL
     by_file = _reports(report)
     assert len(by_file) == TOTAL
     assert set(by_file) == {str(p.resolve()) for p in folder.iterdir()}
+    assert resumed.code == verdicts.most_serious(int(r["exit_code"]) for r in by_file.values()), resumed.stderr
     assert not checkpoint.exists(), "the checkpoint outlived the finished report"
+
+
+def test_ctrl_c_says_where_the_work_is_kept_and_how_to_finish(corpus: tuple[Path, Path], tmp_path: Path) -> None:
+    """A walkthrough's Ctrl-C printed only "provenance: aborted": nothing said that --resume would
+    finish the scan from its checkpoint."""
+    folder, home = corpus
+    report = tmp_path / "run.jsonl"
+    checkpoint = tmp_path / "run.jsonl.checkpoint.jsonl"
+    env = {**os.environ, "PROVENANCE_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    args = [sys.executable, "-m", "provenance_cli.main", "scan", str(folder), "--jobs", "1", "--report", str(report)]
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and proc.poll() is None:
+        if checkpoint.exists() and checkpoint.read_bytes().count(b"\n") >= 20:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the scan finished before it could be interrupted"
+    proc.send_signal(signal.SIGINT)  # Ctrl-C reaches this process
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert f"done are kept in {checkpoint}; the same command with --resume does the rest" in err, err
+    assert "Traceback" not in err
+    assert not report.exists()
 
 
 def test_torn_checkpoint_line_is_dropped_and_redone(tmp_path: Path, keyed_home: Path) -> None:
@@ -313,7 +339,7 @@ def test_a_fail_on_exit_names_the_condition_not_a_verify_code(tmp_path: Path, ke
     passed = run_cli("scan", folder, "--fail-on", "broken", "--json", home=keyed_home)
     assert passed.code == 0
     assert json.loads(passed.stdout)["exit_reason"] == "no file matched --fail-on broken"
-    plain = run_cli("scan", folder, "--json", home=keyed_home)  # no --fail-on: the highest verify code's words
+    plain = run_cli("scan", folder, "--json", home=keyed_home)  # no --fail-on: the most serious verify code's words
     assert json.loads(plain.stdout)["exit_reason"] == verdicts.exit_word(plain.code).label
 
 
@@ -342,3 +368,25 @@ def test_a_csv_row_does_not_give_an_inconclusive_look_alike_one_owner_or_its_pla
     row = reports.flat(report)  # type: ignore[arg-type]
     assert row["owner"] == "Daily Planet / Art Desk"
     assert row["placement"] is None
+
+
+def test_a_csv_cell_a_spreadsheet_would_run_as_a_formula_is_text(tmp_path: Path) -> None:
+    """A walkthrough: a signer named '=HYPERLINK(...)' in its certificate became a live link in
+    the desk's spreadsheet. Cells from the file (its name, its signer, words quoting them) that
+    start a formula start with ' instead; the JSON report keeps the name as signed."""
+    home = tmp_path / "home"
+    evil = '=HYPERLINK("http://evil.example","Trusted")'
+    assert run_cli("keys", "init", "--org", evil, home=home).code == 0
+    folder = tmp_path / "in"
+    folder.mkdir()
+    made = run_cli("stamp", SAMPLES / "chelsea.png", "-o", folder / "-wire.png", "--user", "x", home=home)
+    assert made.code == 0, made.stderr
+    scanned = run_cli("scan", folder, "--report", tmp_path / "r.csv", "--report", tmp_path / "r.json", home=home)
+    assert scanned.code in (0, 3), scanned.stderr
+    with (tmp_path / "r.csv").open(newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["signer"].startswith(f"'{evil}"), row["signer"]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row.values()), row
+    assert row["exit_code"] in ("0", "3")  # numbers stay numbers
+    signer = json.loads((tmp_path / "r.json").read_text())["results"][0]["credentials"]["signer"]
+    assert signer.startswith(evil)

@@ -260,3 +260,19 @@ def test_our_mark_whose_record_this_registry_lacks_is_not_shown_as_a_pass(keyed_
         _client(keyed_home).post("/v1/verify?states=true", files=_upload(stamped)).json()["states"]["watermark"]
         == "ours"
     )
+
+
+def test_the_api_docs_page_loads_nothing_from_another_host(tmp_path: Path) -> None:
+    """FastAPI's /docs loaded Swagger UI from cdn.jsdelivr.net: blank on an offline newsroom
+    server (a walkthrough's screenshot). Every script and style it names is served here."""
+    import re
+
+    client = _client(tmp_path / "home")
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets, page.text
+    for asset in assets:
+        assert asset.startswith("/"), asset  # this server's, no other host's
+        assert client.get(asset).status_code == 200, asset
+    assert client.get("/openapi.json").json()["info"]["title"] == "provenance"

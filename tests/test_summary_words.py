@@ -231,3 +231,25 @@ def test_no_match_does_not_say_a_registered_picture_is_absent(tmp_path: Path) ->
         report.ownership.summary
     )
     assert "too small to read a watermark from" in report.ownership.summary
+
+
+def test_the_ai_sentence_says_whose_word_it_is() -> None:
+    """A walkthrough's crop of an AI stamp, mark and metadata lost, read "The file itself says it
+    is AI-generated (flux1-dev)": the only evidence was a registry record it looks like."""
+    from provenance import detect
+    from provenance.registry import Record
+    from provenance.report import AIReport, Signal
+    from provenance.verify import _ai_sentence
+
+    record = Record(record_id="0123456789abcdef", kind="stamped", owner="Art desk", sha256="0" * 64,
+                    fingerprints=[], model="flux1-dev.safetensors")  # fmt: skip
+    unmarked = _ai_sentence(AIReport("ai-generated", detect.unmarked_stamp_signals([record])))
+    assert "itself" not in unmarked
+    assert unmarked.startswith(" It looks like an AI image stamped here, without that image's watermark, so it is")
+    assert "flux1-dev.safetensors" in unmarked
+    hashed = _ai_sentence(AIReport("ai-generated", detect.registry_signals([record])))
+    assert hashed.startswith(" Its record here, found by perceptual hash, says it is")
+    metadata = _ai_sentence(
+        AIReport("ai-generated", [Signal(kind="a1111.parameters", source="PNG text", evidence="x")])
+    )
+    assert metadata.startswith(" The file itself says it is")

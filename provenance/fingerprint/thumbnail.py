@@ -464,25 +464,9 @@ def _trim(y: Array, most: float = 0.25) -> Array:
 
 def _margins(y: Array, most: float = 0.25) -> tuple[int, int, int, int]:
     """Rows and columns of a uniform border (top, bottom, left, right), up to a quarter a side."""
-    h, w = y.shape
+    from provenance.imaging import plain_margins
 
-    def run(lines: list[Array]) -> int:
-        count, first = 0, None
-        for line in lines:
-            mean = float(line.mean())
-            if float(line.std()) > FLAT or float(np.ptp(line)) > 24:
-                break
-            first = mean if first is None else first
-            if abs(mean - first) > 8:
-                break
-            count += 1
-        return count
-
-    top = run([y[i] for i in range(int(h * most))])
-    bottom = run([y[h - 1 - i] for i in range(int(h * most))])
-    left = run([y[top : h - bottom, i] for i in range(int(w * most))])
-    right = run([y[top : h - bottom, w - 1 - i] for i in range(int(w * most))])
-    return top, bottom, left, right
+    return plain_margins(y, most=most, flat=FLAT)
 
 
 def _band(y: Array) -> Array:

@@ -118,6 +118,17 @@ def flat(report: VerifyReportJSON) -> dict[str, str | int | None]:
     }
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula at a cell's start
+
+
+def _inert(value: str | int | None) -> str | int | None:
+    """A CSV cell a spreadsheet shows as text: a file's name, a signer's name from its certificate
+    and the words quoting them come from whoever made the file, and a cell starting ``=HYPERLINK(``
+    was a live link in the desk's spreadsheet (a walkthrough). Such a cell starts with ``'``, as
+    OWASP advises; numbers stay numbers."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA) else value
+
+
 def write(path: Path, rows: list[ScanRow], summary: ScanSummary) -> None:
     kind = format_for(path)
     if kind == "jsonl":
@@ -135,7 +146,7 @@ def write(path: Path, rows: list[ScanRow], summary: ScanSummary) -> None:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
         writer.writeheader()
-        writer.writerows(flat(r["report"]) for r in rows)
+        writer.writerows({k: _inert(v) for k, v in flat(r["report"]).items()} for r in rows)
         data = buffer.getvalue()
     else:
         data = html.render(rows, summary)

@@ -36,6 +36,7 @@ class ScanOptions:
     engine: Engine = "local"
     ray_address: str | None = None
     report: Path | None = None
+    also: tuple[Path, ...] = ()  # the same report in other formats (a CSV and an HTML page), written with it
     checkpoint: Path | None = None  # default: REPORT.checkpoint.jsonl
     resume: bool = False
     force: bool = False
@@ -54,6 +55,7 @@ class ScanSummary:
     exit_code: int
     report: str | None
     exit_reason: str = ""  # why exit_code (verdicts.scan_exit_reason): under --fail-on, the condition met
+    also: list[str] = field(default_factory=list)  # the other reports written (ScanOptions.also)
 
 
 class Scanner:
@@ -66,9 +68,13 @@ class Scanner:
         self.home = home
         self.options = options
         self.files = _plan(paths, options.recursive)
-        if options.report is not None:
-            reports.format_for(options.report)  # an unknown suffix fails now, not after the scan
-            check_output(options.report, force=options.force)
+        if options.also and options.report is None:
+            raise UsageError("further reports need a first one (ScanOptions.report)")
+        if len(set(self.reports)) < len(self.reports):
+            raise UsageError("--report names the same file twice")
+        for path in self.reports:
+            reports.format_for(path)  # an unknown suffix fails now, not after the scan
+            check_output(path, force=options.force)
         self.checkpoint = _checkpoint(options)
         self.rows = self.checkpoint.load() if self.checkpoint and options.resume else {}
         wanted = set(self.files)
@@ -76,6 +82,11 @@ class Scanner:
         self.resumed = len(self.rows)
         self.todo = [p for p in self.files if p not in self.rows]
         self._start = time.monotonic()
+
+    @property
+    def reports(self) -> list[Path]:
+        """Every report to write: the first (its name names the checkpoint), then the others."""
+        return ([self.options.report] if self.options.report is not None else []) + list(self.options.also)
 
     def run(self) -> Generator[ScanRow]:
         """Rows as they finish (completion order), each checkpointed first."""
@@ -85,7 +96,7 @@ class Scanner:
             registry_url=self.home.registry_url,
             policy=options.policy,
             pixels=options.pixels,
-            thumbnails=options.report is not None and reports.format_for(options.report) == "html",
+            thumbnails=any(reports.format_for(path) == "html" for path in self.reports),
         )
         if options.engine == "ray":
             rows = run_ray(self.todo, item, options.jobs, options.ray_address)
@@ -116,6 +127,7 @@ class Scanner:
             counts=counts,
             exit_code=code,
             report=str(self.options.report) if self.options.report else None,
+            also=[str(path) for path in self.options.also],
             exit_reason=verdicts.scan_exit_reason(
                 code,
                 self.options.fail_on,
@@ -123,10 +135,10 @@ class Scanner:
                 fail_on_matched(ordered, self.options.fail_on),
             ),
         )
-        if self.options.report is not None:
-            reports.write(self.options.report, ordered, summary)
-            if self.checkpoint is not None and len(ordered) == len(self.files):
-                self.checkpoint.remove()
+        for path in self.reports:
+            reports.write(path, ordered, summary)
+        if self.reports and self.checkpoint is not None and len(ordered) == len(self.files):
+            self.checkpoint.remove()
         return summary
 
 
@@ -171,13 +183,14 @@ def _checkpoint(options: ScanOptions) -> Checkpoint | None:
 
 
 def exit_code(rows: list[ScanRow], fail_on: tuple[str, ...]) -> int:
-    """The highest per-image code; with ``fail_on``, 1 if any image meets a condition, else 0.
-    No image at all is never a pass: 4 (the scan refuses an empty plan before this)."""
+    """The most serious per-image code (verdicts.most_serious); with ``fail_on``, 1 if any image
+    meets a condition, else 0. No image at all is never a pass: 4 (the scan refuses an empty plan
+    before this)."""
     codes = [int(r["report"].get("exit_code", 5)) for r in rows]
     if not codes:
         return int(ExitCode.UNREADABLE)
     if not fail_on:
-        return max(codes)
+        return verdicts.most_serious(codes)
     return 1 if fail_on_met(rows, fail_on) else 0
 
 

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from provenance.config import Home
@@ -34,7 +35,9 @@ _log = logging.getLogger("provenance.service")
 
 def create_app(home: Home, settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or ServiceSettings()
-    app = FastAPI(
+    # FastAPI's /docs page loads Swagger UI from a CDN: blank on an offline newsroom server, and a
+    # third party's script on theirs (a walkthrough); fastapi-offline serves the same from the package
+    app: FastAPI = FastAPIOffline(
         title="provenance",
         version=__version__,
         description="Verify, stamp and register images; C2PA Soft Binding Resolution API.",
