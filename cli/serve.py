@@ -19,7 +19,13 @@ from .context import CliContext, pass_context
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--max-upload-mb", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--max-pixels", type=click.IntRange(min=1), default=50_000_000, show_default=True)
-@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True, help="Seconds per request.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Seconds per request: for its upload to arrive (else 408), then for its work (else 504).",
+)
 @click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Images at once [default: CPU count].")
 @click.option(
     "--memory-budget-mb",

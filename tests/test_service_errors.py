@@ -264,3 +264,40 @@ def test_serve_on_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
     from provenance.service.server import check_port
 
     check_port("127.0.0.1", port)  # released: bindable again, no error
+
+
+def test_an_upload_that_stalls_is_answered_408_within_the_time_allowed() -> None:
+    """A walkthrough sent headers and 3 of 100,000 bytes and waited 70 s for an answer on a
+    service whose --timeout was 60: a trickling client held its connection as long as it liked."""
+    import asyncio
+    import json
+    import time
+
+    from provenance.service.limits import BodyLimit
+
+    reached: list[bool] = []
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        reached.append(True)
+
+    sent: list[dict[str, object]] = []
+    chunks = [{"type": "http.request", "body": b"abc", "more_body": True}]
+
+    async def receive() -> dict[str, object]:
+        if chunks:
+            return chunks.pop()
+        await asyncio.sleep(3600)  # the client never sends the rest
+        raise AssertionError("unreachable")
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "headers": [(b"content-length", b"100000")]}
+    start = time.monotonic()
+    asyncio.run(BodyLimit(app, max_bytes=1_000_000, upload_s=0.3)(scope, receive, send))  # type: ignore[arg-type]
+    assert time.monotonic() - start < 5
+    assert not reached  # the handler never saw the half body
+    assert sent[0]["status"] == 408
+    body = json.loads(sent[1]["body"])  # type: ignore[arg-type]
+    assert body["error"]["code"] == "upload-timeout"
+    assert "did not arrive within 0.3 s" in body["error"]["message"]

@@ -45,7 +45,7 @@ def create_app(home: Home, settings: ServiceSettings | None = None) -> FastAPI:
     app.state.service = Service(home, settings)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"])
-    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes, upload_s=settings.timeout_s)
 
     @app.exception_handler(ProvenanceError)
     async def provenance_error(_: Request, exc: ProvenanceError) -> JSONResponse:

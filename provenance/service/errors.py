@@ -103,6 +103,10 @@ class Timeout(RequestError):
     """The work took longer than the limit."""
 
 
+class SlowUpload(RequestError):
+    """A request body that did not arrive within the time allowed (a stalled or trickling client)."""
+
+
 HTTP_STATUS: dict[type[BaseException], tuple[int, str]] = {
     # the library's errors
     ProvenanceError: (400, "bad-request"),
@@ -127,6 +131,7 @@ HTTP_STATUS: dict[type[BaseException], tuple[int, str]] = {
     FetchDisabled: (403, "fetch-disabled"),
     NotFound: (404, "not-found"),
     NoPolicy: (409, "no-policy"),
+    SlowUpload: (408, "upload-timeout"),
     TooLarge: (413, "too-large"),
     UnsupportedMedia: (415, "unsupported"),
     Invalid: (422, "invalid"),

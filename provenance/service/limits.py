@@ -1,27 +1,32 @@
 """Refuse request bodies over the limit with 413 and our JSON error: at once when
-Content-Length says so, else while the body streams in. A pure ASGI middleware
-that spools the body (memory up to 1 MiB, then a temporary file) before the app
-sees it, so an over-limit upload never reaches a handler and a burst of large
-uploads does not pile up in memory."""
+Content-Length says so, else while the body streams in; and bodies that do not arrive
+within the time allowed with 408 (a client that stalls or trickles a byte at a time
+held a connection for as long as it liked: a walkthrough waited 70 s on a 60 s
+service). A pure ASGI middleware that spools the body (memory up to 1 MiB, then a
+temporary file) before the app sees it, so an over-limit upload never reaches a
+handler and a burst of large uploads does not pile up in memory."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tempfile
+import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from provenance.service.errors import TooLarge, error_body, message_for, status_for
+from provenance.service.errors import RequestError, SlowUpload, TooLarge, error_body, message_for, status_for
 
 _CHUNK = 256 * 1024
 _IN_MEMORY = 1024 * 1024
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_s: float = 120.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_s = upload_s  # the whole body must have arrived by then
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -29,18 +34,25 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(send, TooLarge(f"the upload is over the {self.max_bytes / (1024 * 1024):g} MiB limit"))
             return
+        deadline = time.monotonic() + self.upload_s
         with tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY) as spool:
             size = 0
             while True:
-                message = await receive()
+                try:
+                    message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+                except TimeoutError:
+                    await self._refuse(send, SlowUpload(f"the upload did not arrive within {self.upload_s:g} s"))
+                    return
                 if message["type"] == "http.disconnect":
                     return
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > self.max_bytes:
-                    await self._refuse(send)
+                    await self._refuse(
+                        send, TooLarge(f"the upload is over the {self.max_bytes / (1024 * 1024):g} MiB limit")
+                    )
                     return
                 spool.write(chunk)
                 if not message.get("more_body", False):
@@ -48,8 +60,7 @@ class BodyLimit:
             spool.seek(0)
             await self.app(scope, _replay(spool, receive), send)
 
-    async def _refuse(self, send: Send) -> None:
-        error = TooLarge(f"the upload is over the {self.max_bytes / (1024 * 1024):g} MiB limit")
+    async def _refuse(self, send: Send, error: RequestError) -> None:
         status, code = status_for(error)
         data = json.dumps(error_body(status, code, message_for(error))).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]

@@ -12,7 +12,7 @@ MiB = 1024 * 1024
 class ServiceSettings:
     max_upload_bytes: int = 50 * MiB  # per request body; more is 413
     max_pixels: int = 50_000_000  # decoded size; more is 422, refused before decoding
-    timeout_s: float = 60.0  # per request's work; more is 504
+    timeout_s: float = 60.0  # per request: its upload (more is 408), then its work (more is 504)
     max_concurrent: int = field(default_factory=lambda: os.cpu_count() or 1)  # images worked on at once
     memory_budget: int = 1024 * MiB  # estimated memory of the images worked on at once; more waits in the queue
     max_queue: int = 256  # requests waiting for a slot; more is 503 with Retry-After
