@@ -414,7 +414,14 @@ def _replay(home: Home, image: Path, source: Path | None, generation: Generation
     click.echo(f"  model     {result.model} (revision {result.revision}; recorded {result.recorded_revision})")
     click.echo(f"  seed      {result.seed}; manifest {result.credentials}")
     click.echo(f"  pixels    recorded {result.recorded_pixels_sha256[:16]}..., now {result.pixels_sha256[:16]}...")
-    if result.credentials == "recovered" and result.cropped is not None:
+    if result.credentials == "recovered" and result.altered is not None:
+        differ, detailed = result.altered
+        what = f"{differ} of its {detailed} detailed areas do not match" if differ else "content was added around it"
+        click.echo(
+            f"  this copy lost its manifest and parts of it differ from the twin ({what}): the replay vouches for"
+            " the twin, not for what was changed"
+        )
+    elif result.credentials == "recovered" and result.cropped is not None:
         click.echo(
             f"  this copy lost its manifest and is a crop showing about {result.cropped:.0%} of the twin: its"
             " hashes are not compared with the whole regeneration"

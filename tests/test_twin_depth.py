@@ -138,6 +138,25 @@ def test_a_copy_that_lost_its_manifest_is_replayed_from_the_recovered_one(chain:
     assert "this copy lost its manifest" in result.stdout
 
 
+def test_a_copy_with_a_caption_laid_over_it_is_not_vouched_for_by_the_replay(chain: Chain, tmp_path: Path) -> None:
+    """A walkthrough replayed a twin's copy with a caption bar over it: "identical, bit for bit", and
+    only a distance of 30 bits (the bound is 31) hinted at the change, which verify called "parts
+    differ". The regeneration is the twin's; the replay says the copy's parts differ from it."""
+    from PIL import ImageDraw
+
+    copy = tmp_path / "gen-01-captioned.jpg"
+    with Image.open(chain.outdir / "gen-01.png") as img:
+        picture = img.convert("RGB")
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((0, round(picture.height * 0.75), picture.width, picture.height), fill=(20, 20, 20))
+    draw.text((10, round(picture.height * 0.8)), "BREAKING: not what it seems", fill=(255, 255, 255))
+    picture.save(copy, quality=90)
+    result = run_cli("twin", "--replay", copy, SAMPLES / "chelsea.png", home=chain.home)
+    assert result.code == 0, result.stderr
+    assert "this copy lost its manifest and parts of it differ from the twin" in result.stdout, result.stdout
+    assert "the replay vouches for the twin, not for what was changed" in result.stdout
+
+
 def test_replay_with_other_weights_reports_the_difference(chain: Chain, tmp_path: Path) -> None:
     from safetensors.numpy import load_file, save_file
 

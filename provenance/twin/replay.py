@@ -42,6 +42,8 @@ class ReplayResult:
     distances: dict[str, int]  # regenerated vs the image as it is (watermark included)
     credentials: str
     cropped: float | None = None  # a crop of the twin (recovered credentials): the share of it shown
+    # a copy whose parts differ from the twin (recovered credentials): (areas that differ, detailed areas)
+    altered: tuple[int, int] | None = None
 
     @property
     def exit_code(self) -> int:
@@ -134,4 +136,5 @@ def replay(
         distances=distances(fingerprint.compute(regenerated), fingerprint.compute(load_image(image).pixels())),
         credentials=report.credentials.state,
         cropped=placed.shown if (placed := report.credentials.placement) is not None and placed.cropped else None,
+        altered=(placed.differ, placed.detailed) if placed is not None and placed.state == "altered" else None,
     )
