@@ -128,6 +128,9 @@ def test_framework_errors_have_the_shape_too(tmp_path: Path) -> None:
     # an empty upload is unreadable input (422), as the CLI's "empty file" (exit 4), not an unknown format
     assert "empty file" in _shape(client.post("/v1/verify", files={"file": ("a.png", b"")}), 422, "unreadable")
     _shape(client.post("/v1/verify", json={"url": "https://example.org/a.png"}), 403, "fetch-disabled")
+    # a JSON body cut short is the client's mistake (400), not "fetching is off" (a walkthrough)
+    cut = client.post("/v1/verify", content=b'{"url":', headers={"content-type": "application/json"})
+    assert "the body is not JSON" in _shape(cut, 400, "bad-request")
 
 
 # --allow-fetch -------------------------------------------------------------------------

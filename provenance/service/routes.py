@@ -140,9 +140,12 @@ async def verify(request: Request, pixels: str = "auto", thumbnails: bool = Fals
     if pixels not in _PIXEL_MODES:
         raise BadRequest(f"pixels must be one of {', '.join(_PIXEL_MODES)}")
     if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            body = await request.json()
+        except ValueError:  # a body cut short or not JSON: the client's to fix, not "fetching is off"
+            raise BadRequest('the body is not JSON: send {"url": "https://..."}') from None
         if not service.settings.allow_fetch:
             raise FetchDisabled("fetching URLs is off (start the service with --allow-fetch)")
-        body = await request.json()
         url = body.get("url") if isinstance(body, dict) else None
         if not isinstance(url, str):
             raise Invalid('JSON body must be {"url": "https://..."}')
