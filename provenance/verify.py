@@ -298,6 +298,10 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
         # too small for our marks, not for every mark: a TrustMark picture of 200 px still carries its own
         side = watermark.MIN_SIDE
         mark.note = f"image under {side} px: too small to tell whether it carries the watermarks this tool reads"
+        # a picture of READ_SIDE px or more was read all the same (a mark read there is reported): none
+        # was found, which at this size says nothing (a walkthrough read "not checked" as "not tried")
+        read = min(pixels.size) >= watermark.READ_SIDE
+        mark.note += " (read; none found, which at this size says nothing)" if read else ""
         mark.state = "not-checked"
     # a mirrored or rotated copy is fingerprinted and placed the way it was marked (the mark says how)
     upright = watermark.upright(pixels, reading)

@@ -19,6 +19,7 @@ SCHEME = wm2.SCHEME
 SCHEMES = (wm2.SCHEME, wm1.SCHEME, wm0.SCHEME)
 ID_BITS = wm2.ID_BITS
 MIN_SIDE = wm2.MIN_SIDE
+READ_SIDE = wm1.TILE  # detect reads pictures from this short side up (MIN_SIDE: the smallest it marks)
 
 
 def format_record_id(value: int) -> str:
@@ -75,5 +76,5 @@ def upright(img: Image.Image, reading: WatermarkReading) -> Image.Image:
     return img
 
 
-__all__ = ["ID_BITS", "MIN_SIDE", "SCHEME", "SCHEMES", "WatermarkReading", "detect", "embed", "format_record_id",
-           "parse_record_id", "upright"]  # fmt: skip
+__all__ = ["ID_BITS", "MIN_SIDE", "READ_SIDE", "SCHEME", "SCHEMES", "WatermarkReading", "detect", "embed",
+           "format_record_id", "parse_record_id", "upright"]  # fmt: skip
