@@ -116,9 +116,9 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         click.echo(f"provenance: error: {exc.diagnostics()}", err=True)
         return int(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("provenance: aborted", err=True)
-        return int(ExitCode.USAGE)
+    except click.exceptions.Abort:  # Ctrl-C inside click (it turns KeyboardInterrupt into Abort): as below
+        click.echo("provenance: interrupted", err=True)
+        return 130
     except click.UsageError as exc:  # one line, as every other error (click's own is three)
         where = exc.ctx.command_path if exc.ctx else "provenance"
         click.echo(f"provenance: error: {exc.format_message()} (see '{where} --help')", err=True)

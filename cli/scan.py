@@ -111,11 +111,10 @@ def scan(
                 pass
     except (KeyboardInterrupt, click.exceptions.Abort):
         # Ctrl-C: what is done is in the checkpoint, and the way on is the same command with --resume
-        if scanner.checkpoint is not None:
-            done = verdicts.counted(len(scanner.rows), "file")
+        if scanner.checkpoint is not None and scanner.checkpoint.path.exists() and scanner.rows:
             click.echo(
-                f"note: {done} of {len(scanner.files)} done are kept in {scanner.checkpoint.path};"
-                " the same command with --resume does the rest",
+                f"note: {len(scanner.rows)} of {len(scanner.files)} files done are kept in"
+                f" {scanner.checkpoint.path}; the same command with --resume does the rest",
                 err=True,
             )
         raise

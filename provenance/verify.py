@@ -308,7 +308,7 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
     prints, turned = fingerprint.compute_with_turns(upright)
     undo = _undoing(reading.turns, reading.mirrored) if reading.turns or reading.mirrored else None
     turns = [_TURNS[undo]] if undo is not None else []
-    angle = reading.angle if abs(reading.angle) >= _MIN_ANGLE else 0.0
+    angle = reading.angle if abs(reading.angle) >= watermark.LEAST_TURN else 0.0
     if angle:  # upright turns the copy by ``angle`` (Pillow: counter-clockwise when positive), so it lay the other way
         turns.append(f"turned about {abs(angle):.0f} degrees {'counter-clockwise' if angle < 0 else 'clockwise'}")
     turn = " and ".join(turns) or None
@@ -350,9 +350,6 @@ def _within_plain_margins(pixels: Image.Image) -> Image.Image | None:
     if min(box[2] - box[0], box[3] - box[1]) < watermark.MIN_SIDE:
         return None
     return pixels.crop(box)
-
-
-_MIN_ANGLE = 1.0  # degrees: a copy turned less is compared as it is (its filled corners are slivers)
 
 
 @cache

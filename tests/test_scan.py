@@ -117,7 +117,8 @@ def test_ctrl_c_says_where_the_work_is_kept_and_how_to_finish(corpus: tuple[Path
     proc.send_signal(signal.SIGINT)  # Ctrl-C reaches this process
     _, err = proc.communicate(timeout=120)
     assert proc.returncode != 0
-    assert f"done are kept in {checkpoint}; the same command with --resume does the rest" in err, err
+    assert f"files done are kept in {checkpoint}; the same command with --resume does the rest" in err, err
+    assert proc.returncode == 130, err  # interrupted, as the README's exit codes say (not 2, a usage error)
     assert "Traceback" not in err
     assert not report.exists()
 
