@@ -584,10 +584,11 @@ def input_record(
     the manifest; None when it has none here. Without ``search`` the mark is read from its
     whole-picture layer alone (:func:`whole_mark`): a few ms per megapixel, where the tile search
     on an unmarked picture costs about as much as a whole stamp; a whole copy of a picture stamped
-    here (re-encoded, rescaled) is found, a crop of one is not. With ``search`` (register: a claim
-    of ownership) the tiles are searched too, as verify reads them: a crop of a stamped picture is
-    found. So a picture registered here is stamped as made from its record, and a copy of one is
-    never registered as another original of the same picture. ``contained`` receives the record
+    here (re-encoded, rescaled) is found, a crop of one is not. With ``search`` (register and
+    stamp: a claim of ownership) the tiles are searched too, as verify reads them, and the
+    whole-picture layer inside a plain frame: a crop of a stamped picture is found. So a picture
+    registered here is stamped as made from its record, and a copy of one is never registered as
+    another original of the same picture. ``contained`` receives the record
     whose picture, mark and all, was found whole as part of this larger image (a collage)."""
     credentials = read_credentials(image.mime, image.data, policy=policy)
     if (record := registry.find_by_sha256(image.sha256)) is not None:
