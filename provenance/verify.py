@@ -337,19 +337,25 @@ def _within_plain_margins(pixels: Image.Image) -> Image.Image | None:
     border), when there is one and what it holds is big enough for the marks: the whole-picture
     layer is read from the whole image, and a 40 px white frame around a stamp shrunk to half and
     saved as JPEG 80 left it unread there, and the tiles at half size too (a walkthrough). One
-    more read of 8 words of the whole-picture layer (1.4e-21 each, docs/design.md)."""
+    more read of 8 words of the whole-picture layer (1.4e-21 each, docs/design.md). The margins
+    are found on a copy box-reduced to no less than _MARGIN_SIDE px (a large picture's grey plane
+    is never held whole), and what they hold is box-reduced as the whole-picture read is."""
     import numpy as np
 
     from provenance import watermark
 
-    grey = np.asarray(pixels.convert("L"), dtype=np.float32)
-    top, bottom, left, right = plain_margins(grey)
+    factor = max(1, min(pixels.size) // _MARGIN_SIDE)
+    small = pixels.reduce(factor) if factor >= 2 else pixels
+    top, bottom, left, right = (m * factor for m in plain_margins(np.asarray(small.convert("L"), dtype=np.float32)))
     if max(top, bottom, left, right) < _FRAME_LEAST:
         return None
     box = (left, top, pixels.width - right, pixels.height - bottom)
     if min(box[2] - box[0], box[3] - box[1]) < watermark.MIN_SIDE:
         return None
-    return pixels.crop(box)
+    return _box_reduced(pixels.crop(box))
+
+
+_MARGIN_SIDE = 512  # px: the short side of the copy a plain frame is looked for on
 
 
 @cache
