@@ -106,7 +106,13 @@ def test_ctrl_c_says_where_the_work_is_kept_and_how_to_finish(corpus: tuple[Path
     report = tmp_path / "run.jsonl"
     checkpoint = tmp_path / "run.jsonl.checkpoint.jsonl"
     env = {**os.environ, "PROVENANCE_HOME": str(home), "HF_HUB_OFFLINE": "1"}
-    args = [sys.executable, "-m", "provenance_cli.main", "scan", str(folder), "--jobs", "1", "--report", str(report)]
+    # Ctrl-C reaches the scan as it reaches a terminal's process: Python's handler for SIGINT in place,
+    # though a test run started in the background (make test &, some CI runners) has SIGINT ignored
+    start = (
+        "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler);"
+        " from provenance_cli.main import main; sys.exit(main(sys.argv[1:]))"
+    )
+    args = [sys.executable, "-c", start, "scan", str(folder), "--jobs", "1", "--report", str(report)]
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and proc.poll() is None:
