@@ -30,7 +30,7 @@ from provenance.errors import InputError, RegistryError, UsageError
 from provenance.fingerprint import thumbnail
 from provenance.imaging import image_files, load_image
 from provenance.registry import Record, Registry, open_home_registry
-from provenance.verify import anothers_picture, input_record, whole_mark
+from provenance.verify import anothers_picture, input_record, titled, whole_mark
 
 
 @dataclass
@@ -264,10 +264,6 @@ def _claim(
     return RegisterResult(str(path), "refused", record.record_id, record.owner, error=refusal.diagnostics()), None
 
 
-def _titled(record: Record) -> str:
-    return f", title '{record.title}'" if record.title else ""
-
-
 def _ingredient_of(
     registry: Registry, path: Path, sha256: str, owner: str, *, allow: bool
 ) -> tuple[RegisterResult | None, str | None]:
@@ -278,8 +274,7 @@ def _ingredient_of(
     if record is None:
         return None, None
     said = (
-        f"{path}: record {record.record_id} here (owner {record.owner}{_titled(record)}) was stamped from this very"
-        " file"
+        f"{path}: record {record.record_id} here (owner {record.owner}{titled(record)}) was stamped from this very file"
     )
     hint = "verify names that record as made from this file; --allow-contradiction registers it anyway"
     return _claim(path, record, owner, said, allow=allow, hint=hint)
@@ -314,7 +309,7 @@ def _refused(path: Path, record: Record, owner: str) -> RegisterResult:
     """A picture that is a registered one (its own record found as verify finds it) is not
     registered again: another original of it would name a second owner for the same picture."""
     refusal = UsageError(
-        f"{path}: already registered here as record {record.record_id} (owner {record.owner}{_titled(record)});"
+        f"{path}: already registered here as record {record.record_id} (owner {record.owner}{titled(record)});"
         f" not registered again as {owner}'s",
         hint="verify traces a copy of a registered picture to its record and that record's owner",
     )

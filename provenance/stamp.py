@@ -41,7 +41,7 @@ from provenance.imaging import (
 )
 from provenance.registry import Record, Registry, open_home_registry
 from provenance.report import CredentialReport, Ingredient
-from provenance.verify import anothers_picture, file_credentials, input_record, made_from
+from provenance.verify import anothers_picture, file_credentials, input_record, made_from, titled
 
 # --source-type -> the IPTC terms a file may say of itself without contradicting it
 # (anything else it says, AI, composite or computer-made, contradicts the declaration).
@@ -199,10 +199,8 @@ def _stamped_before(home: Home, image: LoadedImage, owner: str, *, allow: bool) 
         )
     if other is None:
         return []
-    title = f", title '{other.title}'" if other.title else ""
-    said = (
-        f"{image.path.name}: record {other.record_id} here (owner {other.owner}{title}) was stamped from this very file"
-    )
+    record = f"record {other.record_id} here (owner {other.owner}{titled(other)})"
+    said = f"{image.path.name}: {record} was stamped from this very file"
     if allow:
         return [f"{said}; stamped for {owner} anyway (--allow-contradiction)"]
     raise UsageError(

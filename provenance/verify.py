@@ -645,7 +645,7 @@ def anothers_picture(
     look-alike stamped from this very file (``sha256``: an AI stamp of it, say) or made from a
     picture it also looks like (a twin of it) may be of this picture, and is not counted."""
     if other := next((r for r in contained if r.owner != owner), None):
-        return other, f"it contains record {other.record_id} here (owner {other.owner}{_titled(other)}) whole"
+        return other, f"it contains record {other.record_id} here (owner {other.owner}{titled(other)}) whole"
     if other := next(
         (
             r
@@ -655,7 +655,7 @@ def anothers_picture(
         None,
     ):
         return other, (
-            f"it looks like record {other.record_id} here (owner {other.owner}{_titled(other)}), a picture"
+            f"it looks like record {other.record_id} here (owner {other.owner}{titled(other)}), a picture"
             " stamped here, without its watermark: a degraded copy of it, or its unsigned source"
         )
     return None
@@ -668,7 +668,8 @@ def _its_source(registry: Registry, record: Record, prints: list[Fingerprint]) -
     return source is not None and classify(prints, source.fingerprints) == "match"
 
 
-def _titled(record: Record) -> str:
+def titled(record: Record) -> str:
+    """ ", title 'T'" for a record with a title, else nothing: how refusals name a record."""
     return f", title '{record.title}'" if record.title else ""
 
 
@@ -1338,7 +1339,7 @@ def _whose_word(top: Signal) -> str:
         return "The recovered manifest says the picture"
     if top.kind == "watermark":
         return "Its watermark names a record here that says it"
-    if top.kind == "registry" and "without" in top.source:
+    if top.source == detect.UNMARKED_SOURCE:
         return "It looks like an AI image stamped here, without that image's watermark, so it"
     if top.kind == "registry":
         return "Its record here, found by perceptual hash, says it"

@@ -657,10 +657,9 @@ def test_a_stamped_file_cut_short_names_the_record_its_manifest_names(keyed_home
     assert report.exit_code == 4
 
 
-def test_a_collage_or_a_blurred_copy_of_a_stamped_photo_is_not_another_owners_original(tmp_path: Path) -> None:
-    """A walkthrough registered a collage holding Daily Planet's stamped photo whole, and a copy
-    blurred past its mark, as a rival's originals: verify then named the rival, and check put Daily
-    Planet's own copies on rights review. Refused unless allowed."""
+def _collage_and_blurred_copy(tmp_path: Path) -> tuple[Path, str, Path, Path]:
+    """Daily Planet's home and stamped photo's record; a collage holding the photo whole, its mark
+    read, and a copy blurred past its mark."""
     from PIL import ImageFilter
 
     home = tmp_path / "home"
@@ -669,7 +668,6 @@ def test_a_collage_or_a_blurred_copy_of_a_stamped_photo_is_not_another_owners_or
     made = run_cli("stamp", SAMPLES / "rocket.jpg", "-o", published, "--source-type", "captured",
                    "--user", "Jane Doe", home=home)  # fmt: skip
     assert made.code == 0, made.stderr
-    record = made.stdout.splitlines()[1].split()[1]
     collage, blurred = tmp_path / "collage.jpg", tmp_path / "blurred.jpg"
     with Image.open(published) as img, Image.open(SAMPLES / "astronaut.png") as other:
         picture = img.convert("RGB")
@@ -677,6 +675,14 @@ def test_a_collage_or_a_blurred_copy_of_a_stamped_photo_is_not_another_owners_or
     page.paste(picture, (20, 20))
     page.save(collage, quality=92)
     picture.filter(ImageFilter.GaussianBlur(5)).save(blurred, quality=70)
+    return home, made.stdout.splitlines()[1].split()[1], collage, blurred
+
+
+def test_a_collage_or_a_blurred_copy_of_a_stamped_photo_is_not_another_owners_original(tmp_path: Path) -> None:
+    """A walkthrough registered a collage holding Daily Planet's stamped photo whole, and a copy
+    blurred past its mark, as a rival's originals: verify then named the rival, and check put Daily
+    Planet's own copies on rights review. Refused unless allowed."""
+    home, record, collage, blurred = _collage_and_blurred_copy(tmp_path)
     for path, said in ((collage, f"it contains record {record} here"), (blurred, f"it looks like record {record}")):
         claimed = run_cli("register", path, "--owner", "Evil Corp", home=home)
         assert claimed.code == 2, (path, claimed.stdout)
@@ -694,22 +700,7 @@ def test_a_collage_or_a_blurred_copy_of_a_stamped_photo_is_not_stamped_as_anothe
     """As register refuses them (above), so does stamp with a photo declaration: a walkthrough
     stamped a collage holding our photo as a rival's captured original. Allowed, it is recorded as
     stamped here, not as their original; an AI stamp (its user's work) makes no claim."""
-    from PIL import ImageFilter
-
-    home = tmp_path / "home"
-    assert run_cli("keys", "init", "--org", "Daily Planet", home=home).code == 0
-    published = tmp_path / "published.jpg"
-    made = run_cli("stamp", SAMPLES / "rocket.jpg", "-o", published, "--source-type", "captured",
-                   "--user", "Jane Doe", home=home)  # fmt: skip
-    assert made.code == 0, made.stderr
-    record = made.stdout.splitlines()[1].split()[1]
-    collage, blurred = tmp_path / "collage.jpg", tmp_path / "blurred.jpg"
-    with Image.open(published) as img, Image.open(SAMPLES / "astronaut.png") as other:
-        picture = img.convert("RGB")
-        page = other.convert("RGB").resize((round(picture.width * 1.6), round(picture.height * 1.6)))
-    page.paste(picture, (20, 20))
-    page.save(collage, quality=92)
-    picture.filter(ImageFilter.GaussianBlur(5)).save(blurred, quality=70)
+    home, record, collage, blurred = _collage_and_blurred_copy(tmp_path)
     for path, said in ((collage, f"it contains record {record} here"), (blurred, f"it looks like record {record}")):
         out = tmp_path / f"{path.stem}-stamped.jpg"
         claimed = run_cli("stamp", path, "-o", out, "--source-type", "composite", "--user", "M. Allory",

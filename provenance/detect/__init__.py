@@ -238,6 +238,10 @@ def registry_signals(records: list[Record]) -> list[Signal]:
     ]
 
 
+# the source of a signal from a registry record the picture looks like without carrying its mark
+UNMARKED_SOURCE = "registry fingerprint match (without the record's watermark)"
+
+
 def unmarked_stamp_signals(records: list[Record]) -> list[Signal]:
     """AI images stamped here that this picture looks like without carrying their mark: it is a
     copy of one (the mark lost: blurred, a small crop) or of the AI image it was stamped from,
@@ -246,7 +250,7 @@ def unmarked_stamp_signals(records: list[Record]) -> list[Signal]:
     return [
         Signal(
             kind="registry",
-            source="registry fingerprint match (without the record's watermark)",
+            source=UNMARKED_SOURCE,
             evidence=(
                 f"The picture looks like registry record {r.record_id}, an AI image stamped here"
                 f" ({verdicts.made_with(r.model)}), but lacks its watermark: a copy of it, or of the AI image"
@@ -267,7 +271,7 @@ def unmarked_twin_signals(records: list[Record]) -> list[Signal]:
     return [
         Signal(
             kind="registry",
-            source="registry fingerprint match (without the record's watermark)",
+            source=UNMARKED_SOURCE,
             evidence=(
                 f"The picture looks like registry record {r.record_id}, an AI twin made here"
                 f" ({verdicts.made_with(r.model)}), but its watermark is not read here: a copy of the twin (blurred,"
