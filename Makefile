@@ -54,7 +54,7 @@ $(VENV)/.bench: pyproject.toml $(VENV)/.test
 # Several need ../shared/fixtures; generate, demo-model and journeys load the demo model.
 BENCH_RUN = HF_HUB_OFFLINE=1 $(BIN)/python
 RESULTS := benchmarks/results
-BENCHES := stamp-verify scan hostile detection registry registry-accuracy crop-match placement watermark \
+BENCHES := stamp-verify scan hostile detection registry registry-accuracy crop-match placement overlays watermark \
 	watermark-fp journeys service generate demo-model demo-model-retrained fuzz
 QUICK_BENCHES := stamp-verify scan hostile detection registry-accuracy
 
@@ -80,6 +80,8 @@ bench-crop-match: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/crop_match.py --out $(RESULTS)/crop_match.md
 bench-placement: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/placement.py --out $(RESULTS)/placement.md
+bench-overlays: $(VENV)/.bench benchmarks/.photos/.done
+	$(BENCH_RUN) benchmarks/overlays.py --out $(RESULTS)/overlays.md
 bench-watermark: $(VENV)/.bench benchmarks/.photos/.done
 	$(BENCH_RUN) benchmarks/watermark.py --out $(RESULTS)/watermark.md
 # The watermark benchmark's photo archives, downloaded by hash, never installed: the design set's

@@ -155,7 +155,10 @@ class Placement:
     around it, such as a caption printed under it on a taller canvas: altered), when it is
     ``verify.ADDED_SHARE`` or more; else 0. ``sides``: (width, height) of the image per the
     picture's, when it shows all of the picture with its shape changed (a stretched or squeezed
-    copy: ``thumbnail.STRETCHED`` or more apart); else None."""
+    copy: ``thumbnail.STRETCHED`` or more apart); else None. ``marked``: share of the image that
+    differs from the signed picture's claim thumbnail at full detail (drawn text, a logo: what
+    the thumbnail's blocks are too coarse to see; provenance/fingerprint/detail.py), when it is
+    ``verify.MARKED_SHARE`` or more (altered); else 0."""
 
     state: PlacementState
     shown: float
@@ -166,6 +169,7 @@ class Placement:
     cropped: bool
     added: float = 0.0
     sides: list[float] | None = None
+    marked: float = 0.0
 
 
 @dataclass
@@ -428,6 +432,7 @@ class PlacementJSON(TypedDict, total=False):
     cropped: bool
     added: float
     sides: list[float] | None
+    marked: float
 
 
 class CredentialJSON(TypedDict, total=False):

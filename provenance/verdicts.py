@@ -367,6 +367,7 @@ def placement_words(
     picture: str,
     added: float = 0.0,
     sides: Sequence[float] | None = None,
+    marked: float = 0.0,
 ) -> str:
     """What an image is relative to ``picture`` (e.g. "the signed picture"), in a few words: "a crop
     showing about 56 % of the signed picture, at 80 % of its size, but parts differ: 8 of its 75
@@ -383,11 +384,22 @@ def placement_words(
         changes.append(f"{differ} of its {detailed} detailed areas do not match")
     if added > 0:
         changes.append(f"content was added around it (about {max(1, round(100 * added))} % of this image)")
+    if marked > 0:
+        changes.append(f"marks or text {picture} does not have were drawn over it ({_share(marked)} of it differs)")
     what = "; ".join(changes) or f"{differ} of its {detailed} detailed areas do not match"
     if added > 0:
         size = ""  # measured on an image that is more than the picture: not the picture's size
     hint = " (an overlay, a caption band, a logo, a pasted region?)" if differ else ""
     return f"{part}{size}, but parts differ: {what}{hint}"
+
+
+def _share(value: float) -> str:
+    """A share in words that keep a small one's size: "under 0.1 %", "0.4 %", "12 %"."""
+    if value < 0.001:
+        return "under 0.1 %"
+    if value < 0.1:
+        return f"{100 * value:.1f} %"
+    return f"{round(100 * value)} %"
 
 
 # The verdicts a copy whose parts differ from its registered picture (placement "altered",
@@ -711,6 +723,7 @@ def placement_report_words(report: VerifyReportJSON) -> str | None:
         picture="the signed picture" if recovered else "the registered picture",
         added=float(placed.get("added", 0.0)),
         sides=placed.get("sides"),
+        marked=float(placed.get("marked", 0.0)),
     )
 
 

@@ -20,7 +20,7 @@ from provenance.config import Home
 from provenance.credentials import codes, read_credentials, read_recovered
 from provenance.credentials.claims import SCHEME_FOR_ALG, record_id_from_soft_binding
 from provenance.credentials.codes import TRUST_CODES
-from provenance.credentials.read import stored_source_types
+from provenance.credentials.read import stored_claim_thumbnail, stored_source_types
 from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.detect.sources import AI_TERMS, describe
 from provenance.errors import InputError, UsageError
@@ -72,6 +72,9 @@ WATERMARK_MISMATCH_DISTANCE = 26
 # (a silhouette on white, whatever was done to it); most captions, logos and pasted regions more.
 CROP_SHOWN = 0.95  # a crop shows under this share of the picture's area (a whole copy measures 95-100 %)
 #   and leaves out more than a plain margin (thumbnail.FLAT: what the comparison trims from any image)
+# parts differ: this share of a copy laid on its signed picture's claim thumbnail differs (fingerprint/detail.py):
+# twice the largest share of an honest copy on benchmarks/overlays.py's design set (0.11 %), rounded down
+MARKED_SHARE = 0.002
 ALTERED_AREAS = 6  # parts differ: at least this many detailed areas do not match...
 ALTERED_SHARE = 0.03  # ...and at least this share of them
 # or content was added around the picture: this share of the image lies beyond it and has detail
@@ -481,7 +484,34 @@ def _placement(placed: thumbnail.Placement | None, record: Record, seen: _Seen |
     from provenance.fingerprint import thumbnail
 
     decoded = thumbnail.decode(record.thumbnail)
-    return placement_of(placed, decoded[1] if decoded else None, seen.pixels.size, turned=bool(seen.angle))
+    picture = decoded[1] if decoded else None
+    kind = placement_of(placed, picture, seen.pixels.size, turned=bool(seen.angle))
+    if kind is None or seen.angle or record.manifest is None:
+        return kind
+    return with_marks(kind, placed, seen.pixels, stored_claim_thumbnail(record.manifest), picture)
+
+
+def with_marks(
+    kind: Placement,
+    placed: thumbnail.Placement,
+    image: Image.Image,
+    reference: bytes | None,
+    picture: tuple[int, int] | None,
+) -> Placement:
+    """``kind``, altered when ``image`` laid on ``reference`` (the signed picture's claim thumbnail)
+    differs over :data:`MARKED_SHARE` of it or more: text or a logo drawn over the picture, too
+    fine for the thumbnail's blocks (fingerprint/detail.py). A copy already altered, stretched,
+    or without a place or a claim thumbnail is left as it is."""
+    from provenance.fingerprint import detail
+
+    if kind.state == "altered" or kind.sides is not None or reference is None or picture is None:
+        return kind
+    if placed.centre is None or placed.scale <= 0:
+        return kind
+    found = detail.marks(image, reference, picture, placed.scale, placed.centre)
+    if found is None or found.share < MARKED_SHARE:
+        return kind
+    return replace(kind, state="altered", marked=found.share)
 
 
 def placement_of(
@@ -855,6 +885,7 @@ def _placement_words(placed: Placement, picture: str) -> str:
         picture=picture,
         added=placed.added,
         sides=placed.sides,
+        marked=placed.marked,
     )
 
 

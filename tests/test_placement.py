@@ -112,6 +112,39 @@ def test_a_copy_with_a_region_pasted_in_is_not_the_signed_capture(signed: Signed
     assert "parts differ" in str(row["summary"])
 
 
+def test_a_headline_drawn_over_the_signed_picture_is_not_the_signed_capture(signed: Signed, tmp_path: Path) -> None:
+    """A walkthrough: a yellow headline 1/25 of the picture's height, drawn straight onto the
+    signed photo and re-saved, read "the whole of the signed picture" with the capture claim
+    counted (exit 0): at the thumbnail's 128 px every block agreed. Laid on the manifest's claim
+    thumbnail, the copy differs where the text is: parts differ, the claim is reported, not
+    counted, and provenance is not established (exit 3)."""
+    from PIL import ImageFont
+
+    from provenance.verify import MARKED_SHARE
+
+    out = signed.pixels.copy()
+    font = ImageFont.load_default(size=round(out.height / 25))
+    ImageDraw.Draw(out).text(
+        (out.width * 0.06, out.height * 0.12), "Troops cross the border", fill=(255, 230, 0), font=font
+    )
+    report, data = _verify(_save(out, tmp_path / "headline.jpg"), signed.home)
+    placed = report.credentials.placement
+    assert report.credentials.state == "recovered"
+    assert placed is not None
+    assert placed.state == "altered"
+    assert placed.differ < ALTERED_AREAS  # the thumbnail's blocks alone would have passed it
+    assert placed.marked >= MARKED_SHARE
+    assert data["credentials"]["placement"]["marked"] == placed.marked  # type: ignore[index]
+    assert report.ai.verdict != "captured"
+    assert report.exit_code == 3
+    assert "marks or text the signed picture does not have were drawn over it" in report.summary
+    # the same photo re-saved without the headline stays the whole signed capture
+    plain, _ = _verify(_save(signed.pixels, tmp_path / "plain.jpg", 85), signed.home)
+    assert plain.credentials.placement is not None
+    assert (plain.credentials.placement.state, plain.credentials.placement.marked) == ("whole", 0.0)
+    assert plain.exit_code == 0
+
+
 def test_a_crop_says_it_is_a_crop_and_how_much_it_shows(signed: Signed, tmp_path: Path) -> None:
     """A 16:9 crop and a web-size crop: still the signed capture (exit 0), and said to be crops."""
     w, h = signed.pixels.size

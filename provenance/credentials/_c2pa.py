@@ -258,6 +258,27 @@ def thumbnail_uris(mime: str, data: bytes, manifest_data: bytes | None = None) -
     return out
 
 
+def claim_thumbnail(manifest: bytes) -> bytes | None:
+    """The active manifest's claim thumbnail (image bytes) in a standalone manifest store; None
+    when it has none or c2pa cannot read it."""
+    try:
+        reader = c2pa.Reader("application/c2pa", io.BytesIO(manifest))
+    except c2pa.C2paError:
+        return None
+    with reader:
+        store = json.loads(reader.json())
+        active = (store.get("manifests") or {}).get(store.get("active_manifest") or "") or {}
+        thumb = active.get("thumbnail")
+        if not isinstance(thumb, dict) or not thumb.get("identifier"):
+            return None
+        buffer = io.BytesIO()
+        try:
+            reader.resource_to_stream(thumb["identifier"], buffer)
+        except c2pa.C2paError:
+            return None
+    return buffer.getvalue() or None
+
+
 def has_manifest(mime: str, data: bytes) -> bool:
     """Whether the file carries a C2PA manifest (embedded), valid or not."""
     try:

@@ -140,6 +140,13 @@ def stored_source_types(manifest: bytes) -> list[str] | None:
     return [a.digital_source_type for a in _actions(assertions) if a.digital_source_type]
 
 
+def stored_claim_thumbnail(manifest: bytes) -> bytes | None:
+    """The claim thumbnail of a stored manifest store's active manifest: the signed picture at up
+    to 1024 px (stamp makes it from the pixels it signed), finer than the registry's own thumbnail
+    (fingerprint/detail.py compares copies with it). None when the store holds none."""
+    return _c2pa.claim_thumbnail(manifest)
+
+
 def _expected_binding(status: list[StatusCode]) -> list[StatusCode]:
     """A recovered manifest's hard-binding mismatch is no failure of this copy: say so, once per
     code. The reader reports one failure per hash it checked (a JPEG's data hash gives two

@@ -1,0 +1,100 @@
+"""Marks the record's thumbnail cannot see: a copy laid on the signed picture's claim thumbnail
+(provenance/fingerprint/detail.py). A headline drawn over a signed photo read as "the whole of
+the signed picture" (exit 0), because at 128 px the text is 3-4 px; honest copies (re-encoded,
+resized, cropped, brightened, greyed) must stay under verify's threshold."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import pytest
+from PIL import Image, ImageDraw, ImageEnhance, ImageFont
+
+from provenance.fingerprint import detail, thumbnail
+from provenance.imaging import claim_thumbnail
+from provenance.verify import MARKED_SHARE
+from tests.conftest import SAMPLES
+
+
+def _picture() -> Image.Image:
+    """A photo at a size a stamp is given (1200 x 800): its claim thumbnail is 600 x 400."""
+    with Image.open(SAMPLES / "rocket.jpg") as img:
+        return img.convert("RGB").resize((1200, 800), Image.Resampling.LANCZOS)
+
+
+def _jpeg(img: Image.Image, quality: int = 85) -> Image.Image:
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality)
+    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+
+
+def _headline(img: Image.Image, height: float, colour: tuple[int, int, int]) -> Image.Image:
+    out = img.copy()
+    font = ImageFont.load_default(size=round(out.height * height))
+    ImageDraw.Draw(out).text((out.width * 0.08, out.height * 0.15), "Troops cross the border", fill=colour, font=font)
+    return _jpeg(out)
+
+
+def _share(picture: Image.Image, copy: Image.Image) -> float | None:
+    placed = thumbnail.compare(copy, thumbnail.describe(picture))
+    assert placed is not None
+    assert placed.verdict == "same-picture"
+    assert placed.centre is not None
+    found = detail.marks(copy, claim_thumbnail(picture), picture.size, placed.scale, placed.centre)
+    return None if found is None else found.share
+
+
+def _half(img: Image.Image) -> Image.Image:
+    return _jpeg(img.resize((img.width // 2, img.height // 2), Image.Resampling.LANCZOS))
+
+
+def _crop(img: Image.Image) -> Image.Image:
+    w, h = img.size
+    return _jpeg(img.crop((w // 5, h // 6, w - w // 10, h - h // 8)))
+
+
+HONEST: dict[str, Callable[[Image.Image], Image.Image]] = {
+    "jpeg 60": lambda im: _jpeg(im, 60),
+    "half size": _half,
+    "crop": _crop,
+    "brighter": lambda im: _jpeg(ImageEnhance.Brightness(im).enhance(1.25)),
+    "more contrast": lambda im: _jpeg(ImageEnhance.Contrast(im).enhance(1.4)),
+    "grey": lambda im: _jpeg(im.convert("L").convert("RGB")),
+}
+
+
+@pytest.mark.parametrize("journey", sorted(HONEST))
+def test_an_honest_copy_stays_under_the_threshold(journey: str) -> None:
+    picture = _picture()
+    share = _share(picture, HONEST[journey](picture))
+    assert share is not None
+    assert share < MARKED_SHARE / 2
+
+
+@pytest.mark.parametrize(
+    ("height", "colour", "least"), [(1 / 25, (255, 230, 0), 2 * MARKED_SHARE), (1 / 40, (255, 255, 255), MARKED_SHARE)]
+)
+def test_a_headline_drawn_over_the_picture_is_seen(height: float, colour: tuple[int, int, int], least: float) -> None:
+    """A yellow headline 1/25 of the picture's height (the walkthrough's) and a white one 1/40."""
+    picture = _picture()
+    share = _share(picture, _headline(picture, height, colour))
+    assert share is not None
+    assert share >= least
+
+
+def test_a_headline_on_a_half_size_copy_is_seen_at_the_copys_resolution() -> None:
+    picture = _picture()
+    share = _share(picture, _headline(_half(picture), 1 / 25, (255, 230, 0)))
+    assert share is not None
+    assert share >= 2 * MARKED_SHARE
+
+
+def test_what_cannot_be_judged_is_not_judged() -> None:
+    picture = _picture()
+    reference = claim_thumbnail(picture)
+    assert detail.marks(picture, b"not a picture", picture.size, 1.0, (0.5, 0.5)) is None
+    tiny = picture.resize((240, 160))  # under LEAST_SIDE: a headline would be a few pixels
+    assert detail.marks(tiny, reference, picture.size, 240 / picture.width, (0.5, 0.5)) is None
+    other = Image.effect_noise(picture.size, 60).convert("RGB")  # nothing to lay it on: not laid
+    assert detail.marks(other, reference, picture.size, 1.0, (0.5, 0.5)) is None
