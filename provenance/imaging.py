@@ -409,13 +409,19 @@ def claim_thumbnail(img: Image.Image) -> bytes:
     factor = -(-max(img.size) // CLAIM_THUMBNAIL_SIDE)
     if img.mode not in _REDUCIBLE:  # bilevel, palette, 16-bit grey: Pillow reduces none of them
         img = img.convert("RGBA")
-    small = img.reduce(factor) if factor > 1 else img
-    if small.mode != "RGB":
-        rgba = small.convert("RGBA")  # transparency shown on white, as a viewer would
-        small = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
+    small = on_white(img.reduce(factor) if factor > 1 else img)
     out = io.BytesIO()
     small.save(out, "JPEG", quality=80)
     return out.getvalue()
+
+
+def on_white(img: Image.Image) -> Image.Image:
+    """``img`` as RGB with any transparency shown on white, as a viewer (and the claim thumbnail)
+    shows it."""
+    if img.mode == "RGB":
+        return img
+    rgba = img.convert("RGBA")
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
 
 
 def check_output(path: Path, *, force: bool, inputs: tuple[Path, ...] = ()) -> None:

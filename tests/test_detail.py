@@ -98,3 +98,20 @@ def test_what_cannot_be_judged_is_not_judged() -> None:
     assert detail.marks(tiny, reference, picture.size, 240 / picture.width, (0.5, 0.5)) is None
     other = Image.effect_noise(picture.size, 60).convert("RGB")  # nothing to lay it on: not laid
     assert detail.marks(other, reference, picture.size, 1.0, (0.5, 0.5)) is None
+
+
+def test_a_transparent_copy_is_seen_on_white_as_its_claim_thumbnail_shows_it() -> None:
+    """A stamped PNG with a transparent border, copied as it is: the claim thumbnail shows the
+    border white; read as RGB alone, its hidden colour would differ everywhere there."""
+    picture = _picture().convert("RGBA")
+    alpha = Image.new("L", picture.size, 255)
+    ImageDraw.Draw(alpha).rectangle((0, 0, picture.width, 120), fill=0)  # the top band transparent...
+    picture.putalpha(alpha)
+    hidden = Image.new("RGBA", picture.size, (0, 200, 0, 0))  # ...its hidden colour green
+    copy = Image.composite(picture, hidden, alpha)
+    placed = thumbnail.compare(copy, thumbnail.describe(picture))
+    assert placed is not None
+    assert placed.centre is not None
+    found = detail.marks(copy, claim_thumbnail(picture), picture.size, placed.scale, placed.centre)
+    assert found is not None
+    assert found.share < MARKED_SHARE / 2

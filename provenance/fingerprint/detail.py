@@ -127,15 +127,18 @@ def _rgb(img: Image.Image) -> Array:
 
 
 def _resized(img: Image.Image, factor: float) -> Array:
-    """``img`` resized by ``factor`` as float32 RGB; a large picture is box-reduced first by a whole
-    factor (Pillow's reduce), so no full-size float copy of it is made."""
+    """``img`` resized by ``factor`` as float32 RGB, transparency on white as the claim thumbnail
+    shows it; a large picture is box-reduced first by a whole factor (Pillow's reduce), so no
+    full-size float copy of it is made."""
     import cv2
+
+    from provenance.imaging import on_white
 
     size = (max(1, round(img.width * factor)), max(1, round(img.height * factor)))
     whole = int(1 / factor) if factor < 1 else 1
-    small = img.reduce(whole) if whole > 1 and img.mode in {"RGB", "RGBA", "L", "LA", "RGBa"} else img
+    small = img.reduce(whole) if whole > 1 and img.mode in {"RGB", "RGBA", "L", "LA"} else img
     interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
-    return np.asarray(cv2.resize(_rgb(small), size, interpolation=interpolation), np.float32)
+    return np.asarray(cv2.resize(_rgb(on_white(small)), size, interpolation=interpolation), np.float32)
 
 
 def _laid(ref: Array, copy: Array, start: Array) -> Array | None:
