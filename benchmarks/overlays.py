@@ -146,9 +146,9 @@ def report(title: str, rows: list[Row]) -> list[str]:
             continue
         coarse = sum(r[2] == "altered" for r in placed)
         final = sum(r[3] == "altered" for r in placed)
-        skipped = sum(r[4] < 0 for r in placed)
+        skipped = sum(r[4] < 0 and r[2] != "altered" for r in placed)
         top = max(placed, key=lambda r: r[4])
-        largest = f"{top[4]:.2%} ({top[0]})" if top[4] >= 0 else "-"
+        largest = f"{top[4]:.2%} ({top[0]})" if top[4] > 0 else "0" if top[4] == 0 else "-"
         lines.append(f"| {journey} | {len(placed)} | {coarse} | {final} | {skipped} | {largest} |")
     honest = [r for r in rows if r[1] in PLAIN and r[3] != "-"]
     wrong = [r for r in honest if r[3] == "altered" and r[2] != "altered"]
@@ -198,7 +198,8 @@ def main() -> None:
         f" {detail.CLUSTER} px or more, compared at most {detail.WORK_SIDE} px and not under"
         f" {detail.LEAST_SIDE} px); `altered` when {MARKED_SHARE:.2%} or more of it differs. {len(JOURNEYS)}"
         " journeys a picture. `altered` by the thumbnail: verify's verdict before the claim thumbnail was"
-        " used. Not compared: too small, or not laid well enough to judge (the thumbnail's verdict stands)."
+        " used. Not compared: too small, stretched, or not laid well enough to judge (the thumbnail's verdict"
+        " stands); copies the thumbnail already calls `altered` are not compared either."
         " The design set chose every parameter; the evaluation set influenced nothing.",
         "",
         *sections,
