@@ -130,7 +130,11 @@ def signing_options(func: Command[R]) -> Command[R]:
             click.option(
                 "--tsa-url", metavar="URL", help="RFC 3161 time-stamp authority to vouch for the signing time."
             ),
-            click.option("--no-thumbnail", is_flag=True, help="Do not embed thumbnails in the manifest."),
+            click.option(
+                "--no-thumbnail",
+                is_flag=True,
+                help="Do not embed thumbnails in the manifest (copies are then not checked against it for drawn text).",
+            ),
             click.option(
                 "--sidecar",
                 is_flag=True,

@@ -52,6 +52,8 @@ def _placement_line(placed: Placement, picture: str) -> str:
     if not placed.cropped and placed.shown < CROP_SHOWN:  # a whole copy: what it lacks is a plain margin, no detail
         shows = f"shows all of {picture}'s detail, about {round(100 * placed.shown)} % of it, the rest a plain margin"
     measured = f"{shows}{size}; {placed.agree} of {placed.detailed} detailed areas match it"
+    if placed.marked:  # seen at full detail only: the areas above may all have matched
+        measured += f", but {verdicts.share_words(placed.marked)} of it differs at full detail (marks or text)"
     return f"{click.style(word.label, fg=word.terminal_colour, bold=True)} ({measured})"
 
 

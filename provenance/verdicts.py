@@ -114,7 +114,8 @@ EXIT = {
         "Nothing verifiable was found (no credentials, or credentials not fetched or that cannot be checked),"
         " or credentials that are intact but signed by a signer this home does not trust (anyone can make a key"
         " in any name: who signed is unproven) and nothing else here establishes the picture, or the picture"
-        " is a registered one with parts changed since (an overlay, a caption band, a logo, a pasted region):"
+        " is a registered one with parts changed since (an overlay, drawn text, a caption band, a logo, a pasted"
+        " region):"
         " what it shows is not all what was signed or registered. That alone says nothing about"
         " whether the image is genuine.",
         "none",
@@ -337,7 +338,7 @@ PLACEMENT = _table(
     Word(
         "altered",
         "Parts differ",
-        "Some detailed areas of the image differ from the registered picture (an overlay, a caption band, a"
+        "Some detailed areas of the image differ from the registered picture (an overlay, drawn text, a caption band, a"
         " logo, a pasted region, or a rotation the comparison does not follow): credentials recovered for it"
         " describe the signed picture, not the changes made since, so a signed capture claim is reported, not"
         " counted, and provenance is not established for the picture as it stands (exit 3).",
@@ -381,19 +382,22 @@ def placement_words(
         return part + size
     changes = []
     if differ >= 1:
-        changes.append(f"{differ} of its {detailed} detailed areas do not match")
+        verb = "does" if differ == 1 else "do"
+        hint = "" if marked > 0 else " (an overlay, a caption band, a logo, a pasted region?)"
+        changes.append(f"{differ} of its {detailed} detailed areas {verb} not match{hint}")
     if added > 0:
         changes.append(f"content was added around it (about {max(1, round(100 * added))} % of this image)")
     if marked > 0:
-        changes.append(f"marks or text {picture} does not have were drawn over it ({_share(marked)} of it differs)")
+        changes.append(
+            f"marks or text {picture} does not have were drawn over it ({share_words(marked)} of it differs)"
+        )
     what = "; ".join(changes) or f"{differ} of its {detailed} detailed areas do not match"
     if added > 0:
         size = ""  # measured on an image that is more than the picture: not the picture's size
-    hint = " (an overlay, a caption band, a logo, a pasted region?)" if differ else ""
-    return f"{part}{size}, but parts differ: {what}{hint}"
+    return f"{part}{size}, but parts differ: {what}"
 
 
-def _share(value: float) -> str:
+def share_words(value: float) -> str:
     """A share in words that keep a small one's size: "under 0.1 %", "0.4 %", "12 %"."""
     if value < 0.001:
         return "under 0.1 %"
@@ -409,7 +413,8 @@ def _share(value: float) -> str:
 # words and the "warn" tone instead of its own.
 QUALIFIED_WHEN_ALTERED = ("credentials", "ownership")
 _ALTERED_NOTE = (
-    "Parts of this copy differ from that picture (an overlay, a caption band, a logo, a pasted region):"
+    "Parts of this copy differ from that picture (an overlay, drawn text, a caption band, a logo, a pasted"
+    " region):"
     " this holds for the picture as signed or registered, not for this copy as it stands (exit 3)."
 )
 

@@ -54,7 +54,7 @@ from provenance.runtime import time_limit
 from provenance.verdicts import ExitCode
 
 if TYPE_CHECKING:
-    from provenance.fingerprint import thumbnail
+    from provenance.fingerprint import detail, thumbnail
     from provenance.watermark import WatermarkReading
 
 # Pixel checks import numpy, OpenCV and the watermark where they run (verify --metadata-only
@@ -509,9 +509,15 @@ def with_marks(
     if placed.centre is None or placed.scale <= 0:
         return kind
     found = detail.marks(image, reference, picture, placed.scale, placed.centre)
-    if found is None or found.share < MARKED_SHARE:
+    if found is None or not marked(found):
         return kind
     return replace(kind, state="altered", marked=found.share)
+
+
+def marked(found: detail.Marks) -> bool:
+    """Whether what :func:`detail.marks` found makes a copy altered: :data:`MARKED_SHARE` of it
+    or more differs."""
+    return found.share >= MARKED_SHARE
 
 
 def placement_of(

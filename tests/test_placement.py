@@ -245,6 +245,34 @@ def test_the_placement_words_live_in_the_vocabulary() -> None:
     assert "8 of its 75 detailed areas" in words
 
 
+def test_marks_seen_at_full_detail_are_said_plainly_once() -> None:
+    """A walkthrough: "1 of its 165 detailed areas do not match; marks or text ... (0.6 % of it
+    differs) (an overlay, a caption band, a logo, a pasted region?)": a wrong verb, and a guess
+    tacked on after a plain finding."""
+    words = verdicts.placement_words(
+        "altered",
+        shown=1.0,
+        scale=1.0,
+        differ=1,
+        detailed=165,
+        cropped=False,
+        picture="the signed picture",
+        marked=0.006,
+    )
+    assert words == (
+        "the whole of the signed picture, but parts differ: 1 of its 165 detailed areas does not match;"
+        " marks or text the signed picture does not have were drawn over it (0.6 % of it differs)"
+    )
+    guessed = verdicts.placement_words(
+        "altered", shown=1.0, scale=1.0, differ=9, detailed=165, cropped=False, picture="the signed picture"
+    )
+    assert guessed.endswith(
+        "9 of its 165 detailed areas do not match (an overlay, a caption band, a logo, a pasted region?)"
+    )
+    assert verdicts.share_words(0.0004) == "under 0.1 %"
+    assert verdicts.share_words(0.25) == "25 %"
+
+
 def _band_over(picture: Image.Image, share: float) -> Image.Image:
     """A dark caption bar with a line of text over the bottom ``share`` of the picture (same size)."""
     from PIL import ImageDraw
