@@ -486,27 +486,31 @@ def _placement(placed: thumbnail.Placement | None, record: Record, seen: _Seen |
     decoded = thumbnail.decode(record.thumbnail)
     picture = decoded[1] if decoded else None
     kind = placement_of(placed, picture, seen.pixels.size, turned=bool(seen.angle))
-    if kind is None or seen.angle or record.manifest is None:
+    if kind is None or seen.angle:
         return kind
-    return with_marks(kind, placed, seen.pixels, stored_claim_thumbnail(record.manifest), picture)
+    return with_marks(kind, placed, seen.pixels, record.manifest, picture)
 
 
 def with_marks(
     kind: Placement,
     placed: thumbnail.Placement,
     image: Image.Image,
-    reference: bytes | None,
+    manifest: bytes | None,
     picture: tuple[int, int] | None,
 ) -> Placement:
-    """``kind``, altered when ``image`` laid on ``reference`` (the signed picture's claim thumbnail)
-    differs over :data:`MARKED_SHARE` of it or more: text or a logo drawn over the picture, too
-    fine for the thumbnail's blocks (fingerprint/detail.py). A copy already altered, stretched,
-    or without a place or a claim thumbnail is left as it is."""
+    """``kind``, altered when ``image`` laid on the claim thumbnail of ``manifest`` (the record's
+    signed manifest store) differs over :data:`MARKED_SHARE` of it or more: text or a logo drawn
+    over the picture, too fine for the thumbnail's blocks (fingerprint/detail.py). A copy already
+    altered, stretched, or without a place or a claim thumbnail is left as it is, and the
+    manifest is not read for it."""
     from provenance.fingerprint import detail
 
-    if kind.state == "altered" or kind.sides is not None or reference is None or picture is None:
+    if kind.state == "altered" or kind.sides is not None or manifest is None or picture is None:
         return kind
     if placed.centre is None or placed.scale <= 0:
+        return kind
+    reference = stored_claim_thumbnail(manifest)
+    if reference is None:
         return kind
     found = detail.marks(image, reference, picture, placed.scale, placed.centre)
     if found is None or not marked(found):

@@ -160,14 +160,12 @@ def _extract(reader: c2pa.Reader, store: dict[str, Any], folder: Path) -> list[P
         for kind, thumb in thumbs:
             if not isinstance(thumb, dict) or not thumb.get("identifier"):
                 continue
+            data = _resource(reader, thumb)
+            if data is None:
+                continue
             ext = _EXT.get(str(thumb.get("format")), "bin")
             target = folder / f"{index:02d}-{_safe(label)}-{kind}.{ext}"
-            buffer = io.BytesIO()
-            try:
-                reader.resource_to_stream(thumb["identifier"], buffer)
-            except c2pa.C2paError:
-                continue
-            write_atomic(target, buffer.getvalue())
+            write_atomic(target, data)
             written.append(target)
     return written
 
@@ -246,14 +244,10 @@ def thumbnail_uris(mime: str, data: bytes, manifest_data: bytes | None = None) -
             ingredients = manifest.get("ingredients") or []
             thumbs += [(f"{label}|{ing.get('title')}", ing.get("thumbnail")) for ing in ingredients]
             for key, thumb in thumbs:
-                if not isinstance(thumb, dict) or not thumb.get("identifier"):
+                found = _resource(reader, thumb)
+                if found is None:
                     continue
-                buffer = io.BytesIO()
-                try:
-                    reader.resource_to_stream(thumb["identifier"], buffer)
-                except c2pa.C2paError:
-                    continue
-                encoded = base64.b64encode(buffer.getvalue()).decode()
+                encoded = base64.b64encode(found).decode()
                 out[key] = f"data:{thumb.get('format') or 'image/jpeg'};base64,{encoded}"
     return out
 
@@ -268,14 +262,19 @@ def claim_thumbnail(manifest: bytes) -> bytes | None:
     with reader:
         store = json.loads(reader.json())
         active = (store.get("manifests") or {}).get(store.get("active_manifest") or "") or {}
-        thumb = active.get("thumbnail")
-        if not isinstance(thumb, dict) or not thumb.get("identifier"):
-            return None
-        buffer = io.BytesIO()
-        try:
-            reader.resource_to_stream(thumb["identifier"], buffer)
-        except c2pa.C2paError:
-            return None
+        return _resource(reader, active.get("thumbnail"))
+
+
+def _resource(reader: c2pa.Reader, ref: object) -> bytes | None:
+    """The bytes of a resource a manifest names (``{"identifier": ...}``, a thumbnail); None when
+    it names none or c2pa cannot give it."""
+    if not isinstance(ref, dict) or not ref.get("identifier"):
+        return None
+    buffer = io.BytesIO()
+    try:
+        reader.resource_to_stream(ref["identifier"], buffer)
+    except c2pa.C2paError:
+        return None
     return buffer.getvalue() or None
 
 

@@ -40,11 +40,9 @@ Array = NDArray[Any]
 
 @dataclass(frozen=True)
 class Marks:
-    """What :func:`marks` found: ``share`` of the compared area differs (clustered pixels),
-    compared at ``side`` px (the long side of the picture at the work resolution)."""
+    """What :func:`marks` found: ``share`` of the compared area differs (clustered pixels)."""
 
     share: float
-    side: int
 
 
 def marks(
@@ -87,7 +85,7 @@ def marks(
     differ = ((_excess(predicted, seen) > LEVEL) & valid).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(differ, connectivity=8)
     areas = stats[1:count, cv2.CC_STAT_AREA]
-    return Marks(share=round(float(areas[areas >= CLUSTER].sum()) / float(valid.sum()), 5), side=max(rw, rh))
+    return Marks(share=round(float(areas[areas >= CLUSTER].sum()) / float(valid.sum()), 5))
 
 
 def _excess(expected: Array, seen: Array) -> Array:
