@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from provenance.errors import InputError
 
@@ -74,13 +76,78 @@ class _Expired(BaseException):
     ``except InputError``) on the way can swallow it; turned into InputError at the edge."""
 
 
+class _Alarm:
+    """The main thread's alarm state, shared by :func:`time_limit` and :func:`foreign_calls`."""
+
+    armed = False  # a time limit is running
+    deferred = False  # it went off inside foreign code and is raised when that returns
+    foreign = 0  # depth of foreign_calls in the main thread
+
+
+@contextmanager
+def foreign_calls() -> Iterator[None]:
+    """Hold the time limit's alarm while a C library that calls back into Python runs.
+
+    c2pa-python reads its streams through ctypes callbacks. An exception raised inside one
+    cannot travel through the Rust frames: ctypes prints it and hands Rust an undefined
+    return value, which can abort the whole process (the likely end of a CI run; 34 of 400 verifies
+    under a 0.5-60 ms limit had the alarm land in a callback). Inside this block the alarm
+    only marks itself, streams made by :func:`interruptible` fail their next read (an error
+    the library reports cleanly), and the limit is raised once the library has returned.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _Alarm.foreign += 1
+    try:
+        yield
+    finally:
+        _Alarm.foreign -= 1
+    if _Alarm.foreign == 0 and _Alarm.deferred:
+        _Alarm.deferred = False
+        raise _Expired
+
+
+class _Interruptible(io.BytesIO):
+    """Bytes for a foreign reader that stop reading once a deferred alarm is pending."""
+
+    def readinto(self, buffer: Any, /) -> int:
+        self._check()
+        return super().readinto(buffer)
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        self._check()
+        return super().read(size)
+
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        self._check()
+        return super().seek(offset, whence)
+
+    @staticmethod
+    def _check() -> None:
+        if _Alarm.deferred:
+            raise OSError("time limit reached")  # an ordinary error: the library's callback catches it
+
+
+def interruptible(data: bytes) -> io.BytesIO:
+    """``data`` as a stream for a library run under :func:`foreign_calls`: once the time limit
+    has gone off, its reads fail, so a library stuck reading cannot outlast the limit."""
+    return _Interruptible(data)
+
+
 @contextmanager
 def time_limit(seconds: float, what: str) -> Iterator[None]:
     """Raise :class:`InputError` if the block runs longer than ``seconds`` (a hostile
     file must not hold a worker forever). Uses SIGALRM, so only in the main thread
     of a process (CLI, scan workers); elsewhere it is a no-op and the caller bounds
-    time itself (the service answers 504)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
+    time itself (the service answers 504). Foreign code that calls back into Python runs
+    under :func:`foreign_calls`, where the alarm waits for it to return."""
+    if (
+        seconds <= 0
+        or _Alarm.armed
+        or threading.current_thread() is not threading.main_thread()
+        or not hasattr(signal, "SIGALRM")
+    ):
         yield
         return
 
@@ -88,17 +155,23 @@ def time_limit(seconds: float, what: str) -> Iterator[None]:
 
     def expired(signum: int, frame: object) -> None:
         nonlocal fired
-        if not fired:
-            fired = True
+        if fired:
+            return
+        fired = True
+        if _Alarm.foreign:
+            _Alarm.deferred = True
+        else:
             raise _Expired
 
     previous = signal.signal(signal.SIGALRM, expired)
+    _Alarm.armed, _Alarm.deferred = True, False
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         try:
             yield
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+            _Alarm.armed, _Alarm.deferred = False, False
     except BaseException:
         # Once the alarm fired, whatever came out of the block is void: the interruption
         # may have been caught and turned into something else (a C library's read error,

@@ -20,6 +20,7 @@ import c2pa
 from provenance.credentials.trust import TrustPolicy
 from provenance.errors import CredentialError, InputError, KeyMaterialError
 from provenance.imaging import truncation, write_atomic
+from provenance.runtime import foreign_calls, interruptible
 
 if TYPE_CHECKING:  # keys (cryptography's key handling) loads where a picture is signed, not read
     from provenance.credentials.keys import Identity
@@ -87,6 +88,7 @@ def context(policy: TrustPolicy | None = None, *, thumbnails: bool = True) -> c2
     return c2pa.Context.from_dict(settings)
 
 
+@foreign_calls()
 def read_store(
     mime: str,
     data: bytes,
@@ -102,7 +104,7 @@ def read_store(
     ``c2pa.C2paError`` for a manifest that exists but cannot be read.
     """
     try:
-        reader = c2pa.Reader.try_create(mime, io.BytesIO(data), manifest_data, context=context(policy))
+        reader = c2pa.Reader.try_create(mime, interruptible(data), manifest_data, context=context(policy))
     except c2pa.C2paError as exc:
         text = reason(exc)
         if text.startswith("Remote") or "remote manifest" in text.lower():
@@ -188,6 +190,7 @@ def signer_for(identity: Identity, tsa_url: str | None) -> c2pa.Signer:
         raise KeyMaterialError(f"signing identity rejected by c2pa ({reason(exc)})") from None
 
 
+@foreign_calls()
 def sign(
     manifest: dict[str, Any],
     identity: Identity,
@@ -226,12 +229,13 @@ def sign(
         raise CredentialError(f"could not sign the C2PA manifest ({reason(exc)})") from None
 
 
+@foreign_calls()
 def thumbnail_uris(mime: str, data: bytes, manifest_data: bytes | None = None) -> dict[str, str]:
     """Every thumbnail in the file's manifest store (or in ``manifest_data``, a store recovered
     for it from the registry) as a data URI, keyed ``LABEL|claim`` for a manifest's own and
     ``LABEL|TITLE`` for its ingredients'."""
     try:
-        reader = c2pa.Reader.try_create(mime, io.BytesIO(data), manifest_data)
+        reader = c2pa.Reader.try_create(mime, interruptible(data), manifest_data)
     except c2pa.C2paError:
         return {}
     if reader is None:
@@ -252,11 +256,12 @@ def thumbnail_uris(mime: str, data: bytes, manifest_data: bytes | None = None) -
     return out
 
 
+@foreign_calls()
 def claim_thumbnail(manifest: bytes) -> bytes | None:
     """The active manifest's claim thumbnail (image bytes) in a standalone manifest store; None
     when it has none or c2pa cannot read it."""
     try:
-        reader = c2pa.Reader("application/c2pa", io.BytesIO(manifest))
+        reader = c2pa.Reader("application/c2pa", interruptible(manifest))
     except c2pa.C2paError:
         return None
     with reader:
@@ -278,10 +283,11 @@ def _resource(reader: c2pa.Reader, ref: object) -> bytes | None:
     return buffer.getvalue() or None
 
 
+@foreign_calls()
 def has_manifest(mime: str, data: bytes) -> bool:
     """Whether the file carries a C2PA manifest (embedded), valid or not."""
     try:
-        reader = c2pa.Reader.try_create(mime, io.BytesIO(data))
+        reader = c2pa.Reader.try_create(mime, interruptible(data))
     except c2pa.C2paError:
         return False  # unreadable as C2PA: nothing we could keep; the stamp writes a fresh manifest
     if reader is None:
@@ -290,11 +296,12 @@ def has_manifest(mime: str, data: bytes) -> bool:
     return True
 
 
+@foreign_calls()
 def standalone_store(manifest: bytes) -> dict[str, Any] | None:
     """A standalone manifest store (the registry's copy of what a stamp signed) as c2pa's JSON,
     read without an asset or trust settings; None when c2pa cannot read it."""
     try:
-        reader = c2pa.Reader("application/c2pa", io.BytesIO(manifest))
+        reader = c2pa.Reader("application/c2pa", interruptible(manifest))
     except c2pa.C2paError:
         return None
     with reader:
