@@ -159,14 +159,19 @@ def test_private_key_material_never_appears_in_output(tmp_path: Path) -> None:
             assert secret not in text
 
 
+# The child reports its own peak: the kernel's VmHWM of its memory. Not ru_maxrss (wait4), which
+# Linux carries across exec from the process that started it: a run failed with "truncated.jpg
+# peaked at 1032 MiB", the test session's own size at that moment, for a 0.2 s verify.
 _VERIFY_ONE = """
-import json, sys, time
+import json, re, sys, time
 from pathlib import Path
 from provenance.config import Home
 from provenance.verify import verify_path
 start = time.perf_counter()
 report = verify_path(Path(sys.argv[1]), home=Home(Path(sys.argv[2])))
-print(json.dumps({"seconds": time.perf_counter() - start, "code": report.exit_code, "error": report.error}))
+seconds = time.perf_counter() - start
+peak_kb = int(re.search(r"VmHWM:\\s*(\\d+)", Path("/proc/self/status").read_text()).group(1))
+print(json.dumps({"seconds": seconds, "code": report.exit_code, "error": report.error, "peak_kb": peak_kb}))
 """
 
 
@@ -233,6 +238,7 @@ def chelsea_to_jpeg() -> bytes:
     return buffer.getvalue()[2:]
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="needs Linux's /proc to read a peak")
 def test_every_hostile_file_gets_a_clear_error_or_a_correct_report_in_5_s_and_1_gb(tmp_path: Path) -> None:
     home = tmp_path / "home"
     corpus = _hostile_corpus(tmp_path / "corpus", home)
@@ -241,15 +247,14 @@ def test_every_hostile_file_gets_a_clear_error_or_a_correct_report_in_5_s_and_1_
     for name, path in corpus.items():
         sink = tmp_path / "one.json"
         with sink.open("wb") as out, (tmp_path / "one.err").open("wb") as err:
-            proc = subprocess.Popen(
-                [sys.executable, "-c", _VERIFY_ONE, str(path), str(home)], cwd=ROOT, env=env, stdout=out, stderr=err
-            )
-            _, status, usage = os.wait4(proc.pid, 0)  # the child's own peak memory
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        assert proc.returncode == 0, f"{name}: {(tmp_path / 'one.err').read_text()[-2000:]}"
+            code = subprocess.run(
+                [sys.executable, "-c", _VERIFY_ONE, str(path), str(home)],
+                cwd=ROOT, env=env, stdout=out, stderr=err, check=False,
+            ).returncode  # fmt: skip
+        assert code == 0, f"{name}: {(tmp_path / 'one.err').read_text()[-2000:]}"
         result = json.loads(sink.read_text())
         assert result["seconds"] < 5, f"{name} took {result['seconds']:.1f} s"
-        assert usage.ru_maxrss < 1024 * 1024, f"{name} peaked at {usage.ru_maxrss // 1024} MiB"
+        assert 0 < result["peak_kb"] < 1024 * 1024, f"{name} peaked at {result['peak_kb'] // 1024} MiB"
         if result["error"]:
             assert "\n" not in result["error"], name
             assert "internal error" not in result["error"], name
