@@ -32,7 +32,8 @@ StatusKind = Literal["success", "informational", "failure"]
 RemoteFetch = Literal["off", "failed"]  # why a remote manifest was not read
 # verify ranks matches in these orders (tightest relation, strongest first)
 MatchRelation = Literal[
-    "same-as", "twin-of", "derivative-of", "ancestor", "source-of", "similar-to", "has-twin", "has-derivative"
+    "same-as", "twin-of", "derivative-of", "ancestor", "source-of", "similar-to", "has-twin", "has-derivative",
+    "contains",
 ]  # fmt: skip
 MatchStrength = Literal["exact", "match", "inconclusive"]
 SignalStrength = Literal["ai-generated", "ai-edited", "captured", "info"]
@@ -276,7 +277,8 @@ class OwnershipMatch:
     (looks like a stamped record but lacks its watermark, or, this file's own record being
     found exactly, another record of a near-identical picture), has-twin and has-derivative
     (this file's own record being found exactly, a look-alike record made from it: an AI
-    twin, or a stamp or a twin further down). ``strength``: exact (file
+    twin, or a stamp or a twin further down), contains (the record's picture, its watermark
+    read, found whole as part of this image: a collage, a page). ``strength``: exact (file
     hash or watermark), match (fingerprints within the match threshold), inconclusive
     (near the threshold, low-quality hashes, or a watermark on a picture that could not
     be told to be its record's: never proof)."""

@@ -195,6 +195,9 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
             for item in found:
                 item.matched_by = "watermark-unconfirmed" if item.matched_by == "watermark" else item.matched_by
             contains = wm_record if larger else None  # found whole inside this image: a part of it
+            for item in found:
+                if larger and item.record is contains:
+                    item.other = "contains"  # what the record is to this image: a part of it, not this picture
             wm_record = None
             mark.state = "unconfirmed"
         if not found and registry is not None and seen is not None and not mark.found:
@@ -957,7 +960,7 @@ def _match(
 
 
 # Relations that say what another file is to this one, not what this file is.
-_NOT_THIS: frozenset[MatchRelation] = frozenset({"similar-to", "source-of", "has-twin", "has-derivative"})
+_NOT_THIS: frozenset[MatchRelation] = frozenset({"similar-to", "source-of", "has-twin", "has-derivative", "contains"})
 
 
 def _ownership_verdict(
@@ -973,6 +976,15 @@ def _ownership_verdict(
     ``part_of_larger``: the watermark's record's picture was found whole as part of this image.
     ``mark_read``: False when the pixels were too small to read a watermark from."""
     solid = [m for m in matches if m.strength != "inconclusive" and m.relation not in _NOT_THIS]
+    held = next((m for m in matches if m.relation == "contains"), None)
+    if held is not None and (firm := next((m for m in solid if m.owner != held.owner), None)):
+        # A registered picture of one owner holding another's whole (a collage registered by a rival
+        # from a blurred copy of ours, then built again from our marked photo): neither owns it alone.
+        return "inconclusive", (
+            f"Inconclusive: it matches {firm.owner}'s registered {firm.kind} {_name(firm)}, and it holds"
+            f" {held.owner}'s registered {held.kind} {_name(held)} whole as part of it (read by its watermark):"
+            " whose picture this is, and whether one owner may use the other's, cannot be told here."
+        )
     originals = [m for m in solid if m.kind == "original"]
     if any(m.relation == "same-as" for m in originals):
         m = next(m for m in originals if m.relation == "same-as")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -692,6 +693,59 @@ def test_a_collage_or_a_blurred_copy_of_a_stamped_photo_is_not_another_owners_or
     allowed = run_cli("register", blurred, "--owner", "Evil Corp", "--allow-contradiction", home=home)
     assert allowed.code == 0, allowed.stderr
     assert "registered as Evil Corp's original anyway (--allow-contradiction)" in allowed.stderr
+
+
+def test_a_rivals_collage_built_again_from_our_marked_photo_is_nobodys_alone(tmp_path: Path) -> None:
+    """A walkthrough: a rival pastes a copy of our stamped photo, blurred past its mark, into a
+    collage and registers it (nothing refuses it: the mark cannot be read). The same collage built
+    from our sharp photo verified as "matches the registered original ... owned by Evil Corp", exit
+    0, our record listed as an inconclusive "same-as". It holds our picture whole, read by its
+    mark: whose it is cannot be told (exit 3), our record is listed as what it is to the image
+    (``contains``), and check sends it to rights review for either owner."""
+    from PIL import ImageFilter
+
+    home, record, _, _ = _collage_and_blurred_copy(tmp_path)
+    published = tmp_path / "published.jpg"
+    with Image.open(published) as img, Image.open(SAMPLES / "coffee.png") as other:
+        ours = img.convert("RGB")
+        side = other.convert("RGB").resize(ours.size)
+
+    def collage(insert: Image.Image, path: Path) -> Path:
+        page = Image.new("RGB", (ours.width * 2, ours.height), (30, 60, 90))
+        page.paste(side, (0, 0))
+        page.paste(insert, (ours.width, 0))
+        page.save(path, quality=92)
+        return path
+
+    rivals = collage(ours.filter(ImageFilter.GaussianBlur(5)), tmp_path / "rival-collage.jpg")
+    claimed = run_cli("register", rivals, "--owner", "Evil Corp", home=home)
+    assert claimed.code == 0, claimed.stderr  # the mark is gone: nothing to refuse it by
+    sharp = collage(ours, tmp_path / "sharp-collage.jpg")
+
+    result = run_cli("verify", "--json", sharp, home=home)
+    report = json.loads(result.stdout)
+    own = report["ownership"]
+    assert result.code == 3, report["summary"]
+    assert own["verdict"] == "inconclusive"
+    assert "Evil Corp's registered original 'rival-collage.jpg'" in own["summary"]
+    assert f"Daily Planet's registered original 'published.jpg' ({record}) whole as part of it" in own["summary"]
+    relations = {m["record_id"]: m["relation"] for m in own["matches"]}
+    assert relations[record] == "contains"
+    assert report["credentials"]["state"] == "absent"  # neither record's credentials are handed over
+
+    policy = (ROOT / "docs" / "examples" / "publishing-policy.toml").read_text()
+    for desk, rule in (("Evil Corp", "holds a registered original of Daily Planet"),
+                       ("Daily Planet", "matches a registered original of Evil Corp")):  # fmt: skip
+        file = tmp_path / f"{desk}.toml"
+        file.write_text(re.sub(r"(?m)^our_owners = .*$", f'our_owners = ["{desk}"]', policy))
+        checked = run_cli("check", "--policy", file, "--json", sharp, home=home)
+        assert checked.code == 1, checked.stdout
+        rights = next(r for r in json.loads(checked.stdout)["rules"] if r["rule"] == "rights-review")
+        assert rights["outcome"] == "review", rights
+        assert rule in rights["reason"], rights
+
+    alone = run_cli("verify", rivals, home=home)  # the rival's own file, which holds no readable mark
+    assert alone.code == 0, alone.stdout
 
 
 def test_a_collage_or_a_blurred_copy_of_a_stamped_photo_is_not_stamped_as_another_owners_original(

@@ -227,9 +227,11 @@ def _rights_review(rule: Rule, policy: Policy, report: VerifyReportJSON, caption
     own = report.get("ownership") or {}
     # originals only: a stamp or twin made here is the work of whoever made it (its owner is that
     # user), not someone else's original to clear rights for
+    # and an original of another owner held whole inside this image (its watermark read: a collage)
     theirs = [
         m for m in own.get("matches") or []
-        if not _ours(m, policy) and m.get("kind") == "original" and m.get("strength") in ("exact", "match")
+        if not _ours(m, policy) and m.get("kind") == "original"
+        and (m.get("strength") in ("exact", "match") or m.get("relation") == "contains")
         and m.get("relation") not in _MADE_FROM_IT
     ]  # fmt: skip
     if not theirs:
@@ -237,7 +239,8 @@ def _rights_review(rule: Rule, policy: Policy, report: VerifyReportJSON, caption
     owners = sorted({str(m.get("owner")) for m in theirs})
     evidence = [f"{m.get('relation')} record {m.get('record_id')} '{m.get('title')}' owned by {m.get('owner')}"
                 for m in theirs]  # fmt: skip
-    return RuleResult(rule.name, "review", f"matches a registered original of {', '.join(owners)}: rights review",
+    verb = "holds" if all(m.get("relation") == "contains" for m in theirs) else "matches"
+    return RuleResult(rule.name, "review", f"{verb} a registered original of {', '.join(owners)}: rights review",
                       evidence)  # fmt: skip
 
 
