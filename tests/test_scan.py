@@ -156,6 +156,72 @@ def test_torn_checkpoint_line_is_dropped_and_redone(tmp_path: Path, keyed_home: 
     assert summary.exit_code == 3
 
 
+def test_a_second_scan_of_the_same_checkpoint_is_refused_while_the_first_writes(
+    tmp_path: Path, keyed_home: Path
+) -> None:
+    """Two `--resume` runs of one report appended the same images side by side, and the first to
+    finish deleted the checkpoint the other was still writing; `--force` deleted it under a
+    running scan. The scan that writes a checkpoint holds a lock on it; the others are refused."""
+    folder = tmp_path / "few"
+    folder.mkdir()
+    for sample in ("chelsea.png", "rocket.jpg", "coffee.png"):
+        shutil.copy(SAMPLES / sample, folder / sample)
+    report = tmp_path / "r.json"
+    checkpoint = tmp_path / "r.json.checkpoint.jsonl"
+    home = Home(keyed_home)
+    first = Scanner([folder], home, ScanOptions(report=report, jobs=1))
+    rows = first.run()
+    next(rows)  # one image done and checkpointed; the scan goes on
+    kept = checkpoint.read_bytes()
+    for options in (ScanOptions(report=report, jobs=1, resume=True), ScanOptions(report=report, jobs=1, force=True)):
+        with pytest.raises(Exception, match="another scan is writing this checkpoint now"):
+            Scanner([folder], home, options)
+    assert checkpoint.read_bytes() == kept  # neither touched it
+    for _ in rows:
+        pass
+    assert first.finish().files == 3
+    assert not checkpoint.exists()
+    assert len(json.loads(report.read_text())["results"]) == 3
+
+    # from the command line: one line, exit 2, while another process holds the checkpoint
+    import fcntl
+
+    checkpoint.write_bytes(kept)
+    with checkpoint.open("ab") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        refused = run_cli("scan", folder, "--report", report, "--resume", "--force", home=keyed_home)
+    assert refused.code == 2, refused.stderr
+    assert "another scan is writing this checkpoint now" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert checkpoint.read_bytes() == kept
+    resumed = run_cli("scan", folder, "--report", report, "--resume", "--force", "--json", home=keyed_home)
+    assert json.loads(resumed.stdout)["resumed"] == 1, resumed.stderr
+    assert not checkpoint.exists()
+
+
+def test_a_scan_that_checkpointed_nothing_leaves_no_checkpoint(tmp_path: Path, keyed_home: Path) -> None:
+    """The lock creates the checkpoint when the scan starts; stopped before any image, it is not
+    left behind to block the next run with "a checkpoint of an earlier scan is here"."""
+    from provenance.scan.checkpoint import Checkpoint
+
+    folder = tmp_path / "one"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "rocket.jpg", folder / "rocket.jpg")
+    report = tmp_path / "r.json"
+    scan = Scanner([folder], Home(keyed_home), ScanOptions(report=report, jobs=1))
+    assert scan.checkpoint is not None
+    scan.checkpoint.claim(start_over=True)  # what the scan's rows do first
+    assert scan.checkpoint.path.exists()  # created and locked
+    scan.checkpoint.close()  # what they do last, here stopped before their first image
+    assert not scan.checkpoint.path.exists()
+    Scanner([folder], Home(keyed_home), ScanOptions(report=report, jobs=1))  # not refused
+    held = Checkpoint(tmp_path / "other.jsonl")
+    held.claim(start_over=True)
+    held.append({"path": "/a"})  # type: ignore[typeddict-item]
+    held.close()
+    assert held.path.read_bytes() == b'{"path":"/a"}\n'  # a checkpoint with rows stays
+
+
 def test_reports_exit_codes_and_fail_on(tmp_path: Path, keyed_home: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()

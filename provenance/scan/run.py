@@ -98,11 +98,13 @@ class Scanner:
             pixels=options.pixels,
             thumbnails=any(reports.format_for(path) == "html" for path in self.reports),
         )
-        if options.engine == "ray":
-            rows = run_ray(self.todo, item, options.jobs, options.ray_address)
-        else:
-            rows = run_local(self.todo, item, options.jobs)
+        if self.checkpoint is not None:  # locked while this scan writes it; --force empties it now
+            self.checkpoint.claim(start_over=not options.resume)
         try:
+            if options.engine == "ray":
+                rows = run_ray(self.todo, item, options.jobs, options.ray_address)
+            else:
+                rows = run_local(self.todo, item, options.jobs)
             for row in rows:
                 if row["path"] in self.rows:
                     continue  # never twice, even if an engine repeated a task
@@ -170,16 +172,16 @@ def _checkpoint(options: ScanOptions) -> Checkpoint | None:
         if options.resume:
             raise UsageError("--resume needs --report or --checkpoint (where the earlier run recorded its progress)")
         return None
-    if path.exists() and not options.resume:
-        if not options.force:
-            raise UsageError(
-                f"{path}: a checkpoint of an earlier scan is here",
-                hint="Pass --resume to continue it, or --force to start over.",
-            )
-        path.unlink()
+    if path.exists() and not options.resume and not options.force:
+        raise UsageError(
+            f"{path}: a checkpoint of an earlier scan is here",
+            hint="Pass --resume to continue it, or --force to start over.",
+        )
     if options.resume and not path.exists():
         raise UsageError(f"{path}: no checkpoint to resume from")
-    return Checkpoint(path)
+    checkpoint = Checkpoint(path)
+    checkpoint.check_free()  # another scan writing it: refused now; run() takes the lock
+    return checkpoint
 
 
 def exit_code(rows: list[ScanRow], fail_on: tuple[str, ...]) -> int:
