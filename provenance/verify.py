@@ -865,7 +865,7 @@ def _ownership(
             matches[parent.record_id] = _match(
                 parent, linked, strength, "registry link", distances, via=child.record_id
             )
-    ordered = sorted(matches.values(), key=_match_order)
+    ordered = _sources_first(registry, sorted(matches.values(), key=_match_order))
     verdict, summary = _ownership_verdict(
         ordered, pixels_checked=pixels_checked, set_aside=set_aside, part_of_larger=part_of_larger, mark_read=mark_read
     )
@@ -874,6 +874,24 @@ def _ownership(
         picture = "that picture" if verdict != "derived" else f"the registered {same.kind} {_name(same)}"
         summary = f"{summary.rstrip('.')}; this image is {_placement_words(same.placement, picture)}."
     return OwnershipReport(verdict=verdict, summary=summary, matches=ordered, registry=registry.location)
+
+
+def _sources_first(registry: Registry, matches: list[OwnershipMatch]) -> list[OwnershipMatch]:
+    """Look-alikes (``similar-to``) recorded as made from another look-alike listed come after it,
+    so the summary names the picture they were made from: a blurred copy of our unsigned photo
+    read "looks like 'rival-blur.jpg' (owner Rival Media)", a rival's stamp of a blurred copy of
+    ours (recorded as made from it), nearer than our own record."""
+    alike = [m for m in matches if m.relation == "similar-to"]
+    if len(alike) < 2:
+        return matches
+    listed = {m.record_id for m in alike}
+
+    def made_from_another(match: OwnershipMatch) -> bool:
+        record = registry.get(match.record_id)
+        return record is not None and any(p.record_id in listed for p, _ in _sources(registry, record))
+
+    reordered = iter(sorted(alike, key=made_from_another))  # stable: nearest first among each
+    return [next(reordered) if m.relation == "similar-to" else m for m in matches]
 
 
 def _placed_match(matches: list[OwnershipMatch]) -> OwnershipMatch | None:

@@ -695,6 +695,36 @@ def test_a_collage_or_a_blurred_copy_of_a_stamped_photo_is_not_another_owners_or
     assert "registered as Evil Corp's original anyway (--allow-contradiction)" in allowed.stderr
 
 
+def test_a_look_alike_names_the_picture_a_rivals_look_alike_was_made_from(tmp_path: Path) -> None:
+    """A walkthrough: a rival stamped a copy of our stamped photo blurred past its mark, recorded
+    as made from ours (--source). A blurred copy of our unsigned photo, nearer to the rival's
+    blurred stamp than to our record, was summarised as looking like 'rival-blur.jpg' (owner
+    Rival Media). The picture the rival's was made from is named first."""
+    from PIL import ImageFilter
+
+    home = tmp_path / "home"
+    assert run_cli("keys", "init", "--org", "Daily Planet", home=home).code == 0
+    ours = tmp_path / "ours.jpg"
+    assert run_cli("stamp", SAMPLES / "rocket.jpg", "-o", ours, "--source-type", "captured",
+                   "--user", "Jane Doe", home=home).code == 0  # fmt: skip
+    blurred, unsigned = tmp_path / "blurred.jpg", tmp_path / "unsigned-blurred.jpg"
+    for source, target in ((ours, blurred), (SAMPLES / "rocket.jpg", unsigned)):
+        with Image.open(source) as img:
+            img.convert("RGB").filter(ImageFilter.GaussianBlur(5)).save(target, quality=85)
+    rival = run_cli("stamp", blurred, "-o", tmp_path / "rival-blur.jpg", "--source", ours, "--source-type", "edited",
+                    "--user", "M. Allory", "--owner", "Evil Corp", "--allow-contradiction", home=home)  # fmt: skip
+    assert rival.code == 0, rival.stderr
+
+    report = _json(run_cli("verify", "--json", unsigned, home=home).stdout)
+    own = report["ownership"]
+    alike = [m for m in own["matches"] if m["relation"] == "similar-to"]
+    assert [m["owner"] for m in alike] == ["Daily Planet", "Evil Corp"], alike
+    pdq = [next(d for name, d in m["distances"].items() if name.startswith("pdq")) for m in alike]
+    assert pdq[0] > pdq[1]  # the rival's is nearer by PDQ
+    assert "It looks like registered record 'ours.jpg'" in own["summary"]
+    assert report["exit_code"] == 3
+
+
 def test_a_rivals_collage_built_again_from_our_marked_photo_is_nobodys_alone(tmp_path: Path) -> None:
     """A walkthrough: a rival pastes a copy of our stamped photo, blurred past its mark, into a
     collage and registers it (nothing refuses it: the mark cannot be read). The same collage built
