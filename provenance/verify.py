@@ -1519,8 +1519,19 @@ def _broken_sentence(credentials: CredentialReport, mark: WatermarkReport) -> st
         why = credentials.error or "validation failed"
         if credentials.recovered:
             return f"{head}: {why}."
-        return f"{head}: the Content Credentials do not match this file ({why})."
+        said = _failures_in_words(credentials)
+        return f"{head}: the Content Credentials do not match this file" + (f": {said}." if said else f" ({why}).")
     return f"{head}: {mark.note or 'the watermark contradicts the picture'}."
+
+
+def _failures_in_words(credentials: CredentialReport) -> str:
+    """The failures that broke the file's own manifest, in plain words (codes.plain_failure); the
+    full list, with c2pa's own text, is in the credentials' problems."""
+    failures = [
+        c for c in credentials.status_codes if c.kind == "failure" and codes.effect(c) in ("binding", "integrity")
+    ]
+    said = list(dict.fromkeys(codes.plain_failure(c) for c in failures))
+    return "; ".join(said[:3]) + (f"; and {len(said) - 3} more" if len(said) > 3 else "")
 
 
 def _absent_sentence(

@@ -83,6 +83,13 @@ def test_one_flipped_pixel_byte_is_invalid_exit_1(twin: Twin, tmp_path: Path) ->
     assert report["credentials"]["state"] == "invalid"
     assert any("mismatch" in s["code"] for s in report["credentials"]["status_codes"])
     assert "Traceback" not in result.stderr
+    # the summary says it in words a desk reads; c2pa's own text ("jumbf manifest", "hash
+    # verification( Hashes do not match )") stays in the problems listed below it
+    assert report["summary"] == (
+        "Provenance broken: the Content Credentials do not match this file: the file's bytes changed after"
+        " signing, so its hash does not match (assertion.dataHash.mismatch)."
+    ), report["summary"]
+    assert "jumbf" in report["credentials"]["error"]
 
 
 def test_a_tampered_file_beside_an_unsigned_one_exits_1_not_3(twin: Twin, tmp_path: Path) -> None:

@@ -298,3 +298,16 @@ def test_a_file_cut_inside_its_manifest_says_incomplete(keyed_home: Path, tmp_pa
     assert report.exit_code == 4
     assert report.error is not None
     assert "incomplete" in report.error
+
+
+def test_failures_are_said_in_plain_words_with_their_code() -> None:
+    from provenance.credentials.codes import plain_failure
+    from provenance.report import StatusCode
+
+    def said(code: str) -> str:
+        return plain_failure(StatusCode(code, "c2pa's own text", "failure"))
+
+    assert said("claimSignature.mismatch").startswith("the signature does not match the claim it signs")
+    assert said("claimSignature.mismatch").endswith("(claimSignature.mismatch)")
+    assert said("timeStamp.malformed") == "the signature's timestamp is not sound (timeStamp.malformed)"  # by part
+    assert said("something.new") == "something.new: c2pa's own text"  # unknown: as c2pa says it

@@ -48,6 +48,48 @@ UNSUPPORTED_WHY = {
 }
 
 
+# What a failure says, in plain words, for a summary (the code and c2pa's own text stay in the
+# details). Exact codes first, then the part of the manifest a code's prefix names.
+FAILURE_WHY = {
+    "assertion.dataHash.mismatch": "the file's bytes changed after signing, so its hash does not match",
+    "assertion.boxesHash.mismatch": "the file's bytes changed after signing, so its hash does not match",
+    "assertion.bmffHash.mismatch": "the file's bytes changed after signing, so its hash does not match",
+    "assertion.collectionHash.mismatch": "a file of the signed collection changed after signing",
+    "assertion.hashedURI.mismatch": "a statement in the manifest changed after signing",
+    "assertion.missing": "a statement the signed claim lists is missing",
+    "assertion.undeclared": "the manifest holds a statement the signed claim does not list",
+    "claimSignature.mismatch": (
+        "the signature does not match the claim it signs: the manifest changed after signing, or the signature"
+        " is not genuine"
+    ),
+    "claimSignature.missing": "the manifest's signature is missing",
+    "claimSignature.outsideValidity": "it was signed outside its certificate's validity",
+    "signingCredential.revoked": "the signer's certificate was revoked",
+    "signingCredential.expired": "the signer's certificate had expired",
+    "signingCredential.invalid": "the signer's certificate is not valid for signing",
+    "timeStamp.mismatch": "the timestamp does not match the signature",
+    "claim.missing": "the manifest has no claim",
+    "claim.hardBindings.missing": "the manifest binds to no part of the file",
+}
+_FAILURE_PART = {
+    "assertion.": "a statement in the manifest is not sound",
+    "claimSignature.": "the manifest's signature is not sound",
+    "signingCredential.": "the signer's certificate is not sound",
+    "timeStamp.": "the signature's timestamp is not sound",
+    "claim.": "the manifest's claim is not sound",
+    "manifest.": "the manifest store is not sound",
+}
+
+
+def plain_failure(code: StatusCode) -> str:
+    """One failure as a summary says it: plain words, then the code (c2pa's own text, which names
+    Rust internals such as "jumbf manifest", stays in the details)."""
+    words = FAILURE_WHY.get(code.code) or next(
+        (said for prefix, said in _FAILURE_PART.items() if code.code.startswith(prefix)), None
+    )
+    return f"{words} ({code.code})" if words else f"{code.code}: {code.explanation}"
+
+
 def error_code(message: str) -> str:
     """The status code for an error c2pa raised while reading (``general.error`` when unknown).
     ``message`` is c2pa-python's text, ``Kind: display``."""
