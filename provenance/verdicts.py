@@ -254,8 +254,8 @@ OWNERSHIP = _table(
     Word(
         "inconclusive",
         "Inconclusive",
-        "Near a registered picture (or carrying its watermark), but it cannot be told whether it is that"
-        " picture or a crop of it.",
+        "Near a registered picture, carrying its watermark or holding it as a part, but what it is to that"
+        " picture (the picture itself, a crop of it), or whose it is, cannot be told.",
         "warn",
     ),
     Word("no-match", "No registered match", "No registered picture matches.", "none"),
