@@ -307,7 +307,7 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
         # a picture of READ_SIDE px or more was read all the same (a mark read there is reported): none
         # was found, which at this size says nothing (a walkthrough read "not checked" as "not tried")
         read = min(pixels.size) >= watermark.READ_SIDE
-        mark.note += " (read; none found, which at this size says nothing)" if read else ""
+        mark.note += f"; {_READ_SMALL}" if read else ""
         mark.state = "not-checked"
     # a mirrored or rotated copy is fingerprinted and placed the way it was marked (the mark says how)
     upright = watermark.upright(pixels, reading)
@@ -1567,8 +1567,15 @@ def _absent_sentence(
     )
 
 
+# a picture between watermark.READ_SIDE and MIN_SIDE px is read all the same: a mark read there is
+# reported, and a miss says nothing
+_READ_SMALL = "read all the same, and none found, which at this size says nothing"
+
+
 def _mark_clause(mark: WatermarkReport, ownership: OwnershipReport) -> str:
     """What the watermark check found, in the words of a sentence that says nothing was established."""
+    if mark.state == "not-checked" and _READ_SMALL in (mark.note or ""):
+        return "no known watermark found (at this size, a miss tells nothing)"
     if mark.state == "not-checked":
         return f"the watermark not checked ({mark.note or 'pixels not checked'})"
     if mark.found and ownership.verdict == "no-registry":

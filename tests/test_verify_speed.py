@@ -173,7 +173,10 @@ def test_a_check_skipped_for_size_is_named_in_the_report(tmp_path: Path) -> None
     assert "too small to tell whether it carries the watermarks this tool reads" in (report.watermark.note or "")
     assert "to carry a watermark" not in (report.watermark.note or "")  # other marks (TrustMark) fit in 200 px
     # 150 px is read all the same (a walkthrough read "not checked" as "not tried"); a miss says nothing
-    assert "(read; none found, which at this size says nothing)" in (report.watermark.note or "")
+    assert "; read all the same, and none found, which at this size says nothing" in (report.watermark.note or "")
+    # and the summary does not call a picture that was read "not checked", in nested brackets
+    assert "no known watermark found (at this size, a miss tells nothing) and" in report.summary, report.summary
+    assert "watermark not checked" not in report.summary
     shown = run_cli("verify", small, home=tmp_path / "home")
     assert "Stable Diffusion watermarks (invisible-watermark dwtDct) not checked" in shown.stdout
     assert skipped_checks(_open(ROOT / "samples" / "rocket.jpg")) == []
