@@ -192,11 +192,11 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
             wm_record = None
         elif not confirmed:
             # A real mark on a picture that may or may not be its record's: named, never credited.
-            for item in found:
-                item.matched_by = "watermark-unconfirmed" if item.matched_by == "watermark" else item.matched_by
             contains = wm_record if larger else None  # found whole inside this image: a part of it
             for item in found:
-                if larger and item.record is contains:
+                if item.matched_by == "watermark":
+                    item.matched_by = "watermark-unconfirmed"
+                if contains is not None and item.record is contains:
                     item.other = "contains"  # what the record is to this image: a part of it, not this picture
             wm_record = None
             mark.state = "unconfirmed"
@@ -1525,12 +1525,9 @@ def _broken_sentence(credentials: CredentialReport, mark: WatermarkReport) -> st
 
 
 def _failures_in_words(credentials: CredentialReport) -> str:
-    """The failures that broke the file's own manifest, in plain words (codes.plain_failure); the
-    full list, with c2pa's own text, is in the credentials' problems."""
-    failures = [
-        c for c in credentials.status_codes if c.kind == "failure" and codes.effect(c) in ("binding", "integrity")
-    ]
-    said = list(dict.fromkeys(codes.plain_failure(c) for c in failures))
+    """The failures that broke the file's own manifest, in plain words, at most three; the full
+    list, with c2pa's own text, is in the credentials' problems."""
+    said = codes.plain_failures(credentials.status_codes)
     return "; ".join(said[:3]) + (f"; and {len(said) - 3} more" if len(said) > 3 else "")
 
 

@@ -90,6 +90,13 @@ def plain_failure(code: StatusCode) -> str:
     return f"{words} ({code.code})" if words else f"{code.code}: {code.explanation}"
 
 
+def plain_failures(status: list[StatusCode]) -> list[str]:
+    """The failures that break a file's own manifest (its binding or its integrity; not trust, not
+    an ingredient's), each once, as :func:`plain_failure` says them."""
+    failures = (c for c in status if c.kind == "failure" and effect(c) in ("binding", "integrity"))
+    return list(dict.fromkeys(plain_failure(c) for c in failures))
+
+
 def error_code(message: str) -> str:
     """The status code for an error c2pa raised while reading (``general.error`` when unknown).
     ``message`` is c2pa-python's text, ``Kind: display``."""
