@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from provenance import verdicts
-from provenance.report import CredentialReport, Ingredient, Placement, VerifyReport, camera_name
+from provenance.report import CredentialReport, Ingredient, Placement, Timestamp, VerifyReport, camera_name
 from provenance.verify import CROP_SHOWN
 
 
@@ -123,25 +123,34 @@ def _declared_camera(declared: dict[str, str]) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def _timestamp_line(stamp: Timestamp) -> str:
+    """Who time-stamped the signature, and when; a token that does not match the signature dates
+    nothing, and one whose time c2pa could not read says so rather than inventing one."""
+    who = stamp.authority.subject if stamp.authority else "an unnamed authority"
+    vouched = "trusted" if stamp.trusted or stamp.listed else "not on a trusted list"
+    if stamp.problem:
+        said = f"; it says {stamp.time}" if stamp.time else ""
+        return f"time-stamp by {who} ({vouched}) dates nothing: {stamp.problem}{said}"
+    if not stamp.time:
+        return f"time-stamped by {who} ({vouched}); its time could not be read"
+    return f"time-stamped {stamp.time} by {who} ({vouched})"
+
+
 def _credential_lines(cred: CredentialReport, verbose: bool = False, placed: str | None = None) -> list[str]:
     lines = _source_lines(cred)
     cert = cred.certificate
     if cert is not None:
         lines.append(f"signer: {cert.subject}; trust {cred.trust}")
-        if cred.trust_hint:
-            lines.append(f"  ({cred.trust_hint})")
+        if hint := cred.trust_hint or (verdicts.TEST_SIGNER if cred.test_signer else None):
+            lines.append(f"  ({hint})")
         chain = " -> ".join(cred.issuer_chain) or str(cert.issuer)
         lines.append(f"issued by: {chain}")
         if cert.not_before or cert.not_after:
             lines.append(f"certificate valid {cert.not_before} to {cert.not_after}")
     elif cred.signer or cred.issuer:
         lines.append(f"signed by {cred.signer} (issuer {cred.issuer}); signer {cred.trust}")
-    stamp = cred.timestamp
-    if stamp is not None:
-        who = stamp.authority.subject if stamp.authority else "an unnamed authority"
-        vouched = "trusted" if stamp.trusted or stamp.listed else "not on a trusted list"
-        when = stamp.time or "at a time it does not state"  # a token whose time c2pa could not read
-        lines.append(f"time-stamped {when} by {who} ({vouched})")
+    if cred.timestamp is not None:
+        lines.append(_timestamp_line(cred.timestamp))
     elif cred.signed_at:
         lines.append(f"signed at {cred.signed_at} (no time-stamp authority: the signer's own clock)")
     facts = [
@@ -242,8 +251,8 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
             out.append(f"{pad}  negative prompt: {_one_line(signal.negative_prompt)}")
     for conflict in report.ai.conflicts:
         out.append(f"{pad}! conflict: {conflict}")
-    for skipped in report.ai.skipped:
-        out.append(f"{pad}- {skipped}")
+    for skipped in report.ai.skipped:  # not a signal: no bullet
+        out.append(f"{pad}not checked: {skipped}")
     words = verdicts.exit_word(report.exit_code).label
     out.append(f"{_label('Exit')}{report.exit_code} ({words})")
     return "\n".join(out)

@@ -78,7 +78,7 @@ def verify(
             named = report.error if report.file in report.error else f"{report.file}: {report.error}"
             click.echo(f"provenance: error: {named}", err=True)
     if as_json:
-        payload = [r.to_dict() for r in reports]
+        payload = [verdicts.with_shown(r.to_dict()) for r in reports]
         click.echo(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2))
     else:
         shown = [render(r, verbose=verbose) for r in reports if not r.error or len(reports) > 1]

@@ -39,7 +39,7 @@ MatchStrength = Literal["exact", "match", "inconclusive"]
 SignalStrength = Literal["ai-generated", "ai-edited", "captured", "info"]
 AIVerdict = Literal["ai-generated", "ai-edited", "captured", "no-evidence", "not-assessed"]
 WatermarkState = Literal[
-    "ours", "unknown-record", "unconfirmed", "known-ai", "declared", "mismatch", "none", "not-checked"
+    "ours", "unknown-record", "unconfirmed", "known-ai", "declared", "mismatch", "none", "too-small", "not-checked"
 ]
 # What an image is relative to a registered picture it was found to be (words: provenance/verdicts.py, PLACEMENT)
 PlacementState = Literal["whole", "crop", "altered"]
@@ -92,6 +92,7 @@ class Timestamp:
     authority: Certificate | None
     trusted: bool
     listed: bool = False
+    problem: str | None = None  # why it vouches for nothing (a token that does not match the signature), in words
 
 
 @dataclass
@@ -180,6 +181,7 @@ class CredentialReport:
     state: CredentialState
     trust: TrustState = "unknown"
     trust_hint: str | None = None  # how this home could come to trust the signer, when it plausibly could
+    test_signer: bool = False  # signed with a certificate named for testing only (C2PA's published sample keys)
     signer: str | None = None
     issuer: str | None = None
     signed_at: str | None = None
@@ -398,6 +400,7 @@ class TimestampJSON(TypedDict, total=False):
     authority: CertificateJSON | None
     trusted: bool
     listed: bool
+    problem: str | None
 
 
 class CawgIdentityJSON(TypedDict, total=False):
@@ -441,6 +444,7 @@ class CredentialJSON(TypedDict, total=False):
     state: CredentialState
     trust: TrustState
     trust_hint: str | None
+    test_signer: bool
     signer: str | None
     issuer: str | None
     signed_at: str | None
@@ -540,3 +544,11 @@ class VerifyReportJSON(TypedDict, total=False):
     summary: str
     exit_code: int
     error: str | None
+
+
+class ShownReportJSON(VerifyReportJSON, total=False):
+    """A report as ``verify --json`` and the service give it: with ``shown``, each verdict as the
+    text, the page and a scan show it (``verdicts.with_shown``: "registered+altered" for an
+    altered copy's ownership, not a bare "registered")."""
+
+    shown: dict[str, str]

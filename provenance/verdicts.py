@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, Literal, TypedDict
+from typing import TYPE_CHECKING, Literal, TypedDict, cast
 
 if TYPE_CHECKING:
-    from provenance.report import PlacementJSON, VerifyReportJSON, WatermarkJSON
+    from provenance.report import PlacementJSON, ShownReportJSON, VerifyReportJSON, WatermarkJSON
 
 Tone = Literal["ok", "warn", "bad", "info", "ai", "none"]
 
@@ -96,8 +96,8 @@ EXIT = {
     ExitCode.BROKEN: Word(
         "1",
         "provenance broken",
-        "The credentials do not match this file (it or they changed after signing), or a watermark was copied"
-        " onto another picture.",
+        "The credentials do not match this file (it or they changed after signing, or their signature is not"
+        " genuine), or a watermark was copied onto another picture.",
         "bad",
     ),
     ExitCode.USAGE: Word(
@@ -146,8 +146,9 @@ CREDENTIALS = _table(
     ),
     Word(
         "invalid",
-        "Broken: changed after signing",
-        "The manifest does not match this file: the file or the manifest was changed after signing.",
+        "Broken: fails validation",
+        "The manifest fails C2PA's checks for this file: the file or the manifest changed after signing, or the"
+        " signature is not genuine. The summary says which check failed, in plain words.",
         "bad",
     ),
     Word(
@@ -235,7 +236,14 @@ WATERMARK = _table(
         " TrustMark, are not read from the pixels. Most pictures carry none.",
         "none",
     ),
-    Word("not-checked", "Not checked", "The pixels were not checked (metadata only, or too small).", "none"),
+    Word(
+        "too-small",
+        "Too small to tell",
+        "The picture is under 256 px on a side: it was read, and a mark found there would be reported, but"
+        " finding none at this size says nothing.",
+        "none",
+    ),
+    Word("not-checked", "Not checked", "The pixels were not checked (metadata only, or under 128 px).", "none"),
 )
 
 OWNERSHIP = _table(
@@ -280,6 +288,13 @@ AI = _table(
         "none",
     ),
     Word("not-assessed", "Not assessed", "The file could not be read, so no AI evidence was looked for.", "none"),
+)
+
+# A signer whose certificate (or one above it) is named FOR TESTING_ONLY: said beside its trust,
+# trusted or not, because no trust list should name it and anyone can sign with it.
+TEST_SIGNER = (
+    "a test certificate, named FOR TESTING_ONLY: C2PA's SDKs publish its key for anyone to sign with,"
+    " so it says nothing about who signed"
 )
 
 # An AI image stamped without --model: no model is invented (the manifest names none, JSON says null);
@@ -461,6 +476,14 @@ def count_keys(report: VerifyReportJSON) -> dict[str, str]:
     return {axis: count_key(axis, state, placed) for axis, state in states(report).items()}
 
 
+def with_shown(report: VerifyReportJSON) -> ShownReportJSON:
+    """The report with ``shown``: each axis's :func:`count_key`, so that a reader of the JSON sees
+    an altered copy's "registered+altered" as the text, the page and a scan do, not a bare pass."""
+    shown = cast("ShownReportJSON", report)
+    shown["shown"] = count_keys(report)
+    return shown
+
+
 AXES: dict[str, dict[str, Word]] = {
     "credentials": CREDENTIALS,
     "watermark": WATERMARK,
@@ -627,6 +650,7 @@ class VocabularyJSON(TypedDict):
     axes: dict[str, dict[str, WordJSON]]
     altered: dict[str, dict[str, WordJSON]]  # the words shown instead for an altered copy (shown_word)
     captions: dict[str, str]  # placement -> why a signed caption may not describe this copy (caption_caveat)
+    test_signer: str  # what a signer with a FOR TESTING_ONLY certificate is (TEST_SIGNER)
     exit: dict[str, WordJSON]
     tones: dict[str, str]
 
@@ -640,6 +664,7 @@ def vocabulary() -> VocabularyJSON:
             for axis in QUALIFIED_WHEN_ALTERED
         },
         "captions": dict(CAPTION_CAVEATS),
+        "test_signer": TEST_SIGNER,
         "exit": {str(int(c)): _json(w) for c, w in EXIT.items()},
         "tones": {tone: colour for tone, (_, colour) in TONE_COLOURS.items()},
     }

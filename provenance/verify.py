@@ -214,7 +214,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
             pixels_checked=print_ is not None,
             set_aside=set_aside,
             part_of_larger=larger,
-            mark_read=mark.state != "not-checked",
+            mark_read=mark.state not in ("not-checked", "too-small"),  # a miss under 256 px tells nothing
         )
         turn = turn if turn is not None or seen is None or not mark.found else seen.turn
         if turn is not None and found:
@@ -302,13 +302,14 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
     )
     if min(pixels.size) < watermark.MIN_SIDE and not reading.found:  # a mark read says it was not too small
         # too small for our marks, not for every mark: a TrustMark picture of 200 px still carries its own
-        side = watermark.MIN_SIDE
-        mark.note = f"image under {side} px: too small to tell whether it carries the watermarks this tool reads"
         # a picture of READ_SIDE px or more was read all the same (a mark read there is reported): none
-        # was found, which at this size says nothing (a walkthrough read "not checked" as "not tried")
+        # was found, which at this size says nothing (a walkthrough read "not checked" as "not tried");
+        # the word says it is too small, the note what was done
         read = min(pixels.size) >= watermark.READ_SIDE
-        mark.note += f"; {_READ_SMALL}" if read else ""
-        mark.state = "not-checked"
+        size = f"image under {watermark.MIN_SIDE} px ({pixels.width} x {pixels.height})"
+        unread = "too small to tell whether it carries the watermarks this tool reads"
+        mark.note = f"{size}: {_READ_SMALL}" if read else f"{size}: {unread}"
+        mark.state = "too-small" if read else "not-checked"
     # a mirrored or rotated copy is fingerprinted and placed the way it was marked (the mark says how)
     upright = watermark.upright(pixels, reading)
     prints, turned = fingerprint.compute_with_turns(upright)
@@ -1157,6 +1158,9 @@ def _check_agreement(
                 mark.note = f"the manifest declares watermark record {declared[0]}, the pixels carry {mark.record_id}"
         elif mark.state == "not-checked":
             mark.note = f"the manifest declares watermark record {declared[0]}; the pixels were not checked"
+        elif mark.state == "too-small":
+            said = "none was read, which at this size says nothing"
+            mark.note = f"the manifest declares watermark record {declared[0]}; {said}"
         else:
             mark.note = "the manifest declares a watermark that could not be read from the pixels"
     if not mark.found or wm_record is None or mark.agrees_with_manifest is False:
@@ -1566,12 +1570,12 @@ def _absent_sentence(
 
 # a picture between watermark.READ_SIDE and MIN_SIDE px is read all the same: a mark read there is
 # reported, and a miss says nothing
-_READ_SMALL = "read all the same, and none found, which at this size says nothing"
+_READ_SMALL = "read all the same, and none found, which at this size says nothing"  # the note's words
 
 
 def _mark_clause(mark: WatermarkReport, ownership: OwnershipReport) -> str:
     """What the watermark check found, in the words of a sentence that says nothing was established."""
-    if mark.state == "not-checked" and _READ_SMALL in (mark.note or ""):
+    if mark.state == "too-small":
         return "no known watermark found (at this size, a miss tells nothing)"
     if mark.state == "not-checked":
         return f"the watermark not checked ({mark.note or 'pixels not checked'})"

@@ -10,6 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from PIL import Image
 
+from provenance import verdicts
 from provenance.credentials import read_credentials
 from provenance.credentials.keys import make_development_identity
 from provenance.credentials.trust import TrustPolicy
@@ -241,12 +242,14 @@ def test_missing_file_claims_no_verdict_it_never_computed(keyed_home: Path, tmp_
     assert report["ai"]["verdict"] == "not-assessed"
 
 
-def test_declared_trustmark_is_not_none_found_and_untrusted_signer_names_the_official_list(tmp_path: Path) -> None:
+def test_declared_trustmark_is_not_none_found_and_untrusted_signer_names_the_official_list(
+    keyed_home: Path, tmp_path: Path
+) -> None:
     signed = FIXTURES / "watermarked" / "trustmark" / "c2pa_example_wm_signed.jpg"
     trust = FIXTURES.parent / "trust"
     if not signed.exists() or not trust.exists():
         pytest.skip("../shared/fixtures/watermarked or ../shared/trust is not present")
-    home = tmp_path / "home"
+    home = tmp_path / "reader"
     report = json.loads(run_cli("verify", "--json", signed, home=home).stdout)
     mark = report["watermark"]
     assert (mark["found"], mark["state"], mark["declared"]) == (False, "declared", ["com.adobe.trustmark.Q"])
@@ -254,13 +257,20 @@ def test_declared_trustmark_is_not_none_found_and_untrusted_signer_names_the_off
     text = run_cli("verify", signed, home=home).stdout
     assert "Watermark   Declared, not checked here" in text
     assert "None this tool reads" not in text
-    # No official list installed: whether it names the signer is unknown, so say how to get it.
-    assert "provenance trust update" in str(report["credentials"]["trust_hint"])
-    assert "`" not in str(report["credentials"]["trust_hint"])  # shown as is on the web page: no markdown
-    assert "trust update" in report["summary"]
+    # signed with C2PA's test key: no list would name it, so that is said, not the official list
+    assert report["credentials"]["trust_hint"] == verdicts.TEST_SIGNER
+    # A newsroom's own key, read in another home: no official list installed, so whether it names
+    # the signer is unknown; say how to get it.
+    stamped = tmp_path / "stamped.jpg"
+    assert run_cli("stamp", SAMPLES / "rocket.jpg", "-o", stamped, "--user", "a", home=keyed_home).code == 0
+    theirs = json.loads(run_cli("verify", "--json", stamped, home=home).stdout)
+    assert theirs["credentials"]["test_signer"] is False
+    assert "provenance trust update" in str(theirs["credentials"]["trust_hint"])
+    assert "`" not in str(theirs["credentials"]["trust_hint"])  # shown as is on the web page: no markdown
+    assert "trust update" in theirs["summary"]
     assert run_cli("trust", "update", "--url", trust.as_uri(), home=home).code == 0
-    # Installed, and the C2PA test signer is not on it: fetching again would not help, so no hint.
-    listed = json.loads(run_cli("verify", "--json", signed, home=home).stdout)
+    # Installed, and it does not name the signer: fetching again would not help, so no hint.
+    listed = json.loads(run_cli("verify", "--json", stamped, home=home).stdout)
     assert listed["credentials"]["trust"] == "untrusted"
     assert listed["credentials"]["trust_hint"] is None
     assert "trust update" not in listed["summary"]
@@ -319,14 +329,41 @@ def test_a_recovered_manifests_hash_mismatch_is_listed_once(keyed_home: Path, tm
     assert line["explanation"].count(";") >= 1  # both of the reader's details kept
 
 
-def test_a_time_stamp_without_a_readable_time_prints_no_none(tmp_path: Path) -> None:
-    """c2pa-rs/E-sig-CA.jpg's time-stamp token names its authority but c2pa reads no time from
-    it: the text said "time-stamped None by ..."."""
+def test_a_time_stamp_that_does_not_match_its_signature_dates_nothing(tmp_path: Path) -> None:
+    """c2pa-rs/E-sig-CA.jpg's time-stamp token names its authority, but c2pa reads no time from it
+    and finds it does not match the signature (timeStamp.mismatch, listed as informational). The
+    text said "time-stamped None by ...", then "time-stamped at a time it does not state by ..."."""
     _need_fixtures()
     result = run_cli("verify", C2PA / "c2pa-rs" / "E-sig-CA.jpg", home=tmp_path / "home")
-    stamped = [line for line in result.stdout.splitlines() if "time-stamped" in line]
-    assert stamped, result.stdout
-    assert all("None" not in line for line in stamped), stamped
+    stamped = [line for line in result.stdout.splitlines() if "time-stamp" in line]
+    assert len(stamped) == 1, result.stdout
+    assert "None" not in stamped[0], stamped
+    assert "time-stamped" not in stamped[0], stamped
+    assert stamped[0].strip().startswith("time-stamp by CN=DigiCert Timestamp 2023"), stamped
+    assert stamped[0].endswith("dates nothing: the timestamp does not match the signature (timeStamp.mismatch)")
+    report = json.loads(run_cli("verify", "--json", C2PA / "c2pa-rs" / "E-sig-CA.jpg", home=tmp_path / "home").stdout)
+    assert report["credentials"]["timestamp"]["problem"].endswith("(timeStamp.mismatch)")
+    # a sound token keeps its time, and no problem
+    sound = json.loads(run_cli("verify", "--json", C2PA / "c2pa-rs" / "C.jpg", home=tmp_path / "home").stdout)
+    assert sound["credentials"]["timestamp"]["problem"] is None
+    assert sound["credentials"]["timestamp"]["time"]
+
+
+def test_a_test_certificate_is_called_one_and_a_bad_signature_is_not_called_a_change(tmp_path: Path) -> None:
+    """The reference files are signed with C2PA's published test keys (OU=FOR TESTING_ONLY). The
+    signer line offered to fetch the official trust list, as if it might name them; a walkthrough
+    also read E-sig-CA.jpg's bad signature under the label "Broken: changed after signing"."""
+    _need_fixtures()
+    shown = run_cli("verify", C2PA / "c2pa-rs" / "E-sig-CA.jpg", home=tmp_path / "home")
+    assert "Broken: fails validation" in shown.stdout
+    assert "changed after signing" not in shown.stdout.split("Summary", 1)[1].split("\n", 2)[1]
+    assert "(claimSignature.mismatch)" in shown.stdout.split("\n")[1]  # the summary names the failed check
+    assert verdicts.TEST_SIGNER in shown.stdout
+    assert "provenance trust update" not in shown.stdout
+    report = json.loads(run_cli("verify", "--json", C2PA / "c2pa-rs" / "C.jpg", home=tmp_path / "home").stdout)
+    assert report["credentials"]["test_signer"] is True
+    assert report["credentials"]["trust_hint"] == verdicts.TEST_SIGNER
+    assert verdicts.TEST_SIGNER in report["summary"]
 
 
 def test_an_author_named_twice_is_listed_once(tmp_path: Path) -> None:

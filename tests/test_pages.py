@@ -297,3 +297,35 @@ def test_the_page_shows_the_camera_the_signer_declared(
     _said_once(page)
     page.screenshot(path=str(tmp_path / "camera.png"), full_page=True)
     page.close()
+
+
+def test_the_page_says_a_test_signer_and_a_time_stamp_that_dates_nothing(
+    server: str, browser: Any, tmp_path: Path
+) -> None:
+    """c2pa-rs's E-sig-CA.jpg: a bad signature from C2PA's test key, with a time-stamp token that
+    does not match it. The page read "signed at: null (time-stamp authority)" and named the test
+    signer like any other; a small picture's skipped AI check was not shown at all."""
+    from tests.conftest import FIXTURES
+
+    signed, small = FIXTURES / "c2pa" / "c2pa-rs" / "E-sig-CA.jpg", FIXTURES / "c2pa" / "c2pa-rs" / "test.webp"
+    if not signed.exists() or not small.exists():
+        pytest.skip("../shared/fixtures/c2pa is not present")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server + "/")
+    _check(page, signed)
+    assert _cards(page)["credentials"]["word"] == verdicts.word("credentials", "invalid").label
+    names = [t.strip() for t in page.locator("#facts dt").all_inner_texts()]
+    values = [t.strip() for t in page.locator("#facts dd").all_inner_texts()]
+    shown = dict(zip(names, values, strict=True))
+    assert shown["signer"] == f"C2PA Signer ({verdicts.TEST_SIGNER})", shown
+    assert shown["time-stamp"].startswith("dates nothing: the timestamp does not match the signature"), shown
+    assert "null" not in page.locator("#facts").inner_text()
+    assert "signed at" not in shown
+    _said_once(page)
+    page.screenshot(path=str(tmp_path / "test-signer.png"), full_page=True)
+    _check(page, small)
+    assert _cards(page)["watermark"]["word"] == verdicts.word("watermark", "too-small").label
+    signals = page.locator("#signals").inner_text()
+    assert "Not checked: Stable Diffusion watermarks (invisible-watermark dwtDct)" in signals
+    page.screenshot(path=str(tmp_path / "small.png"), full_page=True)
+    page.close()

@@ -9,7 +9,10 @@ same). Record ids, keys and times differ between runs; the verdict words and exi
 One deliberate change since: intact credentials from a signer this home does not trust establish
 no provenance (exit 3, was 0), so the 17 reference files signed by C2PA test certificates (state
 valid, or ingredient-invalid with an untrusted signer) were changed from 0 to 3 in the expected
-file, exactly the 17 differences this test reported and nothing else."""
+file, exactly the 17 differences this test reported and nothing else. Another: a picture of 128 to
+255 px whose watermark is read and not found is `too-small`, not `not-checked` (it was read; a
+miss there says nothing), changed in the expected file for exactly the 11 cases this test
+reported."""
 
 from __future__ import annotations
 

@@ -153,6 +153,13 @@ def test_a_missing_path_is_a_row_and_each_count_says_what_it_counts(tmp_path: Pa
     failed = run_cli("scan", stamped, missing, "--fail-on", "broken", "--json", home=keyed_home)
     assert failed.code == 1
     assert json.loads(failed.stdout)["exit_reason"] == "1 file matched --fail-on broken"
+    # verify --json says the same as the scan: "registered" alone read as a pass to a CMS reading it
+    said = json.loads(run_cli("verify", "--json", altered, stamped, home=keyed_home).stdout)
+    assert said[0]["ownership"]["verdict"] == "registered"  # the state, as before
+    assert said[0]["shown"] == {
+        "credentials": "recovered+altered", "watermark": "ours", "ownership": "registered+altered", "ai": "no-evidence",
+    }  # fmt: skip
+    assert said[1]["shown"]["ownership"] == "registered"  # the stamped file itself: nothing qualified
 
 
 def test_only_missing_paths_are_nothing_to_scan(tmp_path: Path, keyed_home: Path) -> None:

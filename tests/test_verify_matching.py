@@ -222,7 +222,7 @@ def test_a_picture_too_small_for_the_mark_does_not_say_no_match_by_watermark(new
     _stamp(newsroom, _photo(tmp_path, "photo.jpg", (600, 600)), tmp_path / "stamped.png")
     small = _photo(tmp_path, "small.jpg", (200, 150), sample="rocket.jpg")
     report = verify_path(small, home=newsroom)
-    assert report.watermark.state == "not-checked"
+    assert report.watermark.state == "too-small"  # read all the same: a miss says nothing
     assert report.ownership.verdict == "no-match"
     assert "by watermark" not in report.ownership.summary, report.ownership.summary
     assert "too small to read a watermark" in report.ownership.summary

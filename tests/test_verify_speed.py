@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from provenance import fingerprint, watermark
+from provenance import fingerprint, verdicts, watermark
 from provenance.config import Home
 from provenance.credentials.claims import SCHEME_FOR_ALG, SOFT_BINDING_ALG
 from provenance.detect import sd_watermark, skipped_checks
@@ -165,20 +165,31 @@ def test_a_check_skipped_for_size_is_named_in_the_report(tmp_path: Path) -> None
     _open(ROOT / "samples" / "rocket.jpg").resize((200, 150)).save(small)
     named = skipped_checks(_open(small))
     assert len(named) == 1
-    assert "not checked" in named[0]
+    assert named[0].startswith("Stable Diffusion watermarks (invisible-watermark dwtDct): the image has under")
     report = verify_path(small, home=Home(tmp_path / "home"))
     assert report.ai.pixels_checked
     assert report.ai.skipped == named
-    assert report.watermark.state == "not-checked"
-    assert "too small to tell whether it carries the watermarks this tool reads" in (report.watermark.note or "")
+    # read all the same (a walkthrough found the card's "Not checked" beside "read all the same")
+    assert report.watermark.state == "too-small"
+    assert verdicts.word("watermark", "too-small").label == "Too small to tell"
     assert "to carry a watermark" not in (report.watermark.note or "")  # other marks (TrustMark) fit in 200 px
     # 150 px is read all the same (a walkthrough read "not checked" as "not tried"); a miss says nothing
-    assert "; read all the same, and none found, which at this size says nothing" in (report.watermark.note or "")
+    said = "image under 256 px (200 x 150): read all the same, and none found, which at this size says nothing"
+    assert report.watermark.note == said
     # and the summary does not call a picture that was read "not checked", in nested brackets
     assert "no known watermark found (at this size, a miss tells nothing) and" in report.summary, report.summary
     assert "watermark not checked" not in report.summary
     shown = run_cli("verify", small, home=tmp_path / "home")
-    assert "Stable Diffusion watermarks (invisible-watermark dwtDct) not checked" in shown.stdout
+    assert "  Watermark   Too small to tell\n" in shown.stdout
+    # a skipped check is not listed like a signal (a "- " bullet under AI)
+    assert "\n              not checked: Stable Diffusion watermarks (invisible-watermark dwtDct)" in shown.stdout
+    assert "- Stable Diffusion watermarks" not in shown.stdout
+    tiny = tmp_path / "tiny.png"
+    _open(ROOT / "samples" / "rocket.jpg").resize((120, 90)).save(tiny)
+    unread = verify_path(tiny, home=Home(tmp_path / "home"))
+    assert unread.watermark.state == "not-checked"  # under 128 px the mark is not read at all
+    unsaid = "image under 256 px (120 x 90): too small to tell whether it carries the watermarks this tool reads"
+    assert unread.watermark.note == unsaid
     assert skipped_checks(_open(ROOT / "samples" / "rocket.jpg")) == []
 
 

@@ -36,6 +36,7 @@ from provenance.report import (
     Timestamp,
     TrustState,
 )
+from provenance.verdicts import TEST_SIGNER
 
 # The manifest store, crJSON and validation results are c2pa-python's JSON: foreign data whose
 # shape the C2PA specification defines, read defensively as untyped dicts here and turned
@@ -216,10 +217,12 @@ def _report(
     cr_sig = _cr_manifest(found.crjson, label).get("signature") or {}
     certificate = _certificate(cr_sig.get("certificateInfo"))
     context = _Context(manifests, found.detailed, store.get("validation_results") or {})
+    tester = _test_signer(certificate, policy)
     return CredentialReport(
         state=state,
         trust=trust,
-        trust_hint=_trust_hint(policy, certificate) if trust == "untrusted" else None,
+        trust_hint=_trust_hint(policy, certificate, tester) if trust == "untrusted" else None,
+        test_signer=tester,
         signer=signature.get("common_name"),
         issuer=signature.get("issuer"),
         signed_at=signature.get("time"),
@@ -252,11 +255,26 @@ def _problem(code: StatusCode) -> str:
     return f"{code.code}: {code.explanation}{where}"
 
 
-def _trust_hint(policy: TrustPolicy, certificate: Certificate | None) -> str | None:
+def _test_signer(certificate: Certificate | None, policy: TrustPolicy) -> bool:
+    """Whether the signer's certificate, or one above it, is named for testing only: C2PA's SDKs
+    publish such keys and certificates for anyone to sign with (``OU=FOR TESTING_ONLY``)."""
+    if certificate is None:
+        return False
+    names = [certificate.subject or "", *_issuer_chain(certificate, policy)]
+    return any(_TESTING in name.upper().replace("_", " ") for name in names)
+
+
+_TESTING = "FOR TESTING ONLY"
+
+
+def _trust_hint(policy: TrustPolicy, certificate: Certificate | None, tester: bool = False) -> str | None:
     """What would change an untrusted signer's standing, said only where it plausibly would:
     the official C2PA list is not installed (whether it names this signer is unknown), or
     it is installed but switched off and names the signer's issuer. A signer the active
-    official list does not name gets no hint: fetching the list again would not help."""
+    official list does not name gets no hint: fetching the list again would not help. A test
+    certificate gets what it is instead: no list would name it."""
+    if tester:
+        return TEST_SIGNER
     if policy.official == "missing":
         return (
             "the official C2PA trust list is not installed here, so whether it names this signer is unknown;"
@@ -369,13 +387,20 @@ def _issuer_chain(certificate: Certificate | None, policy: TrustPolicy) -> list[
     return chain
 
 
-def _timestamp(info: object, codes: list[StatusCode], policy: TrustPolicy) -> Timestamp | None:
+def _timestamp(info: object, status: list[StatusCode], policy: TrustPolicy) -> Timestamp | None:
     if not isinstance(info, dict):
         return None
     authority = _certificate(info.get("certificateInfo"))
     listed = bool(authority and authority.issuer and authority.issuer in _known(policy.tsa_anchors))
-    trusted = any(c.code == "timeStamp.trusted" for c in codes)
-    return Timestamp(time=info.get("timestamp"), authority=authority, trusted=trusted, listed=listed)
+    trusted = any(c.code == "timeStamp.trusted" for c in status)
+    # a token that does not match the signature (c2pa may list it as informational) dates nothing;
+    # an authority nobody here trusts is said by trusted/listed, not here
+    unsound = [c for c in status if c.code.startswith("timeStamp.") and c.code not in _TIMESTAMP_FINE]
+    problem = codes.plain_failure(unsound[0]) if unsound else None
+    return Timestamp(time=info.get("timestamp"), authority=authority, trusted=trusted, listed=listed, problem=problem)
+
+
+_TIMESTAMP_FINE = frozenset({"timeStamp.trusted", "timeStamp.validated", "timeStamp.untrusted"})
 
 
 def _agent(value: object) -> str | None:

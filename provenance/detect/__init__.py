@@ -407,13 +407,14 @@ def assess(
 
 
 def skipped_checks(pixels: Image.Image) -> list[str]:
-    """The pixel checks this image is too small for, each with why: named in the report, never
-    dropped silently (an empty list: every pixel check ran)."""
+    """The pixel checks this image is too small for, each with why: named in the report (after
+    "not checked:", apart from the signals), never dropped silently (an empty list: every pixel
+    check ran)."""
     from provenance.detect import sd_watermark
 
     if pixels.width * pixels.height >= sd_watermark.MIN_PIXELS:
         return []
     return [
-        f"Stable Diffusion watermarks (invisible-watermark dwtDct) not checked: the image has under"
+        f"Stable Diffusion watermarks (invisible-watermark dwtDct): the image has under"
         f" {sd_watermark.MIN_PIXELS:,} pixels, the smallest that decoder reads"
     ]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
-from provenance.report import VerifyReportJSON
+from provenance.report import ShownReportJSON
 
 
-class VerifyAnswer(VerifyReportJSON, total=False):
+class VerifyAnswer(ShownReportJSON, total=False):
     """/v1/verify: the report, with ``?thumbnails=true`` the manifest store's thumbnails
     as data URIs, with ``?states=true`` each axis's state and, for an image found to be a
     registered picture, what it is relative to it (``verdicts.placement_state``: whole, crop or

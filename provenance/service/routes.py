@@ -94,7 +94,7 @@ def _admit(image: LoadedImage, service: Service, per_pixel: int = VERIFY_BYTES_P
 
 def _verify(service: Service, image: LoadedImage, pixels: str, thumbnails: bool, states: bool) -> VerifyAnswer:
     options = VerifyOptions(policy=service.policy, pixels=_PIXEL_MODES[pixels], look_beside=False)
-    report = verify_loaded(image, home=service.home, options=options).to_dict()
+    report = verdicts.with_shown(verify_loaded(image, home=service.home, options=options).to_dict())
     payload = cast("VerifyAnswer", report)  # the report, plus what the query asks for below
     if payload.get("error"):
         raise InputError(str(payload["error"]))

@@ -104,10 +104,13 @@
     if (cred.recovered_manifest) {
       fact(facts, "credentials", `recovered from the registry via ${cred.recovered_via}; the file itself carries none`);
     }
-    fact(facts, "signer", manifest.signer);
+    const tester = manifest.test_signer && vocabulary ? ` (${vocabulary.test_signer})` : "";
+    fact(facts, "signer", manifest.signer && manifest.signer + tester);
     fact(facts, "issuer", manifest.issuer);
+    // a time-stamp that does not match the signature dates nothing; one without a readable time is not shown as one
     const stamp = manifest.timestamp;
-    fact(facts, "signed at", stamp ? stamp.time + " (time-stamp authority)" : manifest.signed_at);
+    if (stamp && stamp.problem) fact(facts, "time-stamp", "dates nothing: " + stamp.problem);
+    fact(facts, "signed at", stamp && stamp.time && !stamp.problem ? stamp.time + " (time-stamp authority)" : manifest.signed_at);
     fact(facts, "model", manifest.model);
     fact(facts, "author", manifest.author);
     const caveat = manifest.caption && vocabulary && vocabulary.captions && vocabulary.captions[placement];
@@ -141,6 +144,8 @@
     }
     for (const c of ai.conflicts || []) signals.append(el("li", "Conflict: " + c));
     if (!signals.children.length) signals.append(el("li", word("ai", "no-evidence").meaning, "source"));
+    // a check the picture is too small for is named, in the quiet style: it is not a signal
+    for (const s of ai.skipped || []) signals.append(el("li", "Not checked: " + s, "source"));
   }
 
   function show(report, file) {
