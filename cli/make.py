@@ -450,6 +450,11 @@ def _replay(home: Home, image: Path, source: Path | None, generation: Generation
 @click.option("--edit", "edits", multiple=True, type=click.Choice(EDITS), help="An edit made (repeatable).")
 @click.option("--caption", default=None, help="Caption recorded in the manifest.")
 @click.option("--credit", default=None, help="Credit line recorded in the manifest.")
+@click.option(
+    "--title",
+    default=None,
+    help="Title of the manifest and the registry record, which reports name [default: OUTPUT's file name].",
+)
 @click.option("--owner", default=None, help="Registry owner [default: the signer's organisation for photos].")
 @click.option("--no-ai-training", is_flag=True, help="Record that AI training, inference and mining are not allowed.")
 @click.option("--source", type=_PATH, default=None, help="The image IMAGE was made from (ingredient).")
@@ -477,6 +482,7 @@ def stamp(
     edits: tuple[str, ...],
     caption: str | None,
     credit: str | None,
+    title: str | None,
     owner: str | None,
     no_ai_training: bool,
     source: Path | None,
@@ -514,6 +520,7 @@ def stamp(
         edits=edits,
         caption=caption,
         credit=credit,
+        title=title,
         owner=owner,
         ai_training=False if no_ai_training else None,
         keep_gps=keep_gps,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from provenance import verdicts
+from provenance.credentials import codes
 from provenance.report import CredentialReport, Ingredient, Placement, Timestamp, VerifyReport, camera_name
 from provenance.verify import CROP_SHOWN
 
@@ -68,12 +69,14 @@ def _ownership_line(state: str, summary: str, placement: str | None = None) -> s
 
 
 def _status_lines(cred: CredentialReport, verbose: bool) -> list[str]:
-    """Problems and notes in full; passed checks as one line of names unless verbose."""
+    """Problems and notes, in plain words where there are some (c2pa's own text with -v, and
+    always in JSON); passed checks as one line of names unless verbose."""
     lines = []
     for code in cred.status_codes:
         if code.kind != "success" or verbose:
             where = "" if code.scope == "active manifest" else f" [{code.scope}]"
-            lines.append(f"{code.kind:<13} {code.code}: {code.explanation}{where}")
+            said = (None if verbose else codes.plain_words(code, by_part=False)) or code.explanation
+            lines.append(f"{code.kind:<13} {code.code}: {said}{where}")
     if not verbose:
         passed: dict[str, int] = {}
         for code in cred.status_codes:
@@ -198,8 +201,8 @@ def _credential_lines(cred: CredentialReport, verbose: bool = False, placed: str
         lines += ["  " + line for line in _status_lines(cred, verbose)]
     for path in cred.extracted:
         lines.append(f"extracted {path}")
-    if cred.error:
-        lines.append(f"problem: {cred.error}")
+    if cred.error and (verbose or not any(c.kind == "failure" for c in cred.status_codes)):
+        lines.append(f"problem: {cred.error}")  # c2pa's words for the failures listed above (-v), or a read error
     return lines
 
 

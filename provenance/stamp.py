@@ -295,6 +295,7 @@ def stamp_file(
     ai_training: bool | None = None,
     keep_gps: bool = False,
     allow_contradiction: bool = False,
+    title: str | None = None,
 ) -> StampResult:
     """Stamp an image made elsewhere: an AI image (``source_type="ai"``), or a newsroom's
     own photo (captured, edited, composite), registered as an original of ``owner``
@@ -357,7 +358,7 @@ def stamp_file(
     request = StampRequest(
         author=user,
         model=model if not ours or model else None,
-        title=output.name,
+        title=title or output.name,  # C2PA's default: the asset's file name
         # a picture someone else signed first is not our original: stamped here, its manifest kept
         kind="original" if ours and prior is None and unkept is None and not claimed else "stamped",
         source=source_loaded,

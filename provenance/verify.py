@@ -1480,7 +1480,7 @@ def _credential_parts(cred: CredentialReport) -> list[str]:
         placed = "" if where is None else f"; it is {_placement_words(where, 'the signed picture')}"
         # the mark says this copy came from the signed file; a look-alike may be of the unsigned file it was
         # stamped from (a copy too small to read the mark): nothing says it ever carried credentials
-        had = " (stripped, or a sidecar left behind)" if by_mark else ""
+        had = " (lost since signing: re-saved or stripped)" if by_mark else ""
         return [
             f"no credentials in the file{had}, recovered from the registry: {_signed_by(recovered)}, signature valid",
             *_identities(recovered),
@@ -1589,6 +1589,8 @@ def _registry_clause(ownership: OwnershipReport) -> str:
         return "no registry to check against"
     if ownership.verdict == "not-checked":
         return "no registry check"
+    if ownership.verdict == "inconclusive":  # the sentence goes on to name the matches it could not settle
+        return "no registry match that settles it"
     return "no exact registry match"
 
 

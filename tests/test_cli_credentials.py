@@ -360,6 +360,18 @@ def test_a_test_certificate_is_called_one_and_a_bad_signature_is_not_called_a_ch
     assert "(claimSignature.mismatch)" in shown.stdout.split("\n")[1]  # the summary names the failed check
     assert verdicts.TEST_SIGNER in shown.stdout
     assert "provenance trust update" not in shown.stdout
+    # the status lines in plain words where there are some (an untrusted signer is not "unsound"),
+    # c2pa's own with -v; c2pa's text is not said again under "problem:"
+    plain = "failure       claimSignature.mismatch: the signature does not match the claim it signs"
+    assert plain in shown.stdout
+    assert "failure       signingCredential.untrusted: signing certificate untrusted" in shown.stdout
+    assert "informational signingCredential.ocsp.skipped: OCSP fetching skipped" in shown.stdout
+    assert "problem:" not in shown.stdout
+    verbose = run_cli("verify", "-v", C2PA / "c2pa-rs" / "XCA.jpg", home=tmp_path / "home").stdout
+    terse = run_cli("verify", C2PA / "c2pa-rs" / "XCA.jpg", home=tmp_path / "home").stdout
+    assert "assertion.dataHash.mismatch: the file's bytes changed after signing, so its hash does not match" in terse
+    assert "Hashes do not match" not in terse  # c2pa-rs's own text, Rust internals and all
+    assert "Hashes do not match" in verbose
     report = json.loads(run_cli("verify", "--json", C2PA / "c2pa-rs" / "C.jpg", home=tmp_path / "home").stdout)
     assert report["credentials"]["test_signer"] is True
     assert report["credentials"]["trust_hint"] == verdicts.TEST_SIGNER

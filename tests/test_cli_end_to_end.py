@@ -284,6 +284,25 @@ def test_stamp_an_image_made_elsewhere(keyed_home: Path, tmp_path: Path) -> None
     assert report["ai"]["verdict"] == "ai-generated"
 
 
+def test_a_stamp_titled_by_its_user_is_named_by_that_title(keyed_home: Path, tmp_path: Path) -> None:
+    """A walkthrough: `stamp nikon.jpg -o stamped.jpg` made a record every report named 'stamped.jpg'.
+    --title names it; without it the output's file name stays the title (C2PA's default)."""
+    out = tmp_path / "stamped.jpg"
+    made = run_cli("stamp", SAMPLES / "rocket.jpg", "-o", out, "--user", "Ann", "--source-type", "captured",
+                   "--title", "Launch at dawn, pad 39A", home=keyed_home)  # fmt: skip
+    assert made.code == 0, made.stderr
+    report = _json(run_cli("verify", "--json", out, home=keyed_home).stdout)
+    assert report["ownership"]["matches"][0]["title"] == "Launch at dawn, pad 39A"
+    copy = tmp_path / "copy.jpg"
+    Image.open(out).convert("RGB").save(copy, quality=85)  # its manifest gone: the registry names it
+    said = _json(run_cli("verify", "--json", copy, home=keyed_home).stdout)
+    assert "'Launch at dawn, pad 39A'" in said["summary"], said["summary"]
+    plain = tmp_path / "plain.jpg"
+    assert run_cli("stamp", SAMPLES / "coffee.png", "-o", plain, "--user", "Ann", home=keyed_home).code == 0
+    report = _json(run_cli("verify", "--json", plain, home=keyed_home).stdout)
+    assert report["ownership"]["matches"][0]["title"] == "plain.jpg"
+
+
 def test_keys_init_without_org_warns_that_the_identity_is_a_demo_one(tmp_path: Path) -> None:
     """Stamps name the signer: a home made without --org signs as "Provenance Demo", and is told
     so in one line on stderr, with how to name the organisation; with --org, no warning."""

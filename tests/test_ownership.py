@@ -759,6 +759,10 @@ def test_a_rivals_collage_built_again_from_our_marked_photo_is_nobodys_alone(tmp
     assert own["verdict"] == "inconclusive"
     assert "Evil Corp's registered original 'rival-collage.jpg'" in own["summary"]
     assert f"Daily Planet's registered original 'published.jpg' ({record}) whole as part of it" in own["summary"]
+    # the summary does not say "no exact registry match" and then name one (a walkthrough)
+    settled = "no watermark that could be confirmed and no registry match that settles it. Inconclusive:"
+    assert settled in report["summary"]
+    assert "no exact registry match" not in report["summary"]
     relations = {m["record_id"]: m["relation"] for m in own["matches"]}
     assert relations[record] == "contains"
     assert report["credentials"]["state"] == "absent"  # neither record's credentials are handed over

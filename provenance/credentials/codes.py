@@ -81,12 +81,28 @@ _FAILURE_PART = {
 }
 
 
+# What a recovered manifest's hard-binding "mismatch" is (its explanation begins with these words,
+# c2pa's own text follows in brackets): expected, not a failure of the copy it was recovered for.
+RECOVERED_BINDING = (
+    "expected for recovered credentials: the manifest's hashes belong to the original file, not to this copy"
+)
+
+
+def plain_words(code: StatusCode, *, by_part: bool = True) -> str | None:
+    """What a failure means, in plain words, or None for a code without them (c2pa's own text,
+    which names Rust internals such as "jumbf manifest", is the code's explanation). ``by_part``:
+    a code not named exactly gets the words for the part of the manifest it names, which only a
+    failure that breaks the manifest may be given (an untrusted or unchecked signer is sound)."""
+    if code.explanation.startswith(RECOVERED_BINDING):
+        return RECOVERED_BINDING
+    parts = _FAILURE_PART.items() if by_part else ()
+    return FAILURE_WHY.get(code.code) or next((said for prefix, said in parts if code.code.startswith(prefix)), None)
+
+
 def plain_failure(code: StatusCode) -> str:
-    """One failure as a summary says it: plain words, then the code (c2pa's own text, which names
-    Rust internals such as "jumbf manifest", stays in the details)."""
-    words = FAILURE_WHY.get(code.code) or next(
-        (said for prefix, said in _FAILURE_PART.items() if code.code.startswith(prefix)), None
-    )
+    """One failure as a summary says it: plain words, then the code (c2pa's own text stays in the
+    details)."""
+    words = plain_words(code)
     return f"{words} ({code.code})" if words else f"{code.code}: {code.explanation}"
 
 

@@ -45,9 +45,6 @@ from provenance.verdicts import TEST_SIGNER
 
 UNTRUSTED_CODES = frozenset({"signingCredential.untrusted"})
 _SUCCESS_WORDS = frozenset({"validated", "match", "trusted", "insideValidity", "notRevoked", "good", "skipped"})
-_RECOVERED_BINDING = (
-    "expected for recovered credentials: the manifest's hashes belong to the original file, not to this copy"
-)
 _DN_ORDER = ("CN", "OU", "O", "L", "ST", "C")
 _OID_SHORT = {
     NameOID.COMMON_NAME: "CN",
@@ -162,13 +159,13 @@ def _expected_binding(status: list[StatusCode]) -> list[StatusCode]:
             continue
         if c.code not in first:
             first[c.code] = len(out)
-            out.append(StatusCode(c.code, _RECOVERED_BINDING, "informational", c.scope, c.url))
+            out.append(StatusCode(c.code, codes.RECOVERED_BINDING, "informational", c.scope, c.url))
             details[c.code] = []
         if c.explanation and c.explanation not in details[c.code]:
             details[c.code].append(c.explanation)
     for code, place in first.items():
         if details[code]:
-            said = f"{_RECOVERED_BINDING} ({'; '.join(details[code])})"
+            said = f"{codes.RECOVERED_BINDING} ({'; '.join(details[code])})"
             out[place] = dataclasses.replace(out[place], explanation=said)
     return out
 
