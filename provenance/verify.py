@@ -29,6 +29,7 @@ from provenance.imaging import (
     MAX_MANIFEST_BYTES,
     LoadedImage,
     load_image,
+    picture_box,
     plain_margins,
     read_input,
     turned_crop_share,
@@ -330,36 +331,46 @@ _FRAME_LEAST = 4  # px: plain margins narrower than this are a picture's own edg
 
 def _framed_read(pixels: Image.Image, reading: WatermarkReading) -> tuple[WatermarkReading, bool]:
     """``reading``, or when it found nothing, the whole-picture layer read inside a plain frame
-    around the picture (:func:`_within_plain_margins`), and whether it was."""
+    around the picture, or inside the picture's box on a page (:func:`_framed_pictures`), and
+    whether it was."""
     from provenance import watermark
 
-    if reading.found or (inside := _within_plain_margins(pixels)) is None:
+    if reading.found:
         return reading, False
-    trimmed = watermark.detect(inside, search=False)
-    return (trimmed, True) if trimmed.found else (reading, False)
+    for inside in _framed_pictures(pixels):
+        trimmed = watermark.detect(inside, search=False)
+        if trimmed.found:
+            return trimmed, True
+    return reading, False
 
 
-def _within_plain_margins(pixels: Image.Image) -> Image.Image | None:
+def _framed_pictures(pixels: Image.Image) -> list[Image.Image]:
     """The picture inside a plain frame or canvas added around it (a screenshot's white page, a
-    border), when there is one and what it holds is big enough for the marks: the whole-picture
-    layer is read from the whole image, and a 40 px white frame around a stamp shrunk to half and
-    saved as JPEG 80 left it unread there, and the tiles at half size too (a walkthrough). One
-    more read of 8 words of the whole-picture layer (1.4e-21 each, docs/design.md). The margins
-    are found on a copy box-reduced to no less than _MARGIN_SIDE px (a large picture's grey plane
-    is never held whole), and what they hold is box-reduced as the whole-picture read is."""
+    border), and the picture on a page of text around it (a social post's or an article's
+    screenshot: :func:`imaging.picture_box`), where there is one and what it holds is big enough
+    for the marks: the whole-picture layer is read from the whole image, and a 40 px white frame
+    around a stamp shrunk to half and saved as JPEG 80 left it unread there, and the tiles at half
+    size too (a walkthrough); so did a post's text above and below it. At most two more reads of
+    8 words of the whole-picture layer (1.4e-21 each, docs/design.md). The boxes are found on a
+    copy box-reduced to no less than _MARGIN_SIDE px (a large picture's planes are never held
+    whole), and what they hold is box-reduced as the whole-picture read is."""
     import numpy as np
 
     from provenance import watermark
 
     factor = max(1, min(pixels.size) // _MARGIN_SIDE)
     small = pixels.reduce(factor) if factor >= 2 else pixels
-    top, bottom, left, right = (m * factor for m in plain_margins(np.asarray(small.convert("L"), dtype=np.float32)))
-    if max(top, bottom, left, right) < _FRAME_LEAST:
-        return None
-    box = (left, top, pixels.width - right, pixels.height - bottom)
-    if min(box[2] - box[0], box[3] - box[1]) < watermark.MIN_SIDE:
-        return None
-    return _box_reduced(pixels.crop(box))
+    top, bottom, left, right = plain_margins(np.asarray(small.convert("L"), dtype=np.float32))
+    boxes: list[tuple[int, int, int, int]] = []
+    if max(top, bottom, left, right) * factor >= _FRAME_LEAST:
+        boxes.append((left, top, small.width - right, small.height - bottom))
+    page = picture_box(np.asarray(small if small.mode == "RGB" else small.convert("RGB")))
+    if page is not None and page not in boxes and page != (0, 0, small.width, small.height):
+        boxes.append(page)
+    wide = [(a * factor, b * factor, c * factor, d * factor) for a, b, c, d in boxes]
+    return [
+        _box_reduced(pixels.crop(box)) for box in wide if min(box[2] - box[0], box[3] - box[1]) >= watermark.MIN_SIDE
+    ]
 
 
 _MARGIN_SIDE = 512  # px: the short side of the copy a plain frame is looked for on

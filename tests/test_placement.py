@@ -595,6 +595,73 @@ def test_a_stamp_shrunk_into_a_white_frame_is_read_inside_the_frame(
     assert [r.status for r in claimed] == ["refused"], claimed
 
 
+def _post(picture: Image.Image, scale: float) -> Image.Image:
+    """A social post's screenshot: an avatar, a name and a line of text above the picture shown at
+    ``scale``, counts and a rule below, on a white page."""
+    from PIL import ImageDraw
+
+    w, h = round(picture.width * scale), round(picture.height * scale)
+    page = Image.new("RGB", (w + 60, h + 260), "white")
+    draw = ImageDraw.Draw(page)
+    draw.ellipse((30, 20, 80, 70), fill=(40, 120, 200))
+    draw.text((95, 25), "Daily Planet @dailyplanet · 2h", fill=(20, 20, 20))
+    draw.text(
+        (95, 45), "Breaking: the scene this morning, as our photographer saw it. More on our site.", fill=(20, 20, 20)
+    )
+    page.paste(picture.resize((w, h), Image.Resampling.LANCZOS), (30, 90))
+    draw.text((30, h + 110), "12.4K Reposts   48.1K Likes", fill=(90, 90, 90))
+    draw.line((30, h + 140, w + 30, h + 140), fill=(220, 220, 220))
+    return page
+
+
+def test_a_social_posts_screenshot_is_read_inside_the_pictures_box(tmp_path: Path) -> None:
+    """A walkthrough: a stamp shown at half size in a post (text above and below it, no plain
+    margin to trim) and saved as JPEG 85 read "no known watermark" and "No registered match": the
+    whole-picture layer was read over the page, and the tiles did not survive. The picture's box
+    is found on the page and read there: the owner is named, with content added around it."""
+    from provenance import watermark
+    from provenance.imaging import picture_box
+
+    home = Home(tmp_path / "home")
+    identity = init_identity(home, org="Daily Planet")
+    big = tmp_path / "big.png"
+    with Image.open(SAMPLES / "coffee.png") as img:
+        img.convert("RGB").resize((1600, 1067), Image.Resampling.LANCZOS).save(big)
+    out = tmp_path / "stamped.png"
+    stamp_file(big, out, user="Ann", identity=identity, home=home, source_type="captured")
+    with Image.open(out) as img:
+        page = _post(img.convert("RGB"), 0.5)
+    assert picture_box(np.asarray(page)) == (30, 90, 830, 624)
+    copy = _save(page, tmp_path / "post.jpg", quality=85)
+    with Image.open(copy) as img:
+        assert not watermark.detect(img.convert("RGB")).found  # the case the walkthrough met
+    report, _ = _verify(copy, home)
+    assert report.watermark.state == "ours", report.summary
+    assert report.ownership.verdict == "registered"
+    assert report.credentials.placement is not None
+    assert report.credentials.placement.state == "altered"  # the post's text around it
+    assert report.exit_code == 3
+    assert "content was added around it" in report.summary
+    assert "Daily Planet" in report.ownership.summary
+
+
+def test_a_photograph_is_no_page_and_a_page_without_a_picture_has_no_box() -> None:
+    """The box is looked for on a page only: a photograph's own edges are not a page's, and a page
+    of text holds no picture."""
+    from PIL import ImageDraw
+
+    from provenance.imaging import picture_box
+
+    photo = np.asarray(Image.open(SAMPLES / "rocket.jpg").convert("RGB"))
+    assert picture_box(photo) is None
+    text = Image.new("RGB", (800, 600), "white")
+    for row in range(20, 580, 18):
+        ImageDraw.Draw(text).text(
+            (20, row), "A line of an article's text, set in the page's own font " * 2, fill="black"
+        )
+    assert picture_box(np.asarray(text)) is None
+
+
 def test_an_upright_copy_is_not_turned_by_the_tiles_measuring_error(tmp_path: Path) -> None:
     """A walkthrough's screenshot of an AI stamp on a white page at 74 % of its size read "parts
     differ: 101 of its 206 detailed areas do not match" (75 % read whole): the tiles measured the
