@@ -501,6 +501,22 @@ def _screenshot(g: Given) -> Made:
     return _made(_gamma(shot, 1.08, (1.03, 1.0, 0.97)), "JPEG", quality=85)
 
 
+def _post(g: Given) -> Made:
+    """Shown at 60 % in a social post's screenshot: an avatar, a name and a line of text above it,
+    counts and a rule below, on a white page, posted as JPEG 85."""
+    shown = _scale(g.pixels(), 0.6)
+    w, h = shown.size
+    page = Image.new("RGB", (w + 40, h + 200), "white")
+    draw = ImageDraw.Draw(page)
+    draw.ellipse((20, 16, 60, 56), fill=(40, 120, 200))
+    draw.text((72, 18), "Daily Planet @dailyplanet · 2h", fill=(20, 20, 20), font=_font(14))
+    draw.text((72, 40), "The scene this morning, as our photographer saw it.", fill=(20, 20, 20), font=_font(14))
+    page.paste(shown, (20, 72))
+    draw.text((20, h + 90), "12.4K Reposts   48.1K Likes", fill=(90, 90, 90), font=_font(13))
+    draw.line((20, h + 120, w + 20, h + 120), fill=(220, 220, 220))
+    return _made(page, "JPEG", short=min(shown.size), quality=85)
+
+
 def _enhance(kind: str, factor: float) -> Make:
     def make(g: Given) -> Made:
         img = g.pixels()
@@ -640,6 +656,7 @@ def journeys() -> list[Journey]:
         Journey("crop70-16x9-1200px", "honest", _crop(0.7, 16 / 9, True, 1200), "16:9 crop, 70 %, resized to 1200 px"),
         Journey("crop50-1x1-400px", "honest", _crop(0.5, 1.0, True, 400), "square crop, 50 %, resized to 400 px"),
         Journey("screenshot", "honest", _screenshot, "shown at 80 %, PNG grab, gamma 1.08 and tint, JPEG 85"),
+        Journey("post", "honest", _post, "shown at 60 % in a social post's screenshot (text above and below), JPEG 85"),
         Journey("turn5", "honest", _turn(5, False), "turned 5 degrees on its own canvas, corners filled black"),
         Journey("turn45", "honest", _turn(45, False), "turned 45 degrees on its own canvas, corners filled black"),
         Journey(
@@ -781,6 +798,8 @@ class Case:
 
 
 NEVER_CARRIED = "credentials the file never carried"
+# a mark not looked for (under 128 px, metadata only), or looked for where a miss says nothing (under 256 px)
+UNREAD = ("not-checked", "too-small")
 BROKEN = "an honest derivative reported broken"
 NOT_AI = "a non-AI picture reported AI"
 
@@ -833,9 +852,7 @@ def expectations(case: Case, area: float, short: int) -> dict[str, Expect]:
         declared = case.pid == "f-trustmark_signed" and untouched  # its manifest declares a TrustMark (issue 19, 17)
         return {
             "credentials": base if untouched else absent,
-            "watermark": _e(
-                {"declared"} if declared else {"none"}, {"none", "not-checked"}, ours_mark, required=declared
-            ),
+            "watermark": _e({"declared"} if declared else {"none"}, {"none", *UNREAD}, ours_mark, required=declared),
             "ownership": no_owner,
             "ai": _ai_expect(case.origin, False),
             "exit": _e({"0"}, {"3"}, {"1": "a valid manifest called broken"})
@@ -851,7 +868,7 @@ def expectations(case: Case, area: float, short: int) -> dict[str, Expect]:
             else _e({"recovered"}, {"absent"}, {"invalid": BROKEN, "truncated": BROKEN}, required=exact),
             "watermark": _e(
                 {"ours"},
-                {"unconfirmed", "none", "not-checked"} | known_ai,  # unconfirmed: named, not credited
+                {"unconfirmed", "none", *UNREAD} | known_ai,  # unconfirmed: named, not credited
                 {"mismatch": "our own mark called copied onto another picture"},
                 required=exact,
             ),
@@ -867,7 +884,7 @@ def expectations(case: Case, area: float, short: int) -> dict[str, Expect]:
     if kind == "honest" and case.condition == "registered":
         return {
             "credentials": absent,
-            "watermark": _e({"none"}, {"not-checked"} | known_ai, ours_mark),
+            "watermark": _e({"none"}, {*UNREAD} | known_ai, ours_mark),
             "ownership": _e(
                 {"named"},
                 {"similar", "inconclusive", "no-match"},
@@ -880,7 +897,7 @@ def expectations(case: Case, area: float, short: int) -> dict[str, Expect]:
     if kind == "honest":  # never seen
         return {
             "credentials": absent,
-            "watermark": _e({"none"}, {"not-checked"} | known_ai, ours_mark),
+            "watermark": _e({"none"}, {*UNREAD} | known_ai, ours_mark),
             "ownership": no_owner,
             "ai": _ai_expect(case.origin, False),
             "exit": _e({"3"}, (), {"0": "provenance claimed for a picture never seen", "1": BROKEN}),
@@ -888,7 +905,7 @@ def expectations(case: Case, area: float, short: int) -> dict[str, Expect]:
     if kind == "unsigned-original":
         return {
             "credentials": absent,
-            "watermark": _e({"none"}, {"not-checked"}, ours_mark),
+            "watermark": _e({"none"}, {*UNREAD}, ours_mark),
             "ownership": _e(
                 {"similar"}, {"inconclusive", "no-match", "named"}, {"wrong-owner": "the wrong owner named"}
             ),
@@ -898,7 +915,7 @@ def expectations(case: Case, area: float, short: int) -> dict[str, Expect]:
     if kind == "unrelated":
         return {
             "credentials": absent,
-            "watermark": _e({"none"}, {"not-checked"} | known_ai, ours_mark),
+            "watermark": _e({"none"}, {*UNREAD} | known_ai, ours_mark),
             "ownership": no_owner,
             "ai": _ai_expect(case.similar_origin, False),
             "exit": _e({"3"}, (), {"0": "provenance claimed for an unrelated picture", "1": BROKEN}),
@@ -908,7 +925,7 @@ def expectations(case: Case, area: float, short: int) -> dict[str, Expect]:
     if kind == "graft-mark":
         return {
             "credentials": absent,
-            "watermark": _e({"mismatch"}, {"unconfirmed", "none", "not-checked"}, {"ours": "a grafted mark accepted"}),
+            "watermark": _e({"mismatch"}, {"unconfirmed", "none", *UNREAD}, {"ours": "a grafted mark accepted"}),
             "ownership": no_owner,
             "ai": _ai_expect(other, False),
             "exit": _e({"1"}, {"3"}, {"0": graft_passed}),
@@ -919,7 +936,7 @@ def expectations(case: Case, area: float, short: int) -> dict[str, Expect]:
         composite = "ai" if ai_pixels or case.claim == "ai" else "camera"
         return {
             "credentials": absent,
-            "watermark": _e({"unconfirmed"}, {"none", "not-checked", "ours", "mismatch"}),
+            "watermark": _e({"unconfirmed"}, {"none", *UNREAD, "ours", "mismatch"}),
             "ownership": _e(
                 {"named", "similar", "inconclusive", "no-match"}, (), {"wrong-owner": "the wrong owner named"}
             ),
@@ -930,7 +947,7 @@ def expectations(case: Case, area: float, short: int) -> dict[str, Expect]:
         "credentials": _e(
             {"invalid"}, (), {**dict.fromkeys(CREDITED, NEVER_CARRIED), "absent": "a moved manifest missed"}
         ),
-        "watermark": _e({"none"}, {"not-checked", "mismatch"}, {"ours": "a mark of ours where there is none"}),
+        "watermark": _e({"none"}, {*UNREAD, "mismatch"}, {"ours": "a mark of ours where there is none"}),
         "ownership": no_owner,
         "ai": _ai_expect(other, False),
         "exit": _e({"1"}, (), {"0": graft_passed, "3": "a moved manifest missed"}),
@@ -1221,7 +1238,7 @@ def must_show(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
     pasted = [r for r in graded if JOURNEYS[r["case"].journey].kind == "graft-paste"]
     pasted_3 = sum(r["got"]["exit"] == "3" and r["got"]["credentials"] not in CREDITED for r in pasted)
     unread = sum(
-        r["got"]["exit"] != "1" and r["got"]["watermark"] in ("none", "not-checked")
+        r["got"]["exit"] != "1" and r["got"]["watermark"] in ("none", *UNREAD)
         for r in grafts
         if JOURNEYS[r["case"].journey].kind != "graft-manifest"
     )
