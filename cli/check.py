@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import click
 
 from provenance import verdicts
+from provenance.credentials import home_organisation
 from provenance.imaging import image_files
 from provenance.policy import check_report, load_policy
 from provenance.verify import VerifyOptions, verify_path
@@ -29,6 +31,13 @@ _MARK = {
 @click.option("--policy", "policy_path", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--caption", default=None, help="The caption the CMS will publish (else the manifest's).")
+@click.option(
+    "--our-owner",
+    "our_owners",
+    multiple=True,
+    help="A registry owner whose originals are ours (repeatable) [default: the policy's our_owners, else this"
+    " home's organisation].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (an object for one image, a list for several).")
 @trust_options
 @pass_context
@@ -38,12 +47,22 @@ def check(
     policy_path: Path,
     paths: tuple[Path, ...],
     caption: str | None,
+    our_owners: tuple[str, ...],
     as_json: bool,
     trust: TrustParams,
 ) -> int:
     """Check images against a publishing policy: pass, review or fail, with the rule and the evidence."""
     home = context.home
-    policy = load_policy(policy_path)
+    organisation = home_organisation(home)
+    policy = load_policy(policy_path, default_owners=(organisation,) if organisation else ())
+    if our_owners:
+        policy = dataclasses.replace(policy, our_owners=our_owners)
+    if not policy.our_owners:
+        click.echo(
+            "note: no registry owner counts as ours (the policy names no our_owners, and this home has no signing"
+            " identity); pass --our-owner NAME",
+            err=True,
+        )
     options = VerifyOptions(policy=trust.policy(home))
     results = [
         check_report(policy, verify_path(path, home=home, options=options).to_dict(), caption)

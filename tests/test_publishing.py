@@ -230,6 +230,34 @@ def test_policy_flags_another_owners_original_for_rights_review(newsroom: Path, 
     assert "Other Agency" in review["reason"]
 
 
+def test_a_policy_without_our_owners_takes_the_homes_organisation(newsroom: Path, tmp_path: Path) -> None:
+    """A walkthrough edited the example policy's our_owners by hand for each desk. Left out, it is
+    the home's own organisation (its signing certificate's O=); --our-owner overrides either."""
+    import re
+
+    ours = tmp_path / "ours.png"
+    shutil.copy(SAMPLES / "coffee.png", ours)
+    assert run_cli("register", ours, "--owner", "Daily Planet", home=newsroom).code == 0
+    copy = tmp_path / "copy.jpg"
+    Image.open(ours).convert("RGB").save(copy, "JPEG", quality=90)
+    bare = tmp_path / "no-owners.toml"
+    bare.write_text(re.sub(r"(?m)^our_owners = .*$", "", POLICY.read_text()))
+    code, result = _check(newsroom, copy, policy=bare)
+    assert isinstance(result, dict)
+    outcomes = {r["rule"]: r["outcome"] for r in result["rules"]}
+    assert outcomes["require-provenance"] == "pass", result  # a registered original of ours
+    assert outcomes["rights-review"] == "pass", result
+    said = run_cli("check", "--policy", bare, "--our-owner", "Other Agency", "--json", copy, home=newsroom)
+    rules = {r["rule"]: r for r in json.loads(said.stdout)["rules"]}
+    assert rules["rights-review"]["outcome"] == "review"  # Daily Planet's picture, seen from another desk
+    assert "Daily Planet" in rules["rights-review"]["reason"]
+    elsewhere = tmp_path / "no-keys"
+    assert run_cli("register", ours, "--owner", "Daily Planet", home=elsewhere).code == 0
+    keyless = run_cli("check", "--policy", bare, copy, home=elsewhere)
+    assert "no registry owner counts as ours" in keyless.stderr
+    assert "--our-owner" in keyless.stderr
+
+
 def test_our_own_staffs_ai_stamp_is_no_rights_review(newsroom: Path, tmp_path: Path) -> None:
     """The walkthrough's case: an AI image a staff member stamped here (owner: that user) was
     "a registered original of A. Reporter" for rights review. Only originals are cleared for rights."""

@@ -11,13 +11,16 @@ if TYPE_CHECKING:
     from provenance.credentials.keys import (
         Identity,
         callback_identity,
+        home_organisation,
         init_identity,
         load_identity,
         resolve_identity,
     )
 
 # Signing identities load on first use: reading credentials needs none of cryptography's key handling.
-_KEYS = frozenset({"Identity", "callback_identity", "init_identity", "load_identity", "resolve_identity"})
+_KEYS = frozenset(
+    {"Identity", "callback_identity", "home_organisation", "init_identity", "load_identity", "resolve_identity"}
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -36,6 +39,7 @@ __all__ = [
     "add_anchor",
     "build_policy",
     "callback_identity",
+    "home_organisation",
     "init_identity",
     "load_anchors",
     "load_identity",

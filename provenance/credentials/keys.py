@@ -323,6 +323,18 @@ def command_signer(command: str, *, timeout: float = 60.0) -> SignCallback:
     return sign
 
 
+def home_organisation(home: Home) -> str | None:
+    """The organisation (subject O=) of the certificate ``keys init`` made in this home, read
+    without the key (no passphrase asked): whose registered originals are this home's own."""
+    cert = home.keys_dir / SIGNER_CERT
+    try:
+        leaf = x509.load_pem_x509_certificates(cert.read_bytes())[0]
+    except (OSError, ValueError, IndexError):
+        return None
+    names = leaf.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
+    return str(names[0].value) if names else None
+
+
 def home_identity(home: Home, passphrase: bytes | None = None) -> Identity:
     """The identity made by ``keys init`` in this home, or a clear error."""
     cert, key = home.keys_dir / SIGNER_CERT, home.keys_dir / SIGNER_KEY

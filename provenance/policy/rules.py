@@ -252,8 +252,10 @@ CHECKS: dict[str, Check] = {
 }
 
 
-def load_policy(path: Path) -> Policy:
-    """Read and validate a policy file; unknown rule kinds are an error, not ignored."""
+def load_policy(path: Path, *, default_owners: Sequence[str] = ()) -> Policy:
+    """Read and validate a policy file; unknown rule kinds are an error, not ignored. A policy
+    that names no ``our_owners`` takes ``default_owners`` (the home's own organisation, from its
+    signing certificate: one policy file then serves every desk, each with its own keys)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -270,7 +272,7 @@ def load_policy(path: Path) -> Policy:
             raise UsageError(f"{path}: rule {index} has kind {kind!r}; known kinds: {', '.join(CHECKS)}")
         options = {k: v for k, v in raw.items() if k not in ("kind", "name")}
         rules.append(Rule(str(kind), str(raw.get("name") or kind), options))
-    owners = data.get("our_owners", [])
+    owners = data.get("our_owners", list(default_owners))
     if not isinstance(owners, list):
         raise UsageError(f"{path}: our_owners is a list of names")
     return Policy(str(data.get("name") or path.name), tuple(str(o) for o in owners), tuple(rules), str(path))

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from provenance.config import Home
+from provenance.credentials import home_organisation
 from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.errors import InputError, UnsupportedFormatError
 from provenance.imaging import LoadedImage, sniff_mime
@@ -40,6 +41,12 @@ def memory_cost(pixels: int, size: int, per_pixel: int) -> int:
     return _BASE_COST + pixels * per_pixel + 2 * size
 
 
+def _own(home: Home) -> tuple[str, ...]:
+    """This home's organisation, as a policy's default ``our_owners``."""
+    organisation = home_organisation(home)
+    return (organisation,) if organisation else ()
+
+
 class Service:
     """What the routes share: home, settings, trust policy, the work gate."""
 
@@ -47,7 +54,9 @@ class Service:
         self.home = home
         self.settings = settings
         self.policy: TrustPolicy = build_policy(home)
-        self.publishing: Policy | None = load_policy(Path(settings.policy)) if settings.policy else None
+        self.publishing: Policy | None = (
+            load_policy(Path(settings.policy), default_owners=_own(home)) if settings.policy else None
+        )
         single_threaded()  # many requests at once: one BLAS thread each (provenance/runtime.py)
         keep_freed_memory()
         self.gate = Gate(settings.max_concurrent, settings.max_queue, settings.timeout_s, settings.memory_budget)
