@@ -6,7 +6,15 @@ import click
 
 from provenance import verdicts
 from provenance.credentials import codes
-from provenance.report import CredentialReport, Ingredient, Placement, Timestamp, VerifyReport, camera_name
+from provenance.report import (
+    CredentialReport,
+    Ingredient,
+    Placement,
+    StatusCode,
+    Timestamp,
+    VerifyReport,
+    camera_name,
+)
 from provenance.verify import CROP_SHOWN
 
 
@@ -75,7 +83,7 @@ def _status_lines(cred: CredentialReport, verbose: bool) -> list[str]:
     for code in cred.status_codes:
         if code.kind != "success" or verbose:
             where = "" if code.scope == "active manifest" else f" [{code.scope}]"
-            said = (None if verbose else codes.plain_words(code, by_part=False)) or code.explanation
+            said = (None if verbose else _plain(code, cred)) or code.explanation
             lines.append(f"{code.kind:<13} {code.code}: {said}{where}")
     if not verbose:
         passed: dict[str, int] = {}
@@ -86,6 +94,14 @@ def _status_lines(cred: CredentialReport, verbose: bool) -> list[str]:
             names = ", ".join(name if n == 1 else f"{name} x{n}" for name, n in passed.items())
             lines.append(f"passed        {names}")
     return lines
+
+
+def _plain(code: StatusCode, cred: CredentialReport) -> str | None:
+    """A status code's plain words, where there are some: a file cut short fails its hash because
+    it is not all there, which is no change made to it."""
+    if cred.state == "truncated" and code.code in codes.HARD_BINDING_CODES:
+        return "the file ends early, so its hash cannot match (not evidence of tampering)"
+    return codes.plain_words(code, by_part=False)
 
 
 def _source_lines(cred: CredentialReport) -> list[str]:
@@ -131,9 +147,9 @@ def _timestamp_line(stamp: Timestamp) -> str:
     nothing, and one whose time c2pa could not read says so rather than inventing one."""
     who = stamp.authority.subject if stamp.authority else "an unnamed authority"
     vouched = "trusted" if stamp.trusted or stamp.listed else "not on a trusted list"
-    if stamp.problem:
+    if stamp.problem:  # its authority's standing is not weighed for a token that fails (c2pa stops there)
         said = f"; it says {stamp.time}" if stamp.time else ""
-        return f"time-stamp by {who} ({vouched}) dates nothing: {stamp.problem}{said}"
+        return f"time-stamp by {who} dates nothing: {stamp.problem}{said}"
     if not stamp.time:
         return f"time-stamped by {who} ({vouched}); its time could not be read"
     return f"time-stamped {stamp.time} by {who} ({vouched})"

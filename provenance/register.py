@@ -30,7 +30,7 @@ from provenance.errors import InputError, RegistryError, UsageError
 from provenance.fingerprint import thumbnail
 from provenance.imaging import image_files, load_image
 from provenance.registry import Record, Registry, open_home_registry
-from provenance.verify import anothers_picture, input_record, titled, whole_mark
+from provenance.verify import anothers_picture, foreign_mark, input_record, titled, whole_mark
 
 
 @dataclass
@@ -159,9 +159,14 @@ def _commit(
         return RegisterResult(str(path), "error", error=exc.diagnostics())
     if own is not None:
         return _refused(path, own, owner)
+    mark = row.get("mark")
+    refused, marked = _foreign(path, mark if mark and registry.get(mark) is None else None, owner, allow=allow)
+    if refused is not None:
+        return refused
     stamped, warning = _ingredient_of(registry, path, sha256, owner, allow=allow)
     if stamped is not None:
         return stamped
+    warning = _joined(warning, marked)
     prints = [fingerprint.Fingerprint(**f) for f in row["fingerprints"]]
     claimed, said = _anothers_picture(registry, path, contained, prints, owner, sha256=sha256, allow=allow)
     if claimed is not None:
@@ -211,11 +216,18 @@ def _register_one(
         if existing is not None:
             return RegisterResult(str(path), "already-registered", existing.record_id, existing.owner)
         contained: list[Record] = []
-        if (own := input_record(registry, image, policy, search=True, contained=contained)) is not None:
+        foreign: list[str] = []
+        if (
+            own := input_record(registry, image, policy, search=True, contained=contained, foreign=foreign)
+        ) is not None:
             return _refused(path, own, owner)
+        refused, marked = _foreign(path, foreign[0] if foreign else None, owner, allow=allow)
+        if refused is not None:
+            return refused
         stamped, warning = _ingredient_of(registry, path, image.sha256, owner, allow=allow)
         if stamped is not None:
             return stamped
+        warning = _joined(warning, marked)
         said, model = _declared_ai(path, image.mime, image.data, policy)
         warning = _joined(warning, said)
         prints = fingerprint.compute(image.pixels())
@@ -231,6 +243,21 @@ def _register_one(
         registry, path, image.sha256, prints, thumb, owner=owner, title=title, source_url=source_url, model=model
     )
     return dataclasses.replace(added, warning=warning) if added.status == "registered" else added
+
+
+def _foreign(path: Path, record_id: str | None, owner: str, *, allow: bool) -> tuple[RegisterResult | None, str | None]:
+    """A file carrying a mark of ours for a record this registry does not hold (another home
+    stamped it: a walkthrough registered a re-saved copy of another newsroom's stamp as its own
+    original, which verify then passed): refused (the result), or with ``allow`` the warning to
+    register it with. (None, None) without such a mark."""
+    if record_id is None:
+        return None, None
+    said = foreign_mark(str(path), record_id)
+    if allow:
+        return None, f"{said}; registered as {owner}'s original anyway (--allow-contradiction)"
+    hint = "Pass --allow-contradiction to register it anyway"
+    refusal = UsageError(f"{said}; not registered as {owner}'s original", hint=hint)
+    return RegisterResult(str(path), "refused", record_id, None, error=refusal.diagnostics()), None
 
 
 def _anothers_picture(

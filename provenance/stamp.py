@@ -41,7 +41,7 @@ from provenance.imaging import (
 )
 from provenance.registry import Record, Registry, open_home_registry
 from provenance.report import CredentialReport, Ingredient
-from provenance.verify import anothers_picture, file_credentials, input_record, made_from, titled
+from provenance.verify import anothers_picture, file_credentials, foreign_mark, input_record, made_from, titled
 
 # --source-type -> the IPTC terms a file may say of itself without contradicting it
 # (anything else it says, AI, composite or computer-made, contradicts the declaration).
@@ -227,8 +227,27 @@ def _anothers(home: Home, image: LoadedImage, contained: list[Record], owner: st
     )
 
 
+def _foreign(name: str, foreign: list[str], owner: str, *, ours: bool, allow: bool) -> list[str]:
+    """A file carrying a mark of ours for a record this registry does not hold (another home's
+    stamp, or a copy of it: a walkthrough stamped a half-size copy of another newsroom's stamp as
+    its own captured original, burying that mark under its own): a photo declaration is refused,
+    or with ``allow`` registered as stamped here, not as an original; an AI stamp is warned."""
+    if not foreign:
+        return []
+    said = foreign_mark(name, foreign[0])
+    if ours and not allow:
+        raise UsageError(
+            f"{said}; not stamped as {owner}'s original",
+            hint="Pass --allow-contradiction to stamp it anyway (registered as stamped here, not as an original)",
+        )
+    return [f"{said}; registered as stamped here, not as an original" + (" (--allow-contradiction)" if ours else "")]
+
+
 def own_records(
-    home: Home, images: list[LoadedImage | None], contained: list[Record] | None = None
+    home: Home,
+    images: list[LoadedImage | None],
+    contained: list[Record] | None = None,
+    foreign: list[str] | None = None,
 ) -> list[OwnRecord | None]:
     """Each image's own record in this home's registry (:func:`verify.input_record`: its SHA-256,
     the record its intact manifest names, or its watermark confirmed on the picture), with the
@@ -240,12 +259,20 @@ def own_records(
     stamped as a new original, another owner's, of that picture (a walkthrough). The search
     costs about as much as reading the picture again; a registry with no marked record has
     nothing it could find and is not searched. ``contained`` receives the records whose
-    pictures the first image holds whole as part of a larger one (a collage)."""
+    pictures the first image holds whole as part of a larger one (a collage), ``foreign`` the
+    record a mark of ours in it names that this registry does not hold."""
     policy = build_policy(home)
     with open_home_registry(home) as registry:
         search = registry.has_watermarked()
         found = [
-            input_record(registry, image, policy, search=search, contained=contained if i == 0 else None)
+            input_record(
+                registry,
+                image,
+                policy,
+                search=search,
+                contained=contained if i == 0 else None,
+                foreign=foreign if i == 0 else None,
+            )
             if image is not None
             else None
             for i, image in enumerate(images)
@@ -319,7 +346,8 @@ def stamp_file(
     source_loaded = load_image(source) if source else None
     # what the files are here (a source's record only matters to a declaration: AI never contradicts)
     contained: list[Record] = []
-    own, source_own = own_records(home, [loaded, source_loaded if source_type != "ai" else None], contained)
+    foreign: list[str] = []
+    own, source_own = own_records(home, [loaded, source_loaded if source_type != "ai" else None], contained, foreign)
     checked = [(loaded, own), (source_loaded, source_own)]
     warnings = _check_declaration(source_type, checked, home, allow=allow_contradiction)
     pixels = loaded.pixels()
@@ -348,11 +376,12 @@ def stamp_file(
         model = named
         warnings.append(f"model not given: {named}, as {image.name}'s generator metadata names it, is recorded")
     final_owner = owner or (organisation if ours and organisation else user)
-    claimed: list[str] = []
+    claimed = _foreign(image.name, foreign, final_owner, ours=ours, allow=allow_contradiction)
+    warnings += claimed
     if ours:  # an original of final_owner (an AI stamp is its user's work, no claim on the picture)
         before = _stamped_before(home, loaded, final_owner, allow=allow_contradiction)
         warnings += before
-        if own is None and not before:  # (the file a stamp was made from looks like that stamp)
+        if own is None and not before and not claimed:  # (the file a stamp was made from looks like that stamp)
             claimed = _anothers(home, loaded, contained, final_owner, allow=allow_contradiction)
             warnings += claimed
     request = StampRequest(

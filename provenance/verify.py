@@ -638,6 +638,7 @@ def input_record(
     *,
     search: bool = False,
     contained: list[Record] | None = None,
+    foreign: list[str] | None = None,
 ) -> Record | None:
     """A file given to stamp or to register: its own record here, found exactly as verify finds
     it (``_OWN``): the record its SHA-256 finds, the one its intact manifest names, or the one its
@@ -650,7 +651,9 @@ def input_record(
     whole-picture layer inside a plain frame: a crop of a stamped picture is found. So a picture
     registered here is stamped as made from its record, and a copy of one is never registered as
     another original of the same picture. ``contained`` receives the record
-    whose picture, mark and all, was found whole as part of this larger image (a collage)."""
+    whose picture, mark and all, was found whole as part of this larger image (a collage);
+    ``foreign`` the record id of a mark of this toolkit's that names a record this registry does
+    not hold (another home stamped the picture: claimed here, it would be a second owner's)."""
     credentials = read_credentials(image.mime, image.data, policy=policy)
     if (record := registry.find_by_sha256(image.sha256)) is not None:
         return record
@@ -667,6 +670,8 @@ def input_record(
     reading, framed = _framed_read(pixels, reading) if search else (reading, False)
     record = registry.get(reading.record_id) if reading.found and reading.record_id else None
     if record is None:
+        if reading.found and reading.record_id and foreign is not None and _ours(reading.scheme):
+            foreign.append(reading.record_id)
         return None
     mark = WatermarkReport(True, scheme=reading.scheme, record_id=reading.record_id, confidence=reading.confidence)
     upright = watermark.upright(pixels, reading)
@@ -675,6 +680,20 @@ def input_record(
     if larger and contained is not None:
         contained.append(record)
     return record if confirmed and mark.agrees_with_manifest is not False else None
+
+
+def _ours(scheme: str | None) -> bool:
+    """Whether a mark read is one of this toolkit's schemes (not a known AI generator's)."""
+    return bool(scheme and scheme.startswith("provenance-"))
+
+
+def foreign_mark(path_name: str, record_id: str) -> str:
+    """What a refusal says of a file that carries a mark of ours for a record this registry does
+    not hold."""
+    return (
+        f"{path_name}: it carries this toolkit's watermark for record {record_id}, which this registry does not"
+        " hold (another home stamped it, or its record was removed here): it is that stamp's picture or a copy of it"
+    )
 
 
 def unmarked_look_alikes(registry: Registry, prints: list[Fingerprint]) -> list[Record]:

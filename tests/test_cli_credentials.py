@@ -343,10 +343,16 @@ def test_a_time_stamp_that_does_not_match_its_signature_dates_nothing(tmp_path: 
     assert stamped[0].endswith("dates nothing: the timestamp does not match the signature (timeStamp.mismatch)")
     report = json.loads(run_cli("verify", "--json", C2PA / "c2pa-rs" / "E-sig-CA.jpg", home=tmp_path / "home").stdout)
     assert report["credentials"]["timestamp"]["problem"].endswith("(timeStamp.mismatch)")
+    assert "(not on a trusted list)" not in stamped[0]  # a failed token's authority is not weighed
     # a sound token keeps its time, and no problem
     sound = json.loads(run_cli("verify", "--json", C2PA / "c2pa-rs" / "C.jpg", home=tmp_path / "home").stdout)
     assert sound["credentials"]["timestamp"]["problem"] is None
     assert sound["credentials"]["timestamp"]["time"]
+    # CIE-sig-CA.jpg's own token passes; its ingredient's (E-sig-CA.jpg's) does not: that is the
+    # ingredient's, not this signature's (a walkthrough read "dates nothing" on a trusted time-stamp)
+    own = run_cli("verify", C2PA / "c2pa-rs" / "CIE-sig-CA.jpg", home=tmp_path / "home").stdout
+    assert "time-stamped 2025-05-30T03:15:13+00:00 by CN=DigiCert Timestamp 2024" in own, own
+    assert "dates nothing" not in own
 
 
 def test_a_test_certificate_is_called_one_and_a_bad_signature_is_not_called_a_change(tmp_path: Path) -> None:

@@ -285,6 +285,12 @@ def test_a_signed_download_cut_at_half_is_incomplete_not_broken(tmp_path: Path) 
     assert "not evidence of tampering" in report.summary
     assert f"Content Credentials signed by {report.credentials.signer} (a trusted signer)" in report.summary
     assert "cannot be matched to what is here" in report.summary
+    # the status lines do not contradict that (a walkthrough: "the file's bytes changed after signing")
+    from cli.render import render
+
+    shown = render(report)
+    assert "changed after signing" not in shown
+    assert "assertion.dataHash.mismatch: the file ends early, so its hash cannot match (not evidence" in shown
     assert "incomplete" in verdicts.exit_word(4).meaning
     assert "incomplete" not in verdicts.exit_word(1).meaning
 

@@ -364,9 +364,14 @@ def test_an_ai_image_registered_as_an_original_is_registered_with_a_warning(keye
     made = tmp_path / "made-elsewhere.png"
     _stamp(SAMPLES / "astronaut.png", made, keyed_home, "--source-type", "ai")
     other = tmp_path / "archive"
-    result = run_cli("register", made, "--owner", "Archive", home=other)
+    # another home's stamp: refused as another owner's original, unless allowed (then said)
+    refused = run_cli("register", made, "--owner", "Archive", home=other)
+    assert refused.code == 2, refused.stdout
+    assert "which this registry does not hold (another home stamped it" in refused.stdout + refused.stderr
+    result = run_cli("register", made, "--owner", "Archive", "--allow-contradiction", home=other)
     assert result.code == 0, result.stderr
     assert "registered" in result.stdout
+    assert "registered as Archive's original anyway (--allow-contradiction)" in result.stderr
     assert "declare it created by a trained AI model (trainedAlgorithmicMedia)" in result.stderr
     assert "signed by Test Newsroom" in result.stderr  # whose declaration it is
     # a copy of it stripped of the manifest is still an AI picture: the record keeps the declaration

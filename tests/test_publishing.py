@@ -244,6 +244,7 @@ def test_a_policy_without_our_owners_takes_the_homes_organisation(newsroom: Path
     bare.write_text(re.sub(r"(?m)^our_owners = .*$", "", POLICY.read_text()))
     code, result = _check(newsroom, copy, policy=bare)
     assert isinstance(result, dict)
+    assert code == 0, result
     outcomes = {r["rule"]: r["outcome"] for r in result["rules"]}
     assert outcomes["require-provenance"] == "pass", result  # a registered original of ours
     assert outcomes["rights-review"] == "pass", result
@@ -256,6 +257,42 @@ def test_a_policy_without_our_owners_takes_the_homes_organisation(newsroom: Path
     keyless = run_cli("check", "--policy", bare, copy, home=elsewhere)
     assert "no registry owner counts as ours" in keyless.stderr
     assert "--our-owner" in keyless.stderr
+
+
+def test_another_homes_stamp_is_not_registered_or_stamped_as_our_original(newsroom: Path, tmp_path: Path) -> None:
+    """A walkthrough: a second newsroom registered a re-saved copy of the first one's stamp, and
+    stamped a half-size copy as its own captured original, with no word of the mark it carried
+    (its record is not in their registry); verify then passed it as theirs. Both are refused now,
+    naming the mark; allowed, it is said and recorded as stamped there, not as an original."""
+    big, stamped = tmp_path / "harbour.jpg", tmp_path / "stamped.jpg"
+    with Image.open(SAMPLES / "rocket.jpg") as img:
+        img.convert("RGB").resize((1280, 854), Image.Resampling.LANCZOS).save(big, quality=92)
+    _stamp_captured(big, stamped, newsroom)
+    record = _verify(stamped, newsroom)["watermark"]["record_id"]  # type: ignore[index]
+    resaved, half = tmp_path / "resaved.jpg", tmp_path / "half.jpg"
+    with Image.open(stamped) as img:
+        img.convert("RGB").save(resaved, quality=80)
+        img.convert("RGB").resize((img.width // 2, img.height // 2), Image.Resampling.LANCZOS).save(half, quality=90)
+    rival = tmp_path / "rival"
+    assert run_cli("keys", "init", "--org", "Valley Times", home=rival).code == 0
+    registered = run_cli("register", resaved, "--owner", "Valley Times", home=rival)
+    assert registered.code == 2, registered.stdout + registered.stderr
+    assert f"it carries this toolkit's watermark for record {record}, which this registry does not hold" in (
+        registered.stdout + registered.stderr
+    )
+    taken = run_cli("stamp", half, "-o", tmp_path / "theirs.jpg", "--source-type", "captured", "--user", "V",
+                    home=rival)  # fmt: skip
+    assert taken.code == 2, taken.stdout
+    assert f"record {record}" in taken.stderr
+    assert "not stamped as Valley Times's original" in taken.stderr
+    assert not (tmp_path / "theirs.jpg").exists()
+    allowed = run_cli("stamp", half, "-o", tmp_path / "theirs.jpg", "--source-type", "captured", "--user", "V",
+                      "--allow-contradiction", home=rival)  # fmt: skip
+    assert allowed.code == 0, allowed.stderr
+    said = allowed.stdout + allowed.stderr
+    assert f"record {record}, which this registry does not hold" in said, said
+    assert "registered as stamped here, not as an original (--allow-contradiction)" in said, said
+    assert "as an original, owner Valley Times" not in said, said
 
 
 def test_our_own_staffs_ai_stamp_is_no_rights_review(newsroom: Path, tmp_path: Path) -> None:

@@ -392,7 +392,12 @@ def _timestamp(info: object, status: list[StatusCode], policy: TrustPolicy) -> T
     trusted = any(c.code == "timeStamp.trusted" for c in status)
     # a token that does not match the signature (c2pa may list it as informational) dates nothing;
     # an authority nobody here trusts is said by trusted/listed, not here
-    unsound = [c for c in status if c.code.startswith("timeStamp.") and c.code not in _TIMESTAMP_FINE]
+    # the file's own signature's token only: an ingredient's own time-stamp is its manifest's
+    unsound = [
+        c
+        for c in status
+        if c.code.startswith("timeStamp.") and c.code not in _TIMESTAMP_FINE and c.scope == "active manifest"
+    ]
     problem = codes.plain_failure(unsound[0]) if unsound else None
     return Timestamp(time=info.get("timestamp"), authority=authority, trusted=trusted, listed=listed, problem=problem)
 
