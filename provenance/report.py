@@ -547,8 +547,8 @@ class VerifyReportJSON(TypedDict, total=False):
 
 
 class ShownReportJSON(VerifyReportJSON, total=False):
-    """A report as ``verify --json`` and the service give it: with ``shown``, each verdict as the
-    text, the page and a scan show it (``verdicts.with_shown``: "registered+altered" for an
-    altered copy's ownership, not a bare "registered")."""
+    """A report as ``verify --json``, the service and a scan's JSON report give it: with
+    ``as_shown``, each verdict as the text, the page and a scan show it (``verdicts.with_shown``:
+    "registered+altered" for an altered copy's ownership, not a bare "registered")."""
 
-    shown: dict[str, str]
+    as_shown: dict[str, str]

@@ -477,10 +477,11 @@ def count_keys(report: VerifyReportJSON) -> dict[str, str]:
 
 
 def with_shown(report: VerifyReportJSON) -> ShownReportJSON:
-    """The report with ``shown``: each axis's :func:`count_key`, so that a reader of the JSON sees
-    an altered copy's "registered+altered" as the text, the page and a scan do, not a bare pass."""
-    shown = cast("ShownReportJSON", report)
-    shown["shown"] = count_keys(report)
+    """The report with ``as_shown``: each axis's :func:`count_key`, so that a reader of the JSON
+    sees an altered copy's "registered+altered" as the text, the page and a scan do, not a bare
+    pass (a new dict: the report is not changed)."""
+    shown = cast("ShownReportJSON", dict(report))
+    shown["as_shown"] = count_keys(report)
     return shown
 
 

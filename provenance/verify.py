@@ -1125,8 +1125,8 @@ def _ownership_verdict(
         )
     if not mark_read:  # a picture under the watermark's least size: the mark was not looked for
         return "no-match", (
-            "No registered match by hash or fingerprint; the picture is too small to read a watermark from, so"
-            " a small copy, a crop or a heavy edit of a registered picture may not be recognised."
+            "No registered match by hash or fingerprint; under 256 px a watermark may go unread, so a small"
+            " copy, a crop or a heavy edit of a registered picture may not be recognised."
         )
     return "no-match", (
         "No registered match by watermark, hash or fingerprint (a crop, a heavy edit or a small copy of a"

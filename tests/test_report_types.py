@@ -75,7 +75,7 @@ def test_service_answers_mirror_their_dataclasses() -> None:
     record = [f.name for f in dataclasses.fields(Record) if f.name not in ("manifest", "thumbnail")]
     assert list(responses.RecordAnswer.__annotations__) == [*record, "manifest_id", "links"]
     assert set(responses.VerifyAnswer.__annotations__) == {*report.VerifyReportJSON.__annotations__,
-                                                           "shown", "thumbnails", "states", "placement"}  # fmt: skip
+                                                           "as_shown", "thumbnails", "states", "placement"}  # fmt: skip
 
 
 def test_vocabulary_words_are_their_fields_and_colour() -> None:

@@ -150,16 +150,17 @@ def test_a_missing_path_is_a_row_and_each_count_says_what_it_counts(tmp_path: Pa
     assert set(results) == {"stamped.png", "missing.png"}
     assert "no such file" in results["missing.png"]["error"]
     assert results["stamped.png"]["exit_code"] == 0
+    assert results["stamped.png"]["as_shown"]["ownership"] == "registered"  # each row, as verify --json has it
     failed = run_cli("scan", stamped, missing, "--fail-on", "broken", "--json", home=keyed_home)
     assert failed.code == 1
     assert json.loads(failed.stdout)["exit_reason"] == "1 file matched --fail-on broken"
     # verify --json says the same as the scan: "registered" alone read as a pass to a CMS reading it
     said = json.loads(run_cli("verify", "--json", altered, stamped, home=keyed_home).stdout)
     assert said[0]["ownership"]["verdict"] == "registered"  # the state, as before
-    assert said[0]["shown"] == {
+    assert said[0]["as_shown"] == {
         "credentials": "recovered+altered", "watermark": "ours", "ownership": "registered+altered", "ai": "no-evidence",
     }  # fmt: skip
-    assert said[1]["shown"]["ownership"] == "registered"  # the stamped file itself: nothing qualified
+    assert said[1]["as_shown"]["ownership"] == "registered"  # the stamped file itself: nothing qualified
 
 
 def test_only_missing_paths_are_nothing_to_scan(tmp_path: Path, keyed_home: Path) -> None:

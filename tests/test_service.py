@@ -247,7 +247,7 @@ def test_our_mark_whose_record_this_registry_lacks_is_not_shown_as_a_pass(keyed_
         assert answer.status_code == 200, answer.text
         report = answer.json()
         assert report["states"]["watermark"] == "unknown-record", registry
-        assert report["shown"] == verdicts.count_keys(report)  # as verify --json gives it
+        assert report["as_shown"] == verdicts.count_keys(report)  # as verify --json gives it
         assert report["watermark"]["found"] is True
         assert "cannot be checked here" in report["watermark"]["note"]
         assert "not in this registry" in report["summary"]

@@ -225,4 +225,4 @@ def test_a_picture_too_small_for_the_mark_does_not_say_no_match_by_watermark(new
     assert report.watermark.state == "too-small"  # read all the same: a miss says nothing
     assert report.ownership.verdict == "no-match"
     assert "by watermark" not in report.ownership.summary, report.ownership.summary
-    assert "too small to read a watermark" in report.ownership.summary
+    assert "under 256 px a watermark may go unread" in report.ownership.summary

@@ -132,13 +132,13 @@ def _inert(value: str | int | None) -> str | int | None:
 def write(path: Path, rows: list[ScanRow], summary: ScanSummary) -> None:
     kind = format_for(path)
     if kind == "jsonl":
-        data = "".join(json.dumps(r["report"]) + "\n" for r in rows)
+        data = "".join(json.dumps(verdicts.with_shown(r["report"])) + "\n" for r in rows)
     elif kind == "json":
         data = json.dumps(
             {
                 "summary": dataclasses.asdict(summary),
                 "vocabulary": verdicts.vocabulary(),  # what each state means, in words
-                "results": [r["report"] for r in rows],
+                "results": [verdicts.with_shown(r["report"]) for r in rows],
             },
             indent=2,
         )
