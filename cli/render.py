@@ -84,7 +84,10 @@ def _status_lines(cred: CredentialReport, verbose: bool) -> list[str]:
         if code.kind != "success" or verbose:
             where = "" if code.scope == "active manifest" else f" [{code.scope}]"
             said = (None if verbose else _plain(code, cred)) or code.explanation
-            lines.append(f"{code.kind:<13} {code.code}: {said}{where}")
+            # c2pa files an unknown signer under "failure"; intact credentials from one are not broken
+            trust = code.kind == "failure" and codes.effect(code) in ("trust", "identity-trust")
+            kind = "not trusted" if trust and not verbose else code.kind
+            lines.append(f"{kind:<13} {code.code}: {said}{where}")
     if not verbose:
         passed: dict[str, int] = {}
         for code in cred.status_codes:
@@ -243,7 +246,9 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
     mark = report.watermark
     text = _verdict("watermark", mark.state)
     if mark.found:
-        text += f": {mark.scheme}, record {mark.record_id} (confidence {mark.confidence:.2f})"
+        # the confidence is the reading's; "unconfirmed" is about the picture (a walkthrough read 1.00 beside it as odd)
+        of_what = ", of the mark, not of the picture" if mark.state == "unconfirmed" else ""
+        text += f": {mark.scheme}, record {mark.record_id} (read with confidence {mark.confidence:.2f}{of_what})"
     out.append(f"{_label('Watermark')}{text}")
     if mark.note:
         out.append(f"{pad}{mark.note}")

@@ -388,7 +388,7 @@ def placement_words(
     """What an image is relative to ``picture`` (e.g. "the signed picture"), in a few words: "a crop
     showing about 56 % of the signed picture, at 80 % of its size, but parts differ: 8 of its 75
     detailed areas do not match (...)"; "the whole of the signed picture, but parts differ: content
-    was added around it (about 5 % of this image)"."""
+    was added around it (text or other detail over about 5 % of this image)"."""
     size = f", at {round(100 * scale)} % of its size" if scale is not None and abs(scale - 1) >= 0.05 else ""
     if sides:  # stretched or squeezed: one size would read as a plain resize
         size = sides_words(sides)
@@ -401,7 +401,11 @@ def placement_words(
         hint = "" if marked > 0 else " (an overlay, a caption band, a logo, a pasted region?)"
         changes.append(f"{differ} of its {detailed} detailed areas {verb} not match{hint}")
     if added > 0:
-        changes.append(f"content was added around it (about {max(1, round(100 * added))} % of this image)")
+        # the share is of detail beyond the picture (text, a logo), not of the plain page around it
+        changes.append(
+            f"content was added around it (text or other detail over about {max(1, round(100 * added))} % of this"
+            " image)"
+        )
     if marked > 0:
         changes.append(
             f"marks or text {picture} does not have were drawn over it ({share_words(marked)} of it differs)"
@@ -518,16 +522,20 @@ def exit_word(code: int) -> Word:
         return Word(str(code), f"exit {code}", "", "none")
 
 
-def scan_exit_reason(code: int, fail_on: tuple[str, ...], met: tuple[str, ...], matched: int = 1) -> str:
+def scan_exit_reason(
+    code: int, fail_on: tuple[str, ...], met: tuple[str, ...], matched: int = 1, *, at_code: int = 0
+) -> str:
     """Why a scan exits with ``code``, in words. With --fail-on its code is the condition's, not a
     verify code: 1 says ``matched`` files met a condition (``met``), 0 that none did; without
     --fail-on, or with no file at all, it is the most serious per-file code and reads as that code's
-    label. It counts files, not images: an unreadable file meets --fail-on broken too."""
+    label, with how many files (``at_code``) gave it. It counts files, not images: an unreadable
+    file meets --fail-on broken too."""
     if fail_on and met and code == 1:
         return f"{counted(matched, 'file')} matched " + " and ".join(f"--fail-on {m}" for m in met)
     if fail_on and code == 0:
         return "no file matched " + " or ".join(f"--fail-on {f}" for f in fail_on)
-    return exit_word(code).label
+    label = exit_word(code).label
+    return f"{label}: {counted(at_code, 'file')}" if at_code else label
 
 
 def exit_codes_help() -> str:

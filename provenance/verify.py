@@ -1481,10 +1481,13 @@ def _ingredient_warning(cred: CredentialReport) -> str | None:
     (state ``ingredient-invalid``: its failure codes) or recorded in the ingredient when it was
     added (its state in the tree: its own codes, c2pa-rs/CIE-sig-CA.jpg). None when none fails."""
     item = _failing_ingredient(cred.ingredients)
-    if cred.state == "ingredient-invalid":
-        problems = [c for c in cred.status_codes if c.kind == "failure"]
+    reported = [c for c in cred.status_codes if c.kind == "failure" and c.code not in TRUST_CODES]
+    if cred.state == "ingredient-invalid" and reported:
+        problems = reported
     elif item is not None:
         problems = item.problems
+    elif cred.state == "ingredient-invalid":
+        problems = []
     else:
         return None
     failing = ", ".join(dict.fromkeys(c.code for c in problems if c.code not in TRUST_CODES)) or "invalid"

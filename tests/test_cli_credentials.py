@@ -370,7 +370,7 @@ def test_a_test_certificate_is_called_one_and_a_bad_signature_is_not_called_a_ch
     # c2pa's own with -v; c2pa's text is not said again under "problem:"
     plain = "failure       claimSignature.mismatch: the signature does not match the claim it signs"
     assert plain in shown.stdout
-    assert "failure       signingCredential.untrusted: signing certificate untrusted" in shown.stdout
+    assert "not trusted   signingCredential.untrusted: signing certificate untrusted" in shown.stdout
     assert "informational signingCredential.ocsp.skipped: OCSP fetching skipped" in shown.stdout
     assert "problem:" not in shown.stdout
     verbose = run_cli("verify", "-v", C2PA / "c2pa-rs" / "XCA.jpg", home=tmp_path / "home").stdout

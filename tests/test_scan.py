@@ -413,7 +413,10 @@ def test_a_fail_on_exit_names_the_condition_not_a_verify_code(tmp_path: Path, ke
     assert passed.code == 0
     assert json.loads(passed.stdout)["exit_reason"] == "no file matched --fail-on broken"
     plain = run_cli("scan", folder, "--json", home=keyed_home)  # no --fail-on: the most serious verify code's words
-    assert json.loads(plain.stdout)["exit_reason"] == verdicts.exit_word(plain.code).label
+    said = json.loads(plain.stdout)
+    n = sum(count for key, count in said["counts"]["exit"].items() if int(key) == plain.code)
+    # the most serious verify code's words, and how many files gave it (a walkthrough read the bare label)
+    assert said["exit_reason"] == f"{verdicts.exit_word(plain.code).label}: {verdicts.counted(n, 'file')}"
 
 
 def test_a_csv_row_does_not_give_an_inconclusive_look_alike_one_owner_or_its_placement() -> None:

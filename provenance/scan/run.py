@@ -135,6 +135,7 @@ class Scanner:
                 self.options.fail_on,
                 fail_on_met(ordered, self.options.fail_on),
                 fail_on_matched(ordered, self.options.fail_on),
+                at_code=sum(int(r["report"].get("exit_code", 5)) == code for r in ordered),
             ),
         )
         for path in self.reports:
