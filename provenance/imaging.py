@@ -196,7 +196,8 @@ def read_input(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     if stat.S_ISDIR(st.st_mode):
-        raise InputError(f"{path}: is a folder, not an image file")
+        hint = "provenance scan DIR checks every picture in a folder"
+        raise InputError(f"{path}: is a folder, not an image file", hint=hint)
     if not stat.S_ISREG(st.st_mode):
         raise InputError(f"{path}: not a regular file")
     if st.st_size == 0:
