@@ -523,15 +523,22 @@ def exit_word(code: int) -> Word:
 
 
 def scan_exit_reason(
-    code: int, fail_on: tuple[str, ...], met: tuple[str, ...], matched: int = 1, *, at_code: int = 0
+    code: int,
+    fail_on: tuple[str, ...],
+    met: tuple[str, ...],
+    matched: int = 1,
+    *,
+    at_code: int = 0,
+    unreadable: int = 0,
 ) -> str:
     """Why a scan exits with ``code``, in words. With --fail-on its code is the condition's, not a
     verify code: 1 says ``matched`` files met a condition (``met``), 0 that none did; without
     --fail-on, or with no file at all, it is the most serious per-file code and reads as that code's
     label, with how many files (``at_code``) gave it. It counts files, not images: an unreadable
-    file meets --fail-on broken too."""
+    file meets --fail-on broken too, and how many did (``unreadable``) is said beside the count."""
     if fail_on and met and code == 1:
-        return f"{counted(matched, 'file')} matched " + " and ".join(f"--fail-on {m}" for m in met)
+        which = f" ({counted(unreadable, 'file')} unreadable)" if unreadable and "broken" in met else ""
+        return f"{counted(matched, 'file')} matched " + " and ".join(f"--fail-on {m}" for m in met) + which
     if fail_on and code == 0:
         return "no file matched " + " or ".join(f"--fail-on {f}" for f in fail_on)
     label = exit_word(code).label

@@ -153,7 +153,8 @@ def test_a_missing_path_is_a_row_and_each_count_says_what_it_counts(tmp_path: Pa
     assert results["stamped.png"]["as_shown"]["ownership"] == "registered"  # each row, as verify --json has it
     failed = run_cli("scan", stamped, missing, "--fail-on", "broken", "--json", home=keyed_home)
     assert failed.code == 1
-    assert json.loads(failed.stdout)["exit_reason"] == "1 file matched --fail-on broken"
+    # the unreadable file is what met it: said beside the count (a walkthrough read "3 files" beside "invalid: 2")
+    assert json.loads(failed.stdout)["exit_reason"] == "1 file matched --fail-on broken (1 file unreadable)"
     # verify --json says the same as the scan: "registered" alone read as a pass to a CMS reading it
     said = json.loads(run_cli("verify", "--json", altered, stamped, home=keyed_home).stdout)
     assert said[0]["ownership"]["verdict"] == "registered"  # the state, as before

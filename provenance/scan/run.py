@@ -136,6 +136,7 @@ class Scanner:
                 fail_on_met(ordered, self.options.fail_on),
                 fail_on_matched(ordered, self.options.fail_on),
                 at_code=sum(int(r["report"].get("exit_code", 5)) == code for r in ordered),
+                unreadable=sum(int(r["report"].get("exit_code", 5)) in (4, 5) for r in ordered),
             ),
         )
         for path in self.reports:
