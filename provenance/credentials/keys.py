@@ -64,8 +64,13 @@ class Identity:
 
 def organisation_of(identity: Identity) -> str | None:
     """The signing certificate's organisation (subject O=), the newsroom a stamp speaks for."""
+    return _organisation(identity.cert_chain_pem)
+
+
+def _organisation(chain_pem: bytes) -> str | None:
+    """The organisation (subject O=) of the first certificate of a PEM chain, or None."""
     try:
-        leaf = x509.load_pem_x509_certificates(identity.cert_chain_pem)[0]
+        leaf = x509.load_pem_x509_certificates(chain_pem)[0]
     except (ValueError, IndexError):
         return None
     names = leaf.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
@@ -326,13 +331,11 @@ def command_signer(command: str, *, timeout: float = 60.0) -> SignCallback:
 def home_organisation(home: Home) -> str | None:
     """The organisation (subject O=) of the certificate ``keys init`` made in this home, read
     without the key (no passphrase asked): whose registered originals are this home's own."""
-    cert = home.keys_dir / SIGNER_CERT
     try:
-        leaf = x509.load_pem_x509_certificates(cert.read_bytes())[0]
-    except (OSError, ValueError, IndexError):
+        chain = (home.keys_dir / SIGNER_CERT).read_bytes()
+    except OSError:
         return None
-    names = leaf.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
-    return str(names[0].value) if names else None
+    return _organisation(chain)
 
 
 def home_identity(home: Home, passphrase: bytes | None = None) -> Identity:
