@@ -5,10 +5,13 @@ Usage: python benchmarks/overlays.py [--jobs 2] [--out benchmarks/results/overla
 A copy placed as the same picture by the registry's 128 px thumbnail is laid on the signed
 picture's claim thumbnail (``provenance.fingerprint.detail.marks``, made as ``stamp`` makes it:
 ``imaging.claim_thumbnail``); verify calls the copy ``altered`` when the share of it that differs
-reaches ``provenance.verify.MARKED_SHARE``. Each picture goes through crop_match.py's honest
-journeys (re-encodes, rescales, crops, tone edits, borders, small turns) and through edits: a
-line of text 1/25, 1/40 or 1/60 of the picture's height in several colours, a small round logo,
-and crop_match.py's caption, solid caption and logo; each edited copy is saved as JPEG 85.
+reaches ``provenance.verify.MARKED_SHARE``, when the share holding edges the picture has nowhere
+near reaches ``EDGES_SHARE``, or when a patch of ``REMOVED_BLOCKS`` blocks lost the detail the rest
+keeps. Each picture goes through crop_match.py's honest journeys (re-encodes, rescales, crops, tone
+edits, borders, small turns) and through edits: a line of text 1/25, 1/40 or 1/60 of the
+picture's height in several colours, a camera's date imprint, a small round logo, a box of 1/6 or
+1/8 of each side blurred or pixelated (a face or a plate taken out), and crop_match.py's caption,
+solid caption and logo; each edited copy is saved as JPEG 85.
 
 Design set (MARKED_SHARE and detail.py's parameters were chosen on it): scikit-image's pictures,
 samples/, and the photographs of benchmarks/design_photos.txt's wheels (benchmarks/.photos,
@@ -30,14 +33,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from PIL import Image, ImageDraw, ImageFont  # noqa: E402
+from PIL import Image, ImageDraw, ImageFilter, ImageFont  # noqa: E402
 
 from benchmarks.crop_match import HONEST, MAX_SIDE, _encode, _scale, design_pictures, evaluation_pictures  # noqa: E402
 from benchmarks.stamp_verify import commit, machine  # noqa: E402
 from provenance.fingerprint import detail, thumbnail  # noqa: E402
 from provenance.imaging import claim_thumbnail, write_atomic  # noqa: E402
 from provenance.runtime import single_threaded  # noqa: E402
-from provenance.verify import MARKED_SHARE, marked, placement_of  # noqa: E402
+from provenance.verify import EDGES_SHARE, MARKED_SHARE, REMOVED_BLOCKS, marked, placement_of, removed  # noqa: E402
 
 Edit = Callable[[Image.Image], Image.Image]
 HEADLINE = "Troops cross the border at dawn"
@@ -83,6 +86,26 @@ def _dot(img: Image.Image) -> Image.Image:
     return _encode(out, "JPEG", quality=85)
 
 
+def _patch(side: float, at: tuple[float, float], pixelate: bool) -> Edit:
+    """A box ``side`` of each side, at ``at``, blurred (radius a twelfth of its short side) or
+    pixelated (8 cells across): detail taken out, the tones kept."""
+
+    def edit(img: Image.Image) -> Image.Image:
+        out = img.convert("RGB")
+        w, h = round(out.width * side), round(out.height * side)
+        left, top = round(out.width * at[0]), round(out.height * at[1])
+        part = out.crop((left, top, left + w, top + h))
+        if pixelate:
+            cells = (8, max(1, round(8 * h / w)))
+            part = part.resize(cells, Image.Resampling.BOX).resize(part.size, Image.Resampling.NEAREST)
+        else:
+            part = part.filter(ImageFilter.GaussianBlur(max(3.0, min(w, h) / 12)))
+        out.paste(part, (left, top))
+        return _encode(out, "JPEG", quality=85)
+
+    return edit
+
+
 EDITS: dict[str, Edit] = {
     "text25-yellow": _text(1 / 25, (255, 230, 0), (0.06, 0.12)),
     "text25-white": _text(1 / 25, (255, 255, 255), (0.1, 0.5)),
@@ -93,12 +116,18 @@ EDITS: dict[str, Edit] = {
     "date30-orange": _date(1 / 30, (255, 150, 30), right=False),
     "date40-white": _date(1 / 40, (255, 255, 255), right=True),
     "dot7": _dot,
+    "blur6": _patch(1 / 6, (0.35, 0.4), pixelate=False),
+    "pixel6": _patch(1 / 6, (0.35, 0.4), pixelate=True),
+    "blur8": _patch(1 / 8, (0.55, 0.3), pixelate=False),
+    "pixel8": _patch(1 / 8, (0.2, 0.6), pixelate=True),
     **{name: HONEST[name] for name in COVERING},
 }
 PLAIN = {name: edit for name, edit in HONEST.items() if name not in COVERING}
+PATCHES = ("blur6", "pixel6", "blur8", "pixel8")
 JOURNEYS = {**PLAIN, **EDITS}
 _PICTURES: dict[str, Image.Image] = {}
-Row = tuple[str, str, str, str, float, float]  # picture, journey, coarse state, final state, share, seconds
+# picture, journey, coarse state, final state, share, new edges' share, lost patch's blocks, seconds
+Row = tuple[str, str, str, str, float, float, int, float]
 
 
 def _init(pictures: dict[str, Image.Image]) -> None:
@@ -114,15 +143,16 @@ def _run(task: tuple[str, str]) -> Row:
     placed = thumbnail.compare(copy, thumbnail.describe(img))
     kind = placement_of(placed, img.size, copy.size) if placed is not None else None
     if placed is None or kind is None or placed.centre is None:
-        return name, journey, placed.verdict if placed else "none", "-", -1.0, 0.0
+        return name, journey, placed.verdict if placed else "none", "-", -1.0, -1.0, -1, 0.0
     if kind.state == "altered" or kind.sides is not None:  # verify.with_marks compares neither
-        return name, journey, kind.state, kind.state, -1.0, 0.0
+        return name, journey, kind.state, kind.state, -1.0, -1.0, -1, 0.0
     start = time.perf_counter()
     found = detail.marks(copy, claim_thumbnail(img), img.size, placed.scale, placed.centre)
     seconds = time.perf_counter() - start
-    share = -1.0 if found is None else found.share
-    final = "altered" if found is not None and marked(found) else kind.state
-    return name, journey, kind.state, final, share, seconds
+    if found is None:
+        return name, journey, kind.state, kind.state, -1.0, -1.0, -1, seconds
+    final = "altered" if marked(found) or removed(found) else kind.state
+    return name, journey, kind.state, final, found.share, found.edges, found.removed_blocks, seconds
 
 
 def wheel_pictures() -> dict[str, Image.Image]:
@@ -145,6 +175,18 @@ def run_set(pictures: dict[str, Image.Image], jobs: int) -> list[Row]:
         return list(pool.imap_unordered(_run, work, chunksize=4))
 
 
+def _largest(placed: list[Row], index: int, words: Callable[[float], str]) -> str:
+    """The largest of a measure (row[index]) and its picture: 0, or "-" when nothing was compared."""
+    values = [(float(r[index]), r[0]) for r in placed]
+    value, name = max(values)
+    return f"{words(value)} ({name})" if value > 0 else "0" if value == 0 else "-"
+
+
+def _by_share(row: Row) -> bool:
+    """The rule before the new edges and the lost patches: the share that differs alone."""
+    return row[2] == "altered" or row[4] >= MARKED_SHARE
+
+
 def report(title: str, rows: list[Row]) -> list[str]:
     by: dict[str, list[Row]] = {}
     for row in rows:
@@ -152,32 +194,43 @@ def report(title: str, rows: list[Row]) -> list[str]:
     lines = [
         f"### {title}",
         "",
-        "| journey | placed | `altered` by the thumbnail | `altered` with the claim thumbnail | not compared |"
-        " largest share differing |",
-        "|---|---|---|---|---|---|",
+        "| journey | placed | `altered` by the thumbnail | ... and by the share differing | `altered` now |"
+        " not compared | largest share differing | largest share of new edges | largest lost patch (blocks) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for journey in JOURNEYS:
         placed = [r for r in by.get(journey, []) if r[3] != "-"]
         if not placed:
-            lines.append(f"| {journey} | 0 | - | - | - | - |")
+            lines.append(f"| {journey} | 0 | - | - | - | - | - | - | - |")
             continue
         coarse = sum(r[2] == "altered" for r in placed)
+        shared = sum(_by_share(r) for r in placed)
         final = sum(r[3] == "altered" for r in placed)
         skipped = sum(r[4] < 0 and r[2] != "altered" for r in placed)
-        top = max(placed, key=lambda r: r[4])
-        largest = f"{top[4]:.2%} ({top[0]})" if top[4] > 0 else "0" if top[4] == 0 else "-"
-        lines.append(f"| {journey} | {len(placed)} | {coarse} | {final} | {skipped} | {largest} |")
+        lines.append(
+            f"| {journey} | {len(placed)} | {coarse} | {shared} | {final} | {skipped}"
+            f" | {_largest(placed, 4, lambda v: f'{v:.2%}')} | {_largest(placed, 5, lambda v: f'{v:.3%}')}"
+            f" | {_largest(placed, 6, lambda v: str(int(v)))} |"
+        )
     honest = [r for r in rows if r[1] in PLAIN and r[3] != "-"]
     wrong = [r for r in honest if r[3] == "altered" and r[2] != "altered"]
-    edits = [r for r in rows if r[1] in EDITS and not r[1].startswith(COVERING) and r[3] != "-"]
-    caught = sum(r[3] == "altered" for r in edits)
-    before = sum(r[2] == "altered" for r in edits)
-    times = [r[5] for r in rows if r[5] > 0]
+    drawn = [r for r in rows if r[1] in EDITS and r[1] not in COVERING and r[1] not in PATCHES and r[3] != "-"]
+    patches = [r for r in rows if r[1] in PATCHES and r[3] != "-"]
+    times = [r[7] for r in rows if r[7] > 0]
+
+    def caught(group: list[Row]) -> str:
+        now = sum(r[3] == "altered" for r in group)
+        return (
+            f"**{now} of {len(group)}** placed (by the share differing alone: {sum(_by_share(r) for r in group)};"
+            f" by the thumbnail alone: {sum(r[2] == 'altered' for r in group)})"
+        )
+
     lines += [
         "",
         f"- honest copies the claim thumbnail turned `altered`: **{len(wrong)} of {len(honest)}** placed"
-        + "".join(f"; {r[0]} {r[1]} ({r[4]:.2%})" for r in wrong[:12]),
-        f"- drawn text and dots caught: **{caught} of {len(edits)}** placed (by the thumbnail alone: {before})",
+        + "".join(f"; {r[0]} {r[1]} (share {r[4]:.2%}, edges {r[5]:.3%}, patch {r[6]})" for r in wrong[:12]),
+        f"- drawn text, date imprints and dots caught: {caught(drawn)}",
+        f"- boxes blurred or pixelated caught: {caught(patches)}",
         f"- the comparison's time: median {1000 * statistics.median(times):.0f} ms, largest {1000 * max(times):.0f} ms"
         if times
         else "- no comparison made",
@@ -213,10 +266,15 @@ def main() -> None:
         f"A copy the registry's thumbnail places as the same picture is laid on the claim thumbnail"
         f" (`detail.marks`: pixels {detail.LEVEL:.0f} grey levels outside its 3 x 3 range, in clusters of"
         f" {detail.CLUSTER} px or more, compared at most {detail.WORK_SIDE} px and not under"
-        f" {detail.LEAST_SIDE} px); `altered` when {MARKED_SHARE:.2%} or more of it differs. {len(JOURNEYS)}"
+        f" {detail.LEAST_SIDE} px); `altered` when {MARKED_SHARE:.2%} or more of it differs, when"
+        f" {EDGES_SHARE:.2%} or more of it holds edges the picture has nowhere near (a pixel's gradient over"
+        f" {detail.EDGE_LEAST:.0f} and over {detail.EDGE_RATIO:.0f} times the thumbnail's largest nearby plus"
+        f" {detail.EDGE_FLOOR:.0f}), or when a patch of {REMOVED_BLOCKS} blocks of {detail.BLOCK} px or more kept"
+        f" under {detail.DETAIL_KEPT:.0%} of the detail the median block keeps. {len(JOURNEYS)}"
         " journeys a picture. `altered` by the thumbnail: verify's verdict before the claim thumbnail was"
-        " used. Not compared: too small, stretched, or not laid well enough to judge (the thumbnail's verdict"
-        " stands); copies the thumbnail already calls `altered` are not compared either."
+        " used; '... and by the share differing': the rule before the new edges and the lost patches"
+        " (2026-12-06). Not compared: too small, stretched, or not laid well enough to judge (the thumbnail's"
+        " verdict stands); copies the thumbnail already calls `altered` are not compared either."
         " The design set chose every parameter; the evaluation set influenced nothing.",
         "",
         *sections,

@@ -61,8 +61,13 @@ def _placement_line(placed: Placement, picture: str) -> str:
     if not placed.cropped and placed.shown < CROP_SHOWN:  # a whole copy: what it lacks is a plain margin, no detail
         shows = f"shows all of {picture}'s detail, about {round(100 * placed.shown)} % of it, the rest a plain margin"
     measured = f"{shows}{size}; {placed.agree} of {placed.detailed} detailed areas match it"
-    if placed.marked:  # seen at full detail only: the areas above may all have matched
-        measured += f", but {verdicts.share_words(placed.marked)} of it differs at full detail (marks or text)"
+    fine = []  # seen at full detail only: the areas above may all have matched
+    if placed.marked:
+        fine.append(f"{verdicts.share_words(placed.marked)} of it differs at full detail (marks or text)")
+    if placed.removed:
+        fine.append(f"detail is gone from {verdicts.share_words(placed.removed)} of it (blurred or pixelated)")
+    if fine:
+        measured += ", but " + " and ".join(fine)
     return f"{click.style(word.label, fg=word.terminal_colour, bold=True)} ({measured})"
 
 
@@ -260,7 +265,7 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
         via = f" via {match.via_record}" if match.via_record else ""
         line = (
             f"- {match.relation} record {match.record_id}{title} ({match.kind}, owner {match.owner};"
-            f" {match.strength}, by {match.matched_by}{via}{'; distance ' + dist if dist else ''})"
+            f" {match.strength}, by {verdicts.matched_by(match.matched_by)}{via}{'; distance ' + dist if dist else ''})"
         )
         out.append(pad + line)
         if match.placement is not None:

@@ -508,7 +508,22 @@ def picture_box(rgb: NDArray[Any], *, page: float = 0.6, tone: float = 12.0) -> 
     left, right = _longest_block(_bridged(columns, max(2, w // 50)))
     if right - left < w / 3:
         return None
+    top, bottom = _grown(off[:, left:right].mean(axis=1), top, bottom)
+    left, right = _grown(off[top:bottom].mean(axis=0), left, right)
     return _sharpened((left, top, right, bottom), rgb, background)
+
+
+def _grown(share: NDArray[Any], start: int, end: int, *, least: float = 0.1) -> tuple[int, int]:
+    """A block of lines grown outward while each next line is at least ``least`` off the page's
+    colour (``share``: each line's share across the picture): a pale sky or a white wall at the
+    picture's edge is off the page by a little, too little for the block's own test, and a
+    whole-picture read that misses those lines fails. A line of the page, or a JPEG's faint ringing
+    beside the picture (under a tenth off it), stops it."""
+    while start > 0 and share[start - 1] >= least:
+        start -= 1
+    while end < len(share) and share[end] >= least:
+        end += 1
+    return start, end
 
 
 def _sharpened(

@@ -160,7 +160,11 @@ class Placement:
     copy: ``thumbnail.STRETCHED`` or more apart); else None. ``marked``: share of the image that
     differs from the signed picture's claim thumbnail at full detail (drawn text, a logo: what
     the thumbnail's blocks are too coarse to see; provenance/fingerprint/detail.py), when it is
-    ``verify.MARKED_SHARE`` or more (altered); else 0."""
+    ``verify.MARKED_SHARE`` or more, or that holds edges the picture has nowhere near over
+    ``verify.EDGES_SHARE`` or more (short text such as a date imprint) (altered); else 0.
+    ``removed``: share of the picture in the largest patch whose detail is gone while the rest
+    keeps it (blurred, pixelated, smoothed), when it is ``verify.REMOVED_BLOCKS`` blocks or more
+    (altered); else 0."""
 
     state: PlacementState
     shown: float
@@ -172,6 +176,7 @@ class Placement:
     added: float = 0.0
     sides: list[float] | None = None
     marked: float = 0.0
+    removed: float = 0.0
 
 
 @dataclass
@@ -438,6 +443,7 @@ class PlacementJSON(TypedDict, total=False):
     added: float
     sides: list[float] | None
     marked: float
+    removed: float
 
 
 class CredentialJSON(TypedDict, total=False):

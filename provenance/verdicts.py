@@ -384,6 +384,7 @@ def placement_words(
     added: float = 0.0,
     sides: Sequence[float] | None = None,
     marked: float = 0.0,
+    removed: float = 0.0,
 ) -> str:
     """What an image is relative to ``picture`` (e.g. "the signed picture"), in a few words: "a crop
     showing about 56 % of the signed picture, at 80 % of its size, but parts differ: 8 of its 75
@@ -398,7 +399,7 @@ def placement_words(
     changes = []
     if differ >= 1:
         verb = "does" if differ == 1 else "do"
-        hint = "" if marked > 0 else " (an overlay, a caption band, a logo, a pasted region?)"
+        hint = "" if marked > 0 or removed > 0 else " (an overlay, a caption band, a logo, a pasted region?)"
         changes.append(f"{differ} of its {detailed} detailed areas {verb} not match{hint}")
     if added > 0:
         # the share is of detail beyond the picture (text, a logo), not of the plain page around it
@@ -409,6 +410,11 @@ def placement_words(
     if marked > 0:
         changes.append(
             f"marks or text {picture} does not have were drawn over it ({share_words(marked)} of it differs)"
+        )
+    if removed > 0:
+        changes.append(
+            f"detail {picture} has is gone from one part of it (blurred, pixelated or smoothed over about"
+            f" {share_words(removed)} of it)"
         )
     what = "; ".join(changes) or f"{differ} of its {detailed} detailed areas do not match"
     if added > 0:
@@ -508,6 +514,29 @@ SIGNER_TRUST = {
 
 def signer_trust(trust: str) -> str:
     return SIGNER_TRUST.get(trust, SIGNER_TRUST["unknown"])
+
+
+# How a registry match was reached, in words for a match line (JSON keeps the code: a report's
+# ``matched_by``); a walkthrough found "by input-sha256" and "by manifest-broken" opaque.
+MATCHED_BY = {
+    "watermark": "its watermark",
+    "watermark-unconfirmed": "its watermark, which the picture does not confirm",
+    "manifest": "its Content Credentials",
+    "manifest-broken": "Content Credentials that do not match this file",
+    "sha256": "the same file bytes",
+    "input-sha256": "the bytes of the unsigned file it was stamped from",
+    "fingerprint": "perceptual hash",
+    "fingerprint-unmarked": "perceptual hash (no watermark read)",
+    "fingerprint-foreign": "perceptual hash (it carries our watermark for a record not here)",
+    "fingerprint-inconclusive": "perceptual hash, too far to settle",
+    "fingerprint-ambiguous": "perceptual hash, as were records made one from the other",
+    "fingerprint-contested": "perceptual hash, as was a near-identical record of another owner",
+}
+
+
+def matched_by(code: str) -> str:
+    """A match's way in words, the code itself where it has none."""
+    return MATCHED_BY.get(code, code)
 
 
 def word(axis: str, state: str) -> Word:
@@ -770,6 +799,7 @@ def placement_report_words(report: VerifyReportJSON) -> str | None:
         added=float(placed.get("added", 0.0)),
         sides=placed.get("sides"),
         marked=float(placed.get("marked", 0.0)),
+        removed=float(placed.get("removed", 0.0)),
     )
 
 

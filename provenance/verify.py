@@ -76,6 +76,14 @@ CROP_SHOWN = 0.95  # a crop shows under this share of the picture's area (a whol
 # parts differ: this share of a copy laid on its signed picture's claim thumbnail differs (fingerprint/detail.py):
 # twice the largest share of an honest copy on benchmarks/overlays.py's design set (0.11 %), rounded down
 MARKED_SHARE = 0.002
+# ...or this share of it holds edges the claim thumbnail has nowhere near (short text such as a date
+# imprint): none on any honest copy of the design set (the same test at a gradient of 8, not 12:
+# 0.003 % at most, a saturation edit; on luma alone at 12: 0.004 %, a gamma edit): about 3 times those
+EDGES_SHARE = 0.0001
+# ...or a patch of at least this many blocks (detail.BLOCK px) lost the detail the rest of it keeps
+# (a face or a plate blurred or pixelated): honest copies of the design set at most 4 (crops of a
+# smooth underwater photograph); twice that
+REMOVED_BLOCKS = 8
 ALTERED_AREAS = 6  # parts differ: at least this many detailed areas do not match...
 ALTERED_SHARE = 0.03  # ...and at least this share of them
 # or content was added around the picture: this share of the image lies beyond it and has detail
@@ -528,15 +536,22 @@ def with_marks(
     if reference is None:
         return kind
     found = detail.marks(image, reference, picture, placed.scale, placed.centre)
-    if found is None or not marked(found):
+    if found is None or not (marked(found) or removed(found)):
         return kind
-    return replace(kind, state="altered", marked=found.share)
+    drawn = max(found.share, found.edges) if marked(found) else 0.0
+    return replace(kind, state="altered", marked=drawn, removed=found.removed if removed(found) else 0.0)
 
 
 def marked(found: detail.Marks) -> bool:
-    """Whether what :func:`detail.marks` found makes a copy altered: :data:`MARKED_SHARE` of it
-    or more differs."""
-    return found.share >= MARKED_SHARE
+    """Whether what :func:`detail.marks` found drew on the copy: :data:`MARKED_SHARE` of it or more
+    differs, or :data:`EDGES_SHARE` of it holds edges the picture has nowhere near."""
+    return found.share >= MARKED_SHARE or found.edges >= EDGES_SHARE
+
+
+def removed(found: detail.Marks) -> bool:
+    """Whether what :func:`detail.marks` found took detail out of one part of the copy: a patch of
+    :data:`REMOVED_BLOCKS` blocks or more (blurred, pixelated, smoothed)."""
+    return found.removed_blocks >= REMOVED_BLOCKS
 
 
 def placement_of(
@@ -948,6 +963,7 @@ def _placement_words(placed: Placement, picture: str) -> str:
         added=placed.added,
         sides=placed.sides,
         marked=placed.marked,
+        removed=placed.removed,
     )
 
 
@@ -1452,8 +1468,12 @@ def _whose_word(top: Signal) -> str:
 
 
 def _signed_by(cred: CredentialReport) -> str:
-    """Who signed, and their standing here (with how that could change, when it could)."""
+    """Who signed, and their standing here (with how that could change, when it could). A test
+    certificate is said to be one even when this home trusts it (a walkthrough trusted C2PA's test
+    root and read only "a trusted signer" in the summary)."""
     hint = f"; {cred.trust_hint}" if cred.trust_hint else ""
+    if cred.test_signer and not cred.trust_hint:
+        hint = f"; but {verdicts.TEST_SIGNER}"
     return f"signed by {cred.signer or 'an unnamed signer'} ({verdicts.signer_trust(cred.trust)}{hint})"
 
 
@@ -1517,7 +1537,7 @@ def _credential_parts(cred: CredentialReport) -> list[str]:
         return [
             f"no credentials in the file{had}, recovered from the registry: {_signed_by(recovered)}, signature valid",
             *_identities(recovered),
-            f"bound to this picture by {bound}{placed}; its signature covers the original file (expected)",
+            f"bound to this picture by {bound}{placed}",
         ]
     if cred.state == "unsupported":
         return [f"carries {codes.unsupported_reason(cred.status_codes)}, which cannot be checked"]

@@ -296,9 +296,11 @@ def test_recovered_credentials_say_what_holds_and_call_no_hash_mismatch_a_failur
     for words in (
         "signature valid",
         "bound to this picture by its watermark",
-        "its signature covers the original file",
     ):
         assert words in report["summary"]
+    # that its signature is over the signed file, not this copy, is for the status lines (a walkthrough
+    # read "its signature covers the original file (expected)" as jargon in the summary)
+    assert "covers the" not in report["summary"]
     # the mark is named once (it bound the credentials; the match names its record): a summary, not a page
     assert "carries the provenance-wm-2 watermark" not in report["summary"]
     assert len(report["summary"]) < 400, report["summary"]
@@ -382,6 +384,14 @@ def test_a_test_certificate_is_called_one_and_a_bad_signature_is_not_called_a_ch
     assert report["credentials"]["test_signer"] is True
     assert report["credentials"]["trust_hint"] == verdicts.TEST_SIGNER
     assert verdicts.TEST_SIGNER in report["summary"]
+    # a home that chose to trust the test root still hears what the certificate is (a walkthrough
+    # read only "a trusted signer" in the summary)
+    anchors = C2PA / "c2pa-rs" / "trust" / "certs__trust__test_cert_root_bundle.pem"
+    trusting = json.loads(
+        run_cli("verify", "--json", "--trust-anchors", anchors, C2PA / "c2pa-rs" / "C.jpg", home=tmp_path / "h").stdout
+    )
+    assert trusting["credentials"]["trust"] == "trusted"
+    assert f"a trusted signer; but {verdicts.TEST_SIGNER}" in trusting["summary"]
 
 
 def test_an_author_named_twice_is_listed_once(tmp_path: Path) -> None:

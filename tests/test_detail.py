@@ -9,11 +9,11 @@ import io
 from collections.abc import Callable
 
 import pytest
-from PIL import Image, ImageDraw, ImageEnhance, ImageFont
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont
 
 from provenance.fingerprint import detail, thumbnail
 from provenance.imaging import claim_thumbnail
-from provenance.verify import MARKED_SHARE
+from provenance.verify import EDGES_SHARE, MARKED_SHARE, REMOVED_BLOCKS, marked, removed
 from tests.conftest import SAMPLES
 
 
@@ -36,12 +36,16 @@ def _headline(img: Image.Image, height: float, colour: tuple[int, int, int]) -> 
     return _jpeg(out)
 
 
-def _share(picture: Image.Image, copy: Image.Image) -> float | None:
+def _marks(picture: Image.Image, copy: Image.Image) -> detail.Marks | None:
     placed = thumbnail.compare(copy, thumbnail.describe(picture))
     assert placed is not None
     assert placed.verdict == "same-picture"
     assert placed.centre is not None
-    found = detail.marks(copy, claim_thumbnail(picture), picture.size, placed.scale, placed.centre)
+    return detail.marks(copy, claim_thumbnail(picture), picture.size, placed.scale, placed.centre)
+
+
+def _share(picture: Image.Image, copy: Image.Image) -> float | None:
+    found = _marks(picture, copy)
     return None if found is None else found.share
 
 
@@ -67,9 +71,68 @@ HONEST: dict[str, Callable[[Image.Image], Image.Image]] = {
 @pytest.mark.parametrize("journey", sorted(HONEST))
 def test_an_honest_copy_stays_under_the_threshold(journey: str) -> None:
     picture = _picture()
-    share = _share(picture, HONEST[journey](picture))
-    assert share is not None
-    assert share < MARKED_SHARE / 2
+    found = _marks(picture, HONEST[journey](picture))
+    assert found is not None
+    assert found.share < MARKED_SHARE / 2
+    assert found.edges < EDGES_SHARE / 2
+    assert found.removed_blocks < REMOVED_BLOCKS / 2
+
+
+def _date(img: Image.Image, colour: tuple[int, int, int]) -> Image.Image:
+    """A camera's date imprint in the bottom right corner, 1/30 of the height (a walkthrough's)."""
+    out = img.copy()
+    font = ImageFont.load_default(size=round(out.height / 30))
+    draw = ImageDraw.Draw(out)
+    box = draw.textbbox((0, 0), "'24 06 12", font=font)
+    draw.text(
+        (out.width - box[2] - out.width // 30, out.height - box[3] - out.height // 20),
+        "'24 06 12",
+        fill=colour,
+        font=font,
+    )
+    return _jpeg(out, 92)
+
+
+@pytest.mark.parametrize("colour", [(255, 150, 30), (255, 255, 255)])
+def test_a_date_imprint_is_seen_by_its_new_edges(colour: tuple[int, int, int]) -> None:
+    """Short text is a small share of any picture: a walkthrough's date imprint differed over
+    under 0.2 % of the copy and passed as the whole signed capture (exit 0). Its strokes are edges
+    where the picture had none."""
+    picture = _picture()
+    found = _marks(picture, _date(picture, colour))
+    assert found is not None
+    assert found.share < MARKED_SHARE  # what the count alone missed
+    assert found.edges >= EDGES_SHARE
+    assert marked(found)
+
+
+def _blurred(img: Image.Image, box: tuple[int, int, int, int], pixelate: bool) -> Image.Image:
+    out = img.copy()
+    part = out.crop(box)
+    if pixelate:
+        part = part.resize((8, 8), Image.Resampling.BOX).resize(part.size, Image.Resampling.NEAREST)
+    else:
+        part = part.filter(ImageFilter.GaussianBlur(12))
+    out.paste(part, box[:2])
+    return _jpeg(out, 90)
+
+
+@pytest.mark.parametrize("pixelate", [False, True])
+def test_a_region_blurred_or_pixelated_out_is_seen(pixelate: bool) -> None:
+    """A walkthrough blurred (or pixelated) a box of 1/6 x 1/6 of a stamped photo: every pixel
+    stayed inside the signed picture's range, and the copy passed as the whole signed capture.
+    The detail it lost there, while the rest keeps it, is a patch of lost blocks."""
+    with Image.open(SAMPLES / "astronaut.png") as img:  # detail nearly everywhere (the rocket's is sky)
+        picture = img.convert("RGB")
+    w, h = picture.size
+    found = _marks(picture, _blurred(picture, (w // 2, h * 2 // 5, w // 2 + w // 6, h * 2 // 5 + h // 6), pixelate))
+    assert found is not None
+    assert found.removed_blocks >= REMOVED_BLOCKS
+    assert removed(found)
+    assert 0.01 < found.removed < 0.04  # about the box's 2.8 %
+    softer = _marks(picture, _jpeg(picture.filter(ImageFilter.GaussianBlur(1.5))))  # softer all over: not a patch
+    assert softer is not None
+    assert not removed(softer)
 
 
 @pytest.mark.parametrize(

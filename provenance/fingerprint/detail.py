@@ -9,7 +9,12 @@ matches its tones to it (a colour matrix, then a curve per channel: re-encoding,
 contrast, gamma, saturation, grey), and counts the pixels that lie more than :data:`LEVEL` grey
 levels outside the claim thumbnail's own range around them (a 3 x 3 window, for what resampling
 moves by a pixel; luma at full resolution, colour at half, as JPEG keeps it), in clusters of
-:data:`CLUSTER` pixels or more: drawn text, a logo, a stamp.
+:data:`CLUSTER` pixels or more: drawn text, a logo, a stamp. Two more measures see what that
+count misses: edges the thumbnail has nowhere near (short text such as a date imprint, a small
+share of any picture, whose strokes are edges where the picture had none: ``edges``), and detail
+the thumbnail has that the copy lost in one place while keeping it elsewhere (a face or a plate
+blurred or pixelated: its pixels stay inside the thumbnail's range, so the count is blind to it:
+``removed``).
 
 Parameters were chosen on a design set and are reported on an evaluation set in
 benchmarks/results/overlays.md (written by benchmarks/overlays.py); docs/registry.md says how
@@ -34,15 +39,37 @@ _ALIGNED = 0.9  # ECC's correlation under which the copy is not laid well enough
 _EDGE = 7  # px of the compared area cut along its edges (what resampling smears across them)
 _SAMPLE = 3  # every this many rows and columns fit the tone match (a robust fit on a ninth is as good)
 _BINS = 64  # the curve per channel: medians in this many bins of the matched colour
+# New edges: a pixel whose gradient (Sobel, per pixel; the largest of luma's and the colour
+# differences') is over EDGE_LEAST and over EDGE_RATIO times the thumbnail's largest nearby (5 x 5)
+# plus EDGE_FLOOR, in clusters of CLUSTER px or more.
+EDGE_LEAST = 12.0
+EDGE_RATIO = 3.0
+EDGE_FLOOR = 4.0
+_EDGE_NEAR = 5
+# Detail removed: blocks of BLOCK x BLOCK px whose band-passed luma (Gaussian 1 px less 3 px) has
+# DETAIL_LEAST grey levels squared or more in the thumbnail and keeps under DETAIL_KEPT of it in
+# the copy (the copy's projection on it, over the median block's: a copy softer all over is not a
+# copy with one part softened), the largest 4-connected group of them
+BLOCK = 16
+DETAIL_LEAST = 4.0
+DETAIL_KEPT = 0.4
+_BLOCKS_LEAST = 20  # detailed blocks under this: too little detail to say what is typical
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 Array = NDArray[Any]
 
 
 @dataclass(frozen=True)
 class Marks:
-    """What :func:`marks` found: ``share`` of the compared area differs (clustered pixels)."""
+    """What :func:`marks` found, each a share of the compared area: ``share`` differs (clustered
+    pixels out of the thumbnail's range), ``edges`` holds edges the thumbnail has nowhere near, and
+    ``removed`` is the largest patch whose detail is gone (``removed_blocks`` blocks of
+    :data:`BLOCK` px)."""
 
     share: float
+    edges: float = 0.0
+    removed: float = 0.0
+    removed_blocks: int = 0
 
 
 def marks(
@@ -83,9 +110,67 @@ def marks(
     seen = cv2.GaussianBlur(on_ref, (0, 0), 0.7)
     predicted = _tones(expected, seen, valid)
     differ = ((_excess(predicted, seen) > LEVEL) & valid).astype(np.uint8)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(differ, connectivity=8)
+    area = float(valid.sum())
+    blocks = _removed(predicted @ _LUMA, seen @ _LUMA, valid)
+    return Marks(
+        share=round(_clustered(differ) / area, 5),
+        edges=round(_clustered(_new_edges(predicted, seen, valid)) / area, 5),
+        removed=round(blocks * BLOCK * BLOCK / area, 5),
+        removed_blocks=blocks,
+    )
+
+
+def _clustered(flags: Array) -> float:
+    """Pixels flagged in clusters of :data:`CLUSTER` or more (8-connected)."""
+    import cv2
+
+    count, _, stats, _ = cv2.connectedComponentsWithStats(flags.astype(np.uint8), connectivity=8)
     areas = stats[1:count, cv2.CC_STAT_AREA]
-    return Marks(share=round(float(areas[areas >= CLUSTER].sum()) / float(valid.sum()), 5))
+    return float(areas[areas >= CLUSTER].sum())
+
+
+def _new_edges(expected: Array, seen: Array, valid: Array) -> Array:
+    """Pixels where ``seen`` has an edge that ``expected`` (tone-matched) has nowhere near: a
+    stroke of drawn text over a smoother picture. A re-encode, a resize or a tone edit moves
+    edges a little and scales them; it does not put a strong one where there was none. An edge is
+    the largest of the luma's and the two colour differences' gradients: orange text on a red car
+    differs in colour far more than in luma."""
+    import cv2
+
+    def gradient(rgb: Array) -> Array:
+        y = rgb @ _LUMA
+        largest = np.zeros(y.shape, np.float32)
+        for plane in (y, 0.564 * (rgb[..., 2] - y), 0.713 * (rgb[..., 0] - y)):
+            gx = cv2.Sobel(plane, cv2.CV_32F, 1, 0, ksize=3)
+            gy = cv2.Sobel(plane, cv2.CV_32F, 0, 1, ksize=3)
+            np.maximum(largest, cv2.magnitude(gx, gy) / 8.0, out=largest)
+        return largest
+
+    copy, near = gradient(seen), cv2.dilate(gradient(expected), np.ones((_EDGE_NEAR, _EDGE_NEAR), np.uint8))
+    return np.asarray((copy > EDGE_LEAST) & (copy > EDGE_RATIO * near + EDGE_FLOOR) & valid)
+
+
+def _removed(expected: Array, seen: Array, valid: Array) -> int:
+    """The largest 4-connected group of blocks whose detail ``seen`` lost against the rest of
+    it: blurred, pixelated or smoothed in one place. 0 when too few blocks have detail."""
+    import cv2
+
+    def band(y: Array) -> Array:
+        return np.asarray(cv2.GaussianBlur(y, (0, 0), 1.0) - cv2.GaussianBlur(y, (0, 0), 3.0))
+
+    def per_block(values: Array) -> Array:
+        rows, cols = values.shape[0] // BLOCK, values.shape[1] // BLOCK
+        return np.asarray(values[: rows * BLOCK, : cols * BLOCK].reshape(rows, BLOCK, cols, BLOCK).mean(axis=(1, 3)))
+
+    ref, copy = band(expected), band(seen)
+    energy, shared = per_block(ref * ref), per_block(ref * copy)
+    detailed = (per_block(valid.astype(np.float32)) > 0.99) & (energy >= DETAIL_LEAST)
+    if int(detailed.sum()) < _BLOCKS_LEAST:
+        return 0
+    kept = shared / np.maximum(energy, 1e-6)
+    lost = (detailed & (kept < DETAIL_KEPT * float(np.median(kept[detailed])))).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(lost, connectivity=4)
+    return int(stats[1:count, cv2.CC_STAT_AREA].max()) if count > 1 else 0
 
 
 def _excess(expected: Array, seen: Array) -> Array:
