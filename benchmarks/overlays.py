@@ -122,7 +122,85 @@ EDITS: dict[str, Edit] = {
     "pixel8": _patch(1 / 8, (0.2, 0.6), pixelate=True),
     **{name: HONEST[name] for name in COVERING},
 }
-PLAIN = {name: edit for name, edit in HONEST.items() if name not in COVERING}
+
+
+def _filtered(pillow: ImageFilter.Filter) -> Edit:
+    return lambda img: _encode(img.convert("RGB").filter(pillow), "JPEG", quality=90)
+
+
+def _opencv(name: str) -> Edit:
+    """A denoiser a phone or an editor applies to the whole picture (OpenCV's)."""
+
+    def edit(img: Image.Image) -> Image.Image:
+        import cv2
+        import numpy as np
+
+        bgr = cv2.cvtColor(np.asarray(img.convert("RGB")), cv2.COLOR_RGB2BGR)
+        if name == "bilateral":
+            out = cv2.bilateralFilter(bgr, 9, 50, 50)
+        else:
+            out = cv2.fastNlMeansDenoisingColored(bgr, None, 5, 5, 7, 21)
+        return _encode(Image.fromarray(cv2.cvtColor(out, cv2.COLOR_BGR2RGB)), "JPEG", quality=90)
+
+    return edit
+
+
+def _grain(sigma: float) -> Edit:
+    """Film grain: the same Gaussian noise on every channel (a fixed seed)."""
+
+    def edit(img: Image.Image) -> Image.Image:
+        import numpy as np
+
+        rgb = np.asarray(img.convert("RGB"), np.float32)
+        noise = np.random.default_rng(0).normal(0, sigma, rgb.shape[:2])[..., None]
+        return _encode(Image.fromarray(np.clip(rgb + noise, 0, 255).astype(np.uint8)), "JPEG", quality=90)
+
+    return edit
+
+
+def _vignette(strength: float) -> Edit:
+    """Corners darkened by ``strength`` (the centre kept), as a phone's filter does."""
+
+    def edit(img: Image.Image) -> Image.Image:
+        import numpy as np
+
+        rgb = np.asarray(img.convert("RGB"), np.float32)
+        h, w = rgb.shape[:2]
+        y, x = np.mgrid[0:h, 0:w]
+        r2 = (((x - w / 2) / (w / 2)) ** 2 + ((y - h / 2) / (h / 2)) ** 2) / 2
+        out = rgb * (1 - strength * r2)[..., None]
+        return _encode(Image.fromarray(np.clip(out, 0, 255).astype(np.uint8)), "JPEG", quality=90)
+
+    return edit
+
+
+def _clahe(img: Image.Image) -> Image.Image:
+    """Local contrast (CLAHE on L of Lab, clip 2, 8 x 8 tiles): an editor's "clarity"."""
+    import cv2
+    import numpy as np
+
+    lab = cv2.cvtColor(np.asarray(img.convert("RGB")), cv2.COLOR_RGB2LAB)
+    lab[..., 0] = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(lab[..., 0])
+    return _encode(Image.fromarray(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)), "JPEG", quality=90)
+
+
+# Edits a newsroom or a phone applies to a whole picture, honest all the same (a walkthrough's,
+# 2026-12-06): not in crop_match.py's journeys, so neither the thumbnail's nor the claim
+# thumbnail's parameters were chosen with the sharpening, vignette and local contrast among them
+NEWSROOM: dict[str, Edit] = {
+    "sharpen": _filtered(ImageFilter.UnsharpMask(2, 150, 3)),
+    "sharpen-light": _filtered(ImageFilter.UnsharpMask(1, 100, 3)),
+    "blur-whole-r1.5": _filtered(ImageFilter.GaussianBlur(1.5)),
+    "blur-whole-r2": _filtered(ImageFilter.GaussianBlur(2)),
+    "median3": _filtered(ImageFilter.MedianFilter(3)),
+    "bilateral": _opencv("bilateral"),
+    "nlmeans": _opencv("nlmeans"),
+    "grain18": _grain(18),
+    "grain25": _grain(25),
+    "vignette0.45": _vignette(0.45),
+    "clahe2": _clahe,
+}
+PLAIN = {**{name: edit for name, edit in HONEST.items() if name not in COVERING}, **NEWSROOM}
 PATCHES = ("blur6", "pixel6", "blur8", "pixel8")
 JOURNEYS = {**PLAIN, **EDITS}
 _PICTURES: dict[str, Image.Image] = {}
@@ -212,8 +290,11 @@ def report(title: str, rows: list[Row]) -> list[str]:
             f" | {_largest(placed, 4, lambda v: f'{v:.2%}')} | {_largest(placed, 5, lambda v: f'{v:.3%}')}"
             f" | {_largest(placed, 6, lambda v: str(int(v)))} |"
         )
-    honest = [r for r in rows if r[1] in PLAIN and r[3] != "-"]
+    honest = [r for r in rows if r[1] in PLAIN and r[1] not in NEWSROOM and r[3] != "-"]
     wrong = [r for r in honest if r[3] == "altered" and r[2] != "altered"]
+    newsroom = [r for r in rows if r[1] in NEWSROOM and r[3] != "-"]
+    by_thumbnail = sum(r[2] == "altered" for r in newsroom)
+    turned = [r for r in newsroom if r[3] == "altered" and r[2] != "altered"]
     drawn = [r for r in rows if r[1] in EDITS and r[1] not in COVERING and r[1] not in PATCHES and r[3] != "-"]
     patches = [r for r in rows if r[1] in PATCHES and r[3] != "-"]
     times = [r[7] for r in rows if r[7] > 0]
@@ -227,8 +308,14 @@ def report(title: str, rows: list[Row]) -> list[str]:
 
     lines += [
         "",
-        f"- honest copies the claim thumbnail turned `altered`: **{len(wrong)} of {len(honest)}** placed"
+        "- honest copies (crop_match.py's journeys) the claim thumbnail turned `altered`:"
+        f" **{len(wrong)} of {len(honest)}** placed"
         + "".join(f"; {r[0]} {r[1]} (share {r[4]:.2%}, edges {r[5]:.3%}, patch {r[6]})" for r in wrong[:12]),
+        f"- a newsroom's whole-picture edits (sharpening, softening, denoising, grain, a vignette, local contrast)"
+        f" read `altered`, a false accusation: **{by_thumbnail + len(turned)} of {len(newsroom)}** placed"
+        f" ({by_thumbnail} by the thumbnail, {len(turned)} more by the claim thumbnail; by the share differing"
+        f" alone: {sum(_by_share(r) for r in newsroom)})"
+        + "".join(f"; {r[0]} {r[1]} (share {r[4]:.2%}, edges {r[5]:.3%}, patch {r[6]})" for r in turned[:8]),
         f"- drawn text, date imprints and dots caught: {caught(drawn)}",
         f"- boxes blurred or pixelated caught: {caught(patches)}",
         f"- the comparison's time: median {1000 * statistics.median(times):.0f} ms, largest {1000 * max(times):.0f} ms"

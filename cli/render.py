@@ -64,6 +64,8 @@ def _placement_line(placed: Placement, picture: str) -> str:
     fine = []  # seen at full detail only: the areas above may all have matched
     if placed.marked:
         fine.append(f"{verdicts.share_words(placed.marked)} of it differs at full detail (marks or text)")
+    if placed.mirrored:
+        fine.append("it is a mirror image of it")
     if placed.removed:
         fine.append(f"detail is gone from {verdicts.share_words(placed.removed)} of it (blurred or pixelated)")
     if fine:

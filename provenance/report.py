@@ -164,7 +164,8 @@ class Placement:
     ``verify.EDGES_SHARE`` or more (short text such as a date imprint) (altered); else 0.
     ``removed``: share of the picture in the largest patch whose detail is gone while the rest
     keeps it (blurred, pixelated, smoothed), when it is ``verify.REMOVED_BLOCKS`` blocks or more
-    (altered); else 0."""
+    (altered); else 0. ``mirrored``: the image is the picture mirrored (its mark read it so), which
+    shows the scene reversed (altered)."""
 
     state: PlacementState
     shown: float
@@ -177,6 +178,7 @@ class Placement:
     sides: list[float] | None = None
     marked: float = 0.0
     removed: float = 0.0
+    mirrored: bool = False
 
 
 @dataclass
@@ -444,6 +446,7 @@ class PlacementJSON(TypedDict, total=False):
     sides: list[float] | None
     marked: float
     removed: float
+    mirrored: bool
 
 
 class CredentialJSON(TypedDict, total=False):

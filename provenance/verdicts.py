@@ -354,7 +354,8 @@ PLACEMENT = _table(
         "altered",
         "Parts differ",
         "Some detailed areas of the image differ from the registered picture (an overlay, drawn text, a caption band, a"
-        " logo, a pasted region, or a rotation the comparison does not follow): credentials recovered for it"
+        " logo, a pasted region, a patch blurred or pixelated, or a rotation the comparison does not follow), or the"
+        " image is the picture mirrored (the scene reversed): credentials recovered for it"
         " describe the signed picture, not the changes made since, so a signed capture claim is reported, not"
         " counted, and provenance is not established for the picture as it stands (exit 3).",
         "warn",
@@ -385,6 +386,7 @@ def placement_words(
     sides: Sequence[float] | None = None,
     marked: float = 0.0,
     removed: float = 0.0,
+    mirrored: bool = False,
 ) -> str:
     """What an image is relative to ``picture`` (e.g. "the signed picture"), in a few words: "a crop
     showing about 56 % of the signed picture, at 80 % of its size, but parts differ: 8 of its 75
@@ -399,7 +401,9 @@ def placement_words(
     changes = []
     if differ >= 1:
         verb = "does" if differ == 1 else "do"
-        hint = "" if marked > 0 or removed > 0 else " (an overlay, a caption band, a logo, a pasted region?)"
+        hint = (
+            "" if marked > 0 or removed > 0 or mirrored else " (an overlay, a caption band, a logo, a pasted region?)"
+        )
         changes.append(f"{differ} of its {detailed} detailed areas {verb} not match{hint}")
     if added > 0:
         # the share is of detail beyond the picture (text, a logo), not of the plain page around it
@@ -416,10 +420,13 @@ def placement_words(
             f"detail {picture} has is gone from one part of it (blurred, pixelated or smoothed over about"
             f" {share_words(removed)} of it)"
         )
-    what = "; ".join(changes) or f"{differ} of its {detailed} detailed areas do not match"
     if added > 0:
         size = ""  # measured on an image that is more than the picture: not the picture's size
-    return f"{part}{size}, but parts differ: {what}"
+    flipped = "mirrored (a mirror image shows the scene reversed)"
+    if mirrored and not changes:
+        return f"{part}{size}, but {flipped}"
+    what = "; ".join(changes) or f"{differ} of its {detailed} detailed areas do not match"
+    return f"{part}{size}, but {flipped + ', and ' if mirrored else ''}parts differ: {what}"
 
 
 def share_words(value: float) -> str:
@@ -800,6 +807,7 @@ def placement_report_words(report: VerifyReportJSON) -> str | None:
         sides=placed.get("sides"),
         marked=float(placed.get("marked", 0.0)),
         removed=float(placed.get("removed", 0.0)),
+        mirrored=bool(placed.get("mirrored", False)),
     )
 
 

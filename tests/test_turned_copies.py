@@ -1,7 +1,8 @@
 """A registered picture found again when its copy is sideways or mirrored.
 
 A resize that drops the EXIF orientation leaves a photo sideways; a mirrored copy is a
-common re-post. Upright, their hashes are as far from the original as another picture's;
+common re-post (and a common misrepresentation: the scene reversed, so it is not the signed
+picture as it stands). Upright, their hashes are as far from the original as another picture's;
 verify looks up the seven other orientations' PDQ hashes when nothing matches upright,
 turns the copy back and says how it lies."""
 
@@ -101,7 +102,11 @@ def test_a_stamped_copy_turned_says_so_when_its_watermark_found_it(
     report = verify_path(copy, home=home)
     assert report.watermark.found
     assert f"This copy is {words} relative to the registered picture." in report.ownership.summary
-    assert f"this copy is {words}" in report.summary  # the headline says it too (it dropped it)
+    if report.exit_code == 0:
+        assert f"this copy is {words}" in report.summary  # the headline says it too (it dropped it)
+    else:  # a mirror image is not the signed picture as it stands: the headline says why
+        assert transpose == Image.Transpose.FLIP_LEFT_RIGHT
+        assert "but mirrored (a mirror image shows the scene reversed)" in report.summary
     plain = verify_path(stamped, home=home)
     assert "This copy is" not in plain.ownership.summary
 
@@ -276,7 +281,12 @@ def test_a_stamped_photo_mirrored_and_cropped_is_traced_to_its_record(tmp_path: 
     assert report.watermark.found
     assert report.watermark.lies == "mirrored left to right"
     assert report.ownership.verdict == "registered"
-    assert "this copy is mirrored left to right" in report.summary
+    assert "this copy is mirrored left to right" in report.ownership.summary.lower()
+    # a mirror image shows the scene reversed, which no one signed: not the signed capture as it
+    # stands (a walkthrough's flipped news photo passed, exit 0, said only in the summary's last words)
     assert report.credentials.placement is not None
-    assert report.credentials.placement.state == "crop"
-    assert report.exit_code == 0
+    assert (report.credentials.placement.state, report.credentials.placement.mirrored) == ("altered", True)
+    assert report.credentials.placement.cropped
+    assert "but mirrored (a mirror image shows the scene reversed)" in report.summary
+    assert report.exit_code == 3
+    assert report.ai.verdict != "captured"  # the capture claim is the signed picture's, not this copy's

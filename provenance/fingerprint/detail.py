@@ -41,20 +41,22 @@ _SAMPLE = 3  # every this many rows and columns fit the tone match (a robust fit
 _BINS = 64  # the curve per channel: medians in this many bins of the matched colour
 # New edges: a pixel whose gradient (Sobel, per pixel; the largest of luma's and the colour
 # differences') is over EDGE_LEAST and over EDGE_RATIO times the thumbnail's largest nearby (5 x 5)
-# plus EDGE_FLOOR, in clusters of CLUSTER px or more.
+# plus EDGE_FLOOR, in clusters of CLUSTER px or more (film grain: see EDGE_NOISE).
 EDGE_LEAST = 12.0
 EDGE_RATIO = 3.0
 EDGE_FLOOR = 4.0
+EDGE_NOISE = 6.0  # ...and over this many times the median gap between the two pictures' gradients
 _EDGE_NEAR = 5
 # Detail removed: blocks of BLOCK x BLOCK px whose band-passed luma (Gaussian 1 px less 3 px) has
 # DETAIL_LEAST grey levels squared or more in the thumbnail and keeps under DETAIL_KEPT of it in
 # the copy (the copy's projection on it, over the median block's: a copy softer all over is not a
 # copy with one part softened), the largest 4-connected group of them
 BLOCK = 16
-DETAIL_LEAST = 4.0
+DETAIL_LEAST = 16.0
 DETAIL_KEPT = 0.4
 _BLOCKS_LEAST = 20  # detailed blocks under this: too little detail to say what is typical
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+_SHARPNESS = (0.7, 1.2, 2.0)  # px: the unsharp masks' radii (Gaussian sigma) a copy's sharpening is fitted with
 
 Array = NDArray[Any]
 
@@ -109,7 +111,8 @@ def marks(
     expected = cv2.GaussianBlur(ref, (0, 0), 0.7)
     seen = cv2.GaussianBlur(on_ref, (0, 0), 0.7)
     predicted = _tones(expected, seen, valid)
-    differ = ((_excess(predicted, seen) > LEVEL) & valid).astype(np.uint8)
+    shaded = _sharpness(_shaded(predicted, seen, valid), seen, valid)
+    differ = ((_excess(shaded, seen) > LEVEL) & valid).astype(np.uint8)
     area = float(valid.sum())
     blocks = _removed(predicted @ _LUMA, seen @ _LUMA, valid)
     return Marks(
@@ -118,6 +121,56 @@ def marks(
         removed=round(blocks * BLOCK * BLOCK / area, 5),
         removed_blocks=blocks,
     )
+
+
+def _shaded(expected: Array, seen: Array, valid: Array) -> Array:
+    """``expected`` times a smooth gain across the picture (a quadratic in its coordinates, fitted to
+    the luma by least squares on every :data:`_SAMPLE`-th row and column, the worst-fitting pixels
+    left out): a vignette, or light falling off toward a side. A phone's filter darkens the corners,
+    and a global colour match leaves them reading as marks (a walkthrough's vignette, 13 of 58
+    design pictures)."""
+    h, w = valid.shape
+    rows, cols = np.mgrid[0:h:_SAMPLE, 0:w:_SAMPLE]
+    grid = valid[::_SAMPLE, ::_SAMPLE]
+    luma = (expected @ _LUMA)[::_SAMPLE, ::_SAMPLE][grid].astype(np.float64)
+    target = (seen @ _LUMA)[::_SAMPLE, ::_SAMPLE][grid].astype(np.float64)
+    x, y = cols[grid] / w * 2 - 1, rows[grid] / h * 2 - 1
+    terms = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=1) * luma[:, None]
+    keep = luma > 8  # black says nothing of a gain
+    if int(keep.sum()) < 64:
+        return expected
+    coef: Array = np.zeros(6)
+    for _ in range(3):
+        coef = np.asarray(np.linalg.lstsq(terms[keep], target[keep], rcond=None)[0])
+        error = np.abs(terms @ coef - target)
+        keep = (luma > 8) & (error < max(6.0, 4.5 * float(np.median(error[keep]))))
+    x_all = (np.arange(w, dtype=np.float32) / w * 2 - 1)[None, :]
+    y_all = (np.arange(h, dtype=np.float32) / h * 2 - 1)[:, None]
+    gain = (
+        coef[0] + coef[1] * x_all + coef[2] * y_all + coef[3] * x_all**2 + coef[4] * x_all * y_all + coef[5] * y_all**2
+    )
+    return np.asarray(expected * gain.astype(np.float32)[..., None])
+
+
+def _sharpness(expected: Array, seen: Array, valid: Array) -> Array:
+    """``expected`` sharpened (or softened) as ``seen`` was: an unsharp mask, expected plus k times
+    its detail above a Gaussian of one of :data:`_SHARPNESS` px, k fitted by least squares (within
+    -0.9 to 4) and the radius whose fit leaves the least mean gap. A newsroom sharpens what it
+    publishes, and the halos along every edge lay outside the picture's own range (a walkthrough's
+    unsharp mask of radius 2 and 150 % read as marks drawn over 0.7 % of a photo)."""
+    import cv2
+
+    best, best_gap = expected, float(np.abs(seen - expected)[valid].mean())
+    gap_seen = (seen - expected)[valid]
+    for sigma in _SHARPNESS:
+        detail = expected - cv2.GaussianBlur(expected, (0, 0), sigma)
+        inside = detail[valid]
+        k = float(np.clip((gap_seen * inside).sum() / max(float((inside * inside).sum()), 1e-6), -0.9, 4.0))
+        candidate = expected + k * detail
+        gap = float(np.abs(seen - candidate)[valid].mean())
+        if gap < best_gap:
+            best, best_gap = candidate, gap
+    return np.asarray(best)
 
 
 def _clustered(flags: Array) -> float:
@@ -146,8 +199,12 @@ def _new_edges(expected: Array, seen: Array, valid: Array) -> Array:
             np.maximum(largest, cv2.magnitude(gx, gy) / 8.0, out=largest)
         return largest
 
-    copy, near = gradient(seen), cv2.dilate(gradient(expected), np.ones((_EDGE_NEAR, _EDGE_NEAR), np.uint8))
-    return np.asarray((copy > EDGE_LEAST) & (copy > EDGE_RATIO * near + EDGE_FLOOR) & valid)
+    copy, own = gradient(seen), gradient(expected)
+    near = cv2.dilate(own, np.ones((_EDGE_NEAR, _EDGE_NEAR), np.uint8))
+    # grain or noise added all over gives every pixel a gradient the picture lacks: the least edge
+    # rises with the copy's typical departure from the picture's gradients
+    least = max(EDGE_LEAST, EDGE_NOISE * float(np.median(np.abs(copy - own)[valid])))
+    return np.asarray((copy > least) & (copy > EDGE_RATIO * near + EDGE_FLOOR) & valid)
 
 
 def _removed(expected: Array, seen: Array, valid: Array) -> int:
