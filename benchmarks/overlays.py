@@ -261,7 +261,7 @@ def _largest(placed: list[Row], index: int, words: Callable[[float], str]) -> st
 
 
 def _by_share(row: Row) -> bool:
-    """The rule before the new edges and the lost patches: the share that differs alone."""
+    """The thumbnail's verdict or the share differing alone, without the new edges and lost patches."""
     return row[2] == "altered" or row[4] >= MARKED_SHARE
 
 
@@ -359,7 +359,8 @@ def main() -> None:
         f" {detail.EDGE_FLOOR:.0f}), or when a patch of {REMOVED_BLOCKS} blocks of {detail.BLOCK} px or more kept"
         f" under {detail.DETAIL_KEPT:.0%} of the detail the median block keeps. {len(JOURNEYS)}"
         " journeys a picture. `altered` by the thumbnail: verify's verdict before the claim thumbnail was"
-        " used; '... and by the share differing': the rule before the new edges and the lost patches"
+        " used; '... and by the share differing': the thumbnail's verdict or the share differing alone (as now"
+        " measured, after the vignette and sharpening fits), without the new edges and the lost patches"
         " (2026-12-06). Not compared: too small, stretched, or not laid well enough to judge (the thumbnail's"
         " verdict stands); copies the thumbnail already calls `altered` are not compared either."
         " The design set chose every parameter; the evaluation set influenced nothing.",

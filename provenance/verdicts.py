@@ -446,7 +446,7 @@ def share_words(value: float) -> str:
 QUALIFIED_WHEN_ALTERED = ("credentials", "ownership")
 _ALTERED_NOTE = (
     "Parts of this copy differ from that picture (an overlay, drawn text, a caption band, a logo, a pasted"
-    " region):"
+    " region, a patch blurred or pixelated), or it is that picture mirrored:"
     " this holds for the picture as signed or registered, not for this copy as it stands (exit 3)."
 )
 
@@ -703,6 +703,7 @@ class VocabularyJSON(TypedDict):
     altered: dict[str, dict[str, WordJSON]]  # the words shown instead for an altered copy (shown_word)
     captions: dict[str, str]  # placement -> why a signed caption may not describe this copy (caption_caveat)
     test_signer: str  # what a signer with a FOR TESTING_ONLY certificate is (TEST_SIGNER)
+    matched_by: dict[str, str]  # how a registry match was reached, in words (MATCHED_BY)
     exit: dict[str, WordJSON]
     tones: dict[str, str]
 
@@ -717,6 +718,7 @@ def vocabulary() -> VocabularyJSON:
         },
         "captions": dict(CAPTION_CAVEATS),
         "test_signer": TEST_SIGNER,
+        "matched_by": dict(MATCHED_BY),
         "exit": {str(int(c)): _json(w) for c, w in EXIT.items()},
         "tones": {tone: colour for tone, (_, colour) in TONE_COLOURS.items()},
     }

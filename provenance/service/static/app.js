@@ -128,6 +128,11 @@
     $("no-facts").textContent = word("credentials", state).meaning || "No signed facts.";
   }
 
+  // How a match was reached, in the vocabulary's words (verdicts.MATCHED_BY), else its code.
+  function matchedBy(code) {
+    return (vocabulary && vocabulary.matched_by && vocabulary.matched_by[code]) || code;
+  }
+
   function showSignals(ai) {
     const signals = $("signals");
     signals.replaceChildren();
@@ -188,7 +193,7 @@
     for (const m of own.matches || []) {
       const li = el("li");
       li.append(el("strong", m.relation + " "), document.createTextNode(
-        `${m.title || m.record_id} (owner ${m.owner}, ${m.strength}, by ${m.matched_by})`));
+        `${m.title || m.record_id} (owner ${m.owner}, ${m.strength}, by ${matchedBy(m.matched_by)})`));
       matches.append(li);
     }
     if (!matches.children.length) matches.append(el("li", "None.", "source"));
