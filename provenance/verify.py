@@ -544,8 +544,9 @@ def with_marks(
     picture: tuple[int, int] | None,
 ) -> Placement:
     """``kind``, altered when ``image`` laid on the claim thumbnail of ``manifest`` (the record's
-    signed manifest store) differs over :data:`MARKED_SHARE` of it or more: text or a logo drawn
-    over the picture, too fine for the thumbnail's blocks (fingerprint/detail.py). A copy already
+    signed manifest store) shows text or a logo drawn over the picture, too fine for the
+    thumbnail's blocks (:func:`marked`), or a patch of it blurred or pixelated (:func:`removed`;
+    fingerprint/detail.py). A copy already
     altered, stretched, or without a place or a claim thumbnail is left as it is, and the
     manifest is not read for it."""
     from provenance.fingerprint import detail
