@@ -255,7 +255,7 @@ def _lies(turn: str | None, seen: _Seen | None, mark: WatermarkReport, found: li
     """How the copy lies: as the turned lookup found it, else as its mark read it; a mirrored
     copy's places are made altered (:func:`_mirrored`)."""
     turn = turn if turn is not None or seen is None or not mark.found else seen.turn
-    if turn is not None and "mirrored" in turn:
+    if turn is not None and turn.split(" and ")[0] in _MIRRORING:  # the transpose's words come first
         _mirrored(found)
     return turn
 
@@ -429,6 +429,16 @@ _TURNS = {
     Image.Transpose.TRANSPOSE: "mirrored across its diagonal",
     Image.Transpose.TRANSVERSE: "mirrored across its other diagonal",
 }
+# the ways a copy can lie that reverse the scene (a mirror, whatever its axis), in _TURNS' words
+_MIRRORING = frozenset(
+    _TURNS[t]
+    for t in (
+        Image.Transpose.FLIP_LEFT_RIGHT,
+        Image.Transpose.FLIP_TOP_BOTTOM,
+        Image.Transpose.TRANSPOSE,
+        Image.Transpose.TRANSVERSE,
+    )
+)
 
 
 def _turned_lookup(

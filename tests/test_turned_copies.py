@@ -111,6 +111,22 @@ def test_a_stamped_copy_turned_says_so_when_its_watermark_found_it(
     assert "This copy is" not in plain.ownership.summary
 
 
+@pytest.mark.parametrize(
+    ("transpose", "altered"),
+    [(Image.Transpose.FLIP_TOP_BOTTOM, True), (Image.Transpose.TRANSPOSE, True), (Image.Transpose.ROTATE_180, False)],
+)
+def test_every_mirror_is_altered_and_no_turn_is(tmp_path: Path, transpose: Image.Transpose, altered: bool) -> None:
+    """A flip top to bottom is a mirror too, though its words ("flipped top to bottom") do not say
+    "mirrored": the rule follows the transpose, not the wording. A half turn is no mirror."""
+    home, stamped = _stamped(tmp_path, "coffee.png")
+    copy = tmp_path / "copy.jpg"
+    Image.open(stamped).convert("RGB").transpose(transpose).save(copy, quality=90)
+    report = verify_path(copy, home=home)
+    assert report.credentials.placement is not None
+    assert report.credentials.placement.mirrored is altered
+    assert report.exit_code == (3 if altered else 0), report.summary
+
+
 def test_a_turned_copy_is_compared_without_its_filled_corners() -> None:
     """A 480 x 270 picture turned 45 degrees and back has filled corners whose edges the
     registered picture lacks: compared whole, a quarter to a third of its detailed areas
