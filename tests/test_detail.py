@@ -123,6 +123,44 @@ def test_a_vignette_is_not_marks_drawn_over_it(name: str) -> None:
     assert not marked(found)
 
 
+def _local_contrast(img: Image.Image, clip: float = 2.0) -> Image.Image:
+    """An editor's "clarity": CLAHE on the lightness, 8 x 8 tiles."""
+    import cv2
+
+    lab = cv2.cvtColor(np.asarray(img.convert("RGB")), cv2.COLOR_RGB2LAB)
+    lab[..., 0] = cv2.createCLAHE(clipLimit=clip, tileGridSize=(8, 8)).apply(lab[..., 0])
+    return Image.fromarray(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB))
+
+
+def _doubled(name: str) -> Image.Image:
+    with Image.open(SAMPLES / name) as img:
+        picture = img.convert("RGB")
+    return picture.resize((picture.width * 2, picture.height * 2), Image.Resampling.LANCZOS)
+
+
+@pytest.mark.parametrize("name", ["astronaut.png", "chelsea.png"])
+def test_local_contrast_is_not_marks_drawn_over_it(name: str) -> None:
+    """A newsroom's local contrast (CLAHE, "clarity") brightens one part and darkens another: one
+    picture-wide curve left 2.4 % and 2.1 % of these copies reading as marks drawn over them
+    (exit 3), and 24 of 28 evaluation copies. A curve per tile is fitted before comparing."""
+    picture = _doubled(name)
+    found = _marks(picture, _jpeg(_local_contrast(picture), 90))
+    assert found is not None
+    assert found.share < MARKED_SHARE
+    assert not marked(found)
+    assert not removed(found)
+
+
+@pytest.mark.parametrize("name", ["astronaut.png", "chelsea.png"])
+def test_a_headline_over_local_contrast_is_still_seen(name: str) -> None:
+    """The tiles' curves are medians, so text over a minority of a tile's pixels stays out of them."""
+    picture = _doubled(name)
+    found = _marks(picture, _headline(_local_contrast(picture), 1 / 25, (255, 255, 255)))
+    assert found is not None
+    assert found.share >= MARKED_SHARE
+    assert marked(found)
+
+
 def test_film_grain_is_not_new_edges() -> None:
     """A walkthrough's film grain (noise of 25 levels on every pixel) gave the astronaut a gradient
     it lacks nearly everywhere: 1.2 % of it read as edges drawn over it. The least edge rises with
