@@ -117,13 +117,13 @@ def marks(
         return None
     expected = cv2.GaussianBlur(ref, (0, 0), 0.7)
     seen = cv2.GaussianBlur(on_ref, (0, 0), 0.7)
-    shaded = _shaded(_tones(expected, seen, valid), seen, valid)
-    toned = _local(shaded, seen, valid)
-    differ = ((_excess(_sharpness(toned, seen, valid), seen) > LEVEL) & valid).astype(np.uint8)
+    sharpened = _sharpness(_shaded(_tones(expected, seen, valid), seen, valid), seen, valid)
+    toned = _local(sharpened, seen, valid)
+    differ = ((_excess(toned, seen) > LEVEL) & valid).astype(np.uint8)
     area = float(valid.sum())
     # the lost patch is measured without the local curves: a blurred box as large as a tile is most
     # of its pixels, and a curve fitted to them would take its lost contrast for a tone edit
-    blocks = _removed(shaded @ _LUMA, seen @ _LUMA, valid)
+    blocks = _removed(sharpened @ _LUMA, seen @ _LUMA, valid)
     return Marks(
         share=round(_clustered(differ) / area, 5),
         edges=round(_clustered(_new_edges(toned, seen, valid)) / area, 5),
