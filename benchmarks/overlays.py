@@ -174,14 +174,18 @@ def _vignette(strength: float) -> Edit:
     return edit
 
 
-def _clahe(img: Image.Image) -> Image.Image:
-    """Local contrast (CLAHE on L of Lab, clip 2, 8 x 8 tiles): an editor's "clarity"."""
-    import cv2
-    import numpy as np
+def _clahe(clip: float) -> Edit:
+    """Local contrast (CLAHE on L of Lab, 8 x 8 tiles): an editor's "clarity"."""
 
-    lab = cv2.cvtColor(np.asarray(img.convert("RGB")), cv2.COLOR_RGB2LAB)
-    lab[..., 0] = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(lab[..., 0])
-    return _encode(Image.fromarray(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)), "JPEG", quality=90)
+    def edit(img: Image.Image) -> Image.Image:
+        import cv2
+        import numpy as np
+
+        lab = cv2.cvtColor(np.asarray(img.convert("RGB")), cv2.COLOR_RGB2LAB)
+        lab[..., 0] = cv2.createCLAHE(clipLimit=clip, tileGridSize=(8, 8)).apply(lab[..., 0])
+        return _encode(Image.fromarray(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)), "JPEG", quality=90)
+
+    return edit
 
 
 # Edits a newsroom or a phone applies to a whole picture, honest all the same (a walkthrough's,
@@ -192,13 +196,15 @@ NEWSROOM: dict[str, Edit] = {
     "sharpen-light": _filtered(ImageFilter.UnsharpMask(1, 100, 3)),
     "blur-whole-r1.5": _filtered(ImageFilter.GaussianBlur(1.5)),
     "blur-whole-r2": _filtered(ImageFilter.GaussianBlur(2)),
+    "blur-whole-r3": _filtered(ImageFilter.GaussianBlur(3)),  # added 2026-12-07 after a design probe
     "median3": _filtered(ImageFilter.MedianFilter(3)),
     "bilateral": _opencv("bilateral"),
     "nlmeans": _opencv("nlmeans"),
     "grain18": _grain(18),
     "grain25": _grain(25),
     "vignette0.45": _vignette(0.45),
-    "clahe2": _clahe,
+    "clahe2": _clahe(2.0),
+    "clahe3": _clahe(3.0),  # added 2026-12-07: a stronger "clarity"
 }
 PLAIN = {**{name: edit for name, edit in HONEST.items() if name not in COVERING}, **NEWSROOM}
 PATCHES = ("blur6", "pixel6", "blur8", "pixel8")
@@ -360,7 +366,7 @@ def main() -> None:
         f" under {detail.DETAIL_KEPT:.0%} of the detail the median block keeps. {len(JOURNEYS)}"
         " journeys a picture. `altered` by the thumbnail: verify's verdict before the claim thumbnail was"
         " used; '... and by the share differing': the thumbnail's verdict or the share differing alone (as now"
-        " measured, after the vignette and sharpening fits), without the new edges and the lost patches"
+        " measured, after the vignette, sharpening and local-contrast fits), without the new edges and the lost patches"
         " (2026-12-06). Not compared: too small, stretched, or not laid well enough to judge (the thumbnail's"
         " verdict stands); copies the thumbnail already calls `altered` are not compared either."
         " The design set chose every parameter; the evaluation set influenced nothing.",
