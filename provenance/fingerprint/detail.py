@@ -133,32 +133,14 @@ def marks(
 
 
 def _shaded(expected: Array, seen: Array, valid: Array) -> Array:
-    """``expected`` times a smooth gain across the picture (a quadratic in its coordinates, fitted to
-    the luma by least squares on every :data:`_SAMPLE`-th row and column, the worst-fitting pixels
-    left out): a vignette, or light falling off toward a side. A phone's filter darkens the corners,
-    and a global colour match leaves them reading as marks (a walkthrough's vignette, 13 of 58
-    design pictures)."""
-    h, w = valid.shape
-    rows, cols = np.mgrid[0:h:_SAMPLE, 0:w:_SAMPLE]
-    grid = valid[::_SAMPLE, ::_SAMPLE]
-    luma = (expected @ _LUMA)[::_SAMPLE, ::_SAMPLE][grid].astype(np.float64)
-    target = (seen @ _LUMA)[::_SAMPLE, ::_SAMPLE][grid].astype(np.float64)
-    x, y = cols[grid] / w * 2 - 1, rows[grid] / h * 2 - 1
-    terms = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=1) * luma[:, None]
-    keep = luma > 8  # black says nothing of a gain
-    if int(keep.sum()) < 64:
-        return expected
-    coef: Array = np.zeros(6)
-    for _ in range(3):
-        coef = np.asarray(np.linalg.lstsq(terms[keep], target[keep], rcond=None)[0])
-        error = np.abs(terms @ coef - target)
-        keep = (luma > 8) & (error < max(6.0, 4.5 * float(np.median(error[keep]))))
-    x_all = (np.arange(w, dtype=np.float32) / w * 2 - 1)[None, :]
-    y_all = (np.arange(h, dtype=np.float32) / h * 2 - 1)[:, None]
-    gain = (
-        coef[0] + coef[1] * x_all + coef[2] * y_all + coef[3] * x_all**2 + coef[4] * x_all * y_all + coef[5] * y_all**2
-    )
-    return np.asarray(expected * gain.astype(np.float32)[..., None])
+    """``expected`` times a smooth gain across the picture (_gain.py, fitted to the luma on every
+    :data:`_SAMPLE`-th row and column): a vignette, or light falling off toward a side. A phone's
+    filter darkens the corners, and a global colour match leaves them reading as marks (a
+    walkthrough's vignette, 13 of 58 design pictures)."""
+    from provenance.fingerprint._gain import smooth_gain
+
+    gain = smooth_gain(expected @ _LUMA, seen @ _LUMA, valid, _SAMPLE)
+    return expected if gain is None else np.asarray(expected * gain[..., None])
 
 
 def _local(expected: Array, seen: Array, valid: Array) -> Array:

@@ -648,31 +648,14 @@ def _block_states(thumb: Array, detail: Array, query: Array, where: Geometry) ->
 
 
 def _lit(thumb: Array, filled: Array, mask: Array) -> Array:
-    """``thumb`` times a smooth gain across it (a quadratic in its coordinates, fitted by least
-    squares on every other pixel ``mask`` covers, the worst-fitting left out) that brings it
-    nearest ``filled``: a vignette or light falling off toward a side. Within a block of a darkened
-    corner the gain falls by a sixth, more than a plain block's own tones vary, so the block's tone
-    stopped agreeing (a phone's vignette read `altered` in 14 of 57 design pictures)."""
-    h, w = thumb.shape
-    rows, cols = np.mgrid[0:h:2, 0:w:2]
-    use = mask[::2, ::2].astype(bool) & (thumb[::2, ::2] > 8)  # black says nothing of a gain
-    if int(use.sum()) < 64:
-        return thumb
-    own, target = thumb[::2, ::2][use].astype(np.float64), filled[::2, ::2][use].astype(np.float64)
-    x, y = cols[use] / w * 2 - 1, rows[use] / h * 2 - 1
-    terms = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=1) * own[:, None]
-    keep = np.ones(len(own), bool)
-    coef: Array = np.zeros(6)
-    for _ in range(3):
-        coef = np.asarray(np.linalg.lstsq(terms[keep], target[keep], rcond=None)[0])
-        error = np.abs(terms @ coef - target)
-        keep = error < max(6.0, 4.5 * float(np.median(error[keep])))
-    x_all = (np.arange(w, dtype=np.float32) / w * 2 - 1)[None, :]
-    y_all = (np.arange(h, dtype=np.float32) / h * 2 - 1)[:, None]
-    gain = (
-        coef[0] + coef[1] * x_all + coef[2] * y_all + coef[3] * x_all**2 + coef[4] * x_all * y_all + coef[5] * y_all**2
-    )
-    return np.asarray(thumb * gain, np.float32)
+    """``thumb`` times the smooth gain (_gain.py, fitted on every other pixel ``mask`` covers) that
+    brings it nearest ``filled``: a vignette or light falling off toward a side. Within a block of
+    a darkened corner the gain falls by a sixth, more than a plain block's own tones vary, so the
+    block's tone stopped agreeing (a phone's vignette read `altered` in 14 of 57 design pictures)."""
+    from provenance.fingerprint._gain import smooth_gain
+
+    gain = smooth_gain(thumb, filled, mask, 2)
+    return thumb if gain is None else np.asarray(thumb * gain, np.float32)
 
 
 def _block_mean(a: Array) -> Array:
