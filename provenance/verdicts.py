@@ -413,11 +413,12 @@ def placement_words(
         )
     if marked > 0:
         changes.append(
-            f"marks or text {picture} does not have were drawn over it ({share_words(marked)} of it differs)"
+            f"it has marks {picture} does not have (drawn text, a logo, a part painted or smoothed over:"
+            f" {share_words(marked)} of it differs)"
         )
     if removed > 0:
         changes.append(
-            f"detail {picture} has is gone from one part of it (blurred, pixelated or smoothed over about"
+            f"detail {picture} has is gone from one part of it (blurred, pixelated, smoothed or covered over about"
             f" {share_words(removed)} of it)"
         )
     if added > 0:
@@ -452,7 +453,7 @@ _ALTERED_NOTE = (
 
 
 def _qualified(w: Word) -> Word:
-    return Word(w.state, f"{w.label}, but parts differ", f"{w.meaning} {_ALTERED_NOTE}", "warn")
+    return Word(w.state, f"{w.label}, but altered", f"{w.meaning} {_ALTERED_NOTE}", "warn")
 
 
 def _qualifies(axis: str, state: str, placement: str | None) -> bool:
@@ -469,7 +470,7 @@ def shown_word(axis: str, state: str, placement: str | None = None) -> Word:
 
 
 # A scan counts images by what is shown for them: an altered copy's qualified verdict ("Registered,
-# but parts differ") is counted apart from the pass it would otherwise read as, under its state and
+# but altered") is counted apart from the pass it would otherwise read as, under its state and
 # this suffix ("registered+altered"), so that "Registered 2" holds no copy whose parts differ.
 ALTERED_KEY = "+altered"
 

@@ -489,7 +489,7 @@ def test_a_registered_twin_with_a_pasted_region_is_derived_but_parts_differ(twin
     assert placed is not None
     assert placed.state == "altered"
     shown = verdicts.shown_word("ownership", "derived", "altered")
-    assert shown.label == "Derived from a registered original, but parts differ"
+    assert shown.label == "Derived from a registered original, but altered"
     assert shown.tone == "warn"
     assert "but parts differ" in report.ownership.summary
     assert f"of the registered twin '{twin.path.name}' ({twin.record_id})" in report.ownership.summary

@@ -24,7 +24,7 @@ from provenance.report import Action, CredentialReport, Placement, VerifyReport
 from provenance.scan import reports
 from provenance.stamp import stamp_file
 from provenance.verify import ALTERED_AREAS, verify_path
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, run_cli
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,28 @@ def test_a_copy_with_a_region_pasted_in_is_not_the_signed_capture(signed: Signed
     assert "parts differ" in str(row["summary"])
 
 
+def test_scan_fail_on_altered_tells_a_doctored_copy_of_our_picture_from_an_unknown_one(
+    signed: Signed, tmp_path: Path
+) -> None:
+    """A walkthrough's desk gated with `--fail-on broken` and let a copy of its own photo with a
+    headline drawn over it through: an altered copy exits 3, as any picture without provenance
+    does. `--fail-on altered` meets exactly the copies of a signed or registered picture whose
+    parts differ (or mirrored)."""
+    doctored, unknown = tmp_path / "doctored", tmp_path / "unknown"
+    doctored.mkdir()
+    unknown.mkdir()
+    _save(_pasted(signed.pixels, 0.4), doctored / "pasted.jpg")
+    with Image.open(SAMPLES / "chelsea.png") as img:
+        _save(img.convert("RGB"), unknown / "cat.jpg")
+    caught = run_cli("scan", doctored, "--fail-on", "altered", "--json", home=signed.home.root)
+    assert caught.code == 1, caught.stderr
+    assert json.loads(caught.stdout)["exit_reason"] == "1 file matched --fail-on altered"
+    passed = run_cli("scan", unknown, "--fail-on", "altered", "--json", home=signed.home.root)
+    assert passed.code == 0, passed.stderr
+    assert run_cli("scan", unknown, "--fail-on", "absent", home=signed.home.root).code == 1
+    assert "altered" in run_cli("scan", "--help", home=signed.home.root).stdout
+
+
 def test_a_headline_drawn_over_the_signed_picture_is_not_the_signed_capture(signed: Signed, tmp_path: Path) -> None:
     """A walkthrough: a yellow headline 1/25 of the picture's height, drawn straight onto the
     signed photo and re-saved, read "the whole of the signed picture" with the capture claim
@@ -137,7 +159,7 @@ def test_a_headline_drawn_over_the_signed_picture_is_not_the_signed_capture(sign
     assert data["credentials"]["placement"]["marked"] == placed.marked  # type: ignore[index]
     assert report.ai.verdict != "captured"
     assert report.exit_code == 3
-    assert "marks or text the signed picture does not have were drawn over it" in report.summary
+    assert "it has marks the signed picture does not have (drawn text" in report.summary
     # the same photo re-saved without the headline stays the whole signed capture
     plain, _ = _verify(_save(signed.pixels, tmp_path / "plain.jpg", 85), signed.home)
     assert plain.credentials.placement is not None
@@ -261,7 +283,8 @@ def test_marks_seen_at_full_detail_are_said_plainly_once() -> None:
     )
     assert words == (
         "the whole of the signed picture, but parts differ: 1 of its 165 detailed areas does not match;"
-        " marks or text the signed picture does not have were drawn over it (0.6 % of it differs)"
+        " it has marks the signed picture does not have (drawn text, a logo, a part painted or smoothed over:"
+        " 0.6 % of it differs)"
     )
     guessed = verdicts.placement_words(
         "altered", shown=1.0, scale=1.0, differ=9, detailed=165, cropped=False, picture="the signed picture"

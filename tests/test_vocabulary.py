@@ -173,7 +173,7 @@ def test_an_altered_copy_is_never_shown_as_a_pass(tmp_path: Path) -> None:
             assert verdicts.shown_word(axis, state, "crop") == verdicts.word(axis, state)
     assert (
         verdicts.shown_word("ownership", "derived", "altered").label
-        == "Derived from a registered original, but parts differ"
+        == "Derived from a registered original, but altered"
     )
     assert verdicts.shown_word("ai", "captured", "altered") == verdicts.word("ai", "captured")
     rows: list[ScanRow] = [{"path": altered["file"], "report": altered}]
@@ -186,7 +186,7 @@ def test_an_altered_copy_is_never_shown_as_a_pass(tmp_path: Path) -> None:
     for axis, state in (("credentials", "recovered"), ("ownership", "registered")):
         assert row[axis] == state
         assert row[f"{axis}_label"] == verdicts.shown_word(axis, state, "altered").label
-        assert row[f"{axis}_label"].endswith(", but parts differ")
+        assert row[f"{axis}_label"].endswith(", but altered")
     assert row["ai_label"] == verdicts.word("ai", "no-evidence").label
 
 

@@ -50,18 +50,19 @@ EDGE_NOISE = 6.0  # ...and over this many times the median gap between the two p
 _EDGE_NEAR = 5
 # Detail removed: blocks of BLOCK x BLOCK px whose band-passed luma (Gaussian 1 px less 3 px) has
 # DETAIL_LEAST grey levels squared or more in the thumbnail and keeps under DETAIL_KEPT of it in
-# the copy (the copy's projection on it, over the median block's: a copy softer all over is not a
-# copy with one part softened), the largest 4-connected group of them
+# the copy (the copy's projection on it, or the two's correlation where less, over the median
+# block's: a copy softer all over is not a copy with one part softened), the largest 4-connected
+# group of them
 BLOCK = 16
 DETAIL_LEAST = 16.0
-DETAIL_KEPT = 0.4
+DETAIL_KEPT = 0.5
 _BLOCKS_LEAST = 20  # detailed blocks under this: too little detail to say what is typical
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 # Local tone: a curve per tile of a TONE_TILES x TONE_TILES grid (medians of the copy's luma less the
 # thumbnail's in TONE_BINS bins of the thumbnail's), blended between tiles, at most TONE_CAP levels
 TONE_TILES = 8
 TONE_BINS = 16
-TONE_CAP = 48.0
+TONE_CAP = 96.0
 _TONE_LEAST = 12  # sampled pixels a bin needs for its median
 _SHARPNESS = (0.7, 1.2, 2.0)  # px: the unsharp masks' radii (Gaussian sigma) a copy's sharpening is fitted with
 
@@ -258,7 +259,11 @@ def _removed(expected: Array, seen: Array, valid: Array) -> int:
     detailed = (per_block(valid.astype(np.float32)) > 0.99) & (energy >= DETAIL_LEAST)
     if int(detailed.sum()) < _BLOCKS_LEAST:
         return 0
-    kept = shared / np.maximum(energy, 1e-6)
+    # the share of the detail kept, or the two details' correlation where that is less: a mosaic's
+    # cell edges are detail of their own, so a pixelated block keeps much of the energy the picture's
+    # detail had but little of its shape (a walkthrough's pixelated box passed on 3 of 5 copies)
+    correlation = shared / np.sqrt(np.maximum(energy * per_block(copy * copy), 1e-6))
+    kept = np.minimum(shared / np.maximum(energy, 1e-6), correlation)
     lost = (detailed & (kept < DETAIL_KEPT * float(np.median(kept[detailed])))).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(lost, connectivity=4)
     return int(stats[1:count, cv2.CC_STAT_AREA].max()) if count > 1 else 0

@@ -26,7 +26,7 @@ from provenance.scan.item import ItemOptions, ScanRow
 from provenance.verdicts import ExitCode
 
 Engine = Literal["local", "ray"]
-FAIL_ON = ("ai", "broken", "absent")
+FAIL_ON = ("ai", "broken", "absent", "altered")
 
 
 @dataclass
@@ -205,6 +205,9 @@ def _conditions(row: ScanRow) -> set[str]:
     met = {"ai"} if ai.tone == "ai" else set()
     met |= {"broken"} if code in (1, 4, 5) else set()
     met |= {"absent"} if code == 3 else set()
+    # a copy of a signed or registered picture with parts that differ, or mirrored: exit 3 like any
+    # picture without provenance, which a desk gating its own pictures must tell apart
+    met |= {"altered"} if verdicts.placement_state(row["report"]) == "altered" else set()
     return met
 
 
