@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -139,3 +141,12 @@ def registry_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     return server.rsplit("/", 1)[0] + "/" + name
+
+
+def vignette(img: Image.Image, strength: float) -> Image.Image:
+    """``img`` with its corners darkened by ``strength`` (the centre kept), as a phone's filter does."""
+    rgb = np.asarray(img, np.float32)
+    h, w = rgb.shape[:2]
+    y, x = np.mgrid[0:h, 0:w]
+    r2 = (((x - w / 2) / (w / 2)) ** 2 + ((y - h / 2) / (h / 2)) ** 2) / 2
+    return Image.fromarray(np.clip(rgb * (1 - strength * r2)[..., None], 0, 255).astype(np.uint8))

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont
 from provenance.fingerprint import detail, thumbnail
 from provenance.imaging import claim_thumbnail
 from provenance.verify import EDGES_SHARE, MARKED_SHARE, REMOVED_BLOCKS, marked, removed
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, vignette
 
 
 def _picture() -> Image.Image:
@@ -102,14 +102,6 @@ def test_a_sharpened_copy_is_not_marks_drawn_over_it(name: str) -> None:
     assert not removed(found)
 
 
-def _vignette(img: Image.Image, strength: float) -> Image.Image:
-    rgb = np.asarray(img, np.float32)
-    h, w = rgb.shape[:2]
-    y, x = np.mgrid[0:h, 0:w]
-    r2 = (((x - w / 2) / (w / 2)) ** 2 + ((y - h / 2) / (h / 2)) ** 2) / 2
-    return Image.fromarray(np.clip(rgb * (1 - strength * r2)[..., None], 0, 255).astype(np.uint8))
-
-
 @pytest.mark.parametrize("name", ["astronaut.png", "coffee.png"])
 def test_a_vignette_is_not_marks_drawn_over_it(name: str) -> None:
     """A phone's filter darkens the corners: a walkthrough's vignette read as marks drawn over the
@@ -117,7 +109,7 @@ def test_a_vignette_is_not_marks_drawn_over_it(name: str) -> None:
     (without it, these copies differ over 0.8 % and 0.9 %)."""
     with Image.open(SAMPLES / name) as img:
         picture = img.convert("RGB")
-    found = _marks(picture, _jpeg(_vignette(picture, 0.45), 90))
+    found = _marks(picture, _jpeg(vignette(picture, 0.45), 90))
     assert found is not None
     assert found.share < MARKED_SHARE / 2
     assert not marked(found)

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageOps
 
 from provenance.fingerprint import thumbnail
-from tests.conftest import SAMPLES, require_fixtures
+from tests.conftest import SAMPLES, require_fixtures, vignette
 
 
 def _picture(name: str = "astronaut.png", size: tuple[int, int] = (1024, 1024)) -> Image.Image:
@@ -174,16 +174,6 @@ def test_a_crop_shrunk_small_fits_with_every_block_agreeing(photo: str, kept: fl
     assert placement.scale == pytest.approx(scale, rel=0.02)
 
 
-def _vignette(img: Image.Image, strength: float) -> Image.Image:
-    import numpy as np
-
-    rgb = np.asarray(img, np.float32)
-    h, w = rgb.shape[:2]
-    y, x = np.mgrid[0:h, 0:w]
-    r2 = (((x - w / 2) / (w / 2)) ** 2 + ((y - h / 2) / (h / 2)) ** 2) / 2
-    return Image.fromarray(np.clip(rgb * (1 - strength * r2)[..., None], 0, 255).astype(np.uint8))
-
-
 def test_a_vignette_costs_no_area() -> None:
     """A phone's vignette darkens a corner's block by a sixth from one side to the other, more than
     a plain block's own tones vary: 8 of coffee's areas stopped agreeing and the copy read
@@ -191,7 +181,7 @@ def test_a_vignette_costs_no_area() -> None:
     with Image.open(SAMPLES / "coffee.png") as img:
         picture = img.convert("RGB")
     stored = thumbnail.describe(picture)
-    copy = _jpeg(_vignette(picture, 0.6), 90)
+    copy = _jpeg(vignette(picture, 0.6), 90)
     placement = thumbnail.compare(copy, stored)
     assert placement is not None
     assert placement.verdict == "same-picture"
