@@ -54,20 +54,18 @@ def _verdict(axis: str, state: str | None, placement: str | None = None) -> str:
 def _placement_line(placed: Placement, picture: str) -> str:
     """What this image is relative to ``picture``: the placement's word, then what was measured."""
     word = verdicts.placement_word(placed.state)
-    size = f", at {round(100 * placed.scale)} % of its size" if placed.scale is not None else ""
-    if placed.sides:
-        size = verdicts.sides_words(placed.sides)
+    size = verdicts.size_words(placed.scale, placed.sides)
     shows = f"shows about {round(100 * placed.shown)} % of {picture}"
     if not placed.cropped and placed.shown < CROP_SHOWN:  # a whole copy: what it lacks is a plain margin, no detail
         shows = f"shows all of {picture}'s detail, about {round(100 * placed.shown)} % of it, the rest a plain margin"
     measured = f"{shows}{size}; {placed.agree} of {placed.detailed} detailed areas match it"
     fine = []  # seen at full detail only: the areas above may all have matched
     if placed.marked:
-        fine.append(f"{verdicts.share_words(placed.marked)} of it differs at full detail (marks or text)")
+        fine.append(f"{verdicts.share_words(placed.marked)} of it differs at full detail ({verdicts.MARK_KINDS})")
     if placed.mirrored:
         fine.append("it is a mirror image of it")
     if placed.removed:
-        fine.append(f"detail is gone from {verdicts.share_words(placed.removed)} of it (blurred or pixelated)")
+        fine.append(f"detail is gone from {verdicts.share_words(placed.removed)} of it ({verdicts.REMOVAL_KINDS})")
     if fine:
         measured += ", but " + " and ".join(fine)
     return f"{click.style(word.label, fg=word.terminal_colour, bold=True)} ({measured})"

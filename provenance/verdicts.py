@@ -368,9 +368,26 @@ def placement_word(state: str) -> Word:
     return PLACEMENT.get(state) or Word(state, state, "", "none")
 
 
-def sides_words(sides: Sequence[float]) -> str:
+def _sides_words(sides: Sequence[float]) -> str:
     """How a stretched or squeezed copy was resized, side by side (a placement's ``sides``)."""
     return f", resized to {round(100 * sides[0])} % of its width and {round(100 * sides[1])} % of its height"
+
+
+# what a copy's marks and lost patches may be, in the words every surface uses
+MARK_KINDS = "drawn text, a logo, a part painted or smoothed over"
+REMOVAL_KINDS = "blurred, pixelated, smoothed or covered"
+
+SAME_SIZE = 0.05  # a scale this close to 1 is the picture's own size: "at 99 %" reads as a resize that never was
+
+
+def size_words(scale: float | None, sides: Sequence[float] | None = None) -> str:
+    """How a copy was resized (", at 50 % of its size"), or nothing for one at its own size: the
+    measured scale of a copy never resized is 0.98-1.02, which no reader should take for a resize."""
+    if sides:  # stretched or squeezed: one size would read as a plain resize
+        return _sides_words(sides)
+    if scale is None or abs(scale - 1) < SAME_SIZE:
+        return ""
+    return f", at {round(100 * scale)} % of its size"
 
 
 def placement_words(
@@ -392,9 +409,7 @@ def placement_words(
     showing about 56 % of the signed picture, at 80 % of its size, but parts differ: 8 of its 75
     detailed areas do not match (...)"; "the whole of the signed picture, but parts differ: content
     was added around it (text or other detail over about 5 % of this image)"."""
-    size = f", at {round(100 * scale)} % of its size" if scale is not None and abs(scale - 1) >= 0.05 else ""
-    if sides:  # stretched or squeezed: one size would read as a plain resize
-        size = sides_words(sides)
+    size = size_words(scale, sides)
     part = f"a crop showing about {round(100 * shown)} % of {picture}" if cropped else f"the whole of {picture}"
     if state != "altered":
         return part + size
@@ -413,12 +428,12 @@ def placement_words(
         )
     if marked > 0:
         changes.append(
-            f"it has marks {picture} does not have (drawn text, a logo, a part painted or smoothed over:"
+            f"it has marks {picture} does not have ({MARK_KINDS}:"
             f" {share_words(marked)} of it differs)"
         )
     if removed > 0:
         changes.append(
-            f"detail {picture} has is gone from one part of it (blurred, pixelated, smoothed or covered over about"
+            f"detail {picture} has is gone from one part of it ({REMOVAL_KINDS} over about"
             f" {share_words(removed)} of it)"
         )
     if added > 0:

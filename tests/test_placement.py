@@ -521,6 +521,20 @@ def test_the_text_line_of_a_whole_copy_does_not_call_a_plain_margin_a_crop() -> 
     assert "shows about 56 % of the signed picture" in _placement_line(crop, "the signed picture")
 
 
+def test_the_text_line_of_a_copy_at_its_own_size_names_no_resize() -> None:
+    """A copy never resized measures a scale of 0.98-1.02: the line said "at 99 % of its size",
+    which a reader takes for a resize that never was. The summary and the line share one rule."""
+    from cli.render import _placement_line
+
+    own = Placement("crop", shown=0.8, scale=0.99, agree=60, detailed=60, differ=0, cropped=True)
+    assert "of its size" not in _placement_line(own, "the signed picture")
+    assert verdicts.size_words(0.99) == "" and verdicts.size_words(1.03) == ""
+    half = Placement("crop", shown=0.8, scale=0.5, agree=60, detailed=60, differ=0, cropped=True)
+    assert "at 50 % of its size" in _placement_line(half, "the signed picture")
+    marked = Placement("altered", shown=1.0, scale=1.0, agree=60, detailed=60, differ=0, cropped=False, marked=0.02)
+    assert f"2.0 % of it differs at full detail ({verdicts.MARK_KINDS})" in _placement_line(marked, "it")
+
+
 def test_too_few_agreeing_areas_say_so() -> None:
     """10 of 10 agreeing areas are fewer than a verdict takes: the words say why it cannot be told."""
     few = thumbnail.Placement("cannot-tell", shown=0.3, inside=1.0, agree=10, detailed=10, correlation=0.9)
