@@ -528,7 +528,8 @@ def test_the_text_line_of_a_copy_at_its_own_size_names_no_resize() -> None:
 
     own = Placement("crop", shown=0.8, scale=0.99, agree=60, detailed=60, differ=0, cropped=True)
     assert "of its size" not in _placement_line(own, "the signed picture")
-    assert verdicts.size_words(0.99) == "" and verdicts.size_words(1.03) == ""
+    assert verdicts.size_words(0.99) == ""
+    assert verdicts.size_words(1.03) == ""
     half = Placement("crop", shown=0.8, scale=0.5, agree=60, detailed=60, differ=0, cropped=True)
     assert "at 50 % of its size" in _placement_line(half, "the signed picture")
     marked = Placement("altered", shown=1.0, scale=1.0, agree=60, detailed=60, differ=0, cropped=False, marked=0.02)
