@@ -427,10 +427,7 @@ def placement_words(
             " image)"
         )
     if marked > 0:
-        changes.append(
-            f"it has marks {picture} does not have ({MARK_KINDS}:"
-            f" {share_words(marked)} of it differs)"
-        )
+        changes.append(f"it has marks {picture} does not have ({MARK_KINDS}: {share_words(marked)} of it differs)")
     if removed > 0:
         changes.append(
             f"detail {picture} has is gone from one part of it ({REMOVAL_KINDS} over about"
