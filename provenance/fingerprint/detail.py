@@ -152,39 +152,70 @@ def _local(expected: Array, seen: Array, valid: Array) -> Array:
     several per cent of the picture reading as marks (a walkthrough's CLAHE: 24 of 28 evaluation
     copies accused). A median in a bin is not moved by text or a logo that covers a minority of the
     tile's pixels of that tone, and the cap leaves what covers more still far off."""
-    h, w = valid.shape
+    y_exp = expected @ _LUMA
+    curves = _tile_curves(y_exp, seen @ _LUMA, valid)
+    return np.asarray(expected + _blended(curves, y_exp)[..., None], np.float32)
+
+
+def _tile_samples(length: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Every other pixel of each of the :data:`TONE_TILES` tiles along a side, counted from each
+    tile's own first pixel, and the tile each belongs to."""
+    size = length / TONE_TILES
+    parts = [np.arange(round(t * size), round((t + 1) * size), 2) for t in range(TONE_TILES)]
+    return np.concatenate(parts), np.repeat(np.arange(TONE_TILES), [len(p) for p in parts])
+
+
+def _tile_curves(y_exp: Array, y_seen: Array, valid: Array) -> Array:
+    """Each tile's curve: the median of ``y_seen - y_exp`` in each of :data:`TONE_BINS` bins of
+    ``y_exp`` (every other pixel; a bin needs :data:`_TONE_LEAST` of them), bins without enough
+    pixels interpolated between their neighbours, at most :data:`TONE_CAP` either way. All tiles'
+    bins are sorted at once: one sort of (tile and bin, gap) keys."""
     tiles, bins = TONE_TILES, TONE_BINS
-    y_exp, y_seen = expected @ _LUMA, seen @ _LUMA
-    tile_h, tile_w = h / tiles, w / tiles
-    curves = np.zeros((tiles, tiles, bins), np.float32)
+    rows, row_tile = _tile_samples(valid.shape[0])
+    cols, col_tile = _tile_samples(valid.shape[1])
+    own = y_exp[np.ix_(rows, cols)]
+    gap = (y_seen[np.ix_(rows, cols)] - own).astype(np.float64)
+    inside = valid[np.ix_(rows, cols)]
+    index = np.clip((own * (bins / 256)).astype(np.int64), 0, bins - 1)
+    key = ((row_tile[:, None] * tiles + col_tile[None, :]) * bins + index)[inside]
+    gap = gap[inside]
+    counts = np.bincount(key, minlength=tiles * tiles * bins)
+    if not len(key):
+        return np.zeros((tiles, tiles, bins), np.float32)
+    # gaps lie within +-256: a key's own span of 1024 keeps the sort by key, then by gap
+    ordered = np.sort(key * 1024.0 + gap)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    middle = ordered[np.minimum(starts + counts // 2, len(ordered) - 1)]
+    medians = (middle - np.arange(counts.size) * 1024.0).reshape(tiles * tiles, bins)
+    filled = (counts >= _TONE_LEAST).reshape(tiles * tiles, bins)
     centres = (np.arange(bins) + 0.5) * (256 / bins)
-    for ty in range(tiles):
-        rows = slice(round(ty * tile_h), round((ty + 1) * tile_h), 2)
-        for tx in range(tiles):
-            cols = slice(round(tx * tile_w), round((tx + 1) * tile_w), 2)
-            inside = valid[rows, cols]
-            own, gap = y_exp[rows, cols][inside], (y_seen[rows, cols] - y_exp[rows, cols])[inside]
-            index = np.clip((own * (bins / 256)).astype(np.int32), 0, bins - 1)
-            counts = np.bincount(index, minlength=bins)
-            filled = counts >= _TONE_LEAST
-            if not filled.any():
-                continue
-            ordered = gap[np.lexsort((gap, index))]
-            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-            medians = ordered[starts[filled] + counts[filled] // 2]
-            curves[ty, tx] = np.clip(np.interp(centres, centres[filled], medians), -TONE_CAP, TONE_CAP)
+    curves = np.zeros((tiles * tiles, bins), np.float32)
+    for tile in np.flatnonzero(filled.any(axis=1)):
+        known = filled[tile]
+        curves[tile] = np.clip(np.interp(centres, centres[known], medians[tile, known]), -TONE_CAP, TONE_CAP)
+    return curves.reshape(tiles, tiles, bins)
+
+
+def _blended(curves: Array, y_exp: Array) -> Array:
+    """The shift of each pixel: its tile curves read at its own luma (linear between bins) and
+    blended bilinearly between the four nearest tile centres. The curves are first blended along
+    the rows (one set per pixel row), so each pixel gathers from four values, not eight."""
+    h, w = y_exp.shape
+    tiles, bins = TONE_TILES, TONE_BINS
+    tile_h, tile_w = h / tiles, w / tiles
     fy = np.clip((np.arange(h) + 0.5) / tile_h - 0.5, 0, tiles - 1)
     fx = np.clip((np.arange(w) + 0.5) / tile_w - 0.5, 0, tiles - 1)
+    y0, x0 = np.minimum(fy.astype(np.intp), tiles - 2), np.minimum(fx.astype(np.intp), tiles - 2)
+    wy, wx = (fy - y0).astype(np.float32), (fx - x0).astype(np.float32)
+    across = curves[y0] * (1 - wy)[:, None, None] + curves[y0 + 1] * wy[:, None, None]  # (h, tiles, bins)
+    flat = across.reshape(-1)
     fb = np.clip(y_exp * (bins / 256) - 0.5, 0, bins - 1)
-    y0, x0 = np.minimum(fy.astype(np.int32), tiles - 2), np.minimum(fx.astype(np.int32), tiles - 2)
-    b0 = np.minimum(fb.astype(np.int32), bins - 2)
-    wy, wx, wb = (fy - y0)[:, None].astype(np.float32), (fx - x0)[None, :].astype(np.float32), fb - b0
-    shift = np.zeros((h, w), np.float32)
-    for dy, along_y in ((0, 1 - wy), (1, wy)):
-        for dx, along_x in ((0, 1 - wx), (1, wx)):
-            r, c = (y0 + dy)[:, None], (x0 + dx)[None, :]
-            shift += along_y * along_x * (curves[r, c, b0] * (1 - wb) + curves[r, c, b0 + 1] * wb)
-    return np.asarray(expected + shift[..., None], np.float32)
+    b0 = np.minimum(fb.astype(np.intp), bins - 2)
+    wb = (fb - b0).astype(np.float32)
+    base = (np.arange(h) * (tiles * bins))[:, None] + (x0 * bins)[None, :] + b0
+    left = flat[base] * (1 - wb) + flat[base + 1] * wb
+    right = flat[base + bins] * (1 - wb) + flat[base + bins + 1] * wb
+    return np.asarray(left * (1 - wx)[None, :] + right * wx[None, :], np.float32)
 
 
 def _sharpness(expected: Array, seen: Array, valid: Array) -> Array:
