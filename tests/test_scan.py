@@ -222,6 +222,23 @@ def test_a_scan_that_checkpointed_nothing_leaves_no_checkpoint(tmp_path: Path, k
     assert held.path.read_bytes() == b'{"path":"/a"}\n'  # a checkpoint with rows stays
 
 
+def test_a_linked_file_is_reported_by_the_name_in_the_folder(tmp_path: Path, keyed_home: Path) -> None:
+    """A walkthrough's folder of links into an archive was reported by the archive's names, which
+    the desk could not find in its folder. A link is reported by its own name; a file reached both
+    itself and through a link is scanned once, by its own name."""
+    archive, desk = tmp_path / "archive", tmp_path / "desk"
+    archive.mkdir()
+    desk.mkdir()
+    shutil.copy(SAMPLES / "rocket.jpg", archive / "a1b2c3.jpg")
+    shutil.copy(SAMPLES / "coffee.png", desk / "coffee.png")
+    (desk / "rocket-today.jpg").symlink_to(archive / "a1b2c3.jpg")
+    (desk / "zz-coffee-again.png").symlink_to(desk / "coffee.png")
+    scan = Scanner([desk], Home(keyed_home), ScanOptions(jobs=1))
+    assert sorted(scan.files) == [str(desk / "coffee.png"), str(desk / "rocket-today.jpg")]
+    rows = list(scan.run())
+    assert sorted(str(row["report"]["file"]) for row in rows) == sorted(scan.files)
+
+
 def test_reports_exit_codes_and_fail_on(tmp_path: Path, keyed_home: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()

@@ -149,21 +149,27 @@ class Scanner:
 def _plan(paths: Iterable[Path], recursive: bool) -> list[str]:
     """The files to scan, keyed. A missing path among others is a file like any other: its row
     says it is missing (unreadable, exit 4) and the scan goes on; only when every path is
-    missing is there nothing to scan at all (an error, exit 4)."""
+    missing is there nothing to scan at all (an error, exit 4). A file reached twice (itself and
+    a link to it) is scanned once, under the first name it was reached by."""
     paths = list(paths)
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     if missing and len(missing) == len(paths):
         raise InputError(f"{', '.join(map(str, missing))}: no such file or folder")
-    files = {_key(found): None for found in image_files(paths, recursive=recursive)}
-    return list(files)
+    files: dict[str, str] = {}
+    for found in image_files(paths, recursive=recursive):
+        target = _target(found)
+        if target not in files or not found.is_symlink():
+            files[target] = os.path.abspath(found)
+    return list(files.values())
 
 
-def _key(path: Path) -> str:
-    """The resolved path; a looping symlink keeps its own (absolute) name and fails when read."""
+def _target(path: Path) -> str:
+    """The file a path names, links followed; a looping symlink keeps its own (absolute) name
+    and fails when read."""
     try:
         return str(path.resolve())
     except (RuntimeError, OSError):  # Python 3.11: RuntimeError("Symlink loop ...")
-        return str(path.absolute())
+        return os.path.abspath(path)
 
 
 def _checkpoint(options: ScanOptions) -> Checkpoint | None:
