@@ -238,7 +238,7 @@ def decode_pixels(data: bytes, path: Path, *, max_pixels: int = MAX_PIXELS) -> I
             ImageOps.exif_transpose(img, in_place=True)
             if img.mode == "P" and "transparency" in img.info:
                 img = img.convert("RGBA")  # what Pillow asks for; avoids its warning
-            return img if img.mode == "RGB" else img.convert("RGB")
+            return as_rgb(img)
     except InputError:
         raise
     except Image.DecompressionBombError:
@@ -258,6 +258,32 @@ def decode_pixels(data: bytes, path: Path, *, max_pixels: int = MAX_PIXELS) -> I
         raise InputError(f"{path}: truncated or corrupt image ({reason})") from None
 
 
+_WIDE_GREY = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I", "F"})
+
+
+def as_rgb(img: Image.Image) -> Image.Image:
+    """``img`` as 8-bit RGB. A grey picture of 16 bits (or 32, or float) is scaled into 0-255:
+    Pillow's own conversion clips it, and a walkthrough's 16-bit grey PNG of a photograph was
+    stamped and registered 99 % white. 32-bit integers over 255 are taken as 16-bit values;
+    floats as 0-1 when none is over 1, else as grey levels."""
+    if img.mode == "RGB":
+        return img
+    if img.mode not in _WIDE_GREY:
+        return img.convert("RGB")
+    import numpy as np
+
+    values = np.asarray(img, dtype=np.float32)  # 16-bit levels are exact in float32
+    if img.mode == "F":
+        top = float(np.nanmax(values)) if values.size else 0.0
+        grey = np.nan_to_num(values * (255.0 if top <= 1.0 else 1.0))
+    elif img.mode.startswith("I;16") or float(values.max(initial=0)) > 255:
+        grey = values / 257.0
+    else:
+        grey = values
+    small = np.clip(np.rint(grey), 0, 255).astype(np.uint8)
+    return Image.fromarray(small, "L").convert("RGB")
+
+
 STRIP_ROWS = 256  # a multiple of 8 (wm-0's and dwtDct's blocks) and of 128 (the tiles): strips never split one
 
 
@@ -273,7 +299,7 @@ def rgb_strips(img: Image.Image, *, rows: int = STRIP_ROWS, stop: int | None = N
     end = height if stop is None else min(stop, height)
     for top in range(0, end, rows):
         strip = img.crop((0, top, width, min(end, top + rows)))
-        yield np.asarray(strip if strip.mode == "RGB" else strip.convert("RGB"), dtype=np.uint8)
+        yield np.asarray(as_rgb(strip), dtype=np.uint8)
 
 
 _JPEG_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")  # a marker, not stuffing, a restart or fill

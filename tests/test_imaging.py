@@ -128,3 +128,31 @@ def test_a_turned_crop_keeps_the_share_that_holds_no_filled_corner() -> None:
     assert abs(corner[0] * c + corner[1] * s) <= w / 2 + 1e-9
     assert abs(corner[0] * s + corner[1] * c) <= h / 2 + 1e-9
     assert max(abs(corner[0] * c + corner[1] * s) - w / 2, abs(corner[0] * s + corner[1] * c) - h / 2) > -1e-6
+
+
+@pytest.mark.parametrize("mode", ["I;16", "I", "F"])
+def test_a_grey_picture_of_more_than_8_bits_is_scaled_not_clipped(tmp_path: Path, mode: str) -> None:
+    """A walkthrough's 16-bit grey PNG of a photograph was stamped and registered 99 % white:
+    Pillow's conversion clips 16-bit levels at 255. Its pixels are now the photograph's."""
+    import numpy as np
+
+    from provenance.imaging import as_rgb
+    from provenance.scan.item import thumbnail
+
+    grey = np.asarray(Image.open(SAMPLES / "rocket.jpg").convert("L"))
+    if mode == "F":
+        wide = Image.fromarray(grey.astype(np.float32) / 255.0, "F")
+    else:
+        wide = Image.fromarray(grey.astype(np.uint16) * 257)
+        if mode == "I":
+            wide = wide.convert("I")
+    assert wide.mode == mode
+    shown = np.asarray(as_rgb(wide))
+    assert shown.shape == (*grey.shape, 3)
+    assert np.abs(shown[..., 0].astype(int) - grey).max() <= 1
+    if mode == "I;16":  # the whole path: a PNG file as verify and stamp load it, and scan's thumbnail
+        wide.save(tmp_path / "grey16.png")
+        loaded = np.asarray(load_image(tmp_path / "grey16.png").pixels())
+        assert np.abs(loaded[..., 1].astype(int) - grey).max() <= 1
+        assert (loaded == 255).mean() < 0.1  # was 0.99
+        assert thumbnail(str(tmp_path / "grey16.png")) is not None

@@ -19,6 +19,7 @@ from PIL import Image
 from provenance.config import Home
 from provenance.credentials.trust import TrustPolicy, build_policy
 from provenance.errors import ProvenanceError
+from provenance.imaging import as_rgb
 from provenance.report import VerifyReportJSON
 from provenance.runtime import keep_freed_memory, single_threaded
 from provenance.verify import VerifyOptions, verify_path
@@ -85,7 +86,7 @@ def thumbnail(path: str) -> str | None:
                 if img.width * img.height > _THUMB_MAX_PIXELS:
                     return None
                 img.draft("RGB", (THUMB_SIDE * 2, THUMB_SIDE * 2))
-                small = img.convert("RGB")
+                small = as_rgb(img)
                 small.thumbnail((THUMB_SIDE, THUMB_SIDE))
                 buffer = io.BytesIO()
                 small.save(buffer, "JPEG", quality=70)
