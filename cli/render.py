@@ -62,6 +62,8 @@ def _placement_line(placed: Placement, picture: str) -> str:
     fine = []  # seen at full detail only: the areas above may all have matched
     if placed.marked:
         fine.append(f"{verdicts.share_words(placed.marked)} of it differs at full detail ({verdicts.MARK_KINDS})")
+    if placed.added:
+        fine.append(f"content was added around it ({verdicts.share_words(placed.added)} of this image)")
     if placed.mirrored:
         fine.append("it is a mirror image of it")
     if placed.removed:

@@ -373,6 +373,16 @@ def _sides_words(sides: Sequence[float]) -> str:
     return f", resized to {round(100 * sides[0])} % of its width and {round(100 * sides[1])} % of its height"
 
 
+ALTERED_AREAS = 6  # parts differ: at least this many detailed areas do not match...
+ALTERED_SHARE = 0.03  # ...and at least this share of them
+
+
+def areas_differ(differ: int, detailed: int) -> bool:
+    """Whether ``differ`` of ``detailed`` areas not matching makes a copy's parts differ; fewer is
+    the comparison's own noise (a JPEG, a sub-pixel misfit), not worth a reader's attention."""
+    return differ >= ALTERED_AREAS and differ >= ALTERED_SHARE * detailed
+
+
 # what a copy's marks and lost patches may be, in the words every surface uses
 MARK_KINDS = "drawn text, a logo, a part painted or smoothed over"
 REMOVAL_KINDS = "blurred, pixelated, smoothed or covered"
@@ -814,7 +824,9 @@ def placement_report_words(report: VerifyReportJSON) -> str | None:
         str(placed["state"]),
         shown=float(placed.get("shown", 1.0)),
         scale=placed.get("scale"),
-        differ=int(placed.get("differ", 0)),
+        differ=int(placed.get("differ", 0))
+        if areas_differ(int(placed.get("differ", 0)), int(placed.get("detailed", 0)))
+        else 0,
         detailed=int(placed.get("detailed", 0)),
         cropped=bool(placed.get("cropped", False)),
         picture="the signed picture" if recovered else "the registered picture",

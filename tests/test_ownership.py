@@ -448,6 +448,12 @@ def test_the_unsigned_camera_file_a_stamp_was_made_from_is_not_someone_elses_ori
     assert _owners(home) == {"Daily Planet"}
     as_json = _json(run_cli("register", camera, "--owner", "Evil Corp", "--json", home=home).stdout)
     assert (as_json["status"], as_json["record_id"], as_json["owner"]) == ("refused", record, "Daily Planet")
+    # the stamp's own owner registering the file again (a routine re-run over a folder): registered already,
+    # by its stamp, not refused (a walkthrough's re-run exited 2)
+    again = run_cli("register", camera, "--owner", "Daily Planet", "--json", home=home)
+    assert again.code == 0, again.stderr
+    assert (_json(again.stdout)["status"], _json(again.stdout)["record_id"]) == ("already-registered", record)
+    assert _owners(home) == {"Daily Planet"}
 
     # the Ray engine's rows are refused alike (Ray replaced by a local map: the rows are JSON)
     from provenance import register as registering
@@ -805,3 +811,14 @@ def test_a_collage_or_a_blurred_copy_of_a_stamped_photo_is_not_stamped_as_anothe
     assert "registered  as stamped here, owner Evil Corp" in allowed.stdout
     ai = run_cli("stamp", collage, "-o", tmp_path / "ai.jpg", "--user", "M. Allory", home=home)
     assert ai.code == 0, ai.stderr
+
+
+def test_records_in_a_sentence_are_counted_not_called_both() -> None:
+    """A walkthrough's 10 px thumbnail matched six records of a drift chain; the summary named three
+    and called them "both"."""
+    from provenance.verify import _records_named
+
+    assert _records_named(["'a'"]) == "'a'"
+    assert _records_named(["'a'", "'b'"]) == "'a' and 'b'"
+    assert _records_named(["'a'", "'b'", "'c'"]) == "'a', 'b' and 'c'"
+    assert _records_named(["'a'", "'b'", "'c'", "'d'", "'e'"]) == "'a', 'b', 'c' and 2 more"

@@ -24,7 +24,7 @@ from provenance.report import Action, CredentialReport, Placement, VerifyReport
 from provenance.scan import reports
 from provenance.stamp import stamp_file
 from provenance.verify import ALTERED_AREAS, verify_path
-from tests.conftest import SAMPLES, run_cli
+from tests.conftest import SAMPLES, require_fixtures, run_cli
 
 
 @dataclass(frozen=True)
@@ -444,16 +444,27 @@ def test_a_signed_picture_on_a_page_with_little_else_is_named_as_part_of_it(sign
     """A walkthrough's collage: the picture at 30 % from the corner of a canvas 1.6 times its size,
     a disc in the corner. Too much around it for the same picture, too little for the evidence to
     call it different: it read "whether this picture is that record's picture, or a crop of it,
-    cannot be told". It holds the picture whole as part of a larger image."""
+    cannot be told". Then "Inconclusive: it contains ... (owner X) ... nothing here says whose it
+    is", which names the owner and denies it, while the same picture on a page it fills more of
+    read as itself with content added around it. On a page (a plain background around the picture,
+    imaging.picture_box), its box is compared alone: the whole of it, content added around it
+    (altered, exit 3), the owner named and the signed picture's credentials shown as describing
+    it, not this image."""
     w, h = signed.pixels.size
     canvas = Image.new("RGB", (round(w * 1.6), round(h * 1.6)), (30, 80, 120))
     ImageDraw.Draw(canvas).ellipse((10, 10, round(h * 0.4), round(h * 0.4)), fill=(200, 50, 50))
     canvas.paste(signed.pixels, (round(w * 0.3), round(h * 0.3)))
     report, _ = _verify(_save(canvas, tmp_path / "collage.jpg"), signed.home)
     assert report.exit_code == 3
-    assert report.credentials.state == "absent"
-    assert report.watermark.state == "unconfirmed"
-    assert "found whole as part of a larger image" in report.ownership.summary, report.ownership.summary
+    assert report.watermark.state == "ours"
+    assert report.credentials.state == "recovered"
+    placed = report.credentials.placement
+    assert placed is not None
+    assert placed.state == "altered"
+    assert placed.added > 0
+    assert placed.differ == 0
+    assert report.ownership.verdict == "registered"
+    assert "content was added around it" in report.ownership.summary, report.ownership.summary
     assert "or a crop of it" not in report.ownership.summary
 
 
@@ -737,3 +748,66 @@ def test_an_upright_copy_is_not_turned_by_the_tiles_measuring_error(tmp_path: Pa
     assert watermark.upright(page, measured) is page  # under a degree: taken as it is
     turned = watermark.upright(page, replace(measured, angle=5.0))
     assert turned.getpixel((0, 0)) != (255, 255, 255)  # turned back: the corners filled
+
+
+@pytest.fixture(scope="module")
+def night_lamp(tmp_path_factory: pytest.TempPathFactory) -> Signed:
+    """A walkthrough's photo: a street lamp at night (the fixtures' canon_hdr_NO.jpg, 1536 x 2048),
+    stamped as captured. Its lower part is dark wall with little detail for the thumbnail's blocks."""
+    from PIL import ImageOps
+
+    source = require_fixtures("photos", "exif-samples__hdr__canon_hdr_NO.jpg")
+    base = tmp_path_factory.mktemp("night")
+    home = Home(base / "home")
+    identity = init_identity(home, org="Daily Planet")
+    upright = base / "lamp.jpg"
+    with Image.open(source) as img:
+        ImageOps.exif_transpose(img).convert("RGB").save(upright, quality=95)
+    out = base / "stamped.jpg"
+    stamp_file(upright, out, user="x", identity=identity, home=home, source_type="captured")
+    with Image.open(out) as img:
+        return Signed(home, out, img.convert("RGB"))
+
+
+def test_a_caption_bar_with_small_text_over_a_dark_edge_is_seen(night_lamp: Signed, tmp_path: Path) -> None:
+    """A walkthrough's black bar over the bottom eighth with a line of 11 px text read "Whole
+    picture (141 of 145 detailed areas match it)", exit 0, while the same bar without text read
+    altered (its plain band is cut as a margin). The dark wall under it holds little detail for
+    the thumbnail's blocks, and the copy laid on the claim thumbnail correlated 0.89, under the
+    0.9 that lays it: no detail was compared. It is laid around what differs now."""
+    w, h = night_lamp.pixels.size
+    barred = night_lamp.pixels.copy()
+    draw = ImageDraw.Draw(barred)
+    draw.rectangle((0, h - h // 8, w, h), fill=(0, 0, 0))
+    draw.text((20, h - h // 10), "FAKE CAPTION ADDED", fill="white")
+    report, _ = _verify(_save(barred, tmp_path / "barred.jpg"), night_lamp.home)
+    placed = report.credentials.placement
+    assert placed is not None
+    assert placed.state == "altered", placed
+    assert placed.marked > 0 or placed.removed > 0, placed
+    assert report.exit_code == 3
+
+
+def test_a_post_holding_the_picture_at_half_size_does_not_call_it_doctored(night_lamp: Signed, tmp_path: Path) -> None:
+    """A walkthrough's post: the photo at 50 % on a white page under an avatar and a line of text,
+    counts below, JPEG 75. Laid whole, the page fitted 1.6 % off the picture's scale and read
+    "parts differ: 53 of its 139 detailed areas do not match (an overlay, a caption band, a logo,
+    a pasted region?)" of an untouched photo. The picture's box on the page is compared alone:
+    content was added around it, nothing in it differs."""
+    w, h = night_lamp.pixels.size
+    half = night_lamp.pixels.resize((w // 2, h // 2))
+    page = Image.new("RGB", (w // 2 + 300, h // 2 + 300), "white")
+    draw = ImageDraw.Draw(page)
+    draw.ellipse((20, 20, 80, 80), fill=(30, 120, 200))
+    draw.text((100, 40), "@dailyplanet  Breaking: scene downtown", fill="black")
+    page.paste(half, (150, 120))
+    draw.text((150, page.height - 60), "12 replies  340 reposts  1.2K likes", fill="gray")
+    report, _ = _verify(_save(page, tmp_path / "post.jpg", 75), night_lamp.home)
+    placed = report.credentials.placement
+    assert placed is not None
+    assert placed.state == "altered", placed
+    assert placed.added > 0
+    assert placed.differ < 3, placed
+    assert "detailed areas do not match" not in report.summary, report.summary
+    assert "content was added around it" in report.summary, report.summary
+    assert report.ownership.verdict == "registered"

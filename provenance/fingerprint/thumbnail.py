@@ -61,7 +61,7 @@ FLAT = 2.5  # grey levels (standard deviation): a margin this plain is what _mar
 # a whole copy whose width and height were resized this far apart (relative) was stretched or squeezed:
 # resizing programs round each side to a pixel, 0.4 % apart at worst on a 256 px side
 STRETCHED = 0.03
-_WHOLE_SHOWN = 0.95  # share of the picture an image shows that counts as all of it (a placement rounds its edges)
+WHOLE_SHOWN = 0.95  # share of the picture an image shows that counts as all of it (a placement rounds its edges)
 
 Array = NDArray[Any]
 Geometry = tuple[float, float, float]  # scale (thumbnail px per image px), x, y (thumbnail px)
@@ -108,7 +108,7 @@ class Placement:
         beyond it for the same picture, too little for different, and no crop of it either)."""
         whole = (
             self.verdict == "cannot-tell"
-            and self.shown >= _WHOLE_SHOWN
+            and self.shown >= WHOLE_SHOWN
             and self.agree >= SAME_BLOCKS
             and self.agree >= SAME_AGREE * self.detailed
             and self.inside < SAME_INSIDE
@@ -251,6 +251,13 @@ def _place(
         return Placement("cannot-tell", 0.0, 0.0, 0, 0, 0.0)
     placement = _verdict(fits, large=max(qh, qw) >= APART_SIZE * max(size))
     if placement.verdict != "same-picture":
+        if placement.contained:  # the picture whole inside a larger image: its size there, and what is around it
+            where = _best(fits).where
+            placement = replace(
+                placement,
+                beyond=_beyond(small, where, thumb.shape),
+                scale=round(tw / (where[0] * small.shape[1] / qw * size[0]), 3),
+            )
         return placement
     fits = _settled(thumb, detail, blurred, small, fits)
     placement = _verdict(fits, large=max(qh, qw) >= APART_SIZE * max(size))
