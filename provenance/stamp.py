@@ -343,6 +343,7 @@ def stamp_file(
     fmt = output_format(output)
     check_outputs(output, force, options, (image,) + ((source,) if source else ()))
     loaded = load_image(image)
+    pixels = loaded.pixels()  # a file cut short is named and refused here, before anything reads its manifest
     source_loaded = load_image(source) if source else None
     # what the files are here (a source's record only matters to a declaration: AI never contradicts)
     contained: list[Record] = []
@@ -350,7 +351,6 @@ def stamp_file(
     own, source_own = own_records(home, [loaded, source_loaded if source_type != "ai" else None], contained, foreign)
     checked = [(loaded, own), (source_loaded, source_own)]
     warnings = _check_declaration(source_type, checked, home, allow=allow_contradiction)
-    pixels = loaded.pixels()
     too_small(image, pixels.size)
     kept = camera.keep(loaded.data, pixels.size, keep_gps=keep_gps)
     if not declared and kept.camera:

@@ -85,3 +85,23 @@ def test_usage_errors_are_one_line_like_every_other_error(tmp_path: Path) -> Non
         assert len(lines) == 1, (args, lines)
         assert lines[0].startswith("provenance: error: "), lines
         assert "--help" in lines[0]
+
+
+def test_stamping_a_file_cut_short_names_it(tmp_path: Path, keyed_home: Path) -> None:
+    """A walkthrough's truncated JPEG read "error: the file is incomplete: ...", with no file name:
+    its manifest was read before its pixels. The pixels are decoded first now, and the one line
+    names the file; nothing is written."""
+    exif = Image.Exif()
+    exif[0x010E] = "a description long enough to make the EXIF segment run past the cut " * 20
+    buf = io.BytesIO()
+    Image.open(SAMPLES / "rocket.jpg").save(buf, "JPEG", exif=exif.tobytes())
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(buf.getvalue()[:400])  # inside the EXIF segment, where the manifest reader stopped
+    out = tmp_path / "out.png"
+    result = run_cli("stamp", cut, "-o", out, "--user", "u", "--source-type", "captured", home=keyed_home)
+    assert result.code == 4, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert str(cut) in lines[0], lines[0]
+    assert "incomplete" in lines[0], lines[0]
+    assert not out.exists()

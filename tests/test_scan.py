@@ -310,6 +310,9 @@ def test_html_report_opens_in_chromium_and_filters_by_verdict(tmp_path: Path, ke
         page.click("th[data-key=file]")
         first = page.locator("#results tbody tr").first.get_attribute("data-file") or ""
         assert Path(first).name == "a<b>&c.png"
+        page.click("th[data-key=severity]")  # the exit column: most serious first, not by number
+        codes = [rows.nth(i).get_attribute("data-exit") for i in range(rows.count())]
+        assert codes == ["4", "3", "3", "0", "0"], codes
         with page.expect_popup() as popup:
             page.locator("#results tbody tr", has_text="stamped-one").locator("a.json").click()
         opened = json.loads(popup.value.locator("body").inner_text())

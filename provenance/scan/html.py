@@ -138,6 +138,16 @@ def _folder(file: str, root: str | None) -> str:
     return "" if inside == "." else inside
 
 
+def _severity(code: object) -> int:
+    """A row's rank by its exit code, most serious first (:data:`verdicts.SEVERITY`): sorted by the
+    number, a walkthrough's 2 broken files (exit 1) sank below 32 with no provenance (exit 3)."""
+    order = [int(c) for c in verdicts.SEVERITY]
+    try:
+        return order.index(int(str(code)))
+    except ValueError:
+        return 0
+
+
 def _row(index: int, row: ScanRow, root: str | None) -> str:
     report = row["report"]
     states = verdicts.states(report)
@@ -155,7 +165,7 @@ def _row(index: int, row: ScanRow, root: str | None) -> str:
         for axis in verdicts.AXES
     )
     return (
-        f'<tr {data} data-file="{_e(file)}" data-exit="{_e(code)}">'
+        f'<tr {data} data-file="{_e(file)}" data-exit="{_e(code)}" data-severity="{_severity(code)}">'
         f'<td class="thumb">{image}</td>'
         f'<td class="file"><div class="name" title="{_e(file)}">{_e(os.path.basename(file) or file)}</div>'
         f'<div class="dir">{_e(_folder(file, root))}</div><p class="summary">{_e(report.get("summary"))}</p></td>'
@@ -221,7 +231,7 @@ def render(rows: list[ScanRow], summary: ScanSummary) -> str:
             ("", ""),
             ("file", "file"),
             *((a, _AXIS_NAMES[a]) for a in verdicts.AXES),
-            ("exit", "exit"),
+            ("severity", "exit"),  # sorted most serious first (5, 1, 4, 3, 2, 0), as several files' code is
             ("", ""),
         )
     )
