@@ -27,7 +27,7 @@ def _fail_on_help() -> str:
             "With --fail-on (repeatable) the exit code is 1 when any image meets a condition, else 0:",
             f"  ai      an AI verdict ({ai})",
             f"  broken  {exits[1]} (exit 1), {exits[4]} (4) or {exits[5]} (5)",
-            f"  absent  {exits[3]} (exit 3)",
+            f"  absent  {exits[3]} (exit 3): no credentials, an untrusted signer, or an altered copy",
             "  altered a copy of a signed or registered picture whose parts differ, or mirrored (exit 3)",
             "No image file under PATHS at all is an error (exit 4), never a pass.",
         ]
