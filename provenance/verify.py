@@ -1663,6 +1663,16 @@ def _failures_in_words(credentials: CredentialReport) -> str:
     """The failures that broke the file's own manifest, in plain words, at most three; the full
     list, with c2pa's own text, is in the credentials' problems."""
     said = codes.plain_failures(credentials.status_codes)
+    binding = [c for c in credentials.status_codes if c.kind == "failure" and c.code in codes.HARD_BINDING_CODES]
+    if credentials.manifest_source == "sidecar" and binding:
+        # a sidecar is paired with its file by name or by hand: a wrong pairing fails the same hash
+        named = ", ".join(dict.fromkeys(c.code for c in binding))
+        broken = {codes.plain_failure(c) for c in binding}
+        said = [
+            "its hashes are not this file's: the sidecar is another file's manifest, or this file changed after"
+            f" signing ({named})",
+            *(s for s in said if s not in broken),
+        ]
     return "; ".join(said[:3]) + (f"; and {len(said) - 3} more" if len(said) > 3 else "")
 
 

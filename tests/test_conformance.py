@@ -128,6 +128,24 @@ def test_fixture_table_was_read() -> None:
     assert len(ROWS) >= 40
 
 
+def test_a_sidecar_of_another_file_is_said_to_be_one(policies: dict[str, object]) -> None:
+    """MANIFEST.tsv: cloud_manifest.c2pa applied to another file fails its data hash. A walkthrough
+    paired it with IMG_0003.jpg and read "the file's bytes changed after signing": a sidecar is
+    paired by hand or by name, and a wrong pairing fails the same way. Broken (the credentials do
+    not match the file, exit 1), said as either."""
+    photo = C2PA / "c2pa-rs" / "IMG_0003.jpg"
+    if not photo.exists():
+        pytest.skip("../shared/fixtures/c2pa is not present")
+    home = policies["home"]
+    assert isinstance(home, Home)
+    options = VerifyOptions(policy=policies["anchored"], manifest=C2PA / "c2pa-rs" / "cloud_manifest.c2pa")  # type: ignore[arg-type]
+    report = verify_path(photo, home=home, options=options)
+    assert report.credentials.state == "invalid"
+    assert report.exit_code == 1
+    assert "the sidecar is another file's manifest, or this file changed after signing" in report.summary
+    assert "the file's bytes changed after signing" not in report.summary
+
+
 def test_sidecar_manifest_of_a_cloud_file_verifies(policies: dict[str, object]) -> None:
     cloud = C2PA / "c2pa-rs" / "cloud.jpg"
     if not cloud.exists():
