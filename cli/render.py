@@ -272,7 +272,9 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
         out.append(pad + line)
         if match.placement is not None:
             out.append(f"{pad}  this image: {_placement_line(match.placement, 'that picture')}")
-    checked = "" if report.ai.pixels_checked else " (pixels not needed)"
+    # the AI detectors that read pixels (Stable Diffusion's watermark, stealth metadata) were skipped: the
+    # evidence below settled it ("pixels not needed" read as false beside a match found by the pixels' hashes)
+    checked = "" if report.ai.pixels_checked else " (pixel detectors skipped: --deep runs them)"
     out.append(f"{_label('AI')}{_verdict('ai', report.ai.verdict)}{checked if report.ai.signals else ''}")
     for signal in report.ai.signals:
         out.append(f"{pad}- {signal.evidence} [{signal.source}]")

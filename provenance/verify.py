@@ -1695,6 +1695,10 @@ def _absent_sentence(
     if any(m.relation == "source-of" for m in ownership.matches):
         return f"{head}: the file itself carries no Content Credentials and no watermark." + looks + _ai_sentence(ai)
     if ai.verdict in ("ai-generated", "ai-edited") and not mark.found:
+        if ownership.verdict == "no-registry":
+            return f"{none} or provenance watermark (no registry to check against)." + _ai_sentence(ai)
+        if looks:  # a look-alike is near: "no registry match" and then naming one read as a contradiction
+            return f"{none} or provenance watermark, and no registry match that settles it." + looks + _ai_sentence(ai)
         return f"{none}, provenance watermark or registry match." + looks + _ai_sentence(ai)
     if ai.verdict in ("ai-generated", "ai-edited"):  # a mark read, not credited (part of a larger image)
         return (
