@@ -255,3 +255,30 @@ def test_the_ai_sentence_says_whose_word_it_is() -> None:
         AIReport("ai-generated", [Signal(kind="a1111.parameters", source="PNG text", evidence="x")])
     )
     assert metadata.startswith(" The file itself says it is")
+
+
+def test_an_ai_file_summary_does_not_deny_a_registry_it_then_names(tmp_path: Path) -> None:
+    """A walkthrough: an AI file in a home with no registry read "No Content Credentials, provenance
+    watermark or registry match" beside "No registry to check against"; a blurred copy of an AI
+    stamp read "... or registry match. It looks like registered record ..."."""
+    from PIL import ImageFilter
+
+    from tests.metadata_files import png, text_chunk
+
+    ai = tmp_path / "ai.png"
+    ai.write_bytes(png(text_chunk("tEXt", "parameters", "a cat\nSteps: 20, Sampler: Euler a, Model: sd_xl_base_1.0")))
+    bare = verify_path(ai, home=Home(tmp_path / "empty"))
+    assert bare.ownership.verdict == "no-registry"
+    assert "(no registry to check against)" in bare.summary, bare.summary
+    assert "registry match" not in bare.summary, bare.summary
+
+    home = Home(tmp_path / "studio")
+    init_identity(home, org="Studio X")
+    stamped = tmp_path / "stamped.png"
+    stamp_file(SAMPLES / "astronaut.png", stamped, user="x", identity=home_identity(home), home=home)
+    blurred = tmp_path / "blurred.jpg"
+    Image.open(stamped).convert("RGB").filter(ImageFilter.GaussianBlur(4)).save(blurred, quality=85)
+    near = verify_path(blurred, home=home)
+    assert near.ownership.verdict == "similar", near.summary  # the mark gone, the look-alike named
+    assert "no registry match that settles it" in near.summary, near.summary
+    assert "provenance watermark or registry match" not in near.summary, near.summary
