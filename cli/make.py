@@ -228,7 +228,8 @@ def twin(
 
     The twin gets an invisible watermark carrying its registry record, a signed
     C2PA manifest (model, generation settings, user, SOURCE as ingredient), and a
-    registry row. It is never written unstamped.
+    registry row. It is never written unstamped. A source larger than 1024 px on its long side is
+    made at that size (the model's working size; the output says so).
 
     \b
     provenance twin PHOTO -o TWIN.png                 one twin
@@ -271,7 +272,8 @@ def twin(
         return _batch(maker, source, output, _FORMATS[fmt], generations, force, as_json)
     if generations > 1:
         return _chain(maker, source, output, _FORMATS[fmt], generations, force, as_json)
-    result = maker.make(_load(source, output, maker, force), output, force=force)
+    loaded = _load(source, output, maker, force)
+    result = maker.make(loaded, output, force=force)
     if as_json:
         made = _stamp_json(result)
         made["model"] = model_label(model)
@@ -279,7 +281,24 @@ def twin(
     else:
         _report(result, home)
         click.echo(f"  model       {model_label(model)}")
+        if note := _size_note(loaded.pixels().size, result.output):
+            click.echo(note)
     return 0
+
+
+def _size_note(source: tuple[int, int], output: Path) -> str | None:
+    """The twin's size when it is not its source's: a walkthrough's 2048 px photo came back at
+    1024 px with nothing said (the model works at most MAX_SIDE px on the long side, in 8 px steps)."""
+    from PIL import Image
+
+    from provenance.generate.pipeline import MAX_SIDE
+
+    with Image.open(output) as made:
+        size = made.size
+    if size == source:
+        return None
+    why = f"fitted to the model's {MAX_SIDE} px long side" if max(source) > MAX_SIDE else "sides rounded to 8 px"
+    return f"  size        {size[0]} x {size[1]} (the source is {source[0]} x {source[1]}: {why})"
 
 
 def _model_note(model: str, *, explicit: bool) -> None:

@@ -10,6 +10,7 @@ anything is written: a stamp never leaves with a mark that does not read.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -303,6 +304,32 @@ def _marked(
     )
 
 
+def _input_notes(name: str, data: bytes, prior: str | None) -> list[str]:
+    """What the stamp does not carry over from its input, said: the frames after an animation's first,
+    and the authorship of a manifest another signer made."""
+    notes = []
+    if (frames := _frames(data)) > 1:
+        notes.append(f"{name} is animated ({frames} frames): only its first frame is stamped")
+    if prior is not None:
+        notes.append(
+            f"{name} carries a C2PA manifest signed by {prior}, not by this signer: it is kept as the"
+            " parent ingredient, and the registry records this picture as stamped here (kind stamped), not as"
+            " an original of yours: who made it is what that manifest says, not this stamp"
+        )
+    return notes
+
+
+def _frames(data: bytes) -> int:
+    """How many frames an image file holds (an animated GIF, WebP or PNG); 1 when it cannot tell.
+    The stamp signs one picture, its first frame, and says so (a walkthrough's animated GIF was
+    flattened without a word)."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return int(getattr(img, "n_frames", 1))
+    except (OSError, ValueError, SyntaxError, EOFError):
+        return 1
+
+
 def stamp_file(
     image: Path,
     output: Path,
@@ -407,12 +434,7 @@ def stamp_file(
         input_record=own.record if own is not None else None,
     )
     warnings += _camera_declared_ai(source_type, kept)
-    if prior is not None:
-        warnings.append(
-            f"{image.name} carries a C2PA manifest signed by {prior}, not by this signer: it is kept as the"
-            " parent ingredient, and the registry records this picture as stamped here (kind stamped), not as"
-            " an original of yours: who made it is what that manifest says, not this stamp"
-        )
+    warnings += _input_notes(image.name, loaded.data, prior)
     result = stamp_pixels(pixels, output, fmt, request, identity=identity, home=home, options=options)
     result.exif, result.warnings, result.source_type = kept, warnings, source_type
     result.prior_signer = prior

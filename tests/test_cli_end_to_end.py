@@ -497,3 +497,17 @@ def test_every_listed_command_loads_and_help_imports_no_part() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
     assert proc.stdout.strip().splitlines()[-1] == "0 []", proc.stdout + proc.stderr
     assert all(name in proc.stdout for name in COMMANDS)
+
+
+def test_a_twin_made_smaller_than_its_source_says_so(keyed_home: Path, tmp_path: Path) -> None:
+    """A walkthrough's 2048 px photo came back as a 1024 px twin, and nothing said so."""
+    from PIL import Image
+
+    source = tmp_path / "wide.png"
+    Image.open(SAMPLES / "chelsea.png").convert("RGB").resize((1300, 330)).save(source)
+    out = tmp_path / "t.png"
+    result = run_cli("twin", source, "-o", out, "--model", "tiny", "--user", "u", home=keyed_home)
+    assert result.code == 0, result.stderr
+    with Image.open(out) as made:
+        assert made.size == (1024, 256)
+    assert "size        1024 x 256 (the source is 1300 x 330: fitted to the model's 1024 px long side)" in result.stdout

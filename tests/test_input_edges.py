@@ -105,3 +105,13 @@ def test_stamping_a_file_cut_short_names_it(tmp_path: Path, keyed_home: Path) ->
     assert str(cut) in lines[0], lines[0]
     assert "incomplete" in lines[0], lines[0]
     assert not out.exists()
+
+
+def test_stamping_an_animation_says_only_its_first_frame_is_signed(tmp_path: Path, keyed_home: Path) -> None:
+    """A walkthrough's animated GIF was stamped as its first frame, without a word."""
+    frames = [Image.open(SAMPLES / "chelsea.png").convert("RGB").rotate(angle) for angle in (0, 10, 20)]
+    gif = tmp_path / "anim.gif"
+    frames[0].save(gif, save_all=True, append_images=frames[1:], duration=100)
+    result = run_cli("stamp", gif, "-o", tmp_path / "out.png", "--user", "u", home=keyed_home)
+    assert result.code == 0, result.stderr
+    assert "anim.gif is animated (3 frames): only its first frame is stamped" in result.stderr
