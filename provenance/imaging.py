@@ -192,6 +192,8 @@ def read_input(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     try:
         st = path.stat()
     except FileNotFoundError:
+        if path.is_symlink():  # a dangling link: the file it names is gone, not the link
+            raise InputError(f"{path}: no such file (a link to {os.readlink(path)}, which is missing)") from None
         raise InputError(f"{path}: no such file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None

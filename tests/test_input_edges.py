@@ -46,10 +46,11 @@ def test_folder_scans_include_dng_and_report_looping_symlinks(tmp_path: Path) ->
     result = run_cli("scan", folder, "--report", report, home=tmp_path / "home")
     assert result.code == 4, result.stderr
     rows = {Path(r["file"]).name: r for r in json.loads(report.read_text())["results"]}
-    assert set(rows) == {"camera.dng", "loop.jpg", "missing.png"}  # a dangling link: reported by its target
+    # a dangling link: reported by its own name (the name in the folder), its target named in the error
+    assert set(rows) == {"camera.dng", "loop.jpg", "gone.png"}
     assert not rows["camera.dng"].get("error")
     assert "symbolic links" in rows["loop.jpg"]["error"]
-    assert "no such file" in rows["missing.png"]["error"]
+    assert f"no such file (a link to {folder / 'missing.png'}, which is missing)" in rows["gone.png"]["error"]
 
 
 def test_verify_extract_keeps_existing_files_without_force(keyed_home: Path, tmp_path: Path) -> None:
