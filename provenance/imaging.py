@@ -257,6 +257,11 @@ def decode_pixels(data: bytes, path: Path, *, max_pixels: int = MAX_PIXELS) -> I
             why = f"the file is incomplete ({cut}: an interrupted download or copy?)"
             raise InputError(f"{path}: truncated image: {why}") from None
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "Decompressed data too large" in reason:  # Pillow's own guard on a PNG's compressed text
+            raise InputError(
+                f"{path}: a compressed text chunk in it is too large once expanded, far past what any"
+                " picture's metadata needs (a decompression bomb?): not read"
+            ) from None
         raise InputError(f"{path}: truncated or corrupt image ({reason})") from None
 
 
