@@ -1655,8 +1655,21 @@ def _broken_sentence(credentials: CredentialReport, mark: WatermarkReport) -> st
         if credentials.recovered:
             return f"{head}: {why}."
         said = _failures_in_words(credentials)
-        return f"{head}: the Content Credentials do not match this file" + (f": {said}." if said else f" ({why}).")
+        broken = f"{head}: the Content Credentials do not match this file" + (f": {said}." if said else f" ({why}).")
+        return broken + _failing_ingredients_sentence(credentials)
     return f"{head}: {mark.note or 'the watermark contradicts the picture'}."
+
+
+def _failing_ingredients_sentence(credentials: CredentialReport) -> str:
+    """An ingredient whose credentials fail as well, named with its codes: a walkthrough's reference
+    file (c2pa-rs adobe-20220124-E-clm-CAICAI.jpg) read only its hashed-URI failure, and the one its
+    publisher names ("Referenced claim missing": ingredient.manifest.missing) stood in the details."""
+    item = _failing_ingredient(credentials.ingredients)
+    if item is None:
+        return ""
+    failing = ", ".join(dict.fromkeys(c.code for c in item.problems if c.code not in TRUST_CODES))
+    title = item.title or "untitled"
+    return f" Ingredient {title}'s credentials fail too" + (f" ({failing})." if failing else ".")
 
 
 def _failures_in_words(credentials: CredentialReport) -> str:

@@ -128,6 +128,21 @@ def test_fixture_table_was_read() -> None:
     assert len(ROWS) >= 40
 
 
+def test_a_broken_file_whose_ingredient_fails_too_names_both(policies: dict[str, object]) -> None:
+    """MANIFEST.tsv: adobe-20220124-E-clm-CAICAI.jpg is Invalid, "Referenced claim missing"
+    (ingredient.manifest.missing) and assertion.hashedURI.mismatch. A walkthrough read only the
+    second in the summary; the ingredient's failure was in the details alone."""
+    path = C2PA / "c2pa-rs" / "adobe-20220124-E-clm-CAICAI.jpg"
+    if not path.exists():
+        pytest.skip("../shared/fixtures/c2pa is not present")
+    home = policies["home"]
+    assert isinstance(home, Home)
+    report = verify_path(path, home=home, options=VerifyOptions(policy=policies["anchored"]))  # type: ignore[arg-type]
+    assert report.exit_code == 1
+    assert "assertion.hashedURI.mismatch" in report.summary
+    assert "Ingredient CAI.jpg's credentials fail too (ingredient.manifest.missing)" in report.summary
+
+
 def test_a_sidecar_of_another_file_is_said_to_be_one(policies: dict[str, object]) -> None:
     """MANIFEST.tsv: cloud_manifest.c2pa applied to another file fails its data hash. A walkthrough
     paired it with IMG_0003.jpg and read "the file's bytes changed after signing": a sidecar is

@@ -70,6 +70,7 @@ FAILURE_WHY = {
     "timeStamp.mismatch": "the timestamp does not match the signature",
     "claim.missing": "the manifest has no claim",
     "claim.hardBindings.missing": "the manifest binds to no part of the file",
+    "ingredient.manifest.missing": "the manifest of an ingredient it names is missing",
 }
 _FAILURE_PART = {
     "assertion.": "a statement in the manifest is not sound",
