@@ -35,7 +35,8 @@ from benchmarks.stamp_verify import machine  # noqa: E402
 from provenance.fingerprint import thumbnail  # noqa: E402
 from provenance.imaging import write_atomic  # noqa: E402
 from provenance.runtime import single_threaded  # noqa: E402
-from provenance.verify import ALTERED_AREAS, ALTERED_SHARE, CROP_SHOWN, placement_of  # noqa: E402
+from provenance.verdicts import ALTERED_AREAS, ALTERED_SHARE  # noqa: E402
+from provenance.verify import CROP_SHOWN, placement_of  # noqa: E402
 
 PASTED = (0.04, 0.09, 0.16, 0.30, 0.45)  # share of the picture's area covered by another picture
 

@@ -12,7 +12,7 @@ import click
 from provenance import verdicts
 from provenance.errors import RegistryError
 from provenance.register import RegisterResult, register_paths
-from provenance.registry import open_home_registry, read_home_registry
+from provenance.registry import Registry, open_home_registry, read_home_registry
 from provenance.registry.backup import export_registry, import_registry
 from provenance.registry.check import check_registry
 
@@ -128,6 +128,75 @@ def stats(context: CliContext, as_json: bool) -> int:
     for alg, n in sorted(facts.fingerprints.items()):
         click.echo(f"Fingerprints {alg}: {n}")
     click.echo(f"Low-quality PDQ hashes: {facts.low_quality}")
+    return 0
+
+
+_KINDS = ("original", "stamped", "twin")
+
+
+def _readable(context: CliContext) -> Registry:
+    """The home's registry, read-only, or a one-line error when there is none yet."""
+    reg = read_home_registry(context.home)
+    if reg is None:
+        raise RegistryError(f"{context.home.registry}: no registry here yet", hint="Register or stamp an image first.")
+    return reg
+
+
+@registry.command("list", epilog=verdicts.command_exits_help("registry list"))
+@click.option("--owner", help="Only this owner's records.")
+@click.option("--kind", type=click.Choice(_KINDS), help="Only records of this kind.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of the records (as registry show --json).")
+@pass_context
+def list_cmd(context: CliContext, owner: str | None, kind: str | None, as_json: bool) -> int:
+    """Every record, oldest first, a line each: its id, kind, owner, title, when, and what it was
+    made from. registry show ID says all of one."""
+    with _readable(context) as reg:
+        records = [r for r in reg.iter_records() if (owner is None or r.owner == owner) and (kind in (None, r.kind))]
+    if as_json:
+        click.echo(json.dumps([r.public_fields() for r in records], indent=2))
+        return 0
+    for r in records:
+        made = f"  made from {r.source_record_id}" if r.source_record_id else ""
+        click.echo(f"{r.record_id}  {r.kind:<8}  {r.owner}  {r.title or '(untitled)'}  {r.created_at}{made}")
+    click.echo(f"{verdicts.counted(len(records), 'record')}", err=True)
+    return 0
+
+
+@registry.command("show", epilog=verdicts.command_exits_help("registry show"))
+@click.argument("record_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the record as JSON (as the service's /v1/records/ID).")
+@pass_context
+def show(context: CliContext, record_id: str, as_json: bool) -> int:
+    """One record: what it is, whose, made from what, its fingerprints and signed manifest."""
+    with _readable(context) as reg:
+        record = reg.get(record_id.strip().lower())
+        if record is None:
+            raise RegistryError(
+                f"no such record: {record_id}", hint="registry list lists them; verify --json names a picture's"
+            )
+        made = [r for r in reg.iter_records() if r.source_record_id == record.record_id]
+    if as_json:
+        click.echo(json.dumps(record.public_fields(), indent=2))
+        return 0
+    fields = [
+        ("record", record.record_id),
+        ("kind", record.kind),
+        ("owner", record.owner),
+        ("title", record.title or "(untitled)"),
+        ("created", record.created_at),
+        ("made from", record.source_record_id),
+        ("made here", ", ".join(r.record_id for r in made) or None),
+        ("model", record.model),
+        ("source url", record.source_url),
+        ("sha256", record.sha256),
+        ("input sha256", record.input_sha256),
+        ("manifest", f"{len(record.manifest)} bytes, signed" if record.manifest else "none kept"),
+        ("thumbnail", "kept" if record.thumbnail else "none"),
+        *(("fingerprint", f"{f.algorithm} {f.value}") for f in record.fingerprints),
+    ]
+    for name, value in fields:
+        if value:
+            click.echo(f"{name:<12} {value}")
     return 0
 
 

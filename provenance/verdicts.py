@@ -671,6 +671,8 @@ COMMAND_EXITS: dict[str, dict[ExitCode, str | None]] = {
             "models list",
             "models build-tiny",
             "registry stats",
+            "registry list",
+            "registry show",
             "registry export",
             "registry remove",
             "serve",

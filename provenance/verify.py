@@ -52,7 +52,7 @@ from provenance.report import (
     WatermarkReport,
 )
 from provenance.runtime import time_limit
-from provenance.verdicts import ALTERED_AREAS, ALTERED_SHARE, ExitCode  # noqa: F401 - part of this module's API
+from provenance.verdicts import ExitCode
 
 if TYPE_CHECKING:
     from provenance.fingerprint import detail, thumbnail

@@ -822,3 +822,33 @@ def test_records_in_a_sentence_are_counted_not_called_both() -> None:
     assert _records_named(["'a'", "'b'"]) == "'a' and 'b'"
     assert _records_named(["'a'", "'b'", "'c'"]) == "'a', 'b' and 'c'"
     assert _records_named(["'a'", "'b'", "'c'", "'d'", "'e'"]) == "'a', 'b', 'c' and 2 more"
+
+
+def test_registry_list_and_show_name_the_records_without_an_export(tmp_path: Path, keyed_home: Path) -> None:
+    """A walkthrough: an artist could find a record only by exporting the registry or running the
+    service. registry list gives a line a record (filtered by owner and kind); registry show one
+    record, in words or as the service's JSON; an unknown id is one line, exit 2."""
+    home = keyed_home
+    assert run_cli("register", SAMPLES / "rocket.jpg", "--owner", "Archive", home=home).code == 0
+    stamped = tmp_path / "stamped.png"
+    assert run_cli("stamp", SAMPLES / "chelsea.png", "-o", stamped, "--user", "u", home=home).code == 0
+    listed = run_cli("registry", "list", home=home)
+    assert listed.code == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert len(lines) == 2
+    assert "2 records" in listed.stderr
+    rocket = next(line for line in lines if "rocket.jpg" in line).split()[0]
+    originals = run_cli("registry", "list", "--owner", "Archive", "--kind", "original", "--json", home=home)
+    assert [r["record_id"] for r in _json(originals.stdout)] == [rocket]
+    shown = run_cli("registry", "show", rocket, home=home)
+    assert shown.code == 0
+    assert f"record       {rocket}" in shown.stdout
+    assert "owner        Archive" in shown.stdout
+    assert "fingerprint  pdq-256" in shown.stdout
+    as_json = _json(run_cli("registry", "show", rocket.upper(), "--json", home=home).stdout)
+    assert as_json["owner"] == "Archive"
+    assert "manifest" not in as_json
+    assert "thumbnail" not in as_json
+    unknown = run_cli("registry", "show", "0000000000000000", home=home)
+    assert unknown.code == 2
+    assert "no such record: 0000000000000000" in unknown.stderr

@@ -23,7 +23,8 @@ from provenance.registry import Registry
 from provenance.report import Action, CredentialReport, Placement, VerifyReport
 from provenance.scan import reports
 from provenance.stamp import stamp_file
-from provenance.verify import ALTERED_AREAS, verify_path
+from provenance.verdicts import ALTERED_AREAS
+from provenance.verify import verify_path
 from tests.conftest import SAMPLES, require_fixtures, run_cli
 
 

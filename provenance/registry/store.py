@@ -23,7 +23,7 @@ import json
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,6 +66,17 @@ class Record:
 
     def fingerprint(self, algorithm: str) -> Fingerprint | None:
         return find(self.fingerprints, algorithm)
+
+    def public_fields(self) -> dict[str, Any]:
+        """The record as JSON data (the service's /v1/records/{id}, ``registry show --json``): every
+        field but its manifest's and thumbnail's bytes, and ``manifest_id`` naming the stored manifest
+        (None when there is none)."""
+        fields = asdict(self)
+        fields.pop("manifest")
+        fields.pop("thumbnail", None)  # PNG bytes, not JSON (the record's picture stays in the registry)
+        fields["fingerprints"] = [asdict(f) for f in self.fingerprints]
+        fields["manifest_id"] = (self.manifest_label or self.record_id) if self.manifest else None
+        return fields
 
     @property
     def watermarked(self) -> bool:

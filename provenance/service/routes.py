@@ -45,7 +45,6 @@ from provenance.service.errors import (
 from provenance.service.responses import (
     BatchAnswer,
     BatchFailure,
-    FingerprintJSON,
     RecordAnswer,
     RegisterAnswer,
     RegisterItem,
@@ -309,11 +308,6 @@ async def record(request: Request, record_id: str) -> Response:
             found = registry.get(record_id)
     if found is None:
         raise NotFound(f"no record {record_id}")
-    fields = dataclasses.asdict(found)
-    fields.pop("manifest")
-    fields.pop("thumbnail", None)  # PNG bytes, not JSON (the record's picture stays in the registry)
-    data = cast("RecordAnswer", fields)  # Record's other fields, then the two below
-    data["fingerprints"] = [cast("FingerprintJSON", dataclasses.asdict(f)) for f in found.fingerprints]
-    data["manifest_id"] = (found.manifest_label or found.record_id) if found.manifest else None
+    data = cast("RecordAnswer", found.public_fields())
     data["links"] = {"manifest": f"/manifests/{data['manifest_id']}"} if found.manifest else {}
     return json_response(data)
