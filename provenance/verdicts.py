@@ -728,6 +728,7 @@ class VocabularyJSON(TypedDict):
     altered: dict[str, dict[str, WordJSON]]  # the words shown instead for an altered copy (shown_word)
     captions: dict[str, str]  # placement -> why a signed caption may not describe this copy (caption_caveat)
     test_signer: str  # what a signer with a FOR TESTING_ONLY certificate is (TEST_SIGNER)
+    signer_trust: dict[str, str]  # a signer's standing in words, by its trust state (SIGNER_TRUST)
     matched_by: dict[str, str]  # how a registry match was reached, in words (MATCHED_BY)
     exit: dict[str, WordJSON]
     tones: dict[str, str]
@@ -743,6 +744,7 @@ def vocabulary() -> VocabularyJSON:
         },
         "captions": dict(CAPTION_CAVEATS),
         "test_signer": TEST_SIGNER,
+        "signer_trust": dict(SIGNER_TRUST),
         "matched_by": dict(MATCHED_BY),
         "exit": {str(int(c)): _json(w) for c, w in EXIT.items()},
         "tones": {tone: colour for tone, (_, colour) in TONE_COLOURS.items()},

@@ -104,8 +104,10 @@
     if (cred.recovered_manifest) {
       fact(facts, "credentials", `recovered from the registry via ${cred.recovered_via}; the file itself carries none`);
     }
-    const tester = manifest.test_signer && vocabulary ? ` (${vocabulary.test_signer})` : "";
-    fact(facts, "signer", manifest.signer && manifest.signer + tester);
+    // its standing beside its name: "who and when" listed a signer this home does not trust as any other
+    const standing = vocabulary && vocabulary.signer_trust ? [vocabulary.signer_trust[manifest.trust || "unknown"]] : [];
+    if (manifest.test_signer && vocabulary) standing.push(vocabulary.test_signer);
+    fact(facts, "signer", manifest.signer && `${manifest.signer} (${standing.join("; ")})`.replace(" ()", ""));
     fact(facts, "issuer", manifest.issuer);
     // a time-stamp that does not match the signature dates nothing; one without a readable time is not shown as one
     const stamp = manifest.timestamp;
