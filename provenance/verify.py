@@ -386,8 +386,7 @@ def _framed_pictures(pixels: Image.Image) -> list[Image.Image]:
 
     from provenance import watermark
 
-    factor = max(1, min(pixels.size) // _MARGIN_SIDE)
-    small = pixels.reduce(factor) if factor >= 2 else pixels
+    small, factor = _for_boxes(pixels)
     top, bottom, left, right = plain_margins(np.asarray(small.convert("L"), dtype=np.float32))
     boxes: list[tuple[int, int, int, int]] = []
     if max(top, bottom, left, right) * factor >= _FRAME_LEAST:
@@ -402,6 +401,14 @@ def _framed_pictures(pixels: Image.Image) -> list[Image.Image]:
 
 
 _MARGIN_SIDE = 512  # px: the short side of the copy a plain frame is looked for on
+
+
+def _for_boxes(pixels: Image.Image) -> tuple[Image.Image, int]:
+    """``pixels`` box-reduced by a whole factor to no less than :data:`_MARGIN_SIDE` px, and the
+    factor: a frame's or a page's box is found on that (a large picture's planes are never held
+    whole) and multiplied back."""
+    factor = max(1, min(pixels.size) // _MARGIN_SIDE)
+    return (pixels.reduce(factor) if factor >= 2 else pixels), factor
 
 
 @cache
@@ -1302,8 +1309,7 @@ def _on_a_page(placed: thumbnail.Placement | None, seen: _Seen | None, record: R
     around = placed.verdict == "same-picture" and placed.beyond >= ADDED_SHARE
     if not around and not (placed.contained and not placed.pasted and placed.beyond >= ADDED_SHARE):
         return None
-    factor = max(1, min(seen.pixels.size) // _MARGIN_SIDE)
-    small = seen.pixels.reduce(factor) if factor >= 2 else seen.pixels
+    small, factor = _for_boxes(seen.pixels)
     box = picture_box(np.asarray(small if small.mode == "RGB" else small.convert("RGB")))
     if box is None:
         return None
