@@ -119,7 +119,13 @@ class Placement:
     def words(self) -> str:
         """The evidence in a few words, for a report's note."""
         if self.contained:
-            return f"the record's picture fills only {self.inside:.0%} of this image (pasted into another picture)"
+            # of the image its plain margins aside (what the comparison keeps): "60%" of a post whose
+            # white sides it trims, 46 % of its whole area, read as a miscount (a walkthrough)
+            share = round(100 * self.inside)
+            return (
+                f"the record's picture fills only {share} % of this image, plain margins aside"
+                " (pasted into another picture)"
+            )
         if self.verdict == "different":
             return "no part of the record's picture matches this image's detail"
         if not self.detailed:
