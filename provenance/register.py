@@ -300,9 +300,10 @@ def _ingredient_of(
     record = registry.find_by_input_sha256(sha256)
     if record is None:
         return None, None
-    if record.owner == owner:
+    if record.owner == owner and not allow:
         # the owner's own stamp of it: their picture is registered already, by its stamp (a walkthrough's
-        # routine re-run of register over a folder exited 2, "refused", for a file nothing was wrong with)
+        # routine re-run of register over a folder exited 2, "refused", for a file nothing was wrong with);
+        # --allow-contradiction still registers it as a record of its own, as asked
         return RegisterResult(str(path), "already-registered", record.record_id, record.owner), None
     said = (
         f"{path}: record {record.record_id} here (owner {record.owner}{titled(record)}) was stamped from this very file"
