@@ -379,44 +379,7 @@ def _laid(ref: Array, copy: Array, start: Array) -> Array | None:
         step = np.asarray(found, np.float32)
         step[:, 2] *= level
         warp = step
-    if correlation >= _ALIGNED:
-        return warp
-    return _laid_around(ref, copy, warp)
-
-
-_AGREEING = 0.75  # least share of the copy that must agree with the thumbnail for it to be laid around the rest...
-# ...and the most its median grey-level gap may be: a copy changed only in one part is the picture elsewhere,
-# to a JPEG's noise. Design probe (the copies ECC left under 0.9): captions, logos, dots and text 0-2.2;
-# CLAHE 11-34, a vignette 14-25, film grain 4.8, which laid this way read altered (CLAHE clip 3: 5 more)
-_UNTOUCHED_GAP = 3.0
-
-
-def _laid_around(ref: Array, copy: Array, warp: Array) -> Array | None:
-    """``warp`` refined again over the pixels where the copy agrees with ``ref`` laid by it: a bar
-    or a box over the picture is what makes the two correlate under :data:`_ALIGNED`, and a
-    walkthrough's caption bar over the bottom eighth of a photo, with a line of small text on
-    it, was found where it lay (ECC's shift 0.1 px) but judged "not laid" (0.89): no detail was
-    compared, and the copy passed as the whole signed picture. None unless the copy is the
-    picture to a JPEG's noise where it agrees (:data:`_UNTOUCHED_GAP`), :data:`_AGREEING` of it
-    agrees (a copy laid wrong disagrees everywhere), and those pixels correlate."""
-    import cv2
-
-    laid_ref = cv2.warpAffine(ref, warp, (copy.shape[1], copy.shape[0]), borderMode=cv2.BORDER_REPLICATE)
-    gap = np.abs(copy - laid_ref)
-    typical = float(np.median(gap))
-    if typical > _UNTOUCHED_GAP:  # changed all over (local contrast, a vignette, grain): judged as before
-        return None
-    agreeing = gap <= 12.0
-    if float(agreeing.mean()) < _AGREEING:
-        return None
-    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 10, 1e-4)
-    try:
-        correlation, found = cv2.findTransformECC(
-            ref, copy, warp.copy(), cv2.MOTION_AFFINE, criteria, agreeing.astype(np.uint8), 1
-        )
-    except cv2.error:
-        return None
-    return np.asarray(found, np.float32) if correlation >= _ALIGNED else None
+    return warp if correlation >= _ALIGNED else None
 
 
 def _tones(expected: Array, seen: Array, valid: Array) -> Array:
