@@ -151,7 +151,7 @@ def list_cmd(context: CliContext, owner: str | None, kind: str | None, as_json: 
     """Every record, oldest first, a line each: its id, kind, owner, title, when, and what it was
     made from. registry show ID says all of one."""
     with _readable(context) as reg:
-        records = [r for r in reg.iter_records() if (owner is None or r.owner == owner) and (kind in (None, r.kind))]
+        records = [r for r in reg.iter_records() if owner in (None, r.owner) and kind in (None, r.kind)]
     if as_json:
         click.echo(json.dumps([r.public_fields() for r in records], indent=2))
         return 0
@@ -174,7 +174,7 @@ def show(context: CliContext, record_id: str, as_json: bool) -> int:
             raise RegistryError(
                 f"no such record: {record_id}", hint="registry list lists them; verify --json names a picture's"
             )
-        made = [r for r in reg.iter_records() if r.source_record_id == record.record_id]
+        made = reg.made_from(record.record_id)
     if as_json:
         click.echo(json.dumps(record.public_fields(), indent=2))
         return 0
@@ -185,7 +185,7 @@ def show(context: CliContext, record_id: str, as_json: bool) -> int:
         ("title", record.title or "(untitled)"),
         ("created", record.created_at),
         ("made from", record.source_record_id),
-        ("made here", ", ".join(r.record_id for r in made) or None),
+        ("made here", ", ".join(made) or None),
         ("model", record.model),
         ("source url", record.source_url),
         ("sha256", record.sha256),

@@ -56,10 +56,15 @@ SEVERITY = (ExitCode.INTERNAL, ExitCode.BROKEN, ExitCode.UNREADABLE, ExitCode.AB
 SEVERAL_FILES = "several files: the most serious, 5 then 1, 4, 3, 2"
 
 
+def severity_rank(code: int) -> int:
+    """``code``'s place in :data:`SEVERITY`, most serious first (0); an unknown code ranks first."""
+    order = [int(c) for c in SEVERITY]
+    return order.index(code) if code in order else -1
+
+
 def most_serious(codes: Iterable[int]) -> int:
     """The exit code of several files' codes (:data:`SEVERITY`); 0 for none."""
-    order = [int(code) for code in SEVERITY]
-    return min(codes, key=lambda code: order.index(code) if code in order else -1, default=0)
+    return min(codes, key=severity_rank, default=0)
 
 
 @dataclass(frozen=True)

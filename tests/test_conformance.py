@@ -14,6 +14,7 @@ import pytest
 
 from provenance.config import Home
 from provenance.credentials.trust import build_policy
+from provenance.report import VerifyReport
 from provenance.verify import VerifyOptions, verify_path
 from tests.conftest import FIXTURES
 
@@ -128,16 +129,24 @@ def test_fixture_table_was_read() -> None:
     assert len(ROWS) >= 40
 
 
-def test_a_broken_file_whose_ingredient_fails_too_names_both(policies: dict[str, object]) -> None:
-    """MANIFEST.tsv: adobe-20220124-E-clm-CAICAI.jpg is Invalid, "Referenced claim missing"
-    (ingredient.manifest.missing) and assertion.hashedURI.mismatch. A walkthrough read only the
-    second in the summary; the ingredient's failure was in the details alone."""
-    path = C2PA / "c2pa-rs" / "adobe-20220124-E-clm-CAICAI.jpg"
+def _anchored(policies: dict[str, object], name: str, manifest: str | None = None) -> VerifyReport:
+    """verify of the c2pa-rs fixture ``name`` with the reference trust anchors (and the sidecar
+    ``manifest`` beside it); skipped when the fixtures are absent."""
+    path = C2PA / "c2pa-rs" / name
     if not path.exists():
         pytest.skip("../shared/fixtures/c2pa is not present")
     home = policies["home"]
     assert isinstance(home, Home)
-    report = verify_path(path, home=home, options=VerifyOptions(policy=policies["anchored"]))  # type: ignore[arg-type]
+    sidecar = C2PA / "c2pa-rs" / manifest if manifest else None
+    options = VerifyOptions(policy=policies["anchored"], manifest=sidecar)  # type: ignore[arg-type]
+    return verify_path(path, home=home, options=options)
+
+
+def test_a_broken_file_whose_ingredient_fails_too_names_both(policies: dict[str, object]) -> None:
+    """MANIFEST.tsv: adobe-20220124-E-clm-CAICAI.jpg is Invalid, "Referenced claim missing"
+    (ingredient.manifest.missing) and assertion.hashedURI.mismatch. A walkthrough read only the
+    second in the summary; the ingredient's failure was in the details alone."""
+    report = _anchored(policies, "adobe-20220124-E-clm-CAICAI.jpg")
     assert report.exit_code == 1
     assert "assertion.hashedURI.mismatch" in report.summary
     assert "Ingredient CAI.jpg's credentials fail too (ingredient.manifest.missing)" in report.summary
@@ -148,13 +157,7 @@ def test_a_sidecar_of_another_file_is_said_to_be_one(policies: dict[str, object]
     paired it with IMG_0003.jpg and read "the file's bytes changed after signing": a sidecar is
     paired by hand or by name, and a wrong pairing fails the same way. Broken (the credentials do
     not match the file, exit 1), said as either."""
-    photo = C2PA / "c2pa-rs" / "IMG_0003.jpg"
-    if not photo.exists():
-        pytest.skip("../shared/fixtures/c2pa is not present")
-    home = policies["home"]
-    assert isinstance(home, Home)
-    options = VerifyOptions(policy=policies["anchored"], manifest=C2PA / "c2pa-rs" / "cloud_manifest.c2pa")  # type: ignore[arg-type]
-    report = verify_path(photo, home=home, options=options)
+    report = _anchored(policies, "IMG_0003.jpg", "cloud_manifest.c2pa")
     assert report.credentials.state == "invalid"
     assert report.exit_code == 1
     assert "the sidecar is another file's manifest, or this file changed after signing" in report.summary
@@ -162,13 +165,7 @@ def test_a_sidecar_of_another_file_is_said_to_be_one(policies: dict[str, object]
 
 
 def test_sidecar_manifest_of_a_cloud_file_verifies(policies: dict[str, object]) -> None:
-    cloud = C2PA / "c2pa-rs" / "cloud.jpg"
-    if not cloud.exists():
-        pytest.skip("../shared/fixtures/c2pa is not present")
-    home = policies["home"]
-    assert isinstance(home, Home)
-    options = VerifyOptions(policy=policies["anchored"], manifest=C2PA / "c2pa-rs" / "cloud_manifest.c2pa")  # type: ignore[arg-type]
-    report = verify_path(cloud, home=home, options=options)
+    report = _anchored(policies, "cloud.jpg", "cloud_manifest.c2pa")
     # Its own signer chains to the reference roots; an ingredient's does not. The reference
     # reader folds that into "Valid" for the whole; we say the claim signer is trusted and
     # report the ingredient's untrusted signer with that ingredient.

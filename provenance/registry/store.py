@@ -260,6 +260,13 @@ class Registry:
         )
         return [record for row in rows if (record := self.get(str(row[0]))) is not None]
 
+    def made_from(self, record_id: str) -> list[str]:
+        """The ids of the records made from ``record_id`` (its twins and stamps), earliest first."""
+        rows = self._db.execute(
+            "SELECT record_id FROM records WHERE source_record_id = ? ORDER BY created_at, record_id", (record_id,)
+        )
+        return [str(row[0]) for row in rows]
+
     def find_by_sha256(self, sha256: str, *, kind: str | None = None) -> Record | None:
         query = "SELECT record_id FROM records WHERE sha256 = ?"
         params: tuple[str, ...] = (sha256,)

@@ -139,13 +139,12 @@ def _folder(file: str, root: str | None) -> str:
 
 
 def _severity(code: object) -> int:
-    """A row's rank by its exit code, most serious first (:data:`verdicts.SEVERITY`): sorted by the
-    number, a walkthrough's 2 broken files (exit 1) sank below 32 with no provenance (exit 3)."""
-    order = [int(c) for c in verdicts.SEVERITY]
+    """A row's rank by its exit code, most serious first (:func:`verdicts.severity_rank`): sorted by
+    the number, a walkthrough's 2 broken files (exit 1) sank below 32 with no provenance (exit 3)."""
     try:
-        return order.index(int(str(code)))
+        return verdicts.severity_rank(int(str(code)))
     except ValueError:
-        return 0
+        return -1
 
 
 def _row(index: int, row: ScanRow, root: str | None) -> str:

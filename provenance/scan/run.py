@@ -150,7 +150,8 @@ def _plan(paths: Iterable[Path], recursive: bool) -> list[str]:
     """The files to scan, keyed. A missing path among others is a file like any other: its row
     says it is missing (unreadable, exit 4) and the scan goes on; only when every path is
     missing is there nothing to scan at all (an error, exit 4). A file reached twice (itself and
-    a link to it) is scanned once, under the first name it was reached by."""
+    a link to it) is scanned once, under its own name; one reached only through a link keeps the
+    link's name, the name the user gave or sees in the folder (not its target's)."""
     paths = list(paths)
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     if missing and len(missing) == len(paths):
