@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from provenance import verdicts
@@ -22,6 +24,25 @@ def _one_line(text: str, limit: int = 200) -> str:
     """A prompt on one line for people; --json carries it whole."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "… (whole text in --json)"
+
+
+# a name followed by a long description in brackets: the demo model's label ("demo (offline demo model: ...)")
+# is kept whole in the manifest and the JSON, and a twin's report said it five times
+_DESCRIBED = re.compile(r"(?P<name>[\w.:/@-]+) \((?P<what>[^()]{40,})\)")
+
+
+def _described_once(lines: list[str]) -> list[str]:
+    """Each long bracketed description said at its first mention only: later ones give the name alone."""
+    seen: set[str] = set()
+
+    def shorten(found: re.Match[str]) -> str:
+        key = found.group(0)
+        if key in seen:
+            return found.group("name")
+        seen.add(key)
+        return key
+
+    return [_DESCRIBED.sub(shorten, line) for line in lines]
 
 
 def _label(name: str) -> str:
@@ -288,4 +309,4 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
         out.append(f"{pad}not checked: {skipped}")
     words = verdicts.exit_word(report.exit_code).label
     out.append(f"{_label('Exit')}{report.exit_code} ({words})")
-    return "\n".join(out)
+    return "\n".join(_described_once(out))

@@ -131,7 +131,7 @@ EXIT = {
         "The file is missing, unreadable or unsupported, or incomplete (cut short, e.g. an interrupted download:"
         " what could still be read is shown, but nothing can be checked against a file that is not all there),"
         " or its picture cannot be decoded. A damaged file is not evidence of tampering: get the whole file.",
-        "bad",
+        "warn",  # amber, not red: red is for evidence of tampering, and a damaged file is none (a walkthrough)
     ),
     ExitCode.INTERNAL: Word("5", "internal error", "A bug: please report it with the --debug output.", "bad"),
 }
@@ -162,7 +162,7 @@ CREDENTIALS = _table(
         "The file ends early (an interrupted download or copy?): the signed data is not all there, so the"
         " credentials cannot be checked against it and establish nothing for it. A damaged file is not evidence"
         " of tampering: get the complete file and verify again.",
-        "bad",
+        "warn",
     ),
     Word(
         "ingredient-invalid",
@@ -194,8 +194,12 @@ CREDENTIALS = _table(
         "ok",
     ),
     Word("absent", "No Content Credentials", "No C2PA manifest in or beside the file.", "none"),
-    Word("unreadable", "Unreadable", "The file could not be read, so nothing about it was checked.", "bad"),
+    Word("unreadable", "Unreadable", "The file could not be read, so nothing about it was checked.", "warn"),
 )
+
+# Credentials that hold nothing for the file: changed after signing, or a file not all there. A policy
+# fails them; their colours differ (red for tampering, amber for damage), so the tone does not say it.
+CREDENTIALS_THAT_FAIL = frozenset({"invalid", "truncated", "unreadable"})
 
 WATERMARK = _table(
     Word(

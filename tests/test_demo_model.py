@@ -125,6 +125,10 @@ def test_twin_without_model_uses_the_demo_model_and_says_so(keyed_home: Path, tm
     verified = run_cli("verify", out, home=keyed_home)
     assert verified.code == 0, verified.stderr
     assert "demo (offline demo model" in verified.stdout
+    # said once: the manifest names the model in its claim, its action and the AI evidence, and the
+    # report repeated the description each time (a walkthrough counted it five times)
+    assert verified.stdout.count("offline demo model") == 1
+    assert "action c2pa.created by demo, trainedAlgorithmicMedia" in verified.stdout
     report = json.loads(run_cli("verify", "--json", out, home=keyed_home).stdout)
     cred = report["credentials"]
     assert cred["model"].startswith("demo (offline demo model")

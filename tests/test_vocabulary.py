@@ -202,6 +202,11 @@ def test_the_policy_check_speaks_the_vocabulary(tmp_path: Path) -> None:
     assert truncated.status == "fail"
     assert verdicts.word("credentials", "truncated").label in reasons["refuse-invalid"]
     assert verdicts.word("credentials", "truncated").label in reasons["require-provenance"]
+    # a damaged file is no evidence of tampering: amber, not the red of broken credentials, and still a fail
+    assert verdicts.word("credentials", "truncated").colour != verdicts.word("credentials", "invalid").colour
+    assert verdicts.EXIT[verdicts.ExitCode.UNREADABLE].colour != verdicts.EXIT[verdicts.ExitCode.BROKEN].colour
+    unreadable = check_report(policy, _report(credentials={"state": "unreadable"}))
+    assert {r.rule: r.outcome for r in unreadable.rules}["refuse-invalid"] == "fail"
     edited = check_report(policy, _report(ai={"verdict": "ai-edited", "signals": []}))
     reason = next(r.reason for r in edited.rules if r.rule == "ai-disclosure")
     assert verdicts.word("ai", "ai-edited").label in reason

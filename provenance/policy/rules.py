@@ -187,7 +187,7 @@ def _require_provenance(rule: Rule, policy: Policy, report: VerifyReportJSON, ca
 def _refuse_invalid(rule: Rule, policy: Policy, report: VerifyReportJSON, caption: str | None) -> RuleResult:
     cred = report.get("credentials") or {}
     found = verdicts.word("credentials", verdicts.states(report)["credentials"])
-    if found.tone == "bad":  # changed after signing, or an incomplete file: nothing they say holds for it
+    if found.state in verdicts.CREDENTIALS_THAT_FAIL:  # changed after signing, or a file not all there
         return RuleResult(rule.name, "fail", f"its Content Credentials do not validate ({found.label})",
                           [found.meaning, str(cred.get("error") or "")])  # fmt: skip
     if (report.get("watermark") or {}).get("agrees_with_manifest") is False:
