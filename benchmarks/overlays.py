@@ -210,8 +210,9 @@ PLAIN = {**{name: edit for name, edit in HONEST.items() if name not in COVERING}
 PATCHES = ("blur6", "pixel6", "blur8", "pixel8")
 JOURNEYS = {**PLAIN, **EDITS}
 _PICTURES: dict[str, Image.Image] = {}
-# picture, journey, coarse state, final state, share, new edges' share, lost patch's blocks, seconds
-Row = tuple[str, str, str, str, float, float, int, float]
+# picture, journey, coarse state, final state, share, new edges' share, lost patch's blocks, seconds,
+# ECC's correlation of the lay (1.0 when not compared)
+Row = tuple[str, str, str, str, float, float, int, float, float]
 
 
 def _init(pictures: dict[str, Image.Image]) -> None:
@@ -227,16 +228,18 @@ def _run(task: tuple[str, str]) -> Row:
     placed = thumbnail.compare(copy, thumbnail.describe(img))
     kind = placement_of(placed, img.size, copy.size) if placed is not None else None
     if placed is None or kind is None or placed.centre is None:
-        return name, journey, placed.verdict if placed else "none", "-", -1.0, -1.0, -1, 0.0
+        return name, journey, placed.verdict if placed else "none", "-", -1.0, -1.0, -1, 0.0, 1.0
     if kind.state == "altered" or kind.sides is not None:  # verify.with_marks compares neither
-        return name, journey, kind.state, kind.state, -1.0, -1.0, -1, 0.0
+        return name, journey, kind.state, kind.state, -1.0, -1.0, -1, 0.0, 1.0
     start = time.perf_counter()
-    found = detail.marks(copy, claim_thumbnail(img), img.size, placed.scale, placed.centre)
+    centre = placed.image_centre(img.size)
+    assert centre is not None  # placed.centre is, and the picture has a size
+    found = detail.marks(copy, claim_thumbnail(img), img.size, placed.scale, centre)
     seconds = time.perf_counter() - start
     if found is None:
-        return name, journey, kind.state, kind.state, -1.0, -1.0, -1, seconds
+        return name, journey, kind.state, kind.state, -1.0, -1.0, -1, seconds, 1.0
     final = "altered" if marked(found) or removed(found) else kind.state
-    return name, journey, kind.state, final, found.share, found.edges, found.removed_blocks, seconds
+    return name, journey, kind.state, final, found.share, found.edges, found.removed_blocks, seconds, found.aligned
 
 
 def wheel_pictures() -> dict[str, Image.Image]:
@@ -303,6 +306,7 @@ def report(title: str, rows: list[Row]) -> list[str]:
     turned = [r for r in newsroom if r[3] == "altered" and r[2] != "altered"]
     drawn = [r for r in rows if r[1] in EDITS and r[1] not in COVERING and r[1] not in PATCHES and r[3] != "-"]
     patches = [r for r in rows if r[1] in PATCHES and r[3] != "-"]
+    covering = [r for r in rows if r[1] in COVERING and r[3] != "-"]
     times = [r[7] for r in rows if r[7] > 0]
 
     def caught(group: list[Row]) -> str:
@@ -324,6 +328,19 @@ def report(title: str, rows: list[Row]) -> list[str]:
         + "".join(f"; {r[0]} {r[1]} (share {r[4]:.2%}, edges {r[5]:.3%}, patch {r[6]})" for r in turned[:8]),
         f"- drawn text, date imprints and dots caught: {caught(drawn)}",
         f"- boxes blurred or pixelated caught: {caught(patches)}",
+        f"- read `altered` on a copy laid under ECC {detail.ALIGNED} (verify says it does not line up, and names"
+        " both causes: something laid over it, or a strong edit): "
+        + ", ".join(
+            f"{label} {sum(r[3] == 'altered' and r[8] < detail.ALIGNED for r in group)}"
+            for label, group in (
+                ("honest", honest),
+                ("newsroom", newsroom),
+                ("drawn", drawn),
+                ("patches", patches),
+                ("covering", covering),
+            )
+        )
+        + f"; laid under it and read as before: {sum(r[3] != 'altered' and r[8] < detail.ALIGNED for r in rows)}",
         f"- the comparison's time: median {1000 * statistics.median(times):.0f} ms, largest {1000 * max(times):.0f} ms"
         if times
         else "- no comparison made",
@@ -367,7 +384,7 @@ def main() -> None:
         " journeys a picture. `altered` by the thumbnail: verify's verdict before the claim thumbnail was"
         " used; '... and by the share differing': the thumbnail's verdict or the share differing alone (as now"
         " measured, after the vignette, sharpening and local-contrast fits), without the new edges and the lost patches"
-        " (2026-12-06). Not compared: too small, stretched, or not laid well enough to judge (the thumbnail's"
+        " (2026-12-06). Not compared: too small, stretched, or not laid at all (ECC failing; the thumbnail's"
         " verdict stands); copies the thumbnail already calls `altered` are not compared either."
         " The design set chose every parameter; the evaluation set influenced nothing.",
         "",

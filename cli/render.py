@@ -8,6 +8,7 @@ import click
 
 from provenance import verdicts
 from provenance.credentials import codes
+from provenance.fingerprint import detail
 from provenance.report import (
     CredentialReport,
     Ingredient,
@@ -89,6 +90,11 @@ def _placement_line(placed: Placement, picture: str) -> str:
         fine.append("it is a mirror image of it")
     if placed.removed:
         fine.append(f"detail is gone from {verdicts.share_words(placed.removed)} of it ({verdicts.REMOVAL_KINDS})")
+    if placed.laid is not None:
+        fine.append(
+            f"parts differ, and it does not line up with it as a re-saved copy does (correlation"
+            f" {placed.laid:.2f}, under {detail.ALIGNED})"
+        )
     if fine:
         measured += ", but " + " and ".join(fine)
     return f"{click.style(word.label, fg=word.terminal_colour, bold=True)} ({measured})"

@@ -165,7 +165,10 @@ class Placement:
     ``removed``: share of the picture in the largest patch whose detail is gone while the rest
     keeps it (blurred, pixelated, smoothed), when it is ``verify.REMOVED_BLOCKS`` blocks or more
     (altered); else 0. ``mirrored``: the image is the picture mirrored (its mark read it so), which
-    shows the scene reversed (altered)."""
+    shows the scene reversed (altered). ``laid``: the correlation at which the image lay on the
+    signed picture's claim thumbnail, when under ``detail.ALIGNED`` and parts of it differ (altered:
+    it does not line up with the picture as a re-saved or resized copy does, so what differs may be
+    laid over it or a strong edit of the whole, and the words say either); else None."""
 
     state: PlacementState
     shown: float
@@ -179,6 +182,7 @@ class Placement:
     marked: float = 0.0
     removed: float = 0.0
     mirrored: bool = False
+    laid: float | None = None
 
 
 @dataclass
@@ -361,7 +365,11 @@ class VerifyReport:
         return cast("VerifyReportJSON", dataclasses.asdict(self))
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
+        """The report as ``verify --json`` prints it: with ``as_shown`` (``verdicts.with_shown``), so
+        that a library user sees an altered copy's "recovered+altered", never a bare pass."""
+        from provenance import verdicts
+
+        return json.dumps(verdicts.with_shown(self.to_dict()), indent=indent)
 
 
 # The JSON form of a report (``VerifyReport.to_dict()``), as scan rows, checkpoints,
@@ -447,6 +455,7 @@ class PlacementJSON(TypedDict, total=False):
     marked: float
     removed: float
     mirrored: bool
+    laid: float | None
 
 
 class CredentialJSON(TypedDict, total=False):

@@ -181,7 +181,8 @@ CREDENTIALS = _table(
         "remote",
         "Remote credentials, not fetched",
         "The file points to a manifest stored elsewhere that was not read: fetching is off unless asked for"
-        " (--allow-remote), or the fetch failed. Until it is read, nothing is known about it.",
+        " (the command provenance verify --allow-remote), or the fetch failed. Until it is read, nothing is"
+        " known about it.",
         "info",
     ),
     Word(
@@ -392,6 +393,10 @@ def areas_differ(differ: int, detailed: int) -> bool:
     return differ >= ALTERED_AREAS and differ >= ALTERED_SHARE * detailed
 
 
+# what a copy that does not line up with its picture may be, in the words every surface uses
+NOT_LAID = (
+    "a headline, a band or a logo laid over it, or a strong edit such as local contrast, a heavy vignette or blur"
+)
 # what a copy's marks and lost patches may be, in the words every surface uses
 MARK_KINDS = "drawn text, a logo, a part painted or smoothed over"
 REMOVAL_KINDS = "blurred, pixelated, smoothed or covered"
@@ -423,6 +428,7 @@ def placement_words(
     marked: float = 0.0,
     removed: float = 0.0,
     mirrored: bool = False,
+    laid: float | None = None,
 ) -> str:
     """What an image is relative to ``picture`` (e.g. "the signed picture"), in a few words: "a crop
     showing about 56 % of the signed picture, at 80 % of its size, but parts differ: 8 of its 75
@@ -436,7 +442,9 @@ def placement_words(
     if differ >= 1:
         verb = "does" if differ == 1 else "do"
         hint = (
-            "" if marked > 0 or removed > 0 or mirrored else " (an overlay, a caption band, a logo, a pasted region?)"
+            ""
+            if marked > 0 or removed > 0 or mirrored or laid is not None
+            else " (an overlay, a caption band, a logo, a pasted region?)"
         )
         changes.append(f"{differ} of its {detailed} detailed areas {verb} not match{hint}")
     if added > 0:
@@ -452,6 +460,8 @@ def placement_words(
             f"detail {picture} has is gone from one part of it ({REMOVAL_KINDS} over about"
             f" {share_words(removed)} of it)"
         )
+    if laid is not None:
+        changes.append(f"it does not line up with {picture} as a re-saved or resized copy does ({NOT_LAID}?)")
     if added > 0:
         size = ""  # measured on an image that is more than the picture: not the picture's size
     flipped = "mirrored (a mirror image shows the scene reversed)"

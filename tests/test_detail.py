@@ -41,8 +41,9 @@ def _marks(picture: Image.Image, copy: Image.Image) -> detail.Marks | None:
     placed = thumbnail.compare(copy, thumbnail.describe(picture))
     assert placed is not None
     assert placed.verdict == "same-picture"
-    assert placed.centre is not None
-    return detail.marks(copy, claim_thumbnail(picture), picture.size, placed.scale, placed.centre)
+    centre = placed.image_centre(picture.size)
+    assert centre is not None
+    return detail.marks(copy, claim_thumbnail(picture), picture.size, placed.scale, centre)
 
 
 def _share(picture: Image.Image, copy: Image.Image) -> float | None:
@@ -247,7 +248,45 @@ def test_what_cannot_be_judged_is_not_judged() -> None:
     tiny = picture.resize((240, 160))  # under LEAST_SIDE: a headline would be a few pixels
     assert detail.marks(tiny, reference, picture.size, 240 / picture.width, (0.5, 0.5)) is None
     other = Image.effect_noise(picture.size, 60).convert("RGB")  # nothing to lay it on: not laid
-    assert detail.marks(other, reference, picture.size, 1.0, (0.5, 0.5)) is None
+    found = detail.marks(other, reference, picture.size, 1.0, (0.5, 0.5))
+    assert found is None or not found.laid
+
+
+def test_the_copy_is_laid_by_its_whole_centre_when_plain_margins_were_cut() -> None:
+    """The thumbnail places an image less its plain margins; a dark studio backdrop's rows put a copy
+    laid by the whole image's centre 50 px off, and an honest 9:16 crop of a product shot lay at
+    correlation 0.63 (a design picture). Laid by :meth:`Placement.image_centre`, it lines up."""
+    picture = Image.new("RGB", (640, 512), (8, 8, 8))
+    with Image.open(SAMPLES / "chelsea.png") as img:
+        picture.paste(img.convert("RGB").resize((520, 380)), (60, 120))  # dark rows above and beside it
+    crop = _jpeg(picture.crop((0, 0, 288, 512)))
+    placed = thumbnail.compare(crop, thumbnail.describe(picture))
+    assert placed is not None
+    assert placed.verdict == "same-picture"
+    assert placed.margins[0] > 0  # the dark rows above were cut before the fit
+    centre = placed.image_centre(picture.size)
+    assert centre is not None
+    assert centre[0] == pytest.approx(144 / 640, abs=0.01)
+    assert centre[1] == pytest.approx(0.5, abs=0.01)
+    found = detail.marks(crop, claim_thumbnail(picture), picture.size, placed.scale, centre)
+    assert found is not None
+    assert found.laid
+    assert not marked(found)
+
+
+def test_a_headline_that_keeps_the_copy_from_lining_up_is_compared_all_the_same() -> None:
+    """A headline a tenth of the picture's height, outlined, over a night sky: ECC lays the copy
+    under :data:`detail.ALIGNED`, and it was not compared at all; it is, and its marks are seen."""
+    with Image.open(SAMPLES / "rocket.jpg") as img:
+        picture = img.convert("RGB")
+    out = picture.copy()
+    font = ImageFont.load_default(size=picture.height // 10)
+    ImageDraw.Draw(out).text((picture.width // 2, picture.height // 12), "FAKE HEADLINE", fill="white", font=font,
+                             stroke_width=2, stroke_fill="black")  # fmt: skip
+    found = _marks(picture, _jpeg(out, 90))
+    assert found is not None
+    assert not found.laid
+    assert marked(found)
 
 
 def test_a_transparent_copy_is_seen_on_white_as_its_claim_thumbnail_shows_it() -> None:

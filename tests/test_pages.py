@@ -90,14 +90,18 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def server(material: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _serve(material["home"], tmp_path_factory.mktemp("server") / "server.log")
+
+
+def _serve(home: Path, log: Path, *options: str) -> Iterator[str]:
+    """``provenance serve`` on a free port of this host, for as long as the caller iterates."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
-    env = {**os.environ, "PROVENANCE_HOME": str(material["home"]), "HF_HUB_OFFLINE": "1"}
-    log = tmp_path_factory.mktemp("server") / "server.log"
+    env = {**os.environ, "PROVENANCE_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "provenance_cli.main", "serve", "--port", str(port)],
+            [sys.executable, "-m", "provenance_cli.main", "serve", "--port", str(port), *options],
             cwd=ROOT,
             env=env,
             stdout=sink,
@@ -330,3 +334,31 @@ def test_the_page_says_a_test_signer_and_a_time_stamp_that_dates_nothing(
     assert "Not checked: Stable Diffusion watermarks (invisible-watermark dwtDct)" in signals
     page.screenshot(path=str(tmp_path / "small.png"), full_page=True)
     page.close()
+
+
+def test_the_page_asks_for_a_token_when_the_service_needs_one(
+    material: dict[str, Path], browser: Any, tmp_path: Path
+) -> None:
+    """A walkthrough's service ran with --require-token: every upload read "this request needs a
+    token" and the page had nowhere to give one. It asks for one now, and checks the picture with it."""
+    made = run_cli("tokens", "create", "--scope", "admin", "--name", "desk", home=material["home"])
+    assert made.code == 0, made.stderr
+    token = re.search(r"pvt_\S+", made.stdout)
+    assert token is not None, made.stdout
+    served = _serve(material["home"], tmp_path / "server.log", "--require-token")
+    url = next(served)
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url + "/")
+        assert not page.locator("#token-row").is_visible()  # asked for only when the service wants one
+        page.set_input_files("#file", str(material["stamped"]))
+        page.wait_for_selector("#token-row", state="visible", timeout=60_000)
+        assert "needs a token" in page.locator("#status").inner_text()
+        page.fill("#token", token.group(0))
+        page.dispatch_event("#token", "change")
+        name = material["stamped"].name
+        page.wait_for_function(f"document.querySelector('#file-name').textContent === {name!r}", timeout=120_000)
+        assert _cards(page)["credentials"]["word"] == verdicts.word("credentials", "trusted").label
+        page.screenshot(path=str(tmp_path / "token.png"), full_page=True)
+    finally:
+        next(served, None)

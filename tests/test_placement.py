@@ -12,12 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from provenance import detect, verdicts
 from provenance.config import Home
 from provenance.credentials import init_identity
-from provenance.fingerprint import thumbnail
+from provenance.fingerprint import detail, thumbnail
+from provenance.policy import Policy, check_report
+from provenance.policy.rules import Rule
 from provenance.register import register_paths
 from provenance.registry import Registry
 from provenance.report import Action, CredentialReport, Placement, VerifyReport
@@ -96,6 +98,16 @@ def test_a_copy_with_a_region_pasted_in_is_not_the_signed_capture(signed: Signed
     assert placed.agree + placed.differ == placed.detailed
     assert not placed.cropped
     assert data["credentials"]["placement"]["state"] == "altered"  # type: ignore[index]
+    # the library's JSON is the CLI's: an altered copy's verdicts as shown, never a bare pass
+    assert data["as_shown"] == {  # a walkthrough's integrator read only "recovered" from to_json()
+        "credentials": "recovered+altered",
+        "watermark": report.watermark.state,
+        "ownership": f"{report.ownership.verdict}+altered",
+        "ai": report.ai.verdict,
+    }
+    # and the policy check takes the report itself as well as its dict (it raised AttributeError)
+    policy = Policy("p", (), (Rule("refuse-invalid", "refuse-invalid", {}),), "test")
+    assert check_report(policy, report).to_dict() == check_report(policy, report.to_dict()).to_dict()
     same = report.ownership.matches[0]
     assert same.relation == "same-as"
     assert same.placement == placed
@@ -111,6 +123,35 @@ def test_a_copy_with_a_region_pasted_in_is_not_the_signed_capture(signed: Signed
     row = reports.flat(report.to_dict())  # a scan's CSV row: the state, and the summary that says it
     assert row["placement"] == "altered"
     assert "parts differ" in str(row["summary"])
+
+
+def test_a_headline_that_keeps_the_copy_from_lining_up_is_not_the_whole_signed_picture(
+    signed: Signed, tmp_path: Path
+) -> None:
+    """A red-team walkthrough: "FAKE HEADLINE" a tenth of the picture's height, white with a black
+    outline, over the sky of the signed night photo, re-saved. It pulled ECC's lay to 0.85 (under
+    detail.ALIGNED), so the copy was not compared, and it read "Captured ... the whole of the signed
+    picture", exit 0. Compared all the same, parts differ; the words name both causes."""
+    out = signed.pixels.copy()
+    font = ImageFont.load_default(size=out.height // 10)
+    ImageDraw.Draw(out).text((out.width // 2, out.height // 12), "FAKE HEADLINE", fill="white", font=font,
+                             stroke_width=2, stroke_fill="black")  # fmt: skip
+    report, data = _verify(_save(out, tmp_path / "headline.jpg"), signed.home)
+    placed = report.credentials.placement
+    assert placed is not None
+    assert placed.state == "altered"
+    assert placed.laid is not None
+    assert placed.laid < detail.ALIGNED
+    assert report.exit_code == 3
+    assert "does not line up with the signed picture" in report.summary
+    assert "a headline, a band or a logo laid over it, or a strong edit" in report.summary
+    assert data["as_shown"]["credentials"] == "recovered+altered"  # type: ignore[index]
+    # the same copy without the headline lines up, and is the whole signed picture
+    plain, _ = _verify(_save(signed.pixels, tmp_path / "plain.jpg"), signed.home)
+    assert plain.credentials.placement is not None
+    assert plain.credentials.placement.state == "whole"
+    assert plain.credentials.placement.laid is None
+    assert plain.exit_code == 0
 
 
 def test_scan_fail_on_altered_tells_a_doctored_copy_of_our_picture_from_an_unknown_one(

@@ -295,6 +295,32 @@ def test_another_homes_stamp_is_not_registered_or_stamped_as_our_original(newsro
     assert "as an original, owner Valley Times" not in said, said
 
 
+def test_our_registered_original_signed_by_someone_we_do_not_trust_goes_to_review(
+    newsroom: Path, tmp_path: Path
+) -> None:
+    """A walkthrough: a rival stamped our registered original with its own key; verify matched the
+    registry's original and the policy passed it, while register and stamp refused the same file.
+    Published as it is, the file credits the rival: it goes to review, naming the signer."""
+    ours = tmp_path / "harbour.jpg"
+    with Image.open(SAMPLES / "rocket.jpg") as img:
+        img.convert("RGB").save(ours, quality=92)
+    assert run_cli("register", ours, "--owner", "Daily Planet", home=newsroom).code == 0
+    rival = tmp_path / "rival"
+    assert run_cli("keys", "init", "--org", "Valley Times", home=rival).code == 0
+    theirs = tmp_path / "theirs.jpg"
+    signed = run_cli("stamp", ours, "-o", theirs, "--source-type", "captured", "--user", "V. Rival", home=rival)
+    assert signed.code == 0, signed.stderr
+    code, result = _check(newsroom, theirs)
+    assert code == 1, result
+    assert isinstance(result, dict)
+    assert result["status"] == "review", result
+    reason = next(r["reason"] for r in result["rules"] if r["rule"] == "require-provenance")
+    assert "a registered original of Daily Planet" in reason
+    assert "signed by Valley Times Signer, author V. Rival, a signer this home does not trust" in reason
+    code, result = _check(newsroom, ours)  # our own file still passes
+    assert code == 0, result
+
+
 def test_our_own_staffs_ai_stamp_is_no_rights_review(newsroom: Path, tmp_path: Path) -> None:
     """The walkthrough's case: an AI image a staff member stamped here (owner: that user) was
     "a registered original of A. Reporter" for rights review. Only originals are cleared for rights."""

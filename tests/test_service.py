@@ -277,3 +277,29 @@ def test_the_api_docs_page_loads_nothing_from_another_host(tmp_path: Path) -> No
         assert asset.startswith("/"), asset  # this server's, no other host's
         assert client.get(asset).status_code == 200, asset
     assert client.get("/openapi.json").json()["info"]["title"] == "provenance"
+
+
+def test_stamp_errors_name_the_forms_fields_and_the_uploads_own_name(keyed_home: Path) -> None:
+    """A walkthrough's CMS was told "in-photo.jpg: ... no --source-type says what it is": a flag no
+    HTTP client can send, on a temporary file's name. The answer names the form's field and the
+    file as sent; a name outside ASCII comes back whole in the download's name (RFC 6266)."""
+    home = Home(keyed_home)
+    token = {"Authorization": f"Bearer {create_token(home, 'stamp', 'cms')}"}
+    client = _client(keyed_home)
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "NIKON", "E950"  # Make, Model: a camera's photo
+    with Image.open(SAMPLES / "chelsea.png") as img:
+        img.convert("RGB").save(buffer, "JPEG", quality=90, exif=exif)
+    camera = {"file": ("street café.jpg", buffer.getvalue(), "image/jpeg")}
+    refused = client.post("/v1/stamp", files=camera, data={"user": "desk"}, headers=token)
+    assert refused.status_code == 400, refused.text
+    message = refused.json()["error"]["message"]
+    assert "the field source_type" in message, message
+    assert "--" not in message, message
+    assert message.startswith("street café.jpg: "), message
+    stamped = client.post("/v1/stamp", files=camera, data={"user": "desk", "source_type": "captured"}, headers=token)
+    assert stamped.status_code == 200, stamped.text
+    disposition = stamped.headers["content-disposition"]
+    assert 'filename="street caf_-stamped.jpg"' in disposition
+    assert "filename*=UTF-8''street%20caf%C3%A9-stamped.jpg" in disposition

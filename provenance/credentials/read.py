@@ -84,7 +84,8 @@ def _remote(remote: _c2pa.RemoteManifest) -> CredentialReport:
     if remote.attempted:
         why = f"fetching them failed: {remote.reason}"
     else:
-        why = "fetching is off unless --allow-remote is given"
+        # said where the service's page shows it too, which has no such option: the command is named
+        why = "fetching is off here (the command provenance verify --allow-remote fetches them)"
     return CredentialReport(
         state="remote",
         manifest_source="remote",

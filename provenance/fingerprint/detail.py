@@ -36,7 +36,11 @@ WORK_SIDE = 768  # px: both pictures are compared at most this large (long side 
 LEAST_SIDE = 256  # ...and not at all when the picture, or the part of it the copy shows, is under this short side
 LEVEL = 30.0  # grey levels outside the claim thumbnail's 3 x 3 range that make a pixel differ...
 CLUSTER = 4  # ...in a cluster of at least this many pixels (8-connected)
-_ALIGNED = 0.9  # ECC's correlation under which the copy is not laid well enough to judge
+# ECC's correlation under which the copy does not line up with the picture as a re-saved, resized or
+# toned copy does: a headline over a night sky pulled it to 0.72, a caption bar to 0.6-0.89; and a
+# strong local contrast or vignette to 0.66-0.9. Its detail is compared all the same (it was not, and
+# such a headline passed as the whole signed picture), and what differs is said to be either
+ALIGNED = 0.9
 _EDGE = 7  # px of the compared area cut along its edges (what resampling smears across them)
 _SAMPLE = 3  # every this many rows and columns fit the tone match (a robust fit on a ninth is as good)
 _BINS = 64  # the curve per channel: medians in this many bins of the matched colour
@@ -80,6 +84,14 @@ class Marks:
     edges: float = 0.0
     removed: float = 0.0
     removed_blocks: int = 0
+    # ECC's correlation of the copy laid on the thumbnail: under ALIGNED the copy does not line up
+    # with the picture as a re-saved, resized or toned copy does, so what differs may be the lay's
+    aligned: float = 1.0
+
+    @property
+    def laid(self) -> bool:
+        """Whether the copy lined up with the picture well enough for its detail to be compared."""
+        return self.aligned >= ALIGNED
 
 
 def marks(
@@ -88,7 +100,8 @@ def marks(
     """Lay ``copy`` on ``reference`` (a claim thumbnail's JPEG or PNG bytes) of a picture of size
     ``picture``, where ``copy`` shows it at ``scale`` copy px per picture px with its centre at
     ``centre`` (shares of the picture's sides: a thumbnail's placement). None when it cannot be
-    judged: the thumbnail unreadable, the copy too small, or not laid well."""
+    judged: the thumbnail unreadable, the copy too small, or ECC failing to converge. A copy ECC
+    laid under :data:`ALIGNED` correlation is measured too, and is :attr:`Marks.laid` False."""
     import cv2
 
     ref_img = _open(reference)
@@ -106,9 +119,10 @@ def marks(
     to_copy = np.array(
         [[1, 0, cw / 2 - centre[0] * rw], [0, 1, ch / 2 - centre[1] * rh]], np.float32
     )  # work px of the picture -> of the copy
-    laid = _laid(cv2.cvtColor(ref, cv2.COLOR_RGB2GRAY), cv2.cvtColor(cp, cv2.COLOR_RGB2GRAY), to_copy)
-    if laid is None:
+    found = _laid(cv2.cvtColor(ref, cv2.COLOR_RGB2GRAY), cv2.cvtColor(cp, cv2.COLOR_RGB2GRAY), to_copy)
+    if found is None:
         return None
+    laid, correlation = found
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     on_ref = cv2.warpAffine(cp, laid, (rw, rh), flags=flags)
     inside = cv2.warpAffine(np.ones((ch, cw), np.uint8), laid, (rw, rh), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
@@ -130,6 +144,7 @@ def marks(
         edges=round(_clustered(_new_edges(toned, seen, valid)) / area, 5),
         removed=round(blocks * BLOCK * BLOCK / area, 5),
         removed_blocks=blocks,
+        aligned=round(min(correlation, 1.0), 4),
     )
 
 
@@ -351,9 +366,10 @@ def _resized(img: Image.Image, factor: float) -> Array:
     return np.asarray(cv2.resize(_rgb(on_white(small)), size, interpolation=interpolation), np.float32)
 
 
-def _laid(ref: Array, copy: Array, start: Array) -> Array | None:
+def _laid(ref: Array, copy: Array, start: Array) -> tuple[Array, float] | None:
     """The affine map from ``ref``'s pixels to ``copy``'s, refined from ``start`` by ECC at a
-    quarter, a half and the full resolution; None when it does not converge or correlate."""
+    quarter, a half and the full resolution, and its correlation; None when ECC fails (OpenCV
+    raises on pictures it finds uncorrelated: a flat one)."""
     import cv2
 
     warp = start.astype(np.float32)
@@ -379,7 +395,7 @@ def _laid(ref: Array, copy: Array, start: Array) -> Array | None:
         step = np.asarray(found, np.float32)
         step[:, 2] *= level
         warp = step
-    return warp if correlation >= _ALIGNED else None
+    return warp, float(correlation)
 
 
 def _tones(expected: Array, seen: Array, valid: Array) -> Array:

@@ -95,6 +95,21 @@ class Placement:
     # the image's width and height without its plain margins (a frame, a bar, a canvas): the shape
     # its content has, which a stretch changes and a plain band added along an edge does not
     content: tuple[int, int] | None = None
+    # the plain margins cut before the fit (top, bottom, left, right, image px): ``centre`` is the
+    # centre of what is left, which :meth:`image_centre` turns into the whole image's
+    margins: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+    def image_centre(self, picture: tuple[int, int]) -> tuple[float, float] | None:
+        """Where the whole image's centre lies in a picture of size ``picture`` (shares of its
+        sides), margins and all: ``centre`` is that of the image less its plain margins, and a
+        dark studio backdrop's cut rows put a copy laid by the whole image's centre up to 50 px
+        off (an honest 9:16 crop of a product shot was then not laid at all)."""
+        if self.centre is None or self.scale <= 0 or min(picture) <= 0:
+            return None
+        top, bottom, left, right = self.margins
+        across = (right - left) / 2 / (self.scale * picture[0])
+        down = (bottom - top) / 2 / (self.scale * picture[1])
+        return self.centre[0] + across, self.centre[1] + down
 
     @property
     def pasted(self) -> bool:
@@ -213,23 +228,24 @@ def compare(img: Image.Image, stored: bytes, *, scale: float | None = None, fram
             placement = turned
         if placement.verdict == "same-picture":
             break
+    cut = (top, bottom, left, right)  # what the fit's image lacks of the whole image
     if frame and placement.verdict != "same-picture":
         # the whole picture, resized: a stretched copy fits nowhere at its own shape (the search
         # keeps the shape), so a search that found it different is overruled by the frame
         known = _at_frame(thumb, luma, size)
         if known.verdict == "same-picture" or (placement.verdict == "cannot-tell" and known.verdict != "cannot-tell"):
-            placement = known
+            placement, cut = known, (0, 0, 0, 0)
     elif frame and stretched(img.size, size):
         # ...and where the search's fit at the copy's own shape still passed (half its blocks may
         # agree on a copy squeezed to 80 %), the frame's fit, which has the copy's shape right,
         # decides if more of its blocks agree: the other parts were misplaced, not altered
         known = _at_frame(thumb, luma, size)
         if known.verdict == "same-picture" and known.agree * placement.detailed > placement.agree * known.detailed:
-            placement = known
+            placement, cut = known, (0, 0, 0, 0)
     elif placement.verdict == "cannot-tell" and scale is not None:
         known = _at_scale(thumb, query, size, scale)
         placement = known if known.verdict != "cannot-tell" else placement
-    return replace(placement, content=(query.shape[1], query.shape[0]))
+    return replace(placement, content=(query.shape[1], query.shape[0]), margins=cut)
 
 
 def stretched(image: tuple[int, int], picture: tuple[int, int]) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TypedDict, cast
 
 from provenance.policy.rules import CHECKS, Outcome, Policy, RuleResult
-from provenance.report import VerifyReportJSON
+from provenance.report import VerifyReport, VerifyReportJSON
 
 
 class RuleResultJSON(TypedDict):
@@ -50,8 +50,11 @@ class CheckResult:
         return cast("CheckResultJSON", {**asdict(self), "exit_code": self.exit_code})
 
 
-def check_report(policy: Policy, report: VerifyReportJSON, caption: str | None = None) -> CheckResult:
-    """Apply ``policy`` to one verify report (``VerifyReport.to_dict()``)."""
+def check_report(policy: Policy, report: VerifyReportJSON | VerifyReport, caption: str | None = None) -> CheckResult:
+    """Apply ``policy`` to one verify report: ``verify_path``'s, or its ``to_dict()`` (as scan rows
+    and the service carry it)."""
+    if isinstance(report, VerifyReport):
+        report = report.to_dict()
     file = str(report.get("file"))
     if report.get("error"):
         reason = f"the file could not be checked: {report['error']}"

@@ -155,6 +155,19 @@ def _require_provenance(rule: Rule, policy: Policy, report: VerifyReportJSON, ca
             f"trusted Content Credentials recovered from the registry, signed by {recovered.get('signer')};"
             f" this copy is {verdicts.placement_report_words(report) or 'the signed picture'}",
         )
+    if originals and cred.get("state") == "valid":
+        # our registered picture, carrying credentials a signer this home does not trust made for it:
+        # published as it is, the file credits them (a walkthrough's rival stamped our original, and the
+        # policy passed it on the registry's word while register and stamp refused the same file)
+        first = originals[0]
+        author = f", author {cred['author']}" if cred.get("author") else ""
+        return _review(
+            rule,
+            report,
+            f"a registered original of {first['owner']} ({first['record_id']}), but the file carries Content"
+            f" Credentials signed by {cred.get('signer')}{author}, a signer this home does not trust: published as"
+            " it is, it credits them; publish this home's own file or stamp",
+        )
     if originals:
         first = originals[0]
         return RuleResult(rule.name, "pass", f"a registered original of {first['owner']} ({first['record_id']})")

@@ -101,7 +101,7 @@ def safe_name(name: str | None, fallback: str = "upload") -> str:
     """A plain file name from a client's (no folders, no control characters)."""
     base = Path(name or "").name.replace("\x00", "")
     cleaned = "".join(c for c in base if c.isprintable()).strip()
-    return cleaned[:200] or fallback
+    return cleaned[:200] if cleaned not in ("", ".", "..") else fallback
 
 
 Files = dict[str, list[tuple[str, bytes]]]

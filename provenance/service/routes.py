@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import warnings
 from functools import partial
 from pathlib import Path
 from typing import cast
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -180,10 +181,44 @@ async def verify_batch(request: Request, pixels: str = "auto") -> Response:
     return json_response(results)
 
 
+# the stamp's options as the form names them: the library's errors name the CLI's flags, which an
+# HTTP client cannot send (a walkthrough's CMS read "no --source-type says what it is")
+_FIELDS = {
+    "--source-type": "source_type",
+    "--allow-contradiction": "allow_contradiction",
+    "--no-ai-training": "no_ai_training",
+    "--edit": "edits",
+}
+_FLAG = re.compile("|".join(re.escape(flag) + r"\b" for flag in sorted(_FIELDS, key=len, reverse=True)))
+
+
+def _in_fields(err: ProvenanceError) -> ProvenanceError:
+    """``err`` with the stamp's flags named as the form's fields."""
+
+    def field(text: str) -> str:
+        return _FLAG.sub(lambda found: f"the field {_FIELDS[found.group(0)]}", text)
+
+    err.message = field(err.message)
+    err.hint = field(err.hint) if err.hint else None
+    err.args = (err.message,)
+    return err
+
+
+def _yes(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _attachment(filename: str) -> str:
+    """A Content-Disposition for ``filename``: plain ASCII, and the name itself as RFC 6266 gives it."""
+    plain = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 @router.post(
     "/stamp",
     summary="Stamp an image (token: stamp). Fields: file, user; optional model, format, source, source_type "
-    "(ai, captured, edited, composite), edits (comma-separated), caption, credit, owner, no_ai_training",
+    "(ai, captured, edited, composite), edits (comma-separated), caption, credit, owner, no_ai_training,"
+    " allow_contradiction (sign what the file or its record contradicts, as the CLI's --allow-contradiction)",
 )
 async def stamp(request: Request) -> Response:
     service = _service(request)
@@ -206,35 +241,42 @@ async def stamp(request: Request) -> Response:
     def work() -> tuple[bytes, str, str | None, str]:
         with temp_folder() as tmp:
             folder = Path(tmp)
-            src = folder / f"in-{name}"
+            # each file in its own folder under the name it was sent by: an error names the upload
+            src, out = folder / "in" / name, folder / "out" / f"{Path(name).stem}-stamped.{fmt}"
+            src.parent.mkdir()
+            out.parent.mkdir()
             src.write_bytes(data)
             source_path = None
             if sources:
-                source_path = folder / f"source-{sources[0][0]}"
+                source_path = folder / "source" / sources[0][0]
+                source_path.parent.mkdir()
                 source_path.write_bytes(sources[0][1])
-            out = folder / f"{Path(name).stem}-stamped.{fmt}"
             identity = resolve_identity(service.home, None, None)
             source_type = fields.get("source_type") or None  # none: AI, unless its EXIF names a camera
-            result = stamp_file(
-                src,
-                out,
-                user=user,
-                model=fields.get("model") or None,  # none given: none invented
-                identity=identity,
-                home=service.home,
-                source=source_path,
-                source_type=source_type,
-                edits=tuple(e.strip() for e in fields.get("edits", "").split(",") if e.strip()),
-                caption=fields.get("caption"),
-                credit=fields.get("credit"),
-                owner=fields.get("owner"),
-                ai_training=False if fields.get("no_ai_training", "").lower() in ("1", "true", "yes") else None,
-            )
+            try:
+                result = stamp_file(
+                    src,
+                    out,
+                    user=user,
+                    model=fields.get("model") or None,  # none given: none invented
+                    identity=identity,
+                    home=service.home,
+                    source=source_path,
+                    source_type=source_type,
+                    edits=tuple(e.strip() for e in fields.get("edits", "").split(",") if e.strip()),
+                    caption=fields.get("caption"),
+                    credit=fields.get("credit"),
+                    owner=fields.get("owner"),
+                    ai_training=False if _yes(fields.get("no_ai_training")) else None,
+                    allow_contradiction=_yes(fields.get("allow_contradiction")),
+                )
+            except ProvenanceError as err:
+                raise _in_fields(err) from None
             return out.read_bytes(), result.record_id, result.source_record_id, out.name
 
     cost = _admit(image, service, STAMP_BYTES_PER_PIXEL)
     stamped, record_id, source_id, filename = await service.run(work, cost)
-    headers = {"X-Provenance-Record-Id": record_id, "Content-Disposition": f'attachment; filename="{filename}"'}
+    headers = {"X-Provenance-Record-Id": record_id, "Content-Disposition": _attachment(filename)}
     if source_id:
         headers["X-Provenance-Source-Record-Id"] = source_id
     return Response(stamped, media_type=MIME_FOR_FORMAT[FORMAT_FOR_SUFFIX[f".{fmt}"]], headers=headers)

@@ -202,7 +202,15 @@
     showSignals(ai);
   }
 
+  let lastFile = null;  // checked again once a token is given
+
+  function authorisation() {
+    const token = ($("token").value || sessionStorage.getItem("provenance-token") || "").trim();
+    return token ? { Authorization: "Bearer " + token } : {};
+  }
+
   async function check(file) {
+    lastFile = file;
     const status = $("status");
     status.className = "";
     status.textContent = "Checking " + file.name + "…";
@@ -210,8 +218,13 @@
     body.append("file", file, file.name);
     try {
       await loadVocabulary();
-      const answer = await fetch("/v1/verify?thumbnails=true&states=true", { method: "POST", body });
+      const answer = await fetch("/v1/verify?thumbnails=true&states=true", {
+        method: "POST", body, headers: authorisation() });
       const data = await answer.json();
+      if (answer.status === 401) {  // started with --require-token: the page asks for one
+        $("token-row").hidden = false;
+        $("token").focus();
+      }
       if (!answer.ok) {
         status.className = "error";
         status.textContent = (data.error && data.error.message) || ("the service answered " + answer.status);
@@ -228,6 +241,12 @@
 
   const drop = $("drop");
   const input = $("file");
+  const token = $("token");
+  token.value = sessionStorage.getItem("provenance-token") || "";  // this tab only, never the disk
+  token.addEventListener("change", () => {
+    sessionStorage.setItem("provenance-token", token.value.trim());
+    if (lastFile) check(lastFile);
+  });
   loadVocabulary().catch(() => {});  // early, so the first answer shows at once; check() retries
   input.addEventListener("change", () => { if (input.files.length) check(input.files[0]); });
   drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") input.click(); });
