@@ -269,7 +269,13 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
     placed = verdicts.placement_state(report.to_dict())
     out.append(f"{_label('Credentials')}{_verdict('credentials', cred.state, placed)}")
     pad = " " * 14
-    out += [pad + line for line in _credential_lines(cred, verbose)]
+    if cred.re_encoded:  # the file's own manifest is the registry's, below: said once
+        source = cred.manifest_source or "embedded"
+        out.append(
+            f"{pad}the file's own manifest ({source}): the signed file's; its hashes do not match this re-saved copy"
+        )
+    else:
+        out += [pad + line for line in _credential_lines(cred, verbose)]
     if cred.recovered_manifest is not None:
         rec = cred.recovered_manifest
         found = f"the registry's manifest, found via {cred.recovered_via}"

@@ -227,6 +227,10 @@ class CredentialReport:
     recovered_via: str | None = None
     recovered_manifest: CredentialReport | None = None
     placement: Placement | None = None  # recovered: what this picture is relative to the signed one
+    # recovered for a file that carries the signed manifest itself, whose hashes are the signed file's:
+    # re-saved, resized or recompressed since, its hard binding alone failing (its pixels placed whole
+    # or a crop, its watermark the manifest's)
+    re_encoded: bool = False
 
     @property
     def present(self) -> bool:
@@ -494,6 +498,7 @@ class CredentialJSON(TypedDict, total=False):
     recovered_via: str | None
     recovered_manifest: CredentialJSON | None
     placement: PlacementJSON | None
+    re_encoded: bool
 
 
 class WatermarkJSON(TypedDict, total=False):

@@ -229,8 +229,8 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
         )
         if turn is not None and found:
             ownership.summary += f"{_THIS_COPY}{turn} relative to the registered picture."
-        if not credentials.present and registry is not None:
-            credentials = _recover(image, found, credentials, policy, print_)
+        if registry is not None:
+            credentials = _registry_manifest(image, found, credentials, mark, policy, print_)
     finally:
         if registry is not None:
             registry.close()
@@ -1215,15 +1215,53 @@ def _fingerprints_agree(item: _Found, prints: list[Fingerprint] | None) -> bool:
     return prints is not None and agree(prints, item.record.fingerprints)
 
 
+def _registry_manifest(  # noqa: PLR0917 - one call site
+    image: LoadedImage,
+    found: list[_Found],
+    credentials: CredentialReport,
+    mark: WatermarkReport,
+    policy: TrustPolicy,
+    prints: list[Fingerprint] | None,
+) -> CredentialReport:
+    """The signed manifest the registry kept, for a file that lost its own or carries it re-encoded."""
+    if not credentials.present:
+        return _recover(image, found, credentials, policy, prints)
+    if _re_encoded(credentials, mark, found):
+        return _recover(image, found, credentials, policy, prints, re_encoded=True)
+    return credentials
+
+
+def _re_encoded(credentials: CredentialReport, mark: WatermarkReport, found: list[_Found]) -> bool:
+    """Whether a file whose manifest fails only its hard binding is the signed picture re-encoded
+    (re-saved, resized, recompressed) with the manifest carried over: its watermark is the one the
+    manifest declares, read and confirmed on these pixels, which its record's thumbnail places as the
+    whole picture or a crop, nothing altered. A walkthrough's CMS resized a stamp and kept its manifest:
+    "Provenance broken" (exit 1), while the same copy stripped was the signed picture (exit 0). A
+    copy whose parts differ stays broken: the manifest was kept over a changed picture."""
+    if credentials.state != "invalid" or not codes.binding_only(credentials.status_codes):
+        return False
+    if not mark.found or mark.agrees_with_manifest is not True:
+        return False
+    return any(
+        f.matched_by == "watermark" and f.placement is not None and f.placement.state in ("whole", "crop")
+        for f in found
+    )
+
+
 def _recover(
     image: LoadedImage,
     found: list[_Found],
     credentials: CredentialReport,
     policy: TrustPolicy,
     prints: list[Fingerprint] | None,
+    *,
+    re_encoded: bool = False,
 ) -> CredentialReport:
-    """Credentials stripped: fetch the signed manifest the registry kept."""
+    """Credentials stripped, or (``re_encoded``) carried over onto a re-encoded copy: fetch the
+    signed manifest the registry kept."""
     for item in sorted(found, key=lambda f: f.matched_by != "watermark"):
+        if re_encoded and item.matched_by != "watermark":
+            continue  # the manifest's own mark, confirmed on these pixels: nothing less
         if item.other is not None:
             continue  # another file's record: its credentials are not this file's
         if item.matched_by == "fingerprint" and not _fingerprints_agree(item, prints):
@@ -1233,10 +1271,16 @@ def _recover(
         if item.record.manifest and item.matched_by in ("watermark", "fingerprint", "sha256"):  # never on a guess
             via = "watermark" if item.matched_by == "watermark" else "fingerprint"
             recovered = read_recovered(image.mime, image.data, item.record.manifest, policy=policy, via=via)
+            # the registry's manifest must be the very one the file carries (its label, a claim's URN): a
+            # manifest someone else signed declaring our mark's record is theirs, and stays broken
+            if re_encoded and not (recovered.intact and recovered.manifest_label == credentials.manifest_label):
+                return credentials
             credentials.recovered = True
             credentials.recovered_via = via
             credentials.recovered_manifest = recovered
             credentials.placement = item.placement
+            if re_encoded:
+                credentials.state, credentials.re_encoded = "recovered", True
             return credentials
     return credentials
 
@@ -1625,8 +1669,11 @@ def _credential_parts(cred: CredentialReport) -> list[str]:
         # the mark says this copy came from the signed file; a look-alike may be of the unsigned file it was
         # stamped from (a copy too small to read the mark): nothing says it ever carried credentials
         had = " (lost since signing: re-saved or stripped)" if by_mark else ""
+        held = f"no credentials in the file{had}"
+        if cred.re_encoded:  # the file carries them, but their hashes are of the file as signed
+            held = "the credentials in the file are the signed file's (its bytes changed since: re-saved or resized)"
         return [
-            f"no credentials in the file{had}, recovered from the registry: {_signed_by(recovered)}, signature valid",
+            f"{held}, recovered from the registry: {_signed_by(recovered)}, signature valid",
             *_identities(recovered),
             f"bound to this picture by {bound}{placed}",
         ]

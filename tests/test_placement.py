@@ -154,6 +154,60 @@ def test_a_headline_that_keeps_the_copy_from_lining_up_is_not_the_whole_signed_p
     assert plain.exit_code == 0
 
 
+def _segments(jpeg: bytes) -> list[bytes]:
+    """A JPEG's marker segments up to the scan (the rest of the file, scan and all, is the last)."""
+    out, at = [], 2
+    while at < len(jpeg) and jpeg[at] == 0xFF:
+        if jpeg[at + 1] == 0xDA:
+            out.append(jpeg[at:])
+            break
+        length = int.from_bytes(jpeg[at + 2 : at + 4], "big")
+        out.append(jpeg[at : at + 2 + length])
+        at += 2 + length
+    return out
+
+
+def _with_manifest_of(signed: bytes, copy: bytes) -> bytes:
+    """``copy`` with ``signed``'s C2PA manifest (its APP11 segments) carried over, as a CMS that keeps
+    metadata when it resizes does: after the copy's APP0/APP1, before the rest."""
+    manifest = b"".join(seg for seg in _segments(signed) if seg[1] == 0xEB)
+    head = [seg for seg in _segments(copy) if seg[1] in (0xE0, 0xE1)]
+    rest = [seg for seg in _segments(copy) if seg[1] not in (0xE0, 0xE1)]
+    return b"\xff\xd8" + b"".join(head) + manifest + b"".join(rest)
+
+
+def test_a_resized_copy_that_kept_its_manifest_is_the_signed_picture_not_broken(signed: Signed, tmp_path: Path) -> None:
+    """A red-team walkthrough: a CMS resized a stamp to half and kept its manifest. Its hashes are the
+    signed file's, and it read "Provenance broken" (exit 1), while the same copy stripped of the
+    manifest read the whole signed picture at 50 % (exit 0). Its mark is the one the manifest declares
+    and its pixels are the picture: the registry's manifest (the same one) is recovered for it. The
+    same manifest kept over a headline stays broken."""
+    half = signed.pixels.resize((signed.pixels.width // 2, signed.pixels.height // 2), Image.Resampling.LANCZOS)
+    kept = tmp_path / "half-kept.jpg"
+    kept.write_bytes(_with_manifest_of(signed.path.read_bytes(), _save(half, tmp_path / "half.jpg").read_bytes()))
+    report, data = _verify(kept, signed.home)
+    cred = report.credentials
+    assert cred.state == "recovered", report.summary
+    assert cred.re_encoded
+    assert cred.recovered_manifest is not None
+    assert cred.recovered_manifest.manifest_label == cred.manifest_label  # the file's own manifest
+    assert any(c.code == "assertion.dataHash.mismatch" and c.kind == "failure" for c in cred.status_codes)
+    assert cred.placement is not None
+    assert cred.placement.state == "whole"
+    assert report.exit_code == 0
+    assert "the credentials in the file are the signed file's" in report.summary
+    assert data["as_shown"]["credentials"] == "recovered"  # type: ignore[index]
+    drawn = signed.pixels.copy()
+    font = ImageFont.load_default(size=drawn.height // 20)
+    ImageDraw.Draw(drawn).text((40, 40), "Troops cross the border at dawn", fill=(255, 230, 0), font=font)
+    doctored = tmp_path / "doctored-kept.jpg"
+    doctored.write_bytes(_with_manifest_of(signed.path.read_bytes(), _save(drawn, tmp_path / "d.jpg").read_bytes()))
+    broken, _ = _verify(doctored, signed.home)
+    assert broken.credentials.state == "invalid"
+    assert not broken.credentials.re_encoded
+    assert broken.exit_code == 1
+
+
 def test_scan_fail_on_altered_tells_a_doctored_copy_of_our_picture_from_an_unknown_one(
     signed: Signed, tmp_path: Path
 ) -> None:

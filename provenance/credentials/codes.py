@@ -130,6 +130,14 @@ def effect(code: StatusCode) -> Effect:
     return named or "integrity"
 
 
+def binding_only(codes: list[StatusCode]) -> bool:
+    """Whether the active manifest fails only its hard binding (the signature and every assertion
+    validate, the file's bytes are not the ones signed): re-saved, resized or recompressed, or
+    anything else done to the file since; what was done, only its pixels can say."""
+    effects = {effect(c) for c in codes if c.kind == "failure"}
+    return "binding" in effects and not effects - {"binding", "trust", "identity-trust", "ingredient"}
+
+
 def classify(
     codes: list[StatusCode],
     *,
