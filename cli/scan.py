@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import signal
 from pathlib import Path
+from types import FrameType
 
 import click
 
@@ -15,6 +17,11 @@ from provenance.scan import FAIL_ON, Scanner, ScanOptions, ScanSummary
 from .context import CliContext, pass_context
 from .options import TrustParams, pixel_options, trust_options
 from .progress import progress_bar
+
+
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM, as Ctrl-C: the scan says what its checkpoint keeps and exits 130."""
+    raise KeyboardInterrupt
 
 
 def _fail_on_help() -> str:
@@ -53,7 +60,11 @@ _SCAN_EPILOG = verdicts.command_exits_help("scan") + "\n\n" + _fail_on_help()
     type=click.Path(path_type=Path, dir_okay=False),
     help="JSONL of finished images [default: REPORT.checkpoint.jsonl]; removed once the report is written.",
 )
-@click.option("--resume", is_flag=True, help="Continue an interrupted scan: skip what the checkpoint holds.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue an interrupted scan: skip what the checkpoint holds (none yet: scan every file).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing report, discard an old checkpoint.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--ray-address", metavar="ADDR", help="Join this Ray cluster (default: start a local Ray).")
@@ -106,6 +117,10 @@ def scan(
         click.echo(f"note: {unread} sub-folder(s) with images not read; add -r to read them", err=True)
     if scanner.resumed and not as_json:
         click.echo(f"Resuming: {scanner.resumed} of {len(scanner.files)} files already done.", err=True)
+    elif resume and not as_json:
+        click.echo("note: no checkpoint to resume from: scanning every file", err=True)
+    # a service manager's stop (SIGTERM) ends the scan as Ctrl-C does: the note below, exit 130
+    previous = signal.signal(signal.SIGTERM, _interrupted)
     try:
         with progress_bar(scanner.run(), len(scanner.todo), "scanning", enabled=not as_json) as bar:
             for _ in bar:
@@ -119,6 +134,8 @@ def scan(
                 err=True,
             )
         raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     summary = scanner.finish()
     if as_json:
         click.echo(json.dumps(dataclasses.asdict(summary), indent=2))

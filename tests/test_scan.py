@@ -99,9 +99,12 @@ def test_sigkill_then_resume_gives_each_image_exactly_once(corpus: tuple[Path, P
     assert not checkpoint.exists(), "the checkpoint outlived the finished report"
 
 
-def test_ctrl_c_says_where_the_work_is_kept_and_how_to_finish(corpus: tuple[Path, Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_says_where_the_work_is_kept_and_how_to_finish(
+    corpus: tuple[Path, Path], tmp_path: Path, stop: signal.Signals
+) -> None:
     """A walkthrough's Ctrl-C printed only "provenance: aborted": nothing said that --resume would
-    finish the scan from its checkpoint."""
+    finish the scan from its checkpoint. A service manager's stop (SIGTERM) ended it silently."""
     folder, home = corpus
     report = tmp_path / "run.jsonl"
     checkpoint = tmp_path / "run.jsonl.checkpoint.jsonl"
@@ -120,13 +123,22 @@ def test_ctrl_c_says_where_the_work_is_kept_and_how_to_finish(corpus: tuple[Path
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the scan finished before it could be interrupted"
-    proc.send_signal(signal.SIGINT)  # Ctrl-C reaches this process
+    proc.send_signal(stop)  # Ctrl-C, or a service manager's stop, reaches this process
     _, err = proc.communicate(timeout=120)
     assert proc.returncode != 0
     assert f"files done are kept in {checkpoint}; the same command with --resume does the rest" in err, err
     assert proc.returncode == 130, err  # interrupted, as the README's exit codes say (not 2, a usage error)
     assert "Traceback" not in err
     assert not report.exists()
+    if stop == signal.SIGTERM:
+        return
+    # --resume with nothing to resume scans from the start (it was a usage error: a cron job had
+    # to look for the checkpoint before choosing the flag)
+    fresh = tmp_path / "fresh.json"
+    first = run_cli("scan", folder, "--jobs", "1", "--report", fresh, "--resume", home=home, timeout=900)
+    assert first.code != 2, first.stderr
+    assert "no checkpoint to resume from: scanning every file" in first.stderr
+    assert fresh.exists()
 
 
 def test_torn_checkpoint_line_is_dropped_and_redone(tmp_path: Path, keyed_home: Path) -> None:

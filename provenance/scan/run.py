@@ -186,8 +186,8 @@ def _checkpoint(options: ScanOptions) -> Checkpoint | None:
             f"{path}: a checkpoint of an earlier scan is here",
             hint="Pass --resume to continue it, or --force to start over.",
         )
-    if options.resume and not path.exists():
-        raise UsageError(f"{path}: no checkpoint to resume from")
+    # --resume with nothing to resume is a scan from the start: a cron job that always passes it
+    # (a walkthrough's) should not have to look for the checkpoint first
     checkpoint = Checkpoint(path)
     checkpoint.check_free()  # another scan writing it: refused now; run() takes the lock
     return checkpoint
