@@ -104,7 +104,9 @@ def _keep(data: bytes, size: tuple[int, int], keep_gps: bool) -> KeptExif:
     for tag, value in ((_PIXEL_X, size[0]), (_PIXEL_Y, size[1])):
         if tag in sub:
             sub[tag] = value
-    gps = exif.get_ifd(_GPS_IFD)
+    # read only when there: Pillow writes an IFD it was asked for back, empty (a GPS pointer with no
+    # location in every stamped photo, which a privacy audit flags: a walkthrough)
+    gps = exif.get_ifd(_GPS_IFD) if _GPS_IFD in exif else {}
     if gps and keep_gps:
         kept.recorded.update(_location(gps))
         kept.gps_kept = True

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from provenance import camera
 from provenance.policy import Policy, check_report
 from provenance.policy.rules import Rule
 from provenance.report import VerifyReportJSON
@@ -484,6 +485,20 @@ def test_a_stamped_photo_keeps_its_camera_exif_but_not_its_location(newsroom: Pa
     assert report["credentials"]["state"] == "trusted"  # type: ignore[index]
     assert report["ai"]["verdict"] == "captured"  # type: ignore[index]
     assert report["watermark"]["found"] is True  # type: ignore[index]
+
+
+def test_a_photo_without_a_location_gets_no_empty_gps_block() -> None:
+    """A walkthrough's privacy audit: every photo stamped without a location came out with a GPS
+    pointer (an empty GPS IFD) that `file` reports as "GPS-Data"; none is written now."""
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "NIKON", "E950"
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 120, 150)).save(buffer, "JPEG", exif=exif)
+    kept = camera.keep(buffer.getvalue(), (64, 48))
+    written = Image.Exif()
+    written.load(kept.data)
+    assert 0x8825 not in written, dict(written)
+    assert written.get(0x010F) == "NIKON"
 
 
 def test_verify_shows_the_camera_the_stamp_declared(newsroom: Path, tmp_path: Path) -> None:
