@@ -40,7 +40,14 @@ from benchmarks.stamp_verify import commit, machine  # noqa: E402
 from provenance.fingerprint import detail, thumbnail  # noqa: E402
 from provenance.imaging import claim_thumbnail, write_atomic  # noqa: E402
 from provenance.runtime import single_threaded  # noqa: E402
-from provenance.verify import EDGES_SHARE, MARKED_SHARE, REMOVED_BLOCKS, marked, placement_of, removed  # noqa: E402
+from provenance.verify import (  # noqa: E402
+    EDGES_SHARE,
+    LAID_EDGES,
+    MARKED_SHARE,
+    REMOVED_BLOCKS,
+    differs,
+    placement_of,
+)
 
 Edit = Callable[[Image.Image], Image.Image]
 HEADLINE = "Troops cross the border at dawn"
@@ -238,7 +245,7 @@ def _run(task: tuple[str, str]) -> Row:
     seconds = time.perf_counter() - start
     if found is None:
         return name, journey, kind.state, kind.state, -1.0, -1.0, -1, seconds, 1.0
-    final = "altered" if marked(found) or removed(found) else kind.state
+    final = "altered" if differs(found) else kind.state
     return name, journey, kind.state, final, found.share, found.edges, found.removed_blocks, seconds, found.aligned
 
 
@@ -328,8 +335,9 @@ def report(title: str, rows: list[Row]) -> list[str]:
         + "".join(f"; {r[0]} {r[1]} (share {r[4]:.2%}, edges {r[5]:.3%}, patch {r[6]})" for r in turned[:8]),
         f"- drawn text, date imprints and dots caught: {caught(drawn)}",
         f"- boxes blurred or pixelated caught: {caught(patches)}",
-        f"- read `altered` on a copy laid under ECC {detail.ALIGNED} (verify says it does not line up, and names"
-        " both causes: something laid over it, or a strong edit): "
+        f"- read `altered` on a copy laid under ECC {detail.ALIGNED} (only with new edges over {LAID_EDGES:.1%}"
+        " of it or a lost patch; verify says it does not line up, and names both causes: something laid over"
+        " it, or a strong edit): "
         + ", ".join(
             f"{label} {sum(r[3] == 'altered' and r[8] < detail.ALIGNED for r in group)}"
             for label, group in (

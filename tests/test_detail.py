@@ -304,3 +304,19 @@ def test_a_transparent_copy_is_seen_on_white_as_its_claim_thumbnail_shows_it() -
     found = detail.marks(copy, claim_thumbnail(picture), picture.size, placed.scale, placed.centre)
     assert found is not None
     assert found.share < MARKED_SHARE / 2
+
+
+def test_a_copy_that_does_not_line_up_is_altered_by_new_edges_or_a_lost_patch_only() -> None:
+    """Under detail.ALIGNED a share differing may be the lay's and a strong edit's (a newsroom's local
+    contrast differed by 0.4-1.6 % with no new edges on the design set): it takes new edges (a headline,
+    a logo, a caption's text) or a lost patch (a black bar over a dark edge) to call the copy altered."""
+    from provenance.verify import LAID_EDGES, REMOVED_BLOCKS, differs
+
+    def found(**kw: float) -> detail.Marks:
+        return detail.Marks(**{"share": 0.01, **kw})  # type: ignore[arg-type]
+
+    assert differs(found(aligned=0.95))  # laid: the share alone, as ever
+    assert not differs(found(aligned=0.85, edges=LAID_EDGES / 10))  # a strong local contrast's
+    assert differs(found(aligned=0.85, edges=LAID_EDGES * 5))  # a headline's
+    assert differs(found(aligned=0.85, removed_blocks=REMOVED_BLOCKS + 100))  # a black bar over a dark edge
+    assert not differs(found(aligned=0.85, share=0.0))  # nothing differs: nothing to say

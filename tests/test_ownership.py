@@ -852,3 +852,34 @@ def test_registry_list_and_show_name_the_records_without_an_export(tmp_path: Pat
     unknown = run_cli("registry", "show", "0000000000000000", home=home)
     assert unknown.code == 2
     assert "no such record: 0000000000000000" in unknown.stderr
+
+
+def test_a_rivals_registration_of_a_blurred_copy_of_our_stamp_is_contested_not_theirs(tmp_path: Path) -> None:
+    """A red-team walkthrough: a rival registered a blurred copy of our stamp (--allow-contradiction,
+    with its warning). A later copy of the blur carries no mark, so our stamp was only "similar",
+    and the rival's record alone read "Registered ... owned by Rival", exit 0. Two owners' near-
+    identical pictures: whose it is cannot be told (exit 3), and both are named."""
+    from PIL import ImageFilter
+
+    home = tmp_path / "home"
+    assert run_cli("keys", "init", "--org", "Daily Planet", home=home).code == 0
+    big, stamped = tmp_path / "big.jpg", tmp_path / "stamped.jpg"
+    with Image.open(SAMPLES / "rocket.jpg") as img:
+        img.convert("RGB").resize((1280, 854), Image.Resampling.LANCZOS).save(big, quality=92)
+    made = run_cli("stamp", big, "-o", stamped, "--source-type", "captured", "--user", "Alice", home=home)
+    assert made.code == 0, made.stderr
+    with Image.open(stamped) as img:
+        blurred = img.convert("RGB").filter(ImageFilter.GaussianBlur(8))
+    blurred.save(tmp_path / "theirs.jpg", quality=90)
+    blurred.save(tmp_path / "copy.jpg", quality=70)
+    taken = run_cli("register", tmp_path / "theirs.jpg", "--owner", "Rival News", "--allow-contradiction", home=home)
+    assert taken.code == 0, taken.stdout + taken.stderr
+    result = run_cli("verify", "--json", tmp_path / "copy.jpg", home=home)
+    report = json.loads(result.stdout)
+    assert report["watermark"]["found"] is False  # the premise: the blur took the mark
+    ownership = report["ownership"]
+    assert ownership["verdict"] == "inconclusive", ownership["summary"]
+    assert "owner Rival News" in ownership["summary"]
+    assert "owner Daily Planet" in ownership["summary"]
+    assert "whose picture it is cannot be told" in ownership["summary"]
+    assert report["exit_code"] == 3
