@@ -495,6 +495,7 @@ def test_a_photo_without_a_location_gets_no_empty_gps_block() -> None:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (90, 120, 150)).save(buffer, "JPEG", exif=exif)
     kept = camera.keep(buffer.getvalue(), (64, 48))
+    assert kept.data is not None
     written = Image.Exif()
     written.load(kept.data)
     assert 0x8825 not in written, dict(written)
