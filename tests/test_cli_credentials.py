@@ -392,6 +392,15 @@ def test_a_test_certificate_is_called_one_and_a_bad_signature_is_not_called_a_ch
     )
     assert trusting["credentials"]["trust"] == "trusted"
     assert f"a trusted signer; but {verdicts.TEST_SIGNER}" in trusting["summary"]
+    # and a publishing policy does not pass it: anyone can sign with the test key (a walkthrough's desk,
+    # once it loaded the test roots, would have published anything signed so)
+    policy = tmp_path / "policy.toml"
+    policy.write_text('name = "p"\nour_owners = ["Us"]\n[[rule]]\nkind = "require-provenance"\n')
+    checked = run_cli("check", "--policy", policy, "--trust-anchors", anchors, "--json", C2PA / "c2pa-rs" / "C.jpg",
+                      home=tmp_path / "h")  # fmt: skip
+    result = json.loads(checked.stdout)
+    assert result["status"] == "review", result
+    assert verdicts.TEST_SIGNER in result["rules"][0]["reason"]
 
 
 def test_an_author_named_twice_is_listed_once(tmp_path: Path) -> None:

@@ -112,6 +112,16 @@ def _review(rule: Rule, report: VerifyReportJSON, reason: str) -> RuleResult:
 def _require_provenance(rule: Rule, policy: Policy, report: VerifyReportJSON, caption: str | None) -> RuleResult:
     cred = report.get("credentials") or {}
     own = report.get("ownership") or {}
+    if cred.get("state") == "trusted" and cred.get("test_signer"):
+        # a root this home was told to trust (C2PA's test roots, loaded for testing) over a certificate made
+        # for testing: its key is published, so anyone can sign with it (a walkthrough's desk would have
+        # published anything signed so)
+        return _review(
+            rule,
+            report,
+            f"signed by {cred.get('signer')}, {verdicts.TEST_SIGNER}: who signed is unproven, though this home"
+            " trusts its root",
+        )
     if cred.get("state") == "trusted":
         return RuleResult(rule.name, "pass", f"trusted Content Credentials, signed by {cred.get('signer')}")
     matches = own.get("matches") or []
@@ -146,6 +156,13 @@ def _require_provenance(rule: Rule, policy: Policy, report: VerifyReportJSON, ca
             " must see it before it is published",
         )
     recovered = cred.get("recovered_manifest") or {}
+    if cred.get("state") == "recovered" and recovered.get("state") == "trusted" and recovered.get("test_signer"):
+        return _review(
+            rule,
+            report,
+            f"credentials recovered from the registry, signed by {recovered.get('signer')}, {verdicts.TEST_SIGNER}:"
+            " who signed is unproven, though this home trusts its root",
+        )
     if cred.get("state") == "recovered" and recovered.get("state") == "trusted":
         # a copy of a signed picture that lost its manifest (re-saved, resized, cropped): verify
         # found it by its watermark or fingerprint and the registry's signed manifest is trusted
