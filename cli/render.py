@@ -8,7 +8,6 @@ import click
 
 from provenance import verdicts
 from provenance.credentials import codes
-from provenance.fingerprint import detail
 from provenance.report import (
     CredentialReport,
     Ingredient,
@@ -91,6 +90,8 @@ def _placement_line(placed: Placement, picture: str) -> str:
     if placed.removed:
         fine.append(f"detail is gone from {verdicts.share_words(placed.removed)} of it ({verdicts.REMOVAL_KINDS})")
     if placed.laid is not None:
+        from provenance.fingerprint import detail  # not at import: numpy loads after the CLI's BLAS setting
+
         fine.append(
             f"parts differ, and it does not line up with it as a re-saved copy does (correlation"
             f" {placed.laid:.2f}, under {detail.ALIGNED})"
@@ -272,7 +273,8 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
     if cred.re_encoded:  # the file's own manifest is the registry's, below: said once
         source = cred.manifest_source or "embedded"
         out.append(
-            f"{pad}the file's own manifest ({source}): the signed file's; its hashes do not match this re-saved copy"
+            f"{pad}the file's own manifest ({source}): the signed file's; its hashes do not match this"
+            " resized or cropped copy"
         )
     else:
         out += [pad + line for line in _credential_lines(cred, verbose)]

@@ -228,8 +228,8 @@ class CredentialReport:
     recovered_manifest: CredentialReport | None = None
     placement: Placement | None = None  # recovered: what this picture is relative to the signed one
     # recovered for a file that carries the signed manifest itself, whose hashes are the signed file's:
-    # re-saved, resized or recompressed since, its hard binding alone failing (its pixels placed whole
-    # or a crop, its watermark the manifest's)
+    # a copy resized or cropped since, its hard binding alone failing (its pixels placed whole at
+    # another size or as a crop, its watermark the manifest's)
     re_encoded: bool = False
 
     @property

@@ -188,8 +188,8 @@ CREDENTIALS = _table(
     Word(
         "recovered",
         "Credentials recovered from the registry",
-        "The file carries no manifest (or the signed file's, whose hashes its re-saved or resized bytes no longer"
-        " match), but the registry holds the signed manifest of the picture it is (or a"
+        "The file carries no manifest (or the signed file's, on a copy resized or cropped from it, whose"
+        " hashes it no longer matches), but the registry holds the signed manifest of the picture it is (or a"
         " crop, a rescale or an altered copy of it: the report says which): the signature is valid; the picture"
         " is bound to it by watermark or fingerprint; its hashes belong to the original file, and what it says"
         " describes the signed picture, not changes made since.",

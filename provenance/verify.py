@@ -1255,7 +1255,8 @@ def _registry_manifest(  # noqa: PLR0917 - one call site
     policy: TrustPolicy,
     prints: list[Fingerprint] | None,
 ) -> CredentialReport:
-    """The signed manifest the registry kept, for a file that lost its own or carries it re-encoded."""
+    """The signed manifest the registry kept, for a file that lost its own, or carries it on a resized
+    or cropped copy (``re_encoded``)."""
     if not credentials.present:
         return _recover(image, found, credentials, policy, prints)
     if _re_encoded(credentials, mark, found):
@@ -1264,20 +1265,27 @@ def _registry_manifest(  # noqa: PLR0917 - one call site
 
 
 def _re_encoded(credentials: CredentialReport, mark: WatermarkReport, found: list[_Found]) -> bool:
-    """Whether a file whose manifest fails only its hard binding is the signed picture re-encoded
-    (re-saved, resized, recompressed) with the manifest carried over: its watermark is the one the
-    manifest declares, read and confirmed on these pixels, which its record's thumbnail places as the
-    whole picture or a crop, nothing altered. A walkthrough's CMS resized a stamp and kept its manifest:
-    "Provenance broken" (exit 1), while the same copy stripped was the signed picture (exit 0). A
-    copy whose parts differ stays broken: the manifest was kept over a changed picture."""
+    """Whether a file whose manifest fails only its hard binding is a resized or cropped copy of the
+    signed picture with the manifest carried over: its watermark is the one the manifest declares,
+    read and confirmed on these pixels, which its record's thumbnail places as the whole picture at
+    another size or as a crop, nothing altered. A walkthrough's CMS resized a stamp and kept its
+    manifest: "Provenance broken" (exit 1), while the same copy stripped was the signed picture (exit
+    0). At the signed size the hash is the stronger evidence and stays the verdict: bytes changed in
+    place (a byte flipped, a re-save) are what it exists to catch, and a comparison of pixels may miss
+    a small change. A copy whose parts differ stays broken: the manifest was kept over a changed picture."""
     if credentials.state != "invalid" or not codes.binding_only(credentials.status_codes):
         return False
     if not mark.found or mark.agrees_with_manifest is not True:
         return False
-    return any(
-        f.matched_by == "watermark" and f.placement is not None and f.placement.state in ("whole", "crop")
-        for f in found
-    )
+    return any(f.matched_by == "watermark" and _derived_copy(f.placement) for f in found)
+
+
+def _derived_copy(placed: Placement | None) -> bool:
+    """A copy at another size than the picture's, or a crop of it, its parts all agreeing."""
+    if placed is None or placed.state not in ("whole", "crop"):
+        return False
+    resized = placed.scale is not None and abs(placed.scale - 1) >= verdicts.SAME_SIZE
+    return placed.cropped or resized
 
 
 def _recover(
@@ -1289,7 +1297,7 @@ def _recover(
     *,
     re_encoded: bool = False,
 ) -> CredentialReport:
-    """Credentials stripped, or (``re_encoded``) carried over onto a re-encoded copy: fetch the
+    """Credentials stripped, or (``re_encoded``) carried over onto a resized or cropped copy: fetch the
     signed manifest the registry kept."""
     for item in sorted(found, key=lambda f: f.matched_by != "watermark"):
         if re_encoded and item.matched_by != "watermark":
@@ -1703,7 +1711,7 @@ def _credential_parts(cred: CredentialReport) -> list[str]:
         had = " (lost since signing: re-saved or stripped)" if by_mark else ""
         held = f"no credentials in the file{had}"
         if cred.re_encoded:  # the file carries them, but their hashes are of the file as signed
-            held = "the credentials in the file are the signed file's (its bytes changed since: re-saved or resized)"
+            held = "the credentials in the file are the signed file's (this copy was resized or cropped from it)"
         return [
             f"{held}, recovered from the registry: {_signed_by(recovered)}, signature valid",
             *_identities(recovered),

@@ -181,7 +181,7 @@ def test_a_resized_copy_that_kept_its_manifest_is_the_signed_picture_not_broken(
     signed file's, and it read "Provenance broken" (exit 1), while the same copy stripped of the
     manifest read the whole signed picture at 50 % (exit 0). Its mark is the one the manifest declares
     and its pixels are the picture: the registry's manifest (the same one) is recovered for it. The
-    same manifest kept over a headline stays broken."""
+    same manifest kept over a headline, or at the signed size, stays broken."""
     half = signed.pixels.resize((signed.pixels.width // 2, signed.pixels.height // 2), Image.Resampling.LANCZOS)
     kept = tmp_path / "half-kept.jpg"
     kept.write_bytes(_with_manifest_of(signed.path.read_bytes(), _save(half, tmp_path / "half.jpg").read_bytes()))
@@ -197,6 +197,14 @@ def test_a_resized_copy_that_kept_its_manifest_is_the_signed_picture_not_broken(
     assert report.exit_code == 0
     assert "the credentials in the file are the signed file's" in report.summary
     assert data["as_shown"]["credentials"] == "recovered"  # type: ignore[index]
+    # at the signed size the hash stays the verdict: bytes changed in place (a re-save, a byte flipped)
+    resaved = tmp_path / "resaved-kept.jpg"
+    resaved.write_bytes(
+        _with_manifest_of(signed.path.read_bytes(), _save(signed.pixels, tmp_path / "r.jpg", 80).read_bytes())
+    )
+    same_size, _ = _verify(resaved, signed.home)
+    assert same_size.credentials.state == "invalid"
+    assert same_size.exit_code == 1
     drawn = signed.pixels.copy()
     font = ImageFont.load_default(size=drawn.height // 20)
     ImageDraw.Draw(drawn).text((40, 40), "Troops cross the border at dawn", fill=(255, 230, 0), font=font)
