@@ -39,7 +39,7 @@ CLUSTER = 4  # ...in a cluster of at least this many pixels (8-connected)
 # ECC's correlation under which the copy does not line up with the picture as a re-saved, resized or
 # toned copy does: a headline over a night sky pulled it to 0.72, a caption bar to 0.6-0.89; and a
 # strong local contrast or vignette to 0.66-0.9. Its detail is compared all the same (it was not, and
-# such a headline passed as the whole signed picture), and what differs is said to be either
+# such a headline passed as the whole signed picture); verify.differs says when what differs counts
 ALIGNED = 0.9
 _EDGE = 7  # px of the compared area cut along its edges (what resampling smears across them)
 _SAMPLE = 3  # every this many rows and columns fit the tone match (a robust fit on a ninth is as good)
