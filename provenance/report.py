@@ -25,6 +25,9 @@ CredentialState = Literal[
     "absent",
     "unreadable",  # the file itself could not be read: nothing was checked
 ]
+# States whose manifest does not match the file (changed after signing, or the file ends early):
+# nothing it says can be credited to the file (CredentialReport.broken; a publishing policy fails them).
+BROKEN_STATES = frozenset({"invalid", "truncated"})
 # States whose manifest was read from the file (or its sidecar, or fetched).
 PRESENT_STATES = frozenset({"trusted", "valid", "ingredient-invalid", "invalid", "truncated", "unsupported"})
 TrustState = Literal["trusted", "untrusted", "unknown"]
@@ -245,7 +248,7 @@ class CredentialReport:
     @property
     def broken(self) -> bool:
         """The manifest does not match this file: nothing it says can be credited to it."""
-        return self.state in ("invalid", "truncated")
+        return self.state in BROKEN_STATES
 
 
 @dataclass

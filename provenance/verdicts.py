@@ -199,10 +199,6 @@ CREDENTIALS = _table(
     Word("unreadable", "Unreadable", "The file could not be read, so nothing about it was checked.", "warn"),
 )
 
-# Credentials that hold nothing for the file: changed after signing, or a file not all there. A policy
-# fails them; their colours differ (red for tampering, amber for damage), so the tone does not say it.
-CREDENTIALS_THAT_FAIL = frozenset({"invalid", "truncated", "unreadable"})
-
 WATERMARK = _table(
     Word(
         "ours",
