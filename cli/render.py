@@ -156,8 +156,15 @@ def _source_lines(cred: CredentialReport) -> list[str]:
     if cred.truncation:
         lines.append(f"file incomplete: {cred.truncation}")
     if cred.manifest_source and cred.manifest_source not in ("embedded", "remote"):
-        lines.append(f"manifest read from: {cred.manifest_source}")
+        lines.append(f"manifest read from: {_SOURCES.get(cred.manifest_source, cred.manifest_source)}")
     return lines
+
+
+# where a manifest not in the file came from, in words (JSON keeps the key: sidecar, registry)
+_SOURCES = {
+    "sidecar": "a separate manifest file (a sidecar: given with --manifest, or NAME.c2pa beside the image)",
+    "registry": "this home's registry (recovered)",
+}
 
 
 def _model_not_stated(cred: CredentialReport) -> str:

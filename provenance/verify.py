@@ -1522,7 +1522,41 @@ def _assess(  # noqa: PLR0917 - one call site, every argument a different part's
     # SDXL watermarker): look for it so both marks are reported.
     ours = credentials.record_id is not None or wm_record is not None
     deep = options.pixels == "always" or ours
-    return detect.assess(signals, meta=meta, data=image.data, pixels=pixels, deep=deep)
+    report = detect.assess(signals, meta=meta, data=image.data, pixels=pixels, deep=deep)
+    report.conflicts += _strangers_claim(credentials, found, image.sha256, report)
+    return report
+
+
+def _strangers_claim(credentials: CredentialReport, found: list[_Found], sha256: str, ai: AIReport) -> list[str]:
+    """A manifest from a signer this home does not trust, claiming AI, on a picture registered here
+    as an original without it (another file: the registered one's SHA-256 differs, and intact
+    credentials cannot survive a re-encoding, so they were signed onto the picture apart from it).
+    The claim is counted (an AI claim may be true: a picture registered unknowingly), but it is a
+    stranger's word about a picture this home holds: a conflict. A walkthrough's rival stamped a
+    newsroom's registered photo as AI, and verify said "AI-generated" with no conflict listed."""
+    if credentials.state != "valid":
+        return []
+    claims = [s for s in ai.signals if s.source.startswith("C2PA manifest") and s.strength in _AI_STRENGTHS]
+    if not claims:
+        return []
+    signer = credentials.signer or "an unnamed signer"
+    author = f", author {credentials.author}" if credentials.author else ""
+    return [
+        f"The C2PA manifest's AI claim is the word of {signer}{author}, a signer this home does not trust, about"
+        f" the whole of a picture this home registered as an original: '{f.record.title or f.record.record_id}'"
+        f" ({f.record.record_id}, owner {f.record.owner}), registered as another file, without these credentials."
+        " It may be true (an AI picture registered unknowingly) or false (a stranger's stamp of a picture held here):"
+        " whoever registered it can tell."
+        for f in found
+        if f.record.kind == "original"
+        and f.other is None
+        and f.matched_by == "fingerprint"
+        and f.record.sha256 != sha256
+        and (f.placement is None or f.placement.state == "whole")
+    ]
+
+
+_AI_STRENGTHS = ("ai-generated", "ai-edited")
 
 
 def _made_by_ai(record: Record | None, credentials: CredentialReport) -> bool:

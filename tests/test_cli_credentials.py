@@ -120,7 +120,7 @@ def test_a_remote_manifest_is_read_from_the_sidecar_beside_the_file(tmp_path: Pa
     )
     assert result.code == 0, report["summary"]
     text = run_cli("verify", folder / "cloud.jpg", home=tmp_path / "home").stdout
-    assert "manifest read from: sidecar" in text
+    assert "manifest read from: a separate manifest file (a sidecar" in text
     assert "manifest stored remotely at https://cai-manifests.adobe.com/" in text
     assert "its copy beside the file was read instead" in text
     assert "not fetched" not in text  # it was read, from beside the file

@@ -322,6 +322,32 @@ def test_our_registered_original_signed_by_someone_we_do_not_trust_goes_to_revie
     assert code == 0, result
 
 
+def test_a_strangers_ai_claim_on_our_registered_original_is_a_conflict(newsroom: Path, tmp_path: Path) -> None:
+    """A walkthrough: a rival stamped our registered original as AI (an untrusted key) and verify
+    said "AI-generated" with no conflict. The claim is still counted (it may be true), but it is a
+    stranger's word about a picture registered here, and the report says so; our own AI stamp of
+    a registered original, and the rival's claim on a picture not registered here, are no conflict."""
+    ours = tmp_path / "harbour.png"
+    shutil.copy(SAMPLES / "coffee.png", ours)
+    assert run_cli("register", ours, "--owner", "Daily Planet", home=newsroom).code == 0
+    rival = tmp_path / "rival"
+    assert run_cli("keys", "init", "--org", "Valley Times", home=rival).code == 0
+    theirs = tmp_path / "theirs.png"
+    assert run_cli("stamp", ours, "-o", theirs, "--user", "V. Rival", home=rival).code == 0
+    report = json.loads(run_cli("verify", "--json", theirs, home=newsroom).stdout)
+    assert report["ai"]["verdict"] == "ai-generated"
+    [conflict] = report["ai"]["conflicts"]
+    assert "the word of Valley Times Signer, author V. Rival, a signer this home does not trust" in conflict
+    assert "'harbour.png'" in conflict
+    assert "owner Daily Planet" in conflict
+    assert "contradicts" in report["summary"]
+    alone = json.loads(run_cli("verify", "--json", theirs, home=rival).stdout)  # their home: not registered there
+    assert alone["ai"]["conflicts"] == []
+    mine = tmp_path / "mine.png"
+    assert run_cli("stamp", ours, "-o", mine, "--user", "A. Reporter", home=newsroom).code == 0
+    assert json.loads(run_cli("verify", "--json", mine, home=newsroom).stdout)["ai"]["conflicts"] == []
+
+
 def test_our_own_staffs_ai_stamp_is_no_rights_review(newsroom: Path, tmp_path: Path) -> None:
     """The walkthrough's case: an AI image a staff member stamped here (owner: that user) was
     "a registered original of A. Reporter" for rights review. Only originals are cleared for rights."""

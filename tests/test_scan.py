@@ -390,6 +390,26 @@ def test_a_local_ray_listens_on_loopback_only_and_joins_nothing() -> None:
     assert "_node_ip_address" not in joined.kwargs
 
 
+def test_rays_note_on_its_log_level_is_not_written_and_the_rest_is(capfd: pytest.CaptureFixture[str]) -> None:
+    """Ray's core writes its log level to stderr past Python whatever the level (a walkthrough saw
+    it above the scan's progress); that note is dropped, anything else Ray writes is kept."""
+    import os
+
+    from provenance.scan.engines import _ray_init
+
+    class NoisyRay(_FakeRay):
+        def init(self, **kwargs: object) -> None:
+            os.write(2, b"[2026-12-07 08:20:45,544 I 1 1] logging.cc:303: Set ray log level from environment"
+                     b" variable RAY_BACKEND_LOG_LEVEL to 3\n")  # fmt: skip
+            os.write(2, b"something Ray had to say\n")
+            super().init(**kwargs)
+
+    assert _ray_init(NoisyRay(), 2, None) is True
+    err = capfd.readouterr().err
+    assert "something Ray had to say" in err
+    assert "logging.cc" not in err
+
+
 def test_joining_a_cluster_that_wants_a_token_names_the_cause() -> None:
     from provenance.errors import UsageError
     from provenance.scan.engines import _ray_init

@@ -150,6 +150,8 @@ def test_tokens_scopes_and_limits(keyed_home: Path, tmp_path: Path) -> None:
     ).json()["results"]
     assert batch[0]["credentials"]["state"] == "trusted"
     assert batch[1]["status"] == 415
+    # every item carries the exit code the CLI gives that file (a walkthrough's CMS read exit_code from each)
+    assert (batch[0]["exit_code"], batch[1]["exit_code"], batch[1]["code"]) == (0, 4, "unsupported")
 
 
 def test_verify_can_require_a_token(keyed_home: Path) -> None:

@@ -121,8 +121,11 @@ def test_a_registry_fault_is_503_json(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_framework_errors_have_the_shape_too(tmp_path: Path) -> None:
     _, client = _client(tmp_path)
-    _shape(client.get("/no/such/route"), 404, "not-found")
-    _shape(client.delete("/healthz"), 405, "method-not-allowed")
+    assert _shape(client.get("/no/such/route"), 404, "not-found") == "no such path: GET /no/such/route"
+    assert _shape(client.delete("/healthz"), 405, "method-not-allowed") == "not allowed: DELETE /healthz"
+    # a record id that cannot be one is a bad parameter, not an absent record (a walkthrough)
+    assert "not a record id" in _shape(client.get("/v1/records/xyz%20abc"), 400, "bad-request")
+    _shape(client.get("/v1/records/0123456789abcdef"), 404, "not-found")
     _shape(client.post("/v1/verify", content=b"plain", headers={"content-type": "text/plain"}), 415, "unsupported")
     _shape(client.post("/v1/verify", files={"file": ("a.txt", b"hello")}), 415, "unsupported")
     # an empty upload is unreadable input (422), as the CLI's "empty file" (exit 4), not an unknown format

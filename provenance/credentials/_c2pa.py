@@ -112,7 +112,8 @@ def read_store(
         if "asset could not be parsed" in text:
             if cut := truncation(data, mime):
                 raise InputError(f"the file is incomplete: {cut} (an interrupted download or copy?)") from None
-            raise InputError(f"the file's structure is unreadable ({text})") from None
+            said = text.partition("asset could not be parsed")[2].lstrip(": ") or text  # not the SDK's "Other:"
+            raise InputError(f"the file's structure is unreadable ({said})") from None
         raise
     if reader is None:
         return None

@@ -11,11 +11,15 @@ back in completion order; the caller checkpoints and orders them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import multiprocessing
 import os
+import re
 import site
+import sys
+import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -167,11 +171,36 @@ def _ray_init(ray: Any, jobs: int, address: str | None) -> bool:
         if path := _import_path():
             kwargs["runtime_env"] = {"env_vars": {"PYTHONPATH": path}}
     try:
-        ray.init(**kwargs)
+        with _without_ray_notes():
+            ray.init(**kwargs)
     except Exception as exc:  # noqa: BLE001 - Ray raises its own roots; one line either way
         where = f"the Ray cluster at {address}" if address else "a local Ray"
         raise UsageError(f"could not start or join {where} ({_cause(exc)})", hint=_hint(exc)) from None
     return True
+
+
+# the one note Ray's C++ core writes to stderr whatever its log level: that it read the level
+_RAY_NOTE = re.compile(rb"logging\.cc:\d+: Set ray log level from environment variable")
+
+
+@contextlib.contextmanager
+def _without_ray_notes() -> Iterator[None]:
+    """Stderr (the file descriptor: Ray's core writes past Python) kept aside while Ray starts,
+    then written back without Ray's own note on its log level (a walkthrough saw it before the
+    scan's progress); anything else it wrote, an error's cause included, is passed on."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as aside:
+        os.dup2(aside.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            aside.seek(0)
+            kept = b"".join(line for line in aside.readlines() if not _RAY_NOTE.search(line))
+            if kept:
+                os.write(2, kept)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

@@ -58,9 +58,12 @@ def create_app(home: Home, settings: ServiceSettings | None = None) -> FastAPI:
         return JSONResponse(error_body(422, "invalid", f"{where}: {first.get('msg', 'invalid request')}"), 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http-error")
-        return JSONResponse(error_body(exc.status_code, code, str(exc.detail)), exc.status_code, headers=exc.headers)
+        said = str(exc.detail)
+        if exc.status_code in (404, 405) and said in ("Not Found", "Method Not Allowed"):  # name what was asked
+            said = f"{'no such path' if exc.status_code == 404 else 'not allowed'}: {request.method} {request.url.path}"
+        return JSONResponse(error_body(exc.status_code, code, said), exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -78,6 +78,8 @@ class NoPolicy(RequestError):
 class TooLarge(RequestError):
     """A body or fetched image over the upload limit."""
 
+    exit_code = ExitCode.UNREADABLE  # as the CLI's "too large"
+
 
 class UnsupportedMedia(RequestError):
     """A request body that is not multipart/form-data where one is needed."""
@@ -90,6 +92,8 @@ class Invalid(RequestError):
 class TooManyPixels(RequestError):
     """An image whose header declares more pixels than the limit."""
 
+    exit_code = ExitCode.UNREADABLE  # as the CLI's "too large"
+
 
 class FetchFailed(RequestError):
     """The URL to fetch could not be fetched, or did not answer 200."""
@@ -101,6 +105,8 @@ class Busy(RequestError):
 
 class Timeout(RequestError):
     """The work took longer than the limit."""
+
+    exit_code = ExitCode.UNREADABLE  # as the CLI's file that takes longer than its limit
 
 
 class SlowUpload(RequestError):

@@ -62,7 +62,8 @@ class BodyLimit:
 
     async def _refuse(self, send: Send, error: RequestError) -> None:
         status, code = status_for(error)
-        data = json.dumps(error_body(status, code, message_for(error))).encode()
+        body = error_body(status, code, message_for(error))
+        data = json.dumps(body, separators=(",", ":")).encode()  # compact, as JSONResponse writes the others
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": data})

@@ -25,11 +25,15 @@ class VerifyAnswer(ShownReportJSON, total=False):
 
 
 class BatchFailure(TypedDict):
-    """A file of /v1/verify/batch the service refused or could not verify."""
+    """A file of /v1/verify/batch the service refused or could not verify: the error's message,
+    HTTP status and code as /v1/verify would answer them, and the exit code ``provenance verify``
+    gives the same file (so a client reads every item's ``exit_code``)."""
 
     file: str
     error: str
     status: int
+    code: str
+    exit_code: int
 
 
 class BatchAnswer(TypedDict):

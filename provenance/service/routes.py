@@ -176,7 +176,14 @@ async def verify_batch(request: Request, pixels: str = "auto") -> Response:
             cost = _admit(image, service)
             results["results"].append(await service.run(partial(_verify, service, image, pixels, False, False), cost))
         except ProvenanceError as exc:
-            failure: BatchFailure = {"file": name, "error": message_for(exc), "status": status_for(exc)[0]}
+            status, code = status_for(exc)
+            failure: BatchFailure = {
+                "file": name,
+                "error": message_for(exc),
+                "status": status,
+                "code": code,
+                "exit_code": int(exc.exit_code),
+            }
             results["results"].append(failure)
     return json_response(results)
 
@@ -343,6 +350,10 @@ async def check(request: Request) -> Response:
 @router.get("/records/{record_id}", summary="One registry record (without its manifest bytes)")
 async def record(request: Request, record_id: str) -> Response:
     service = _service(request)
+    if not re.fullmatch(r"[0-9a-fA-F]{1,64}", record_id):  # a bad parameter (400), not an absent record
+        raise BadRequest(
+            f"{record_id!r} is not a record id: record ids are hexadecimal digits, such as 9c1e0f6b5a2d4e77"
+        )
     registry = service.registry()
     found = None
     if registry is not None:
