@@ -296,7 +296,11 @@ def render(report: VerifyReport, *, verbose: bool = False) -> str:
     text = _verdict("watermark", mark.state)
     if mark.found:
         # the confidence is the reading's; "unconfirmed" is about the picture (a walkthrough read 1.00 beside it as odd)
-        of_what = ", of the mark, not of the picture" if mark.state == "unconfirmed" else ""
+        of_what = (
+            ": how surely the mark was read, not what the image is to its picture"
+            if mark.state == "unconfirmed"
+            else ""
+        )
         text += f": {mark.scheme}, record {mark.record_id} (read with confidence {mark.confidence:.2f}{of_what})"
     out.append(f"{_label('Watermark')}{text}")
     if mark.note:

@@ -186,6 +186,13 @@ class Placement:
     removed: float = 0.0
     mirrored: bool = False
     laid: float | None = None
+    # the signed picture's claim thumbnail was there, but the copy shows too little of it at its detail
+    # (detail.comparable) for drawn text, a logo or a blurred patch to be looked for: said, never passed
+    # over in silence (a walkthrough's handle drawn on a 25 % crop read "Captured", nothing said)
+    unchecked: bool = False
+    # in black and white where the signed picture is in colour (detail.turned_grey): said beside its
+    # placement, not altered (a newsroom's black-and-white edition is honest), never passed over
+    grey: bool = False
 
 
 @dataclass
@@ -463,6 +470,8 @@ class PlacementJSON(TypedDict, total=False):
     removed: float
     mirrored: bool
     laid: float | None
+    unchecked: bool
+    grey: bool
 
 
 class CredentialJSON(TypedDict, total=False):

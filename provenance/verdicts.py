@@ -250,7 +250,13 @@ WATERMARK = _table(
         " finding none at this size says nothing.",
         "none",
     ),
-    Word("not-checked", "Not checked", "The pixels were not checked (metadata only, or under 128 px).", "none"),
+    Word(
+        "not-checked",
+        "Not checked",
+        "The pixels were not checked: metadata only was asked for, the image is under 128 px, or the file could"
+        " not be read (incomplete or damaged).",
+        "none",
+    ),
 )
 
 OWNERSHIP = _table(
@@ -426,15 +432,17 @@ def placement_words(
     removed: float = 0.0,
     mirrored: bool = False,
     laid: float | None = None,
+    unchecked: bool = False,
+    grey: bool = False,
 ) -> str:
     """What an image is relative to ``picture`` (e.g. "the signed picture"), in a few words: "a crop
     showing about 56 % of the signed picture, at 80 % of its size, but parts differ: 8 of its 75
     detailed areas do not match (...)"; "the whole of the signed picture, but parts differ: content
     was added around it (text or other detail over about 5 % of this image)"."""
-    size = size_words(scale, sides)
+    size = size_words(scale, sides) + (f", in black and white ({picture} is in colour)" if grey else "")
     part = f"a crop showing about {round(100 * shown)} % of {picture}" if cropped else f"the whole of {picture}"
     if state != "altered":
-        return part + size
+        return part + size + (f" ({UNCHECKED_DETAIL})" if unchecked else "")
     changes = []
     if differ >= 1:
         verb = "does" if differ == 1 else "do"
@@ -466,6 +474,11 @@ def placement_words(
         return f"{part}{size}, but {flipped}"
     what = "; ".join(changes) or f"{differ} of its {detailed} detailed areas do not match"
     return f"{part}{size}, but {flipped + ', and ' if mirrored else ''}parts differ: {what}"
+
+
+# A copy too small a part of the signed picture for its detail to be compared with the claim
+# thumbnail's (report.Placement.unchecked): what was not looked for is said
+UNCHECKED_DETAIL = "too small here to look for text or a logo drawn on it"
 
 
 def share_words(value: float) -> str:
@@ -566,7 +579,7 @@ def signer_trust(trust: str) -> str:
 # ``matched_by``); a walkthrough found "by input-sha256" and "by manifest-broken" opaque.
 MATCHED_BY = {
     "watermark": "its watermark",
-    "watermark-unconfirmed": "its watermark, which the picture does not confirm",
+    "watermark-unconfirmed": "its watermark (this image is not shown to be that whole picture)",
     "manifest": "its Content Credentials",
     "manifest-broken": "Content Credentials that do not match this file",
     "sha256": "the same file bytes",
@@ -855,6 +868,9 @@ def placement_report_words(report: VerifyReportJSON) -> str | None:
         marked=float(placed.get("marked", 0.0)),
         removed=float(placed.get("removed", 0.0)),
         mirrored=bool(placed.get("mirrored", False)),
+        laid=placed.get("laid"),
+        unchecked=bool(placed.get("unchecked", False)),
+        grey=bool(placed.get("grey", False)),
     )
 
 

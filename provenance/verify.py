@@ -7,11 +7,12 @@ code follows the documented scheme (README, ``provenance verify --help``).
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from PIL import Image
 
@@ -581,6 +582,11 @@ def with_marks(
     reference = stored_claim_thumbnail(manifest)
     if reference is None:
         return kind
+    if detail.turned_grey(image, reference):
+        kind = replace(kind, grey=True)
+    width = _thumbnail_width(reference)
+    if width is not None and not detail.comparable(image.size, width, picture, placed.scale):
+        return replace(kind, unchecked=True)
     found = detail.marks(image, reference, picture, placed.scale, centre)
     if found is None or not differs(found):
         return kind
@@ -588,6 +594,15 @@ def with_marks(
         return replace(kind, state="altered", laid=found.aligned)
     drawn = max(found.share, found.edges) if marked(found) else 0.0
     return replace(kind, state="altered", marked=drawn, removed=found.removed if removed(found) else 0.0)
+
+
+def _thumbnail_width(reference: bytes) -> int | None:
+    """The claim thumbnail's width, read from its header (None when it cannot be read)."""
+    try:
+        with Image.open(io.BytesIO(reference)) as img:
+            return int(img.width)
+    except (OSError, ValueError, SyntaxError):
+        return None
 
 
 def differs(found: detail.Marks) -> bool:
@@ -795,26 +810,51 @@ def anothers_picture(
     picture it also looks like (a twin of it) may be of this picture, and is not counted."""
     if other := next((r for r in contained if r.owner != owner), None):
         return other, f"it contains record {other.record_id} here (owner {other.owner}{titled(other)}) whole"
-    if other := next(
-        (
-            r
-            for r in unmarked_look_alikes(registry, prints)
-            if r.owner != owner and r.input_sha256 != sha256 and not _its_source(registry, r, prints)
-        ),
-        None,
-    ):
+    for other in unmarked_look_alikes(registry, prints):
+        if other.owner == owner or other.input_sha256 == sha256:
+            continue
+        source = _its_source(registry, other, prints)
+        if source is None:
+            return other, (
+                f"it looks like record {other.record_id} here (owner {other.owner}{titled(other)}), a picture"
+                " stamped here, without its watermark: a degraded copy of it, or its unsigned source"
+            )
+        if source.owner != owner:
+            # a copy of the twin or of its photo: another owner's either way (a walkthrough registered a
+            # small copy of another's twin, which then won copies of the twin's photo, exit 0)
+            return source, (
+                f"it looks like record {other.record_id} here (owner {other.owner}{titled(other)}), a picture"
+                f" stamped here, and the picture it was made from, record {source.record_id} (owner"
+                f" {source.owner}{titled(source)}): a degraded copy of either"
+            )
+    # another owner's registered original: a copy of it claimed too makes both owners' copies contested
+    # (a walkthrough stamped a re-save of a wire agency's registered photo as its own, without a word)
+    if other := next((r for r in _original_look_alikes(registry, prints) if r.owner != owner), None):
         return other, (
-            f"it looks like record {other.record_id} here (owner {other.owner}{titled(other)}), a picture"
-            " stamped here, without its watermark: a degraded copy of it, or its unsigned source"
+            f"it looks like record {other.record_id} here (owner {other.owner}{titled(other)}), registered as"
+            " an original: a copy of that picture"
         )
     return None
 
 
-def _its_source(registry: Registry, record: Record, prints: list[Fingerprint]) -> bool:
-    """Whether ``prints`` match the picture ``record`` was made from as well (a twin looks like
+def _original_look_alikes(registry: Registry, prints: list[Fingerprint]) -> list[Record]:
+    """Registered originals (no mark of ours) that ``prints`` match by fingerprint."""
+    near: dict[str, Record] = {}
+    for print_ in prints:
+        if (limit := THRESHOLDS.get(print_.algorithm)) is not None:
+            near.update((rec.record_id, rec) for rec, _ in registry.search(print_, limit.match))
+    return [
+        rec
+        for rec in near.values()
+        if rec.kind == "original" and not rec.watermarked and classify(prints, rec.fingerprints) == "match"
+    ]
+
+
+def _its_source(registry: Registry, record: Record, prints: list[Fingerprint]) -> Record | None:
+    """The picture ``record`` was made from, when ``prints`` match it as well (a twin looks like
     its photo): then the image may be that photo, not a copy of ``record`` without its mark."""
     source = registry.get(record.source_record_id) if record.source_record_id else None
-    return source is not None and classify(prints, source.fingerprints) == "match"
+    return source if source is not None and classify(prints, source.fingerprints) == "match" else None
 
 
 def titled(record: Record) -> str:
@@ -864,10 +904,14 @@ def _mark_ambiguous(registry: Registry | None, found: list[_Found]) -> None:
     # a stamped record the copy lacks the mark of (blurred, squeezed) is still a candidate when
     # it is as near as the firm one: a blurred twin is nearer its twin than the photo it was made from
     unmarked = [f for f in found if f.matched_by == "fingerprint-unmarked" and f.other is None]
-    by_id = {f.record.record_id: f for f in firm + unmarked}
+    # so is one whose copy carries another home's mark instead: a copy of it stamped again there hides
+    # its mark under theirs (a walkthrough's rival re-stamped a copy of a twin, which then read as the
+    # whole of the photo it was made from, exit 0)
+    restamped = [f for f in found if f.matched_by == _FOREIGN and f.other is None]
+    by_id = {f.record.record_id: f for f in firm + unmarked + restamped}
     linked: set[str] = set()
     related: set[str] = set()  # made one from the other, rivals or not
-    for item in firm + unmarked:
+    for item in firm + unmarked + restamped:
         for parent, _ in _sources(registry, item.record):
             if (other := by_id.get(parent.record_id)) is not None:
                 related |= {parent.record_id, item.record.record_id}
@@ -882,7 +926,13 @@ def _mark_ambiguous(registry: Registry | None, found: list[_Found]) -> None:
     # blurred copy of a stamp (--allow-contradiction), and later copies, unmarked, were the rival's
     left = [f for f in firm if f.matched_by == "fingerprint"]
     unlinked = [f for f in unmarked if f.record.record_id not in related]
-    if len({f.record.owner for f in left + unlinked}) > 1 and left:
+    # and records the hashes could not tell apart, of another owner, nearer or not: another owner's
+    # registration of a small copy of a twin won a copy of the photo it was made from (exit 0) while
+    # the photo and its twin, nearer, were ambiguous (a walkthrough). Their originals' owner speaks for
+    # them (a twin is its user's, its photo the organisation's: one owner, two names)
+    entangled = [f for f in firm + unmarked + restamped if f.record.record_id in linked]
+    theirs = {f.record.owner for f in entangled if f.record.kind == "original"} or {f.record.owner for f in entangled}
+    if len({f.record.owner for f in left + unlinked} | theirs) > 1 and left:
         for item in left:
             item.matched_by = _CONTESTED
 
@@ -899,7 +949,7 @@ def _rivals(a: _Found, b: _Found) -> bool:
     thumbnail places it as well)."""
     if a.matched_by == b.matched_by == "fingerprint":
         return True
-    if a.matched_by == b.matched_by:
+    if a.matched_by == b.matched_by or "fingerprint" not in (a.matched_by, b.matched_by):
         return False
     firm, unmarked = (a, b) if a.matched_by == "fingerprint" else (b, a)
     near, theirs = firm.distances.get(PDQ), unmarked.distances.get(PDQ)
@@ -1032,6 +1082,8 @@ def _placement_words(placed: Placement, picture: str) -> str:
         removed=placed.removed,
         mirrored=placed.mirrored,
         laid=placed.laid,
+        unchecked=placed.unchecked,
+        grey=placed.grey,
     )
 
 
@@ -1194,9 +1246,9 @@ def _ownership_verdict(
     if mark := next((m for m in matches if m.matched_by == "watermark-unconfirmed"), None):
         if part_of_larger:
             return "inconclusive", (
-                f"Inconclusive: it contains registered record {_name(mark)} (owner {mark.owner}), found whole as"
-                " part of a larger image; the rest of this image is not that picture, and nothing here says"
-                " whose it is."
+                f"Inconclusive: it contains registered record {_name(mark)} (owner {mark.owner}), found whole"
+                " inside a larger image (a screenshot, a page or a collage): that part is their picture; the"
+                " rest of the image is not, and nothing here says whose the rest is."
             )
         return "inconclusive", (
             f"Inconclusive: it carries the watermark of registered record {_name(mark)} (owner {mark.owner}),"
@@ -1398,11 +1450,18 @@ def _on_a_page(placed: thumbnail.Placement | None, seen: _Seen | None, record: R
     if placed is None or seen is None or seen.angle or record.thumbnail is None:
         return None
     around = placed.verdict == "same-picture" and placed.beyond >= ADDED_SHARE
-    if not around and not (placed.contained and not placed.pasted and placed.beyond >= ADDED_SHARE):
+    if not around and not placed.contained:
         return None
     small, factor = _for_boxes(seen.pixels)
-    box = picture_box(np.asarray(small if small.mode == "RGB" else small.convert("RGB")))
+    rgb = np.asarray(small if small.mode == "RGB" else small.convert("RGB"))
+    box = picture_box(rgb)
     if box is None:
+        return None
+    # alone on a blank page, however small, it is the picture with plain margins (a walkthrough's photo
+    # at 720 px on a white 1080 x 2340 screenshot read "found whole inside a larger image ... the rest
+    # is not that picture", the rest being white); else held whole, half the page or more, with content
+    blank = _blank_around(rgb, box)
+    if not around and not blank and (placed.pasted or placed.beyond < ADDED_SHARE):
         return None
     left, top, right, bottom = (side * factor for side in box)
     inner = thumbnail.compare(seen.pixels.crop((left, top, right, bottom)), record.thumbnail)
@@ -1411,7 +1470,32 @@ def _on_a_page(placed: thumbnail.Placement | None, seen: _Seen | None, record: R
     if around and inner.agree * placed.detailed < placed.agree * inner.detailed:
         return None  # laid whole, it fitted as well
     share = (right - left) * (bottom - top) / (seen.pixels.width * seen.pixels.height)
-    return replace(inner, inside=round(share, 3), beyond=placed.beyond, content=None)
+    # the box's sides as margins of the whole image, so that its centre is the page's (the fine
+    # comparison lays the whole page on the claim thumbnail: laid by the box's centre, a photo alone
+    # on a white page lay 0.39 and read "does not line up ... a headline?")
+    t, b, lf, r = inner.margins
+    width, height = seen.pixels.size
+    margins = (int(top) + t, int(height - bottom) + b, int(left) + lf, int(width - right) + r)
+    beyond = 0.0 if blank else placed.beyond  # a blank page's edge along the picture is no content added
+    return replace(inner, inside=round(share, 3), beyond=beyond, content=None, margins=margins)
+
+
+_BLANK_OFF = 0.001  # share of a page outside the picture's box off the page's colour under which it is blank
+_BLANK_RING = 3  # px around the box left out (a JPEG's ringing along the picture's edge)
+
+
+def _blank_around(rgb: Any, box: tuple[int, int, int, int]) -> bool:
+    """Whether the page around ``box`` (left, top, right, bottom) holds nothing: under _BLANK_OFF of
+    its pixels off the colour of most of its outer edge (by more than 12 levels in a channel), the
+    box's ring aside."""
+    import numpy as np
+
+    edge = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
+    page = np.median(edge, axis=0)
+    off = np.abs(rgb.astype(np.int16) - page.astype(np.int16)).max(axis=2) > 12
+    left, top, right, bottom = box
+    off[max(0, top - _BLANK_RING) : bottom + _BLANK_RING, max(0, left - _BLANK_RING) : right + _BLANK_RING] = False
+    return float(off.mean()) < _BLANK_OFF
 
 
 def _turned_placement(whole: thumbnail.Placement, seen: _Seen, stored: bytes) -> thumbnail.Placement:
@@ -1508,7 +1592,9 @@ def _assess(  # noqa: PLR0917 - one call site, every argument a different part's
         signals += detect.watermark_signals(mark, wm_record)
     # records are AI by what each holds (record_is_ai): a stamp declared captured is no AI image
     by_print = [f.record for f in found if f.matched_by == "fingerprint" and f.other is None]
-    signals += detect.registry_signals([r for r in by_print if record_is_ai(r)])
+    if not any(f.matched_by in _OWN for f in found):  # else these are its sources (a drift chain's earlier
+        # generations), which its manifest names as ingredients: said once there, not again as this picture
+        signals += detect.registry_signals([r for r in by_print if record_is_ai(r)])
     unmarked = [f.record for f in found if f.matched_by == "fingerprint-unmarked" and f.other is None]
     signals += detect.unmarked_stamp_signals([r for r in unmarked if r.kind == "stamped" and record_is_ai(r)])
     # a twin near it by fingerprint, with the photo it was made from as near (which one cannot be told)
@@ -1537,7 +1623,9 @@ def _strangers_claim(credentials: CredentialReport, found: list[_Found], sha256:
     if credentials.state != "valid":
         return []
     claims = [s for s in ai.signals if s.source.startswith("C2PA manifest") and s.strength in _AI_STRENGTHS]
-    if not claims:
+    if not claims or any(f.record.kind in ("twin", "stamped") for f in found):
+        # an AI picture of this home's near it (a twin made from the original, which it looks like): the
+        # claim may well be true of it (a walkthrough's rival re-stamped a copy of a twin as AI)
         return []
     signer = credentials.signer or "an unnamed signer"
     author = f", author {credentials.author}" if credentials.author else ""
@@ -1892,11 +1980,15 @@ def _altered_sentence(credentials: CredentialReport, ownership: OwnershipReport,
     head = _head(verdicts.exit_word(ExitCode.ABSENT).label)
     recovered = credentials.recovered_manifest
     if credentials.state == "recovered" and recovered is not None:
+        # whose the signed picture is, as the ownership verdict says (a walkthrough's artist, looking for
+        # re-posts of their work, found the owner only on the ownership line of a mirrored copy)
+        same = next((m for m in ownership.matches if m.relation == "same-as" and m.strength == "exact"), None)
+        whose = f" The signed picture is {_name(same)}, owned by {same.owner}." if same is not None else ""
         return (
             f"{head} for this picture as it stands: it is {_placement_words(placed, 'the signed picture')}."
-            " Its credentials are not in the file; the registry's manifest for the signed picture is recovered,"
-            f" {_signed_by(recovered)}, signature valid, but it describes the signed picture, not the changes"
-            " made since."
+            f"{whose} Its credentials are not in the file; the registry's manifest for the signed picture is"
+            f" recovered, {_signed_by(recovered)}, signature valid, but it describes the signed picture, not the"
+            " changes made since."
         )
     same = next(m for m in ownership.matches if m.placement is placed)
     return (

@@ -515,7 +515,7 @@ def test_a_signed_picture_pasted_into_a_larger_one_is_named_not_broken(signed: S
     assert "copied" not in note, note
     assert report.ownership.verdict == "inconclusive"
     summary = report.ownership.summary
-    assert "found whole as part of a larger image" in summary, summary
+    assert "found whole inside a larger image" in summary, summary
     assert str(report.watermark.record_id) in summary, summary
     assert report.ai.verdict == "no-evidence"  # a captured photo: the composite holds no AI content for it
 
@@ -896,3 +896,86 @@ def test_a_post_holding_the_picture_at_half_size_does_not_call_it_doctored(night
     assert "detailed areas do not match" not in report.summary, report.summary
     assert "content was added around it" in report.summary, report.summary
     assert report.ownership.verdict == "registered"
+
+
+def test_a_small_crop_says_drawn_text_was_not_looked_for(tmp_path: Path) -> None:
+    """A walkthrough drew a large handle on a 25 % crop of a 1,136 px photo: under 256 px of the claim
+    thumbnail, its detail was not compared, and it read "Captured", nothing said. What was not looked
+    for is said now (placement.unchecked); a larger crop of the same picture is compared."""
+    home = Home(tmp_path / "home")
+    identity = init_identity(home, org="Daily Planet")
+    big = tmp_path / "big.png"  # 1280 px of the samples' detail: its claim thumbnail is half its size
+    mosaic = Image.new("RGB", (1280, 854))
+    for i, name in enumerate(("rocket.jpg", "coffee.png", "astronaut.png", "chelsea.png")):
+        with Image.open(SAMPLES / name) as img:
+            part = img.convert("RGB").resize((640, 427), Image.Resampling.LANCZOS)
+        mosaic.paste(part, ((i % 2) * 640, (i // 2) * 427))
+    mosaic.save(big)
+    out = tmp_path / "stamped.png"
+    stamp_file(big, out, user="x", identity=identity, home=home, source_type="captured")
+    with Image.open(out) as img:
+        pixels = img.convert("RGB")
+    small = _save(pixels.crop((380, 220, 880, 700)), tmp_path / "small.jpg")  # 250 x 240 px of the thumbnail
+    larger = _save(pixels.crop((200, 100, 1080, 750)), tmp_path / "larger.jpg")
+    report, data = _verify(small, home)
+    placed = report.credentials.placement
+    assert placed is not None
+    assert (placed.state, placed.unchecked) == ("crop", True), placed
+    assert verdicts.UNCHECKED_DETAIL in report.summary
+    assert data["credentials"]["placement"]["unchecked"] is True  # type: ignore[index]
+    report, _ = _verify(larger, home)
+    placed = report.credentials.placement
+    assert placed is not None
+    assert (placed.state, placed.unchecked) == ("crop", False), placed
+    assert verdicts.UNCHECKED_DETAIL not in report.summary
+
+
+def test_a_picture_alone_on_a_blank_page_is_the_whole_picture(tmp_path: Path) -> None:
+    """A walkthrough's phone screenshots: a stamped photo at 720 px on a white 1080 x 2340 page read
+    "found whole inside a larger image ... the rest of the image is not that picture", while the
+    same photo taller on the same page read as itself: the plain margins are cut at a quarter of
+    each side, and what they left held the picture at under half. Alone on a blank page it is the
+    picture with plain margins, whole and not altered, its centre the page's."""
+    home = Home(tmp_path / "home")
+    identity = init_identity(home, org="Daily Planet")
+    big = tmp_path / "big.png"
+    mosaic = Image.new("RGB", (1280, 854))
+    for i, name in enumerate(("rocket.jpg", "coffee.png", "astronaut.png", "chelsea.png")):
+        with Image.open(SAMPLES / name) as img:
+            mosaic.paste(
+                img.convert("RGB").resize((640, 427), Image.Resampling.LANCZOS), ((i % 2) * 640, (i // 2) * 427)
+            )
+    mosaic.save(big)
+    out = tmp_path / "stamped.png"
+    stamp_file(big, out, user="x", identity=identity, home=home, source_type="captured")
+    with Image.open(out) as img:
+        shown = img.convert("RGB").resize((720, 480), Image.Resampling.LANCZOS)
+    page = Image.new("RGB", (1080, 2340), "white")
+    page.paste(shown, (180, 400))
+    report, _ = _verify(_save(page, tmp_path / "screenshot.jpg", 85), home)
+    placed = report.credentials.placement
+    assert placed is not None, report.summary
+    assert (placed.state, placed.cropped, placed.added, placed.laid) == ("whole", False, 0.0, None), placed
+    assert report.exit_code == 0, report.summary
+    assert report.ownership.verdict == "registered"
+    page.paste((200, 30, 30), (100, 2000, 400, 2040))  # something else on the page: not blank
+    report, _ = _verify(_save(page, tmp_path / "with-more.jpg", 85), home)
+    assert report.exit_code == 3, report.summary
+
+
+def test_a_black_and_white_copy_says_so(signed: Signed, tmp_path: Path) -> None:
+    """A walkthrough's greyscale copy of a captured photo read "the whole of the signed picture",
+    nothing said of its colours. It is still that picture (a black-and-white edition is honest,
+    exit 0), and the words say it is in black and white; a colour copy says nothing of it."""
+    grey = _save(signed.pixels.convert("L").convert("RGB"), tmp_path / "grey.jpg")
+    report, data = _verify(grey, signed.home)
+    placed = report.credentials.placement
+    assert placed is not None
+    assert (placed.state, placed.grey) == ("whole", True), placed
+    assert "in black and white (the signed picture is in colour)" in report.summary
+    assert data["credentials"]["placement"]["grey"] is True  # type: ignore[index]
+    assert report.exit_code == 0
+    colour, _ = _verify(_save(signed.pixels, tmp_path / "colour.jpg"), signed.home)
+    assert colour.credentials.placement is not None
+    assert colour.credentials.placement.grey is False
+    assert "black and white" not in colour.summary

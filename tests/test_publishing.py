@@ -42,11 +42,11 @@ def _check(home: Path, *paths: Path, policy: Path = POLICY, caption: str | None 
     return result.code, json.loads(result.stdout) if result.stdout.strip() else result.stderr
 
 
-def _stamp_captured(source: Path, out: Path, home: Path) -> None:
+def _stamp_captured(source: Path, out: Path, home: Path, *more: str) -> None:
     result = run_cli(
         "stamp", source, "-o", out, "--source-type", "captured", "--user", "Jane Doe",
         "--caption", "Flooding on Main Street", "--credit", "Jane Doe / Daily Planet",
-        "--edit", "cropped", "--no-ai-training", home=home,
+        "--edit", "cropped", "--no-ai-training", *more, home=home,
     )  # fmt: skip
     assert result.code == 0, result.stderr
 
@@ -221,7 +221,12 @@ def test_policy_flags_another_owners_original_for_rights_review(newsroom: Path, 
     assert outcomes["rights-review"] == "review"
     assert outcomes["require-provenance"] == "fail"
     resubmitted = tmp_path / "resubmitted.jpg"
-    _stamp_captured(copy, resubmitted, newsroom)  # a photographer files someone else's picture as theirs
+    # a photographer files someone else's picture as theirs: refused, naming the agency's record; forced,
+    # the stamp goes to rights review
+    refused = run_cli("stamp", copy, "-o", resubmitted, "--source-type", "captured", "--user", "J", home=newsroom)
+    assert refused.code == 2, refused.stdout
+    assert "(owner Other Agency, title 'agency-original.png'), registered as an original" in refused.stderr
+    _stamp_captured(copy, resubmitted, newsroom, "--allow-contradiction")
     code, result = _check(newsroom, resubmitted)
     assert code == 1
     assert isinstance(result, dict)

@@ -52,6 +52,8 @@ def test_api_verify_equals_cli_verify_json(twin: Twin) -> None:
     assert answer.status_code == 200, answer.text
     api, expected = answer.json(), json.loads(cli.stdout)
     assert Path(api.pop("file")).name == Path(expected.pop("file")).name
+    # the service names the registry's file, not where the server keeps it
+    assert api["ownership"].pop("registry") == Path(expected["ownership"].pop("registry")).name
     assert api == expected
     assert api["credentials"]["state"] == "trusted"
 
@@ -119,6 +121,10 @@ def test_tokens_scopes_and_limits(keyed_home: Path, tmp_path: Path) -> None:
     (tmp_path / "stamped.png").write_bytes(stamped.content)
     check = client.post("/v1/verify", files=_upload(tmp_path / "stamped.png")).json()
     assert check["credentials"]["state"] == "trusted"
+    assert check["ownership"]["registry"] == "registry.sqlite3"  # not where the server keeps it
+    typo = client.post("/v1/verify?pixel=deep", files=_upload(tmp_path / "stamped.png"))  # for ?pixels=
+    assert typo.status_code == 400
+    assert "unknown query parameter 'pixel'" in typo.json()["error"]["message"]
     assert check["credentials"]["record_id"] == stamped.headers["x-provenance-record-id"]
     originals = {"files": ("rocket.jpg", (SAMPLES / "rocket.jpg").read_bytes())}
     assert client.post("/v1/register", files=originals, data={"owner": "desk"}).status_code == 401
@@ -297,9 +303,21 @@ def test_stamp_errors_name_the_forms_fields_and_the_uploads_own_name(keyed_home:
     refused = client.post("/v1/stamp", files=camera, data={"user": "desk"}, headers=token)
     assert refused.status_code == 400, refused.text
     message = refused.json()["error"]["message"]
-    assert "the field source_type" in message, message
+    assert "no field source_type says what it is" in message, message
+    assert "Send source_type=captured for a camera photo" in message, message  # not "no the field" (a walkthrough)
     assert "--" not in message, message
     assert message.startswith("street café.jpg: "), message
+    # a misspelt field is refused, naming it: dropped, the photo was signed as AI (a walkthrough)
+    typo = client.post("/v1/stamp", files=camera, data={"user": "desk", "sourcetype": "captured"}, headers=token)
+    assert typo.status_code == 400, typo.text
+    assert "unknown form field 'sourcetype'" in typo.json()["error"]["message"]
+    assert "'source_type'" in typo.json()["error"]["message"]
+    cut = client.post(
+        "/v1/stamp", files={"file": ("cut.jpg", buffer.getvalue()[:3000])}, data={"user": "d"}, headers=token
+    )
+    assert cut.status_code == 422, cut.text
+    assert cut.json()["error"]["message"].startswith("cut.jpg: "), cut.text  # no server path
+    assert "provenance-service-" not in cut.text
     stamped = client.post("/v1/stamp", files=camera, data={"user": "desk", "source_type": "captured"}, headers=token)
     assert stamped.status_code == 200, stamped.text
     disposition = stamped.headers["content-disposition"]

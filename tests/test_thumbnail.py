@@ -81,7 +81,7 @@ def test_the_picture_pasted_small_into_another_is_different() -> None:
     assert placement is not None
     assert placement.verdict == "different"
     assert placement.pasted
-    assert "pasted into another picture" in placement.words
+    assert "shown inside a larger image" in placement.words
 
 
 def test_what_cannot_be_told_is_never_called_different() -> None:

@@ -139,9 +139,9 @@ def test_our_stamped_picture_pasted_small_into_another_is_named_as_part_of_it(ne
     assert report.exit_code == 3, report.summary
     assert report.watermark.state == "unconfirmed"
     assert report.credentials.state == "absent"
-    assert "pasted into another picture" in (report.watermark.note or "")  # the picture itself, not a copied mark
+    assert "shown inside a larger image" in (report.watermark.note or "")  # the picture itself, not a copied mark
     assert report.ownership.verdict == "inconclusive"
-    assert "found whole as part of a larger image" in report.ownership.summary
+    assert "found whole inside a larger image" in report.ownership.summary
 
 
 def test_a_crop_checked_against_a_record_without_thumbnail_is_inconclusive_never_broken(

@@ -94,6 +94,44 @@ class Marks:
         return self.aligned >= ALIGNED
 
 
+GREY_CHROMA = 1.5  # mean chroma (|Cb - 128| + |Cr - 128|) under which a copy is black and white...
+COLOUR_CHROMA = 6.0  # ...and over which its claim thumbnail is in colour
+
+
+def _chroma(rgb: Image.Image) -> float:
+    small = rgb.convert("RGB")
+    small.thumbnail((128, 128))
+    ycc = np.asarray(small.convert("YCbCr"), dtype=np.float32)
+    return float(np.mean(np.abs(ycc[..., 1] - 128) + np.abs(ycc[..., 2] - 128)))
+
+
+def turned_grey(copy: Image.Image, reference: bytes) -> bool:
+    """Whether ``copy`` is in black and white where its claim thumbnail (``reference``) is in colour:
+    the whole picture, its colour taken out (a walkthrough's greyscale copy of a captured photo read
+    "the whole of the signed picture", nothing said of it)."""
+    ref = _open(reference)
+    return ref is not None and _chroma(copy) < GREY_CHROMA and _chroma(ref) > COLOUR_CHROMA
+
+
+def _per_px(reference_width: int, picture: tuple[int, int], scale: float) -> float:
+    """Work px per picture px: the claim thumbnail's, the copy's or WORK_SIDE's, the least."""
+    return min(reference_width / picture[0], scale, WORK_SIDE / max(picture))
+
+
+def comparable(copy: tuple[int, int], reference_width: int, picture: tuple[int, int], scale: float) -> bool:
+    """Whether a copy of size ``copy`` showing ``picture`` at ``scale`` is large enough, and its claim
+    thumbnail (``reference_width`` px wide) detailed enough, for :func:`marks` to compare it: the
+    picture and the part of it the copy shows at least LEAST_SIDE px on their short side, at the
+    detail both have."""
+    if scale <= 0 or min(picture) <= 0 or reference_width <= 0:
+        return False
+    width, height = picture
+    per_px = _per_px(reference_width, picture, scale)
+    shown = (min(copy[0], width * scale) * per_px / scale, min(copy[1], height * scale) * per_px / scale)
+    sides = (max(1, round(width * per_px)), max(1, round(height * per_px)))
+    return min(sides) >= LEAST_SIDE and min(shown) >= LEAST_SIDE
+
+
 def marks(
     copy: Image.Image, reference: bytes, picture: tuple[int, int], scale: float, centre: tuple[float, float]
 ) -> Marks | None:
@@ -105,14 +143,11 @@ def marks(
     import cv2
 
     ref_img = _open(reference)
-    if ref_img is None or scale <= 0 or min(picture) <= 0:
+    if ref_img is None or not comparable(copy.size, ref_img.width, picture, scale):
         return None
     width, height = picture
-    per_px = min(ref_img.width / width, scale, WORK_SIDE / max(picture))  # work px per picture px
+    per_px = _per_px(ref_img.width, picture, scale)
     rw, rh = max(1, round(width * per_px)), max(1, round(height * per_px))
-    shown = (min(copy.width, width * scale) * per_px / scale, min(copy.height, height * scale) * per_px / scale)
-    if min(rw, rh) < LEAST_SIDE or min(shown) < LEAST_SIDE:
-        return None
     ref = cv2.resize(_rgb(ref_img), (rw, rh), interpolation=cv2.INTER_AREA)
     cp = _resized(copy, per_px / scale)
     ch, cw = cp.shape[:2]

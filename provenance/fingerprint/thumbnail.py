@@ -12,7 +12,7 @@ a caption or a logo over part of the picture costs only the blocks it covers:
 * ``same-picture``: enough detailed blocks agree, and the image lies within the
   picture (a crop, a rescale, a re-encode, an edit of colour or tone, a border);
 * ``different``: detail is there to compare and almost none of it agrees, or the
-  picture fills only a small part of the image (pasted into another picture);
+  picture fills only a small part of the image (shown inside a larger one: a screenshot, a page, a collage);
 * ``cannot-tell``: anything between, or too little detail to judge (flat pictures).
 
 Thresholds were chosen on a design set (scikit-image's bundled photographs and
@@ -139,7 +139,7 @@ class Placement:
             share = round(100 * self.inside)
             return (
                 f"the record's picture fills only {share} % of this image, plain margins aside"
-                " (pasted into another picture)"
+                " (shown inside a larger image: a screenshot, a page or a collage)"
             )
         if self.verdict == "different":
             return "no part of the record's picture matches this image's detail"

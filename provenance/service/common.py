@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,7 +20,7 @@ from provenance.imaging import LoadedImage, sniff_mime
 from provenance.policy import Policy, load_policy
 from provenance.registry import Registry, read_home_registry
 from provenance.runtime import keep_freed_memory, single_threaded
-from provenance.service.errors import Forbidden, Unauthorised, UnsupportedMedia
+from provenance.service.errors import BadRequest, Forbidden, Unauthorised, UnsupportedMedia
 from provenance.service.gate import Gate
 from provenance.service.settings import ServiceSettings
 from provenance.service.tokens import check_token
@@ -107,10 +107,13 @@ def safe_name(name: str | None, fallback: str = "upload") -> str:
 Files = dict[str, list[tuple[str, bytes]]]
 
 
-async def form_parts(request: Request, limit: int) -> tuple[Files, dict[str, str]]:
-    """Uploaded files by form field, and the plain form fields."""
+async def form_parts(request: Request, limit: int, accepts: Sequence[str] = ("file",)) -> tuple[Files, dict[str, str]]:
+    """Uploaded files by form field, and the plain form fields; a field not in ``accepts`` (its
+    first name is the upload's) is refused, 400 naming it: a misspelt ``sourcetype=captured``
+    was dropped without a word and a camera photo signed as AI, which cannot be unsigned (a
+    walkthrough)."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise UnsupportedMedia("send images as multipart/form-data (field 'file')")
+        raise UnsupportedMedia(f"send images as multipart/form-data (field '{accepts[0]}')")
     files: Files = {}
     fields: dict[str, str] = {}
     async with request.form(max_files=limit, max_fields=32) as form:  # closes the spooled uploads
@@ -119,7 +122,27 @@ async def form_parts(request: Request, limit: int) -> tuple[Files, dict[str, str
                 files.setdefault(key, []).append((safe_name(value.filename), await value.read()))
             else:
                 fields[key] = str(value)
+    unknown = sorted({*files, *fields} - set(accepts))
+    if unknown:
+        raise BadRequest(f"unknown form field{'s' if len(unknown) > 1 else ''} {_names(unknown)}: {_takes(accepts)}")
     return files, fields
+
+
+def only_query(request: Request, accepts: Sequence[str] = ()) -> None:
+    """Refuse a query parameter the endpoint does not take (400 naming it): ``?pixel=deep`` for
+    ``?pixels=deep`` was ignored without a word."""
+    unknown = sorted(set(request.query_params) - set(accepts))
+    if unknown:
+        said = f"this endpoint takes {_names(accepts)}" if accepts else "this endpoint takes no query parameters"
+        raise BadRequest(f"unknown query parameter{'s' if len(unknown) > 1 else ''} {_names(unknown)}: {said}")
+
+
+def _names(names: Iterable[str]) -> str:
+    return ", ".join(repr(n) for n in names)
+
+
+def _takes(accepts: Sequence[str]) -> str:
+    return f"this endpoint takes {_names(accepts)}"
 
 
 def json_response(payload: object) -> Response:

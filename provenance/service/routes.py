@@ -29,6 +29,7 @@ from provenance.service.common import (
     form_parts,
     json_response,
     memory_cost,
+    only_query,
     safe_name,
     temp_folder,
     upload_image,
@@ -96,6 +97,9 @@ def _verify(service: Service, image: LoadedImage, pixels: str, thumbnails: bool,
     options = VerifyOptions(policy=service.policy, pixels=_PIXEL_MODES[pixels], look_beside=False)
     report = verdicts.with_shown(verify_loaded(image, home=service.home, options=options).to_dict())
     payload = cast("VerifyAnswer", report)  # the report, plus what the query asks for below
+    ownership = payload.get("ownership")
+    if ownership and ownership.get("registry"):  # where the server keeps it is not a caller's business
+        ownership["registry"] = Path(str(ownership["registry"])).name
     if payload.get("error"):
         raise InputError(str(payload["error"]))
     if thumbnails:
@@ -137,6 +141,7 @@ async def verify(request: Request, pixels: str = "auto", thumbnails: bool = Fals
     service = _service(request)
     if service.settings.require_token:
         service.authorise(request, "verify")
+    only_query(request, ("pixels", "thumbnails", "states"))
     if pixels not in _PIXEL_MODES:
         raise BadRequest(f"pixels must be one of {', '.join(_PIXEL_MODES)}")
     if request.headers.get("content-type", "").startswith("application/json"):
@@ -165,7 +170,10 @@ async def verify_batch(request: Request, pixels: str = "auto") -> Response:
     service = _service(request)
     if service.settings.require_token:
         service.authorise(request, "verify")
-    parts, _ = await form_parts(request, service.settings.max_batch)
+    only_query(request, ("pixels",))
+    if pixels not in _PIXEL_MODES:
+        raise BadRequest(f"pixels must be one of {', '.join(_PIXEL_MODES)}")
+    parts, _ = await form_parts(request, service.settings.max_batch, ("files", "file"))
     files = parts.get("files", []) + parts.get("file", [])
     if not files:
         raise Invalid("no files: send images in the repeated multipart field 'files'")
@@ -189,26 +197,53 @@ async def verify_batch(request: Request, pixels: str = "auto") -> Response:
 
 
 # the stamp's options as the form names them: the library's errors name the CLI's flags, which an
-# HTTP client cannot send (a walkthrough's CMS read "no --source-type says what it is")
+# HTTP client cannot send (a walkthrough's CMS read "no --source-type says what it is"); a flag
+# with its value is the field with that value, a switch is the field set to true
 _FIELDS = {
     "--source-type": "source_type",
     "--allow-contradiction": "allow_contradiction",
     "--no-ai-training": "no_ai_training",
     "--edit": "edits",
 }
-_FLAG = re.compile("|".join(re.escape(flag) + r"\b" for flag in sorted(_FIELDS, key=len, reverse=True)))
+_SWITCHES = ("--allow-contradiction", "--no-ai-training")
+_SOURCE_TYPES = ("ai", "captured", "edited", "composite")
+_IN_WORDS = (
+    # "pass --allow-contradiction" -> "send allow_contradiction=true"
+    (
+        re.compile(r"\b([Pp])ass (" + "|".join(map(re.escape, _SWITCHES)) + r")\b"),
+        lambda m: f"{'S' if m.group(1) == 'P' else 's'}end {_FIELDS[m.group(2)]}=true",
+    ),
+    # "--source-type captured" -> "source_type=captured"
+    (re.compile(r"--source-type (" + "|".join(_SOURCE_TYPES) + r")\b"), lambda m: f"source_type={m.group(1)}"),
+    (re.compile(r"\b([Pp])ass (source_type=)"), lambda m: f"{'S' if m.group(1) == 'P' else 's'}end {m.group(2)}"),
+    # "no --source-type says" -> "no field source_type says"; any other flag -> "the field ..."
+    (re.compile(r"\bno (--[a-z-]+)\b"), lambda m: f"no field {_FIELDS.get(m.group(1), m.group(1))}"),
+    (
+        re.compile("|".join(re.escape(flag) + r"\b" for flag in sorted(_FIELDS, key=len, reverse=True))),
+        lambda m: f"the field {_FIELDS[m.group(0)]}",
+    ),
+)
 
 
-def _in_fields(err: ProvenanceError) -> ProvenanceError:
-    """``err`` with the stamp's flags named as the form's fields."""
+def _fields_said(text: str) -> str:
+    """``text`` with the CLI's flags said as the stamp form's fields."""
+    for pattern, words in _IN_WORDS:
+        text = pattern.sub(words, text)
+    return text
 
-    def field(text: str) -> str:
-        return _FLAG.sub(lambda found: f"the field {_FIELDS[found.group(0)]}", text)
 
-    err.message = field(err.message)
-    err.hint = field(err.hint) if err.hint else None
+def _in_fields(err: ProvenanceError, folder: Path) -> ProvenanceError:
+    """``err`` with the stamp's flags named as the form's fields, and the upload by the name it
+    was sent by, not the server's path for it (a walkthrough read /tmp/provenance-service-...)."""
+    err.message = _fields_said(_unfoldered(err.message, folder))
+    err.hint = _fields_said(_unfoldered(err.hint, folder)) if err.hint else None
     err.args = (err.message,)
     return err
+
+
+def _unfoldered(text: str, folder: Path) -> str:
+    """``text`` without the work folder's path before the names of the files in it."""
+    return re.sub(re.escape(str(folder)) + r"/(?:[^/\s]+/)?", "", text)
 
 
 def _yes(value: str | None) -> bool:
@@ -221,6 +256,23 @@ def _attachment(filename: str) -> str:
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+# the stamp's form: the upload, then its fields (anything else is refused, 400 naming it)
+STAMP_FIELDS = (
+    "file",
+    "user",
+    "model",
+    "format",
+    "source",
+    "source_type",
+    "edits",
+    "caption",
+    "credit",
+    "owner",
+    "no_ai_training",
+    "allow_contradiction",
+)
+
+
 @router.post(
     "/stamp",
     summary="Stamp an image (token: stamp). Fields: file, user; optional model, format, source, source_type "
@@ -230,7 +282,7 @@ def _attachment(filename: str) -> str:
 async def stamp(request: Request) -> Response:
     service = _service(request)
     service.authorise(request, "stamp")
-    parts, fields = await form_parts(request, 2)
+    parts, fields = await form_parts(request, 2, STAMP_FIELDS)
     files, sources = parts.get("file", []), parts.get("source", [])
     if not files:
         raise Invalid("no file: send the image in the multipart field 'file'")
@@ -278,7 +330,7 @@ async def stamp(request: Request) -> Response:
                     allow_contradiction=_yes(fields.get("allow_contradiction")),
                 )
             except ProvenanceError as err:
-                raise _in_fields(err) from None
+                raise _in_fields(err, folder) from None
             return out.read_bytes(), result.record_id, result.source_record_id, out.name
 
     cost = _admit(image, service, STAMP_BYTES_PER_PIXEL)
@@ -293,7 +345,9 @@ async def stamp(request: Request) -> Response:
 async def register(request: Request) -> Response:
     service = _service(request)
     service.authorise(request, "register")
-    parts, fields = await form_parts(request, service.settings.max_batch)
+    parts, fields = await form_parts(
+        request, service.settings.max_batch, ("files", "file", "owner", "title", "source_url")
+    )
     files = parts.get("files", []) + parts.get("file", [])
     owner = fields.get("owner", "").strip()
     if not files or not owner:
@@ -314,6 +368,10 @@ async def register(request: Request) -> Response:
         for result, (name, _) in zip(results, files, strict=True):
             item = cast("RegisterItem", dataclasses.asdict(result))  # RegisterResult's fields
             item["path"] = name
+            if item["error"]:  # the upload by the name it was sent by, not the server's path for it
+                item["error"] = _unfoldered(item["error"], Path(tmp))
+            if item["warning"]:
+                item["warning"] = _unfoldered(item["warning"], Path(tmp))
             out.append(item)
         return out
 
@@ -331,7 +389,8 @@ async def check(request: Request) -> Response:
     policy = service.publishing
     if policy is None:
         raise NoPolicy("no publishing policy is configured (start with --policy FILE)")
-    parts, fields = await form_parts(request, 2)
+    only_query(request)
+    parts, fields = await form_parts(request, 2, ("file", "caption"))
     if not parts.get("file"):
         raise Invalid("no file: send the image in the multipart field 'file'")
     name, data = parts["file"][0]
