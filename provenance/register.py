@@ -29,7 +29,7 @@ from provenance.detect.sources import describe
 from provenance.errors import InputError, RegistryError, UsageError
 from provenance.fingerprint import thumbnail
 from provenance.imaging import image_files, load_image
-from provenance.registry import Record, Registry, open_home_registry
+from provenance.registry import Record, Registry, open_home_registry, same_owner
 from provenance.verify import anothers_picture, foreign_mark, input_record, titled, whole_mark
 
 
@@ -70,7 +70,8 @@ def register_paths(
     ``engine="ray"`` fingerprints on a Ray cluster (the scan's pipeline) and
     commits here, one transaction per file, so the registry has one writer.
     ``allow_contradiction`` registers a stamp's unsigned ingredient too, with a warning."""
-    if not owner.strip():
+    owner = " ".join(owner.split())  # "Daily Planet " is Daily Planet (a red-team's trailing space)
+    if not owner:
         raise RegistryError("an owner is needed to register images", hint="Pass --owner NAME.")
     files = image_files(paths)  # nothing to register is an error, not a silent success
     results = []
@@ -300,7 +301,7 @@ def _ingredient_of(
     record = registry.find_by_input_sha256(sha256)
     if record is None:
         return None, None
-    if record.owner == owner and not allow:
+    if same_owner(record.owner, owner) and not allow:
         # the owner's own stamp of it: their picture is registered already, by its stamp (a walkthrough's
         # routine re-run of register over a folder exited 2, "refused", for a file nothing was wrong with);
         # --allow-contradiction still registers it as a record of its own, as asked

@@ -40,7 +40,7 @@ from provenance.imaging import (
     rgb_icc_profile,
     write_atomic,
 )
-from provenance.registry import Record, Registry, open_home_registry
+from provenance.registry import Record, Registry, open_home_registry, same_owner
 from provenance.report import CredentialReport, Ingredient
 from provenance.verify import anothers_picture, file_credentials, foreign_mark, input_record, made_from, titled
 
@@ -196,7 +196,8 @@ def _stamped_before(home: Home, image: LoadedImage, owner: str, *, allow: bool) 
     stamping it again (another edition, another caption) is as before."""
     with open_home_registry(home) as registry:
         other = next(
-            (r for r in registry.stamped_from(image.sha256) if r.kind == "original" and r.owner != owner), None
+            (r for r in registry.stamped_from(image.sha256) if r.kind == "original" and not same_owner(r.owner, owner)),
+            None,
         )
     if other is None:
         return []
@@ -210,16 +211,26 @@ def _stamped_before(home: Home, image: LoadedImage, owner: str, *, allow: bool) 
     )
 
 
-def _anothers(home: Home, image: LoadedImage, contained: list[Record], owner: str, *, allow: bool) -> list[str]:
-    """Another owner's stamped picture that ``image`` holds whole (a collage) or is like without
-    its mark (:func:`verify.anothers_picture`), declared ``owner``'s photo: refused as register
-    refuses it (a walkthrough stamped a collage holding our picture as a rival's original), or
-    with ``allow`` a warning (then registered as stamped here, not as an original)."""
+def _anothers(
+    home: Home, image: LoadedImage, contained: list[Record], owner: str, *, allow: bool, ai: bool = False
+) -> list[str]:
+    """Another owner's picture that ``image`` holds whole (a collage) or is like (a stamped one
+    without its mark, a registered original: :func:`verify.anothers_picture`), declared ``owner``'s
+    photo or (``ai``) AI-made: refused as register refuses it (a walkthrough stamped a collage
+    holding our picture as a rival's original), or with ``allow`` a warning (a photo declaration is
+    then registered as stamped here, not as an original)."""
     with open_home_registry(home) as registry:
         found = anothers_picture(registry, contained, fingerprint.compute(image.pixels()), owner, image.sha256)
     if found is None:
         return []
     said = f"{image.path.name}: {found[1]}"
+    if ai:
+        if allow:
+            return [f"{said}; stamped as AI-made anyway (--allow-contradiction)"]
+        raise UsageError(
+            f"{said}; not stamped as AI-made: copies of that picture would read as AI",
+            hint="Pass --allow-contradiction to stamp it anyway",
+        )
     if allow:
         return [f"{said}; registered as stamped here, not as {owner}'s original (--allow-contradiction)"]
     raise UsageError(
@@ -411,6 +422,11 @@ def stamp_file(
         if own is None and not before and not claimed:  # (the file a stamp was made from looks like that stamp)
             claimed = _anothers(home, loaded, contained, final_owner, allow=allow_contradiction)
             warnings += claimed
+    elif own is None and not claimed:
+        # an AI stamp makes no claim on the picture, but says it is AI: of another owner's picture, copies
+        # of theirs would read "AI-made either way" (a red-team AI-stamped a re-save of a wire's photo)
+        # (one holding such a picture whole, a collage, is not: copies of that picture do not look like it)
+        warnings += _anothers(home, loaded, [], final_owner, allow=allow_contradiction, ai=True)
     request = StampRequest(
         author=user,
         model=model if not ours or model else None,

@@ -478,7 +478,7 @@ def placement_words(
 
 # A copy too small a part of the signed picture for its detail to be compared with the claim
 # thumbnail's (report.Placement.unchecked): what was not looked for is said
-UNCHECKED_DETAIL = "too small here to look for text or a logo drawn on it"
+UNCHECKED_DETAIL = "too little of it, at the detail its claim thumbnail keeps, to look for text or a logo drawn on it"
 
 
 def share_words(value: float) -> str:

@@ -35,7 +35,7 @@ from provenance.imaging import (
     read_input,
     turned_crop_share,
 )
-from provenance.registry import Record, Registry, read_home_registry
+from provenance.registry import Record, Registry, read_home_registry, same_owner
 from provenance.registry.matching import agree, classify
 from provenance.registry.matching import distances as print_distances
 from provenance.report import (
@@ -556,7 +556,8 @@ def _placement(placed: thumbnail.Placement | None, record: Record, seen: _Seen |
     kind = placement_of(placed, picture, seen.pixels.size, turned=bool(seen.angle))
     if kind is None or seen.angle:
         return kind
-    return with_marks(kind, placed, seen.pixels, record.manifest, picture)
+    image = seen.pixels.crop(placed.box) if placed.box is not None else seen.pixels
+    return with_marks(kind, placed, image, record.manifest, picture)
 
 
 def with_marks(
@@ -786,16 +787,17 @@ def foreign_mark(path_name: str, record_id: str) -> str:
     )
 
 
-def unmarked_look_alikes(registry: Registry, prints: list[Fingerprint]) -> list[Record]:
-    """Records stamped here (their pictures carry our mark) that ``prints`` match by fingerprint:
-    a picture like one of them that does not carry its mark is a degraded copy of it (blurred,
-    shrunk past the mark) or its unsigned source, not a new picture (the caller has looked for
-    the mark and found none of its own)."""
+def look_alikes(registry: Registry, prints: list[Fingerprint]) -> list[Record]:
+    """Records that ``prints`` match by fingerprint (within the match distance): one search for
+    both kinds :func:`anothers_picture` refuses. A stamped one (its picture carries our mark) that
+    the picture does not carry the mark of is a degraded copy of it (blurred, shrunk past the mark)
+    or its unsigned source, not a new picture (the caller has looked for the mark and found none of
+    its own); an unstamped original is that picture, as registered."""
     near: dict[str, Record] = {}
     for print_ in prints:
         if (limit := THRESHOLDS.get(print_.algorithm)) is not None:
             near.update((rec.record_id, rec) for rec, _ in registry.search(print_, limit.match))
-    return [rec for rec in near.values() if rec.watermarked and classify(prints, rec.fingerprints) == "match"]
+    return [rec for rec in near.values() if classify(prints, rec.fingerprints) == "match"]
 
 
 def anothers_picture(
@@ -803,15 +805,17 @@ def anothers_picture(
 ) -> tuple[Record, str] | None:
     """Another owner's stamped picture that a file claimed as ``owner``'s original holds (a
     collage holding it whole, its mark read: ``contained`` from :func:`input_record`) or is like
-    without its mark (a degraded copy: blurred, shrunk past it), and those words ("it contains
-    record ... whole"): registered or stamped as ``owner``'s original, it would set a claim
-    beside theirs that puts their own copies on rights review. None when there is none. A
-    look-alike stamped from this very file (``sha256``: an AI stamp of it, say) or made from a
-    picture it also looks like (a twin of it) may be of this picture, and is not counted."""
-    if other := next((r for r in contained if r.owner != owner), None):
+    without its mark (a degraded copy: blurred, shrunk past it), or another owner's registered
+    original it is like, and those words ("it contains record ... whole"): registered or stamped
+    as ``owner``'s original, it would set a claim beside theirs that puts their own copies on
+    rights review, or makes them contested. None when there is none. A look-alike stamped from
+    this very file (``sha256``: an AI stamp of it, say) may be of this picture, and is not
+    counted; nor is a twin whose photo it also looks like, unless that photo is another owner's."""
+    if other := next((r for r in contained if not same_owner(r.owner, owner)), None):
         return other, f"it contains record {other.record_id} here (owner {other.owner}{titled(other)}) whole"
-    for other in unmarked_look_alikes(registry, prints):
-        if other.owner == owner or other.input_sha256 == sha256:
+    alike = look_alikes(registry, prints)
+    for other in (r for r in alike if r.watermarked):
+        if same_owner(other.owner, owner) or other.input_sha256 == sha256:
             continue
         source = _its_source(registry, other, prints)
         if source is None:
@@ -819,7 +823,7 @@ def anothers_picture(
                 f"it looks like record {other.record_id} here (owner {other.owner}{titled(other)}), a picture"
                 " stamped here, without its watermark: a degraded copy of it, or its unsigned source"
             )
-        if source.owner != owner:
+        if not same_owner(source.owner, owner):
             # a copy of the twin or of its photo: another owner's either way (a walkthrough registered a
             # small copy of another's twin, which then won copies of the twin's photo, exit 0)
             return source, (
@@ -829,25 +833,15 @@ def anothers_picture(
             )
     # another owner's registered original: a copy of it claimed too makes both owners' copies contested
     # (a walkthrough stamped a re-save of a wire agency's registered photo as its own, without a word)
-    if other := next((r for r in _original_look_alikes(registry, prints) if r.owner != owner), None):
+    # both hashes within their match distance (a pHash alone matched two different pages of text, and
+    # every pair of flat fills or gradients: a red-team's graphics were refused as copies)
+    originals = (r for r in alike if r.kind == "original" and not r.watermarked and agree(prints, r.fingerprints))
+    if other := next((r for r in originals if not same_owner(r.owner, owner)), None):
         return other, (
             f"it looks like record {other.record_id} here (owner {other.owner}{titled(other)}), registered as"
             " an original: a copy of that picture"
         )
     return None
-
-
-def _original_look_alikes(registry: Registry, prints: list[Fingerprint]) -> list[Record]:
-    """Registered originals (no mark of ours) that ``prints`` match by fingerprint."""
-    near: dict[str, Record] = {}
-    for print_ in prints:
-        if (limit := THRESHOLDS.get(print_.algorithm)) is not None:
-            near.update((rec.record_id, rec) for rec, _ in registry.search(print_, limit.match))
-    return [
-        rec
-        for rec in near.values()
-        if rec.kind == "original" and not rec.watermarked and classify(prints, rec.fingerprints) == "match"
-    ]
 
 
 def _its_source(registry: Registry, record: Record, prints: list[Fingerprint]) -> Record | None:
@@ -1450,52 +1444,109 @@ def _on_a_page(placed: thumbnail.Placement | None, seen: _Seen | None, record: R
     if placed is None or seen is None or seen.angle or record.thumbnail is None:
         return None
     around = placed.verdict == "same-picture" and placed.beyond >= ADDED_SHARE
-    if not around and not placed.contained:
-        return None
+    held = placed.contained and not placed.pasted and placed.beyond >= ADDED_SHARE  # half the page or more
     small, factor = _for_boxes(seen.pixels)
     rgb = np.asarray(small if small.mode == "RGB" else small.convert("RGB"))
-    box = picture_box(rgb)
-    if box is None:
+    if not (around or held or placed.contained or placed.verdict == "different" or _page_edged(rgb)):
         return None
-    # alone on a blank page, however small, it is the picture with plain margins (a walkthrough's photo
-    # at 720 px on a white 1080 x 2340 screenshot read "found whole inside a larger image ... the rest
-    # is not that picture", the rest being white); else held whole, half the page or more, with content
-    blank = _blank_around(rgb, box)
-    if not around and not blank and (placed.pasted or placed.beyond < ADDED_SHARE):
+    # alone on a blank page, however small, it is the picture with plain margins: a walkthrough's photo
+    # at 720 px on a white 1080 x 2340 screenshot read "found whole inside a larger image ... the rest is
+    # not that picture", the rest being white; on a black one, the fit over the whole page lost it (2
+    # detailed areas) and the mark read as copied onto another image, exit 1 (a red-team). The box is
+    # picture_box's, or on a page it misses (a picture half the page's width whose dark rows broke its
+    # runs) everything off the page's colour; blank only when nothing else is on the page and the box
+    # holds the picture alone (a caption inside the box is content beyond the picture)
+    box = picture_box(rgb)
+    blank = box is not None and _blank_around(rgb, box)
+    if not blank and (alone := _off_page_box(rgb)) is not None and _blank_around(rgb, alone):
+        box, blank = alone, True
+    # the fit over the whole page lost the picture, which is whole in its box on a page with more on it
+    # (a credit line under a picture on a black page read as a mark copied onto another image, exit 1)
+    lost = placed.verdict == "different" and not placed.contained and box is not None
+    if box is None or not (around or held or blank or lost):
         return None
     left, top, right, bottom = (side * factor for side in box)
     inner = thumbnail.compare(seen.pixels.crop((left, top, right, bottom)), record.thumbnail)
-    if inner is None or inner.verdict != "same-picture" or inner.shown < thumbnail.WHOLE_SHOWN:
+    if inner is None or inner.verdict != "same-picture":
         return None
-    if around and inner.agree * placed.detailed < placed.agree * inner.detailed:
+    blank = blank and inner.beyond < ADDED_SHARE  # alone on its page, a crop of the picture is a crop
+    if inner.shown < thumbnail.WHOLE_SHOWN and not blank:
+        return None
+    if not (around or held or blank or lost):
+        return None
+    if not blank and around and inner.agree * placed.detailed < placed.agree * inner.detailed:
         return None  # laid whole, it fitted as well
+    if blank and placed.verdict == "same-picture" and inner.agree * placed.detailed < placed.agree * inner.detailed:
+        return None  # laid whole, the page's plain margins cut, it fitted as well
     share = (right - left) * (bottom - top) / (seen.pixels.width * seen.pixels.height)
-    # the box's sides as margins of the whole image, so that its centre is the page's (the fine
-    # comparison lays the whole page on the claim thumbnail: laid by the box's centre, a photo alone
-    # on a white page lay 0.39 and read "does not line up ... a headline?")
-    t, b, lf, r = inner.margins
-    width, height = seen.pixels.size
-    margins = (int(top) + t, int(height - bottom) + b, int(left) + lf, int(width - right) + r)
-    beyond = 0.0 if blank else placed.beyond  # a blank page's edge along the picture is no content added
-    return replace(inner, inside=round(share, 3), beyond=beyond, content=None, margins=margins)
+    # the fine comparison reads the box alone (the whole page laid by the box's centre lay at 0.39 for a
+    # photo alone on a white page, "does not line up ... a headline?"); a blank page's edge along the
+    # picture is no content added
+    beyond = 0.0 if blank else placed.beyond
+    if lost and not blank:  # content around it, said as such however little (the words then name it)
+        beyond = max(beyond, _outside_share(rgb, box), ADDED_SHARE)
+    box_px = (int(left), int(top), int(right), int(bottom))
+    return replace(inner, inside=round(share, 3), beyond=beyond, content=None, box=box_px)
 
 
-_BLANK_OFF = 0.001  # share of a page outside the picture's box off the page's colour under which it is blank
-_BLANK_RING = 3  # px around the box left out (a JPEG's ringing along the picture's edge)
+_BLANK_OFF = 16  # pixels of a page outside the picture's box off the page's colour, at most, for it to be blank:
+# a red-team's one line of 22 px text ("Taken yesterday in Kyiv") over the picture held 0.05 % of the
+# page, which a share of 0.1 % let pass as the whole signed picture
+_BLANK_RING = 4  # px around the box left out (a JPEG's ringing along the picture's edge)
 
 
-def _blank_around(rgb: Any, box: tuple[int, int, int, int]) -> bool:
-    """Whether the page around ``box`` (left, top, right, bottom) holds nothing: under _BLANK_OFF of
-    its pixels off the colour of most of its outer edge (by more than 12 levels in a channel), the
-    box's ring aside."""
+def _page_edged(rgb: Any) -> bool:
+    """Whether the image's outer edge is mostly one colour (a page, a canvas), within 8 levels."""
+    import numpy as np
+
+    edge = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)
+    page = np.median(edge, axis=0)
+    return float(np.mean(np.abs(edge - page).max(axis=1) <= 8)) >= 0.6
+
+
+def _off_page(rgb: Any) -> Any:
+    """Pixels off the colour of most of the image's outer edge (by more than 12 levels in a channel)."""
     import numpy as np
 
     edge = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
     page = np.median(edge, axis=0)
-    off = np.abs(rgb.astype(np.int16) - page.astype(np.int16)).max(axis=2) > 12
+    return np.abs(rgb.astype(np.int16) - page.astype(np.int16)).max(axis=2) > 12
+
+
+def _off_page_box(rgb: Any) -> tuple[int, int, int, int] | None:
+    """The box around the largest patch off the page's colour (left, top, right, bottom): on a blank
+    page, the picture, which :func:`_blank_around` then checks is all there is. picture_box looks for a
+    picture among lines of text, and missed one half the width of a black page whose own dark rows
+    broke its runs (a red-team's dark-mode screenshot); the box around everything off the page took in
+    a faint credit line under the picture too."""
+    import cv2
+    import numpy as np
+
+    off = cv2.dilate(_off_page(rgb).astype(np.uint8), np.ones((5, 5), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(off, connectivity=8)
+    if count < 2:
+        return None
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    left, top, width, height = (int(v) for v in stats[largest, :4])
+    return left, top, left + width, top + height
+
+
+def _outside_share(rgb: Any, box: tuple[int, int, int, int]) -> float:
+    """Share of the image off the page's colour outside ``box`` (its ring aside)."""
+    off = _off_page(rgb)
     left, top, right, bottom = box
     off[max(0, top - _BLANK_RING) : bottom + _BLANK_RING, max(0, left - _BLANK_RING) : right + _BLANK_RING] = False
-    return float(off.mean()) < _BLANK_OFF
+    return round(float(off.mean()), 4)
+
+
+def _blank_around(rgb: Any, box: tuple[int, int, int, int]) -> bool:
+    """Whether the page around ``box`` (left, top, right, bottom) holds nothing: at most _BLANK_OFF
+    of its pixels off the colour of most of its outer edge (by more than 12 levels in a channel),
+    the box's ring aside: no text, no rule, no avatar, however small."""
+    off = _off_page(rgb)
+    left, top, right, bottom = box
+    off[max(0, top - _BLANK_RING) : bottom + _BLANK_RING, max(0, left - _BLANK_RING) : right + _BLANK_RING] = False
+    return int(off.sum()) <= _BLANK_OFF
 
 
 def _turned_placement(whole: thumbnail.Placement, seen: _Seen, stored: bytes) -> thumbnail.Placement:

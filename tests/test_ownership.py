@@ -665,10 +665,37 @@ def test_stamping_a_copy_of_another_owners_registered_original_is_refused(keyed_
         f"it looks like record {registered.record_id} here (owner Wire Agency, title 'Wire: rocket')" in refused.stderr
     )
     assert not (tmp_path / "ours.jpg").exists()
+    # the same owner, spelt with other case or spaces, is not another owner
+    smaller = tmp_path / "smaller.jpg"
+    Image.open(wire).resize((480, 320)).save(smaller, quality=85)
+    (again,) = register_paths([smaller], home=Home(keyed_home), owner=" wire  agency ")
+    assert again.status == "registered", again
     forced = run_cli("stamp", resaved, "-o", tmp_path / "ours.jpg", "--source-type", "captured", "--user", "tom",
                      "--allow-contradiction", home=keyed_home)  # fmt: skip
     assert forced.code == 0, forced.stderr
     assert "registered as stamped here, not as" in forced.stderr + forced.stdout
+    # nor as AI-made (a red-team's AI stamp of the re-save made every copy of the wire's photo read AI)
+    ai = run_cli("stamp", resaved, "-o", tmp_path / "ai.jpg", "--user", "r", "--owner", "Rival", home=keyed_home)
+    assert ai.code == 2, ai.stdout
+    assert "not stamped as AI-made" in ai.stderr
+
+
+def test_flat_pictures_and_pictures_alike_by_one_hash_are_not_one_picture(keyed_home: Path, tmp_path: Path) -> None:
+    """A red-team: a solid blue picture "matched the registered original" solid red one (pHash 0, the
+    same for every flat picture; PDQ 168), exit 0, and was refused registration as its copy; two
+    different pages of text were refused on their pHashes alone."""
+    from provenance.register import register_paths
+
+    red, blue = tmp_path / "red.png", tmp_path / "blue.png"
+    Image.new("RGB", (800, 600), (200, 20, 20)).save(red)
+    Image.new("RGB", (800, 600), (20, 20, 200)).save(blue)
+    (first,) = register_paths([red], home=Home(keyed_home), owner="Wire Agency")
+    assert first.status == "registered"
+    report = verify_path(blue, home=Home(keyed_home))
+    assert report.ownership.verdict != "registered", report.ownership.summary
+    assert report.exit_code == 3
+    (second,) = register_paths([blue], home=Home(keyed_home), owner="Daily Planet")
+    assert second.status == "registered", second
 
 
 def test_a_copy_of_an_ai_stamp_that_lost_its_mark_is_still_ai(keyed_home: Path, tmp_path: Path) -> None:

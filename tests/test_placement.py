@@ -958,6 +958,17 @@ def test_a_picture_alone_on_a_blank_page_is_the_whole_picture(tmp_path: Path) ->
     assert (placed.state, placed.cropped, placed.added, placed.laid) == ("whole", False, 0.0, None), placed
     assert report.exit_code == 0, report.summary
     assert report.ownership.verdict == "registered"
+    dark = Image.new("RGB", (1080, 2340), "black")  # a dark-mode screenshot: read as a copied mark, exit 1
+    dark.paste(shown, (180, 900))
+    report, _ = _verify(_save(dark, tmp_path / "dark.jpg", 90), home)
+    assert report.exit_code == 0, report.summary
+    assert report.credentials.placement is not None
+    assert report.credentials.placement.state == "whole"
+    # a red-team's line of text on the page passed as the whole picture while a share of the page decided
+    captioned = page.copy()
+    ImageDraw.Draw(captioned).text((200, 900), "Taken yesterday in Kyiv", fill=(0, 0, 0))
+    report, _ = _verify(_save(captioned, tmp_path / "captioned.png"), home)
+    assert report.exit_code == 3, report.summary
     page.paste((200, 30, 30), (100, 2000, 400, 2040))  # something else on the page: not blank
     report, _ = _verify(_save(page, tmp_path / "with-more.jpg", 85), home)
     assert report.exit_code == 3, report.summary
@@ -979,3 +990,7 @@ def test_a_black_and_white_copy_says_so(signed: Signed, tmp_path: Path) -> None:
     assert colour.credentials.placement is not None
     assert colour.credentials.placement.grey is False
     assert "black and white" not in colour.summary
+    tinted = signed.pixels.convert("L").convert("RGB")  # red text on a grey copy is not black and white
+    ImageDraw.Draw(tinted).rectangle((40, 40, 200, 80), fill=(220, 20, 20))
+    report, _ = _verify(_save(tinted, tmp_path / "tinted.png"), signed.home)
+    assert "black and white" not in report.summary

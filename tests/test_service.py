@@ -312,6 +312,21 @@ def test_stamp_errors_name_the_forms_fields_and_the_uploads_own_name(keyed_home:
     assert typo.status_code == 400, typo.text
     assert "unknown form field 'sourcetype'" in typo.json()["error"]["message"]
     assert "'source_type'" in typo.json()["error"]["message"]
+    # a field given twice, a yes/no field that is neither, a text where a file belongs: refused, named
+    upload: tuple[str, bytes, str] = camera["file"]
+    fields: list[tuple[str, tuple[str | None, bytes | str] | tuple[str | None, bytes | str, str | None]]] = [
+        ("file", upload),
+        ("user", (None, "a")),  # (None, text): a plain field
+        ("user", (None, "b")),
+    ]
+    twice = client.post("/v1/stamp", files=fields, headers=token)
+    assert twice.status_code == 400, twice.text
+    assert "'user' is given twice" in twice.json()["error"]["message"]
+    maybe = client.post("/v1/stamp", files=camera, data={"user": "a", "no_ai_training": "maybe"}, headers=token)
+    assert maybe.status_code == 400, maybe.text
+    assert "no_ai_training must be true or false" in maybe.json()["error"]["message"]
+    text = client.post("/v1/stamp", files=camera, data={"user": "a", "source": "photo.jpg"}, headers=token)
+    assert text.status_code == 400, text.text
     cut = client.post(
         "/v1/stamp", files={"file": ("cut.jpg", buffer.getvalue()[:3000])}, data={"user": "d"}, headers=token
     )

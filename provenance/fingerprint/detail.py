@@ -94,15 +94,17 @@ class Marks:
         return self.aligned >= ALIGNED
 
 
-GREY_CHROMA = 1.5  # mean chroma (|Cb - 128| + |Cr - 128|) under which a copy is black and white...
-COLOUR_CHROMA = 6.0  # ...and over which its claim thumbnail is in colour
+GREY_CHROMA = 4.0  # chroma (|Cb - 128| + |Cr - 128|) 1 % of a copy's pixels reach, under which it is black and white
+COLOUR_CHROMA = 12.0  # ...and over which its claim thumbnail is in colour
 
 
 def _chroma(rgb: Image.Image) -> float:
+    """The chroma (|Cb - 128| + |Cr - 128|) that 1 % of the picture's pixels reach: a mean let a
+    colour photo on a white page, and red text on a grey copy, read as black and white (a red-team)."""
     small = rgb.convert("RGB")
-    small.thumbnail((128, 128))
+    small.thumbnail((256, 256))
     ycc = np.asarray(small.convert("YCbCr"), dtype=np.float32)
-    return float(np.mean(np.abs(ycc[..., 1] - 128) + np.abs(ycc[..., 2] - 128)))
+    return float(np.percentile(np.abs(ycc[..., 1] - 128) + np.abs(ycc[..., 2] - 128), 99))
 
 
 def turned_grey(copy: Image.Image, reference: bytes) -> bool:

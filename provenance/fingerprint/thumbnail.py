@@ -98,6 +98,9 @@ class Placement:
     # the plain margins cut before the fit (top, bottom, left, right, image px): ``centre`` is the
     # centre of what is left, which :meth:`image_centre` turns into the whole image's
     margins: tuple[int, int, int, int] = (0, 0, 0, 0)
+    # where the picture was found on a page around it (left, top, right, bottom, image px), when this
+    # placement is of that box alone (verify's page screenshots): the fine comparison reads the box
+    box: tuple[int, int, int, int] | None = None
 
     def image_centre(self, picture: tuple[int, int]) -> tuple[float, float] | None:
         """Where the whole image's centre lies in a picture of size ``picture`` (shares of its

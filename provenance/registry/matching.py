@@ -30,7 +30,7 @@ def classify(ours: list[Fingerprint], theirs: list[Fingerprint]) -> Decision:
     found = distances(ours, theirs)
     if not found:
         return "none"
-    trusted = {alg for alg in found if not _low_quality(alg, ours, theirs)}
+    trusted = set() if _flat(ours, theirs) else set(found)
     limits = {alg: t for alg in found if (t := THRESHOLDS.get(alg)) is not None}
     if any(found[alg] <= t.match for alg, t in limits.items() if alg in trusted):
         return "match"
@@ -39,8 +39,12 @@ def classify(ours: list[Fingerprint], theirs: list[Fingerprint]) -> Decision:
     return "none"
 
 
-def _low_quality(algorithm: str, ours: list[Fingerprint], theirs: list[Fingerprint]) -> bool:
-    return any((f := find(side, algorithm)) is not None and f.low_quality for side in (ours, theirs))
+def _flat(ours: list[Fingerprint], theirs: list[Fingerprint]) -> bool:
+    """Whether either picture's hashes cannot settle a match: any of them is of low quality (a flat
+    picture: its PDQ says so, and its pHash, which has no quality of its own, is the same for every
+    flat picture: a red-team's solid blue image matched a registered solid red one at pHash distance
+    0, exit 0)."""
+    return any(f.low_quality for side in (ours, theirs) for f in side)
 
 
 def agree(ours: list[Fingerprint], theirs: list[Fingerprint]) -> bool:

@@ -86,6 +86,12 @@ class Record:
         return self.manifest is not None or self.kind in ("twin", "stamped")
 
 
+def same_owner(a: str, b: str) -> bool:
+    """Whether two owner names name one owner: compared without case and with runs of spaces as one
+    (a red-team's newsroom was refused its own picture as "Daily Planet " and "daily planet")."""
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
 def _row(record: Record) -> tuple[object, ...]:
     return (
         record.record_id,

@@ -120,6 +120,8 @@ async def form_parts(request: Request, limit: int, accepts: Sequence[str] = ("fi
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
                 files.setdefault(key, []).append((safe_name(value.filename), await value.read()))
+            elif key in fields:  # which one was meant cannot be told: the last one won without a word
+                raise BadRequest(f"the form field {key!r} is given twice: send it once")
             else:
                 fields[key] = str(value)
     unknown = sorted({*files, *fields} - set(accepts))

@@ -246,8 +246,16 @@ def _unfoldered(text: str, folder: Path) -> str:
     return re.sub(re.escape(str(folder)) + r"/(?:[^/\s]+/)?", "", text)
 
 
-def _yes(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+_YES, _NO = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def _yes(value: str | None, field: str = "") -> bool:
+    """A yes/no form field; anything else is refused, naming it (``no_ai_training=maybe`` turned the
+    opt-out off without a word)."""
+    said = (value or "").strip().lower()
+    if said not in _YES + _NO:
+        raise BadRequest(f"the field {field} must be true or false, not {value!r}")
+    return said in _YES
 
 
 def _attachment(filename: str) -> str:
@@ -284,8 +292,15 @@ async def stamp(request: Request) -> Response:
     service.authorise(request, "stamp")
     parts, fields = await form_parts(request, 2, STAMP_FIELDS)
     files, sources = parts.get("file", []), parts.get("source", [])
+    for upload in ("file", "source"):
+        if upload in fields:  # a text where a file belongs was dropped without a word
+            raise BadRequest(f"the field {upload!r} must be a file upload, not text")
+        if len(parts.get(upload, [])) > 1:
+            raise BadRequest(f"send one {upload!r}: {len(parts[upload])} were sent")
     if not files:
         raise Invalid("no file: send the image in the multipart field 'file'")
+    no_ai_training = _yes(fields.get("no_ai_training"), "no_ai_training")
+    allow_contradiction = _yes(fields.get("allow_contradiction"), "allow_contradiction")
     user = fields.get("user", "").strip()
     if not user:
         raise Invalid("user: the author to record is required")
@@ -326,8 +341,8 @@ async def stamp(request: Request) -> Response:
                     caption=fields.get("caption"),
                     credit=fields.get("credit"),
                     owner=fields.get("owner"),
-                    ai_training=False if _yes(fields.get("no_ai_training")) else None,
-                    allow_contradiction=_yes(fields.get("allow_contradiction")),
+                    ai_training=False if no_ai_training else None,
+                    allow_contradiction=allow_contradiction,
                 )
             except ProvenanceError as err:
                 raise _in_fields(err, folder) from None
@@ -345,13 +360,13 @@ async def stamp(request: Request) -> Response:
 async def register(request: Request) -> Response:
     service = _service(request)
     service.authorise(request, "register")
-    parts, fields = await form_parts(
-        request, service.settings.max_batch, ("files", "file", "owner", "title", "source_url")
-    )
+    accepts = ("files", "file", "owner", "title", "source_url", "allow_contradiction")
+    parts, fields = await form_parts(request, service.settings.max_batch, accepts)
     files = parts.get("files", []) + parts.get("file", [])
     owner = fields.get("owner", "").strip()
     if not files or not owner:
         raise Invalid("send images in the multipart field 'files' and an 'owner'")
+    allow = _yes(fields.get("allow_contradiction"), "allow_contradiction")
 
     def work() -> list[RegisterItem]:
         with temp_folder() as tmp:
@@ -362,16 +377,22 @@ async def register(request: Request) -> Response:
                 path.write_bytes(data)
                 paths.append(path)
             results = register_paths(
-                paths, owner=owner, home=service.home, title=fields.get("title"), source_url=fields.get("source_url")
+                paths,
+                owner=owner,
+                home=service.home,
+                title=fields.get("title"),
+                source_url=fields.get("source_url"),
+                allow_contradiction=allow,
             )
         out = []
         for result, (name, _) in zip(results, files, strict=True):
             item = cast("RegisterItem", dataclasses.asdict(result))  # RegisterResult's fields
             item["path"] = name
-            if item["error"]:  # the upload by the name it was sent by, not the server's path for it
-                item["error"] = _unfoldered(item["error"], Path(tmp))
+            # the upload by the name it was sent by, not the server's path for it; flags as the form's fields
+            if item["error"]:
+                item["error"] = _fields_said(_unfoldered(item["error"], Path(tmp)))
             if item["warning"]:
-                item["warning"] = _unfoldered(item["warning"], Path(tmp))
+                item["warning"] = _fields_said(_unfoldered(item["warning"], Path(tmp)))
             out.append(item)
         return out
 
