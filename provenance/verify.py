@@ -1447,7 +1447,18 @@ def _on_a_page(placed: thumbnail.Placement | None, seen: _Seen | None, record: R
     held = placed.contained and not placed.pasted and placed.beyond >= ADDED_SHARE  # half the page or more
     small, factor = _for_boxes(seen.pixels)
     rgb = np.asarray(small if small.mode == "RGB" else small.convert("RGB"))
-    if not (around or held or placed.contained or placed.verdict == "different" or _page_edged(rgb)):
+    # a same-picture fit over a page that took some of the page for picture (a photo the page's width on
+    # a black screenshot read "a crop ... 48 of its 143 detailed areas do not match"); a clean one stands
+    # (a product shot on white is its own picture's background, not a page)
+    unsure = placed.verdict == "cannot-tell" or (
+        placed.verdict == "same-picture"
+        and (
+            placed.shown < thumbnail.WHOLE_SHOWN
+            or verdicts.areas_differ(placed.detailed - placed.agree, placed.detailed)
+        )
+    )
+    redo = not around and unsure and _page_edged(rgb)
+    if not (around or held or placed.contained or placed.verdict == "different" or redo):
         return None
     # alone on a blank page, however small, it is the picture with plain margins: a walkthrough's photo
     # at 720 px on a white 1080 x 2340 screenshot read "found whole inside a larger image ... the rest is
@@ -1470,7 +1481,7 @@ def _on_a_page(placed: thumbnail.Placement | None, seen: _Seen | None, record: R
     if inner is None or inner.verdict != "same-picture":
         return None
     blank = blank and inner.beyond < ADDED_SHARE  # alone on its page, a crop of the picture is a crop
-    if inner.shown < thumbnail.WHOLE_SHOWN and not blank:
+    if inner.shown < thumbnail.WHOLE_SHOWN and (not blank or redo):
         return None
     if not (around or held or blank or lost):
         return None
@@ -1489,6 +1500,9 @@ def _on_a_page(placed: thumbnail.Placement | None, seen: _Seen | None, record: R
     return replace(inner, inside=round(share, 3), beyond=beyond, content=None, box=box_px)
 
 
+_REDO_AREAS = (
+    6  # detailed areas of a same-picture fit that differ, from which a page's box is tried (altered's own bar)
+)
 _BLANK_OFF = 16  # pixels of a page outside the picture's box off the page's colour, at most, for it to be blank:
 # a red-team's one line of 22 px text ("Taken yesterday in Kyiv") over the picture held 0.05 % of the
 # page, which a share of 0.1 % let pass as the whole signed picture
