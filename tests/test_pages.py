@@ -257,6 +257,9 @@ def test_long_ai_text_stays_inside_its_card(
     card = page.locator("#v-ai").bounding_box()
     assert card is not None
     assert card["height"] < 450  # the card shows the start; the list below has it all
+    # the other cards' text is said nowhere else: never cut (an ownership card hid "at 50 % of its size")
+    for other in ("#v-ownership .detail", "#v-credentials .detail", "#v-watermark .detail"):
+        assert page.locator(other).evaluate("e => getComputedStyle(e).webkitLineClamp") == "none", other
     assert LONG_TOKEN in page.locator("#signals").inner_text()
     _said_once(page)
     page.screenshot(path=str(tmp_path / f"long-prompt-{width}.png"), full_page=True)
