@@ -511,6 +511,26 @@ def turned_crop_share(width: int, height: int, degrees: float) -> float:
     return min(width / (width * c + height * s), height / (width * s + height * c))
 
 
+def page_colour(rgb: NDArray[Any]) -> tuple[NDArray[Any], float]:
+    """The colour of most of an image's outer edge (the median, int16) and the share of the edge
+    within 8 levels of it in every channel: a page or a canvas when that share is high."""
+    import numpy as np
+
+    edge = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)
+    background = np.median(edge, axis=0).astype(np.int16)
+    return background, float(np.mean(np.abs(edge - background).max(axis=1) <= 8))
+
+
+def off_page(rgb: NDArray[Any], background: NDArray[Any], tone: float = 12.0) -> NDArray[Any]:
+    """Pixels off ``background`` by more than ``tone`` in a channel."""
+    import numpy as np
+
+    off = np.zeros(rgb.shape[:2], dtype=bool)
+    for channel in range(3):  # channel by channel: numpy's reduction over a last axis of 3 is slow
+        off |= np.abs(rgb[:, :, channel].astype(np.int16) - background[channel]) > tone
+    return off
+
+
 def picture_box(rgb: NDArray[Any], *, page: float = 0.6, tone: float = 12.0) -> tuple[int, int, int, int] | None:
     """Where a picture lies on a page around it (left, top, right, bottom), or None when the image
     is no such page: a screenshot of a social post or an article, the picture among lines of text,
@@ -521,16 +541,12 @@ def picture_box(rgb: NDArray[Any], *, page: float = 0.6, tone: float = 12.0) -> 
     breaks into words, or half the page off it in all; the picture is the tallest block of such
     rows (gaps of a few rows bridged: a bright band inside the picture), and across it the
     columns mostly off the page's colour."""
-    import numpy as np
 
     h, w, _ = rgb.shape
-    edge = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)
-    background = np.median(edge, axis=0).astype(np.int16)
-    if float(np.mean(np.abs(edge - background).max(axis=1) <= 8)) < page:
+    background, share = page_colour(rgb)
+    if share < page:
         return None
-    off = np.zeros((h, w), dtype=bool)
-    for channel in range(3):  # channel by channel: numpy's reduction over a last axis of 3 is slow
-        off |= np.abs(rgb[:, :, channel].astype(np.int16) - background[channel]) > tone
+    off = off_page(rgb, background, tone)
     off[:, 1:-1] |= off[:, :-2] & off[:, 2:]  # a pixel of the page's colour inside the picture
     rows = (_longest_runs(off) >= w / 3) | (off.mean(axis=1) >= 0.5)
     rows = _bridged(rows, max(2, h // 50))

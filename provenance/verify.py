@@ -7,7 +7,6 @@ code follows the documented scheme (README, ``provenance verify --help``).
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
@@ -30,6 +29,8 @@ from provenance.imaging import (
     MAX_MANIFEST_BYTES,
     LoadedImage,
     load_image,
+    off_page,
+    page_colour,
     picture_box,
     plain_margins,
     read_input,
@@ -583,11 +584,11 @@ def with_marks(
     reference = stored_claim_thumbnail(manifest)
     if reference is None:
         return kind
-    if detail.turned_grey(image, reference):
-        kind = replace(kind, grey=True)
-    width = _thumbnail_width(reference)
-    if width is not None and not detail.comparable(image.size, width, picture, placed.scale):
-        return replace(kind, unchecked=True)
+    if (decoded := detail.decode_reference(reference)) is not None:
+        if detail.turned_grey(image, decoded):
+            kind = replace(kind, grey=True)
+        if not detail.comparable(image.size, decoded.width, picture, placed.scale):
+            return replace(kind, unchecked=True)
     found = detail.marks(image, reference, picture, placed.scale, centre)
     if found is None or not differs(found):
         return kind
@@ -595,15 +596,6 @@ def with_marks(
         return replace(kind, state="altered", laid=found.aligned)
     drawn = max(found.share, found.edges) if marked(found) else 0.0
     return replace(kind, state="altered", marked=drawn, removed=found.removed if removed(found) else 0.0)
-
-
-def _thumbnail_width(reference: bytes) -> int | None:
-    """The claim thumbnail's width, read from its header (None when it cannot be read)."""
-    try:
-        with Image.open(io.BytesIO(reference)) as img:
-            return int(img.width)
-    except (OSError, ValueError, SyntaxError):
-        return None
 
 
 def differs(found: detail.Marks) -> bool:
@@ -1447,6 +1439,8 @@ def _on_a_page(placed: thumbnail.Placement | None, seen: _Seen | None, record: R
     held = placed.contained and not placed.pasted and placed.beyond >= ADDED_SHARE  # half the page or more
     small, factor = _for_boxes(seen.pixels)
     rgb = np.asarray(small if small.mode == "RGB" else small.convert("RGB"))
+    background, edged = page_colour(rgb)
+    off = off_page(rgb, background)
     # a same-picture fit over a page that took some of the page for picture (a photo the page's width on
     # a black screenshot read "a crop ... 48 of its 143 detailed areas do not match"); a clean one stands
     # (a product shot on white is its own picture's background, not a page)
@@ -1457,7 +1451,7 @@ def _on_a_page(placed: thumbnail.Placement | None, seen: _Seen | None, record: R
             or verdicts.areas_differ(placed.detailed - placed.agree, placed.detailed)
         )
     )
-    redo = not around and unsure and _page_edged(rgb)
+    redo = not around and unsure and edged >= _PAGE_EDGE
     if not (around or held or placed.contained or placed.verdict == "different" or redo):
         return None
     # alone on a blank page, however small, it is the picture with plain margins: a walkthrough's photo
@@ -1468,8 +1462,8 @@ def _on_a_page(placed: thumbnail.Placement | None, seen: _Seen | None, record: R
     # runs) everything off the page's colour; blank only when nothing else is on the page and the box
     # holds the picture alone (a caption inside the box is content beyond the picture)
     box = picture_box(rgb)
-    blank = box is not None and _blank_around(rgb, box)
-    if not blank and (alone := _off_page_box(rgb)) is not None and _blank_around(rgb, alone):
+    blank = box is not None and _outside(off, box) <= _BLANK_OFF
+    if not blank and (alone := _off_page_box(off)) is not None and _outside(off, alone) <= _BLANK_OFF:
         box, blank = alone, True
     # the fit over the whole page lost the picture, which is whole in its box on a page with more on it
     # (a credit line under a picture on a black page read as a mark copied onto another image, exit 1)
@@ -1495,49 +1489,29 @@ def _on_a_page(placed: thumbnail.Placement | None, seen: _Seen | None, record: R
     # picture is no content added
     beyond = 0.0 if blank else placed.beyond
     if lost and not blank:  # content around it, said as such however little (the words then name it)
-        beyond = max(beyond, _outside_share(rgb, box), ADDED_SHARE)
+        beyond = max(beyond, round(_outside(off, box) / off.size, 4), ADDED_SHARE)
     box_px = (int(left), int(top), int(right), int(bottom))
     return replace(inner, inside=round(share, 3), beyond=beyond, content=None, box=box_px)
 
 
-_REDO_AREAS = (
-    6  # detailed areas of a same-picture fit that differ, from which a page's box is tried (altered's own bar)
-)
 _BLANK_OFF = 16  # pixels of a page outside the picture's box off the page's colour, at most, for it to be blank:
 # a red-team's one line of 22 px text ("Taken yesterday in Kyiv") over the picture held 0.05 % of the
 # page, which a share of 0.1 % let pass as the whole signed picture
 _BLANK_RING = 4  # px around the box left out (a JPEG's ringing along the picture's edge)
+_PAGE_EDGE = 0.6  # share of the outer edge of the page's colour for an image to be a page (as picture_box asks)
 
 
-def _page_edged(rgb: Any) -> bool:
-    """Whether the image's outer edge is mostly one colour (a page, a canvas), within 8 levels."""
-    import numpy as np
-
-    edge = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)
-    page = np.median(edge, axis=0)
-    return float(np.mean(np.abs(edge - page).max(axis=1) <= 8)) >= 0.6
-
-
-def _off_page(rgb: Any) -> Any:
-    """Pixels off the colour of most of the image's outer edge (by more than 12 levels in a channel)."""
-    import numpy as np
-
-    edge = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
-    page = np.median(edge, axis=0)
-    return np.abs(rgb.astype(np.int16) - page.astype(np.int16)).max(axis=2) > 12
-
-
-def _off_page_box(rgb: Any) -> tuple[int, int, int, int] | None:
-    """The box around the largest patch off the page's colour (left, top, right, bottom): on a blank
-    page, the picture, which :func:`_blank_around` then checks is all there is. picture_box looks for a
-    picture among lines of text, and missed one half the width of a black page whose own dark rows
-    broke its runs (a red-team's dark-mode screenshot); the box around everything off the page took in
-    a faint credit line under the picture too."""
+def _off_page_box(off: Any) -> tuple[int, int, int, int] | None:
+    """The box around the largest patch of ``off`` (pixels off the page's colour): on a blank page,
+    the picture, which :func:`_outside` then shows is all there is. picture_box looks for a picture
+    among lines of text, and missed one half the width of a black page whose own dark rows broke its
+    runs (a red-team's dark-mode screenshot); the box around everything off the page took in a faint
+    credit line under the picture too."""
     import cv2
     import numpy as np
 
-    off = cv2.dilate(_off_page(rgb).astype(np.uint8), np.ones((5, 5), np.uint8))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(off, connectivity=8)
+    grown = cv2.dilate(off.astype(np.uint8), np.ones((5, 5), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
     if count < 2:
         return None
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
@@ -1545,22 +1519,12 @@ def _off_page_box(rgb: Any) -> tuple[int, int, int, int] | None:
     return left, top, left + width, top + height
 
 
-def _outside_share(rgb: Any, box: tuple[int, int, int, int]) -> float:
-    """Share of the image off the page's colour outside ``box`` (its ring aside)."""
-    off = _off_page(rgb)
+def _outside(off: Any, box: tuple[int, int, int, int]) -> int:
+    """Pixels of ``off`` outside ``box`` (left, top, right, bottom), its ring aside: at most
+    _BLANK_OFF of them, the page holds nothing else (no text, no rule, no avatar, however small)."""
     left, top, right, bottom = box
-    off[max(0, top - _BLANK_RING) : bottom + _BLANK_RING, max(0, left - _BLANK_RING) : right + _BLANK_RING] = False
-    return round(float(off.mean()), 4)
-
-
-def _blank_around(rgb: Any, box: tuple[int, int, int, int]) -> bool:
-    """Whether the page around ``box`` (left, top, right, bottom) holds nothing: at most _BLANK_OFF
-    of its pixels off the colour of most of its outer edge (by more than 12 levels in a channel),
-    the box's ring aside: no text, no rule, no avatar, however small."""
-    off = _off_page(rgb)
-    left, top, right, bottom = box
-    off[max(0, top - _BLANK_RING) : bottom + _BLANK_RING, max(0, left - _BLANK_RING) : right + _BLANK_RING] = False
-    return int(off.sum()) <= _BLANK_OFF
+    inside = off[max(0, top - _BLANK_RING) : bottom + _BLANK_RING, max(0, left - _BLANK_RING) : right + _BLANK_RING]
+    return int(off.sum()) - int(inside.sum())
 
 
 def _turned_placement(whole: thumbnail.Placement, seen: _Seen, stored: bytes) -> thumbnail.Placement:

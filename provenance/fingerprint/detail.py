@@ -107,12 +107,17 @@ def _chroma(rgb: Image.Image) -> float:
     return float(np.percentile(np.abs(ycc[..., 1] - 128) + np.abs(ycc[..., 2] - 128), 99))
 
 
-def turned_grey(copy: Image.Image, reference: bytes) -> bool:
-    """Whether ``copy`` is in black and white where its claim thumbnail (``reference``) is in colour:
-    the whole picture, its colour taken out (a walkthrough's greyscale copy of a captured photo read
-    "the whole of the signed picture", nothing said of it)."""
-    ref = _open(reference)
-    return ref is not None and _chroma(copy) < GREY_CHROMA and _chroma(ref) > COLOUR_CHROMA
+def decode_reference(reference: bytes) -> Image.Image | None:
+    """A claim thumbnail's JPEG or PNG bytes as RGB pixels (None when unreadable): decoded once for
+    :func:`turned_grey` and :func:`comparable`'s width."""
+    return _open(reference)
+
+
+def turned_grey(copy: Image.Image, reference: Image.Image) -> bool:
+    """Whether ``copy`` is in black and white where its claim thumbnail (``reference``, decoded) is in
+    colour: the whole picture, its colour taken out (a walkthrough's greyscale copy of a captured photo
+    read "the whole of the signed picture", nothing said of it)."""
+    return _chroma(copy) < GREY_CHROMA and _chroma(reference) > COLOUR_CHROMA
 
 
 def _per_px(reference_width: int, picture: tuple[int, int], scale: float) -> float:
