@@ -485,7 +485,8 @@ def _replay(home: Home, image: Path, source: Path | None, generation: Generation
 @click.option(
     "--allow-contradiction",
     is_flag=True,
-    help="Sign --source-type even when IMAGE's manifest, AI metadata or record here contradicts it (with a warning).",
+    help="Sign --source-type even when IMAGE's manifest, AI metadata or record here contradicts it, or IMAGE is a"
+    " copy of another owner's picture (with a warning).",
 )
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @signing_options

@@ -37,7 +37,8 @@ from .context import CliContext, pass_context
 @click.option(
     "--allow-contradiction",
     is_flag=True,
-    help="Register a file a stamp here was made from (its unsigned ingredient) anyway, with a warning.",
+    help="Register anyway, with a warning, a file a stamp here was made from (its unsigned ingredient) or a"
+    " copy of another owner's picture.",
 )
 @pass_context
 def register(
@@ -59,8 +60,10 @@ def register(
     an interrupted run can simply be run again. A picture that is already registered
     here as another file (a copy of a stamped picture, found by its watermark or
     manifest, or the stamped file itself) is refused (exit 2): it has an owner. So is
-    the unsigned file a stamp here was made from (its ingredient), unless
-    --allow-contradiction, which registers it with a warning.
+    the unsigned file a stamp here was made from (its ingredient), and a copy of another
+    owner's registered or stamped picture (both its hashes within their match distance;
+    owner names compared without case or extra spaces), unless --allow-contradiction,
+    which registers it with a warning.
     """
     counts = {"registered": 0, "already-registered": 0, "refused": 0, "error": 0}
     code = 0
