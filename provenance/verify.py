@@ -36,7 +36,7 @@ from provenance.imaging import (
     read_input,
     turned_crop_share,
 )
-from provenance.registry import Record, Registry, read_home_registry, same_owner
+from provenance.registry import Record, Registry, owner_key, read_home_registry, same_owner
 from provenance.registry.matching import agree, classify
 from provenance.registry.matching import distances as print_distances
 from provenance.report import (
@@ -917,8 +917,10 @@ def _mark_ambiguous(registry: Registry | None, found: list[_Found]) -> None:
     # the photo and its twin, nearer, were ambiguous (a walkthrough). Their originals' owner speaks for
     # them (a twin is its user's, its photo the organisation's: one owner, two names)
     entangled = [f for f in firm + unmarked + restamped if f.record.record_id in linked]
-    theirs = {f.record.owner for f in entangled if f.record.kind == "original"} or {f.record.owner for f in entangled}
-    if len({f.record.owner for f in left + unlinked} | theirs) > 1 and left:
+    theirs = {owner_key(f.record.owner) for f in entangled if f.record.kind == "original"} or {
+        owner_key(f.record.owner) for f in entangled
+    }
+    if len({owner_key(f.record.owner) for f in left + unlinked} | theirs) > 1 and left:
         for item in left:
             item.matched_by = _CONTESTED
 
@@ -1148,7 +1150,7 @@ def _ownership_verdict(
     ``mark_read``: False when the pixels were too small to read a watermark from."""
     solid = [m for m in matches if m.strength != "inconclusive" and m.relation not in _NOT_THIS]
     held = next((m for m in matches if m.relation == "contains"), None)
-    if held is not None and (firm := next((m for m in solid if m.owner != held.owner), None)):
+    if held is not None and (firm := next((m for m in solid if not same_owner(m.owner, held.owner)), None)):
         # A registered picture of one owner holding another's whole (a collage registered by a rival
         # from a blurred copy of ours, then built again from our marked photo): neither owns it alone.
         return "inconclusive", (
@@ -1659,7 +1661,7 @@ def _strangers_claim(credentials: CredentialReport, found: list[_Found], sha256:
     signer = credentials.signer or "an unnamed signer"
     author = f", author {credentials.author}" if credentials.author else ""
     return [
-        f"The C2PA manifest's AI claim is the word of {signer}{author}, a signer this home does not trust, about"
+        f"{_STRANGERS_WORD} {signer}{author}, a signer this home does not trust, about"
         f" the whole of a picture this home registered as an original: '{f.record.title or f.record.record_id}'"
         f" ({f.record.record_id}, owner {f.record.owner}), registered as another file, without these credentials."
         " It may be true (an AI picture registered unknowingly) or false (a stranger's stamp of a picture held here):"
@@ -1674,6 +1676,8 @@ def _strangers_claim(credentials: CredentialReport, found: list[_Found], sha256:
 
 
 _AI_STRENGTHS = ("ai-generated", "ai-edited")
+_REGISTERED_ORIGINAL = "a picture registered here as an original"
+_STRANGERS_WORD = "The C2PA manifest's AI claim is the word of"  # how a stranger's claim's conflict opens
 
 
 def _made_by_ai(record: Record | None, credentials: CredentialReport) -> bool:
@@ -2036,6 +2040,10 @@ def _kind(ai: AIReport, credentials: CredentialReport) -> str:
             return "Credentials intact, signer unproven"
         return _head(verdicts.exit_word(ExitCode.OK).label)
     label = verdicts.summary_lead(ai.verdict)  # the signer's trust follows in the summary: said once
+    if any(c.startswith(_STRANGERS_WORD) for c in ai.conflicts):
+        # the AI claim is an untrusted signer's about a picture registered here as an original: said
+        # first as the disputed word it is (a walkthrough's summary opened "AI-generated image")
+        return f"Disputed: {label} only in the word of an untrusted signer, about {_REGISTERED_ORIGINAL}"
     return f"{label} image" if ai.verdict in ("ai-generated", "ai-edited") else label
 
 

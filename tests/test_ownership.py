@@ -646,6 +646,26 @@ def test_one_picture_registered_by_two_owners_names_neither(tmp_path: Path) -> N
     assert report.exit_code == 3
 
 
+def test_one_owners_two_spellings_are_one_owner_not_a_contest(tmp_path: Path) -> None:
+    """Register compares owners without case (a newsroom re-registered its own re-save as "daily
+    planet"), and verify must too: copies read "registered to different owners", inconclusive, for one
+    newsroom's two records, while register had let the second in as the same owner's."""
+    from provenance.register import register_paths
+
+    home = Home(tmp_path / "archive")
+    picture = Image.open(SAMPLES / "rocket.jpg").convert("RGB")
+    first, second, copy = tmp_path / "a.jpg", tmp_path / "b.jpg", tmp_path / "copy.jpg"
+    picture.save(first, quality=95)
+    picture.save(second, quality=90)
+    picture.save(copy, quality=85)
+    assert register_paths([first], home=home, owner="Daily Planet")[0].status == "registered"
+    assert register_paths([second], home=home, owner="daily  planet")[0].status == "registered"
+    report = verify_path(copy, home=home)
+    assert report.ownership.verdict == "registered", report.ownership.summary
+    assert "different owners" not in report.ownership.summary
+    assert report.exit_code == 0
+
+
 def test_stamping_a_copy_of_another_owners_registered_original_is_refused(keyed_home: Path, tmp_path: Path) -> None:
     """A walkthrough stamped a re-save of a wire agency's registered photo as the newsroom's capture:
     it became the newsroom's original without a word, and the wire's own copies read contested.

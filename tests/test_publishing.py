@@ -346,6 +346,8 @@ def test_a_strangers_ai_claim_on_our_registered_original_is_a_conflict(newsroom:
     assert "'harbour.png'" in conflict
     assert "owner Daily Planet" in conflict
     assert "contradicts" in report["summary"]
+    # the summary opens with the dispute, not "AI-generated image" (a walkthrough's reading)
+    assert report["summary"].startswith("Disputed: AI-generated only in the word of an untrusted signer"), report
     alone = json.loads(run_cli("verify", "--json", theirs, home=rival).stdout)  # their home: not registered there
     assert alone["ai"]["conflicts"] == []
     mine = tmp_path / "mine.png"

@@ -14,11 +14,11 @@ from provenance.config import Home
 from provenance.registry._backend import Backend as Database
 from provenance.registry._backend import is_postgres, redact
 from provenance.registry.schema import SCHEMA_VERSION
-from provenance.registry.store import Record, Registry, Stats, same_owner
+from provenance.registry.store import Record, Registry, Stats, owner_key, same_owner
 
 __all__ = [
-    "SCHEMA_VERSION", "Database", "Record", "Registry", "Stats", "open_home_registry", "read_home_registry",
-    "same_owner",
+    "SCHEMA_VERSION", "Database", "Record", "Registry", "Stats", "open_home_registry", "owner_key",
+    "read_home_registry", "same_owner",
 ]  # fmt: skip
 
 

@@ -86,10 +86,15 @@ class Record:
         return self.manifest is not None or self.kind in ("twin", "stamped")
 
 
+def owner_key(owner: str) -> str:
+    """An owner's name as compared: without case and with runs of spaces as one (a red-team's
+    newsroom was refused its own picture as "Daily Planet " and "daily planet")."""
+    return " ".join(owner.casefold().split())
+
+
 def same_owner(a: str, b: str) -> bool:
-    """Whether two owner names name one owner: compared without case and with runs of spaces as one
-    (a red-team's newsroom was refused its own picture as "Daily Planet " and "daily planet")."""
-    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+    """Whether two owner names name one owner (:func:`owner_key`)."""
+    return owner_key(a) == owner_key(b)
 
 
 def _row(record: Record) -> tuple[object, ...]:
