@@ -1212,10 +1212,15 @@ def _ownership_verdict(
     if len(twins := [m for m in matches if m.matched_by == "fingerprint-ambiguous"]) >= 2:
         named = _records_named([f"{_name(m)} ({m.kind}, owner {m.owner})" for m in twins])
         made = "one made from the other, both" if len(twins) == 2 else "made one from another, each"
+        # another owner's near-identical record, contested by them: named too (a walkthrough's summary left
+        # out the owner who had registered a small copy of the twin as theirs, listed only below)
+        rivals = [f"{_name(m)} ({m.kind}, owner {m.owner})" for m in contested]
+        also = f"; so does {_records_named(rivals)}, registered to another owner" if rivals else ""
+        whose = ", or whose," if rivals else ""
         return "inconclusive", (
             f"Inconclusive: it matches registered records {named}, {made} within its"
-            " fingerprints' matching distance; which of them this image is cannot be told without a watermark"
-            " or manifest."
+            f" fingerprints' matching distance{also}; which of them this image is{whose} cannot be told without a"
+            " watermark or manifest."
         )
     if by_manifest := next((m for m in matches if m.matched_by == _MANIFEST_BROKEN), None):
         return "inconclusive", (

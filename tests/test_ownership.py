@@ -574,6 +574,7 @@ def test_another_owners_copy_of_a_twin_or_its_restamp_never_wins_the_photo(keyed
     assert report.ownership.verdict != "registered", report.ownership.summary
     theirs = [m for m in report.ownership.matches if m.owner == "Someone Else"]
     assert theirs, report.ownership.matches
+    assert "owner Someone Else), registered to another owner" in report.ownership.summary  # named, not only listed
     assert all(m.strength != "match" for m in theirs), theirs
     rival = tmp_path / "rival"
     init_identity(Home(rival), org="Copycat Ltd")
