@@ -236,6 +236,45 @@ def test_generator_names_come_from_data_and_ordinary_software_is_not_flagged(tmp
         assert verify_path(with_software(ordinary), home=Home(tmp_path)).ai.verdict == "no-evidence", ordinary
 
 
+def test_a_caption_that_mentions_a_generator_is_no_evidence_but_a_makers_line_is(tmp_path: Path) -> None:
+    """A walkthrough: camera photos captioned "A firefly glows over a meadow" or "A student uses
+    ChatGPT on a laptop" read "AI-generated" (the file itself says so), and stamp refused them as
+    captured. A caption about a generator is listed as a mention, not counted; a caption that is a
+    maker's line ("Created with Midjourney v6.1", "Adobe Firefly Image 3") still says AI."""
+
+    def captioned(text: str, tag: int = 0x010E) -> Path:
+        exif = Image.Exif()
+        exif[tag] = text
+        path = tmp_path / f"c{abs(hash((text, tag)))}.jpg"
+        Image.open(SAMPLES / "rocket.jpg").save(path, "JPEG", exif=exif)
+        return path
+
+    for prose in (
+        "A firefly glows over a meadow near Gatlinburg, Tennessee",
+        "Firefly Aerospace Alpha rocket lifts off from Vandenberg Space Force Base",
+        "Children draw things on the pavement with chalk",
+        "A student uses ChatGPT on a laptop in a library",
+        'Protesters hold a banner reading "Stable Diffusion stole our art"',
+    ):
+        report = verify_path(captioned(prose), home=Home(tmp_path))
+        assert report.ai.verdict == "no-evidence", (prose, report.ai.signals)
+        assert not any(s.strength in ("ai-generated", "ai-edited") for s in report.ai.signals), prose
+    mention = verify_path(captioned("A student uses ChatGPT on a laptop in a library"), home=Home(tmp_path))
+    [said] = [s for s in mention.ai.signals if s.kind == "metadata.mention"]
+    assert "mentions ChatGPT (OpenAI)" in said.evidence and said.strength == "info" and said.generator is None
+    artist = verify_path(captioned("ComfyUI Photography Ltd", tag=0x013B), home=Home(tmp_path))
+    assert artist.ai.verdict == "no-evidence"
+    for line, name in (
+        ("Created with Midjourney v6.1", "Midjourney"),
+        ("Adobe Firefly Image 3", "Adobe Firefly"),
+        ("AI generated with Stable Diffusion XL", "Stable Diffusion"),
+        ("DALL-E 3", "DALL-E (OpenAI)"),
+    ):
+        made = verify_path(captioned(line), home=Home(tmp_path))
+        assert made.ai.verdict == "ai-generated", line
+        assert made.ai.signals[0].generator == name, line
+
+
 def test_hostile_text_chunks_are_bounded(tmp_path: Path) -> None:
     bomb = zlib.compress(b"A" * (20 * 1024 * 1024), 9)
     base = (SAMPLES / "chelsea.png").read_bytes()

@@ -38,6 +38,7 @@ _SOURCE_ORDER = {
     "a1111.stealth": 4,
     "xmp.digitalSourceType": 5,
     "metadata.generator": 6,
+    "metadata.mention": 8,
     "registry": 7,
 }
 

@@ -27,10 +27,14 @@ from provenance.detect.sources import describe
 from provenance.report import Signal
 
 _MAX_JSON = 2 * 1024 * 1024
-# Free-text fields where a generator's name means something (not Make/Model, not parameters).
-_NAME_FIELDS = frozenset(
+# Fields a tool writes about itself: a generator's name there is the file saying which tool made it.
+_TOOL_FIELDS = frozenset({"Software", "parameters", "xmp:CreatorTool", "tiff:Software"})
+# Free-text fields (captions, titles, comments, credits): a generator's name there is the file's word
+# only when the text is a maker's line ("Created with Midjourney v6.1", or the name alone); else it is
+# a mention, listed and not counted. A walkthrough's camera photos, captioned "A firefly glows over a
+# meadow" or "A student uses ChatGPT on a laptop", read "AI-generated" (and stamp refused them as captured).
+_NAME_FIELDS = _TOOL_FIELDS | frozenset(
     {
-        "Software",
         "ImageDescription",
         "Artist",
         "UserComment",
@@ -41,9 +45,6 @@ _NAME_FIELDS = frozenset(
         "Source",
         "Comment",
         "Description",
-        "parameters",
-        "xmp:CreatorTool",
-        "tiff:Software",
         "tiff:ImageDescription",
         "tiff:Artist",
         "exif:UserComment",
@@ -53,6 +54,18 @@ _NAME_FIELDS = frozenset(
         "dc:creator",
     }
 )
+# A maker's line: the name first, or after "made with" and its kin (an article and "AI image" allowed)
+_MAKERS_LINE = re.compile(
+    r"\A\W*(?:(?:an?|this)\s+)?(?:ai[\s-]*)?(?:(?:image|picture|art(?:work)?|illustration|photo)\s+)?"
+    r"(?:(?P<verb>(?:ai[\s-]*)?(?:generated|created|made|rendered|produced|imagined|drawn|designed))\s+"
+    r"(?:with|by|using|in|on|via)\s+(?:the\s+)?)?",
+    re.IGNORECASE,
+)
+_MAKERS_BRAND = re.compile(r"\A(?:adobe|openai|google|microsoft|stability ai|black forest labs|bytedance|xai)\s+", re.I)
+_VERSION = re.compile(
+    r"(?:v?\d[\w.]*|\(.*\)|xl|turbo|image|images|pro|ultra|dev|schnell|beta|preview|hd|mini|v)[,.;]?", re.I
+)
+_MAKERS_WORDS = 6  # a maker's line that is the name alone, or "Created with Midjourney v6.1": at most this many words
 _NAME_CONTAINERS = frozenset({"JPEG COM segment", "GIF comment"})
 _JSON_START = re.compile(r"\A\s*(?:[A-Za-z_]{1,16}:)?\s*(?=[{\[])")  # ComfyUI's "prompt:{...}" prefix
 _A1111_STEPS = re.compile(r"(?m)^\s*Steps: \d")
@@ -71,6 +84,26 @@ def known_generator(text: str) -> str | None:
     """The generator a free-text field names, if it names one we know."""
     for name, pattern in _generator_patterns():
         if pattern.search(text):
+            return name
+    return None
+
+
+def makers_line(text: str) -> str | None:
+    """The generator ``text`` names as its maker: a short line that is the name with at most a
+    version ("Midjourney v6.1", "Adobe Firefly Image 3"), or that opens with "made with" (created
+    by, generated using, ...) the name. None for prose that mentions one ("A student uses ChatGPT",
+    "Protest against Midjourney") or a name that begins other words ("ComfyUI Photography Ltd")."""
+    line = " ".join(text.split())
+    if not line or len(line.split()) > _MAKERS_WORDS:
+        return None
+    said = _MAKERS_LINE.match(line)
+    rest = line[said.end() if said else 0 :]
+    rest = _MAKERS_BRAND.sub("", rest, count=1)
+    for name, pattern in _generator_patterns():
+        if (found := pattern.match(rest)) is None:
+            continue
+        after = rest[found.end() :].split()
+        if (said and said.group("verb")) or all(_VERSION.fullmatch(word) for word in after):
             return name
     return None
 
@@ -326,18 +359,34 @@ def _novelai_signal(meta: Metadata) -> Iterator[Signal]:
 
 def named_generator_signals(meta: Metadata, already: set[str], skip: set[int]) -> Iterator[Signal]:
     """Generator names in free-text fields (Software, CreatorTool, descriptions, comments);
-    fields already read as generator records (``skip``: their ids) are not searched again."""
+    fields already read as generator records (``skip``: their ids) are not searched again. A
+    tool's own field, or a maker's line in a caption (:func:`makers_line`), says AI; a caption
+    that mentions a generator in passing is listed as information, never counted."""
+    mentioned: set[str] = set()
     for item in meta.fields:
         if id(item) in skip or not (item.key in _NAME_FIELDS or item.container in _NAME_CONTAINERS):
             continue
-        name = known_generator(item.text[:4096])
+        text = item.text[:4096]
+        own = item.key in _TOOL_FIELDS
+        name = known_generator(text) if own else makers_line(text)
         if name and name not in already:
             already.add(name)
             yield Signal(
                 kind="metadata.generator",
                 source=item.where,
-                evidence=f"The {item.where} field names an AI image generator: {name} ({_short(item.text, 80)}).",
+                evidence=f"The {item.where} field names an AI image generator: {name} ({_short(text, 80)}).",
                 generator=name,
+            )
+        elif not name and (named := known_generator(text)) and named not in already | mentioned:
+            mentioned.add(named)
+            yield Signal(
+                kind="metadata.mention",
+                source=item.where,
+                evidence=(
+                    f"The {item.where} field mentions {named} ({_short(text, 80)}): a caption may be about a"
+                    " generator without the picture being made by it, so this is not counted as evidence of AI."
+                ),
+                strength="info",  # and no generator: nothing says one made it
             )
 
 
