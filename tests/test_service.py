@@ -338,3 +338,25 @@ def test_stamp_errors_name_the_forms_fields_and_the_uploads_own_name(keyed_home:
     disposition = stamped.headers["content-disposition"]
     assert 'filename="street caf_-stamped.jpg"' in disposition
     assert "filename*=UTF-8''street%20caf%C3%A9-stamped.jpg" in disposition
+
+
+def test_two_files_to_the_single_verify_are_refused_and_a_batch_over_its_limit_is_said_plainly(tmp_path: Path) -> None:
+    """A walkthrough's CMS sent two images to /v1/verify: 200 for the first, the second dropped
+    without a word. Refused, 400, pointing to the batch; 65 files to a batch of 64 read Starlette's
+    "Too many files. Maximum number of files is 64." under a code the README does not list."""
+    client = _client(tmp_path, max_batch=3)
+    photo = (SAMPLES / "rocket.jpg").read_bytes()
+    two = [("file", ("a.jpg", photo, "image/jpeg")), ("file", ("b.jpg", photo, "image/jpeg"))]
+    refused = client.post("/v1/verify", files=two)
+    assert refused.status_code == 400, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "bad-request", error
+    assert "'file' is given 2 times: this endpoint takes one file" in error["message"]
+    assert "/v1/verify/batch" in error["message"]
+    many = [("files", (f"{n}.jpg", photo, "image/jpeg")) for n in range(4)]
+    over = client.post("/v1/verify/batch", files=many)
+    assert over.status_code == 400, over.text
+    assert over.json()["error"] == {**over.json()["error"], "code": "bad-request"}
+    assert over.json()["error"]["message"].startswith("too many files: this endpoint takes at most 3")
+    batch = client.post("/v1/verify/batch", files=many[:3])
+    assert batch.status_code == 200 and len(batch.json()["results"]) == 3

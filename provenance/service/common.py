@@ -11,6 +11,7 @@ from typing import TypeVar
 from fastapi import Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from provenance.config import Home
 from provenance.credentials import home_organisation
@@ -107,26 +108,42 @@ def safe_name(name: str | None, fallback: str = "upload") -> str:
 Files = dict[str, list[tuple[str, bytes]]]
 
 
-async def form_parts(request: Request, limit: int, accepts: Sequence[str] = ("file",)) -> tuple[Files, dict[str, str]]:
+async def form_parts(
+    request: Request, limit: int, accepts: Sequence[str] = ("file",), repeated: Sequence[str] = ()
+) -> tuple[Files, dict[str, str]]:
     """Uploaded files by form field, and the plain form fields; a field not in ``accepts`` (its
-    first name is the upload's) is refused, 400 naming it: a misspelt ``sourcetype=captured``
-    was dropped without a word and a camera photo signed as AI, which cannot be unsigned (a
-    walkthrough)."""
+    first name is the upload's) is refused, 400 naming it: a misspelt ``sourcetype=captured`` was
+    dropped without a word and a camera photo signed as AI, which cannot be unsigned (a
+    walkthrough). A file field given twice is refused too unless it is in ``repeated`` (a batch's):
+    ``/v1/verify`` answered 200 for the first of two files and dropped the second (a walkthrough's
+    CMS believed both checked). More files than ``limit`` are refused in this module's words."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise UnsupportedMedia(f"send images as multipart/form-data (field '{accepts[0]}')")
     files: Files = {}
     fields: dict[str, str] = {}
-    async with request.form(max_files=limit, max_fields=32) as form:  # closes the spooled uploads
-        for key, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                files.setdefault(key, []).append((safe_name(value.filename), await value.read()))
-            elif key in fields:  # which one was meant cannot be told: the last one won without a word
-                raise BadRequest(f"the form field {key!r} is given twice: send it once")
-            else:
-                fields[key] = str(value)
+    try:
+        async with request.form(max_files=limit, max_fields=32) as form:  # closes the spooled uploads
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    files.setdefault(key, []).append((safe_name(value.filename), await value.read()))
+                elif key in fields:  # which one was meant cannot be told: the last one won without a word
+                    raise BadRequest(f"the form field {key!r} is given twice: send it once")
+                else:
+                    fields[key] = str(value)
+    except StarletteHTTPException as exc:  # the form parser's own limits, said as this service says them
+        said = str(exc.detail).rstrip(".")
+        if "files" in said.lower():
+            one = "this endpoint takes one file"
+            said = f"too many files: this endpoint takes at most {limit}" if repeated else one
+        raise BadRequest(said[:1].lower() + said[1:]) from None
     unknown = sorted({*files, *fields} - set(accepts))
     if unknown:
         raise BadRequest(f"unknown form field{'s' if len(unknown) > 1 else ''} {_names(unknown)}: {_takes(accepts)}")
+    if twice := sorted(key for key, sent in files.items() if len(sent) > 1 and key not in repeated):
+        raise BadRequest(
+            f"the form field {twice[0]!r} is given {len(files[twice[0]])} times: this endpoint takes one file"
+            " (several: POST /v1/verify/batch)"
+        )
     return files, fields
 
 

@@ -173,7 +173,7 @@ async def verify_batch(request: Request, pixels: str = "auto") -> Response:
     only_query(request, ("pixels",))
     if pixels not in _PIXEL_MODES:
         raise BadRequest(f"pixels must be one of {', '.join(_PIXEL_MODES)}")
-    parts, _ = await form_parts(request, service.settings.max_batch, ("files", "file"))
+    parts, _ = await form_parts(request, service.settings.max_batch, ("files", "file"), repeated=("files", "file"))
     files = parts.get("files", []) + parts.get("file", [])
     if not files:
         raise Invalid("no files: send images in the repeated multipart field 'files'")
@@ -361,7 +361,7 @@ async def register(request: Request) -> Response:
     service = _service(request)
     service.authorise(request, "register")
     accepts = ("files", "file", "owner", "title", "source_url", "allow_contradiction")
-    parts, fields = await form_parts(request, service.settings.max_batch, accepts)
+    parts, fields = await form_parts(request, service.settings.max_batch, accepts, repeated=("files", "file"))
     files = parts.get("files", []) + parts.get("file", [])
     owner = fields.get("owner", "").strip()
     if not files or not owner:
