@@ -158,6 +158,13 @@ def _print_summary(summary: ScanSummary) -> None:
         click.echo(f"  {heading:<12} " + "; ".join(_styled(w.label, w.terminal_colour) + f" {n}" for w, n in words))
     exits = [(verdicts.exit_word(int(code)), count) for code, count in (summary.counts.get("exit") or {}).items()]
     click.echo(f"  {'exit codes':<12} " + "; ".join(f"{w.state} {w.label} {n}" for w, n in exits))
+    if summary.same_file:
+        first, scanned = summary.same_file[0]
+        more = f" and {len(summary.same_file) - 1} more" if len(summary.same_file) > 1 else ""
+        click.echo(
+            f"  same file    {verdicts.counted(len(summary.same_file), 'name')} for a file already listed, scanned"
+            f" once: {first} is {scanned}{more}"
+        )
     for written in [summary.report, *summary.also] if summary.report else []:
         click.echo(f"  report       {written}")
     reason = summary.exit_reason or verdicts.exit_word(summary.exit_code).label

@@ -1214,9 +1214,9 @@ def _ownership_verdict(
         made = "one made from the other, both" if len(twins) == 2 else "made one from another, each"
         # another owner's near-identical record, contested by them: named too (a walkthrough's summary left
         # out the owner who had registered a small copy of the twin as theirs, listed only below)
-        rivals = [f"{_name(m)} ({m.kind}, owner {m.owner})" for m in contested]
-        also = f"; so does {_records_named(rivals)}, registered to another owner" if rivals else ""
-        whose = ", or whose," if rivals else ""
+        others = [f"{_name(m)} ({m.kind}, owner {m.owner})" for m in contested]
+        also = f"; so does {_records_named(others)}, registered to another owner" if others else ""
+        whose = ", or whose," if others else ""
         return "inconclusive", (
             f"Inconclusive: it matches registered records {named}, {made} within its"
             f" fingerprints' matching distance{also}; which of them this image is{whose} cannot be told without a"

@@ -359,4 +359,5 @@ def test_two_files_to_the_single_verify_are_refused_and_a_batch_over_its_limit_i
     assert over.json()["error"] == {**over.json()["error"], "code": "bad-request"}
     assert over.json()["error"]["message"].startswith("too many files: this endpoint takes at most 3")
     batch = client.post("/v1/verify/batch", files=many[:3])
-    assert batch.status_code == 200 and len(batch.json()["results"]) == 3
+    assert batch.status_code == 200
+    assert len(batch.json()["results"]) == 3

@@ -42,7 +42,7 @@ th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after
 img.thumb{display:block;max-width:96px;max-height:96px;border-radius:4px}
 .badge{display:inline-block;padding:.1rem .5rem;border-radius:6px;font-size:.8rem;font-weight:600;color:#fff;
        line-height:1.35;overflow-wrap:normal}
-.name{font-weight:600}.dir{color:#5a6270;font-size:.8rem}
+.name{font-weight:600;white-space:pre-wrap}.dir{color:#5a6270;font-size:.8rem;white-space:pre-wrap}
 .summary{color:#374151;font-size:.85rem;margin:.35rem 0 0}
 td details{margin-top:.3rem;font-size:.82rem}details summary{cursor:pointer;color:#5a6270}
 td details ul{margin:.25rem 0 0;padding-left:1rem}td details li{margin:.15rem 0}

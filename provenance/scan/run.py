@@ -56,6 +56,9 @@ class ScanSummary:
     report: str | None
     exit_reason: str = ""  # why exit_code (verdicts.scan_exit_reason): under --fail-on, the condition met
     also: list[str] = field(default_factory=list)  # the other reports written (ScanOptions.also)
+    # names that were the same file as another in this scan (a link to it), each [name, name scanned]:
+    # scanned once, and said (an archivist's 520 entries gave 519 rows without a word)
+    same_file: list[list[str]] = field(default_factory=list)
 
 
 class Scanner:
@@ -67,7 +70,7 @@ class Scanner:
             raise UsageError(f"--fail-on takes {', '.join(FAIL_ON)}, not {', '.join(bad)}")
         self.home = home
         self.options = options
-        self.files = _plan(paths, options.recursive)
+        self.files, self.same_file = _plan(paths, options.recursive)
         if options.also and options.report is None:
             raise UsageError("further reports need a first one (ScanOptions.report)")
         if len(set(self.reports)) < len(self.reports):
@@ -130,6 +133,7 @@ class Scanner:
             exit_code=code,
             report=str(self.options.report) if self.options.report else None,
             also=[str(path) for path in self.options.also],
+            same_file=[[name, scanned] for name, scanned in self.same_file],
             exit_reason=verdicts.scan_exit_reason(
                 code,
                 self.options.fail_on,
@@ -146,9 +150,10 @@ class Scanner:
         return summary
 
 
-def _plan(paths: Iterable[Path], recursive: bool) -> list[str]:
-    """The files to scan, keyed. A missing path among others is a file like any other: its row
-    says it is missing (unreadable, exit 4) and the scan goes on; only when every path is
+def _plan(paths: Iterable[Path], recursive: bool) -> tuple[list[str], list[tuple[str, str]]]:
+    """The files to scan, keyed, and the names left out as the same file as one of them (a link
+    to it: each with the name scanned). A missing path among others is a file like any other: its
+    row says it is missing (unreadable, exit 4) and the scan goes on; only when every path is
     missing is there nothing to scan at all (an error, exit 4). A file reached twice (itself and
     a link to it) is scanned once, under its own name; one reached only through a link keeps the
     link's name, the name the user gave or sees in the folder (not its target's)."""
@@ -157,11 +162,14 @@ def _plan(paths: Iterable[Path], recursive: bool) -> list[str]:
     if missing and len(missing) == len(paths):
         raise InputError(f"{', '.join(map(str, missing))}: no such file or folder")
     files: dict[str, str] = {}
+    names: dict[str, list[str]] = {}
     for found in image_files(paths, recursive=recursive):
         target = _target(found)
+        names.setdefault(target, []).append(os.path.abspath(found))
         if target not in files or not found.is_symlink():
             files[target] = os.path.abspath(found)
-    return list(files.values())
+    same = [(name, files[t]) for t, named in names.items() for name in dict.fromkeys(named) if name != files[t]]
+    return list(files.values()), same
 
 
 def _target(path: Path) -> str:
