@@ -28,7 +28,7 @@ from provenance.credentials._c2pa import has_manifest
 from provenance.detect.sources import describe
 from provenance.errors import InputError, RegistryError, UsageError
 from provenance.fingerprint import thumbnail
-from provenance.imaging import image_files, load_image
+from provenance.imaging import claim_thumbnail, image_files, load_image
 from provenance.registry import Record, Registry, open_home_registry, same_owner
 from provenance.verify import anothers_picture, foreign_mark, input_record, titled, whole_mark
 
@@ -111,6 +111,7 @@ class FingerprintRow(TypedDict):
     sha256: NotRequired[str]
     fingerprints: NotRequired[list[_PrintJSON]]
     thumbnail: NotRequired[str]  # hex
+    reference: NotRequired[str]  # hex: the detailed reference picture (Record.reference)
     # what could make it a picture registered here beyond its SHA-256 (verify.input_record): the record
     # its mark's whole-picture layer names, and whether it carries a manifest
     mark: NotRequired[str | None]
@@ -123,6 +124,7 @@ def fingerprint_file(path: str) -> FingerprintRow:
         image = load_image(Path(path))
         prints = fingerprint.compute(image.pixels())
         thumb = thumbnail.describe(image.pixels())
+        reference = claim_thumbnail(image.pixels())
         mark = whole_mark(image.pixels(), search=True)
     except InputError as exc:
         return {"path": path, "error": exc.diagnostics()}
@@ -132,6 +134,7 @@ def fingerprint_file(path: str) -> FingerprintRow:
         "sha256": image.sha256,
         "fingerprints": fingerprints,
         "thumbnail": thumb.hex(),
+        "reference": reference.hex(),
         "mark": mark,
         "manifest": has_manifest(image.mime, image.data),
     }
@@ -183,7 +186,10 @@ def _commit(
     else:
         model = None
     thumb = bytes.fromhex(row["thumbnail"]) if row.get("thumbnail") else None
-    added = _add(registry, path, sha256, prints, thumb, owner=owner, title=title, source_url=source_url, model=model)
+    reference = bytes.fromhex(row["reference"]) if row.get("reference") else None
+    added = _add(
+        registry, path, sha256, prints, (thumb, reference), owner=owner, title=title, source_url=source_url, model=model
+    )
     return dataclasses.replace(added, warning=warning) if added.status == "registered" else added
 
 
@@ -237,11 +243,20 @@ def _register_one(
             return claimed
         warning = _joined(warning, said)
         thumb = thumbnail.describe(image.pixels())
+        reference = claim_thumbnail(image.pixels())
     except InputError as exc:
         said = exc.diagnostics()  # a reader deep down may not know the file's name: it is said here
         return RegisterResult(str(path), "error", error=said if said.startswith(str(path)) else f"{path}: {said}")
     added = _add(
-        registry, path, image.sha256, prints, thumb, owner=owner, title=title, source_url=source_url, model=model
+        registry,
+        path,
+        image.sha256,
+        prints,
+        (thumb, reference),
+        owner=owner,
+        title=title,
+        source_url=source_url,
+        model=model,
     )
     return dataclasses.replace(added, warning=warning) if added.status == "registered" else added
 
@@ -354,7 +369,7 @@ def _add(
     path: Path,
     sha256: str,
     prints: list[fingerprint.Fingerprint],
-    thumb: bytes | None,
+    pictures: tuple[bytes | None, bytes | None],
     *,
     owner: str,
     title: str | None,
@@ -370,7 +385,8 @@ def _add(
         fingerprints=prints,
         title=title or path.name,
         source_url=source_url,
-        thumbnail=thumb,
+        thumbnail=pictures[0],  # the grey thumbnail, and the detailed reference (Record.reference)
+        reference=pictures[1],
     )
     with registry.transaction():
         if (raced := registry.find_by_sha256(sha256, kind="original")) is not None:

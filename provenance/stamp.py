@@ -716,6 +716,7 @@ def _register_source(registry: Registry, request: StampRequest) -> str:
             fingerprints=fingerprint.compute(source.pixels()),
             title=source.path.name,
             thumbnail=thumbnail.describe(source.pixels()),
+            reference=claim_thumbnail(source.pixels()),  # Record.reference: copies are compared in detail
         )
     )
     return record_id

@@ -558,7 +558,7 @@ def _placement(placed: thumbnail.Placement | None, record: Record, seen: _Seen |
     if kind is None or seen.angle:
         return kind
     image = seen.pixels.crop(placed.box) if placed.box is not None else seen.pixels
-    return with_marks(kind, placed, image, record.manifest, picture)
+    return with_marks(kind, placed, image, record.manifest, picture, reference=record.reference)
 
 
 def with_marks(
@@ -567,21 +567,25 @@ def with_marks(
     image: Image.Image,
     manifest: bytes | None,
     picture: tuple[int, int] | None,
+    *,
+    reference: bytes | None = None,
 ) -> Placement:
     """``kind``, altered when ``image`` laid on the claim thumbnail of ``manifest`` (the record's
-    signed manifest store) shows text or a logo drawn over the picture, too fine for the
+    signed manifest store), or without one on ``reference`` (a registered original's,
+    Record.reference), shows text, boxes or a logo drawn over the picture, too fine for the
     thumbnail's blocks (:func:`marked`), or a patch of it blurred or pixelated (:func:`removed`;
-    fingerprint/detail.py). A copy already
-    altered, stretched, or without a place or a claim thumbnail is left as it is, and the
-    manifest is not read for it."""
+    fingerprint/detail.py). A copy already altered, stretched, or without a place or either
+    picture is left as it is, and the manifest is not read for it. An archive's registered photo
+    with boxes and labels drawn on it read "the whole of that picture", exit 0, when originals
+    held the 128 px thumbnail alone (a walkthrough)."""
     from provenance.fingerprint import detail
 
-    if kind.state == "altered" or kind.sides is not None or manifest is None or picture is None:
+    if kind.state == "altered" or kind.sides is not None or (manifest is None and reference is None):
         return kind
-    centre = placed.image_centre(picture)
-    if centre is None:
+    if picture is None or (centre := placed.image_centre(picture)) is None:
         return kind
-    reference = stored_claim_thumbnail(manifest)
+    if manifest is not None:
+        reference = stored_claim_thumbnail(manifest) or reference
     if reference is None:
         return kind
     if (decoded := detail.decode_reference(reference)) is not None:

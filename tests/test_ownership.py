@@ -647,6 +647,41 @@ def test_one_picture_registered_by_two_owners_names_neither(tmp_path: Path) -> N
     assert report.exit_code == 3
 
 
+def test_boxes_drawn_on_a_registered_original_are_seen(tmp_path: Path) -> None:
+    """A walkthrough: an archive's registered photo with detection boxes and labels drawn on it read
+    "the whole of that picture", exit 0: an original held the 128 px thumbnail alone, too coarse
+    for thin lines, while the same boxes on a stamp were caught (its manifest's claim thumbnail).
+    Registering keeps that detailed picture too (Record.reference); a re-save still passes."""
+    from PIL import ImageDraw
+
+    from provenance.register import register_paths
+
+    home = Home(tmp_path / "archive")
+    photo = tmp_path / "photo.jpg"
+    with Image.open(SAMPLES / "rocket.jpg") as small:  # 1280 px: 2 px lines are lost at 128 px
+        small.convert("RGB").resize((1280, 854), Image.Resampling.LANCZOS).save(photo, quality=95)
+    (registered,) = register_paths([photo], home=home, owner="Regional Gazette")
+    assert registered.status == "registered"
+    boxed, resaved = tmp_path / "boxed.jpg", tmp_path / "resaved.jpg"
+    with Image.open(photo) as img:
+        img.save(resaved, quality=85)
+        drawn = img.convert("RGB")
+        pen = ImageDraw.Draw(drawn)
+        w, h = drawn.size
+        pen.rectangle((w * 0.2, h * 0.2, w * 0.45, h * 0.7), outline=(0, 255, 0), width=2)
+        pen.text((w * 0.2 + 4, h * 0.2 + 4), "person", fill=(0, 255, 0))
+        drawn.save(boxed, quality=90)
+    report = verify_path(boxed, home=home)
+    assert report.exit_code == 3, report.summary
+    [match] = [m for m in report.ownership.matches if m.record_id == registered.record_id]
+    assert match.placement is not None
+    assert match.placement.state == "altered", match.placement
+    assert "parts differ" in report.summary
+    honest = verify_path(resaved, home=home)
+    assert honest.exit_code == 0, honest.summary
+    assert "the whole of that picture" in honest.summary
+
+
 def test_one_owners_two_spellings_are_one_owner_not_a_contest(tmp_path: Path) -> None:
     """Register compares owners without case (a newsroom re-registered its own re-save as "daily
     planet"), and verify must too: copies read "registered to different owners", inconclusive, for one

@@ -189,7 +189,7 @@ def test_v2_registry_gains_generation_labels_and_tokens(tmp_path: Path) -> None:
             reg.add(Record("00000000000000ce", "twin", "dan", "abc", generation={"seed": 7}, manifest_label="urn:x"))
         assert reg.find_by_manifest("urn:x") == reg.get("00000000000000ce")
         assert reg.find_by_manifest("00000000000000cd") == old  # older rows: found by record id
-        assert reg.stats().schema_version == SCHEMA_VERSION == 4
+        assert reg.stats().schema_version == SCHEMA_VERSION == 5
 
 
 def test_v3_registry_gains_thumbnails_and_unsigned_inputs(tmp_path: Path) -> None:
@@ -200,6 +200,7 @@ def test_v3_registry_gains_thumbnails_and_unsigned_inputs(tmp_path: Path) -> Non
         conn.execute("DROP INDEX records_input_sha256")
         conn.execute("ALTER TABLE records DROP COLUMN thumbnail")
         conn.execute("ALTER TABLE records DROP COLUMN input_sha256")
+        conn.execute("ALTER TABLE records DROP COLUMN reference")
         conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     with pytest.raises(RegistryError, match="schema version 3"):
         Registry.open_readonly(path)
@@ -207,7 +208,30 @@ def test_v3_registry_gains_thumbnails_and_unsigned_inputs(tmp_path: Path) -> Non
         old = reg.get("00000000000000e1")
         assert old is not None
         assert (old.thumbnail, old.input_sha256, old.watermarked) == (None, None, True)
-        assert reg.stats().schema_version == SCHEMA_VERSION == 4
+        assert reg.stats().schema_version == SCHEMA_VERSION == 5
+
+
+def test_v4_registry_gains_references_and_keeps_comparing_coarsely(tmp_path: Path) -> None:
+    """Schema 5: an original's detailed reference picture (Record.reference); rows from before it
+    have none and are compared by their thumbnail alone, as before."""
+    path = tmp_path / "v4.sqlite3"
+    with Registry.open(path) as reg, reg.transaction():
+        reg.add(Record("00000000000000e2", "original", "erin", "s2", [Fingerprint(PHASH, "0" * 16)], thumbnail=b"t"))
+    with sqlite3.connect(path) as conn:  # back to version 4, as a registry from before references
+        conn.execute("ALTER TABLE records DROP COLUMN reference")
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    with pytest.raises(RegistryError, match="schema version 4"):
+        Registry.open_readonly(path)
+    with Registry.open(path) as reg:
+        old = reg.get("00000000000000e2")
+        assert old is not None
+        assert (old.thumbnail, old.reference) == (b"t", None)
+        with reg.transaction():
+            reg.add(Record("00000000000000e3", "original", "erin", "s3", reference=b"jpeg"))
+        new = reg.get("00000000000000e3")
+        assert new is not None
+        assert new.reference == b"jpeg"
+        assert reg.stats().schema_version == SCHEMA_VERSION == 5
 
 
 def test_thumbnail_and_unsigned_input_are_kept(registry_location: str) -> None:

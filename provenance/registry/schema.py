@@ -1,10 +1,11 @@
 """The registry's tables and their migrations: what a database must hold to be one.
 
-Version 4 holds records (since 4 with a thumbnail and, for a stamp, the SHA-256 of its
-unsigned input file), fingerprints (one row per algorithm, so a new hash needs no
-migration), meta (schema version, removal epoch) and the service's token hashes
-(provenance/service/tokens.py reads and writes them; the table lives here so that
-one migration path covers the whole file).
+Version 5 holds records (since 4 with a thumbnail and, for a stamp, the SHA-256 of its unsigned
+input file; since 5, for an original, a detailed reference picture: the claim thumbnail a stamp's
+manifest carries, which verify lays a copy on to see what was drawn over it), fingerprints (one
+row per algorithm, so a new hash needs no migration), meta (schema version, removal epoch) and the
+service's token hashes (provenance/service/tokens.py reads and writes them; the table lives here
+so that one migration path covers the whole file).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from provenance.errors import RegistryError
 from provenance.registry._backend import Backend
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -30,7 +31,8 @@ CREATE TABLE IF NOT EXISTS records (
     generation TEXT,
     manifest_label TEXT,
     input_sha256 TEXT,
-    thumbnail {blob}
+    thumbnail {blob},
+    reference {blob}
 );
 CREATE INDEX IF NOT EXISTS records_sha256 ON records (sha256);
 CREATE INDEX IF NOT EXISTS records_source ON records (source_record_id);
@@ -85,6 +87,8 @@ def migrate(db: Backend) -> None:
         if version in (1, 2, 3):  # v4: a stamp's unsigned input file, a thumbnail (older rows: NULL)
             db.execute("ALTER TABLE records ADD COLUMN input_sha256 TEXT")
             db.execute(f"ALTER TABLE records ADD COLUMN thumbnail {'BYTEA' if db.dialect == 'postgresql' else 'BLOB'}")
+        if version in (1, 2, 3, 4):  # v5: an original's detailed reference (older rows: NULL, compared coarsely)
+            db.execute(f"ALTER TABLE records ADD COLUMN reference {'BYTEA' if db.dialect == 'postgresql' else 'BLOB'}")
         if version == 1:
             _migrate_v1(db)
         db.script(POSTGRES_SCHEMA if db.dialect == "postgresql" else SQLITE_SCHEMA)

@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # numpy (the search index) and the watermark are imported whe
 _PRINT_COLUMNS = ("record_id", "algorithm", "value", "quality")
 _COLUMNS = (
     "record_id", "kind", "owner", "title", "source_url", "model", "sha256", "source_record_id", "manifest",
-    "created_at", "generation", "manifest_label", "input_sha256", "thumbnail",
+    "created_at", "generation", "manifest_label", "input_sha256", "thumbnail", "reference",
 )  # fmt: skip
 _RECORD_COLUMNS = ", ".join(_COLUMNS)
 
@@ -63,6 +63,10 @@ class Record:
     manifest_label: str | None = None  # the stored manifest's id (urn:c2pa:...), for soft-binding lookups
     input_sha256: str | None = None  # a stamp's unsigned input file, which carries neither mark nor manifest
     thumbnail: bytes | None = None  # provenance/fingerprint/thumbnail.py; None on rows from before schema 4
+    # an original's detailed reference (imaging.claim_thumbnail, as a stamp's manifest carries one): what
+    # verify lays a copy on to see boxes, text or a patch drawn over it (fingerprint/detail.py); a stamp's
+    # is in its manifest. None on rows from before schema 5, which are compared by the thumbnail alone
+    reference: bytes | None = None
 
     def fingerprint(self, algorithm: str) -> Fingerprint | None:
         return find(self.fingerprints, algorithm)
@@ -73,6 +77,7 @@ class Record:
         (None when there is none)."""
         fields = asdict(self)
         fields.pop("manifest")
+        fields.pop("reference", None)  # JPEG bytes, as the thumbnail's
         fields.pop("thumbnail", None)  # PNG bytes, not JSON (the record's picture stays in the registry)
         fields["fingerprints"] = [asdict(f) for f in self.fingerprints]
         fields["manifest_id"] = (self.manifest_label or self.record_id) if self.manifest else None
@@ -113,6 +118,7 @@ def _row(record: Record) -> tuple[object, ...]:
         record.manifest_label,
         record.input_sha256,
         record.thumbnail,
+        record.reference,
     )
 
 
@@ -334,7 +340,7 @@ class Registry:
                 (record_id,),
             )
         ]
-        manifest, thumbnail = row[8], row[13]
+        manifest, thumbnail, reference = row[8], row[13], row[14]
 
         def text(value: object) -> str | None:
             return None if value is None else str(value)
@@ -354,6 +360,7 @@ class Registry:
             manifest_label=text(row[11]),
             input_sha256=text(row[12]),
             thumbnail=bytes(thumbnail) if isinstance(thumbnail, (bytes, memoryview)) else None,
+            reference=bytes(reference) if isinstance(reference, (bytes, memoryview)) else None,
             fingerprints=fingerprints,
         )
 
