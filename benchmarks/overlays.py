@@ -10,8 +10,9 @@ near reaches ``EDGES_SHARE``, or when a patch of ``REMOVED_BLOCKS`` blocks lost 
 keeps. Each picture goes through crop_match.py's honest journeys (re-encodes, rescales, crops, tone
 edits, borders, small turns) and through edits: a line of text 1/25, 1/40 or 1/60 of the
 picture's height in several colours, a camera's date imprint, a small round logo, a box of 1/6 or
-1/8 of each side blurred or pixelated (a face or a plate taken out), and crop_match.py's caption,
-solid caption and logo; each edited copy is saved as JPEG 85.
+1/8 of each side blurred or pixelated (a face or a plate taken out), a small part pasted in, cloned
+over or inpainted (0.3, 0.5 and 0.8 % of the picture: a person added or removed), and
+crop_match.py's caption, solid caption and logo; each edited copy is saved as JPEG 85.
 
 Design set (MARKED_SHARE and detail.py's parameters were chosen on it): scikit-image's pictures,
 samples/, and the photographs of benchmarks/design_photos.txt's wheels (benchmarks/.photos,
@@ -22,6 +23,7 @@ fetched by `make benchmarks/.photos/.done`; left out, and said so, when absent).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import multiprocessing
 import statistics
@@ -43,6 +45,8 @@ from provenance.runtime import single_threaded  # noqa: E402
 from provenance.verify import (  # noqa: E402
     EDGES_SHARE,
     LAID_EDGES,
+    LOCAL_SHARE,
+    MARKED_LOCAL,
     MARKED_SHARE,
     REMOVED_BLOCKS,
     differs,
@@ -113,6 +117,69 @@ def _patch(side: float, at: tuple[float, float], pixelate: bool) -> Edit:
     return edit
 
 
+def _box(img: Image.Image, share: float, seed: int) -> tuple[int, int, int]:
+    """A square of ``share`` of the picture's area, somewhere in its middle 70 % (a seeded draw)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    w, h = img.size
+    side = round((share * w * h) ** 0.5)
+    x = int(rng.integers(int(0.15 * w), int(0.85 * w) - side))
+    return x, int(rng.integers(int(0.15 * h), int(0.85 * h) - side)), side
+
+
+def _clone(share: float, seed: int) -> Edit:
+    """A square copied from elsewhere in the picture over another: a clone stamp's hard edge."""
+
+    def edit(img: Image.Image) -> Image.Image:
+        out = img.convert("RGB")
+        x, y, side = _box(out, share, seed)
+        fx, fy, _ = _box(out, share, seed + 99)
+        out.paste(out.crop((fx, fy, fx + side, fy + side)), (x, y))
+        return _encode(out, "JPEG", quality=85)
+
+    return edit
+
+
+def _feather(share: float, seed: int) -> Edit:
+    """A disc from elsewhere in the picture blended over another with a soft edge (a brush)."""
+
+    def edit(img: Image.Image) -> Image.Image:
+        out = img.convert("RGB")
+        x, y, side = _box(out, share, seed)
+        fx, fy, _ = _box(out, share, seed + 7)
+        mask = Image.new("L", (side, side), 0)
+        ImageDraw.Draw(mask).ellipse((side * 0.05, side * 0.05, side * 0.95, side * 0.95), fill=255)
+        out.paste(out.crop((fx, fy, fx + side, fy + side)), (x, y), mask.filter(ImageFilter.GaussianBlur(side / 12)))
+        return _encode(out, "JPEG", quality=85)
+
+    return edit
+
+
+def _inpaint(share: float, seed: int) -> Edit:
+    """A disc filled in from its surroundings (OpenCV's Telea inpainting): a thing removed."""
+
+    def edit(img: Image.Image) -> Image.Image:
+        import cv2
+        import numpy as np
+
+        rgb = np.asarray(img.convert("RGB")).copy()
+        x, y, side = _box(img, share, seed)
+        mask = np.zeros(rgb.shape[:2], np.uint8)
+        cv2.circle(mask, (x + side // 2, y + side // 2), int(side * 0.56), 255, -1)
+        return _encode(Image.fromarray(cv2.inpaint(rgb, mask, 5, cv2.INPAINT_TELEA)), "JPEG", quality=85)
+
+    return edit
+
+
+# a small part pasted in, cloned over or inpainted (2026-12-07: a walkthrough's person cloned out of
+# a photograph, 0.6 % of it, passed as the whole signed picture)
+LOCAL: dict[str, Edit] = {
+    f"{kind}{share:g}": make(share, seed)
+    for kind, make, seed in (("clone", _clone, 11), ("feather", _feather, 31), ("inpaint", _inpaint, 21))
+    for share in (0.003, 0.005, 0.008)
+}
+
 EDITS: dict[str, Edit] = {
     "text25-yellow": _text(1 / 25, (255, 230, 0), (0.06, 0.12)),
     "text25-white": _text(1 / 25, (255, 255, 255), (0.1, 0.5)),
@@ -127,6 +194,7 @@ EDITS: dict[str, Edit] = {
     "pixel6": _patch(1 / 6, (0.35, 0.4), pixelate=True),
     "blur8": _patch(1 / 8, (0.55, 0.3), pixelate=False),
     "pixel8": _patch(1 / 8, (0.2, 0.6), pixelate=True),
+    **LOCAL,
     **{name: HONEST[name] for name in COVERING},
 }
 
@@ -218,8 +286,9 @@ PATCHES = ("blur6", "pixel6", "blur8", "pixel8")
 JOURNEYS = {**PLAIN, **EDITS}
 _PICTURES: dict[str, Image.Image] = {}
 # picture, journey, coarse state, final state, share, new edges' share, lost patch's blocks, seconds,
-# ECC's correlation of the lay (1.0 when not compared)
-Row = tuple[str, str, str, str, float, float, int, float, float]
+# ECC's correlation of the lay (1.0 when not compared), the most differing pixels in one square and
+# their share of all, the final state without that last measure (Marks.local)
+Row = tuple[str, str, str, str, float, float, int, float, float, int, float, str]
 
 
 def _init(pictures: dict[str, Image.Image]) -> None:
@@ -235,18 +304,22 @@ def _run(task: tuple[str, str]) -> Row:
     placed = thumbnail.compare(copy, thumbnail.describe(img))
     kind = placement_of(placed, img.size, copy.size) if placed is not None else None
     if placed is None or kind is None or placed.centre is None:
-        return name, journey, placed.verdict if placed else "none", "-", -1.0, -1.0, -1, 0.0, 1.0
+        return name, journey, placed.verdict if placed else "none", "-", -1.0, -1.0, -1, 0.0, 1.0, -1, 0.0, "-"
     if kind.state == "altered" or kind.sides is not None:  # verify.with_marks compares neither
-        return name, journey, kind.state, kind.state, -1.0, -1.0, -1, 0.0, 1.0
+        return name, journey, kind.state, kind.state, -1.0, -1.0, -1, 0.0, 1.0, -1, 0.0, kind.state
     start = time.perf_counter()
     centre = placed.image_centre(img.size)
     assert centre is not None  # placed.centre is, and the picture has a size
     found = detail.marks(copy, claim_thumbnail(img), img.size, placed.scale, centre)
     seconds = time.perf_counter() - start
     if found is None:
-        return name, journey, kind.state, kind.state, -1.0, -1.0, -1, seconds, 1.0
+        return name, journey, kind.state, kind.state, -1.0, -1.0, -1, seconds, 1.0, -1, 0.0, kind.state
     final = "altered" if differs(found) else kind.state
-    return name, journey, kind.state, final, found.share, found.edges, found.removed_blocks, seconds, found.aligned
+    before = "altered" if differs(dataclasses.replace(found, local=0)) else kind.state
+    return (
+        name, journey, kind.state, final, found.share, found.edges, found.removed_blocks, seconds, found.aligned,
+        found.local, found.local_share, before,
+    )  # fmt: skip
 
 
 def wheel_pictures() -> dict[str, Image.Image]:
@@ -289,14 +362,16 @@ def report(title: str, rows: list[Row]) -> list[str]:
         f"### {title}",
         "",
         "| journey | placed | `altered` by the thumbnail | ... and by the share differing | `altered` now |"
-        " not compared | largest share differing | largest share of new edges | largest lost patch (blocks) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        " not compared | largest share differing | largest share of new edges | largest lost patch (blocks) |"
+        " most differing px in one square (that hold 80 % or more of them) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for journey in JOURNEYS:
         placed = [r for r in by.get(journey, []) if r[3] != "-"]
         if not placed:
-            lines.append(f"| {journey} | 0 | - | - | - | - | - | - | - |")
+            lines.append(f"| {journey} | 0 | - | - | - | - | - | - | - | - |")
             continue
+        concentrated = [r for r in placed if r[10] >= LOCAL_SHARE or r[9] < 0]
         coarse = sum(r[2] == "altered" for r in placed)
         shared = sum(_by_share(r) for r in placed)
         final = sum(r[3] == "altered" for r in placed)
@@ -304,7 +379,8 @@ def report(title: str, rows: list[Row]) -> list[str]:
         lines.append(
             f"| {journey} | {len(placed)} | {coarse} | {shared} | {final} | {skipped}"
             f" | {_largest(placed, 4, lambda v: f'{v:.2%}')} | {_largest(placed, 5, lambda v: f'{v:.3%}')}"
-            f" | {_largest(placed, 6, lambda v: str(int(v)))} |"
+            f" | {_largest(placed, 6, lambda v: str(int(v)))}"
+            f" | {_largest(concentrated, 9, lambda v: str(int(v))) if concentrated else '0'} |"
         )
     honest = [r for r in rows if r[1] in PLAIN and r[1] not in NEWSROOM and r[3] != "-"]
     wrong = [r for r in honest if r[3] == "altered" and r[2] != "altered"]
@@ -313,6 +389,8 @@ def report(title: str, rows: list[Row]) -> list[str]:
     turned = [r for r in newsroom if r[3] == "altered" and r[2] != "altered"]
     drawn = [r for r in rows if r[1] in EDITS and r[1] not in COVERING and r[1] not in PATCHES and r[3] != "-"]
     patches = [r for r in rows if r[1] in PATCHES and r[3] != "-"]
+    local = [r for r in rows if r[1] in LOCAL and r[3] != "-"]
+    by_local = [r for r in honest + newsroom if r[3] == "altered" and r[11] != "altered"]
     covering = [r for r in rows if r[1] in COVERING and r[3] != "-"]
     times = [r[7] for r in rows if r[7] > 0]
 
@@ -335,6 +413,10 @@ def report(title: str, rows: list[Row]) -> list[str]:
         + "".join(f"; {r[0]} {r[1]} (share {r[4]:.2%}, edges {r[5]:.3%}, patch {r[6]})" for r in turned[:8]),
         f"- drawn text, date imprints and dots caught: {caught(drawn)}",
         f"- boxes blurred or pixelated caught: {caught(patches)}",
+        f"- a small part pasted in, cloned over or inpainted (0.3-0.8 %) caught: {caught(local)}; without the"
+        f" count in one square ({MARKED_LOCAL} px or more, {LOCAL_SHARE:.0%} of those differing):"
+        f" {sum(r[11] == 'altered' for r in local)}; honest and newsroom copies that count alone turned `altered`:"
+        f" {len(by_local)}" + "".join(f"; {r[0]} {r[1]} ({r[9]} px, {r[10]:.0%})" for r in by_local[:8]),
         f"- read `altered` on a copy laid under ECC {detail.ALIGNED} (only with new edges over {LAID_EDGES:.1%}"
         " of it or a lost patch; verify says it does not line up, and names both causes: something laid over"
         " it, or a strong edit): "
@@ -388,7 +470,9 @@ def main() -> None:
         f" {EDGES_SHARE:.2%} or more of it holds edges the picture has nowhere near (a pixel's gradient over"
         f" {detail.EDGE_LEAST:.0f} and over {detail.EDGE_RATIO:.0f} times the thumbnail's largest nearby plus"
         f" {detail.EDGE_FLOOR:.0f}), or when a patch of {REMOVED_BLOCKS} blocks of {detail.BLOCK} px or more kept"
-        f" under {detail.DETAIL_KEPT:.0%} of the detail the median block keeps. {len(JOURNEYS)}"
+        f" under {detail.DETAIL_KEPT:.0%} of the detail the median block keeps, or when {MARKED_LOCAL} or more of"
+        f" its differing pixels lie in one square of {detail.LOCAL_SIDE} px, {LOCAL_SHARE:.0%} or more of all"
+        f" that differ (a part pasted in or cloned over: since 2026-12-07). {len(JOURNEYS)}"
         " journeys a picture. `altered` by the thumbnail: verify's verdict before the claim thumbnail was"
         " used; '... and by the share differing': the thumbnail's verdict or the share differing alone (as now"
         " measured, after the vignette, sharpening and local-contrast fits), without the new edges and the lost patches"

@@ -118,7 +118,7 @@ def test_a_remote_manifest_is_read_from_the_sidecar_beside_the_file(tmp_path: Pa
         "https://cai-manifests.adobe.com/manifests/adobe-urn-uuid-5f37e182-3687-462e-a7fb-573462780391",
         "off",
     )
-    assert result.code == 0, report["summary"]
+    assert result.code == 3, report["summary"]  # read and intact; signed with a test certificate, which anyone can
     text = run_cli("verify", folder / "cloud.jpg", home=tmp_path / "home").stdout
     assert "manifest read from: a separate manifest file (a sidecar" in text
     assert "manifest stored remotely at https://cai-manifests.adobe.com/" in text
@@ -392,6 +392,15 @@ def test_a_test_certificate_is_called_one_and_a_bad_signature_is_not_called_a_ch
     )
     assert trusting["credentials"]["trust"] == "trusted"
     assert f"a trusted signer; but {verdicts.TEST_SIGNER}" in trusting["summary"]
+    # nor does it establish anything, or make a capture: anyone can sign with the key (a walkthrough
+    # read "Captured ... Provenance established", exit 0)
+    assert trusting["exit_code"] == 3, trusting["summary"]
+    captured = json.loads(
+        run_cli("verify", "--json", "--trust-anchors", anchors, C2PA / "c2pa-rs" / "C_with_CAWG_data.jpg",
+                home=tmp_path / "h").stdout
+    )  # fmt: skip
+    assert captured["ai"]["verdict"] == "no-evidence", captured["ai"]
+    assert any("signed with a test certificate" in s["evidence"] for s in captured["ai"]["signals"])
     # and a publishing policy does not pass it: anyone can sign with the test key (a walkthrough's desk,
     # once it loaded the test roots, would have published anything signed so)
     policy = tmp_path / "policy.toml"

@@ -320,3 +320,35 @@ def test_a_copy_that_does_not_line_up_is_altered_by_new_edges_or_a_lost_patch_on
     assert differs(found(aligned=0.85, edges=LAID_EDGES * 5))  # a headline's
     assert differs(found(aligned=0.85, removed_blocks=REMOVED_BLOCKS + 100))  # a black bar over a dark edge
     assert not differs(found(aligned=0.85, share=0.0))  # nothing differs: nothing to say
+
+
+def _pasted(img: Image.Image, side: int, at: tuple[int, int], source: tuple[int, int]) -> Image.Image:
+    """A disc of ``side`` px from ``source`` pasted over ``at`` with a soft edge (a feathered brush:
+    a person removed or doubled), under 1 % of the picture."""
+    mask = Image.new("L", (side, side), 0)
+    ImageDraw.Draw(mask).ellipse((side * 0.05, side * 0.05, side * 0.95, side * 0.95), fill=255)
+    out = img.copy()
+    out.paste(
+        img.crop((*source, source[0] + side, source[1] + side)), at, mask.filter(ImageFilter.GaussianBlur(side / 12))
+    )
+    return _jpeg(out)
+
+
+def test_a_small_part_pasted_over_in_one_place_is_seen() -> None:
+    """A walkthrough: a cyclist cloned out of a signed photo, or pasted onto it (0.5-0.9 % of the
+    picture), passed as the whole signed capture: its differing share stays under MARKED_SHARE and a
+    soft edge makes no new edges. All of it lies in one place, where an honest copy's stray pixels
+    are scattered: marked."""
+    picture = _picture()
+    edited = _pasted(picture, 90, (600, 500), (820, 120))
+    found = _marks(picture, edited)
+    assert found is not None
+    assert found.share < MARKED_SHARE, found  # what the share alone missed
+    assert found.edges < EDGES_SHARE, found  # and the new edges
+    assert found.local >= 150, found
+    assert found.local_share >= 0.8, found
+    assert marked(found)
+    for honest in (_jpeg(picture, 70), _half(picture), _crop(picture)):
+        kept = _marks(picture, honest)
+        assert kept is not None
+        assert not marked(kept), kept

@@ -387,8 +387,8 @@ def test_marks_seen_at_full_detail_are_said_plainly_once() -> None:
     )
     assert words == (
         "the whole of the signed picture, but parts differ: 1 of its 165 detailed areas does not match;"
-        " it has marks the signed picture does not have (drawn text, a logo, a part painted or smoothed over:"
-        " 0.6 % of it differs)"
+        " it has marks the signed picture does not have (drawn text, a logo, a part pasted in, painted or smoothed"
+        " over: 0.6 % of it differs)"
     )
     guessed = verdicts.placement_words(
         "altered", shown=1.0, scale=1.0, differ=9, detailed=165, cropped=False, picture="the signed picture"

@@ -61,6 +61,9 @@ def credential_signals(credentials: CredentialReport, where: str, *, changed: st
         if strength == "captured" and not _trusted(credentials):
             signals.append(_untrusted_capture(action, term, words, where))
             continue
+        if strength == "captured" and credentials.test_signer:
+            signals.append(_test_capture(action, term, words, where))
+            continue
         if credentials.broken:
             signals.append(_unbound_claim(credentials, action, term, words, where))
             continue
@@ -150,6 +153,18 @@ def _untrusted_capture(action: Action, term: str, words: str, where: str) -> Sig
         where,
         f"The manifest claims the image was {words}{_agent(action)} ({term}), but its signer is not trusted"
         " here: a claim anyone with a key of their own could sign, so it is reported, not believed.",
+    )
+
+
+def _test_capture(action: Action, term: str, words: str, where: str) -> Signal:
+    """A capture claim signed with a test certificate, trusted here or not: C2PA's SDKs publish its
+    key, so anyone could have signed it (a walkthrough's home that loaded the test roots, as the
+    reference tests do, read "Captured" for anything signed so)."""
+    return _reported_claim(
+        action,
+        where,
+        f"The manifest claims the image was {words}{_agent(action)} ({term}), but it is signed with a test"
+        " certificate whose key C2PA's SDKs publish: anyone could have signed it, so it is reported, not believed.",
     )
 
 

@@ -15,7 +15,9 @@ count misses: edges the thumbnail has nowhere near (short text such as a date im
 share of any picture, whose strokes are edges where the picture had none: ``edges``), and detail
 the thumbnail has that the copy lost in one place while keeping it elsewhere (a face or a plate
 blurred or pixelated: its pixels stay inside the thumbnail's range, so the count is blind to it:
-``removed``).
+``removed``), and one place where most of what differs lies (a person pasted in or cloned out of
+a photograph, 0.3 to 0.9 % of it: a share too small to count over the whole picture, but all in
+one square where an honest copy's stray pixels are scattered: ``local``).
 
 Parameters were chosen on a design set and are reported on an evaluation set in
 benchmarks/results/overlays.md (written by benchmarks/overlays.py); docs/registry.md says how
@@ -36,6 +38,7 @@ WORK_SIDE = 768  # px: both pictures are compared at most this large (long side 
 LEAST_SIDE = 256  # ...and not at all when the picture, or the part of it the copy shows, is under this short side
 LEVEL = 30.0  # grey levels outside the claim thumbnail's 3 x 3 range that make a pixel differ...
 CLUSTER = 4  # ...in a cluster of at least this many pixels (8-connected)
+LOCAL_SIDE = 48  # px (work resolution): the square in which the most differing pixels are counted (Marks.local)
 # ECC's correlation under which the copy does not line up with the picture as a re-saved, resized or
 # toned copy does: a headline over a night sky pulled it to 0.72, a caption bar to 0.6-0.89; and a
 # strong local contrast or vignette to 0.66-0.9. Its detail is compared all the same (it was not, and
@@ -87,6 +90,10 @@ class Marks:
     # ECC's correlation of the copy laid on the thumbnail: under ALIGNED the copy does not line up
     # with the picture as a re-saved, resized or toned copy does, so what differs may be the lay's
     aligned: float = 1.0
+    # the most differing pixels (clustered, as ``share`` counts them) in one LOCAL_SIDE square, and
+    # their share of all that differ: an edit in one place has nearly all of them in one square
+    local: int = 0
+    local_share: float = 0.0
 
     @property
     def laid(self) -> bool:
@@ -176,17 +183,21 @@ def marks(
     seen = cv2.GaussianBlur(on_ref, (0, 0), 0.7)
     sharpened = _sharpness(_shaded(_tones(expected, seen, valid), seen, valid), seen, valid)
     toned = _local(sharpened, seen, valid)
-    differ = ((_excess(toned, seen) > LEVEL) & valid).astype(np.uint8)
+    differ = _clustered_map(((_excess(toned, seen) > LEVEL) & valid).astype(np.uint8))
     area = float(valid.sum())
+    total = float(differ.sum())
+    local = _densest(differ)
     # the lost patch is measured without the local curves: a blurred box as large as a tile is most
     # of its pixels, and a curve fitted to them would take its lost contrast for a tone edit
     blocks = _removed(sharpened @ _LUMA, seen @ _LUMA, valid)
     return Marks(
-        share=round(_clustered(differ) / area, 5),
+        share=round(total / area, 5),
         edges=round(_clustered(_new_edges(toned, seen, valid)) / area, 5),
         removed=round(blocks * BLOCK * BLOCK / area, 5),
         removed_blocks=blocks,
         aligned=round(min(correlation, 1.0), 4),
+        local=local,
+        local_share=round(local / total, 3) if total else 0.0,
     )
 
 
@@ -298,11 +309,28 @@ def _sharpness(expected: Array, seen: Array, valid: Array) -> Array:
 
 def _clustered(flags: Array) -> float:
     """Pixels flagged in clusters of :data:`CLUSTER` or more (8-connected)."""
+    return float(_clustered_map(flags).sum())
+
+
+def _clustered_map(flags: Array) -> Array:
+    """``flags`` (0/1) kept only in clusters of :data:`CLUSTER` pixels or more (8-connected)."""
     import cv2
 
-    count, _, stats, _ = cv2.connectedComponentsWithStats(flags.astype(np.uint8), connectivity=8)
-    areas = stats[1:count, cv2.CC_STAT_AREA]
-    return float(areas[areas >= CLUSTER].sum())
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(flags.astype(np.uint8), connectivity=8)
+    kept = np.zeros(count, np.uint8)
+    kept[1:] = stats[1:count, cv2.CC_STAT_AREA] >= CLUSTER
+    return np.asarray(kept[labels])
+
+
+def _densest(flags: Array) -> int:
+    """The most flagged pixels in any :data:`LOCAL_SIDE` square of ``flags`` (0/1)."""
+    import cv2
+
+    if not flags.any():
+        return 0
+    side = (LOCAL_SIDE, LOCAL_SIDE)
+    counts = cv2.boxFilter(flags.astype(np.float32), -1, side, normalize=False, borderType=cv2.BORDER_CONSTANT)
+    return round(float(counts.max()))
 
 
 def _new_edges(expected: Array, seen: Array, valid: Array) -> Array:
