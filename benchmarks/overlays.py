@@ -363,7 +363,7 @@ def report(title: str, rows: list[Row]) -> list[str]:
         "",
         "| journey | placed | `altered` by the thumbnail | ... and by the share differing | `altered` now |"
         " not compared | largest share differing | largest share of new edges | largest lost patch (blocks) |"
-        " most differing px in one square (that hold 80 % or more of them) |",
+        f" most differing px in one square (holding {LOCAL_SHARE:.0%} or more of them) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for journey in JOURNEYS:

@@ -346,7 +346,7 @@ def test_a_small_part_pasted_over_in_one_place_is_seen() -> None:
     assert found.share < MARKED_SHARE, found  # what the share alone missed
     assert found.edges < EDGES_SHARE, found  # and the new edges
     assert found.local >= 150, found
-    assert found.local_share >= 0.8, found
+    assert found.local_share >= 0.9, found
     assert marked(found)
     for honest in (_jpeg(picture, 70), _half(picture), _crop(picture)):
         kept = _marks(picture, honest)
