@@ -32,7 +32,14 @@ def _report(result: StampResult, home: Home) -> None:
     click.echo(f"Wrote {result.output}")
     click.echo(f"  record      {result.record_id}  (registry {home.registry_path})")
     click.echo(f"  registered  {_registered(result)}")
-    if result.source_record_id:
+    if result.source_record_id and result.source_registered_to:
+        # registered now: verify names this owner for the source photo and its copies from here on (a
+        # walkthrough's wire photo read "owned by" the newsroom after a twin, and nothing had said so)
+        click.echo(
+            f"  source      record {result.source_record_id}: the source photo, registered now as an original"
+            f" of {result.source_registered_to} (verify names that owner for it and its copies)"
+        )
+    elif result.source_record_id:
         click.echo(f"  source      record {result.source_record_id}")
     click.echo(f"  declared    {_declared(result.source_type, twin=result.kind == 'twin')}")
     click.echo(f"  watermark   {watermark.SCHEME}, read back with confidence {result.watermark_confidence:.2f}")
@@ -334,6 +341,7 @@ class StampJSON(TypedDict):
     output: str
     record_id: str
     source_record_id: str | None
+    source_registered_to: str | None  # the owner the source photo was registered to now (None: it was already)
     watermark: _MarkJSON
     manifest_bytes: int
     fingerprints: dict[str, str]
@@ -345,6 +353,7 @@ def _stamp_json(result: StampResult) -> StampJSON:
         "output": str(result.output),
         "record_id": result.record_id,
         "source_record_id": result.source_record_id,
+        "source_registered_to": result.source_registered_to,
         "watermark": {"scheme": watermark.SCHEME, "confidence": round(result.watermark_confidence, 3)},
         "manifest_bytes": len(result.manifest),
         "fingerprints": {f.algorithm: f.value for f in result.fingerprints},

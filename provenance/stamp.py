@@ -109,6 +109,9 @@ class StampResult:
     owner: str | None = None  # the registry record's owner
     prior_signer: str | None = None  # who signed a manifest the input carried, when not this signer
     input_record_id: str | None = None  # the input's own record here, when it had one (a re-stamp)
+    # the owner the source was registered to by this stamp, as an original (a twin's source photo not
+    # registered before): said, since verify then names that owner for the photo and its copies
+    source_registered_to: str | None = None
 
 
 def stamp_pixels(
@@ -160,7 +163,7 @@ def stamp_pixels(
         # a picture registered here is not a new original: stamped again, made from its record
         kind = "stamped" if own is not None and request.kind == "original" else request.kind
         with registry.transaction():
-            source_id = _register_source(registry, request) if request.source else None
+            source_id, source_owner = _register_source(registry, request) if request.source else (None, None)
             source_id = own.record_id if own is not None else source_id
             registry.add(
                 Record(
@@ -186,6 +189,7 @@ def stamp_pixels(
     result = StampResult(output, record_id, source_id, signed, manifest, prints, reading.confidence, options.sidecar)
     result.kind, result.owner = kind, request.owner or request.author
     result.input_record_id = own.record_id if own is not None else None
+    result.source_registered_to = source_owner if own is None else None
     return result
 
 
@@ -696,8 +700,9 @@ def original_owner(identity: Identity, user: str, source: LoadedImage | None = N
     return ours
 
 
-def _register_source(registry: Registry, request: StampRequest) -> str:
-    """The source's record, registered as an original of ``source_owner`` (else the author) if new.
+def _register_source(registry: Registry, request: StampRequest) -> tuple[str, str | None]:
+    """The source's record, registered as an original of ``source_owner`` (else the author) if new,
+    and that owner when it was registered now (None for a record already here).
     The unsigned file a stamp here was made from is that stamp's picture (the record keeps its
     SHA-256): its record, not a second original beside it, which would make the unsigned file a
     registered original again (a walkthrough's twin of a stamped photo's camera file did)."""
@@ -705,13 +710,14 @@ def _register_source(registry: Registry, request: StampRequest) -> str:
     assert source is not None
     existing = registry.find_by_sha256(source.sha256) or registry.find_by_input_sha256(source.sha256)
     if existing is not None:
-        return existing.record_id
+        return existing.record_id, None
     record_id = registry.new_record_id()
+    owner = request.source_owner or request.author
     registry.add(
         Record(
             record_id=record_id,
             kind="original",
-            owner=request.source_owner or request.author,
+            owner=owner,
             sha256=source.sha256,
             fingerprints=fingerprint.compute(source.pixels()),
             title=source.path.name,
@@ -719,4 +725,4 @@ def _register_source(registry: Registry, request: StampRequest) -> str:
             reference=claim_thumbnail(source.pixels()),  # Record.reference: copies are compared in detail
         )
     )
-    return record_id
+    return record_id, owner

@@ -511,3 +511,20 @@ def test_a_twin_made_smaller_than_its_source_says_so(keyed_home: Path, tmp_path:
     with Image.open(out) as made:
         assert made.size == (1024, 256)
     assert "size        1024 x 256 (the source is 1300 x 330: fitted to the model's 1024 px long side)" in result.stdout
+
+
+@pytest.mark.slow
+def test_a_twin_says_when_it_registered_its_source_photo_and_to_whom(keyed_home: Path, tmp_path: Path) -> None:
+    """A walkthrough made a twin of a wire photo; verify then called that unsigned photo "owned by"
+    the newsroom (the source is registered as an original of the organisation), and nothing the twin
+    command printed had said so. It says so now; a second twin of it registers nothing."""
+    source = tmp_path / "wire.png"
+    shutil.copy(SAMPLES / "chelsea.png", source)
+    first = run_cli("twin", source, "-o", tmp_path / "t1.png", "--user", "u", "--seed", "1", home=keyed_home)
+    assert first.code == 0, first.stderr
+    assert "the source photo, registered now as an original of" in first.stdout
+    again = run_cli("twin", source, "-o", tmp_path / "t2.png", "--user", "u", "--seed", "2", "--json", home=keyed_home)
+    assert again.code == 0, again.stderr
+    made = json.loads(again.stdout)
+    assert made["source_registered_to"] is None
+    assert made["source_record_id"]
