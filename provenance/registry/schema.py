@@ -14,6 +14,9 @@ from provenance.errors import RegistryError
 from provenance.registry._backend import Backend
 
 SCHEMA_VERSION = 5
+# the oldest version a read-only open reads as it is: 5 only added a column (read as NULL), so verify
+# goes on reading a registry an upgrade has not migrated yet (a command that writes migrates it)
+READS_FROM = 4
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from provenance.errors import RegistryError
 from provenance.fingerprint import Fingerprint, find
 from provenance.registry._backend import Backend, PostgresBackend, SQLiteBackend, is_postgres
-from provenance.registry.schema import SCHEMA_VERSION, migrate, schema_version, set_meta
+from provenance.registry.schema import READS_FROM, SCHEMA_VERSION, migrate, schema_version, set_meta
 
 if TYPE_CHECKING:  # numpy (the search index) and the watermark are imported where they are used:
     from provenance.registry.index import HashIndex, IndexFiles  # a lookup by id or hash needs neither
@@ -151,6 +151,7 @@ class Registry:
         self.location = backend.location
         self._index_dir = index_dir
         self._index_files: IndexFiles | None = None
+        self._select = _RECORD_COLUMNS  # what a record is read as (an older schema's missing columns: NULL)
 
     @property
     def database(self) -> Backend:
@@ -184,12 +185,14 @@ class Registry:
         if version == 0 and is_postgres(location):
             backend.close()
             return None  # an empty database: nothing registered yet
-        if version != SCHEMA_VERSION:
+        if not READS_FROM <= version <= SCHEMA_VERSION:
             backend.close()
             raise RegistryError(
                 f"{backend.location}: registry schema version {version}, this tool reads {SCHEMA_VERSION}",
                 hint="Open it once with a command that writes (e.g. provenance registry stats) to migrate it.",
             )
+        if version < 5:  # no detailed references yet: read as none (compared by the thumbnail alone)
+            registry._select = ", ".join("NULL AS reference" if c == "reference" else c for c in _COLUMNS)
         return registry
 
     def close(self) -> None:
@@ -254,7 +257,7 @@ class Registry:
         return True
 
     def get(self, record_id: str) -> Record | None:
-        rows = self._db.execute(f"SELECT {_RECORD_COLUMNS} FROM records WHERE record_id = ?", (record_id,))
+        rows = self._db.execute(f"SELECT {self._select} FROM records WHERE record_id = ?", (record_id,))
         return self._record(rows[0]) if rows else None
 
     def find_by_manifest(self, manifest_id: str) -> Record | None:
