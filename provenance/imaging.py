@@ -360,6 +360,24 @@ def _jpeg_truncation(data: bytes) -> str | None:
     return "the JPEG ends without an end-of-image marker"
 
 
+_PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def png_closed(data: bytes) -> bytes | None:
+    """A PNG cut short, closed after its last whole chunk (an IEND added): what c2pa can parse to
+    read a manifest stored before the cut (ours sits before the picture data). None for a PNG
+    that is not cut short. The picture data is incomplete all the same: nothing validates it."""
+    pos, end = 8, len(data)
+    while pos + 8 <= end:
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        if pos + 12 + length > end:
+            break
+        if data[pos + 4 : pos + 8] == b"IEND":
+            return None
+        pos += 12 + length
+    return data[:pos] + _PNG_IEND if pos > 8 else None
+
+
 def _png_truncation(data: bytes) -> str | None:
     pos, end = 8, len(data)
     while pos + 8 <= end:

@@ -201,7 +201,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
     meta = detect.read_metadata(image.data, image.mime)
     use_pixels = options.pixels != "never"
     if use_pixels and not image.decodable and not credentials.present:
-        image.pixels()  # raises the decoder's InputError
+        return _metadata_of_the_unreadable(image, meta)  # or raises the decoder's InputError
     skipped = WatermarkReport(False, note="pixels not checked", state="not-checked")
     mark, print_, seen = _pixel_checks(image) if use_pixels else (skipped, None, None)
     registry = read_home_registry(home)
@@ -302,6 +302,27 @@ def _min_side() -> int:
     from provenance import watermark
 
     return watermark.MIN_SIDE
+
+
+def _metadata_of_the_unreadable(image: LoadedImage, meta: detect.Metadata) -> VerifyReport:
+    """The report of a file whose pixels cannot be read but whose metadata says who generated it
+    (a ComfyUI PNG cut short keeps its text chunks before the picture data): unreadable (exit 4),
+    with what the metadata says; a walkthrough's cut ComfyUI PNG lost its "AI-generated (ComfyUI)"
+    finding, while a cut JPEG's credentials were shown. Raises the decoder's InputError when the
+    metadata says nothing of AI."""
+    try:
+        image.pixels()
+    except InputError as exc:
+        ai = detect.verdict(detect.metadata_signals(meta))
+        if ai.verdict not in ("ai-generated", "ai-edited"):
+            raise
+        report = _error_report(image.path, exc.diagnostics())
+        report.ai, report.error = ai, None  # a report to show, as a cut file's credentials are
+        label = verdicts.word("ai", ai.verdict).label
+        named = f" ({ai.signals[0].generator})" if ai.signals[0].generator else ""
+        report.summary += f" What could still be read: its metadata says it is {label}{named}."
+        return report
+    raise AssertionError("unreachable: the pixels were not decodable")
 
 
 def _error_report(path: Path, message: str) -> VerifyReport:

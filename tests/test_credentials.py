@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from provenance import verdicts
 from provenance.config import Home
@@ -25,7 +26,7 @@ from provenance.fingerprint import PHASH, Fingerprint
 from provenance.imaging import encode_image
 from provenance.report import VerifyReport
 from provenance.verify import VerifyOptions, verify_path
-from tests.conftest import SAMPLES, require_fixtures
+from tests.conftest import SAMPLES, require_fixtures, run_cli
 
 NO_TRUST = TrustPolicy()
 
@@ -318,3 +319,29 @@ def test_failures_are_said_in_plain_words_with_their_code() -> None:
     assert said("claimSignature.mismatch").endswith("(claimSignature.mismatch)")
     assert said("timeStamp.malformed") == "the signature's timestamp is not sound (timeStamp.malformed)"  # by part
     assert said("something.new") == "something.new: c2pa's own text"  # unknown: as c2pa says it
+
+
+def test_a_png_cut_short_shows_what_its_manifest_and_metadata_still_say(keyed_home: Path, tmp_path: Path) -> None:
+    """A walkthrough: a stamped PNG cut inside its picture data printed one error line (its intact
+    manifest, declaring AI, unread), and a ComfyUI PNG cut so lost its "AI-generated" finding, while
+    a JPEG cut short showed what it still said. Both say so now; exit 4 (unreadable) all the same."""
+    stamped = tmp_path / "stamped.png"
+    assert run_cli("stamp", SAMPLES / "coffee.png", "-o", stamped, "--user", "a", home=keyed_home).code == 0
+    data = stamped.read_bytes()
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(data[: len(data) * 6 // 10])
+    report = verify_path(cut, home=Home(keyed_home))
+    assert report.credentials.state == "truncated", report.credentials
+    assert report.exit_code == 4
+    assert "declaring the picture created by a trained AI model" in report.summary, report.summary
+    graph = {"1": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sdxl.safetensors"}}}
+    info = PngImagePlugin.PngInfo()
+    info.add_text("prompt", json.dumps(graph))
+    comfy = tmp_path / "comfy.png"
+    Image.open(SAMPLES / "coffee.png").save(comfy, pnginfo=info)
+    whole = comfy.read_bytes()
+    comfy.write_bytes(whole[: len(whole) * 6 // 10])
+    report = verify_path(comfy, home=Home(tmp_path / "empty"))
+    assert report.exit_code == 4
+    assert report.ai.verdict == "ai-generated", report.ai
+    assert "its metadata says it is AI-generated (ComfyUI)" in report.summary

@@ -19,7 +19,7 @@ import c2pa
 
 from provenance.credentials.trust import TrustPolicy
 from provenance.errors import CredentialError, InputError, KeyMaterialError
-from provenance.imaging import truncation, write_atomic
+from provenance.imaging import png_closed, truncation, write_atomic
 from provenance.runtime import foreign_calls, interruptible
 
 if TYPE_CHECKING:  # keys (cryptography's key handling) loads where a picture is signed, not read
@@ -111,6 +111,12 @@ def read_store(
             raise _remote(text, attempted=policy.allow_remote) from None
         if "asset could not be parsed" in text:
             if cut := truncation(data, mime):
+                # a PNG cut inside its picture data still holds a manifest stored before it: read from
+                # the PNG closed after its last whole chunk, it says who signed and what (its binding
+                # cannot match: the state is truncated), as a JPEG cut short does (a walkthrough's
+                # PNG printed one error line and lost its AI declaration)
+                if mime == "image/png" and (closed := png_closed(data)) is not None and closed != data:
+                    return read_store(mime, closed, policy=policy, manifest_data=manifest_data, extract_to=extract_to)
                 raise InputError(f"the file is incomplete: {cut} (an interrupted download or copy?)") from None
             said = text.partition("asset could not be parsed")[2].lstrip(": ") or text  # not the SDK's "Other:"
             raise InputError(f"the file's structure is unreadable ({said})") from None
