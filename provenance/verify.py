@@ -1959,6 +1959,24 @@ def _broken_sentence(credentials: CredentialReport, mark: WatermarkReport) -> st
     return f"{head}: {mark.note or 'the watermark contradicts the picture'}."
 
 
+def _still_alike(credentials: CredentialReport, ownership: OwnershipReport) -> str:
+    """For a file whose own manifest's hashes fail: that its pixels still look like the signed
+    picture, when the record the manifest names placed it whole with every detailed area agreeing
+    (a re-save that kept the manifest reads exactly as a pixel edit did, and a walkthrough's desk
+    could not tell them apart). Never a pass: a change too small to see reads the same."""
+    if credentials.state != "invalid" or credentials.recovered or not credentials.record_id:
+        return ""
+    own = next((m for m in ownership.matches if m.record_id == credentials.record_id), None)
+    placed = own.placement if own is not None else None
+    if placed is None or placed.state != "whole" or placed.detailed == 0 or placed.agree < placed.detailed:
+        return ""
+    return (
+        f" Its pixels still look like the signed picture ({placed.agree} of {placed.detailed} detailed areas match):"
+        " a re-save that kept the manifest breaks its hash too, and so does a change too small to see; the"
+        " manifest vouches for neither."
+    )
+
+
 def _failing_ingredients_sentence(credentials: CredentialReport) -> str:
     """An ingredient whose credentials fail as well, named with its codes: a walkthrough's reference
     file (c2pa-rs adobe-20220124-E-clm-CAICAI.jpg) read only its hashed-URI failure, and the one its
@@ -2104,7 +2122,7 @@ def _summary(
     if credentials.state == "truncated" and code == ExitCode.UNREADABLE:
         return _incomplete_sentence(credentials)
     if code == ExitCode.BROKEN:
-        return _broken_sentence(credentials, mark)
+        return _broken_sentence(credentials, mark) + _still_alike(credentials, ownership)
     if code == ExitCode.ABSENT and (placed := _altered(credentials, ownership)) is not None:
         return _altered_sentence(credentials, ownership, placed) + _ai_sentence(ai)
     if code == ExitCode.ABSENT and not credentials.intact:

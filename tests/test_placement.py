@@ -205,6 +205,10 @@ def test_a_resized_copy_that_kept_its_manifest_is_the_signed_picture_not_broken(
     same_size, _ = _verify(resaved, signed.home)
     assert same_size.credentials.state == "invalid"
     assert same_size.exit_code == 1
+    # said to look like the signed picture still, never passed (a walkthrough could not tell a re-save
+    # from a pixel edit by the summary): a headline drawn over it is not said so (below)
+    assert "Its pixels still look like the signed picture" in same_size.summary, same_size.summary
+    assert "the manifest vouches for neither" in same_size.summary
     drawn = signed.pixels.copy()
     font = ImageFont.load_default(size=drawn.height // 20)
     ImageDraw.Draw(drawn).text((40, 40), "Troops cross the border at dawn", fill=(255, 230, 0), font=font)
@@ -213,6 +217,7 @@ def test_a_resized_copy_that_kept_its_manifest_is_the_signed_picture_not_broken(
     broken, _ = _verify(doctored, signed.home)
     assert broken.credentials.state == "invalid"
     assert not broken.credentials.re_encoded
+    assert "still look like" not in broken.summary
     assert broken.exit_code == 1
 
 
