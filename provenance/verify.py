@@ -374,7 +374,8 @@ def _pixel_checks(image: LoadedImage) -> tuple[WatermarkReport, list[Fingerprint
         # was found, which at this size says nothing (a walkthrough read "not checked" as "not tried");
         # the word says it is too small, the note what was done
         read = min(pixels.size) >= watermark.READ_SIDE
-        size = f"image under {watermark.MIN_SIDE} px ({pixels.width} x {pixels.height})"
+        side = watermark.MIN_SIDE if read else watermark.READ_SIDE  # the words of its state (not-checked: READ_SIDE)
+        size = f"image under {side} px ({pixels.width} x {pixels.height})"
         unread = "too small to tell whether it carries the watermarks this tool reads"
         mark.note = f"{size}: {_READ_SMALL}" if read else f"{size}: {unread}"
         mark.state = "too-small" if read else "not-checked"

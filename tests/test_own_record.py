@@ -37,7 +37,7 @@ def _check(path: Path, home: Path, tmp_path: Path) -> dict[str, str]:
     """The example publishing policy, with the test home's organisation as ours."""
     text = (ROOT / "docs" / "examples" / "publishing-policy.toml").read_text(encoding="utf-8")
     policy = tmp_path / "policy.toml"
-    policy.write_text(text.replace('our_owners = ["Daily Planet"]', 'our_owners = ["Test Newsroom"]'), "utf-8")
+    policy.write_text(text.replace('# our_owners = ["Daily Planet"]', 'our_owners = ["Test Newsroom"]'), "utf-8")
     checked = run_cli("check", "--json", "--policy", policy, path, home=home)
     result = json.loads(checked.stdout)
     return {r["rule"]: r["outcome"] for r in result["rules"]}

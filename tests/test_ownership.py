@@ -934,7 +934,7 @@ def test_a_rivals_collage_built_again_from_our_marked_photo_is_nobodys_alone(tmp
     for desk, rule in (("Evil Corp", "holds a registered original of Daily Planet"),
                        ("Daily Planet", "matches a registered original of Evil Corp")):  # fmt: skip
         file = tmp_path / f"{desk}.toml"
-        file.write_text(re.sub(r"(?m)^our_owners = .*$", f'our_owners = ["{desk}"]', policy))
+        file.write_text(re.sub(r"(?m)^# our_owners = .*$", f'our_owners = ["{desk}"]', policy))
         checked = run_cli("check", "--policy", file, "--json", sharp, home=home)
         assert checked.code == 1, checked.stdout
         rights = next(r for r in json.loads(checked.stdout)["rules"] if r["rule"] == "rights-review")

@@ -188,7 +188,7 @@ def test_a_check_skipped_for_size_is_named_in_the_report(tmp_path: Path) -> None
     _open(ROOT / "samples" / "rocket.jpg").resize((120, 90)).save(tiny)
     unread = verify_path(tiny, home=Home(tmp_path / "home"))
     assert unread.watermark.state == "not-checked"  # under 128 px the mark is not read at all
-    unsaid = "image under 256 px (120 x 90): too small to tell whether it carries the watermarks this tool reads"
+    unsaid = "image under 128 px (120 x 90): too small to tell whether it carries the watermarks this tool reads"
     assert unread.watermark.note == unsaid
     assert skipped_checks(_open(ROOT / "samples" / "rocket.jpg")) == []
 
