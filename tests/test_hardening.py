@@ -69,13 +69,15 @@ def _grew(database: Path, floor: int) -> bool:
         return False
 
 
-def test_sigkill_during_twenty_bulk_registrations_leaves_a_sound_registry(tmp_path: Path) -> None:
+def test_sigkill_during_twelve_bulk_registrations_leaves_a_sound_registry(tmp_path: Path) -> None:
+    """Twelve batches of 50 (twenty of 80 until 2026-12-07: a sixth of CI's time, and as many kills land
+    midway now as it asks)."""
     home = tmp_path / "home"
     database = home / "registry.sqlite3"
     env = {**os.environ, "PROVENANCE_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     rng = random.Random(20261121)
-    per_batch, killed_midway = 80, 0
-    for batch in range(20):
+    batches, per_batch, killed_midway = 12, 50, 0
+    for batch in range(batches):
         folder = tmp_path / f"batch-{batch:02d}"
         _originals(folder, per_batch, batch)
         before = _records(database)
@@ -87,10 +89,10 @@ def test_sigkill_during_twenty_bulk_registrations_leaves_a_sound_registry(tmp_pa
         rerun = run_cli("register", folder, "--owner", "archive", home=home)
         assert rerun.code == 0, rerun.stderr
         assert _records(database) == before + per_batch, "a file was lost or doubled"
-    assert killed_midway >= 8, f"only {killed_midway} of 20 kills landed while files were being registered"
+    assert killed_midway >= 5, f"only {killed_midway} of {batches} kills landed while files were being registered"
     with sqlite3.connect(database) as conn:
-        assert conn.execute("SELECT COUNT(DISTINCT sha256) FROM records").fetchone()[0] == 20 * per_batch
-        assert conn.execute("SELECT COUNT(*) FROM fingerprints").fetchone()[0] == 2 * 20 * per_batch
+        assert conn.execute("SELECT COUNT(DISTINCT sha256) FROM records").fetchone()[0] == batches * per_batch
+        assert conn.execute("SELECT COUNT(*) FROM fingerprints").fetchone()[0] == 2 * batches * per_batch
     assert run_cli("registry", "check", home=home).code == 0
 
 
