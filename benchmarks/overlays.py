@@ -387,7 +387,10 @@ def report(title: str, rows: list[Row]) -> list[str]:
     newsroom = [r for r in rows if r[1] in NEWSROOM and r[3] != "-"]
     by_thumbnail = sum(r[2] == "altered" for r in newsroom)
     turned = [r for r in newsroom if r[3] == "altered" and r[2] != "altered"]
-    drawn = [r for r in rows if r[1] in EDITS and r[1] not in COVERING and r[1] not in PATCHES and r[3] != "-"]
+    drawn = [
+        r for r in rows if r[1] in EDITS and r[1] not in COVERING and r[1] not in PATCHES and r[1] not in LOCAL
+        and r[3] != "-"
+    ]  # fmt: skip
     patches = [r for r in rows if r[1] in PATCHES and r[3] != "-"]
     local = [r for r in rows if r[1] in LOCAL and r[3] != "-"]
     by_local = [r for r in honest + newsroom if r[3] == "altered" and r[11] != "altered"]
