@@ -506,7 +506,8 @@ def test_a_twin_made_smaller_than_its_source_says_so(keyed_home: Path, tmp_path:
     source = tmp_path / "wide.png"
     Image.open(SAMPLES / "chelsea.png").convert("RGB").resize((1300, 330)).save(source)
     out = tmp_path / "t.png"
-    result = run_cli("twin", source, "-o", out, "--model", "tiny", "--user", "u", home=keyed_home)
+    quick = ("--steps", "2", "--strength", "0.5")  # the size is the point, not the picture (it took 100 s)
+    result = run_cli("twin", source, "-o", out, "--model", "tiny", *quick, "--user", "u", home=keyed_home)
     assert result.code == 0, result.stderr
     with Image.open(out) as made:
         assert made.size == (1024, 256)
@@ -520,10 +521,11 @@ def test_a_twin_says_when_it_registered_its_source_photo_and_to_whom(keyed_home:
     command printed had said so. It says so now; a second twin of it registers nothing."""
     source = tmp_path / "wire.png"
     shutil.copy(SAMPLES / "chelsea.png", source)
-    first = run_cli("twin", source, "-o", tmp_path / "t1.png", "--user", "u", "--seed", "1", home=keyed_home)
+    quick = ("--model", "tiny", "--steps", "2", "--strength", "0.5", "--user", "u")
+    first = run_cli("twin", source, "-o", tmp_path / "t1.png", *quick, "--seed", "1", home=keyed_home)
     assert first.code == 0, first.stderr
     assert "the source photo, registered now as an original of" in first.stdout
-    again = run_cli("twin", source, "-o", tmp_path / "t2.png", "--user", "u", "--seed", "2", "--json", home=keyed_home)
+    again = run_cli("twin", source, "-o", tmp_path / "t2.png", *quick, "--seed", "2", "--json", home=keyed_home)
     assert again.code == 0, again.stderr
     made = json.loads(again.stdout)
     assert made["source_registered_to"] is None
