@@ -401,7 +401,9 @@ NOT_LAID = (
     "a headline, a band or a logo laid over it, or a strong edit such as local contrast, a heavy vignette or blur"
 )
 # what a copy's marks and lost patches may be, in the words every surface uses
-MARK_KINDS = "drawn text, a logo, a part pasted in, painted or smoothed over"
+# (the last: local contrast, "clarity", moves pixels as an edit in one place does: a red-team's one-tap
+# enhance of a registered photo read as drawn text alone; what cannot be told apart is said so)
+MARK_KINDS = "drawn text, a logo, a part pasted in, painted or smoothed over, or a strong local-contrast edit"
 REMOVAL_KINDS = "blurred, pixelated, smoothed or covered"
 
 SAME_SIZE = 0.05  # a scale this close to 1 is the picture's own size: "at 99 %" reads as a resize that never was

@@ -1694,7 +1694,9 @@ def _strangers_claim(credentials: CredentialReport, found: list[_Found], sha256:
     The claim is counted (an AI claim may be true: a picture registered unknowingly), but it is a
     stranger's word about a picture this home holds: a conflict. A walkthrough's rival stamped a
     newsroom's registered photo as AI, and verify said "AI-generated" with no conflict listed."""
-    if credentials.state != "valid":
+    # untrusted here, or a test certificate trusted here (its key is published: a red-team's AI claim
+    # signed with it on our registered original led with "AI-generated image")
+    if not (credentials.state == "valid" or (credentials.intact and credentials.test_signer)):
         return []
     claims = [s for s in ai.signals if s.source.startswith("C2PA manifest") and s.strength in _AI_STRENGTHS]
     if not claims or any(f.record.kind in ("twin", "stamped") for f in found):
@@ -1703,8 +1705,10 @@ def _strangers_claim(credentials: CredentialReport, found: list[_Found], sha256:
         return []
     signer = credentials.signer or "an unnamed signer"
     author = f", author {credentials.author}" if credentials.author else ""
+    untrusted = "a signer this home does not trust"
+    whose = "a test certificate's, whose key anyone has" if credentials.test_signer else untrusted
     return [
-        f"{_STRANGERS_WORD} {signer}{author}, a signer this home does not trust, about"
+        f"{_STRANGERS_WORD} {signer}{author}, {whose}, about"
         f" the whole of a picture this home registered as an original: '{f.record.title or f.record.record_id}'"
         f" ({f.record.record_id}, owner {f.record.owner}), registered as another file, without these credentials."
         " It may be true (an AI picture registered unknowingly) or false (a stranger's stamp of a picture held here):"
@@ -1972,9 +1976,9 @@ def _still_alike(credentials: CredentialReport, ownership: OwnershipReport) -> s
     if placed is None or placed.state != "whole" or placed.detailed == 0 or placed.agree < placed.detailed:
         return ""
     return (
-        f" Its pixels still look like the signed picture ({placed.agree} of {placed.detailed} detailed areas match):"
-        " a re-save that kept the manifest breaks its hash too, and so does a change too small to see; the"
-        " manifest vouches for neither."
+        " This does not tell a re-save from an edit: at the detail compared its pixels still look like the signed"
+        f" picture ({placed.agree} of {placed.detailed} detailed areas match), as a re-save that kept the manifest"
+        " and an edit too small or too smooth to see both would; the manifest vouches for neither."
     )
 
 
@@ -2106,7 +2110,7 @@ def _kind(ai: AIReport, credentials: CredentialReport) -> str:
     if any(c.startswith(_STRANGERS_WORD) for c in ai.conflicts):
         # the AI claim is an untrusted signer's about a picture registered here as an original: said
         # first as the disputed word it is (a walkthrough's summary opened "AI-generated image")
-        return f"Disputed: {label} only in the word of an untrusted signer, about {_REGISTERED_ORIGINAL}"
+        return f"Disputed: {label} only in the word of an unproven signer, about {_REGISTERED_ORIGINAL}"
     return f"{label} image" if ai.verdict in ("ai-generated", "ai-edited") else label
 
 

@@ -347,7 +347,7 @@ def test_a_strangers_ai_claim_on_our_registered_original_is_a_conflict(newsroom:
     assert "owner Daily Planet" in conflict
     assert "contradicts" in report["summary"]
     # the summary opens with the dispute, not "AI-generated image" (a walkthrough's reading)
-    assert report["summary"].startswith("Disputed: AI-generated only in the word of an untrusted signer"), report
+    assert report["summary"].startswith("Disputed: AI-generated only in the word of an unproven signer"), report
     alone = json.loads(run_cli("verify", "--json", theirs, home=rival).stdout)  # their home: not registered there
     assert alone["ai"]["conflicts"] == []
     mine = tmp_path / "mine.png"
@@ -1042,3 +1042,19 @@ def test_stamping_a_comfyui_image_records_the_model_its_graph_names(keyed_home: 
                     home=keyed_home)  # fmt: skip
     assert given.code == 0, given.stderr
     assert "generator metadata names it" not in given.stderr
+
+
+def test_our_registered_original_is_ours_whatever_the_case_of_its_owner(newsroom: Path, tmp_path: Path) -> None:
+    """A red-team: a copy of a photo registered to "DAILY PLANET" failed the Daily Planet desk's
+    check, rights review and all, while register and verify take the two names for one owner."""
+    photo = tmp_path / "photo.png"
+    shutil.copy(SAMPLES / "astronaut.png", photo)
+    assert run_cli("register", photo, "--owner", "DAILY  PLANET", home=newsroom).code == 0
+    copy = tmp_path / "copy.jpg"
+    Image.open(photo).convert("RGB").save(copy, "JPEG", quality=85)
+    code, result = _check(newsroom, copy)
+    assert isinstance(result, dict)
+    outcomes = {r["rule"]: r["outcome"] for r in result["rules"]}
+    assert outcomes["rights-review"] == "pass", result
+    assert outcomes["require-provenance"] == "pass", result
+    assert code == 0

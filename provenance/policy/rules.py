@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from provenance import verdicts
 from provenance.errors import UsageError
+from provenance.registry import same_owner
 from provenance.report import BROKEN_STATES, OwnershipMatchJSON, VerifyReportJSON
 
 Outcome = Literal["pass", "review", "fail"]
@@ -101,7 +102,10 @@ Check = Callable[[Rule, Policy, VerifyReportJSON, str | None], RuleResult]
 
 
 def _ours(match: OwnershipMatchJSON, policy: Policy) -> bool:
-    return str(match.get("owner")) in policy.our_owners
+    """Whether a match's owner is one of ours, compared as register and verify compare owners
+    (without case or extra spaces: a red-team's "DAILY BUGLE" record failed its own desk's check)."""
+    owner = str(match.get("owner"))
+    return any(same_owner(owner, ours) for ours in policy.our_owners)
 
 
 def _review(rule: Rule, report: VerifyReportJSON, reason: str) -> RuleResult:
