@@ -252,6 +252,9 @@ def test_a_caption_that_mentions_a_generator_is_no_evidence_but_a_makers_line_is
     for prose in (
         "A firefly glows over a meadow near Gatlinburg, Tennessee",
         "Firefly Aerospace Alpha rocket lifts off from Vandenberg Space Force Base",
+        "Firefly (2002)",  # a red-team's: a name that is also a word or another's needs its brand
+        "Photo: Firefly Aerospace",
+        "Kandinsky",
         "Children draw things on the pavement with chalk",
         "A student uses ChatGPT on a laptop in a library",
         'Protesters hold a banner reading "Stable Diffusion stole our art"',
@@ -271,6 +274,10 @@ def test_a_caption_that_mentions_a_generator_is_no_evidence_but_a_makers_line_is
         ("Adobe Firefly Image 3", "Adobe Firefly"),
         ("AI generated with Stable Diffusion XL", "Stable Diffusion"),
         ("DALL-E 3", "DALL-E (OpenAI)"),
+        ("Image by Midjourney", "Midjourney"),  # a red-team's credit lines, missed at first
+        ("AI generated image (Midjourney)", "Midjourney"),
+        ("Image Creator from Microsoft Designer", "Microsoft Designer / Bing Image Creator"),
+        ("Created with Midjourney v6.1. Prompt: a cat on a windowsill at dusk, cinematic light", "Midjourney"),
     ):
         made = verify_path(captioned(line), home=Home(tmp_path))
         assert made.ai.verdict == "ai-generated", line

@@ -54,17 +54,25 @@ _NAME_FIELDS = _TOOL_FIELDS | frozenset(
         "dc:creator",
     }
 )
-# A maker's line: the name first, or after "made with" and its kin (an article and "AI image" allowed)
+# A maker's line: "made with" and its kin before the name ("Created with Midjourney v6.1"), or a credit
+# ("Image by Midjourney", "Illustration: Midjourney", "AI generated image (Midjourney)"); else the name
+# itself first, with at most a version and such words after it ("Midjourney v6.1", "Midjourney AI art")
+_NOUN = r"(?:image|picture|art(?:work)?|illustration|photo(?:graph)?|graphic)"
+_VERB = r"(?:ai[\s-]*)?(?:generated|created|made|rendered|produced|imagined|drawn|designed)"
 _MAKERS_LINE = re.compile(
-    r"\A\W*(?:(?:an?|this)\s+)?(?:ai[\s-]*)?(?:(?:image|picture|art(?:work)?|illustration|photo)\s+)?"
-    r"(?:(?P<verb>(?:ai[\s-]*)?(?:generated|created|made|rendered|produced|imagined|drawn|designed))\s+"
-    r"(?:with|by|using|in|on|via)\s+(?:the\s+)?)?",
+    r"\A\W*(?:(?:an?|this)\s+)?(?:ai[\s-]*)?(?:"
+    rf"(?P<verb>(?:{_NOUN}\s+)?{_VERB}\s+(?:with|by|using|in|on|via)\s+(?:the\s+)?)"  # made with
+    rf"|(?P<credit>(?:{_VERB}\s+)?{_NOUN}\s*(?:by\s+|from\s+|:\s*|\(\s*|[-\u2013\u2014]\s*))"  # image by
+    r")",
     re.IGNORECASE,
 )
 _MAKERS_BRAND = re.compile(r"\A(?:adobe|openai|google|microsoft|stability ai|black forest labs|bytedance|xai)\s+", re.I)
 _VERSION = re.compile(
-    r"(?:v?\d[\w.]*|\(.*\)|xl|turbo|image|images|pro|ultra|dev|schnell|beta|preview|hd|mini|v)[,.;]?", re.I
+    r"(?:v?\d[\w.]*|\(.*\)|xl|turbo|image|images|pro|ultra|dev|schnell|beta|preview|hd|mini|v|ai|art|artwork"
+    r"|illustration|generated)[,.;:)]?",
+    re.I,
 )
+_SEGMENTS = re.compile(r"[.;|\n]\s+|\s[-\u2013\u2014]\s")  # a caption's sentences, a credit after a dash
 _MAKERS_WORDS = 6  # a maker's line that is the name alone, or "Created with Midjourney v6.1": at most this many words
 _NAME_CONTAINERS = frozenset({"JPEG COM segment", "GIF comment"})
 _JSON_START = re.compile(r"\A\s*(?:[A-Za-z_]{1,16}:)?\s*(?=[{\[])")  # ComfyUI's "prompt:{...}" prefix
@@ -72,12 +80,22 @@ _A1111_STEPS = re.compile(r"(?m)^\s*Steps: \d")
 
 
 @cache
-def _generator_patterns() -> list[tuple[str, re.Pattern[str]]]:
+def _generator_entries() -> list[tuple[str, re.Pattern[str], bool]]:
+    """Each known generator: its name, its patterns as one, and whether its name is also a word or
+    another's (``ambiguous``)."""
     raw = resources.files("provenance.detect").joinpath("data/generators.json").read_text(encoding="utf-8")
     return [
-        (entry["name"], re.compile(r"(?<![\w])(?:" + "|".join(entry["patterns"]) + r")(?![\w])", re.IGNORECASE))
+        (
+            entry["name"],
+            re.compile(r"(?<![\w])(?:" + "|".join(entry["patterns"]) + r")(?![\w])", re.IGNORECASE),
+            bool(entry.get("ambiguous")),
+        )
         for entry in json.loads(raw)["generators"]
     ]
+
+
+def _generator_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    return [(name, pattern) for name, pattern, _ in _generator_entries()]
 
 
 def known_generator(text: str) -> str | None:
@@ -89,22 +107,35 @@ def known_generator(text: str) -> str | None:
 
 
 def makers_line(text: str) -> str | None:
-    """The generator ``text`` names as its maker: a short line that is the name with at most a
-    version ("Midjourney v6.1", "Adobe Firefly Image 3"), or that opens with "made with" (created
-    by, generated using, ...) the name. None for prose that mentions one ("A student uses ChatGPT",
-    "Protest against Midjourney") or a name that begins other words ("ComfyUI Photography Ltd")."""
-    line = " ".join(text.split())
-    if not line or len(line.split()) > _MAKERS_WORDS:
-        return None
-    said = _MAKERS_LINE.match(line)
-    rest = line[said.end() if said else 0 :]
-    rest = _MAKERS_BRAND.sub("", rest, count=1)
-    for name, pattern in _generator_patterns():
-        if (found := pattern.match(rest)) is None:
-            continue
-        after = rest[found.end() :].split()
-        if (said and said.group("verb")) or all(_VERSION.fullmatch(word) for word in after):
+    """The generator ``text`` names as its maker, in one of its sentences of at most
+    :data:`_MAKERS_WORDS` words: one that opens with "made with" (created by, generated using, ...)
+    or a credit ("Image by", "Illustration:") and the name, or the name itself with at most a
+    version ("Midjourney v6.1", "Adobe Firefly Image 3"). A name that is also a word or another's
+    (Firefly, Kandinsky: ``ambiguous`` in data/generators.json) counts alone only with its maker's
+    brand ("Adobe Firefly"). None for prose that mentions one ("A student uses ChatGPT", "Protest
+    against Midjourney") or a name that begins other words ("ComfyUI Photography Ltd")."""
+    for segment in _SEGMENTS.split(" ".join(text.split())):
+        if segment and len(segment.split()) <= _MAKERS_WORDS and (name := _makers_segment(segment)):
             return name
+    return None
+
+
+def _makers_segment(segment: str) -> str | None:
+    """The generator one sentence names as its maker (:func:`makers_line`), or None."""
+    said = _MAKERS_LINE.match(segment)
+    tries = [(segment, None)] + ([(segment[said.end() :], said)] if said else [])
+    for rest, how in tries:
+        unbranded = _MAKERS_BRAND.sub("", rest, count=1)
+        for name, pattern, ambiguous in _generator_entries():
+            found = pattern.match(unbranded)
+            if found is None:
+                continue
+            plain = all(_VERSION.fullmatch(word) for word in unbranded[found.end() :].split())
+            if ambiguous:  # "Photo: Firefly Aerospace", "Kandinsky": its brand or "made with" it, and a version
+                if plain and (unbranded != rest or (how is not None and how.group("verb"))):
+                    return name
+            elif how is not None or plain:
+                return name
     return None
 
 
