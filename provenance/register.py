@@ -155,6 +155,8 @@ def _commit(
         return RegisterResult(str(path), "error", error=str(row["error"]))
     sha256 = str(row["sha256"])
     if (existing := registry.find_by_sha256(sha256, kind="original")) is not None:
+        if existing.reference is None and row.get("reference"):  # registered before schema 5: given one now
+            registry.keep_reference(existing.record_id, bytes.fromhex(row["reference"]))
         return RegisterResult(str(path), "already-registered", existing.record_id, existing.owner)
     contained: list[Record] = []
     try:
@@ -221,6 +223,8 @@ def _register_one(
         image = load_image(path)
         existing = registry.find_by_sha256(image.sha256, kind="original")
         if existing is not None:
+            if existing.reference is None:  # registered before schema 5: given its detailed reference now
+                registry.keep_reference(existing.record_id, claim_thumbnail(image.pixels()))
             return RegisterResult(str(path), "already-registered", existing.record_id, existing.owner)
         contained: list[Record] = []
         foreign: list[str] = []

@@ -682,6 +682,26 @@ def test_boxes_drawn_on_a_registered_original_are_seen(tmp_path: Path) -> None:
     assert "the whole of that picture" in honest.summary
 
 
+def test_registering_an_older_original_again_gives_it_its_detailed_reference(tmp_path: Path) -> None:
+    """A red-team: an original registered before schema 5 has no reference picture, and registering
+    the same file again did not add one, so drawn boxes on its copies could never be seen."""
+    from provenance.register import register_paths
+
+    home = Home(tmp_path / "archive")
+    photo = tmp_path / "photo.jpg"
+    Image.open(SAMPLES / "rocket.jpg").convert("RGB").save(photo, quality=95)
+    (first,) = register_paths([photo], home=home, owner="Desk")
+    with sqlite3.connect(home.registry_path) as conn:  # as a record from before schema 5 has it
+        conn.execute("UPDATE records SET reference = NULL")
+    (again,) = register_paths([photo], home=home, owner="Desk")
+    assert again.status == "already-registered"
+    with Registry.open(home.registry_path) as registry:
+        record = registry.get(first.record_id)
+        assert record is not None
+        assert record.reference is not None
+        assert record.reference[:2] == b"\xff\xd8"  # a JPEG, as a claim thumbnail is
+
+
 def test_one_owners_two_spellings_are_one_owner_not_a_contest(tmp_path: Path) -> None:
     """Register compares owners without case (a newsroom re-registered its own re-save as "daily
     planet"), and verify must too: copies read "registered to different owners", inconclusive, for one

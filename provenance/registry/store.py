@@ -243,6 +243,19 @@ class Registry:
         self._db.bulk_insert("records", _COLUMNS, [_row(r) for r in records])
         self._db.bulk_insert("fingerprints", _PRINT_COLUMNS, _print_rows(records))
 
+    def keep_reference(self, record_id: str, reference: bytes) -> bool:
+        """Give a record registered before schema 5 its detailed reference picture (Record.reference),
+        when it has none: registering the same file again does (a red-team's upgraded registry could
+        not otherwise get one). False when the record has one already or is not here."""
+        with self.transaction():
+            rows = self._db.execute(
+                "SELECT 1 FROM records WHERE record_id = ? AND reference IS NULL AND manifest IS NULL", (record_id,)
+            )
+            if not rows:
+                return False
+            self._db.execute("UPDATE records SET reference = ? WHERE record_id = ?", (reference, record_id))
+        return True
+
     def remove(self, record_id: str) -> bool:
         """Delete a record (its fingerprints go with it; records derived from it keep
         their rows but lose the link). Bumps the index epoch so indexes rebuild."""
