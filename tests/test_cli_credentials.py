@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -428,3 +429,23 @@ def test_a_trustmark_picture_without_a_manifest_reads_none_this_tool_reads(tmp_p
     text = run_cli("verify", picture, home=tmp_path / "home").stdout
     assert "Watermark   None this tool reads" in text
     assert "None found" not in text
+
+
+def test_an_ai_claim_signed_with_a_test_key_on_our_registered_original_is_disputed(tmp_path: Path) -> None:
+    """A red-team: with the test roots trusted, an AI claim signed with C2PA's published test key on
+    our registered original led "AI-generated image", while an untrusted stranger's read "Disputed"."""
+    _need_fixtures()
+    home, rival = tmp_path / "home", tmp_path / "rival"
+    ours = tmp_path / "ours.png"
+    shutil.copy(SAMPLES / "coffee.png", ours)
+    assert run_cli("register", ours, "--owner", "Daily Planet", home=home).code == 0
+    theirs = tmp_path / "theirs.png"
+    signed = run_cli(
+        "stamp", ours, "-o", theirs, "--user", "x", "--cert", REF / "certs" / "es256.pub",
+        "--key", REF / "certs" / "es256.pem", "--allow-contradiction", home=rival,
+    )  # fmt: skip
+    assert signed.code == 0, signed.stderr
+    report = json.loads(run_cli("verify", "--json", "--trust-anchors", _bundle(), theirs, home=home).stdout)
+    assert report["credentials"]["test_signer"] is True
+    assert report["summary"].startswith("Disputed: AI-generated only in the word of an unproven signer"), report
+    assert any("a test certificate's, whose key anyone has" in c for c in report["ai"]["conflicts"])
