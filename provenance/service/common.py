@@ -133,7 +133,7 @@ async def form_parts(
     except StarletteHTTPException as exc:  # the form parser's own limits, said as this service says them
         said = str(exc.detail).rstrip(".")
         if "files" in said.lower():
-            one = "this endpoint takes one file"
+            one = "this endpoint takes one file (several: POST /v1/verify/batch)"
             said = f"too many files: this endpoint takes at most {limit}" if repeated else one
         raise BadRequest(said[:1].lower() + said[1:]) from None
     unknown = sorted({*files, *fields} - set(accepts))
