@@ -36,8 +36,8 @@ def _report(result: StampResult, home: Home) -> None:
         # registered now: verify names this owner for the source photo and its copies from here on (a
         # walkthrough's wire photo read "owned by" the newsroom after a twin, and nothing had said so)
         click.echo(
-            f"  source      record {result.source_record_id}: the source photo, registered now as an original"
-            f" of {result.source_registered_to} (verify names that owner for it and its copies)"
+            f"  source      record {result.source_record_id} (the source photo, registered now as an original"
+            f" of {result.source_registered_to}: verify names that owner for it and its copies)"
         )
     elif result.source_record_id:
         click.echo(f"  source      record {result.source_record_id}")

@@ -99,7 +99,7 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> Twin:
         path=out,
         source=SAMPLES / "chelsea.png",
         record_id=fields["record"].split()[0],
-        source_record_id=fields["source"].split()[-1],
+        source_record_id=fields["source"].split()[1],  # "record ID", and what was registered now
     )
 
 
