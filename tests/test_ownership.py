@@ -695,6 +695,7 @@ def test_registering_an_older_original_again_gives_it_its_detailed_reference(tmp
         conn.execute("UPDATE records SET reference = NULL")
     (again,) = register_paths([photo], home=home, owner="Desk")
     assert again.status == "already-registered"
+    assert first.record_id is not None
     with Registry.open(home.registry_path) as registry:
         record = registry.get(first.record_id)
         assert record is not None
