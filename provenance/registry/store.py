@@ -73,7 +73,7 @@ class Record:
 
     def public_fields(self) -> dict[str, Any]:
         """The record as JSON data (the service's /v1/records/{id}, ``registry show --json``): every
-        field but its manifest's and thumbnail's bytes, and ``manifest_id`` naming the stored manifest
+        field but its manifest's, thumbnail's and reference's bytes, and ``manifest_id`` naming the stored manifest
         (None when there is none)."""
         fields = asdict(self)
         fields.pop("manifest")
