@@ -109,6 +109,8 @@ def test_state_matches_the_reference_reader(
         options = VerifyOptions(policy=policies[setting])  # type: ignore[arg-type]
         report = verify_path(C2PA / filename, home=home, options=options)
         state, code = _expected(observed)
+        if code == 0 and report.credentials.test_signer:
+            code = 3  # ours: a test certificate establishes nothing, even where its root is trusted (README)
         assert (report.credentials.state, report.exit_code) == (state, code), (setting, observed, report.error)
         if code == 4:
             assert report.error
