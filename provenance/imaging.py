@@ -363,32 +363,34 @@ def _jpeg_truncation(data: bytes) -> str | None:
 _PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 
 
-def png_closed(data: bytes) -> bytes | None:
-    """A PNG cut short, closed after its last whole chunk (an IEND added): what c2pa can parse to
-    read a manifest stored before the cut (ours sits before the picture data). None for a PNG
-    that is not cut short. The picture data is incomplete all the same: nothing validates it."""
-    pos, end = 8, len(data)
-    while pos + 8 <= end:
-        length = int.from_bytes(data[pos : pos + 4], "big")
-        if pos + 12 + length > end:
-            break
-        if data[pos + 4 : pos + 8] == b"IEND":
-            return None
-        pos += 12 + length
-    return data[:pos] + _PNG_IEND if pos > 8 else None
-
-
-def _png_truncation(data: bytes) -> str | None:
+def _png_walk(data: bytes) -> tuple[int, bytes | None]:
+    """Where a PNG's whole chunks end, and the kind of the chunk the data ends inside (b"" when it
+    ends between chunks before an IEND; None when the IEND is reached)."""
     pos, end = 8, len(data)
     while pos + 8 <= end:
         length = int.from_bytes(data[pos : pos + 4], "big")
         kind = data[pos + 4 : pos + 8]
         if pos + 12 + length > end:
-            return f"the PNG ends inside {_png_chunk_name(kind)}"
+            return pos, kind
         if kind == b"IEND":
-            return None
+            return pos, None
         pos += 12 + length
-    return "the PNG ends without its IEND chunk"
+    return pos, b""
+
+
+def png_closed(data: bytes) -> bytes | None:
+    """A PNG cut short, closed after its last whole chunk (an IEND added): what c2pa can parse to
+    read a manifest stored before the cut (ours sits before the picture data). None for a PNG
+    that is not cut short. The picture data is incomplete all the same: nothing validates it."""
+    pos, cut = _png_walk(data)
+    return data[:pos] + _PNG_IEND if cut is not None and pos > 8 else None
+
+
+def _png_truncation(data: bytes) -> str | None:
+    _, cut = _png_walk(data)
+    if cut is None:
+        return None
+    return f"the PNG ends inside {_png_chunk_name(cut)}" if cut else "the PNG ends without its IEND chunk"
 
 
 def _png_chunk_name(kind: bytes) -> str:

@@ -190,8 +190,9 @@ def _commit(
     thumb = bytes.fromhex(row["thumbnail"]) if row.get("thumbnail") else None
     reference = bytes.fromhex(row["reference"]) if row.get("reference") else None
     added = _add(
-        registry, path, sha256, prints, (thumb, reference), owner=owner, title=title, source_url=source_url, model=model
-    )
+        registry, path, sha256, prints, thumb, reference=reference, owner=owner, title=title, source_url=source_url,
+        model=model,
+    )  # fmt: skip
     return dataclasses.replace(added, warning=warning) if added.status == "registered" else added
 
 
@@ -252,16 +253,9 @@ def _register_one(
         said = exc.diagnostics()  # a reader deep down may not know the file's name: it is said here
         return RegisterResult(str(path), "error", error=said if said.startswith(str(path)) else f"{path}: {said}")
     added = _add(
-        registry,
-        path,
-        image.sha256,
-        prints,
-        (thumb, reference),
-        owner=owner,
-        title=title,
-        source_url=source_url,
-        model=model,
-    )
+        registry, path, image.sha256, prints, thumb, reference=reference, owner=owner, title=title,
+        source_url=source_url, model=model,
+    )  # fmt: skip
     return dataclasses.replace(added, warning=warning) if added.status == "registered" else added
 
 
@@ -373,8 +367,9 @@ def _add(
     path: Path,
     sha256: str,
     prints: list[fingerprint.Fingerprint],
-    pictures: tuple[bytes | None, bytes | None],
+    thumb: bytes | None,
     *,
+    reference: bytes | None,
     owner: str,
     title: str | None,
     source_url: str | None,
@@ -389,8 +384,8 @@ def _add(
         fingerprints=prints,
         title=title or path.name,
         source_url=source_url,
-        thumbnail=pictures[0],  # the grey thumbnail, and the detailed reference (Record.reference)
-        reference=pictures[1],
+        thumbnail=thumb,
+        reference=reference,
     )
     with registry.transaction():
         if (raced := registry.find_by_sha256(sha256, kind="original")) is not None:

@@ -192,16 +192,25 @@ def test_v2_registry_gains_generation_labels_and_tokens(tmp_path: Path) -> None:
         assert reg.stats().schema_version == SCHEMA_VERSION == 5
 
 
+def _drop(*columns: str) -> list[str]:
+    return [f"ALTER TABLE records DROP COLUMN {column}" for column in columns]
+
+
+def _older(path: Path, record: Record, version: int, *statements: str) -> None:
+    """A registry at ``path`` holding ``record``, taken back to schema ``version`` by ``statements``."""
+    with Registry.open(path) as reg, reg.transaction():
+        reg.add(record)
+    with sqlite3.connect(path) as conn:
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+
+
 def test_v3_registry_gains_thumbnails_and_unsigned_inputs(tmp_path: Path) -> None:
     path = tmp_path / "v3.sqlite3"
-    with Registry.open(path) as reg, reg.transaction():
-        reg.add(Record("00000000000000e1", "stamped", "erin", "s1", [Fingerprint(PHASH, "0" * 16)], manifest=b"m"))
-    with sqlite3.connect(path) as conn:  # back to version 3, as a registry from before thumbnails
-        conn.execute("DROP INDEX records_input_sha256")
-        conn.execute("ALTER TABLE records DROP COLUMN thumbnail")
-        conn.execute("ALTER TABLE records DROP COLUMN input_sha256")
-        conn.execute("ALTER TABLE records DROP COLUMN reference")
-        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    record = Record("00000000000000e1", "stamped", "erin", "s1", [Fingerprint(PHASH, "0" * 16)], manifest=b"m")
+    # back to version 3, as a registry from before thumbnails
+    _older(path, record, 3, "DROP INDEX records_input_sha256", *_drop("thumbnail", "input_sha256", "reference"))
     with pytest.raises(RegistryError, match="schema version 3"):
         Registry.open_readonly(path)
     with Registry.open(path) as reg:
@@ -215,11 +224,8 @@ def test_v4_registry_gains_references_and_keeps_comparing_coarsely(tmp_path: Pat
     """Schema 5: an original's detailed reference picture (Record.reference); rows from before it
     have none and are compared by their thumbnail alone, as before."""
     path = tmp_path / "v4.sqlite3"
-    with Registry.open(path) as reg, reg.transaction():
-        reg.add(Record("00000000000000e2", "original", "erin", "s2", [Fingerprint(PHASH, "0" * 16)], thumbnail=b"t"))
-    with sqlite3.connect(path) as conn:  # back to version 4, as a registry from before references
-        conn.execute("ALTER TABLE records DROP COLUMN reference")
-        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    record = Record("00000000000000e2", "original", "erin", "s2", [Fingerprint(PHASH, "0" * 16)], thumbnail=b"t")
+    _older(path, record, 4, *_drop("reference"))  # as a registry from before references
     # read as it is (verify after an upgrade, before anything wrote to it): the new column reads as none
     readonly = Registry.open_readonly(path)
     assert readonly is not None

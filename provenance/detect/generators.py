@@ -94,13 +94,9 @@ def _generator_entries() -> list[tuple[str, re.Pattern[str], bool]]:
     ]
 
 
-def _generator_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    return [(name, pattern) for name, pattern, _ in _generator_entries()]
-
-
 def known_generator(text: str) -> str | None:
     """The generator a free-text field names, if it names one we know."""
-    for name, pattern in _generator_patterns():
+    for name, pattern, _ in _generator_entries():
         if pattern.search(text):
             return name
     return None
