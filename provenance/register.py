@@ -30,7 +30,16 @@ from provenance.errors import InputError, RegistryError, UsageError
 from provenance.fingerprint import thumbnail
 from provenance.imaging import claim_thumbnail, image_files, load_image
 from provenance.registry import Record, Registry, open_home_registry, same_owner
-from provenance.verify import anothers_picture, foreign_mark, input_record, titled, whole_mark
+from provenance.verify import (
+    Lay,
+    anothers_picture_lying,
+    foreign_mark,
+    framed_prints,
+    input_record,
+    lays,
+    titled,
+    whole_mark,
+)
 
 
 @dataclass
@@ -116,23 +125,30 @@ class FingerprintRow(TypedDict):
     # its mark's whole-picture layer names, and whether it carries a manifest
     mark: NotRequired[str | None]
     manifest: NotRequired[bool]
+    # the PDQ hashes of the picture's seven other lays, and the fingerprints of the picture inside
+    # bars, a border or a page around it: how a turned, mirrored or framed copy of another owner's
+    # picture is told (verify.other_lays, verify.framed_prints)
+    turned: NotRequired[list[_PrintJSON]]
+    framed: NotRequired[list[list[_PrintJSON]]]
 
 
 def fingerprint_file(path: str) -> FingerprintRow:
     """What registering needs from a file, computed anywhere (a Ray worker): JSON-able."""
     try:
         image = load_image(Path(path))
-        prints = fingerprint.compute(image.pixels())
+        prints, turned = fingerprint.compute_with_turns(image.pixels())
+        framed = framed_prints(image.pixels())
         thumb = thumbnail.describe(image.pixels())
         reference = claim_thumbnail(image.pixels())
         mark = whole_mark(image.pixels(), search=True)
     except InputError as exc:
         return {"path": path, "error": exc.diagnostics()}
-    fingerprints = [cast("_PrintJSON", asdict(f)) for f in prints]  # Fingerprint's fields
     return {
         "path": path,
         "sha256": image.sha256,
-        "fingerprints": fingerprints,
+        "fingerprints": _json(prints),
+        "turned": _json(turned),
+        "framed": [_json(inside) for inside in framed],
         "thumbnail": thumb.hex(),
         "reference": reference.hex(),
         "mark": mark,
@@ -173,8 +189,12 @@ def _commit(
     if stamped is not None:
         return stamped
     warning = _joined(warning, marked)
-    prints = [fingerprint.Fingerprint(**f) for f in row["fingerprints"]]
-    claimed, said = _anothers_picture(registry, path, contained, prints, owner, sha256=sha256, allow=allow)
+    prints = _prints(row["fingerprints"])
+    views = lays(
+        registry, prints, _prints(row.get("turned", [])), [_prints(inside) for inside in row.get("framed", [])],
+        lambda: load_image(path).pixels(),
+    )  # fmt: skip
+    claimed, said = _anothers_picture(registry, path, contained, views, owner, sha256=sha256, allow=allow)
     if claimed is not None:
         return claimed
     warning = _joined(warning, said)
@@ -242,8 +262,9 @@ def _register_one(
         warning = _joined(warning, marked)
         said, model = _declared_ai(path, image.mime, image.data, policy)
         warning = _joined(warning, said)
-        prints = fingerprint.compute(image.pixels())
-        claimed, said = _anothers_picture(registry, path, contained, prints, owner, sha256=image.sha256, allow=allow)
+        prints, turned = fingerprint.compute_with_turns(image.pixels())
+        views = lays(registry, prints, turned, framed_prints(image.pixels()), image.pixels)
+        claimed, said = _anothers_picture(registry, path, contained, views, owner, sha256=image.sha256, allow=allow)
         if claimed is not None:
             return claimed
         warning = _joined(warning, said)
@@ -278,20 +299,28 @@ def _anothers_picture(
     registry: Registry,
     path: Path,
     contained: list[Record],
-    prints: list[fingerprint.Fingerprint],
+    views: list[Lay],
     owner: str,
     *,
     sha256: str,
     allow: bool,
 ) -> tuple[RegisterResult | None, str | None]:
-    """:func:`verify.anothers_picture` registered as ``owner``'s original: refused (the result),
-    or with ``allow`` a warning to register it with."""
-    if (found := anothers_picture(registry, contained, prints, owner, sha256)) is None:
+    """:func:`verify.anothers_picture` registered as ``owner``'s original, in any of ``views``
+    (:func:`verify.lays`): refused (the result), or with ``allow`` a warning to register it with."""
+    if (found := anothers_picture_lying(registry, contained, views, owner, sha256)) is None:
         return None, None
     other, said = found
     return _claim(
         path, other, owner, f"{path}: {said}", allow=allow, hint="Pass --allow-contradiction to register it anyway"
     )
+
+
+def _prints(rows: list[_PrintJSON]) -> list[fingerprint.Fingerprint]:
+    return [fingerprint.Fingerprint(**row) for row in rows]
+
+
+def _json(prints: list[fingerprint.Fingerprint]) -> list[_PrintJSON]:
+    return [cast("_PrintJSON", asdict(f)) for f in prints]  # Fingerprint's fields
 
 
 def _claim(

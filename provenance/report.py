@@ -193,6 +193,10 @@ class Placement:
     # in black and white where the signed picture is in colour (detail.turned_grey): said beside its
     # placement, not altered (a newsroom's black-and-white edition is honest), never passed over
     grey: bool = False
+    # degrees the copy's hues are turned from the picture's, when detail.RECOLOURED or more (altered: a
+    # walkthrough's copies with hues turned 180 degrees or red and blue swapped passed as the signed
+    # capture, exit 0); else 0
+    recoloured: float = 0.0
 
 
 @dataclass
@@ -472,6 +476,7 @@ class PlacementJSON(TypedDict, total=False):
     laid: float | None
     unchecked: bool
     grey: bool
+    recoloured: float
 
 
 class CredentialJSON(TypedDict, total=False):

@@ -42,7 +42,16 @@ from provenance.imaging import (
 )
 from provenance.registry import Record, Registry, open_home_registry, same_owner
 from provenance.report import CredentialReport, Ingredient
-from provenance.verify import anothers_picture, file_credentials, foreign_mark, input_record, made_from, titled
+from provenance.verify import (
+    anothers_picture_lying,
+    file_credentials,
+    foreign_mark,
+    framed_prints,
+    input_record,
+    lays,
+    made_from,
+    titled,
+)
 
 # --source-type -> the IPTC terms a file may say of itself without contradicting it
 # (anything else it says, AI, composite or computer-made, contradicts the declaration).
@@ -224,7 +233,9 @@ def _anothers(
     holding our picture as a rival's original), or with ``allow`` a warning (a photo declaration is
     then registered as stamped here, not as an original)."""
     with open_home_registry(home) as registry:
-        found = anothers_picture(registry, contained, fingerprint.compute(image.pixels()), owner, image.sha256)
+        prints, turned = fingerprint.compute_with_turns(image.pixels())
+        views = lays(registry, prints, turned, framed_prints(image.pixels()), image.pixels)
+        found = anothers_picture_lying(registry, contained, views, owner, image.sha256)
     if found is None:
         return []
     said = f"{image.path.name}: {found[1]}"

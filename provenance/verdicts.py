@@ -436,6 +436,7 @@ def placement_words(
     laid: float | None = None,
     unchecked: bool = False,
     grey: bool = False,
+    recoloured: float = 0.0,
 ) -> str:
     """What an image is relative to ``picture`` (e.g. "the signed picture"), in a few words: "a crop
     showing about 56 % of the signed picture, at 80 % of its size, but parts differ: 8 of its 75
@@ -450,7 +451,7 @@ def placement_words(
         verb = "does" if differ == 1 else "do"
         hint = (
             ""
-            if marked > 0 or removed > 0 or mirrored or laid is not None
+            if marked > 0 or removed > 0 or mirrored or laid is not None or recoloured > 0
             else " (an overlay, a caption band, a logo, a pasted region?)"
         )
         changes.append(f"{differ} of its {detailed} detailed areas {verb} not match{hint}")
@@ -469,6 +470,8 @@ def placement_words(
         )
     if laid is not None:
         changes.append(f"it does not line up with {picture} as a re-saved or resized copy does ({NOT_LAID}?)")
+    if recoloured > 0:
+        changes.append(f"its colours are changed: hues turned about {round(recoloured)} degrees from {picture}'s")
     if added > 0:
         size = ""  # measured on an image that is more than the picture: not the picture's size
     flipped = "mirrored (a mirror image shows the scene reversed)"
@@ -500,7 +503,7 @@ def share_words(value: float) -> str:
 QUALIFIED_WHEN_ALTERED = ("credentials", "ownership")
 _ALTERED_NOTE = (
     "Parts of this copy differ from that picture (an overlay, drawn text, a caption band, a logo, a pasted"
-    " region, a patch blurred or pixelated), or it is that picture mirrored:"
+    " region, a patch blurred or pixelated, its colours changed), or it is that picture mirrored:"
     " this holds for the picture as signed or registered, not for this copy as it stands (exit 3)."
 )
 
@@ -873,6 +876,7 @@ def placement_report_words(report: VerifyReportJSON) -> str | None:
         laid=placed.get("laid"),
         unchecked=bool(placed.get("unchecked", False)),
         grey=bool(placed.get("grey", False)),
+        recoloured=float(placed.get("recoloured", 0.0)),
     )
 
 

@@ -8,6 +8,7 @@ code follows the documented scheme (README, ``provenance verify --help``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from pathlib import Path
@@ -228,10 +229,11 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
                     item.other = "contains"  # what the record is to this image: a part of it, not this picture
             wm_record = None
             mark.state = "unconfirmed"
+        framed = False
         if not found and registry is not None and seen is not None and not mark.found:
-            turned = _turned_lookup(registry, image, mark, credentials, seen)
-            if turned is not None:  # a sideways or mirrored copy, matched turned back
-                found, print_, seen, turn = turned
+            found, print_, seen, turn, framed = _lookup_otherwise(
+                registry, image, mark, credentials, seen, prints=print_
+            )
         turn = _lies(turn, seen, mark, found)
         _mark_others(registry, found)
         _mark_ambiguous(registry, found)
@@ -245,8 +247,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
             part_of_larger=larger,
             mark_read=mark.state not in ("not-checked", "too-small"),  # a miss under 256 px tells nothing
         )
-        if turn is not None and found:
-            ownership.summary += f"{_THIS_COPY}{turn} relative to the registered picture."
+        ownership.summary += _how_it_lies(turn, framed=framed) if found else ""
         if registry is not None:
             credentials = _registry_manifest(image, found, credentials, mark, policy, print_)
     finally:
@@ -422,9 +423,17 @@ def _framed_pictures(pixels: Image.Image) -> list[Image.Image]:
     8 words of the whole-picture layer (1.4e-21 each, docs/design.md). The boxes are found on a
     copy box-reduced to no less than _MARGIN_SIDE px (a large picture's planes are never held
     whole), and what they hold is box-reduced as the whole-picture read is."""
-    import numpy as np
 
     from provenance import watermark
+
+    return [_box_reduced(pixels.crop(box)) for box in _frame_boxes(pixels, watermark.MIN_SIDE)]
+
+
+def _frame_boxes(pixels: Image.Image, least: int) -> list[tuple[int, int, int, int]]:
+    """Where the picture lies inside a plain frame, bars or canvas added around it, and on a page
+    of text around it (:func:`imaging.picture_box`), as (left, top, right, bottom) boxes of
+    ``pixels`` at least ``least`` px on each side; none for a picture with neither."""
+    import numpy as np
 
     small, factor = _for_boxes(pixels)
     top, bottom, left, right = plain_margins(np.asarray(small.convert("L"), dtype=np.float32))
@@ -435,9 +444,7 @@ def _framed_pictures(pixels: Image.Image) -> list[Image.Image]:
     if page is not None and page not in boxes and page != (0, 0, small.width, small.height):
         boxes.append(page)
     wide = [(a * factor, b * factor, c * factor, d * factor) for a, b, c, d in boxes]
-    return [
-        _box_reduced(pixels.crop(box)) for box in wide if min(box[2] - box[0], box[3] - box[1]) >= watermark.MIN_SIDE
-    ]
+    return [box for box in wide if min(box[2] - box[0], box[3] - box[1]) >= least]
 
 
 _MARGIN_SIDE = 512  # px: the short side of the copy a plain frame is looked for on
@@ -512,6 +519,48 @@ def _turned_lookup(
     return (found, prints, upright, _TURNS[undo]) if found else None
 
 
+def _lookup_otherwise(
+    registry: Registry,
+    image: LoadedImage,
+    mark: WatermarkReport,
+    credentials: CredentialReport,
+    seen: _Seen,
+    *,
+    prints: list[Fingerprint] | None,
+) -> tuple[list[_Found], list[Fingerprint] | None, _Seen, str | None, bool]:
+    """A picture that matched nothing as it lies: looked up turned back (:func:`_turned_lookup`),
+    then by the picture inside its frame (:func:`_framed_lookup`). The matches, the fingerprints
+    and the picture they were found by, how it lay turned, and whether it was found framed."""
+    if (turned := _turned_lookup(registry, image, mark, credentials, seen)) is not None:
+        found, prints, seen, turn = turned  # a sideways or mirrored copy, matched turned back
+        return found, prints, seen, turn, False
+    if (inside := _framed_lookup(registry, image, mark, credentials, seen)) is not None:
+        return inside[0], inside[1], seen, None, True  # inside bars, a border or on a page
+    return [], prints, seen, None, False
+
+
+def _framed_lookup(
+    registry: Registry, image: LoadedImage, mark: WatermarkReport, credentials: CredentialReport, seen: _Seen
+) -> tuple[list[_Found], list[Fingerprint]] | None:
+    """A picture that matches nothing as it stands may be a registered one inside bars, a border
+    or a canvas added around it, or on a page of text (a post's screenshot): its hashes are the
+    whole image's, frame and all, far from the picture's (a walkthrough's registered photo with
+    black bars above and below, an eighth of its height each, matched nothing). The picture
+    inside is looked up by its own fingerprints, and placed on the whole image as any copy is
+    (the thumbnail's search cuts plain margins and finds a picture on a page; text or a caption
+    beside it still reads as parts that differ). The matches and the fingerprints they were
+    found by, or None."""
+    for box in _frame_boxes(seen.pixels, _FRAMED_LEAST):
+        prints = fingerprint.compute(seen.pixels.crop(box))
+        found = _lookup(registry, image, mark, credentials, prints, seen=seen, could_carry=False, on_page=True)
+        if found:
+            return found, prints
+    return None
+
+
+_FRAMED_LEAST = 64  # px: a picture inside a frame smaller than this is not looked up (a PDQ hash of an icon)
+
+
 def _lookup(
     registry: Registry,
     image: LoadedImage,
@@ -521,7 +570,11 @@ def _lookup(
     *,
     seen: _Seen | None,
     could_carry: bool,
+    on_page: bool = False,
 ) -> list[_Found]:
+    """Records this image is, or is near, and how each was found. ``on_page``: the picture was
+    found inside a frame or a page (:func:`_framed_lookup`), placed there as a marked one is
+    (:func:`_on_a_page`)."""
     found: dict[str, _Found] = {}
 
     def add(record: Record | None, how: str) -> None:
@@ -555,6 +608,8 @@ def _lookup(
                 continue
             decision = classify(prints, record.fingerprints)
             placed = _picture(seen, record) if decision != "none" and place else None
+            if on_page and placed is not None:
+                placed = _on_a_page(placed, seen, record) or placed
             picture = None if placed is None else placed.verdict
             # a match the thumbnail does not contradict, or a crop the hashes half lost that it confirms
             if (decision == "match" and picture != "different") or (decision != "none" and picture == "same-picture"):
@@ -611,9 +666,15 @@ def with_marks(
     held the 128 px thumbnail alone (a walkthrough)."""
     from provenance.fingerprint import detail
 
-    if kind.state == "altered" or kind.sides is not None or (manifest is None and reference is None):
+    if kind.sides is not None or (manifest is None and reference is None):
         return kind
     if picture is None or (centre := placed.image_centre(picture)) is None:
+        return kind
+    if kind.state == "altered" and kind.added == 0:
+        # its areas differ: by its colours turned, the words say so (a walkthrough's painting with its hues
+        # turned read "an overlay, a caption band, a logo, a pasted region?"), and nothing more is looked for
+        return _recoloured(kind, placed, image, manifest, picture, reference=reference)
+    if kind.state == "altered":
         return kind
     if manifest is not None:
         reference = stored_claim_thumbnail(manifest) or reference
@@ -622,6 +683,8 @@ def with_marks(
     if (decoded := detail.decode_reference(reference)) is not None:
         if detail.turned_grey(image, decoded):
             kind = replace(kind, grey=True)
+        elif (turn := _hue_turn(image, decoded, picture, placed.scale, centre)) is not None:
+            kind = replace(kind, state="altered", recoloured=round(turn, 1))
         if not detail.comparable(image.size, decoded.width, picture, placed.scale):
             return replace(kind, unchecked=True)
     found = detail.marks(image, reference, picture, placed.scale, centre)
@@ -631,6 +694,54 @@ def with_marks(
         return replace(kind, state="altered", laid=found.aligned)
     drawn = max(found.share, found.edges) if marked(found) else 0.0
     return replace(kind, state="altered", marked=drawn, removed=found.removed if removed(found) else 0.0)
+
+
+def _recoloured(
+    kind: Placement,
+    placed: thumbnail.Placement,
+    image: Image.Image,
+    manifest: bytes | None,
+    picture: tuple[int, int],
+    *,
+    reference: bytes | None,
+) -> Placement:
+    """``kind`` (altered), with how far its hues are turned from the picture's when that is
+    :data:`detail.RECOLOURED` or more (:func:`_hue_turn`)."""
+    from provenance.fingerprint import detail
+
+    if manifest is not None:
+        reference = stored_claim_thumbnail(manifest) or reference
+    centre = placed.image_centre(picture)
+    decoded = detail.decode_reference(reference) if reference is not None else None
+    if decoded is None or centre is None or detail.turned_grey(image, decoded):
+        return kind
+    turn = _hue_turn(image, decoded, picture, placed.scale, centre)
+    return kind if turn is None else replace(kind, recoloured=round(turn, 1))
+
+
+def _hue_turn(
+    image: Image.Image, reference: Image.Image, picture: tuple[int, int], scale: float, centre: tuple[float, float]
+) -> float | None:
+    """How far the copy's hues are turned from the picture's (:func:`detail.hue_turn`), on the
+    part of the claim thumbnail the copy shows (its centre at ``centre``, shares of the picture's
+    sides, at ``scale`` copy px per picture px), when :data:`detail.RECOLOURED` or more; else None."""
+    from provenance.fingerprint import detail
+
+    if scale <= 0:
+        return None
+    per_px = reference.width / picture[0]  # thumbnail px per picture px
+    half_w, half_h = image.width / scale * per_px / 2, image.height / scale * per_px / 2
+    x, y = centre[0] * reference.width, centre[1] * reference.height
+    box = (
+        max(0, round(x - half_w)),
+        max(0, round(y - half_h)),
+        min(reference.width, round(x + half_w)),
+        min(reference.height, round(y + half_h)),
+    )
+    if box[2] - box[0] < 8 or box[3] - box[1] < 8:
+        return None
+    turn = detail.hue_turn(image, reference.crop(box))
+    return turn if turn is not None and turn >= detail.RECOLOURED else None
 
 
 def differs(found: detail.Marks) -> bool:
@@ -874,6 +985,59 @@ def anothers_picture(
     return None
 
 
+def other_lays(
+    registry: Registry, turned: Sequence[Fingerprint], pixels: Callable[[], Image.Image]
+) -> list[tuple[str, list[Fingerprint]]]:
+    """The picture's fingerprints as it would lie turned or mirrored each of seven ways, with
+    their words (:data:`_TURNS`), for :func:`anothers_picture`: a mirrored, flipped or sideways
+    copy of another owner's picture was registered as a new original, since its hashes upright
+    are far from that picture's (a walkthrough; verify then named the copier as its owner, exit
+    0). ``turned`` is the seven PDQ hashes :func:`fingerprint.compute_with_turns` read off the
+    picture's own DCT; only when one of them finds a record here are ``pixels`` turned and
+    fingerprinted. Empty otherwise."""
+    limit = THRESHOLDS[PDQ].match
+    if not any(registry.search(variant, limit) for variant in turned):
+        return []
+    picture = pixels()
+    return [(words, fingerprint.compute(picture.transpose(way))) for way, words in _TURNS.items()]
+
+
+def framed_prints(pixels: Image.Image) -> list[list[Fingerprint]]:
+    """The fingerprints of the picture inside bars, a border or a page added around it
+    (:func:`_frame_boxes`), for :func:`anothers_picture` as for :func:`_framed_lookup`: empty for
+    a picture with none (every photograph: under a millisecond)."""
+    return [fingerprint.compute(pixels.crop(box)) for box in _frame_boxes(pixels, _FRAMED_LEAST)]
+
+
+Lay = tuple[str | None, list[Fingerprint]]  # how a picture may lie (None: as it is), and its fingerprints so
+
+
+def lays(
+    registry: Registry,
+    prints: list[Fingerprint],
+    turned: Sequence[Fingerprint],
+    framed: list[list[Fingerprint]],
+    pixels: Callable[[], Image.Image],
+) -> list[Lay]:
+    """The picture as it is, turned or mirrored (only when a turned hash finds a record here:
+    :func:`other_lays`), and inside its frame (``framed``: :func:`framed_prints`): each way a copy
+    of another owner's picture may lie, for :func:`anothers_picture_lying`."""
+    framing = "inside bars, a border or a page added around it"
+    return [(None, prints), *other_lays(registry, turned, pixels), *((framing, inside) for inside in framed)]
+
+
+def anothers_picture_lying(
+    registry: Registry, contained: list[Record], views: list[Lay], owner: str, sha256: str
+) -> tuple[Record, str] | None:
+    """:func:`anothers_picture` for the picture in any of the ways it may lie (:func:`lays`), its
+    words saying which: a mirrored, turned or framed copy of another owner's picture is no more a
+    new original than a re-saved one."""
+    for how, prints in views:
+        if (found := anothers_picture(registry, contained if how is None else [], prints, owner, sha256)) is not None:
+            return found[0], found[1] + (f" ({how})" if how else "")
+    return None
+
+
 def _its_source(registry: Registry, record: Record, prints: list[Fingerprint]) -> Record | None:
     """The picture ``record`` was made from, when ``prints`` match it as well (a twin looks like
     its photo): then the image may be that photo, not a copy of ``record`` without its mark."""
@@ -1110,6 +1274,7 @@ def _placement_words(placed: Placement, picture: str) -> str:
         laid=placed.laid,
         unchecked=placed.unchecked,
         grey=placed.grey,
+        recoloured=placed.recoloured,
     )
 
 
@@ -2115,6 +2280,14 @@ def _kind(ai: AIReport, credentials: CredentialReport) -> str:
 
 
 _THIS_COPY = " This copy is "  # how a turned or mirrored copy lies, said after the ownership summary
+
+
+def _how_it_lies(turn: str | None, *, framed: bool) -> str:
+    """Said after the ownership summary: how a turned or mirrored copy lies, or that the picture
+    was found inside a frame (:func:`_framed_lookup`)."""
+    if turn is not None:
+        return f"{_THIS_COPY}{turn} relative to the registered picture."
+    return " The picture was found inside bars, a border or a page added around it." if framed else ""
 
 
 def _summary(

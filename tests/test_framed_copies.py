@@ -1,0 +1,160 @@
+"""A registered picture found inside bars, a border or a page, and copies of another owner's
+picture refused however they lie.
+
+A walkthrough registered a photo, then a copy of it with black bars above and below (an eighth
+of its height each): verify matched nothing, since the whole image's hashes, bars and all, are far
+from the picture's. Another owner then registered that copy, a mirrored one and a sideways one
+as their own originals, and verify named them the owner of each (exit 0)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageOps
+
+from provenance.config import Home
+from provenance.register import register_paths
+from provenance.verify import verify_path
+from tests.conftest import SAMPLES
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> tuple[Home, Image.Image]:
+    home = Home(tmp_path / "archive")
+    photo = tmp_path / "photo.jpg"
+    picture = Image.open(SAMPLES / "coffee.png").convert("RGB").resize((900, 600))
+    picture.save(photo, quality=92)
+    register_paths([photo], home=home, owner="Daily Planet")
+    return home, picture
+
+
+def _bars(picture: Image.Image) -> Image.Image:
+    return ImageOps.expand(picture, border=(0, picture.height // 5, 0, picture.height // 5), fill=(0, 0, 0))
+
+
+def _post(picture: Image.Image) -> Image.Image:
+    """The picture at 60 % on a white page, a line of text above it and counts below."""
+    small = picture.resize((picture.width * 3 // 5, picture.height * 3 // 5))
+    page = Image.new("RGB", (small.width + 80, small.height + 200), (255, 255, 255))
+    draw = ImageDraw.Draw(page)
+    draw.ellipse((20, 20, 60, 60), fill=(90, 120, 200))
+    draw.text((70, 30), "Jane Doe @jane - look at this from downtown today, unbelievable scenes", fill=(0, 0, 0))
+    page.paste(small, (40, 90))
+    draw.text((40, 110 + small.height), "12 replies   340 reposts   1.2K likes", fill=(90, 90, 90))
+    return page
+
+
+def test_a_copy_inside_bars_or_a_border_is_found_and_said_so(archive: tuple[Home, Image.Image], tmp_path: Path) -> None:
+    home, picture = archive
+    for name, framed in (("bars", _bars(picture)), ("border", ImageOps.expand(picture, 60, (255, 255, 255)))):
+        copy = tmp_path / f"{name}.jpg"
+        framed.save(copy, quality=85)
+        report = verify_path(copy, home=home)
+        assert report.ownership.verdict == "registered", (name, report.ownership.summary)
+        assert report.ownership.matches[0].owner == "Daily Planet"
+        assert "found inside bars, a border or a page" in report.ownership.summary
+        assert report.exit_code == 0, report.summary
+
+
+def test_a_copy_on_a_page_of_text_is_found_but_not_passed_whole(
+    archive: tuple[Home, Image.Image], tmp_path: Path
+) -> None:
+    """Named, and the text around it is content the registered picture does not have (exit 3)."""
+    home, picture = archive
+    copy = tmp_path / "post.jpg"
+    _post(picture).save(copy, quality=85)
+    report = verify_path(copy, home=home)
+    assert report.ownership.matches, report.ownership.summary
+    assert report.ownership.matches[0].owner == "Daily Planet"
+    assert report.exit_code == 3, report.summary
+    assert "content was added around it" in report.summary
+
+
+def test_an_unrelated_picture_with_bars_matches_nothing(archive: tuple[Home, Image.Image], tmp_path: Path) -> None:
+    home, _ = archive
+    copy = tmp_path / "other.jpg"
+    _bars(Image.open(SAMPLES / "chelsea.png").convert("RGB")).save(copy, quality=85)
+    report = verify_path(copy, home=home)
+    assert report.ownership.verdict == "no-match", report.ownership.summary
+    assert report.exit_code == 3
+
+
+@pytest.mark.parametrize(
+    ("made", "words"),
+    [
+        (lambda p: p.transpose(Image.Transpose.FLIP_LEFT_RIGHT), "(mirrored left to right)"),
+        (lambda p: p.rotate(90, expand=True), "(turned 90 degrees counter-clockwise)"),
+        (_bars, "(inside bars, a border or a page added around it)"),
+        (_post, "(inside bars, a border or a page added around it)"),
+    ],
+)
+def test_another_owners_picture_is_refused_however_it_lies(
+    archive: tuple[Home, Image.Image], tmp_path: Path, made: object, words: str
+) -> None:
+    home, picture = archive
+    copy = tmp_path / "mine.jpg"
+    made(picture).save(copy, quality=90)  # type: ignore[operator]
+    (refused,) = register_paths([copy], home=home, owner="Thief Agency")
+    assert refused.status == "refused", refused
+    assert "owner Daily Planet" in str(refused.error)
+    assert words in str(refused.error)
+    # the same owner's own copy is theirs to register
+    (mine,) = register_paths([copy], home=home, owner="Daily Planet")
+    assert mine.status == "registered", mine
+
+
+def test_a_turned_copy_is_refused_by_a_ray_registration_too(archive: tuple[Home, Image.Image], tmp_path: Path) -> None:
+    """The workers' rows carry the turned hashes and the framed picture's fingerprints."""
+    from provenance.register import fingerprint_file
+
+    _, picture = archive
+    copy = tmp_path / "mine.jpg"
+    _bars(picture.transpose(Image.Transpose.FLIP_LEFT_RIGHT)).save(copy, quality=90)
+    row = fingerprint_file(str(copy))
+    assert len(row["turned"]) == 7
+    assert len(row["framed"]) == 1
+
+
+def _hue(picture: Image.Image, degrees: int) -> Image.Image:
+    h, s, v = picture.convert("HSV").split()
+    turned = h.point(lambda x: (x + degrees * 256 // 360) % 256)
+    return Image.merge("HSV", (turned, s, v)).convert("RGB")
+
+
+def test_a_recoloured_copy_is_altered_and_says_how(archive: tuple[Home, Image.Image], tmp_path: Path) -> None:
+    """A walkthrough's copies with hues turned 180 degrees, or red and blue swapped, read "the whole
+    of the registered picture", exit 0: the detail compared is grey."""
+    home, picture = archive
+    red, green, blue = picture.split()
+    for name, copy_of in (("hue180", _hue(picture, 180)), ("swap", Image.merge("RGB", (blue, green, red)))):
+        copy = tmp_path / f"{name}.jpg"
+        copy_of.save(copy, quality=90)
+        report = verify_path(copy, home=home)
+        assert report.ownership.matches[0].owner == "Daily Planet", report.ownership.summary
+        assert report.exit_code == 3, (name, report.summary)
+        assert "its colours are changed: hues turned about" in report.summary
+        placed = report.ownership.matches[0].placement
+        assert placed is not None and placed.recoloured >= 45
+
+
+def test_honest_colour_edits_and_toning_are_not_recoloured(archive: tuple[Home, Image.Image], tmp_path: Path) -> None:
+    """Warmer, more saturated, or toned sepia: the same picture, exit 0."""
+    import numpy as np
+    from PIL import ImageEnhance
+
+    home, picture = archive
+    rgb = np.asarray(picture, dtype=np.float32)
+    grey = np.asarray(picture.convert("L"), dtype=np.float32)[..., None]
+    edits = {
+        "warm": Image.fromarray(np.clip(rgb * [1.12, 1.0, 0.88], 0, 255).astype(np.uint8)),
+        "saturated": ImageEnhance.Color(picture).enhance(1.5),
+        "sepia": Image.fromarray(np.clip(grey * [1.07, 0.74, 0.43] * 1.2, 0, 255).astype(np.uint8)),
+    }
+    for name, edited in edits.items():
+        copy = tmp_path / f"{name}.jpg"
+        edited.save(copy, quality=90)
+        report = verify_path(copy, home=home)
+        placed = report.ownership.matches[0].placement
+        assert placed is not None and placed.recoloured == 0, (name, report.summary)
+        assert "colours are changed" not in report.summary
