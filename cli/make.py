@@ -468,10 +468,11 @@ def _replay(home: Home, image: Path, source: Path | None, generation: Generation
 @click.option("--user", required=True, help="Author recorded in the manifest (the photographer, for a photo).")
 @click.option(
     "--source-type",
-    type=click.Choice(["ai", "captured", "edited", "composite"]),
+    type=click.Choice(["ai", "captured", "edited", "composite", "digital-art"]),
     default=None,
-    help="What IMAGE is: an AI image, or a newsroom's own photo (IPTC digitalCapture, minorHumanEdits, "
-    "compositeCapture); photos are registered as originals of the organisation. [default: ai; a file whose "
+    help="What IMAGE is: an AI image, a newsroom's own photo (IPTC digitalCapture, minorHumanEdits, "
+    "compositeCapture), or an artist's own work made with drawing or painting software (digitalCreation); "
+    "photos and artworks are registered as originals of the organisation. [default: ai; a file whose "
     "EXIF names a camera must say which]",
 )
 @click.option("--model", default=None, help="Model that made IMAGE (AI images) [default: none: 'model not stated'].")

@@ -59,6 +59,7 @@ COMPATIBLE_TERMS = {
     "captured": CAPTURE_TERMS,
     "edited": CAPTURE_TERMS | {"humanEdits"},
     "composite": CAPTURE_TERMS | {"humanEdits", "compositeCapture", "composite"},
+    "digital-art": CAPTURE_TERMS | {"digitalCreation", "digitalArt", "humanEdits", "composite", "compositeSynthetic"},
 }
 
 
@@ -73,7 +74,7 @@ class StampRequest:
     source: LoadedImage | None = None
     generation: dict[str, Any] = field(default_factory=dict)
     parent: LoadedImage | None = None  # the input itself, when it carries a manifest to keep
-    source_type: str = "ai"  # captured, edited, composite, ai (claims.SOURCE_TYPES)
+    source_type: str = "ai"  # captured, edited, composite, digital-art, ai (claims.SOURCE_TYPES)
     edits: tuple[str, ...] = ()
     caption: str | None = None
     credit: str | None = None

@@ -1374,12 +1374,12 @@ def _ownership_verdict(
         return "registered", f"This image is registered ({m.kind} {_name(m)}, owner {m.owner})."
     if source := next((m for m in matches if m.relation == "source-of"), None):
         return "similar", (
-            f"This file is the unsigned original that registered record {_name(source)} (owner {source.owner})"
+            f"This file is the unsigned original that registered record {_owned(source)}"
             " was stamped from: it carries none of that record's watermark or credentials."
         )
     if look := next((m for m in matches if m.relation == "similar-to" and m.matched_by == _FOREIGN), None):
         return "similar", (
-            f"It looks like registered record {_name(look)} (owner {look.owner}) but carries this toolkit's"
+            f"It looks like registered record {_owned(look)} but carries this toolkit's"
             " watermark for a record not in this registry: stamped elsewhere (a twin made from it, or a copy"
             " stamped again) or stamped here under a record since removed, so it is not that picture as"
             " registered here."
@@ -1389,27 +1389,27 @@ def _ownership_verdict(
         # another owner's stamp, near-identical, whose mark the copy lacks: whose it is, the hashes cannot say
         first = contested[0]
         return "inconclusive", (
-            f"Inconclusive: it matches registered record {_name(first)} (owner {first.owner}) and looks like"
-            f" registered record {_name(stamp)} (owner {stamp.owner}), whose watermark it lacks; near-identical"
+            f"Inconclusive: it matches registered record {_owned(first)} and looks like"
+            f" registered record {_owned(stamp)}, whose watermark it lacks; near-identical"
             " pictures registered to different owners, so whose picture it is cannot be told without a watermark"
             " or manifest."
         )
     if look := next((m for m in matches if m.relation == "similar-to"), None):
         if look.placement is not None and look.placement.cropped:  # placed as a part of it: a crop, not its source
             return "similar", (
-                f"It looks like a crop of registered record {_name(look)} (owner {look.owner}) but lacks that"
+                f"It looks like a crop of registered record {_owned(look)} but lacks that"
                 " image's watermark: a crop of it that lost the mark (small crops may), or of its unsigned source."
             )
         if look.kind == "twin":  # a twin never left unstamped: no unsigned source of it, but the photo it copies
             photo = next((m for m in matches if m.matched_by == "fingerprint-ambiguous"), None)
             which = "" if photo is None else f" ({_name(photo)}, also registered)"
             return "similar", (
-                f"It looks like registered AI twin {_name(look)} (owner {look.owner}) but lacks its watermark:"
+                f"It looks like registered AI twin {_owned(look)} but lacks its watermark:"
                 f" a copy of the twin that lost the mark (blurred, heavily edited), or of the photo it was made"
                 f" from{which}, which looks alike; which of them cannot be told."
             )
         return "similar", (
-            f"It looks like registered record {_name(look)} (owner {look.owner}) but lacks that image's"
+            f"It looks like registered record {_owned(look)} but lacks that image's"
             " watermark: possibly its unsigned source, or a heavily edited copy."
         )
     if len(twins := [m for m in matches if m.matched_by == "fingerprint-ambiguous"]) >= 2:
@@ -1427,12 +1427,12 @@ def _ownership_verdict(
         )
     if by_manifest := next((m for m in matches if m.matched_by == _MANIFEST_BROKEN), None):
         return "inconclusive", (
-            f"Inconclusive: its manifest names registered record {_name(by_manifest)} (owner {by_manifest.owner}),"
+            f"Inconclusive: its manifest names registered record {_owned(by_manifest)},"
             " but that manifest does not match this file (it does not validate, or the file is incomplete): the"
             " record is named, not established."
         )
     if len(rivals := [m for m in matches if m.matched_by == _CONTESTED]) >= 2:
-        named = _records_named([f"{_name(m)} (owner {m.owner})" for m in rivals])
+        named = _records_named([f"{_owned(m)}" for m in rivals])
         each = "both" if len(rivals) == 2 else "each"
         return "inconclusive", (
             f"Inconclusive: it matches registered records {named}, registered to different owners, {each} within"
@@ -1442,12 +1442,12 @@ def _ownership_verdict(
     if mark := next((m for m in matches if m.matched_by == "watermark-unconfirmed"), None):
         if part_of_larger:
             return "inconclusive", (
-                f"Inconclusive: it contains registered record {_name(mark)} (owner {mark.owner}), found whole"
+                f"Inconclusive: it contains registered record {_owned(mark)}, found whole"
                 " inside a larger image (a screenshot, a page or a collage): that part is their picture; the"
                 " rest of the image is not, and nothing here says whose the rest is."
             )
         return "inconclusive", (
-            f"Inconclusive: it carries the watermark of registered record {_name(mark)} (owner {mark.owner}),"
+            f"Inconclusive: it carries the watermark of registered record {_owned(mark)},"
             " but whether this picture is that record's picture, or a crop of it, cannot be told."
         )
     if matches:
@@ -1489,6 +1489,13 @@ def _records_named(names: list[str], shown: int = 3) -> str:
 
 def _name(match: OwnershipMatch) -> str:
     return f"'{match.title}' ({match.record_id})" if match.title else match.record_id
+
+
+def _owned(match: OwnershipMatch) -> str:
+    """ "'T' (id, owner O)": a record and its owner in one pair of brackets ("(id) (owner O)" read
+    as a stutter to a walkthrough)."""
+    said = f"{match.record_id}, owner {match.owner}"
+    return f"'{match.title}' ({said})" if match.title else f"{match.record_id} (owner {match.owner})"
 
 
 def _fingerprints_agree(item: _Found, prints: list[Fingerprint] | None) -> bool:
@@ -1864,9 +1871,11 @@ def _strangers_claim(credentials: CredentialReport, found: list[_Found], sha256:
     if not (credentials.state == "valid" or (credentials.intact and credentials.test_signer)):
         return []
     claims = [s for s in ai.signals if s.source.startswith("C2PA manifest") and s.strength in _AI_STRENGTHS]
-    if not claims or any(f.record.kind in ("twin", "stamped") for f in found):
+    if not claims or any(f.record.kind in ("twin", "stamped") and record_is_ai(f.record) for f in found):
         # an AI picture of this home's near it (a twin made from the original, which it looks like): the
-        # claim may well be true of it (a walkthrough's rival re-stamped a copy of a twin as AI)
+        # claim may well be true of it (a walkthrough's rival re-stamped a copy of a twin as AI); a stamp
+        # of the original declared a capture or an edit is no such picture (an artist's painting, stamped
+        # as an edit, read "AI-generated" on a thief's AI stamp of it, no conflict said: a walkthrough)
         return []
     signer = credentials.signer or "an unnamed signer"
     author = f", author {credentials.author}" if credentials.author else ""
@@ -1879,12 +1888,20 @@ def _strangers_claim(credentials: CredentialReport, found: list[_Found], sha256:
         " It may be true (an AI picture registered unknowingly) or false (a stranger's stamp of a picture held here):"
         " whoever registered it can tell."
         for f in found
-        if f.record.kind == "original"
-        and f.other is None
-        and f.matched_by == "fingerprint"
-        and f.record.sha256 != sha256
-        and (f.placement is None or f.placement.state == "whole")
+        if f.record.kind == "original" and f.other is None and f.record.sha256 != sha256 and _strangers_copy(f)
     ]
+
+
+def _strangers_copy(found: _Found) -> bool:
+    """Whether a registered original ``found`` by fingerprint is the whole of what the image shows:
+    matched plainly, or between it and its own stamp (ambiguous), unless placed as something else;
+    or carrying a mark stamped elsewhere (a twin made there, or a copy stamped again) when its
+    thumbnail places it whole, which a twin's is not (a thief's AI stamp over an artist's stamped
+    painting, a walkthrough's)."""
+    whole = found.placement is not None and found.placement.state == "whole"
+    if found.matched_by == "fingerprint-foreign":
+        return whole
+    return found.matched_by in ("fingerprint", "fingerprint-ambiguous") and (found.placement is None or whole)
 
 
 _AI_STRENGTHS = ("ai-generated", "ai-edited")
@@ -2327,6 +2344,10 @@ def _summary(
         if credentials.placement and lies:
             said += f", and this copy is {lies.rstrip('.')}"
         parts.append(said[:1].lower() + said[1:])
-    conflict = " Some evidence contradicts the verdict (see conflicts)." if ai.conflicts else ""
+    # a registered picture it looks like, named: a thief's re-signed copy of an artist's registered
+    # painting never named her in the summary, only in the ownership lines (a walkthrough)
+    looks = f" {ownership.summary}" if ownership.verdict in ("similar", "inconclusive") else ""
     said_ai = _ai_sentence(ai) if code == ExitCode.ABSENT else ""  # exit 0 said it first, in _kind
-    return "; ".join(parts) + "." + said_ai + conflict
+    said_conflict = "(see conflicts)" in said_ai
+    conflict = " Some evidence contradicts the verdict (see conflicts)." if ai.conflicts and not said_conflict else ""
+    return "; ".join(parts) + "." + looks + said_ai + conflict

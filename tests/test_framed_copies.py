@@ -135,7 +135,8 @@ def test_a_recoloured_copy_is_altered_and_says_how(archive: tuple[Home, Image.Im
         assert report.exit_code == 3, (name, report.summary)
         assert "its colours are changed: hues turned about" in report.summary
         placed = report.ownership.matches[0].placement
-        assert placed is not None and placed.recoloured >= 45
+        assert placed is not None
+        assert placed.recoloured >= 45
 
 
 def test_honest_colour_edits_and_toning_are_not_recoloured(archive: tuple[Home, Image.Image], tmp_path: Path) -> None:
@@ -156,5 +157,6 @@ def test_honest_colour_edits_and_toning_are_not_recoloured(archive: tuple[Home, 
         edited.save(copy, quality=90)
         report = verify_path(copy, home=home)
         placed = report.ownership.matches[0].placement
-        assert placed is not None and placed.recoloured == 0, (name, report.summary)
+        assert placed is not None, (name, report.summary)
+        assert placed.recoloured == 0, (name, report.summary)
         assert "colours are changed" not in report.summary

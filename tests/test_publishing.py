@@ -355,6 +355,30 @@ def test_a_strangers_ai_claim_on_our_registered_original_is_a_conflict(newsroom:
     assert json.loads(run_cli("verify", "--json", mine, home=newsroom).stdout)["ai"]["conflicts"] == []
 
 
+def test_a_strangers_ai_claim_on_our_stamped_artwork_is_a_conflict_and_names_us(newsroom: Path, tmp_path: Path) -> None:
+    """A walkthrough: an artist stamped her painting (an edit, not AI); a thief stamped a re-save of
+    it as AI in his own home, his mark laid over hers. In her home the painting read "AI-generated"
+    with no conflict (her own stamp of it, being a stamp, silenced the check), and the summary never
+    named her."""
+    painting = tmp_path / "painting.png"
+    shutil.copy(SAMPLES / "coffee.png", painting)
+    stamped = tmp_path / "stamped.png"
+    made = run_cli("stamp", painting, "-o", stamped, "--source-type", "digital-art", "--user", "Mira",
+                   "--owner", "Mira Studio", home=newsroom)  # fmt: skip
+    assert made.code == 0, made.stderr
+    resaved = tmp_path / "resaved.jpg"
+    Image.open(stamped).convert("RGB").save(resaved, quality=92)
+    thief = tmp_path / "thief"
+    assert run_cli("keys", "init", "--org", "Grafix Daily", home=thief).code == 0
+    theirs = tmp_path / "theirs.jpg"
+    assert run_cli("stamp", resaved, "-o", theirs, "--user", "Grafix", home=thief).code == 0
+    report = json.loads(run_cli("verify", "--json", theirs, home=newsroom).stdout)
+    assert report["ai"]["conflicts"], report["ai"]
+    assert "owner Mira Studio" in report["ai"]["conflicts"][0]
+    assert "Mira Studio" in report["summary"]
+    assert report["summary"].count("(see conflicts)") == 1, report["summary"]
+
+
 def test_our_own_staffs_ai_stamp_is_no_rights_review(newsroom: Path, tmp_path: Path) -> None:
     """The walkthrough's case: an AI image a staff member stamped here (owner: that user) was
     "a registered original of A. Reporter" for rights review. Only originals are cleared for rights."""
@@ -1058,3 +1082,26 @@ def test_our_registered_original_is_ours_whatever_the_case_of_its_owner(newsroom
     assert outcomes["rights-review"] == "pass", result
     assert outcomes["require-provenance"] == "pass", result
     assert code == 0
+
+
+def test_an_artists_own_work_is_stamped_as_digital_art_neither_ai_nor_a_capture(newsroom: Path, tmp_path: Path) -> None:
+    """A walkthrough's illustrator could declare her painting only AI-made or a camera's capture."""
+    art = tmp_path / "art.png"
+    made = run_cli("stamp", SAMPLES / "chelsea.png", "-o", art, "--source-type", "digital-art", "--user", "Mira",
+                   home=newsroom)  # fmt: skip
+    assert made.code == 0, made.stderr
+    assert "digitalCreation" in made.stdout
+    assert "as an original" in made.stdout
+    report = _verify(art, newsroom)
+    ai = report["ai"]
+    assert isinstance(ai, dict)
+    assert ai["verdict"] == "no-evidence", ai
+    assert any("created digitally by a person" in s["evidence"] for s in ai["signals"]), ai
+    assert report["exit_code"] == 0
+    # an AI image declared an artwork contradicts what it says of itself
+    ai_image = tmp_path / "ai.png"
+    assert run_cli("stamp", SAMPLES / "coffee.png", "-o", ai_image, "--user", "bot", home=newsroom).code == 0
+    refused = run_cli("stamp", ai_image, "-o", tmp_path / "no.png", "--source-type", "digital-art", "--user", "Mira",
+                      home=newsroom)  # fmt: skip
+    assert refused.code == 2, refused.stdout
+    assert "--source-type digital-art contradicts the file" in refused.stderr

@@ -21,6 +21,9 @@ SOURCE_TYPES = {
     "captured": IPTC + "digitalCapture",
     "edited": IPTC + "minorHumanEdits",
     "composite": IPTC + "compositeCapture",
+    # an artist's own work made with drawing or painting software, neither a capture nor AI (a
+    # walkthrough's illustrator could only call her painting AI-made or a camera's capture)
+    "digital-art": IPTC + "digitalCreation",
     "ai": TRAINED_ALGORITHMIC_MEDIA,
 }
 # Edits a newsroom may declare (C2PA 2.x action names, without the "c2pa." prefix).

@@ -206,7 +206,7 @@ _FIELDS = {
     "--edit": "edits",
 }
 _SWITCHES = ("--allow-contradiction", "--no-ai-training")
-_SOURCE_TYPES = ("ai", "captured", "edited", "composite")
+_SOURCE_TYPES = ("ai", "captured", "edited", "composite", "digital-art")
 _IN_WORDS = (
     # "pass --allow-contradiction" -> "send allow_contradiction=true"
     (
