@@ -548,6 +548,28 @@ def test_a_blurred_copy_of_a_twin_is_never_called_the_photo_it_was_made_from(key
     assert honest.code == 0, honest.stderr
 
 
+def test_a_small_copy_of_a_photo_with_a_twin_is_the_photo_when_the_thumbnails_tell(
+    keyed_home: Path, tmp_path: Path
+) -> None:
+    """A walkthrough's half-size copy of a photo read "Inconclusive" between the photo and its twin,
+    no owner named (exit 3), although all 163 of the photo's detailed areas matched and the twin's
+    differed. The thumbnails tell them apart: the photo's copy is the photo, the twin's the twin."""
+    made = tmp_path / "twin.png"
+    result = run_cli("twin", SAMPLES / "coffee.png", "-o", made, "--user", "alice", "--seed", "1", "--steps", "4",
+                     "--strength", "0.5", home=keyed_home)  # fmt: skip
+    assert result.code == 0, result.stderr
+    home = Home(keyed_home)
+    for name, source in (("photo", SAMPLES / "coffee.png"), ("twin", made)):
+        copy = tmp_path / f"{name}-small.jpg"
+        with Image.open(source) as img:
+            img.convert("RGB").resize((img.width * 2 // 5, img.height * 2 // 5)).save(copy, quality=85)
+        report = verify_path(copy, home=home)
+        firm = [m for m in report.ownership.matches if m.relation == "same-as" and m.strength == "match"]
+        assert [m.kind for m in firm] == (["original"] if name == "photo" else ["twin"]), report.ownership.summary
+        assert report.exit_code == 0, report.summary
+        assert (report.ai.verdict == "ai-generated") == (name == "twin"), report.ai
+
+
 def test_another_owners_copy_of_a_twin_or_its_restamp_never_wins_the_photo(keyed_home: Path, tmp_path: Path) -> None:
     """Two walkthrough cases around a near-copy twin (the demo model) and its photo, which the hashes
     cannot tell apart. A small copy of the twin registered as another owner's original (refused now;
