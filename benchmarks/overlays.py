@@ -51,6 +51,7 @@ from provenance.verify import (  # noqa: E402
     REMOVED_BLOCKS,
     differs,
     placement_of,
+    turned_hues,
 )
 
 Edit = Callable[[Image.Image], Image.Image]
@@ -263,6 +264,47 @@ def _clahe(clip: float) -> Edit:
     return edit
 
 
+def _gains(red: float, green: float, blue: float) -> Edit:
+    """A white balance made warmer or cooler (each channel scaled), as an editor's slider does."""
+
+    def edit(img: Image.Image) -> Image.Image:
+        import numpy as np
+
+        rgb = np.asarray(img.convert("RGB"), np.float32) * np.array([red, green, blue], np.float32)
+        return _encode(Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)), "JPEG", quality=90)
+
+    return edit
+
+
+def _sepia(img: Image.Image) -> Image.Image:
+    """Toned in one colour, as a phone's filter does (not the scene's colours turned)."""
+    import numpy as np
+
+    grey = np.asarray(img.convert("L"), np.float32)[..., None] * np.array([1.07, 0.74, 0.43], np.float32) * 1.2
+    return _encode(Image.fromarray(np.clip(grey, 0, 255).astype(np.uint8)), "JPEG", quality=90)
+
+
+def _hue(degrees: int) -> Edit:
+    """The hues turned by ``degrees`` (HSV), the rest kept."""
+
+    def edit(img: Image.Image) -> Image.Image:
+        h, s, v = img.convert("RGB").convert("HSV").split()
+        turned = h.point(lambda x: (x + degrees * 256 // 360) % 256)
+        return _encode(Image.merge("HSV", (turned, s, v)).convert("RGB"), "JPEG", quality=90)
+
+    return edit
+
+
+def _swapped(img: Image.Image) -> Image.Image:
+    red, green, blue = img.convert("RGB").split()
+    return _encode(Image.merge("RGB", (blue, green, red)), "JPEG", quality=90)
+
+
+# the scene's colours changed (2026-12-07: a walkthrough's copies with hues turned 180 degrees or red
+# and blue swapped passed as the whole signed capture): verify's hue turn (detail.hue_turn)
+RECOLOURS: dict[str, Edit] = {"hue60": _hue(60), "hue180": _hue(180), "swap-rb": _swapped}
+
+
 # Edits a newsroom or a phone applies to a whole picture, honest all the same (a walkthrough's,
 # 2026-12-06): not in crop_match.py's journeys, so neither the thumbnail's nor the claim
 # thumbnail's parameters were chosen with the sharpening, vignette and local contrast among them
@@ -280,15 +322,19 @@ NEWSROOM: dict[str, Edit] = {
     "vignette0.45": _vignette(0.45),
     "clahe2": _clahe(2.0),
     "clahe3": _clahe(3.0),  # added 2026-12-07: a stronger "clarity"
+    # added 2026-12-07 with the hue turn: colour edits that keep the scene's colours
+    "warmer": _gains(1.12, 1.0, 0.88),
+    "cooler": _gains(0.88, 1.0, 1.12),
+    "sepia": _sepia,
 }
 PLAIN = {**{name: edit for name, edit in HONEST.items() if name not in COVERING}, **NEWSROOM}
 PATCHES = ("blur6", "pixel6", "blur8", "pixel8")
-JOURNEYS = {**PLAIN, **EDITS}
+JOURNEYS = {**PLAIN, **EDITS, **RECOLOURS}
 _PICTURES: dict[str, Image.Image] = {}
 # picture, journey, coarse state, final state, share, new edges' share, lost patch's blocks, seconds,
 # ECC's correlation of the lay (1.0 when not compared), the most differing pixels in one square and
 # their share of all, the final state without that last measure (Marks.local)
-Row = tuple[str, str, str, str, float, float, int, float, float, int, float, str]
+Row = tuple[str, str, str, str, float, float, int, float, float, int, float, str, float]
 
 
 def _init(pictures: dict[str, Image.Image]) -> None:
@@ -304,21 +350,29 @@ def _run(task: tuple[str, str]) -> Row:
     placed = thumbnail.compare(copy, thumbnail.describe(img))
     kind = placement_of(placed, img.size, copy.size) if placed is not None else None
     if placed is None or kind is None or placed.centre is None:
-        return name, journey, placed.verdict if placed else "none", "-", -1.0, -1.0, -1, 0.0, 1.0, -1, 0.0, "-"
+        return name, journey, placed.verdict if placed else "none", "-", -1.0, -1.0, -1, 0.0, 1.0, -1, 0.0, "-", -1.0
     if kind.state == "altered" or kind.sides is not None:  # verify.with_marks compares neither
-        return name, journey, kind.state, kind.state, -1.0, -1.0, -1, 0.0, 1.0, -1, 0.0, kind.state
+        return name, journey, kind.state, kind.state, -1.0, -1.0, -1, 0.0, 1.0, -1, 0.0, kind.state, -1.0
     start = time.perf_counter()
     centre = placed.image_centre(img.size)
     assert centre is not None  # placed.centre is, and the picture has a size
-    found = detail.marks(copy, claim_thumbnail(img), img.size, placed.scale, centre)
+    reference = claim_thumbnail(img)
+    # verify.with_marks: a copy in colour whose hues are turned from the claim thumbnail's is altered
+    decoded = detail.decode_reference(reference)
+    turn = None if decoded is None or detail.turned_grey(copy, decoded) else turned_hues(
+        copy, decoded, img.size, placed.scale, centre
+    )  # fmt: skip
+    hue = -1.0 if turn is None else turn
+    found = detail.marks(copy, reference, img.size, placed.scale, centre)
     seconds = time.perf_counter() - start
     if found is None:
-        return name, journey, kind.state, kind.state, -1.0, -1.0, -1, seconds, 1.0, -1, 0.0, kind.state
-    final = "altered" if differs(found) else kind.state
-    before = "altered" if differs(dataclasses.replace(found, local=0)) else kind.state
+        state = "altered" if turn is not None else kind.state
+        return name, journey, kind.state, state, -1.0, -1.0, -1, seconds, 1.0, -1, 0.0, state, hue
+    final = "altered" if differs(found) or turn is not None else kind.state
+    before = "altered" if differs(dataclasses.replace(found, local=0)) or turn is not None else kind.state
     return (
         name, journey, kind.state, final, found.share, found.edges, found.removed_blocks, seconds, found.aligned,
-        found.local, found.local_share, before,
+        found.local, found.local_share, before, hue,
     )  # fmt: skip
 
 
@@ -395,6 +449,8 @@ def report(title: str, rows: list[Row]) -> list[str]:
     local = [r for r in rows if r[1] in LOCAL and r[3] != "-"]
     by_local = [r for r in honest + newsroom if r[3] == "altered" and r[11] != "altered"]
     covering = [r for r in rows if r[1] in COVERING and r[3] != "-"]
+    recoloured = [r for r in rows if r[1] in RECOLOURS and r[3] != "-"]
+    by_hue = [r for r in honest + newsroom if r[12] >= 0]
     times = [r[7] for r in rows if r[7] > 0]
 
     def caught(group: list[Row]) -> str:
@@ -420,6 +476,11 @@ def report(title: str, rows: list[Row]) -> list[str]:
         f" count in one square ({MARKED_LOCAL} px or more, {LOCAL_SHARE:.0%} of those differing):"
         f" {sum(r[11] == 'altered' for r in local)}; honest and newsroom copies that count alone turned `altered`:"
         f" {len(by_local)}" + "".join(f"; {r[0]} {r[1]} ({r[9]} px, {r[10]:.0%})" for r in by_local[:8]),
+        f"- the scene's colours changed (hues turned 60 or 180 degrees, red and blue swapped) caught:"
+        f" **{sum(r[3] == 'altered' for r in recoloured)} of {len(recoloured)}** placed (by the hue turn,"
+        f" {detail.RECOLOURED:g} degrees or more: {sum(r[12] >= 0 for r in recoloured)}); honest and newsroom"
+        f" copies (among them warmer, cooler, saturated and sepia ones) the hue turn alone made `altered`:"
+        f" **{len(by_hue)}**" + "".join(f"; {r[0]} {r[1]} ({r[12]:.0f} degrees)" for r in by_hue[:8]),
         f"- read `altered` on a copy laid under ECC {detail.ALIGNED} (only with new edges over {LAID_EDGES:.1%}"
         " of it or a lost patch; verify says it does not line up, and names both causes: something laid over"
         " it, or a strong edit): "
@@ -475,7 +536,10 @@ def main() -> None:
         f" {detail.EDGE_FLOOR:.0f}), or when a patch of {REMOVED_BLOCKS} blocks of {detail.BLOCK} px or more kept"
         f" under {detail.DETAIL_KEPT:.0%} of the detail the median block keeps, or when {MARKED_LOCAL} or more of"
         f" its differing pixels lie in one square of {detail.LOCAL_SIDE} px, {LOCAL_SHARE:.0%} or more of all"
-        f" that differ (a part pasted in or cloned over: since 2026-12-07). {len(JOURNEYS)}"
+        f" that differ (a part pasted in or cloned over: since 2026-12-07), or, in colour, when its hues are turned"
+        f" {detail.RECOLOURED:g} degrees or more from the claim thumbnail's (`detail.hue_turn`, the weighted median;"
+        f" since 2026-12-07, chosen on scikit-image's colour photographs before this benchmark measured it,"
+        f" which is why the recolouring rows count on both sets alike). {len(JOURNEYS)}"
         " journeys a picture. `altered` by the thumbnail: verify's verdict before the claim thumbnail was"
         " used; '... and by the share differing': the thumbnail's verdict or the share differing alone (as now"
         " measured, after the vignette, sharpening and local-contrast fits), without the new edges and the lost patches"

@@ -683,7 +683,7 @@ def with_marks(
     if (decoded := detail.decode_reference(reference)) is not None:
         if detail.turned_grey(image, decoded):
             kind = replace(kind, grey=True)
-        elif (turn := _hue_turn(image, decoded, picture, placed.scale, centre)) is not None:
+        elif (turn := turned_hues(image, decoded, picture, placed.scale, centre)) is not None:
             kind = replace(kind, state="altered", recoloured=round(turn, 1))
         if not detail.comparable(image.size, decoded.width, picture, placed.scale):
             return replace(kind, unchecked=True)
@@ -706,7 +706,7 @@ def _recoloured(
     reference: bytes | None,
 ) -> Placement:
     """``kind`` (altered), with how far its hues are turned from the picture's when that is
-    :data:`detail.RECOLOURED` or more (:func:`_hue_turn`)."""
+    :data:`detail.RECOLOURED` or more (:func:`turned_hues`)."""
     from provenance.fingerprint import detail
 
     if manifest is not None:
@@ -715,11 +715,11 @@ def _recoloured(
     decoded = detail.decode_reference(reference) if reference is not None else None
     if decoded is None or centre is None or detail.turned_grey(image, decoded):
         return kind
-    turn = _hue_turn(image, decoded, picture, placed.scale, centre)
+    turn = turned_hues(image, decoded, picture, placed.scale, centre)
     return kind if turn is None else replace(kind, recoloured=round(turn, 1))
 
 
-def _hue_turn(
+def turned_hues(
     image: Image.Image, reference: Image.Image, picture: tuple[int, int], scale: float, centre: tuple[float, float]
 ) -> float | None:
     """How far the copy's hues are turned from the picture's (:func:`detail.hue_turn`), on the
