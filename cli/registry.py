@@ -195,12 +195,21 @@ def show(context: CliContext, record_id: str, as_json: bool) -> int:
         ("input sha256", record.input_sha256),
         ("manifest", f"{len(record.manifest)} bytes, signed" if record.manifest else "none kept"),
         ("thumbnail", "kept" if record.thumbnail else "none"),
+        ("detail", _DETAIL[record.detail_reference]),
         *(("fingerprint", f"{f.algorithm} {f.value}") for f in record.fingerprints),
     ]
     for name, value in fields:
         if value:
             click.echo(f"{name:<12} {value}")
     return 0
+
+
+# what copies are compared with at full detail (drawn text, a logo, a pasted part), per Record.detail_reference
+_DETAIL = {
+    "claim-thumbnail": "copies compared with the signed manifest's claim thumbnail",
+    "reference": "copies compared with its kept reference picture",
+    "none": "no reference kept (registered before 2026-12-07): register the file again to keep one",
+}
 
 
 @registry.command("export", epilog=verdicts.command_exits_help("registry export"))

@@ -1049,6 +1049,13 @@ def test_registry_list_and_show_name_the_records_without_an_export(tmp_path: Pat
     assert as_json["owner"] == "Archive"
     assert "manifest" not in as_json
     assert "thumbnail" not in as_json
+    # what copies are compared with at full detail, said (a walkthrough could not tell)
+    assert as_json["detail_reference"] == "reference"
+    assert "detail       copies compared with its kept reference picture" in shown.stdout
+    stamp_id = next(line for line in lines if "stamped" in line).split()[0]
+    assert _json(run_cli("registry", "show", stamp_id, "--json", home=home).stdout)["detail_reference"] == (
+        "claim-thumbnail"
+    )
     unknown = run_cli("registry", "show", "0000000000000000", home=home)
     assert unknown.code == 2
     assert "no such record: 0000000000000000" in unknown.stderr

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from provenance.errors import RegistryError
 from provenance.fingerprint import Fingerprint, find
@@ -81,7 +81,18 @@ class Record:
         fields.pop("thumbnail", None)  # PNG bytes, not JSON (the record's picture stays in the registry)
         fields["fingerprints"] = [asdict(f) for f in self.fingerprints]
         fields["manifest_id"] = (self.manifest_label or self.record_id) if self.manifest else None
+        # whether copies are compared at full detail (drawn text, a pasted part): the signed manifest's claim
+        # thumbnail, or an original's own reference (originals registered before schema 5 have none until the
+        # file is registered again; a walkthrough could not tell which of its records had one)
+        fields["detail_reference"] = self.detail_reference
         return fields
+
+    @property
+    def detail_reference(self) -> Literal["claim-thumbnail", "reference", "none"]:
+        """What copies of this record's picture are compared with at full detail."""
+        if self.manifest:
+            return "claim-thumbnail"
+        return "reference" if self.reference else "none"
 
     @property
     def watermarked(self) -> bool:

@@ -79,6 +79,7 @@ class RecordAnswer(TypedDict):
     manifest_label: str | None
     input_sha256: str | None
     manifest_id: str | None
+    detail_reference: Literal["claim-thumbnail", "reference", "none"]  # what copies are compared with at full detail
     links: dict[str, str]
 
 
