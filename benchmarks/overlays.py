@@ -51,7 +51,7 @@ from provenance.verify import (  # noqa: E402
     REMOVED_BLOCKS,
     differs,
     placement_of,
-    turned_hues,
+    recolouring,
 )
 
 Edit = Callable[[Image.Image], Image.Image]
@@ -295,14 +295,47 @@ def _hue(degrees: int) -> Edit:
     return edit
 
 
-def _swapped(img: Image.Image) -> Image.Image:
-    red, green, blue = img.convert("RGB").split()
-    return _encode(Image.merge("RGB", (blue, green, red)), "JPEG", quality=90)
+def _swapped(order: tuple[int, int, int]) -> Edit:
+    """Two colour channels swapped (``order``: the channels taken for red, green and blue)."""
+
+    def edit(img: Image.Image) -> Image.Image:
+        channels = img.convert("RGB").split()
+        return _encode(Image.merge("RGB", tuple(channels[i] for i in order)), "JPEG", quality=90)
+
+    return edit
+
+
+def _part_turned(img: Image.Image) -> Image.Image:
+    """The middle of the picture (40 % of each side: a sixth of it) with its hues turned 180 degrees:
+    an object recoloured."""
+    rgb = img.convert("RGB")
+    w, h = rgb.size
+    box = (w * 3 // 10, h * 3 // 10, w * 7 // 10, h * 7 // 10)
+    hsv = rgb.crop(box).convert("HSV")
+    hue, sat, val = hsv.split()
+    rgb.paste(Image.merge("HSV", (hue.point(lambda x: (x + 128) % 256), sat, val)).convert("RGB"), box)
+    return _encode(rgb, "JPEG", quality=90)
+
+
+def _split_tone(img: Image.Image) -> Image.Image:
+    """Shadows bluer, highlights more orange: a split toning."""
+    import numpy as np
+
+    rgb = np.asarray(img.convert("RGB"), np.float32)
+    light = rgb.mean(axis=2, keepdims=True) / 255
+    toned = rgb + (1 - light) * np.array([-40, 12, 40], np.float32) + light * np.array([40, 12, -40], np.float32)
+    return _encode(Image.fromarray(np.clip(toned, 0, 255).astype(np.uint8)), "JPEG", quality=90)
 
 
 # the scene's colours changed (2026-12-07: a walkthrough's copies with hues turned 180 degrees or red
 # and blue swapped passed as the whole signed capture): verify's hue turn (detail.hue_turn)
-RECOLOURS: dict[str, Edit] = {"hue60": _hue(60), "hue180": _hue(180), "swap-rb": _swapped}
+RECOLOURS: dict[str, Edit] = {
+    "hue60": _hue(60),
+    "hue180": _hue(180),
+    "swap-rb": _swapped((2, 1, 0)),
+    "swap-gb": _swapped((0, 2, 1)),
+    "part180": _part_turned,
+}
 
 
 # Edits a newsroom or a phone applies to a whole picture, honest all the same (a walkthrough's,
@@ -325,6 +358,8 @@ NEWSROOM: dict[str, Edit] = {
     # added 2026-12-07 with the hue turn: colour edits that keep the scene's colours
     "warmer": _gains(1.12, 1.0, 0.88),
     "cooler": _gains(0.88, 1.0, 1.12),
+    "cooler-strong": _gains(0.8, 1.0, 1.2),  # a red-team's: it read hues turned 47-131 degrees by the first measure
+    "split-tone": _split_tone,
     "sepia": _sepia,
 }
 PLAIN = {**{name: edit for name, edit in HONEST.items() if name not in COVERING}, **NEWSROOM}
@@ -359,10 +394,10 @@ def _run(task: tuple[str, str]) -> Row:
     reference = claim_thumbnail(img)
     # verify.with_marks: a copy in colour whose hues are turned from the claim thumbnail's is altered
     decoded = detail.decode_reference(reference)
-    turn = None if decoded is None or detail.turned_grey(copy, decoded) else turned_hues(
+    turn = None if decoded is None or detail.turned_grey(copy, decoded) else recolouring(
         copy, decoded, img.size, placed.scale, centre
     )  # fmt: skip
-    hue = -1.0 if turn is None else turn
+    hue = -1.0 if turn is None else turn.degrees
     found = detail.marks(copy, reference, img.size, placed.scale, centre)
     seconds = time.perf_counter() - start
     if found is None:
@@ -476,10 +511,11 @@ def report(title: str, rows: list[Row]) -> list[str]:
         f" count in one square ({MARKED_LOCAL} px or more, {LOCAL_SHARE:.0%} of those differing):"
         f" {sum(r[11] == 'altered' for r in local)}; honest and newsroom copies that count alone turned `altered`:"
         f" {len(by_local)}" + "".join(f"; {r[0]} {r[1]} ({r[9]} px, {r[10]:.0%})" for r in by_local[:8]),
-        f"- the scene's colours changed (hues turned 60 or 180 degrees, red and blue swapped) caught:"
-        f" **{sum(r[3] == 'altered' for r in recoloured)} of {len(recoloured)}** placed (by the hue turn,"
-        f" {detail.RECOLOURED:g} degrees or more: {sum(r[12] >= 0 for r in recoloured)}); honest and newsroom"
-        f" copies (among them warmer, cooler, saturated and sepia ones) the hue turn alone made `altered`:"
+        f"- the scene's colours changed (hues turned 60 or 180 degrees, red and blue or green and blue swapped, the"
+        f" middle sixth's hues turned 180 degrees) caught:"
+        f" **{sum(r[3] == 'altered' for r in recoloured)} of {len(recoloured)}** placed (by the colours alone:"
+        f" {sum(r[12] >= 0 for r in recoloured)}); honest and newsroom copies (among them warmer, cooler, split-toned,"
+        f" saturated and sepia ones) the colours alone made `altered`:"
         f" **{len(by_hue)}**" + "".join(f"; {r[0]} {r[1]} ({r[12]:.0f} degrees)" for r in by_hue[:8]),
         f"- read `altered` on a copy laid under ECC {detail.ALIGNED} (only with new edges over {LAID_EDGES:.1%}"
         " of it or a lost patch; verify says it does not line up, and names both causes: something laid over"
@@ -536,10 +572,11 @@ def main() -> None:
         f" {detail.EDGE_FLOOR:.0f}), or when a patch of {REMOVED_BLOCKS} blocks of {detail.BLOCK} px or more kept"
         f" under {detail.DETAIL_KEPT:.0%} of the detail the median block keeps, or when {MARKED_LOCAL} or more of"
         f" its differing pixels lie in one square of {detail.LOCAL_SIDE} px, {LOCAL_SHARE:.0%} or more of all"
-        f" that differ (a part pasted in or cloned over: since 2026-12-07), or, in colour, when its hues are turned"
-        f" {detail.RECOLOURED:g} degrees or more from the claim thumbnail's (`detail.hue_turn`, the weighted median;"
-        f" since 2026-12-07, chosen on scikit-image's colour photographs before this benchmark measured it,"
-        f" which is why the recolouring rows count on both sets alike). {len(JOURNEYS)}"
+        f" that differ (a part pasted in or cloned over: since 2026-12-07), or, in colour, when its colours are"
+        f" changed from the claim thumbnail's (`detail.recoloured`, a cast taken out: hues turned"
+        f" {detail.RECOLOURED:g} degrees or more at the weighted median, two channels swapped, or"
+        f" {detail.RECOLOURED_PART:.0%} of the coloured parts turned; since 2026-12-07, chosen on scikit-image's"
+        f" colour photographs before this benchmark measured it). {len(JOURNEYS)}"
         " journeys a picture. `altered` by the thumbnail: verify's verdict before the claim thumbnail was"
         " used; '... and by the share differing': the thumbnail's verdict or the share differing alone (as now"
         " measured, after the vignette, sharpening and local-contrast fits), without the new edges and the lost patches"

@@ -46,6 +46,8 @@ WatermarkState = Literal[
 ]
 # What an image is relative to a registered picture it was found to be (words: provenance/verdicts.py, PLACEMENT)
 PlacementState = Literal["whole", "crop", "altered"]
+# how a copy's colours are changed from its picture's (Placement.recolouring, fingerprint.detail.recoloured)
+Recolouring = Literal["hues", "channels", "part"]
 
 
 @dataclass
@@ -193,9 +195,10 @@ class Placement:
     # in black and white where the signed picture is in colour (detail.turned_grey): said beside its
     # placement, not altered (a newsroom's black-and-white edition is honest), never passed over
     grey: bool = False
-    # degrees the copy's hues are turned from the picture's, when detail.RECOLOURED or more (altered: a
-    # walkthrough's copies with hues turned 180 degrees or red and blue swapped passed as the signed
-    # capture, exit 0); else 0
+    # how the copy's colours are changed from the picture's (detail.recoloured: its hues turned, its colour
+    # channels swapped, or a part of it turned; altered: a walkthrough's copies with hues turned 180 degrees
+    # or red and blue swapped passed as the signed capture, exit 0), else None; and by how many degrees
+    recolouring: Recolouring | None = None
     recoloured: float = 0.0
 
 
@@ -476,6 +479,7 @@ class PlacementJSON(TypedDict, total=False):
     laid: float | None
     unchecked: bool
     grey: bool
+    recolouring: Recolouring | None
     recoloured: float
 
 

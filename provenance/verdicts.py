@@ -437,6 +437,7 @@ def placement_words(
     unchecked: bool = False,
     grey: bool = False,
     recoloured: float = 0.0,
+    recolouring: str | None = None,
 ) -> str:
     """What an image is relative to ``picture`` (e.g. "the signed picture"), in a few words: "a crop
     showing about 56 % of the signed picture, at 80 % of its size, but parts differ: 8 of its 75
@@ -451,7 +452,7 @@ def placement_words(
         verb = "does" if differ == 1 else "do"
         hint = (
             ""
-            if marked > 0 or removed > 0 or mirrored or laid is not None or recoloured > 0
+            if marked > 0 or removed > 0 or mirrored or laid is not None or recolouring
             else " (an overlay, a caption band, a logo, a pasted region?)"
         )
         changes.append(f"{differ} of its {detailed} detailed areas {verb} not match{hint}")
@@ -470,8 +471,8 @@ def placement_words(
         )
     if laid is not None:
         changes.append(f"it does not line up with {picture} as a re-saved or resized copy does ({NOT_LAID}?)")
-    if recoloured > 0:
-        changes.append(f"its colours are changed: hues turned about {round(recoloured)} degrees from {picture}'s")
+    if recolouring:
+        changes.append(_recolouring_words(recolouring, recoloured, picture))
     if added > 0:
         size = ""  # measured on an image that is more than the picture: not the picture's size
     flipped = "mirrored (a mirror image shows the scene reversed)"
@@ -479,6 +480,15 @@ def placement_words(
         return f"{part}{size}, but {flipped}"
     what = "; ".join(changes) or f"{differ} of its {detailed} detailed areas do not match"
     return f"{part}{size}, but {flipped + ', and ' if mirrored else ''}parts differ: {what}"
+
+
+def _recolouring_words(how: str, degrees: float, picture: str) -> str:
+    """How a copy's colours are changed from ``picture``'s (report.Placement.recolouring)."""
+    if how == "channels":
+        return f"its colours are changed: two colour channels swapped (red, green or blue for another) from {picture}'s"
+    if how == "part":
+        return f"its colours are changed in part: some of its coloured areas turned about {round(degrees)} degrees"
+    return f"its colours are changed: hues turned about {round(degrees)} degrees from {picture}'s"
 
 
 # A copy too small a part of the signed picture for its detail to be compared with the claim
@@ -877,6 +887,7 @@ def placement_report_words(report: VerifyReportJSON) -> str | None:
         unchecked=bool(placed.get("unchecked", False)),
         grey=bool(placed.get("grey", False)),
         recoloured=float(placed.get("recoloured", 0.0)),
+        recolouring=placed.get("recolouring"),
     )
 
 

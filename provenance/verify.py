@@ -683,8 +683,10 @@ def with_marks(
     if (decoded := detail.decode_reference(reference)) is not None:
         if detail.turned_grey(image, decoded):
             kind = replace(kind, grey=True)
-        elif (turn := turned_hues(image, decoded, picture, placed.scale, centre)) is not None:
-            kind = replace(kind, state="altered", recoloured=round(turn, 1))
+        elif (found_colours := recolouring(image, decoded, picture, placed.scale, centre)) is not None:
+            kind = replace(
+                kind, state="altered", recoloured=round(found_colours.degrees, 1), recolouring=found_colours.how
+            )
         if not detail.comparable(image.size, decoded.width, picture, placed.scale):
             return replace(kind, unchecked=True)
     found = detail.marks(image, reference, picture, placed.scale, centre)
@@ -705,8 +707,8 @@ def _recoloured(
     *,
     reference: bytes | None,
 ) -> Placement:
-    """``kind`` (altered), with how far its hues are turned from the picture's when that is
-    :data:`detail.RECOLOURED` or more (:func:`turned_hues`)."""
+    """``kind`` (altered), with how its colours are changed from the picture's, when they are
+    (:func:`recolouring`)."""
     from provenance.fingerprint import detail
 
     if manifest is not None:
@@ -715,16 +717,16 @@ def _recoloured(
     decoded = detail.decode_reference(reference) if reference is not None else None
     if decoded is None or centre is None or detail.turned_grey(image, decoded):
         return kind
-    turn = turned_hues(image, decoded, picture, placed.scale, centre)
-    return kind if turn is None else replace(kind, recoloured=round(turn, 1))
+    found = recolouring(image, decoded, picture, placed.scale, centre)
+    return kind if found is None else replace(kind, recoloured=round(found.degrees, 1), recolouring=found.how)
 
 
-def turned_hues(
+def recolouring(
     image: Image.Image, reference: Image.Image, picture: tuple[int, int], scale: float, centre: tuple[float, float]
-) -> float | None:
-    """How far the copy's hues are turned from the picture's (:func:`detail.hue_turn`), on the
+) -> detail.Recoloured | None:
+    """How the copy's colours are changed from the picture's (:func:`detail.recoloured`), on the
     part of the claim thumbnail the copy shows (its centre at ``centre``, shares of the picture's
-    sides, at ``scale`` copy px per picture px), when :data:`detail.RECOLOURED` or more; else None."""
+    sides, at ``scale`` copy px per picture px); None when they are not."""
     from provenance.fingerprint import detail
 
     if scale <= 0:
@@ -740,8 +742,7 @@ def turned_hues(
     )
     if box[2] - box[0] < 8 or box[3] - box[1] < 8:
         return None
-    turn = detail.hue_turn(image, reference.crop(box))
-    return turn if turn is not None and turn >= detail.RECOLOURED else None
+    return detail.recoloured(image, reference.crop(box))
 
 
 def differs(found: detail.Marks) -> bool:
@@ -1292,6 +1293,7 @@ def _placement_words(placed: Placement, picture: str) -> str:
         unchecked=placed.unchecked,
         grey=placed.grey,
         recoloured=placed.recoloured,
+        recolouring=placed.recolouring,
     )
 
 
