@@ -234,6 +234,8 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
             found, print_, seen, turn, framed = _lookup_otherwise(
                 registry, image, mark, credentials, seen, prints=print_
             )
+        elif registry is not None and seen is not None and not mark.found:
+            _inside_too(registry, image, mark, credentials, seen, found=found)
         turn = _lies(turn, seen, mark, found)
         _mark_others(registry, found)
         _mark_ambiguous(registry, found)
@@ -537,6 +539,38 @@ def _lookup_otherwise(
     if (inside := _framed_lookup(registry, image, mark, credentials, seen)) is not None:
         return inside[0], inside[1], seen, None, True  # inside bars, a border or on a page
     return [], prints, seen, None, False
+
+
+def _inside_too(
+    registry: Registry,
+    image: LoadedImage,
+    mark: WatermarkReport,
+    credentials: CredentialReport,
+    seen: _Seen,
+    *,
+    found: list[_Found],
+) -> None:
+    """A copy found by fingerprint (no record of its own): the records the picture inside its
+    frame matches, and those it matches turned back, are added too, so that another owner's
+    picture is named beside the record found (:func:`_mark_ambiguous` then finds them contested).
+    A red-team registered copies of another owner's photo in bars of noise and mirrored, which the
+    refusal did not see; the owner's own copies in plain bars, or mirrored, then matched those
+    records alone and read as the copier's (exit 0 in bars)."""
+    if any(f.matched_by in _OWN for f in found):
+        return
+    inside = _framed_lookup(registry, image, mark, credentials, seen)
+    more = inside[0] if inside else []
+    # so are those it matches turned back: the red-team's copier registered mirrored copies too, and the
+    # owner's mirrored copy matched theirs alone
+    if (turned := _turned_lookup(registry, image, mark, credentials, seen)) is not None:
+        if turned[3].split(" and ")[0] in _MIRRORING:
+            _mirrored(turned[0])
+        more += turned[0]
+    known = {f.record.record_id for f in found}
+    for item in more:
+        if item.matched_by == "fingerprint" and item.record.record_id not in known:
+            found.append(item)
+            known.add(item.record.record_id)
 
 
 def _framed_lookup(

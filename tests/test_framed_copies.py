@@ -175,3 +175,31 @@ def test_honest_colour_edits_and_toning_are_not_recoloured(archive: tuple[Home, 
         assert placed is not None, (name, report.summary)
         assert placed.recolouring is None, (name, report.summary)
         assert "colours are changed" not in report.summary
+
+
+def test_a_copiers_framed_or_mirrored_record_never_takes_the_owners_copies(
+    archive: tuple[Home, Image.Image], tmp_path: Path
+) -> None:
+    """A red-team registered copies of another owner's photo in bars of noise and mirrored (forced
+    here; its dodges got past the refusal); the owner's own copy in plain bars then read as the
+    copier's, exit 0, and a mirrored one named the copier alone. Now both owners are named:
+    contested, exit 3."""
+    import numpy as np
+
+    home, picture = archive
+    noise = np.random.default_rng(3).integers(0, 60, (picture.height // 5, picture.width, 3), dtype=np.uint8)
+    bars = Image.fromarray(np.concatenate([noise, np.asarray(picture), noise]))
+    theirs = [tmp_path / "theirs-bars.jpg", tmp_path / "theirs-mirror.jpg"]
+    bars.save(theirs[0], quality=90)
+    picture.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(theirs[1], quality=90)
+    results = register_paths(theirs, home=home, owner="Thief Co", allow_contradiction=True)
+    assert [r.status for r in results] == ["registered", "registered"], results
+    ours = {"bars": _bars(picture), "mirror": picture.transpose(Image.Transpose.FLIP_LEFT_RIGHT).resize((600, 400))}
+    for name, copy_of in ours.items():
+        copy = tmp_path / f"ours-{name}.jpg"
+        copy_of.save(copy, quality=85)
+        report = verify_path(copy, home=home)
+        owners = {m.owner for m in report.ownership.matches}
+        assert {"Daily Planet", "Thief Co"} <= owners, (name, report.ownership.summary)
+        assert report.exit_code == 3, (name, report.summary)
+        assert report.ownership.verdict == "inconclusive", (name, report.ownership.summary)

@@ -336,3 +336,17 @@ def test_bulk_add_equals_one_by_one(registry_location: str, tmp_path: Path) -> N
         hits = reg.search(Fingerprint(PHASH, f"{7:016x}"), 0)
         assert [r.record_id for r, _ in hits] == [records[6].record_id]
         assert check_registry(reg) == []
+
+
+def test_owner_names_are_compared_without_case_spacing_or_unicode_form() -> None:
+    """A red-team: "Café Presse" typed with a combining accent (as macOS gives it) was another
+    owner than "Café Presse", and the newsroom was refused its own mirrored copy."""
+    import unicodedata
+
+    from provenance.registry import owner_key, same_owner
+
+    composed = "Café Presse"
+    assert same_owner(composed, unicodedata.normalize("NFD", composed))
+    assert same_owner(composed, "  café   PRESSE ")
+    assert not same_owner(composed, "Cafe Presse")
+    assert owner_key(unicodedata.normalize("NFD", composed)) == "café presse"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -103,9 +104,11 @@ class Record:
 
 
 def owner_key(owner: str) -> str:
-    """An owner's name as compared: without case and with runs of spaces as one (a red-team's
-    newsroom was refused its own picture as "Daily Planet " and "daily planet")."""
-    return " ".join(owner.casefold().split())
+    """An owner's name as compared: without case, with runs of spaces as one (a red-team's
+    newsroom was refused its own picture as "Daily Planet " and "daily planet"), and in one Unicode
+    form (NFKC: "Café" typed with a combining accent, as macOS keyboards and file names give it, was
+    another owner than "Café")."""
+    return " ".join(unicodedata.normalize("NFKC", owner).casefold().split())
 
 
 def same_owner(a: str, b: str) -> bool:
