@@ -765,18 +765,28 @@ def recolouring(
 
     if scale <= 0:
         return None
-    per_px = reference.width / picture[0]  # thumbnail px per picture px
-    half_w, half_h = image.width / scale * per_px / 2, image.height / scale * per_px / 2
-    x, y = centre[0] * reference.width, centre[1] * reference.height
-    box = (
-        max(0, round(x - half_w)),
-        max(0, round(y - half_h)),
-        min(reference.width, round(x + half_w)),
-        min(reference.height, round(y + half_h)),
-    )
-    if box[2] - box[0] < 8 or box[3] - box[1] < 8:
+    # the part of the picture both show, in picture px: a copy on a canvas shows more than the picture
+    # (its plain margins, whose grey the fit of a cast would read as colours turned), a crop less
+    width, height = picture
+    x, y = centre[0] * width, centre[1] * height
+    half_w, half_h = image.width / scale / 2, image.height / scale / 2
+    left, top = max(0.0, x - half_w), max(0.0, y - half_h)
+    right, bottom = min(float(width), x + half_w), min(float(height), y + half_h)
+    if right - left <= 0 or bottom - top <= 0:
         return None
-    return detail.recoloured(image, reference.crop(box))
+    per_px = reference.width / width  # thumbnail px per picture px
+    in_reference = (round(left * per_px), round(top * per_px), round(right * per_px), round(bottom * per_px))
+    in_copy = (
+        round((left - x) * scale + image.width / 2),
+        round((top - y) * scale + image.height / 2),
+        round((right - x) * scale + image.width / 2),
+        round((bottom - y) * scale + image.height / 2),
+    )
+    if min(in_reference[2] - in_reference[0], in_reference[3] - in_reference[1]) < 8:
+        return None
+    if min(in_copy[2] - in_copy[0], in_copy[3] - in_copy[1]) < 8:
+        return None
+    return detail.recoloured(image.crop(in_copy), reference.crop(in_reference))
 
 
 def differs(found: detail.Marks) -> bool:
