@@ -133,6 +133,7 @@ RECOLOURED = 40.0  # degrees: the median turn of hue, a cast taken out, at which
 RECOLOURED_PART = 0.12  # share of the coloured parts turned over _PART_TURN degrees at which they are, in part
 SWAPPED = 0.3  # a mirror fit of the colours this much better than a plain one: channels swapped
 _PART_TURN = 60.0  # degrees
+_KEPT_GAIN = 0.3  # a copy's chroma following the picture's by a gain under this kept none of its colours
 _HUE_SIDE = 128  # px: the width both are compared at (hue is a coarse property)
 _HUE_CHROMA = 6.0  # chroma (sqrt(Cb^2 + Cr^2) about 128) a pixel needs in both for its hue to count
 _PART_CHROMA = 12.0  # ...and for it to count in a part turned (a near-grey pixel's hue is noise)
@@ -166,9 +167,12 @@ def recoloured(copy: Image.Image, reference: Image.Image) -> Recoloured | None:
     vibrance, grey world, auto levels and channels equalised one by one read 0-23 degrees, under
     0.07 turned in part, mirror fits 0.99 of the plain one or worse; hues turned 45-180 degrees
     read 42-180, a swap of any two channels 0.00-0.07, the middle sixth of the picture turned 180
-    degrees 0.10-0.52 in part (8 of 9 at 0.12 or more). None when under :data:`_HUE_SHARE` of the
-    pixels are coloured in both (black and white: :func:`turned_grey` says it), or the copy is
-    toned in one colour where the picture is not (sepia is no recolouring of the scene)."""
+    degrees 0.10-0.52 in part (6 of 9 caught, its turned pixels counted only among others turned).
+    None when under :data:`_HUE_SHARE` of the pixels are coloured in both (black and white:
+    :func:`turned_grey` says it), when the copy's chroma follows the picture's by a gain under
+    :data:`_KEPT_GAIN` (its colours taken out and toned, as sepia, not turned: the overlays
+    benchmark's sepia copies read turned in part 48-149 degrees before this), or the copy is toned
+    in one colour where the picture is not."""
     if copy.width < 8 or reference.width < 8:
         return None
     size = (_HUE_SIDE, max(1, round(_HUE_SIDE * reference.height / reference.width)))
@@ -187,13 +191,33 @@ def recoloured(copy: Image.Image, reference: Image.Image) -> Recoloured | None:
     turns = np.degrees(np.abs(np.angle(left * np.conj(before))))
     if plain_error > 0 and mirror_error < SWAPPED * plain_error:
         return Recoloured("channels", _weighted_median(turns[coloured], weight[coloured]))
+    if abs(plain[0]) < _KEPT_GAIN:
+        return None  # the picture's colours taken out, not turned: toned (sepia) or washed out
     if (turn := _weighted_median(turns[coloured], weight[coloured])) >= RECOLOURED:
         return Recoloured("hues", turn)
     strong = weight > _PART_CHROMA
-    turned = strong & (turns > _PART_TURN)
+    turned = strong & (turns > _PART_TURN) & _spread(turns > _PART_TURN, size)
     if strong.any() and weight[turned].sum() >= RECOLOURED_PART * weight[strong].sum():
         return Recoloured("part", _weighted_median(turns[turned], weight[turned]))
     return None
+
+
+def _spread(turned: NDArray[np.bool_], size: tuple[int, int]) -> NDArray[np.bool_]:
+    """The turned pixels that lie among others turned (3 of the 8 around them or more), not along an
+    edge a copy turned a few degrees or laid a pixel off leaves: a red-team-like probe's 3-degree turn,
+    cropped, read a part of it turned 139 degrees."""
+    grid = turned.reshape(size[1], size[0]).astype(np.int16)
+    padded = np.pad(grid, 1)
+    around = sum(
+        padded[1 + dy : 1 + dy + grid.shape[0], 1 + dx : 1 + dx + grid.shape[1]]
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
+        if dy or dx
+    )
+    return np.asarray(np.greater_equal(around, _AROUND), dtype=np.bool_).reshape(-1)
+
+
+_AROUND = 3
 
 
 def _fit(columns: NDArray[np.complex128], target: NDArray[np.complex128]) -> tuple[NDArray[np.complex128], float]:
