@@ -704,23 +704,24 @@ def with_marks(
         return kind
     if picture is None or (centre := placed.image_centre(picture)) is None:
         return kind
-    if kind.state == "altered" and kind.added == 0:
-        # its areas differ: by its colours turned, the words say so (a walkthrough's painting with its hues
-        # turned read "an overlay, a caption band, a logo, a pasted region?"), and nothing more is looked for
-        return _recoloured(kind, placed, image, manifest, picture, reference=reference)
-    if kind.state == "altered":
+    # a copy whose areas already differ is only asked whether its colours are turned, so the words say so
+    # (a walkthrough's painting with its hues turned read "an overlay, a caption band, a logo, a pasted
+    # region?"); one with content added around it, nothing
+    altered = kind.state == "altered"
+    if altered and kind.added != 0:
         return kind
     if manifest is not None:
         reference = stored_claim_thumbnail(manifest) or reference
-    if reference is None:
+    decoded = detail.decode_reference(reference) if reference is not None else None
+    if reference is None or (altered and decoded is None):
         return kind
-    if (decoded := detail.decode_reference(reference)) is not None:
+    if decoded is not None:
         if detail.turned_grey(image, decoded):
-            kind = replace(kind, grey=True)
-        elif (found_colours := recolouring(image, decoded, picture, placed.scale, centre)) is not None:
-            kind = replace(
-                kind, state="altered", recoloured=round(found_colours.degrees, 1), recolouring=found_colours.how
-            )
+            kind = kind if altered else replace(kind, grey=True)
+        elif (colours := recolouring(image, decoded, picture, placed.scale, centre)) is not None:
+            kind = replace(kind, state="altered", recoloured=round(colours.degrees, 1), recolouring=colours.how)
+        if altered:
+            return kind
         if not detail.comparable(image.size, decoded.width, picture, placed.scale):
             return replace(kind, unchecked=True)
     found = detail.marks(image, reference, picture, placed.scale, centre)
@@ -730,29 +731,6 @@ def with_marks(
         return replace(kind, state="altered", laid=found.aligned)
     drawn = max(found.share, found.edges) if marked(found) else 0.0
     return replace(kind, state="altered", marked=drawn, removed=found.removed if removed(found) else 0.0)
-
-
-def _recoloured(
-    kind: Placement,
-    placed: thumbnail.Placement,
-    image: Image.Image,
-    manifest: bytes | None,
-    picture: tuple[int, int],
-    *,
-    reference: bytes | None,
-) -> Placement:
-    """``kind`` (altered), with how its colours are changed from the picture's, when they are
-    (:func:`recolouring`)."""
-    from provenance.fingerprint import detail
-
-    if manifest is not None:
-        reference = stored_claim_thumbnail(manifest) or reference
-    centre = placed.image_centre(picture)
-    decoded = detail.decode_reference(reference) if reference is not None else None
-    if decoded is None or centre is None or detail.turned_grey(image, decoded):
-        return kind
-    found = recolouring(image, decoded, picture, placed.scale, centre)
-    return kind if found is None else replace(kind, recoloured=round(found.degrees, 1), recolouring=found.how)
 
 
 def recolouring(
