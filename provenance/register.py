@@ -19,7 +19,7 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal, NotRequired, TypedDict, cast
+from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict, cast
 
 from provenance import detect, fingerprint, verdicts
 from provenance.config import Home
@@ -27,7 +27,7 @@ from provenance.credentials import TrustPolicy, build_policy, read_credentials
 from provenance.credentials._c2pa import has_manifest
 from provenance.detect.sources import describe
 from provenance.errors import InputError, RegistryError, UsageError
-from provenance.fingerprint import thumbnail
+from provenance.fingerprint import keypoints, thumbnail
 from provenance.imaging import claim_thumbnail, image_files, load_image
 from provenance.registry import Record, Registry, open_home_registry, same_owner
 from provenance.verify import (
@@ -40,6 +40,9 @@ from provenance.verify import (
     titled,
     whole_mark,
 )
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 @dataclass
@@ -121,6 +124,7 @@ class FingerprintRow(TypedDict):
     fingerprints: NotRequired[list[_PrintJSON]]
     thumbnail: NotRequired[str]  # hex
     reference: NotRequired[str]  # hex: the detailed reference picture (Record.reference)
+    keypoints: NotRequired[str]  # hex: the picture's keypoints (Record.keypoints), how its crops are found
     # what could make it a picture registered here beyond its SHA-256 (verify.input_record): the record
     # its mark's whole-picture layer names, and whether it carries a manifest
     mark: NotRequired[str | None]
@@ -140,6 +144,7 @@ def fingerprint_file(path: str) -> FingerprintRow:
         framed = framed_prints(image.pixels())
         thumb = thumbnail.describe(image.pixels())
         reference = claim_thumbnail(image.pixels())
+        points = keypoints.stored(image.pixels())
         mark = whole_mark(image.pixels(), search=True)
     except InputError as exc:
         return {"path": path, "error": exc.diagnostics()}
@@ -151,6 +156,7 @@ def fingerprint_file(path: str) -> FingerprintRow:
         "framed": [_json(inside) for inside in framed],
         "thumbnail": thumb.hex(),
         "reference": reference.hex(),
+        "keypoints": points.hex(),
         "mark": mark,
         "manifest": has_manifest(image.mime, image.data),
     }
@@ -173,6 +179,8 @@ def _commit(
     if (existing := registry.find_by_sha256(sha256, kind="original")) is not None:
         if existing.reference is None and row.get("reference"):  # registered before schema 5: given one now
             registry.keep_reference(existing.record_id, bytes.fromhex(row["reference"]))
+        if existing.keypoints is None and row.get("keypoints"):  # registered before keypoints: given them now
+            registry.keep_keypoints(existing.record_id, bytes.fromhex(row["keypoints"]))
         return RegisterResult(str(path), "already-registered", existing.record_id, existing.owner)
     contained: list[Record] = []
     try:
@@ -194,7 +202,9 @@ def _commit(
         registry, prints, _prints(row.get("turned", [])), [_prints(inside) for inside in row.get("framed", [])],
         lambda: load_image(path).pixels(),
     )  # fmt: skip
-    claimed, said = _anothers_picture(registry, path, contained, views, owner, sha256=sha256, allow=allow)
+    points = bytes.fromhex(row["keypoints"]) if row.get("keypoints") else None
+    crop = (points, lambda: load_image(path).pixels())
+    claimed, said = _anothers_picture(registry, path, contained, views, owner, sha256=sha256, allow=allow, crop=crop)
     if claimed is not None:
         return claimed
     warning = _joined(warning, said)
@@ -210,8 +220,8 @@ def _commit(
     thumb = bytes.fromhex(row["thumbnail"]) if row.get("thumbnail") else None
     reference = bytes.fromhex(row["reference"]) if row.get("reference") else None
     added = _add(
-        registry, path, sha256, prints, thumb, reference=reference, owner=owner, title=title, source_url=source_url,
-        model=model,
+        registry, path, sha256, prints, thumb, reference=reference, keypoints=points, owner=owner, title=title,
+        source_url=source_url, model=model,
     )  # fmt: skip
     return dataclasses.replace(added, warning=warning) if added.status == "registered" else added
 
@@ -246,6 +256,8 @@ def _register_one(
         if existing is not None:
             if existing.reference is None:  # registered before schema 5: given its detailed reference now
                 registry.keep_reference(existing.record_id, claim_thumbnail(image.pixels()))
+            if existing.keypoints is None:  # registered before keypoints were kept: its crops are found from now
+                registry.keep_keypoints(existing.record_id, keypoints.stored(image.pixels()))
             return RegisterResult(str(path), "already-registered", existing.record_id, existing.owner)
         contained: list[Record] = []
         foreign: list[str] = []
@@ -264,7 +276,10 @@ def _register_one(
         warning = _joined(warning, said)
         prints, turned = fingerprint.compute_with_turns(image.pixels())
         views = lays(registry, prints, turned, framed_prints(image.pixels()), image.pixels)
-        claimed, said = _anothers_picture(registry, path, contained, views, owner, sha256=image.sha256, allow=allow)
+        points = keypoints.stored(image.pixels())
+        claimed, said = _anothers_picture(
+            registry, path, contained, views, owner, sha256=image.sha256, allow=allow, crop=(points, image.pixels)
+        )
         if claimed is not None:
             return claimed
         warning = _joined(warning, said)
@@ -274,7 +289,7 @@ def _register_one(
         said = exc.diagnostics()  # a reader deep down may not know the file's name: it is said here
         return RegisterResult(str(path), "error", error=said if said.startswith(str(path)) else f"{path}: {said}")
     added = _add(
-        registry, path, image.sha256, prints, thumb, reference=reference, owner=owner, title=title,
+        registry, path, image.sha256, prints, thumb, reference=reference, keypoints=points, owner=owner, title=title,
         source_url=source_url, model=model,
     )  # fmt: skip
     return dataclasses.replace(added, warning=warning) if added.status == "registered" else added
@@ -304,10 +319,12 @@ def _anothers_picture(
     *,
     sha256: str,
     allow: bool,
+    crop: tuple[bytes | None, Callable[[], Image.Image]] | None = None,
 ) -> tuple[RegisterResult | None, str | None]:
     """:func:`verify.anothers_picture` registered as ``owner``'s original, in any of ``views``
-    (:func:`verify.lays`): refused (the result), or with ``allow`` a warning to register it with."""
-    if (found := anothers_picture_lying(registry, contained, views, owner, sha256)) is None:
+    (:func:`verify.lays`) or as a crop of it (``crop``: the picture's keypoints and pixels): refused
+    (the result), or with ``allow`` a warning to register it with."""
+    if (found := anothers_picture_lying(registry, contained, views, owner, sha256, crop=crop)) is None:
         return None, None
     other, said = found
     return _claim(
@@ -399,6 +416,7 @@ def _add(
     thumb: bytes | None,
     *,
     reference: bytes | None,
+    keypoints: bytes | None = None,
     owner: str,
     title: str | None,
     source_url: str | None,
@@ -415,6 +433,7 @@ def _add(
         source_url=source_url,
         thumbnail=thumb,
         reference=reference,
+        keypoints=keypoints,
     )
     with registry.transaction():
         if (raced := registry.find_by_sha256(sha256, kind="original")) is not None:

@@ -27,7 +27,7 @@ from provenance.credentials.codes import TRUST_CODES
 from provenance.credentials.keys import Identity, organisation_of
 from provenance.detect.sources import AI_TERMS, CAPTURE_TERMS, DIGITAL_SOURCE_TYPES, describe
 from provenance.errors import UsageError, WatermarkError
-from provenance.fingerprint import thumbnail
+from provenance.fingerprint import keypoints, thumbnail
 from provenance.imaging import (
     MIME_FOR_FORMAT,
     LoadedImage,
@@ -190,6 +190,7 @@ def stamp_pixels(
                     manifest_label=_c2pa.manifest_label(manifest),
                     input_sha256=request.input_sha256,
                     thumbnail=thumbnail.describe(final_pixels),
+                    keypoints=keypoints.stored(final_pixels),
                 )
             )
             write_atomic(output, signed)
@@ -236,7 +237,8 @@ def _anothers(
     with open_home_registry(home) as registry:
         prints, turned = fingerprint.compute_with_turns(image.pixels())
         views = lays(registry, prints, turned, framed_prints(image.pixels()), image.pixels)
-        found = anothers_picture_lying(registry, contained, views, owner, image.sha256)
+        crop = (keypoints.stored(image.pixels()), image.pixels)
+        found = anothers_picture_lying(registry, contained, views, owner, image.sha256, crop=crop)
     if found is None:
         return []
     said = f"{image.path.name}: {found[1]}"
@@ -735,6 +737,7 @@ def _register_source(registry: Registry, request: StampRequest) -> tuple[str, st
             title=source.path.name,
             thumbnail=thumbnail.describe(source.pixels()),
             reference=claim_thumbnail(source.pixels()),  # Record.reference: copies are compared in detail
+            keypoints=keypoints.stored(source.pixels()),
         )
     )
     return record_id, owner

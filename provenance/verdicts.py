@@ -605,6 +605,8 @@ MATCHED_BY = {
     "fingerprint-inconclusive": "perceptual hash, too far to settle",
     "fingerprint-ambiguous": "perceptual hash, as were records made one from the other",
     "fingerprint-contested": "perceptual hash, as was a near-identical record of another owner",
+    "keypoints": "keypoints shared with the picture, placed there by its thumbnail (a crop)",
+    "keypoints-inconclusive": "keypoints shared with the picture, not placed there by its thumbnail",
 }
 
 

@@ -8,7 +8,7 @@ code follows the documented scheme (README, ``provenance verify --help``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from pathlib import Path
@@ -126,6 +126,7 @@ class _Found:
     matched_by: str
     distances: dict[str, int]
     placement: Placement | None = None  # where the image lies in the record's picture, when placed
+    by_keypoints: bool = False  # found as a crop by its keypoints (_cropped_lookup): reported so (_reported_way)
     picture: thumbnail.Verdict | None = None  # the thumbnail's word on a fingerprint match, when asked
     # a look-alike of another file (the file's own record was found exactly): what this image is to it
     other: MatchRelation | None = None
@@ -229,11 +230,9 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
                     item.other = "contains"  # what the record is to this image: a part of it, not this picture
             wm_record = None
             mark.state = "unconfirmed"
-        framed = False
+        way: str | None = None
         if not found and registry is not None and seen is not None and not mark.found:
-            found, print_, seen, turn, framed = _lookup_otherwise(
-                registry, image, mark, credentials, seen, prints=print_
-            )
+            found, print_, seen, turn, way = _lookup_otherwise(registry, image, mark, credentials, seen, prints=print_)
         elif registry is not None and seen is not None and not mark.found:
             _inside_too(registry, image, mark, credentials, seen, found=found)
         turn = _lies(turn, seen, mark, found)
@@ -249,7 +248,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
             part_of_larger=larger,
             mark_read=mark.state not in ("not-checked", "too-small"),  # a miss under 256 px tells nothing
         )
-        ownership.summary += _how_it_lies(turn, framed=framed) if found else ""
+        ownership.summary += _how_it_lies(turn, found_as=way) if found else _UNSEARCHED.get(way or "", "")
         if registry is not None:
             credentials = _registry_manifest(image, found, credentials, mark, policy, print_)
     finally:
@@ -529,16 +528,81 @@ def _lookup_otherwise(
     seen: _Seen,
     *,
     prints: list[Fingerprint] | None,
-) -> tuple[list[_Found], list[Fingerprint] | None, _Seen, str | None, bool]:
+) -> tuple[list[_Found], list[Fingerprint] | None, _Seen, str | None, str | None]:
     """A picture that matched nothing as it lies: looked up turned back (:func:`_turned_lookup`),
-    then by the picture inside its frame (:func:`_framed_lookup`). The matches, the fingerprints
-    and the picture they were found by, how it lay turned, and whether it was found framed."""
+    then by the picture inside its frame (:func:`_framed_lookup`), then as a crop, by its
+    keypoints (:func:`_cropped_lookup`). The matches, the fingerprints and the picture they were
+    found by, how it lay turned, and how else it was found ("framed", "keypoints" or None)."""
     if (turned := _turned_lookup(registry, image, mark, credentials, seen)) is not None:
-        found, prints, seen, turn = turned  # a sideways or mirrored copy, matched turned back
-        return found, prints, seen, turn, False
+        return turned[0], turned[1], turned[2], turned[3], None  # a sideways or mirrored copy, matched turned back
     if (inside := _framed_lookup(registry, image, mark, credentials, seen)) is not None:
-        return inside[0], inside[1], seen, None, True  # inside bars, a border or on a page
-    return [], prints, seen, None, False
+        return inside[0], inside[1], seen, None, "framed"  # inside bars, a border or on a page
+    if prints and registry.keypoint_pictures() > _KEYPOINTS_MOST:
+        return [], prints, seen, None, "keypoints-skipped"  # said in the summary (_UNSEARCHED)
+    if prints and (cropped := _cropped_lookup(registry, image, mark, credentials, seen, prints=prints)) is not None:
+        # a crop, found by its keypoints (turned back when it lay sideways)
+        return cropped[0], cropped[1], cropped[2], cropped[3], "keypoints"
+    return [], prints, seen, None, None
+
+
+# Pictures whose keypoints the crop lookup compares at most: it compares a query with every stored
+# keypoint, about 0.4 s per 1,000 pictures on one core (benchmarks/results/crop_lookup.md); past
+# this, crops are not looked for, and the summary says so.
+_KEYPOINTS_MOST = 2_500
+_UNSEARCHED = {
+    "keypoints-skipped": (
+        f" Crops were not looked for: this registry holds the keypoints of more than {_KEYPOINTS_MOST:,}"
+        " pictures, which this version compares one by one."
+    )
+}
+
+
+def _cropped_lookup(
+    registry: Registry,
+    image: LoadedImage,
+    mark: WatermarkReport,
+    credentials: CredentialReport,
+    seen: _Seen,
+    *,
+    prints: list[Fingerprint],
+) -> tuple[list[_Found], list[Fingerprint], _Seen, str | None] | None:
+    """A picture its hashes match with nothing may be a crop of a registered one: a crop moves
+    PDQ past any threshold (a walkthrough's 60 % crop of a registered drawing matched nothing;
+    register alone missed 29 % of 90 % crops). The records whose keypoints it shares on one
+    transform (:meth:`Registry.crop_candidates`) are its candidates, and each record's thumbnail
+    decides, told the scale the keypoints measured, as for any hash too far to settle: placed
+    there as the same picture, a match; neither placed nor told apart, inconclusive; told
+    apart, left out. A crop lying a quarter turn from its picture (a resize dropped its EXIF
+    orientation) is turned back first. The matches, the fingerprints and the picture they were
+    found by, and how it lay turned; None when nothing was found."""
+    from provenance.fingerprint import keypoints
+
+    candidates = registry.crop_candidates(keypoints.describe(seen.pixels, most=keypoints.ASKED))
+    if not candidates:
+        return None
+    turn = None
+    if (undo := _quarter_turn(candidates[0][1].angle)) is not None:
+        seen, turn = _Seen(seen.pixels.transpose(undo)), _TURNS[undo]
+        prints = fingerprint.compute(seen.pixels)
+    near = {record.record_id: (record, c.scale) for record, c in candidates}
+    carry = min(seen.pixels.size) >= _min_side()
+    found = _lookup(registry, image, mark, credentials, prints, seen=seen, could_carry=carry, candidates=near)
+    found = [replace(f, by_keypoints=True) for f in found if f.picture != "different"]
+    return (found, prints, seen, turn) if found else None
+
+
+_QUARTER_SLACK = (
+    10.0  # degrees: a transform this near a quarter turn lies turned by it (a crop a few degrees off stays)
+)
+
+
+def _quarter_turn(angle: float) -> Image.Transpose | None:
+    """The transpose that turns a picture lying ``angle`` degrees from its record's (a keypoint
+    transform's, :class:`keypoints.Candidate`) back upright: None when it lies upright."""
+    quarters = round(angle / 90.0) % 4
+    if not quarters or abs(angle - 90.0 * round(angle / 90.0)) > _QUARTER_SLACK:
+        return None
+    return {1: Image.Transpose.ROTATE_270, 2: Image.Transpose.ROTATE_180, 3: Image.Transpose.ROTATE_90}[quarters]
 
 
 def _inside_too(
@@ -605,10 +669,12 @@ def _lookup(
     seen: _Seen | None,
     could_carry: bool,
     on_page: bool = False,
+    candidates: Mapping[str, tuple[Record, float]] | None = None,
 ) -> list[_Found]:
     """Records this image is, or is near, and how each was found. ``on_page``: the picture was
     found inside a frame or a page (:func:`_framed_lookup`), placed there as a marked one is
-    (:func:`_on_a_page`)."""
+    (:func:`_on_a_page`). ``candidates``: records its keypoints found (:func:`_cropped_lookup`),
+    with the scale they measured, weighed as hashes too far to settle (the thumbnail decides)."""
     found: dict[str, _Found] = {}
 
     def add(record: Record | None, how: str) -> None:
@@ -636,12 +702,15 @@ def _lookup(
             limit = THRESHOLDS.get(print_.algorithm)
             if limit is not None:
                 near.update((rec.record_id, rec) for rec, _ in registry.search(print_, limit.inconclusive))
+        near.update((rid, rec) for rid, (rec, _) in (candidates or {}).items())
         nearest = {rid: sorted(print_distances(prints, rec.fingerprints).values()) for rid, rec in near.items()}
         for record in sorted(near.values(), key=lambda rec: nearest[rec.record_id]):
             if record.record_id in found:
                 continue
             decision = classify(prints, record.fingerprints)
-            placed = _picture(seen, record) if decision != "none" and place else None
+            scale = (candidates or {}).get(record.record_id, (record, None))[1]
+            decision = "inconclusive" if decision == "none" and scale is not None else decision
+            placed = _picture(seen, record, scale=scale) if decision != "none" and place else None
             if on_page and placed is not None:
                 placed = _on_a_page(placed, seen, record) or placed
             picture = None if placed is None else placed.verdict
@@ -656,13 +725,14 @@ def _lookup(
     return list(found.values())
 
 
-def _picture(seen: _Seen | None, record: Record) -> thumbnail.Placement | None:
-    """The record's thumbnail on whether this image is its picture (or part of it); None without one."""
+def _picture(seen: _Seen | None, record: Record, *, scale: float | None = None) -> thumbnail.Placement | None:
+    """The record's thumbnail on whether this image is its picture (or part of it); None without one.
+    ``scale``: image px per picture px, where keypoints measured it."""
     if record.thumbnail is None or seen is None:
         return None
     from provenance.fingerprint import thumbnail
 
-    return thumbnail.compare(seen.pixels, record.thumbnail)
+    return thumbnail.compare(seen.pixels, record.thumbnail, scale=scale)
 
 
 def _placement(placed: thumbnail.Placement | None, record: Record, seen: _Seen | None) -> Placement | None:
@@ -1050,14 +1120,56 @@ def lays(
 
 
 def anothers_picture_lying(
-    registry: Registry, contained: list[Record], views: list[Lay], owner: str, sha256: str
+    registry: Registry,
+    contained: list[Record],
+    views: list[Lay],
+    owner: str,
+    sha256: str,
+    *,
+    crop: tuple[bytes | None, Callable[[], Image.Image]] | None = None,
 ) -> tuple[Record, str] | None:
     """:func:`anothers_picture` for the picture in any of the ways it may lie (:func:`lays`), its
     words saying which: a mirrored, turned or framed copy of another owner's picture is no more a
-    new original than a re-saved one."""
+    new original than a re-saved one; nor is a crop of it (:func:`anothers_crop`, given ``crop``:
+    the picture's keypoints and its pixels)."""
     for how, prints in views:
         if (found := anothers_picture(registry, contained if how is None else [], prints, owner, sha256)) is not None:
             return found[0], found[1] + (f" ({how})" if how else "")
+    if crop is not None and crop[0] is not None:
+        return anothers_crop(registry, crop[0], crop[1], owner, sha256)
+    return None
+
+
+def anothers_crop(
+    registry: Registry, points: bytes, pixels: Callable[[], Image.Image], owner: str, sha256: str
+) -> tuple[Record, str] | None:
+    """Another owner's registered or stamped picture that this one is a crop of: found by its
+    keypoints (``points``, :func:`keypoints.stored`'s bytes) and placed inside that picture by its
+    thumbnail, as verify finds crops (:func:`_cropped_lookup`). A crop of a newsroom's photo
+    registered as someone else's original would be named its owner (exit 0); a red-team's crops
+    registered so. Whole copies are :func:`anothers_picture`'s to judge (by its rules: a stamp
+    made from this very file, ``sha256``, is not another's picture, nor is it here). None when
+    there is none; the pixels are read only for a candidate."""
+    from provenance.fingerprint import keypoints, thumbnail
+
+    query = keypoints.Keypoints.from_bytes(points)
+    if query is None or registry.keypoint_pictures() > _KEYPOINTS_MOST:
+        return None
+    candidates = [
+        (r, c)
+        for r, c in registry.crop_candidates(query)
+        if not same_owner(r.owner, owner) and sha256 not in (r.sha256, r.input_sha256)
+    ]
+    picture = pixels() if candidates else None
+    for record, candidate in candidates:
+        if picture is None or record.thumbnail is None or abs(candidate.angle) > _QUARTER_SLACK:
+            continue
+        placed = thumbnail.compare(picture, record.thumbnail, scale=candidate.scale)
+        if placed is not None and placed.verdict == "same-picture" and placed.shown < thumbnail.WHOLE_SHOWN:
+            return record, (
+                f"it is a crop of record {record.record_id} here (owner {record.owner}{titled(record)}),"
+                f" showing about {100 * placed.shown:.0f} % of that picture"
+            )
     return None
 
 
@@ -1242,7 +1354,7 @@ def _ownership(
         relation = item.other or _RELATION.get(item.matched_by, "same-as")
         strength = _STRENGTH.get(item.matched_by) or ("exact" if item.matched_by == "input-sha256" else "inconclusive")
         matches[item.record.record_id] = _match(
-            item.record, relation, strength, item.matched_by, item.distances, placement=item.placement
+            item.record, relation, strength, _reported_way(item), item.distances, placement=item.placement
         )
     for item in found:
         if _STRENGTH.get(item.matched_by) is None or item.other is not None:
@@ -1266,6 +1378,16 @@ def _ownership(
         picture = "that picture" if verdict != "derived" else f"the registered {same.kind} {_name(same)}"
         summary = f"{summary.rstrip('.')}; this image is {_placement_words(same.placement, picture)}."
     return OwnershipReport(verdict=verdict, summary=summary, matches=ordered, registry=registry.location)
+
+
+# A crop found by its keypoints is weighed as a hash match or a hash too far to settle (the same checks
+# follow), and reported as what found it: its hash distances are far past any threshold.
+_BY_KEYPOINTS = {"fingerprint": "keypoints", "fingerprint-inconclusive": "keypoints-inconclusive"}
+
+
+def _reported_way(item: _Found) -> str:
+    """How a match was reached, as the report says it (:data:`_BY_KEYPOINTS`)."""
+    return _BY_KEYPOINTS.get(item.matched_by, item.matched_by) if item.by_keypoints else item.matched_by
 
 
 def _sources_first(registry: Registry, matches: list[OwnershipMatch]) -> list[OwnershipMatch]:
@@ -2340,12 +2462,17 @@ def _kind(ai: AIReport, credentials: CredentialReport) -> str:
 _THIS_COPY = " This copy is "  # how a turned or mirrored copy lies, said after the ownership summary
 
 
-def _how_it_lies(turn: str | None, *, framed: bool) -> str:
-    """Said after the ownership summary: how a turned or mirrored copy lies, or that the picture
-    was found inside a frame (:func:`_framed_lookup`)."""
+def _how_it_lies(turn: str | None, *, found_as: str | None) -> str:
+    """Said after the ownership summary: how a turned or mirrored copy lies, that the picture
+    was found inside a frame (:func:`_framed_lookup`), or by its keypoints (:func:`_cropped_lookup`)."""
+    keypoints = " It was found by the keypoints it shares with the registered picture: its hashes are too far to match."
     if turn is not None:
-        return f"{_THIS_COPY}{turn} relative to the registered picture."
-    return " The picture was found inside bars, a border or a page added around it." if framed else ""
+        return f"{_THIS_COPY}{turn} relative to the registered picture." + (
+            keypoints if found_as == "keypoints" else ""
+        )
+    if found_as == "framed":
+        return " The picture was found inside bars, a border or a page added around it."
+    return keypoints
 
 
 def _summary(

@@ -18,7 +18,7 @@ from PIL import Image
 
 from provenance import fingerprint
 from provenance.config import Home
-from provenance.fingerprint import PDQ, PHASH, Fingerprint
+from provenance.fingerprint import KEYPOINTS, PDQ, PHASH, Fingerprint
 from provenance.registry import Record, Registry
 from provenance.verify import verify_path
 from tests.conftest import ROOT, SAMPLES, Twin, require_fixtures, run_cli
@@ -134,7 +134,7 @@ def test_export_import_remove_round_trip(registry_location: str, tmp_path: Path)
     assert run_cli("register", SAMPLES, "--owner", "Archive", home=home, env=env).code == 0
     stats = _json(run_cli("registry", "stats", "--json", home=home, env=env).stdout)
     assert stats["records"] == {"original": 4}
-    assert stats["fingerprints"] == {PDQ: 4, PHASH: 4}
+    assert stats["fingerprints"] == {PDQ: 4, PHASH: 4, KEYPOINTS: 4}  # keypoints: how many records have them
     export = tmp_path / "export.jsonl"
     assert run_cli("registry", "export", export, home=home, env=env).code == 0
     kept = export.read_bytes()
@@ -206,7 +206,7 @@ def test_sigkill_during_bulk_register_then_rerun_loses_and_doubles_nothing(tmp_p
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         # every record has all its fingerprints: no half-written record
-        assert conn.execute("SELECT COUNT(*) FROM fingerprints").fetchone()[0] == 2 * midway
+        assert conn.execute("SELECT COUNT(*) FROM fingerprints").fetchone()[0] == 3 * midway  # PDQ, pHash, keypoints
     rerun = run_cli("register", archive, "--owner", "Wire", home=home)
     assert rerun.code == 0, rerun.stderr
     assert f"{total - midway} registered, {midway} already registered" in rerun.stderr

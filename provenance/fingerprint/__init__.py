@@ -22,6 +22,9 @@ if TYPE_CHECKING:  # numpy only where a hash is computed: comparing hashes needs
 PHASH = "phash-64/imagehash-4"
 PDQ = "pdq-256/pdqhash-0.2"
 BITS = {PDQ: 256, PHASH: 64}
+# ORB keypoints of the picture (fingerprint/keypoints.py): stored beside the hashes as one row of
+# variable length, never compared by Hamming distance; how a crop is found
+KEYPOINTS = "orb-512/opencv-1"
 # PDQ's own quality score (0-100): under this the picture is too flat for the hash to
 # mean much (Meta's recommendation), so its matches are flagged, never trusted.
 PDQ_MIN_QUALITY = 50

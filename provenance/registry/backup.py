@@ -25,6 +25,7 @@ def _record_to_json(record: Record) -> dict[str, Any]:
     data["manifest"] = None if record.manifest is None else record.manifest.hex()
     data["thumbnail"] = None if record.thumbnail is None else record.thumbnail.hex()
     data["reference"] = None if record.reference is None else record.reference.hex()
+    data["keypoints"] = None if record.keypoints is None else record.keypoints.hex()
     data["fingerprints"] = [asdict(f) for f in record.fingerprints]
     return data
 
@@ -34,12 +35,14 @@ def _record_from_json(data: dict[str, Any]) -> Record:
         prints = [Fingerprint(**f) for f in data.pop("fingerprints", [])]
         manifest, thumbnail = data.pop("manifest", None), data.pop("thumbnail", None)
         reference = data.pop("reference", None)  # exports from before schema 5 have none
+        keypoints = data.pop("keypoints", None)  # nor do exports from before keypoints were kept
         return Record(
             **data,
             fingerprints=prints,
             manifest=None if manifest is None else bytes.fromhex(manifest),
             thumbnail=None if thumbnail is None else bytes.fromhex(thumbnail),
             reference=None if reference is None else bytes.fromhex(reference),
+            keypoints=None if keypoints is None else bytes.fromhex(keypoints),
         )
     except (TypeError, ValueError) as exc:
         raise RegistryError(f"not a registry export record ({exc})") from None

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,11 +31,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from provenance.errors import RegistryError
-from provenance.fingerprint import Fingerprint, find
+from provenance.fingerprint import KEYPOINTS, Fingerprint, find
 from provenance.registry._backend import Backend, PostgresBackend, SQLiteBackend, is_postgres
 from provenance.registry.schema import READS_FROM, SCHEMA_VERSION, migrate, schema_version, set_meta
 
 if TYPE_CHECKING:  # numpy (the search index) and the watermark are imported where they are used:
+    from provenance.fingerprint.keypoints import Candidate, KeypointIndex, Keypoints
     from provenance.registry.index import HashIndex, IndexFiles  # a lookup by id or hash needs neither
 
 _PRINT_COLUMNS = ("record_id", "algorithm", "value", "quality")
@@ -68,6 +70,9 @@ class Record:
     # verify lays a copy on to see boxes, text or a patch drawn over it (fingerprint/detail.py); a stamp's
     # is in its manifest. None on rows from before schema 5, which are compared by the thumbnail alone
     reference: bytes | None = None
+    # the picture's keypoints (fingerprint/keypoints.py), how a crop of it is found: stored as a
+    # fingerprint row of its own algorithm; None on records registered before them
+    keypoints: bytes | None = None
 
     def fingerprint(self, algorithm: str) -> Fingerprint | None:
         return find(self.fingerprints, algorithm)
@@ -80,6 +85,7 @@ class Record:
         fields.pop("manifest")
         fields.pop("reference", None)  # JPEG bytes, as the thumbnail's
         fields.pop("thumbnail", None)  # PNG bytes, not JSON (the record's picture stays in the registry)
+        fields.pop("keypoints", None)  # binary descriptors, not JSON
         fields["fingerprints"] = [asdict(f) for f in self.fingerprints]
         fields["manifest_id"] = (self.manifest_label or self.record_id) if self.manifest else None
         # whether copies are compared at full detail (drawn text, a pasted part): the signed manifest's claim
@@ -137,7 +143,10 @@ def _row(record: Record) -> tuple[object, ...]:
 
 
 def _print_rows(records: list[Record]) -> list[tuple[object, ...]]:
-    return [(r.record_id, f.algorithm, f.to_bytes(), f.quality) for r in records for f in r.fingerprints]
+    rows: list[tuple[object, ...]] = [
+        (r.record_id, f.algorithm, f.to_bytes(), f.quality) for r in records for f in r.fingerprints
+    ]
+    return rows + [(r.record_id, KEYPOINTS, r.keypoints, None) for r in records if r.keypoints is not None]
 
 
 @dataclass(frozen=True)
@@ -270,6 +279,22 @@ class Registry:
             self._db.execute("UPDATE records SET reference = ? WHERE record_id = ?", (reference, record_id))
         return True
 
+    def keep_keypoints(self, record_id: str, keypoints: bytes) -> bool:
+        """Give a record registered before keypoints were kept its keypoints (Record.keypoints):
+        registering the same file again does. False when it has them already or is not here."""
+        with self.transaction():
+            if not self._db.execute("SELECT 1 FROM records WHERE record_id = ?", (record_id,)):
+                return False
+            if self._db.execute(
+                "SELECT 1 FROM fingerprints WHERE record_id = ? AND algorithm = ?", (record_id, KEYPOINTS)
+            ):
+                return False
+            self._db.execute(
+                f"INSERT INTO fingerprints ({', '.join(_PRINT_COLUMNS)}) VALUES (?, ?, ?, ?)",
+                (record_id, KEYPOINTS, keypoints, None),
+            )
+        return True
+
     def remove(self, record_id: str) -> bool:
         """Delete a record (its fingerprints go with it; records derived from it keep
         their rows but lose the link). Bumps the index epoch so indexes rebuild."""
@@ -363,13 +388,15 @@ class Registry:
 
     def _record(self, row: tuple[object, ...]) -> Record:
         record_id = str(row[0])
-        fingerprints = [
-            Fingerprint(str(alg), bytes(val).hex(), None if q is None else int(q))
-            for alg, val, q in self._db.execute(
-                "SELECT algorithm, value, quality FROM fingerprints WHERE record_id = ? ORDER BY algorithm",
-                (record_id,),
-            )
-        ]
+        fingerprints: list[Fingerprint] = []
+        keypoints: bytes | None = None
+        for alg, val, q in self._db.execute(
+            "SELECT algorithm, value, quality FROM fingerprints WHERE record_id = ? ORDER BY algorithm", (record_id,)
+        ):
+            if alg == KEYPOINTS:
+                keypoints = bytes(val)
+            else:
+                fingerprints.append(Fingerprint(str(alg), bytes(val).hex(), None if q is None else int(q)))
         manifest, thumbnail, reference = row[8], row[13], row[14]
 
         def text(value: object) -> str | None:
@@ -392,6 +419,7 @@ class Registry:
             thumbnail=bytes(thumbnail) if isinstance(thumbnail, (bytes, memoryview)) else None,
             reference=bytes(reference) if isinstance(reference, (bytes, memoryview)) else None,
             fingerprints=fingerprints,
+            keypoints=keypoints,
         )
 
     # search -------------------------------------------------------------------------
@@ -411,6 +439,36 @@ class Registry:
                 out.append((rec, distance))
         return out
 
+    def crop_candidates(self, query: Keypoints) -> list[tuple[Record, Candidate]]:
+        """Records whose picture ``query`` (a picture's keypoints) may be part of, by keypoints
+        (fingerprint/keypoints.py): candidates for the thumbnail to judge, never matches. Every
+        stored keypoint is compared; the index is read once per process and registry (and again
+        after a write: a batch opens the registry once per file)."""
+        out = []
+        for candidate in self._keypoint_index().candidates(query):
+            if (record := self.get(candidate.key)) is not None:
+                out.append((record, candidate))
+        return out
+
+    def keypoint_pictures(self) -> int:
+        """How many records have keypoints (what a crop lookup compares)."""
+        return int(self._db.execute("SELECT COUNT(*) FROM fingerprints WHERE algorithm = ?", (KEYPOINTS,))[0][0])
+
+    def _keypoint_index(self) -> KeypointIndex:
+        from provenance.fingerprint.keypoints import KeypointIndex
+
+        rows = self._db.execute(
+            "SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM fingerprints WHERE algorithm = ?", (KEYPOINTS,)
+        )
+        state = (int(rows[0][0]), int(rows[0][1]), self._indexes.epoch())
+        with _KEYPOINTS_HELD_LOCK:
+            held = _KEYPOINTS_HELD.get(self.location)
+            if held is None or held[0] != state:
+                stored = self._db.iterate("SELECT record_id, value FROM fingerprints WHERE algorithm = ?", (KEYPOINTS,))
+                held = (state, KeypointIndex((str(rid), bytes(value)) for rid, value in stored))
+                _KEYPOINTS_HELD[self.location] = held
+        return held[1]
+
     def _record_ids_for(self, algorithm: str, seqs: list[int]) -> dict[int, str]:
         marks = ", ".join("?" for _ in seqs)
         rows = self._db.execute(
@@ -426,6 +484,12 @@ class Registry:
     def save_indexes(self, *, force: bool = False) -> None:
         """Persist each algorithm's search index when stale enough to matter (writers only)."""
         self._indexes.save(force=force)
+
+
+# The keypoint index of each registry this process has searched, with the state it was read at
+# (keypoint rows, their last sequence number, the removal epoch): one per registry location.
+_KEYPOINTS_HELD: dict[str, tuple[tuple[int, int, int], KeypointIndex]] = {}
+_KEYPOINTS_HELD_LOCK = threading.Lock()
 
 
 def _connect(location: str | Path, *, readonly: bool) -> Backend:
