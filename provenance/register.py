@@ -125,6 +125,7 @@ class FingerprintRow(TypedDict):
     thumbnail: NotRequired[str]  # hex
     reference: NotRequired[str]  # hex: the detailed reference picture (Record.reference)
     keypoints: NotRequired[str]  # hex: the picture's keypoints (Record.keypoints), how its crops are found
+    mirrored: NotRequired[str]  # hex: its mirror image's keypoints (a mirrored crop of another's picture is refused)
     # what could make it a picture registered here beyond its SHA-256 (verify.input_record): the record
     # its mark's whole-picture layer names, and whether it carries a manifest
     mark: NotRequired[str | None]
@@ -145,6 +146,7 @@ def fingerprint_file(path: str) -> FingerprintRow:
         thumb = thumbnail.describe(image.pixels())
         reference = claim_thumbnail(image.pixels())
         points = keypoints.stored(image.pixels())
+        mirror = keypoints.mirrored(image.pixels())
         mark = whole_mark(image.pixels(), search=True)
     except InputError as exc:
         return {"path": path, "error": exc.diagnostics()}
@@ -157,6 +159,7 @@ def fingerprint_file(path: str) -> FingerprintRow:
         "thumbnail": thumb.hex(),
         "reference": reference.hex(),
         "keypoints": points.hex(),
+        "mirrored": mirror.hex(),
         "mark": mark,
         "manifest": has_manifest(image.mime, image.data),
     }
@@ -203,7 +206,8 @@ def _commit(
         lambda: load_image(path).pixels(),
     )  # fmt: skip
     points = bytes.fromhex(row["keypoints"]) if row.get("keypoints") else None
-    crop = (points, lambda: load_image(path).pixels())
+    mirror = bytes.fromhex(row["mirrored"]) if row.get("mirrored") else None
+    crop = ((points, mirror), lambda: load_image(path).pixels())
     claimed, said = _anothers_picture(registry, path, contained, views, owner, sha256=sha256, allow=allow, crop=crop)
     if claimed is not None:
         return claimed
@@ -278,7 +282,14 @@ def _register_one(
         views = lays(registry, prints, turned, framed_prints(image.pixels()), image.pixels)
         points = keypoints.stored(image.pixels())
         claimed, said = _anothers_picture(
-            registry, path, contained, views, owner, sha256=image.sha256, allow=allow, crop=(points, image.pixels)
+            registry,
+            path,
+            contained,
+            views,
+            owner,
+            sha256=image.sha256,
+            allow=allow,
+            crop=((points, None), image.pixels),
         )
         if claimed is not None:
             return claimed
@@ -319,7 +330,7 @@ def _anothers_picture(
     *,
     sha256: str,
     allow: bool,
-    crop: tuple[bytes | None, Callable[[], Image.Image]] | None = None,
+    crop: tuple[tuple[bytes | None, bytes | None], Callable[[], Image.Image]] | None = None,
 ) -> tuple[RegisterResult | None, str | None]:
     """:func:`verify.anothers_picture` registered as ``owner``'s original, in any of ``views``
     (:func:`verify.lays`) or as a crop of it (``crop``: the picture's keypoints and pixels): refused

@@ -237,7 +237,7 @@ def _anothers(
     with open_home_registry(home) as registry:
         prints, turned = fingerprint.compute_with_turns(image.pixels())
         views = lays(registry, prints, turned, framed_prints(image.pixels()), image.pixels)
-        crop = (keypoints.stored(image.pixels()), image.pixels)
+        crop = ((keypoints.stored(image.pixels()), None), image.pixels)
         found = anothers_picture_lying(registry, contained, views, owner, image.sha256, crop=crop)
     if found is None:
         return []

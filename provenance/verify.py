@@ -58,7 +58,7 @@ from provenance.runtime import time_limit
 from provenance.verdicts import ExitCode
 
 if TYPE_CHECKING:
-    from provenance.fingerprint import detail, thumbnail
+    from provenance.fingerprint import detail, keypoints, thumbnail
     from provenance.watermark import WatermarkReading
 
 # Pixel checks import numpy, OpenCV and the watermark where they run (verify --metadata-only
@@ -572,17 +572,15 @@ def _cropped_lookup(
     transform (:meth:`Registry.crop_candidates`) are its candidates, and each record's thumbnail
     decides, told the scale the keypoints measured, as for any hash too far to settle: placed
     there as the same picture, a match; neither placed nor told apart, inconclusive; told
-    apart, left out. A crop lying a quarter turn from its picture (a resize dropped its EXIF
-    orientation) is turned back first. The matches, the fingerprints and the picture they were
-    found by, and how it lay turned; None when nothing was found."""
-    from provenance.fingerprint import keypoints
-
-    candidates = registry.crop_candidates(keypoints.describe(seen.pixels, most=keypoints.ASKED))
-    if not candidates:
+    apart, left out. A crop that lies turned (a quarter turn: a resize dropped its EXIF
+    orientation; a few degrees: straightened) or mirrored is turned back first
+    (:func:`_crop_lies`). The matches, the fingerprints and the picture they were found by, and
+    how it lay; None when nothing was found."""
+    lying = _crop_lies(registry, lambda: seen.pixels)
+    if lying is None:
         return None
-    turn = None
-    if (undo := _quarter_turn(candidates[0][1].angle)) is not None:
-        seen, turn = _Seen(seen.pixels.transpose(undo)), _TURNS[undo]
+    candidates, seen, turn = lying
+    if turn is not None:
         prints = fingerprint.compute(seen.pixels)
     near = {record.record_id: (record, c.scale) for record, c in candidates}
     carry = min(seen.pixels.size) >= _min_side()
@@ -591,9 +589,56 @@ def _cropped_lookup(
     return (found, prints, seen, turn) if found else None
 
 
-_QUARTER_SLACK = (
-    10.0  # degrees: a transform this near a quarter turn lies turned by it (a crop a few degrees off stays)
-)
+def _crop_lies(
+    registry: Registry, pixels: Callable[[], Image.Image], points: tuple[bytes | None, bytes | None] = (None, None)
+) -> tuple[list[tuple[Record, keypoints.Candidate]], _Seen, str | None] | None:
+    """The records a crop's keypoints find (``points``: its keypoints as it lies and mirrored,
+    when already taken, :func:`keypoints.stored`'s bytes; else taken from ``pixels``, read only
+    when needed), as it lies or else mirrored (ORB's keypoints are not a mirror's: a walkthrough's rival
+    registered a mirrored crop of a newsroom's photo as its own, and verify named the rival,
+    exit 0), with the picture turned back the way the first one's transform says and how it
+    lay (:data:`_TURNS`' words, and "turned about N degrees" for a straightened crop, which
+    compared unturned read as parts differing). None when neither finds any."""
+    from provenance.fingerprint import keypoints
+
+    def shown(mirrored: bool) -> Image.Image:
+        return pixels().transpose(Image.Transpose.FLIP_LEFT_RIGHT) if mirrored else pixels()
+
+    for mirrored, stored in zip((False, True), points, strict=True):
+        query = keypoints.Keypoints.from_bytes(stored) if stored is not None else None
+        query = query or keypoints.describe(shown(mirrored), most=keypoints.ASKED)
+        if candidates := registry.crop_candidates(query):
+            return candidates, *_turned_back(shown(mirrored), candidates[0][1].angle, mirrored=mirrored)
+    return None
+
+
+def _turned_back(pixels: Image.Image, angle: float, *, mirrored: bool) -> tuple[_Seen, str | None]:
+    """``pixels`` (mirrored back already when ``mirrored``) turned upright by a keypoint
+    transform's ``angle``, and how the copy lay in words (None: upright, as it is)."""
+    from provenance import watermark
+
+    flip = Image.Transpose.FLIP_LEFT_RIGHT
+    if (undo := _quarter_turn(angle)) is not None:
+        return _Seen(pixels.transpose(undo)), _TURNS[_composed(flip, undo) if mirrored else undo]
+    words = [_TURNS[flip]] if mirrored else []
+    if abs(angle) < watermark.LEAST_TURN:
+        return _Seen(pixels), " and ".join(words) or None
+    back = -angle  # Pillow turns counter-clockwise by a positive angle; the transform's is clockwise as seen
+    words.append(f"turned about {abs(back):.0f} degrees {'counter-clockwise' if back < 0 else 'clockwise'}")
+    return _Seen(pixels.rotate(back, resample=Image.Resampling.BICUBIC), angle=back), " and ".join(words)
+
+
+@cache
+def _composed(first: Image.Transpose, then: Image.Transpose) -> Image.Transpose:
+    """The one transpose that does ``first`` and ``then`` (found on a small picture with no symmetry)."""
+    import numpy as np
+
+    probe = Image.fromarray(np.arange(6, dtype=np.uint8).reshape(2, 3))
+    both = np.asarray(probe.transpose(first).transpose(then))
+    return next(t for t in _TURNS if np.array_equal(np.asarray(probe.transpose(t)), both))
+
+
+_QUARTER_SLACK = 10.0  # degrees: a transform this near a quarter turn lies turned by it
 
 
 def _quarter_turn(angle: float) -> Image.Transpose | None:
@@ -1126,7 +1171,7 @@ def anothers_picture_lying(
     owner: str,
     sha256: str,
     *,
-    crop: tuple[bytes | None, Callable[[], Image.Image]] | None = None,
+    crop: tuple[tuple[bytes | None, bytes | None], Callable[[], Image.Image]] | None = None,
 ) -> tuple[Record, str] | None:
     """:func:`anothers_picture` for the picture in any of the ways it may lie (:func:`lays`), its
     words saying which: a mirrored, turned or framed copy of another owner's picture is no more a
@@ -1135,40 +1180,41 @@ def anothers_picture_lying(
     for how, prints in views:
         if (found := anothers_picture(registry, contained if how is None else [], prints, owner, sha256)) is not None:
             return found[0], found[1] + (f" ({how})" if how else "")
-    if crop is not None and crop[0] is not None:
+    if crop is not None:
         return anothers_crop(registry, crop[0], crop[1], owner, sha256)
     return None
 
 
 def anothers_crop(
-    registry: Registry, points: bytes, pixels: Callable[[], Image.Image], owner: str, sha256: str
+    registry: Registry,
+    points: tuple[bytes | None, bytes | None],
+    pixels: Callable[[], Image.Image],
+    owner: str,
+    sha256: str,
 ) -> tuple[Record, str] | None:
-    """Another owner's registered or stamped picture that this one is a crop of: found by its
-    keypoints (``points``, :func:`keypoints.stored`'s bytes) and placed inside that picture by its
+    """Another owner's registered or stamped picture that this one is a crop of, as it lies or
+    mirrored: found by its keypoints (``points``: :func:`keypoints.stored`'s bytes of the picture
+    and of its mirror image, when taken already) and placed inside that picture by its
     thumbnail, as verify finds crops (:func:`_cropped_lookup`). A crop of a newsroom's photo
     registered as someone else's original would be named its owner (exit 0); a red-team's crops
     registered so. Whole copies are :func:`anothers_picture`'s to judge (by its rules: a stamp
     made from this very file, ``sha256``, is not another's picture, nor is it here). None when
     there is none; the pixels are read only for a candidate."""
-    from provenance.fingerprint import keypoints, thumbnail
+    from provenance.fingerprint import thumbnail
 
-    query = keypoints.Keypoints.from_bytes(points)
-    if query is None or registry.keypoint_pictures() > _KEYPOINTS_MOST:
+    if registry.keypoint_pictures() > _KEYPOINTS_MOST or (lying := _crop_lies(registry, pixels, points)) is None:
         return None
-    candidates = [
-        (r, c)
-        for r, c in registry.crop_candidates(query)
-        if not same_owner(r.owner, owner) and sha256 not in (r.sha256, r.input_sha256)
-    ]
-    picture = pixels() if candidates else None
+    candidates, seen, turn = lying
     for record, candidate in candidates:
-        if picture is None or record.thumbnail is None or abs(candidate.angle) > _QUARTER_SLACK:
+        if same_owner(record.owner, owner) or sha256 in (record.sha256, record.input_sha256):
             continue
-        placed = thumbnail.compare(picture, record.thumbnail, scale=candidate.scale)
+        if record.thumbnail is None:
+            continue
+        placed = thumbnail.compare(seen.pixels, record.thumbnail, scale=candidate.scale)
         if placed is not None and placed.verdict == "same-picture" and placed.shown < thumbnail.WHOLE_SHOWN:
             return record, (
                 f"it is a crop of record {record.record_id} here (owner {record.owner}{titled(record)}),"
-                f" showing about {100 * placed.shown:.0f} % of that picture"
+                f" showing about {100 * placed.shown:.0f} % of that picture" + (f" ({turn})" if turn else "")
             )
     return None
 
@@ -2465,11 +2511,13 @@ _THIS_COPY = " This copy is "  # how a turned or mirrored copy lies, said after 
 def _how_it_lies(turn: str | None, *, found_as: str | None) -> str:
     """Said after the ownership summary: how a turned or mirrored copy lies, that the picture
     was found inside a frame (:func:`_framed_lookup`), or by its keypoints (:func:`_cropped_lookup`)."""
-    keypoints = " It was found by the keypoints it shares with the registered picture: its hashes are too far to match."
+    keypoints = (
+        " It was found by the keypoints it shares with the registered picture: its hashes are too far to match."
+        if found_as == "keypoints"
+        else ""
+    )
     if turn is not None:
-        return f"{_THIS_COPY}{turn} relative to the registered picture." + (
-            keypoints if found_as == "keypoints" else ""
-        )
+        return f"{_THIS_COPY}{turn} relative to the registered picture.{keypoints}"
     if found_as == "framed":
         return " The picture was found inside bars, a border or a page added around it."
     return keypoints

@@ -193,3 +193,54 @@ def test_another_owners_crop_is_refused_and_ones_own_is_not(
     _crop(Image.open(SAMPLES / "astronaut.png").convert("RGB"), 0.6, (0.5, 0.5)).save(other, quality=88)
     [fine] = register_paths([other], home=home, owner="Someone Else")
     assert fine.status == "registered", fine
+
+
+def test_a_mirrored_crop_is_found_never_passed_and_never_anothers(
+    archive: tuple[Home, Image.Image, Path], tmp_path: Path
+) -> None:
+    """ORB's keypoints are not a mirror's: a walkthrough's rival registered a mirrored crop of the
+    newsroom's photo, and verify named the rival (exit 0). The crop is looked up mirrored too: the
+    newsroom's picture is named, the copy is not passed as it (a mirror shows the scene reversed),
+    and the rival's registration is refused, saying how the copy lies."""
+    home, picture, _ = archive
+    copy = tmp_path / "mirrored.jpg"
+    _crop(picture, 0.7, (0.3, 0.5)).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(copy, quality=85)
+    report = verify_path(copy, home=home)
+    [match] = report.ownership.matches
+    assert match.owner == "Daily Planet", report.ownership.summary
+    assert match.matched_by == "keypoints"
+    assert match.placement is not None
+    assert match.placement.mirrored
+    assert report.exit_code == 3, report.summary
+    [refused] = register_paths([copy], home=home, owner="Rival")
+    assert refused.status == "refused", refused
+    assert refused.error is not None
+    assert "(mirrored left to right)" in refused.error
+
+
+def test_a_straightened_crop_is_turned_back_not_called_altered(
+    archive: tuple[Home, Image.Image, Path], tmp_path: Path
+) -> None:
+    """A crop turned 3 degrees and cropped in (no filled corners) read "12 of its 63 detailed areas
+    do not match (an overlay, a caption band, a logo?)", exit 3: compared unturned, its edges
+    missed. The keypoints' transform turns it back, and the summary says how it lay."""
+    home, picture, _ = archive
+    copy = tmp_path / "straightened.jpg"
+    _crop(picture.rotate(3, Image.Resampling.BICUBIC), 0.7, (0.5, 0.5)).save(copy, quality=88)
+    report = verify_path(copy, home=home)
+    assert report.ownership.verdict == "registered", report.ownership.summary
+    assert "turned about 3 degrees counter-clockwise" in report.ownership.summary
+    assert report.exit_code == 0, report.summary
+
+
+def test_a_copy_found_by_its_hashes_does_not_say_keypoints_found_it(
+    archive: tuple[Home, Image.Image, Path], tmp_path: Path
+) -> None:
+    home, picture, photo = archive
+    copy = tmp_path / "resaved.jpg"
+    picture.resize((600, 400)).save(copy, quality=80)
+    for path in (copy, photo):
+        report = verify_path(path, home=home)
+        assert report.ownership.verdict == "registered", report.ownership.summary
+        assert report.ownership.matches[0].matched_by != "keypoints"
+        assert "keypoints" not in report.summary

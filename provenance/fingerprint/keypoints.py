@@ -35,6 +35,10 @@ LEAST_PAIRS = 6  # pairs a record needs before a transform is fitted to them
 REPROJECTION = 4.0  # px at SIDE: how far a keypoint may land from where the transform puts it
 LEAST_INLIERS = 12  # keypoints on one transform that make a record a candidate (design set: 5 at most for others)
 MOST_CANDIDATES = 3  # candidates handed on, most keypoints first
+# stored px per query px (both at SIDE) a transform may have: a crop of 15 % of the side up to a
+# picture shown inside a canvas four times its size. Past these, a fit is degenerate: a cat's crop
+# reached 12 keypoints on a "transform" squeezing it 300 times onto a coffee cup (design set)
+STRETCH = (0.15, 4.0)
 
 _MAGIC = b"KP1"
 _HEADER = struct.Struct("<3sHHH")  # magic, picture width, picture height, count
@@ -102,6 +106,13 @@ def describe(img: Image.Image, *, most: int = STORED) -> Keypoints:
 def stored(img: Image.Image) -> bytes:
     """What the registry keeps of ``img``: its :data:`STORED` keypoints' bytes (Record.keypoints)."""
     return describe(img).to_bytes()
+
+
+def mirrored(img: Image.Image) -> bytes:
+    """The keypoints of ``img``'s mirror image (left to right), as :func:`stored`'s bytes: what a
+    registering worker hands on, so that a mirrored crop of another owner's picture is seen
+    without reading the file again."""
+    return describe(img.transpose(Image.Transpose.FLIP_LEFT_RIGHT), most=ASKED).to_bytes()
 
 
 @dataclass(frozen=True)
@@ -181,7 +192,7 @@ class KeypointIndex:
         if transform is None or inliers is None or int(inliers.sum()) < LEAST_INLIERS:
             return None
         stretch = float(np.hypot(transform[0, 0], transform[1, 0]))  # stored px per query px, both at SIDE
-        if stretch <= 0:
+        if not STRETCH[0] <= stretch <= STRETCH[1]:
             return None
         # image px per picture px: (stored px per picture px) / (stored px per query px * query px per image px)
         scale = self._factors[owner] / (stretch * query.factor)
