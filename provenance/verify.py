@@ -606,7 +606,7 @@ def _crop_lies(
 
     for mirrored, stored in zip((False, True), points, strict=True):
         query = keypoints.Keypoints.from_bytes(stored) if stored is not None else None
-        query = query or keypoints.describe(shown(mirrored), most=keypoints.ASKED)
+        query = query or keypoints.describe(pixels(), most=keypoints.ASKED, mirrored=mirrored)
         if candidates := registry.crop_candidates(query):
             return candidates, *_turned_back(shown(mirrored), candidates[0][1].angle, mirrored=mirrored)
     return None

@@ -85,16 +85,20 @@ class Keypoints:
         return cls(points / _PRECISION, descriptors, (width, height))
 
 
-def describe(img: Image.Image, *, most: int = STORED) -> Keypoints:
-    """The ``most`` strongest ORB keypoints of ``img`` resized to :data:`SIDE` px on its long side
-    (none for a flat picture)."""
+def describe(img: Image.Image, *, most: int = STORED, mirrored: bool = False) -> Keypoints:
+    """The ``most`` strongest ORB keypoints of ``img`` (``mirrored``: of its mirror image, left to
+    right) resized to :data:`SIDE` px on its long side (none for a flat picture). A large picture is
+    box-reduced by a whole factor first, to no less than twice that side, and mirrored once small."""
     import cv2
 
-    grey = np.asarray(img.convert("L"))
-    h, w = grey.shape
-    factor = SIDE / max(h, w)
+    w, h = img.size
+    reduce = max(1, max(w, h) // (2 * SIDE))
+    small = img.reduce(reduce) if reduce > 1 else img
+    grey = np.asarray(small.convert("L"))
+    factor = SIDE / max(w, h)
     size = (max(1, round(w * factor)), max(1, round(h * factor)))
-    grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR)
+    grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA if size[0] < grey.shape[1] else cv2.INTER_LINEAR)
+    grey = np.ascontiguousarray(grey[:, ::-1]) if mirrored else grey
     orb = cv2.ORB.create(nfeatures=most, scaleFactor=1.2, nlevels=8, edgeThreshold=15, patchSize=31, fastThreshold=7)
     found, descriptors = orb.detectAndCompute(grey, None)
     if descriptors is None or not found:
@@ -112,7 +116,7 @@ def mirrored(img: Image.Image) -> bytes:
     """The keypoints of ``img``'s mirror image (left to right), as :func:`stored`'s bytes: what a
     registering worker hands on, so that a mirrored crop of another owner's picture is seen
     without reading the file again."""
-    return describe(img.transpose(Image.Transpose.FLIP_LEFT_RIGHT), most=ASKED).to_bytes()
+    return describe(img, most=ASKED, mirrored=True).to_bytes()
 
 
 @dataclass(frozen=True)
