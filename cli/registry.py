@@ -196,12 +196,20 @@ def show(context: CliContext, record_id: str, as_json: bool) -> int:
         ("manifest", f"{len(record.manifest)} bytes, signed" if record.manifest else "none kept"),
         ("thumbnail", "kept" if record.thumbnail else "none"),
         ("detail", _DETAIL[record.detail_reference]),
+        ("crops", _crops(record.keypoints_kept)),
         *(("fingerprint", f"{f.algorithm} {f.value}") for f in record.fingerprints),
     ]
     for name, value in fields:
         if value:
             click.echo(f"{name:<12} {value}")
     return 0
+
+
+def _crops(kept: int | None) -> str:
+    """How crops of a record's picture are found, per Record.keypoints_kept."""
+    if kept is None:
+        return "not looked for (registered before 2026-12-07): register the file again to keep its keypoints"
+    return f"found by {kept} keypoints" if kept else "no keypoints (a flat picture): crops are not found"
 
 
 # what copies are compared with at full detail (drawn text, a logo, a pasted part), per Record.detail_reference

@@ -120,8 +120,15 @@ def test_a_record_from_before_keypoints_gets_them_when_registered_again(
     copy = tmp_path / "crop.jpg"
     _crop(picture, 0.6, (0.5, 0.5)).save(copy, quality=85)
     assert verify_path(copy, home=home).ownership.verdict == "no-match"
+    with open_home_registry(home) as registry:
+        [before] = list(registry.iter_records())
+        assert before.public_fields()["keypoints_kept"] is None  # said in registry show: register it again
     [again] = register_paths([photo], home=home, owner="Daily Planet")
     assert again.status == "already-registered"
+    with open_home_registry(home) as registry:
+        record = registry.get(again.record_id or "")
+        assert record is not None
+        assert record.public_fields()["keypoints_kept"] == keypoints.STORED
     report = verify_path(copy, home=home)
     assert report.ownership.verdict == "registered", report.ownership.summary
     assert report.ownership.matches[0].record_id == again.record_id

@@ -72,8 +72,15 @@ def test_the_check_result_json_is_its_fields_and_exit_code() -> None:
 
 def test_service_answers_mirror_their_dataclasses() -> None:
     assert list(responses.RegisterItem.__annotations__) == [f.name for f in dataclasses.fields(RegisterResult)]
-    record = [f.name for f in dataclasses.fields(Record) if f.name not in ("manifest", "thumbnail", "reference")]
-    assert list(responses.RecordAnswer.__annotations__) == [*record, "manifest_id", "detail_reference", "links"]
+    kept = (
+        "manifest",
+        "thumbnail",
+        "reference",
+        "keypoints",
+    )  # bytes: said by manifest_id, detail_reference, keypoints_kept
+    record = [f.name for f in dataclasses.fields(Record) if f.name not in kept]
+    expected = [*record, "manifest_id", "detail_reference", "keypoints_kept", "links"]
+    assert list(responses.RecordAnswer.__annotations__) == expected
     assert set(responses.VerifyAnswer.__annotations__) == {*report.VerifyReportJSON.__annotations__,
                                                            "as_shown", "thumbnails", "states", "placement"}  # fmt: skip
 

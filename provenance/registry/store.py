@@ -92,6 +92,9 @@ class Record:
         # thumbnail, or an original's own reference (originals registered before schema 5 have none until the
         # file is registered again; a walkthrough could not tell which of its records had one)
         fields["detail_reference"] = self.detail_reference
+        # how many keypoints its crops are found by (None: registered before they were kept; registering the
+        # file again adds them)
+        fields["keypoints_kept"] = self.keypoints_kept
         return fields
 
     @property
@@ -100,6 +103,16 @@ class Record:
         if self.manifest:
             return "claim-thumbnail"
         return "reference" if self.reference else "none"
+
+    @property
+    def keypoints_kept(self) -> int | None:
+        """How many keypoints are kept to find crops of this picture by (None: none were kept)."""
+        if self.keypoints is None:
+            return None
+        from provenance.fingerprint.keypoints import Keypoints
+
+        found = Keypoints.from_bytes(self.keypoints)
+        return None if found is None else len(found.descriptors)
 
     @property
     def watermarked(self) -> bool:

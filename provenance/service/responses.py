@@ -80,6 +80,7 @@ class RecordAnswer(TypedDict):
     input_sha256: str | None
     manifest_id: str | None
     detail_reference: Literal["claim-thumbnail", "reference", "none"]  # what copies are compared with at full detail
+    keypoints_kept: int | None  # keypoints kept to find crops of it by (None: registered before they were kept)
     links: dict[str, str]
 
 
