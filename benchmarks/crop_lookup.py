@@ -146,6 +146,7 @@ class Bench:
             if result.status != "registered" or result.record_id is None:
                 raise SystemExit(f"{name}: {result.status} {result.error or ''}")
             self.records[name] = result.record_id
+        self.ways: list[str] = []
         self.before = Home(work / "before")
         self.before.root.mkdir(parents=True, exist_ok=True)
         shutil.copy(self.home.registry, self.before.registry)
@@ -154,7 +155,8 @@ class Bench:
 
     def outcome(self, image: Image.Image, own: str | None, home: Home) -> tuple[str, float, int]:
         """found / listed / wrong / missed for a picture whose record is ``own`` (None: a stranger's
-        false / listed / none), the seconds verify took and its exit code."""
+        false / listed / none), the seconds verify took and its exit code. What found a stranger's
+        listed record (``matched_by``) is kept in :attr:`ways`."""
         path = self.work / "query.png"
         image.save(path)
         started = time.perf_counter()
@@ -163,6 +165,7 @@ class Bench:
         settled = {m.record_id for m in report.ownership.matches if m.strength in ("exact", "match")}
         named = {m.record_id for m in report.ownership.matches}
         code = report.exit_code
+        self.ways = [m.matched_by for m in report.ownership.matches]
         if own is None:
             return ("false" if settled else "listed" if named else "none"), took, code
         if own in settled:
@@ -204,10 +207,13 @@ def run_set(
         for name, img in strangers:
             for journey, make in STRANGER_JOURNEYS.items():
                 now, took, _ = bench.outcome(make(img), None, bench.home)
+                ways = ", ".join(bench.ways)
+                before, _, _ = bench.outcome(make(img), None, bench.before)
                 times.append(took)
                 false.setdefault(journey, Counter())[now] += 1
+                false[journey][f"before {before}"] += 1
                 if now != "none":
-                    misses.append(f"stranger {journey} {name}: {now}")
+                    misses.append(f"stranger {journey} {name}: {now} (by {ways}; before: {before})")
     out = [
         f"### {label}: {len(registered)} registered pictures ({len(distractors)} distractors beside them),"
         f" {len(strangers)} strangers",
@@ -226,11 +232,15 @@ def run_set(
         )
     out += [
         "",
-        "| stranger journey | pictures | false matches | listed (inconclusive) | nothing |",
-        "|---|---|---|---|---|",
+        "| stranger journey | pictures | false matches | listed (inconclusive) | nothing | listed before |",
+        "|---|---|---|---|---|---|",
     ]
     for journey, tally in false.items():
-        out.append(f"| {journey} | {sum(tally.values())} | {tally['false']} | {tally['listed']} | {tally['none']} |")
+        pictures = sum(v for k, v in tally.items() if not k.startswith("before"))
+        out.append(
+            f"| {journey} | {pictures} | {tally['false']} | {tally['listed']} | {tally['none']} |"
+            f" {tally['before listed'] + tally['before false']} |"
+        )
     median = float(np.median(times)) if times else 0.0
     out += ["", f"Median verify time per query (with keypoints, one thread): {median * 1000:.0f} ms.", ""]
     if misses:
@@ -284,9 +294,10 @@ def main() -> None:
         " settled; *listed*: named, not settled (inconclusive); *wrong*: another record named, settled;"
         " *before*: the same registry without keypoints (the hashes alone). *exit 0*: found and passed as the"
         " picture or a crop of it; a mirrored crop is found but never passed (exit 3: a mirror image shows the"
-        " scene reversed). A trial on 3 evaluation pictures (2026-12-07, commit 351be15) and a run whose"
-        " evaluation set was cut to 16 pictures by a bug were seen before this run; no parameter was changed"
-        " after either.",
+        " scene reversed). Seen before this run: a trial on 3 evaluation pictures (commit 351be15), a run"
+        " whose evaluation set was cut to 16 pictures by a bug (87c82b7), and a full run (da3d10f) that did"
+        " not say what listed its strangers; no parameter was changed after any of them. *listed before*:"
+        " the strangers listed by the hashes alone.",
         "",
     ]
     lines += run_set("Design set", design[:half][:limit], [], design[half:][:limit])
