@@ -54,8 +54,8 @@ $(VENV)/.bench: pyproject.toml $(VENV)/.test
 # Several need ../shared/fixtures; generate, demo-model and journeys load the demo model.
 BENCH_RUN = HF_HUB_OFFLINE=1 $(BIN)/python
 RESULTS := benchmarks/results
-BENCHES := stamp-verify scan hostile detection registry registry-accuracy crop-match placement overlays watermark \
-	watermark-fp journeys service generate demo-model demo-model-retrained fuzz
+BENCHES := stamp-verify scan hostile detection registry registry-accuracy crop-match crop-lookup placement overlays \
+	watermark watermark-fp journeys service generate demo-model demo-model-retrained fuzz
 QUICK_BENCHES := stamp-verify scan hostile detection registry-accuracy
 
 bench: $(addprefix bench-,$(BENCHES))
@@ -78,6 +78,8 @@ bench-registry-accuracy: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/registry_accuracy.py --out $(RESULTS)/registry_accuracy.md
 bench-crop-match: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/crop_match.py --out $(RESULTS)/crop_match.md
+bench-crop-lookup: $(VENV)/.bench benchmarks/.photos/.done
+	$(BENCH_RUN) benchmarks/crop_lookup.py --out $(RESULTS)/crop_lookup.md
 bench-placement: $(VENV)/.bench
 	$(BENCH_RUN) benchmarks/placement.py --out $(RESULTS)/placement.md
 bench-overlays: $(VENV)/.bench benchmarks/.photos/.done
