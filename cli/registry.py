@@ -55,15 +55,17 @@ def register(
 ) -> int:
     """Register originals (files, or folders walked recursively) as owned by OWNER.
 
-    Copies that come back re-encoded, resized, stripped or turned into AI twins are
-    then traced to them by verify. Registering the same file again changes nothing;
+    Copies that come back re-encoded, resized, cropped (found by their keypoints),
+    stripped or turned into AI twins are then traced to them by verify. Registering the
+    same file again changes nothing (a record from before keypoints were kept gets them);
     an interrupted run can simply be run again. A picture that is already registered
     here as another file (a copy of a stamped picture, found by its watermark or
     manifest, or the stamped file itself) is refused (exit 2): it has an owner. So is
-    the unsigned file a stamp here was made from (its ingredient), and a copy of another
+    the unsigned file a stamp here was made from (its ingredient), a copy of another
     owner's registered or stamped picture (both its hashes within their match distance;
-    owner names compared without case or extra spaces), unless --allow-contradiction,
-    which registers it with a warning.
+    owner names compared without case or extra spaces), and a crop of one (its keypoints
+    and thumbnail place it inside that picture, as it lies, turned or mirrored), unless
+    --allow-contradiction, which registers it with a warning.
     """
     counts = {"registered": 0, "already-registered": 0, "refused": 0, "error": 0}
     code = 0
@@ -175,7 +177,8 @@ def show(context: CliContext, record_id: str, as_json: bool) -> int:
         record = reg.get(record_id.strip().lower())
         if record is None:
             raise RegistryError(
-                f"no such record: {record_id}", hint="registry list lists them; verify --json names a picture's"
+                f"no such record: {record_id}",
+                hint="registry list lists them; verify --json names a picture's record_id",
             )
         made = reg.made_from(record.record_id)
     if as_json:

@@ -234,7 +234,9 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
         if not found and registry is not None and seen is not None and not mark.found:
             found, print_, seen, turn, way = _lookup_otherwise(registry, image, mark, credentials, seen, prints=print_)
         elif registry is not None and seen is not None and not mark.found:
-            _inside_too(registry, image, mark, credentials, seen, found=found)
+            found, print_, seen, turn = _by_print_too(
+                registry, image, mark, credentials, seen, found=found, prints=print_
+            )
         turn = _lies(turn, seen, mark, found)
         _mark_others(registry, found)
         _mark_ambiguous(registry, found)
@@ -588,6 +590,69 @@ def _cropped_lookup(
     found = _lookup(registry, image, mark, credentials, prints, seen=seen, could_carry=carry, candidates=near)
     found = [replace(f, by_keypoints=True) for f in found if f.picture != "different"]
     return (found, prints, seen, turn) if found else None
+
+
+def _by_print_too(
+    registry: Registry,
+    image: LoadedImage,
+    mark: WatermarkReport,
+    credentials: CredentialReport,
+    seen: _Seen,
+    *,
+    found: list[_Found],
+    prints: list[Fingerprint] | None,
+) -> tuple[list[_Found], list[Fingerprint] | None, _Seen, str | None]:
+    """Matches found by fingerprint, no mark read: a straightened crop turned back
+    (:func:`_straightened`), then other owners' records its frame or its turns match too
+    (:func:`_inside_too`). The matches, fingerprints, picture and how it lay."""
+    turn = None
+    if (straight := _straightened(registry, image, mark, credentials, seen, found=found)) is not None:
+        found, prints, seen, turn = straight  # a crop turned a few degrees, compared turned back
+    _inside_too(registry, image, mark, credentials, seen, found=found)
+    return found, prints, seen, turn
+
+
+def _straightened(
+    registry: Registry,
+    image: LoadedImage,
+    mark: WatermarkReport,
+    credentials: CredentialReport,
+    seen: _Seen,
+    *,
+    found: list[_Found],
+) -> tuple[list[_Found], list[Fingerprint], _Seen, str] | None:
+    """A copy its hashes matched whose areas differ may be a crop straightened by a few degrees:
+    compared unturned, its edges miss (a walkthrough's 3-degree crop read "34 of its 77 detailed
+    areas do not match (an overlay, a caption band, a logo?)", exit 3, where the same crop found
+    by its keypoints passed). Its keypoints' transform says whether it lies turned; turned back, it
+    is compared again, and taken so only when its areas then agree. The matches, fingerprints and
+    picture it was found by turned back, and how it lay; None otherwise."""
+    altered = {
+        f.record.record_id
+        for f in found
+        if f.matched_by in _BY_PRINT
+        and f.placement is not None
+        and f.placement.state == "altered"
+        and f.placement.differ
+        and not f.placement.added
+        and not f.placement.mirrored
+    }
+    if not altered or registry.keypoint_pictures() > _KEYPOINTS_MOST:
+        return None
+    lying = _crop_lies(registry, lambda: seen.pixels)
+    if lying is None:
+        return None
+    candidates, turned, words = lying
+    if not turned.angle or words is None:
+        return None  # a transform without a small turn (a quarter turn is the turned lookup's)
+    near = {record.record_id: (record, c.scale) for record, c in candidates if record.record_id in altered}
+    if not near:
+        return None
+    prints = fingerprint.compute(turned.pixels)
+    carry = min(turned.pixels.size) >= _min_side()
+    again = _lookup(registry, image, mark, credentials, prints, seen=turned, could_carry=carry, candidates=near)
+    mended = [f for f in again if f.record.record_id in altered and f.placement and f.placement.state != "altered"]
+    return (again, prints, turned, words) if mended else None
 
 
 def _crop_lies(
@@ -1683,8 +1748,8 @@ def _ownership_verdict(
             " copy, a crop or a heavy edit of a registered picture may not be recognised."
         )
     return "no-match", (
-        "No registered match by watermark, hash or fingerprint (a crop, a heavy edit or a small copy of a"
-        " registered picture may not be recognised without its watermark)."
+        "No registered match by watermark, hash, fingerprint or keypoints (a small crop, a heavy edit or a small"
+        " copy of a registered picture may not be recognised without its watermark)."
     )
 
 

@@ -251,3 +251,21 @@ def test_a_copy_found_by_its_hashes_does_not_say_keypoints_found_it(
         assert report.ownership.verdict == "registered", report.ownership.summary
         assert report.ownership.matches[0].matched_by != "keypoints"
         assert "keypoints" not in report.summary
+
+
+def test_a_straightened_crop_its_hashes_found_is_turned_back_too(
+    archive: tuple[Home, Image.Image, Path], tmp_path: Path
+) -> None:
+    """A walkthrough's 3-degree crop whose hashes were near enough to find it was compared unturned
+    and read "34 of its 77 detailed areas do not match", exit 3, while crops found by keypoints
+    passed. Its keypoints' transform now turns it back there too."""
+    home, picture, _ = archive
+    copy = tmp_path / "straightened.jpg"
+    _crop(picture.rotate(3, Image.Resampling.BICUBIC), 0.9, (0.5, 0.5)).save(copy, quality=88)
+    report = verify_path(copy, home=home)
+    [match] = report.ownership.matches
+    assert match.matched_by == "fingerprint"  # found by its hashes, not by keypoints
+    assert match.placement is not None
+    assert match.placement.state == "crop", report.summary
+    assert "turned about 3 degrees counter-clockwise" in report.ownership.summary
+    assert report.exit_code == 0, report.summary
