@@ -12,7 +12,7 @@ import click
 from provenance import verdicts
 from provenance.errors import RegistryError
 from provenance.register import RegisterResult, register_paths
-from provenance.registry import Registry, open_home_registry, read_home_registry
+from provenance.registry import Registry, open_home_registry, read_home_registry, same_owner
 from provenance.registry.backup import export_registry, import_registry
 from provenance.registry.check import check_registry
 
@@ -148,7 +148,7 @@ def _readable(context: CliContext) -> Registry:
 
 
 @registry.command("list", epilog=verdicts.command_exits_help("registry list"))
-@click.option("--owner", help="Only this owner's records.")
+@click.option("--owner", help="Only this owner's records (case and runs of spaces aside, as register compares).")
 @click.option("--kind", type=click.Choice(_KINDS), help="Only records of this kind.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of the records (as registry show --json).")
 @pass_context
@@ -156,7 +156,9 @@ def list_cmd(context: CliContext, owner: str | None, kind: str | None, as_json: 
     """Every record, oldest first, a line each: its id, kind, owner, title, when, and what it was
     made from. registry show ID says all of one."""
     with _readable(context) as reg:
-        records = [r for r in reg.iter_records() if owner in (None, r.owner) and kind in (None, r.kind)]
+        records = [
+            r for r in reg.iter_records() if (owner is None or same_owner(owner, r.owner)) and kind in (None, r.kind)
+        ]
     if as_json:
         click.echo(json.dumps([r.public_fields() for r in records], indent=2))
         return 0

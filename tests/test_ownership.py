@@ -1090,3 +1090,17 @@ def test_a_rivals_registration_of_a_blurred_copy_of_our_stamp_is_contested_not_t
     assert "owner Daily Planet" in ownership["summary"]
     assert "whose picture it is cannot be told" in ownership["summary"]
     assert report["exit_code"] == 3
+
+
+def test_one_owner_typed_two_ways_is_one_owner_in_stats_and_list(tmp_path: Path) -> None:
+    """A walkthrough registered as "daily  planet " after "Daily Planet": register treats them as one
+    owner, but `registry stats` counted two and `registry list --owner "Daily Planet"` left the
+    second out."""
+    home = tmp_path / "home"
+    assert run_cli("register", SAMPLES / "coffee.png", "--owner", "Daily Planet", home=home).code == 0
+    assert run_cli("register", SAMPLES / "rocket.jpg", "--owner", "daily  planet ", home=home).code == 0
+    assert run_cli("register", SAMPLES / "chelsea.png", "--owner", "Wire", home=home).code == 0
+    stats = _json(run_cli("registry", "stats", "--json", home=home).stdout)
+    assert stats["owners"] == 2
+    listed = _json(run_cli("registry", "list", "--owner", "DAILY PLANET", "--json", home=home).stdout)
+    assert sorted(r["title"] for r in listed) == ["coffee.png", "rocket.jpg"]

@@ -392,7 +392,8 @@ class Registry:
             str(a): int(n)
             for a, n in self._db.execute("SELECT algorithm, COUNT(*) FROM fingerprints GROUP BY algorithm")
         }
-        owners = int(self._db.execute("SELECT COUNT(DISTINCT owner) FROM records")[0][0])
+        # owners as register compares them (owner_key): "daily planet " is Daily Planet
+        owners = len({owner_key(str(o)) for (o,) in self._db.execute("SELECT DISTINCT owner FROM records")})
         manifests = int(self._db.execute("SELECT COUNT(*) FROM records WHERE manifest IS NOT NULL")[0][0])
         low = int(
             self._db.execute("SELECT COUNT(*) FROM fingerprints WHERE quality IS NOT NULL AND quality < 50")[0][0]
