@@ -548,7 +548,7 @@ def _lookup_otherwise(
 
 
 # Pictures whose keypoints the crop lookup compares at most: it compares a query with every stored
-# keypoint, about 0.3 s per 1,000 pictures on one core (benchmarks/results/crop_lookup.md), twice for
+# keypoint, 0.25 to 0.5 s per 1,000 pictures on one core (benchmarks/results/crop_lookup.md), twice for
 # a picture that matched nothing (as it lies and mirrored); past this, crops are not looked for, and
 # the summary says so.
 _KEYPOINTS_MOST = 2_500
