@@ -250,7 +250,7 @@ def verify_image(image: LoadedImage, *, home: Home, options: VerifyOptions | Non
             part_of_larger=larger,
             mark_read=mark.state not in ("not-checked", "too-small"),  # a miss under 256 px tells nothing
         )
-        ownership.summary += _how_it_lies(turn, found_as=way) if found else _UNSEARCHED.get(way or "", "")
+        ownership.summary += _how_it_lies(turn, found_as=way) if found else _unsearched(way)
         if registry is not None:
             credentials = _registry_manifest(image, found, credentials, mark, policy, print_)
     finally:
@@ -540,7 +540,7 @@ def _lookup_otherwise(
     if (inside := _framed_lookup(registry, image, mark, credentials, seen)) is not None:
         return inside[0], inside[1], seen, None, "framed"  # inside bars, a border or on a page
     if prints and registry.keypoint_pictures() > _KEYPOINTS_MOST:
-        return [], prints, seen, None, "keypoints-skipped"  # said in the summary (_UNSEARCHED)
+        return [], prints, seen, None, "keypoints-skipped"  # said in the summary (_unsearched)
     if prints and (cropped := _cropped_lookup(registry, image, mark, credentials, seen, prints=prints)) is not None:
         # a crop, found by its keypoints (turned back when it lay sideways)
         return cropped[0], cropped[1], cropped[2], cropped[3], "keypoints"
@@ -552,12 +552,16 @@ def _lookup_otherwise(
 # a picture that matched nothing (as it lies and mirrored); past this, crops are not looked for, and
 # the summary says so.
 _KEYPOINTS_MOST = 2_500
-_UNSEARCHED = {
-    "keypoints-skipped": (
+
+
+def _unsearched(way: str | None) -> str:
+    """Said after a no-match summary when crops were not looked for (the registry is past the limit)."""
+    if way != "keypoints-skipped":
+        return ""
+    return (
         f" Crops were not looked for: this registry holds the keypoints of more than {_KEYPOINTS_MOST:,}"
         " pictures, which this version compares one by one."
     )
-}
 
 
 def _cropped_lookup(
@@ -813,13 +817,14 @@ def _lookup(
             limit = THRESHOLDS.get(print_.algorithm)
             if limit is not None:
                 near.update((rec.record_id, rec) for rec, _ in registry.search(print_, limit.inconclusive))
-        near.update((rid, rec) for rid, (rec, _) in (candidates or {}).items())
+        candidates = candidates or {}
+        near.update((rid, rec) for rid, (rec, _) in candidates.items())
         nearest = {rid: sorted(print_distances(prints, rec.fingerprints).values()) for rid, rec in near.items()}
         for record in sorted(near.values(), key=lambda rec: nearest[rec.record_id]):
             if record.record_id in found:
                 continue
             decision = classify(prints, record.fingerprints)
-            scale = (candidates or {}).get(record.record_id, (record, None))[1]
+            scale = candidates[record.record_id][1] if record.record_id in candidates else None
             decision = "inconclusive" if decision == "none" and scale is not None else decision
             placed = _picture(seen, record, scale=scale) if decision != "none" and place else None
             if on_page and placed is not None:
