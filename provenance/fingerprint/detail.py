@@ -424,17 +424,18 @@ def _sharpness(expected: Array, seen: Array, valid: Array) -> Array:
     unsharp mask of radius 2 and 150 % read as marks drawn over 0.7 % of a photo)."""
     import cv2
 
-    best, best_gap = expected, float(np.abs(seen - expected)[valid].mean())
-    gap_seen = (seen - expected)[valid]
+    kept = np.flatnonzero(valid)  # the compared pixels, gathered once: each fit is measured on them alone
+    expected_in, seen_in = expected.reshape(-1, 3)[kept], seen.reshape(-1, 3)[kept]
+    gap_seen = seen_in - expected_in
+    best, best_gap = None, float(np.abs(gap_seen).mean())
     for sigma in _SHARPNESS:
         detail = expected - cv2.GaussianBlur(expected, (0, 0), sigma)
-        inside = detail[valid]
+        inside = detail.reshape(-1, 3)[kept]
         k = float(np.clip((gap_seen * inside).sum() / max(float((inside * inside).sum()), 1e-6), -0.9, 4.0))
-        candidate = expected + k * detail
-        gap = float(np.abs(seen - candidate)[valid].mean())
+        gap = float(np.abs(seen_in - (expected_in + k * inside)).mean())
         if gap < best_gap:
-            best, best_gap = candidate, gap
-    return np.asarray(best)
+            best, best_gap = (k, detail), gap
+    return expected if best is None else np.asarray(expected + best[0] * best[1])
 
 
 def _clustered(flags: Array) -> float:

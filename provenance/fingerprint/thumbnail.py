@@ -576,25 +576,36 @@ def _project(query: Array, scale: float, x: float, y: float, shape: tuple[int, .
 
 
 def _warp(query: Array, scale: float, x: float, y: float, shape: tuple[int, ...]) -> tuple[Array, Array]:
+    seen, (top, bottom, left, right) = _warped(query, scale, x, y, shape)
+    mask = np.zeros(shape[:2], dtype=bool)  # where a whole image pixel's neighbourhood landed
+    mask[top:bottom, left:right] = True
+    return seen, mask
+
+
+def _warped(
+    query: Array, scale: float, x: float, y: float, shape: tuple[int, ...]
+) -> tuple[Array, tuple[int, int, int, int]]:
+    """The image placed at (scale, x, y) in thumbnail coordinates, and the rows and columns
+    (top, bottom, left, right) where a whole image pixel's neighbourhood landed."""
     import cv2
 
     offset_x, offset_y = x + 0.5 * scale - 0.5, y + 0.5 * scale - 0.5
     matrix = np.array([[scale, 0, offset_x], [0, scale, offset_y]], dtype=np.float32)
     seen = cv2.warpAffine(query, matrix, (shape[1], shape[0]), flags=cv2.INTER_LINEAR, borderValue=0)
-    mask = np.zeros(shape[:2], dtype=bool)  # where a whole image pixel's neighbourhood landed
     qh, qw = query.shape
     top, left = max(0, math.ceil(offset_y)), max(0, math.ceil(offset_x))
-    bottom, right = math.floor(scale * (qh - 1) + offset_y) + 1, math.floor(scale * (qw - 1) + offset_x) + 1
-    mask[top:bottom, left:right] = True
-    return seen, mask
+    bottom = min(shape[0], max(top, math.floor(scale * (qh - 1) + offset_y) + 1))
+    right = min(shape[1], max(left, math.floor(scale * (qw - 1) + offset_x) + 1))
+    return seen, (top, bottom, left, right)
 
 
 def _score(blurred: Array, smooth: Array, scale: float, x: float, y: float) -> float:
-    """Correlation of the blurred thumbnail with the (as blurred) image placed at (scale, x, y)."""
-    seen, mask = _warp(smooth, scale, x, y, blurred.shape)
-    if int(mask.sum()) < 64:
+    """Correlation of the blurred thumbnail with the (as blurred) image placed at (scale, x, y),
+    over the rectangle the image covers (read as slices: the hill climb scores thousands)."""
+    seen, (top, bottom, left, right) = _warped(smooth, scale, x, y, blurred.shape)
+    if max(0, bottom - top) * max(0, right - left) < 64:
         return -1.0
-    return _ncc(blurred[mask], seen[mask])
+    return _ncc(blurred[top:bottom, left:right].ravel(), seen[top:bottom, left:right].ravel())
 
 
 def _refine(
