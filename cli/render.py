@@ -74,7 +74,7 @@ def _verdict(axis: str, state: str | None, placement: str | None = None) -> str:
 
 def _placement_line(placed: Placement, picture: str) -> str:
     """What this image is relative to ``picture``: the placement's word, then what was measured."""
-    word = verdicts.placement_word(placed.state)
+    word = verdicts.placement_word(placed.state, only_mirrored=placed.only_mirrored)
     size = verdicts.size_words(placed.scale, placed.sides)
     shows = f"shows about {round(100 * placed.shown)} % of {picture}"
     if not placed.cropped and placed.shown < CROP_SHOWN:  # a whole copy: what it lacks is a plain margin, no detail

@@ -201,6 +201,14 @@ class Placement:
     recolouring: Recolouring | None = None
     recoloured: float = 0.0
 
+    @property
+    def only_mirrored(self) -> bool:
+        """Altered for being the picture mirrored, and nothing else: every area agrees with the mirror
+        image (labelled so; "Parts differ" beside "165 of 165 detailed areas match" read as a contradiction)."""
+        return self.mirrored and not (
+            self.differ or self.added or self.marked or self.removed or self.laid is not None or self.recolouring
+        )
+
 
 @dataclass
 class CredentialReport:
@@ -343,6 +351,11 @@ class OwnershipReport:
     summary: str = "No registry to check against."
     matches: list[OwnershipMatch] = field(default_factory=list)
     registry: str | None = None
+    # How this image lies relative to the registered picture it matched, in words as the summary says
+    # them ("turned 90 degrees clockwise", "mirrored left to right", "turned about 3 degrees
+    # counter-clockwise"): as its mark read it, or as the turned lookup or the keypoints found it
+    # (only the summary said so before); None when it lies upright or matched nothing
+    lies: str | None = None
 
 
 @dataclass
@@ -557,6 +570,7 @@ class OwnershipJSON(TypedDict, total=False):
     summary: str
     matches: list[OwnershipMatchJSON]
     registry: str | None
+    lies: str | None
 
 
 class SignalJSON(TypedDict, total=False):

@@ -376,8 +376,22 @@ PLACEMENT = _table(
 )
 
 
-def placement_word(state: str) -> Word:
-    """The word for what an image is relative to its registered picture (PLACEMENT)."""
+# An altered copy that is the picture mirrored and nothing else (report.Placement.only_mirrored)
+MIRROR_IMAGE = Word(
+    "altered",
+    "Mirror image",
+    "The image is the registered picture mirrored (the scene reversed), every detailed area agreeing with the"
+    " mirror image: credentials recovered for it describe the signed picture, not the reversed one, so a signed"
+    " capture claim is reported, not counted, and provenance is not established for it as it stands (exit 3).",
+    "warn",
+)
+
+
+def placement_word(state: str, *, only_mirrored: bool = False) -> Word:
+    """The word for what an image is relative to its registered picture (PLACEMENT); ``only_mirrored``:
+    altered for being mirrored alone (:data:`MIRROR_IMAGE`)."""
+    if state == "altered" and only_mirrored:
+        return MIRROR_IMAGE
     return PLACEMENT.get(state) or Word(state, state, "", "none")
 
 
@@ -442,7 +456,7 @@ def placement_words(
     """What an image is relative to ``picture`` (e.g. "the signed picture"), in a few words: "a crop
     showing about 56 % of the signed picture, at 80 % of its size, but parts differ: 8 of its 75
     detailed areas do not match (...)"; "the whole of the signed picture, but parts differ: content
-    was added around it (text or other detail over about 5 % of this image)"."""
+    was added around it (text, a caption band or other detail over about 5 % of this image)"."""
     size = size_words(scale, sides) + (f", in black and white ({picture} is in colour)" if grey else "")
     part = f"a crop showing about {round(100 * shown)} % of {picture}" if cropped else f"the whole of {picture}"
     if state != "altered":
@@ -457,10 +471,11 @@ def placement_words(
         )
         changes.append(f"{differ} of its {detailed} detailed areas {verb} not match{hint}")
     if added > 0:
-        # the share is of detail beyond the picture (text, a logo), not of the plain page around it
+        # the share is of content beyond the picture (blocks with detail: text, a logo; or a band along
+        # one edge that is not plain, a caption too fine for those blocks), not of the plain page around it
+        share = max(1, round(100 * added))
         changes.append(
-            f"content was added around it (text or other detail over about {max(1, round(100 * added))} % of this"
-            " image)"
+            f"content was added around it (text, a caption band or other detail over about {share} % of this image)"
         )
     if marked > 0:
         changes.append(f"it has marks {picture} does not have ({MARK_KINDS}: {share_words(marked)} of it differs)")
@@ -605,7 +620,7 @@ MATCHED_BY = {
     "fingerprint-inconclusive": "perceptual hash, too far to settle",
     "fingerprint-ambiguous": "perceptual hash, as were records made one from the other",
     "fingerprint-contested": "perceptual hash, as was a near-identical record of another owner",
-    "keypoints": "keypoints shared with the picture, placed there by its thumbnail (a crop)",
+    "keypoints": "keypoints shared with the picture, placed there by its thumbnail",
     "keypoints-inconclusive": "keypoints shared with the picture, not placed there by its thumbnail",
 }
 

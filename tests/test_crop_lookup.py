@@ -8,6 +8,7 @@ thumbnail decides."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -237,6 +238,8 @@ def test_a_straightened_crop_is_turned_back_not_called_altered(
     report = verify_path(copy, home=home)
     assert report.ownership.verdict == "registered", report.ownership.summary
     assert "turned about 3 degrees counter-clockwise" in report.ownership.summary
+    assert report.ownership.lies == "turned about 3 degrees counter-clockwise"  # the JSON says it too
+    assert json.loads(report.to_json())["ownership"]["lies"] == report.ownership.lies
     assert report.exit_code == 0, report.summary
 
 

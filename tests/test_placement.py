@@ -1004,3 +1004,77 @@ def test_a_black_and_white_copy_says_so(signed: Signed, tmp_path: Path) -> None:
     ImageDraw.Draw(tinted).rectangle((40, 40, 200, 80), fill=(220, 20, 20))
     report, _ = _verify(_save(tinted, tmp_path / "tinted.png"), signed.home)
     assert "black and white" not in report.summary
+
+
+def _meme(picture: Image.Image, band: float, *, top: bool) -> Image.Image:
+    """A meme of ``picture``: a white band of ``band`` of its height with a line of small text
+    (12 px) above or below it, the whole resized to 62 %."""
+    w, h = picture.size
+    rows = round(h * band)
+    canvas = Image.new("RGB", (w, h + rows), (255, 255, 255))
+    canvas.paste(picture, (0, rows if top else 0))
+    font = ImageFont.load_default(size=12)
+    ImageDraw.Draw(canvas).text(
+        (w // 20, (0 if top else h) + rows // 2), "when the wifi comes back", fill=(0, 0, 0), font=font
+    )
+    return canvas.resize((round(canvas.width * 0.62), round(canvas.height * 0.62)), Image.Resampling.LANCZOS)
+
+
+@pytest.mark.parametrize(("band", "top"), [(0.25, True), (0.12, False)])
+def test_a_memes_small_caption_band_is_content_added_not_a_stretch(band: float, top: bool) -> None:
+    """A walkthrough's meme of a registered photo: a white band with a caption in small text, the
+    whole resized. The text is too fine for the thumbnail's blocks, so nothing read as added, and
+    the taller image read "the whole of the registered picture, resized to 62 % of its width and
+    78 % of its height", exit 0. The picture fits at the image's width, flush with one end of its
+    height: a band, content added (altered), not a stretch."""
+    from provenance.verify import placement_of
+
+    with Image.open(SAMPLES / "rocket.jpg") as img:
+        picture = img.convert("RGB").resize((1600, 1068), Image.Resampling.LANCZOS)
+    meme = _meme(picture, band, top=top)
+    placed = thumbnail.compare(meme, thumbnail.describe(picture))
+    assert placed is not None
+    assert placed.verdict == "same-picture"
+    where = placement_of(placed, picture.size, meme.size)
+    assert where is not None
+    assert where.state == "altered", where
+    assert where.added >= 0.03, where
+    assert where.sides is None, where
+
+
+@pytest.mark.parametrize("sides", [(0.62, 0.66), (0.62, 0.78)])
+def test_a_stretched_copy_has_no_band_beside_it(sides: tuple[float, float]) -> None:
+    """The band rule's other side: a copy stretched one way fits between its sides with the picture
+    centred, so no band is read beside it."""
+    from provenance.verify import _band_beside
+
+    with Image.open(SAMPLES / "rocket.jpg") as img:
+        picture = img.convert("RGB").resize((1600, 1068), Image.Resampling.LANCZOS)
+    stretched = picture.resize((round(1600 * sides[0]), round(1068 * sides[1])), Image.Resampling.LANCZOS)
+    placed = thumbnail.compare(_jpeg_of(stretched), thumbnail.describe(picture))
+    assert placed is not None
+    assert _band_beside(placed, picture.size) == 0, placed
+
+
+def _jpeg_of(img: Image.Image, quality: int = 85) -> Image.Image:
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality)
+    buf.seek(0)
+    return Image.open(buf).convert("RGB")
+
+
+def test_a_meme_of_a_registered_photo_is_not_passed(tmp_path: Path) -> None:
+    """End to end, as the walkthrough met it: a photo registered (not stamped), its meme found (by
+    hash or keypoints) and placed as the whole picture with content added: exit 3, and the summary
+    says content was added, not that the picture was resized apart."""
+    home = Home(tmp_path / "home")
+    init_identity(home, org="Photo Desk")
+    with Image.open(SAMPLES / "rocket.jpg") as img:
+        picture = img.convert("RGB").resize((1600, 1068), Image.Resampling.LANCZOS)
+    original = tmp_path / "harbour.png"
+    picture.save(original)
+    register_paths([original], home=home, owner="Photo Desk")
+    report, _ = _verify(_save(_meme(picture, 0.25, top=True), tmp_path / "meme.jpg", 85), home)
+    assert report.exit_code == 3, report.summary
+    assert "content was added around it" in report.summary, report.summary
+    assert "of its width" not in report.summary

@@ -17,7 +17,7 @@ from PIL import Image
 from provenance.config import Home
 from provenance.register import register_paths
 from provenance.verify import verify_path
-from tests.conftest import SAMPLES, require_fixtures
+from tests.conftest import SAMPLES, require_fixtures, run_cli
 
 
 @pytest.fixture
@@ -60,6 +60,9 @@ def test_a_sideways_or_mirrored_copy_is_matched_and_said_so(
     assert report.ownership.verdict == "registered", report.ownership.summary
     assert report.ownership.matches[0].owner == "Daily Planet"
     assert f"This copy is {words} relative to the registered picture." in report.ownership.summary
+    assert report.ownership.lies == words  # for a program reading the JSON, not only the summary
+    plain = verify_path(tmp_path / "photo.jpg", home=archive)
+    assert plain.ownership.lies is None
 
 
 def test_another_picture_turned_matches_nothing(archive: Home, tmp_path: Path) -> None:
@@ -125,6 +128,12 @@ def test_every_mirror_is_altered_and_no_turn_is(tmp_path: Path, transpose: Image
     assert report.credentials.placement is not None
     assert report.credentials.placement.mirrored is altered
     assert report.exit_code == (3 if altered else 0), report.summary
+    assert report.credentials.placement.only_mirrored is altered, report.credentials.placement
+    if altered:
+        # labelled for what it is: "Parts differ" beside "every area matches" read as a contradiction
+        shown = run_cli("verify", copy, home=home.root)
+        assert "this picture: Mirror image (" in shown.stdout, shown.stdout
+        assert "Parts differ" not in shown.stdout
 
 
 def test_a_turned_copy_is_compared_without_its_filled_corners() -> None:
