@@ -1038,32 +1038,14 @@ def _stretched(
 
 
 def _band_beside(placed: thumbnail.Placement, picture: tuple[int, int] | None) -> float:
-    """The share of the image, plain margins aside, that lies beyond a whole picture along one
-    edge: the picture fits at the image's size one way and lies flush with one end of it the
-    other way, and the image's content runs on past its other end (a band that is not plain,
-    or its margins would have been cut), and every part of the picture agrees there. A meme's
-    caption in small text over a registered photo is too fine for the thumbnail's blocks (beyond:
-    0), and read "the whole of the registered picture, resized to 62 % of its width and 78 % of
-    its height", exit 0 (a walkthrough). A stretched copy fits between its two sides with the
-    picture centred, running past both ends, or where it fits at one side, its parts differ:
-    no band. 0 when there is none."""
-    from provenance.fingerprint import thumbnail
-
-    if picture is None or placed.scale <= 0 or placed.content is None or placed.centre is None:
+    """The share of the image in a band beside a whole picture along one edge that holds detail
+    (thumbnail.Placement.band: a meme's caption in text too small for the thumbnail's blocks read
+    "the whole of the registered picture, resized to 62 % of its width and 78 % of its height",
+    exit 0, in a walkthrough), when every part of the picture agrees; 0 otherwise (a copy whose
+    parts differ is altered already, and a stretched one fitted at one side reads so)."""
+    if picture is None or placed.shown < CROP_SHOWN:
         return 0.0
-    if placed.shown < CROP_SHOWN or verdicts.areas_differ(placed.detailed - placed.agree, placed.detailed):
-        return 0.0
-    sides = [placed.content[i] / picture[i] / placed.scale for i in (0, 1)]  # the content's sides, in the picture's
-    across, along = (0, 1) if sides[0] <= sides[1] else (1, 0)
-    if abs(sides[across] - 1) > thumbnail.STRETCHED or sides[along] < 1 + thumbnail.STRETCHED:
-        return 0.0
-    ends = (placed.centre[along] - sides[along] / 2, placed.centre[along] + sides[along] / 2)
-    if not (abs(ends[0]) <= _FLUSH or abs(ends[1] - 1) <= _FLUSH):
-        return 0.0
-    return round(1 - 1 / sides[along], 3)
-
-
-_FLUSH = 0.01  # share of the picture's side: a band's picture lies this near one end of the image's content
+    return 0.0 if verdicts.areas_differ(placed.detailed - placed.agree, placed.detailed) else placed.band
 
 
 def _fingerprint_kind(record: Record, mark: WatermarkReport, could_carry: bool, *, foreign: bool = False) -> str:

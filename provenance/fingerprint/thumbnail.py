@@ -98,6 +98,10 @@ class Placement:
     # the plain margins cut before the fit (top, bottom, left, right, image px): ``centre`` is the
     # centre of what is left, which :meth:`image_centre` turns into the whole image's
     margins: tuple[int, int, int, int] = (0, 0, 0, 0)
+    # share of the image, plain margins aside, in a band beside the whole picture along one edge that
+    # holds detail at full size, such as a meme's caption in text too small for ``beyond``'s blocks
+    # (:func:`_side_band`); 0 when there is none
+    band: float = 0.0
     # where the picture was found on a page around it (left, top, right, bottom, image px), when this
     # placement is of that box alone (verify's page screenshots): the fine comparison reads the box
     box: tuple[int, int, int, int] | None = None
@@ -225,6 +229,7 @@ def compare(img: Image.Image, stored: bytes, *, scale: float | None = None, fram
     # found without it, then judged with it (what it covers of the picture's detail differs)
     banded = (not top) != (not bottom) or (not left) != (not right)
     placement = _place(thumb, query, size, whole=(luma, top, left) if banded else None)
+    placed_on_query = placement  # the fit of the image as it lies, which _side_band reads
     for angle in _TURNS if placement.verdict != "same-picture" and not placement.pasted else ():
         turned = _place(thumb, _turn(query, angle), size)
         if turned.verdict == "same-picture" or (placement.verdict == "different" != turned.verdict):
@@ -248,7 +253,45 @@ def compare(img: Image.Image, stored: bytes, *, scale: float | None = None, fram
     elif placement.verdict == "cannot-tell" and scale is not None:
         known = _at_scale(thumb, query, size, scale)
         placement = known if known.verdict != "cannot-tell" else placement
-    return replace(placement, content=(query.shape[1], query.shape[0]), margins=cut)
+    band = _side_band(query, placement, size) if placement is placed_on_query else 0.0
+    return replace(placement, content=(query.shape[1], query.shape[0]), margins=cut, band=band)
+
+
+_FLUSH = 0.01  # share of the picture's side: a picture this near one end of the image lies flush with it
+_BAND_GUARD = 8  # px of the image beside the picture's edge left out of a band (resampling, a JPEG block's ringing)
+
+
+def _side_band(query: Array, placement: Placement, size: tuple[int, int]) -> float:
+    """The share of ``query`` (the image less its plain margins) in a band along one edge beyond
+    the whole picture placed there, when the band holds detail (two rows or columns of it, away
+    from the picture's edge, varying more than :data:`FLAT`): the picture spans the image one
+    way and lies flush with one end of it the other way. A meme's caption in small text is too
+    fine for :func:`_beyond`'s blocks (a walkthrough's read "resized to 62 % of its width and 78 %
+    of its height"); plain rows kept between a title bar and the picture are no content. A
+    stretched copy fits with the picture centred, running past both ends: no band."""
+    if placement.verdict != "same-picture" or placement.scale <= 0 or placement.centre is None:
+        return 0.0
+    if placement.shown < WHOLE_SHOWN:
+        return 0.0
+    h, w = query.shape
+    pw, ph = placement.scale * size[0], placement.scale * size[1]  # the picture, in image px
+    left, top = w / 2 - placement.centre[0] * pw, h / 2 - placement.centre[1] * ph
+    if abs(pw / w - 1) <= STRETCHED and h >= ph * (1 + STRETCHED):
+        lines, start, length = query, top, ph  # a band above or below: rows
+    elif abs(ph / h - 1) <= STRETCHED and w >= pw * (1 + STRETCHED):
+        lines, start, length = query.T, left, pw  # a band to the left or right: columns
+    else:
+        return 0.0
+    end, total = start + length, int(lines.shape[0])
+    if abs(start) <= _FLUSH * length:
+        band = lines[math.ceil(end) + _BAND_GUARD :]
+    elif abs(end - total) <= _FLUSH * length:
+        band = lines[: max(0, math.floor(start) - _BAND_GUARD)]
+    else:
+        return 0.0
+    if len(band) < 2 or int((band.std(axis=1) > FLAT).sum()) < 2:
+        return 0.0
+    return round(1 - length / total, 3)
 
 
 def stretched(image: tuple[int, int], picture: tuple[int, int]) -> bool:
