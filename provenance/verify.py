@@ -998,7 +998,7 @@ def placement_of(
         scale = round(math.sqrt(image[0] * image[1] * placed.inside / shown_px), 2)
     differ = placed.detailed - placed.agree
     cropped = placed.shown < CROP_SHOWN and placed.cut > thumbnail.FLAT
-    added = max(placed.beyond, _band_beside(placed, picture))
+    added = max(placed.beyond, _band_beside(placed))
     added = added if added >= ADDED_SHARE else 0.0
     altered = verdicts.areas_differ(differ, placed.detailed) or added > 0
     return Placement(
@@ -1010,7 +1010,7 @@ def placement_of(
         differ=differ,
         cropped=cropped,
         added=added,
-        sides=None if turned else _stretched(placed, picture, image),
+        sides=None if turned or added else _stretched(placed, picture, image),
     )
 
 
@@ -1022,8 +1022,8 @@ def _stretched(
     lost a plain margin, which changes its shape as well: its sides say nothing."""
     from provenance.fingerprint import thumbnail
 
-    if picture is None or placed.shown < CROP_SHOWN or max(placed.beyond, _band_beside(placed, picture)) >= ADDED_SHARE:
-        return None
+    if picture is None or placed.shown < CROP_SHOWN:
+        return None  # content added around the picture is no stretch either: placement_of asks only without it
     if placed.content is not None and not thumbnail.stretched(placed.content, picture):
         return None  # its content has the picture's shape: a plain bar or band added, not a stretch
     width, height = image[0] / picture[0], image[1] / picture[1]
@@ -1037,14 +1037,12 @@ def _stretched(
     return [round(width, 2), round(height, 2)]
 
 
-def _band_beside(placed: thumbnail.Placement, picture: tuple[int, int] | None) -> float:
+def _band_beside(placed: thumbnail.Placement) -> float:
     """The share of the image in a band beside a whole picture along one edge that holds detail
     (thumbnail.Placement.band: a meme's caption in text too small for the thumbnail's blocks read
     "the whole of the registered picture, resized to 62 % of its width and 78 % of its height",
     exit 0, in a walkthrough), when every part of the picture agrees; 0 otherwise (a copy whose
     parts differ is altered already, and a stretched one fitted at one side reads so)."""
-    if picture is None or placed.shown < CROP_SHOWN:
-        return 0.0
     return 0.0 if verdicts.areas_differ(placed.detailed - placed.agree, placed.detailed) else placed.band
 
 

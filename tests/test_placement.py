@@ -405,6 +405,26 @@ def test_marks_seen_at_full_detail_are_said_plainly_once() -> None:
     assert verdicts.share_words(0.25) == "25 %"
 
 
+def _placed_altered(picture: Image.Image, copy: Image.Image) -> Placement:
+    """``copy`` placed on ``picture``'s thumbnail as the same picture, and read ``altered``."""
+    from provenance.verify import placement_of
+
+    placed = thumbnail.compare(copy, thumbnail.describe(picture))
+    assert placed is not None
+    assert placed.verdict == "same-picture"
+    where = placement_of(placed, picture.size, copy.size)
+    assert where is not None
+    assert where.state == "altered", where
+    return where
+
+
+def _camera_sized(path: Path) -> Image.Image:
+    """A sample enlarged to 1600 px wide, a camera photo's size: small text is then fine for its thumbnail."""
+    with Image.open(path) as img:
+        picture = img.convert("RGB")
+    return picture.resize((1600, round(1600 * picture.height / picture.width)), Image.Resampling.LANCZOS)
+
+
 def _band_over(picture: Image.Image, share: float) -> Image.Image:
     """A dark caption bar with a line of text over the bottom ``share`` of the picture (same size)."""
     from PIL import ImageDraw
@@ -488,17 +508,9 @@ def test_a_caption_bar_is_judged_in_place_not_trimmed_as_a_frame(name: str) -> N
     """A plain bar with a line of text over the bottom 18 %: trimmed as if it were a frame, the rest
     of the picture read as a crop at 107 % (the walkthrough's 2 of 2). Judged in place, the detail it
     hides differs."""
-    from provenance.verify import placement_of
-
     with Image.open(SAMPLES / name) as img:
         picture = img.convert("RGB")
-    captioned = _band_over(picture, 0.18)
-    placed = thumbnail.compare(captioned, thumbnail.describe(picture))
-    assert placed is not None
-    assert placed.verdict == "same-picture"
-    where = placement_of(placed, picture.size, captioned.size)
-    assert where is not None
-    assert where.state == "altered", where
+    _placed_altered(picture, _band_over(picture, 0.18))
 
 
 def test_a_signed_picture_pasted_into_a_larger_one_is_named_not_broken(signed: Signed, tmp_path: Path) -> None:
@@ -1027,17 +1039,8 @@ def test_a_memes_small_caption_band_is_content_added_not_a_stretch(band: float, 
     the taller image read "the whole of the registered picture, resized to 62 % of its width and
     78 % of its height", exit 0. The picture fits at the image's width, flush with one end of its
     height: a band, content added (altered), not a stretch."""
-    from provenance.verify import placement_of
-
-    with Image.open(SAMPLES / "rocket.jpg") as img:
-        picture = img.convert("RGB").resize((1600, 1068), Image.Resampling.LANCZOS)
-    meme = _meme(picture, band, top=top)
-    placed = thumbnail.compare(meme, thumbnail.describe(picture))
-    assert placed is not None
-    assert placed.verdict == "same-picture"
-    where = placement_of(placed, picture.size, meme.size)
-    assert where is not None
-    assert where.state == "altered", where
+    picture = _camera_sized(SAMPLES / "rocket.jpg")
+    where = _placed_altered(picture, _meme(picture, band, top=top))
     assert where.added >= 0.03, where
     assert where.sides is None, where
 
@@ -1048,12 +1051,11 @@ def test_a_stretched_copy_has_no_band_beside_it(sides: tuple[float, float]) -> N
     centred, so no band is read beside it."""
     from provenance.verify import _band_beside
 
-    with Image.open(SAMPLES / "rocket.jpg") as img:
-        picture = img.convert("RGB").resize((1600, 1068), Image.Resampling.LANCZOS)
+    picture = _camera_sized(SAMPLES / "rocket.jpg")
     stretched = picture.resize((round(1600 * sides[0]), round(1068 * sides[1])), Image.Resampling.LANCZOS)
     placed = thumbnail.compare(_jpeg_of(stretched), thumbnail.describe(picture))
     assert placed is not None
-    assert _band_beside(placed, picture.size) == 0, placed
+    assert _band_beside(placed) == 0, placed
 
 
 def _jpeg_of(img: Image.Image, quality: int = 85) -> Image.Image:
@@ -1069,8 +1071,7 @@ def test_a_meme_of_a_registered_photo_is_not_passed(tmp_path: Path) -> None:
     says content was added, not that the picture was resized apart."""
     home = Home(tmp_path / "home")
     init_identity(home, org="Photo Desk")
-    with Image.open(SAMPLES / "rocket.jpg") as img:
-        picture = img.convert("RGB").resize((1600, 1068), Image.Resampling.LANCZOS)
+    picture = _camera_sized(SAMPLES / "rocket.jpg")
     original = tmp_path / "harbour.png"
     picture.save(original)
     register_paths([original], home=home, owner="Photo Desk")
